@@ -60,7 +60,7 @@ const LIST_TOOLS = {
     maxLimit: 50, date: (r) => r.period?.start ?? r.period?.end,
     fhir: (pid) => ['Encounter', { patient: pid, _sort: '-date' }],
   },
-  check_coverage: { maxLimit: 50, fhir: (pid) => ['Coverage', { beneficiary: pid }] },
+  check_coverage: { maxLimit: 20, fhir: (pid) => ['Coverage', { beneficiary: pid }] },
   list_appointments: {
     maxLimit: 50, date: (r) => r.start,
     fhir: (pid) => ['Appointment', { patient: pid, _sort: '-date' }],
@@ -376,8 +376,9 @@ async function runChecks(client, sweep, patients) {
     });
 
     await check(`[${pid}] get_patient_demographics matches FHIR Patient`, async () => {
-      const sc = structured('get_patient_demographics', await call(client, 'get_patient_demographics', { patient_id: pid }));
-      if (sc.patient_id !== pid) return `patient_id ${sc.patient_id}`;
+      const outer = structured('get_patient_demographics', await call(client, 'get_patient_demographics', { patient_id: pid }));
+      if (outer.patient_id !== pid) return `patient_id ${outer.patient_id}`;
+      const sc = outer.patient ?? {};
       if (sc.id !== pid) return `id ${sc.id}`;
       if (!fhirPatient) return 'no FHIR patient to compare';
       if ((sc.gender ?? null) !== (fhirPatient.gender ?? null)) return `gender ${sc.gender} != ${fhirPatient.gender}`;

@@ -1,0 +1,68 @@
+package io.custos.audit;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * One audit record (HIPAA 164.312(b)). PHI-free by construction: patients appear only as keyed
+ * pseudonyms, results only as a SHA-256 digest, the token only as a hash of its id.
+ *
+ * @param eventId        random UUID of this event
+ * @param callId         random UUID shared by the intent and result events of one tool call
+ * @param timestamp      UTC instant the event was created
+ * @param phase          {@link Phase}
+ * @param subject        user id ({@code sub}); "anonymous" only when authentication failed
+ * @param fhirUser       SMART {@code fhirUser}, or null
+ * @param clientId       OAuth client id, or null
+ * @param sessionId      MCP session id, or null (stdio)
+ * @param tokenIdHash    SHA-256 of the token id, or null
+ * @param roles          caller roles
+ * @param tool           MCP tool name as requested (may be unknown)
+ * @param resourceType   FHIR resource type the tool reads, or null
+ * @param patientRefs    tokenized patient references (keyed HMAC pseudonyms)
+ * @param scope          the granted scope that permitted the call, or null
+ * @param outcome        {@code success}, or the refusal/failure reason code
+ * @param recordCount    number of records returned (result events), else 0
+ * @param resultSha256   SHA-256 (hex) of the returned structured content, or null
+ * @param durationMicros time from call start to this event
+ * @param sourceAddress  client network address, or "stdio"
+ * @param serverVersion  Custos version
+ */
+public record AuditEvent(
+    String eventId,
+    String callId,
+    Instant timestamp,
+    Phase phase,
+    String subject,
+    String fhirUser,
+    String clientId,
+    String sessionId,
+    String tokenIdHash,
+    Set<String> roles,
+    String tool,
+    String resourceType,
+    List<String> patientRefs,
+    String scope,
+    String outcome,
+    int recordCount,
+    String resultSha256,
+    long durationMicros,
+    String sourceAddress,
+    String serverVersion) {
+
+  /** Stage of a tool call the event records. */
+  public enum Phase {
+    /** Written durably before any PHI is touched (write-ahead). */
+    INTENT,
+    /** Outcome after the call (success, or failure after the intent). */
+    RESULT,
+    /** A call refused before its intent: unauthenticated or not authorized. */
+    DENIED
+  }
+
+  public AuditEvent {
+    roles = roles == null ? Set.of() : Set.copyOf(roles);
+    patientRefs = patientRefs == null ? List.of() : List.copyOf(patientRefs);
+  }
+}

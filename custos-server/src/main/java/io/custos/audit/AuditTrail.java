@@ -1,0 +1,18 @@
+package io.custos.audit;
+
+/**
+ * Where audit events go. {@link #append} returns only once the event is durable (on disk, fsynced),
+ * so the pipeline can write the intent before touching PHI and fail closed when it cannot.
+ */
+public interface AuditTrail extends AutoCloseable {
+
+  /**
+   * Appends one event durably.
+   *
+   * @throws AuditUnavailableException if the event could not be made durable; the caller must refuse the call
+   */
+  void append(AuditEvent event);
+
+  @Override
+  void close();
+}

@@ -1,0 +1,36 @@
+package io.custos.audit;
+
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.util.HexFormat;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * Keyed pseudonyms for patient references (HMAC-SHA256 over {@code Patient/<id>}), so the audit trail
+ * can link events about one patient without ever holding the id. Without the key a pseudonym cannot
+ * be reversed or recomputed from a guessed id.
+ */
+public final class PatientPseudonyms {
+  private final SecretKeySpec key;
+
+  /** @param key at least 32 bytes of secret key material */
+  public PatientPseudonyms(byte[] key) {
+    if (key.length < 32) {
+      throw new IllegalArgumentException("pseudonym key must be at least 32 bytes");
+    }
+    this.key = new SecretKeySpec(key.clone(), "HmacSHA256");
+  }
+
+  /** @return {@code pt_} followed by 32 hex characters (128 bits of the HMAC) */
+  public String tokenize(String patientId) {
+    try {
+      Mac mac = Mac.getInstance("HmacSHA256");
+      mac.init(key);
+      byte[] out = mac.doFinal(("Patient/" + patientId).getBytes(StandardCharsets.UTF_8));
+      return "pt_" + HexFormat.of().formatHex(out, 0, 16);
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("HmacSHA256 unavailable", e);
+    }
+  }
+}

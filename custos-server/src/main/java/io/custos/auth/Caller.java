@@ -1,0 +1,36 @@
+package io.custos.auth;
+
+import java.time.Instant;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The one identified person (and client) behind a tool call, as established by authentication
+ * (HIPAA 164.312(d) person or entity authentication; 164.312(a)(2)(i) unique user identification).
+ *
+ * @param subject        the token's {@code sub}: unique user id, never a shared service identity
+ * @param clientId       OAuth client ({@code client_id} / {@code azp})
+ * @param fhirUser       SMART {@code fhirUser} claim (e.g. {@code Practitioner/123}), if present
+ * @param roles          Custos roles mapped from the configured claim
+ * @param scopes         granted SMART scopes, as issued
+ * @param patientContext SMART {@code patient} launch context, if the token is patient-bound
+ * @param mfa            whether the token carries evidence of multi-factor authentication ({@code amr}/{@code acr})
+ * @param tokenIdHash    SHA-256 (hex) of the token's {@code jti} (or of the token if absent): links audit events to a token without storing it
+ * @param expiresAt      token expiry; calls after this instant are refused even within a session
+ */
+public record Caller(
+    String subject,
+    String clientId,
+    Optional<String> fhirUser,
+    Set<String> roles,
+    Set<String> scopes,
+    Optional<String> patientContext,
+    boolean mfa,
+    String tokenIdHash,
+    Instant expiresAt) {
+
+  public Caller {
+    roles = Set.copyOf(roles);
+    scopes = Set.copyOf(scopes);
+  }
+}

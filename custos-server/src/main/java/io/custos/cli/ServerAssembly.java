@@ -1,0 +1,116 @@
+package io.custos.cli;
+
+import ca.uhn.fhir.context.FhirContext;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.custos.audit.AuditTrail;
+import io.custos.audit.JsonLinesAuditTrail;
+import io.custos.audit.PatientPseudonyms;
+import io.custos.auth.Authenticator;
+import io.custos.auth.DevelopmentAuthenticator;
+import io.custos.config.CustosConfig;
+import io.custos.fhir.HapiFhirUpstream;
+import io.custos.mcp.CustosMcpServer;
+import io.custos.mcp.http.McpHttpServer;
+import io.custos.mcp.http.SelfSignedCertificate;
+import io.custos.pipeline.GovernancePipeline;
+import io.custos.tools.ToolCatalog;
+import io.modelcontextprotocol.json.jackson2.JacksonMcpJsonMapper;
+import io.modelcontextprotocol.json.schema.jackson2.DefaultJsonSchemaValidator;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+
+/**
+ * The composition root: builds every component from a validated {@link CustosConfig}. The only place
+ * where concrete implementations are chosen for the seams (upstream, audit trail, authenticator).
+ */
+public final class ServerAssembly implements AutoCloseable {
+  /** Server version reported to clients and in audit events. */
+  public static final String VERSION = "0.1.0";
+
+  private static final FhirContext FHIR = FhirContext.forR4Cached();
+
+  private final CustosConfig config;
+  private final ObjectMapper mapper = new ObjectMapper();
+  private final JacksonMcpJsonMapper jsonMapper = new JacksonMcpJsonMapper(mapper);
+  private final AuditTrail audit;
+  private final CustosMcpServer mcp;
+  private final Authenticator authenticator;
+
+  /** @throws IOException if the data directory, keys or audit trail cannot be prepared */
+  public ServerAssembly(CustosConfig config) throws IOException {
+    this.config = config;
+    Path data = dataDir();
+    Files.createDirectories(data);
+    this.audit = new JsonLinesAuditTrail(data.resolve("audit").resolve("audit.jsonl"));
+    var upstream = new HapiFhirUpstream(FHIR, config.upstream().baseUrl(),
+        Duration.ofSeconds(config.upstream().timeoutSeconds()), List.of());
+    var pipeline = new GovernancePipeline(ToolCatalog.readTools(), upstream, audit,
+        new PatientPseudonyms(secretKey(data.resolve("keys").resolve("pseudonym.key"))),
+        new DefaultJsonSchemaValidator(mapper), FHIR, mapper, Clock.systemUTC(), VERSION);
+    this.mcp = new CustosMcpServer(ToolCatalog.readTools(), pipeline, mapper, jsonMapper, VERSION);
+    this.authenticator = new DevelopmentAuthenticator();
+  }
+
+  public Path dataDir() {
+    return Path.of(config.dataDir()).toAbsolutePath();
+  }
+
+  public CustosMcpServer mcp() {
+    return mcp;
+  }
+
+  public JacksonMcpJsonMapper jsonMapper() {
+    return jsonMapper;
+  }
+
+  public Authenticator authenticator() {
+    return authenticator;
+  }
+
+  /**
+   * Starts Streamable HTTP per the configuration.
+   *
+   * @param allowTls12 command-line override allowing TLS 1.2
+   * @throws IOException if the listener cannot start
+   */
+  public McpHttpServer startHttp(boolean allowTls12) throws IOException {
+    var s = config.server();
+    McpHttpServer.TlsMode mode = switch (s.tls()) {
+      case "plain" -> McpHttpServer.TlsMode.PLAIN;
+      case "tls12" -> McpHttpServer.TlsMode.TLS12;
+      default -> allowTls12 ? McpHttpServer.TlsMode.TLS12 : McpHttpServer.TlsMode.TLS13;
+    };
+    SelfSignedCertificate cert = mode == McpHttpServer.TlsMode.PLAIN ? null : SelfSignedCertificate.loadOrCreate(dataDir().resolve("tls"));
+    return McpHttpServer.start(new McpHttpServer.Settings(s.host(), s.port(), mode, cert, new HashSet<>(s.allowedOrigins()),
+        new HashSet<>(s.allowedHosts()), s.maxRequestBytes()), mcp, jsonMapper, authenticator, () -> true);
+  }
+
+  /** Reads a 32-byte key, creating it (owner-only permissions) on first use. Never logged. */
+  static byte[] secretKey(Path file) throws IOException {
+    if (Files.exists(file)) {
+      return Files.readAllBytes(file);
+    }
+    Files.createDirectories(file.getParent());
+    byte[] key = new byte[32];
+    new SecureRandom().nextBytes(key);
+    Files.write(file, key);
+    try {
+      Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+    } catch (UnsupportedOperationException ignored) {
+      // non-POSIX file system
+    }
+    return key;
+  }
+
+  @Override
+  public void close() {
+    audit.close();
+  }
+}

@@ -1,0 +1,136 @@
+package io.custos.fhir;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.parser.DataFormatException;
+import ca.uhn.fhir.rest.api.SearchStyleEnum;
+import ca.uhn.fhir.rest.client.api.IClientInterceptor;
+import ca.uhn.fhir.rest.client.api.IGenericClient;
+import ca.uhn.fhir.rest.client.api.ServerValidationModeEnum;
+import ca.uhn.fhir.rest.client.exceptions.FhirClientConnectionException;
+import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.r4.model.Bundle;
+import org.hl7.fhir.r4.model.Resource;
+
+/**
+ * {@link FhirUpstream} over HAPI FHIR's generic REST client, usable against any FHIR R4 base URL.
+ *
+ * <p>Searches go out as {@code POST [type]/_search} (FHIR R4 3.1.1.3.1) so no search value appears in
+ * an upstream URL. Connect and read timeouts are bounded. Upstream error bodies are never read into
+ * exceptions: failures become an {@link UpstreamException} that carries only a kind and a status.
+ * Outbound credentials are added by {@link IClientInterceptor}s supplied by the caller; the inbound MCP
+ * bearer token is never among them.
+ */
+public final class HapiFhirUpstream implements FhirUpstream {
+
+  private final String baseUrl;
+  private final IGenericClient client;
+
+  /**
+   * @param context      shared R4 context (expensive to create; one per process)
+   * @param baseUrl      upstream base, e.g. {@code https://fhir.example.org/R4}; a trailing slash is removed
+   * @param timeout      connect and socket timeout, at least 1 ms
+   * @param interceptors outbound request interceptors (credentials, user identity headers); may be empty
+   */
+  public HapiFhirUpstream(FhirContext context, String baseUrl, Duration timeout, List<IClientInterceptor> interceptors) {
+    this.baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
+    var factory = context.getRestfulClientFactory();
+    factory.setServerValidationMode(ServerValidationModeEnum.NEVER);
+    factory.setConnectTimeout((int) timeout.toMillis());
+    factory.setSocketTimeout((int) timeout.toMillis());
+    factory.setConnectionRequestTimeout((int) timeout.toMillis());
+    this.client = context.newRestfulGenericClient(this.baseUrl);
+    interceptors.forEach(client::registerInterceptor);
+  }
+
+  @Override
+  public SearchPage execute(UpstreamRequest request) {
+    return switch (request) {
+      case UpstreamRequest.Read read -> {
+        IBaseResource resource = call(() -> client.read().resource(read.resourceType()).withId(read.id()).execute());
+        yield new SearchPage(List.of((Resource) resource), Optional.empty());
+      }
+      case UpstreamRequest.Search search -> toPage(call(() -> client.search()
+          .byUrl(search.resourceType() + "?" + query(search))
+          .usingStyle(SearchStyleEnum.POST)
+          .returnBundle(Bundle.class)
+          .execute()));
+    };
+  }
+
+  @Override
+  public SearchPage nextPage(String nextLink) {
+    if (!nextLink.startsWith(baseUrl + "?") && !nextLink.startsWith(baseUrl + "/")) {
+      throw new IllegalArgumentException("next link does not belong to the configured upstream");
+    }
+    return toPage(call(() -> client.loadPage().byUrl(nextLink).andReturnBundle(Bundle.class).execute()));
+  }
+
+  @Override
+  public String baseUrl() {
+    return baseUrl;
+  }
+
+  private static String query(UpstreamRequest.Search search) {
+    List<String> parts = new ArrayList<>();
+    for (Map.Entry<String, List<String>> e : search.params().entrySet()) {
+      for (String value : e.getValue()) {
+        parts.add(encode(e.getKey()) + "=" + encode(value));
+      }
+    }
+    parts.add("_count=" + search.count());
+    return String.join("&", parts);
+  }
+
+  private static String encode(String s) {
+    return URLEncoder.encode(s, StandardCharsets.UTF_8);
+  }
+
+  private static SearchPage toPage(Bundle bundle) {
+    List<Resource> resources = new ArrayList<>();
+    for (Bundle.BundleEntryComponent entry : bundle.getEntry()) {
+      boolean match = !entry.hasSearch() || !entry.getSearch().hasMode()
+          || entry.getSearch().getMode() == Bundle.SearchEntryMode.MATCH;
+      if (entry.hasResource() && match) {
+        resources.add(entry.getResource());
+      }
+    }
+    Bundle.BundleLinkComponent next = bundle.getLink(Bundle.LINK_NEXT);
+    return new SearchPage(resources, Optional.ofNullable(next).map(Bundle.BundleLinkComponent::getUrl));
+  }
+
+  /** Runs one upstream call and classifies any failure; the upstream body is never propagated. */
+  private static <T> T call(Supplier<T> action) {
+    try {
+      return action.get();
+    } catch (FhirClientConnectionException e) {
+      throw new UpstreamException(UpstreamException.Kind.UNAVAILABLE, 0);
+    } catch (BaseServerResponseException e) {
+      throw classify(e.getStatusCode());
+    } catch (DataFormatException | ClassCastException e) {
+      throw new UpstreamException(UpstreamException.Kind.INVALID_RESPONSE, 0);
+    }
+  }
+
+  static UpstreamException classify(int status) {
+    UpstreamException.Kind kind;
+    if (status == 404 || status == 410) {
+      kind = UpstreamException.Kind.NOT_FOUND;
+    } else if (status == 401 || status == 403) {
+      kind = UpstreamException.Kind.DENIED;
+    } else if (status == 0 || status == 408 || status == 429 || status >= 500) {
+      kind = UpstreamException.Kind.UNAVAILABLE;
+    } else {
+      kind = UpstreamException.Kind.INVALID_RESPONSE;
+    }
+    return new UpstreamException(kind, status);
+  }
+}

@@ -1,0 +1,46 @@
+package io.custos.mcp.http;
+
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Writes transport-level errors as a JSON-RPC 2.0 error object with a short, fixed reason: never a stack
+ * trace, exception class name, request content or upstream body.
+ */
+final class JsonRpcErrors {
+  /** JSON-RPC "Invalid Request". */
+  static final int INVALID_REQUEST = -32600;
+  /** JSON-RPC "Parse error". */
+  static final int PARSE_ERROR = -32700;
+  /** Implementation-defined server error range. */
+  static final int SERVER_ERROR = -32000;
+
+  private JsonRpcErrors() {}
+
+  static void write(HttpServletResponse response, int status, int code, String message) throws IOException {
+    if (response.isCommitted()) {
+      return;
+    }
+    response.resetBuffer();
+    response.setStatus(status);
+    response.setContentType("application/json");
+    response.setCharacterEncoding("UTF-8");
+    byte[] body = ("{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":" + code + ",\"message\":\"" + escape(message) + "\"}}")
+        .getBytes(StandardCharsets.UTF_8);
+    response.setContentLength(body.length);
+    response.getOutputStream().write(body);
+  }
+
+  private static String escape(String s) {
+    StringBuilder b = new StringBuilder();
+    for (char c : s.toCharArray()) {
+      if (c == '"' || c == '\\') {
+        b.append('\\').append(c);
+      } else if (c >= 0x20 && c < 0x7f) {
+        b.append(c);
+      }
+    }
+    return b.toString();
+  }
+}

@@ -1,0 +1,184 @@
+package io.custos.mcp.http;
+
+import io.custos.auth.Authenticator;
+import io.custos.auth.CallerContext;
+import io.custos.mcp.CustosMcpServer;
+import io.modelcontextprotocol.common.McpTransportContext;
+import io.modelcontextprotocol.json.McpJsonMapper;
+import io.modelcontextprotocol.server.McpSyncServer;
+import io.modelcontextprotocol.server.transport.HttpServletStreamableServerTransportProvider;
+import jakarta.servlet.DispatcherType;
+import jakarta.servlet.Filter;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.URI;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.BooleanSupplier;
+import org.eclipse.jetty.ee10.servlet.FilterHolder;
+import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
+import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.server.handler.ErrorHandler;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
+
+/**
+ * MCP Streamable HTTP at {@code /mcp} on Jetty 12 (ee10), over TLS 1.3 by default (HIPAA 164.312(e)).
+ * The filter chain in {@link #start} closes the MCP Java SDK 2.1.0 transport gaps listed in SPEC.md, in
+ * this order: request limits, Host/Origin (DNS rebinding), protocol version, authentication, error-body
+ * sanitising; then the SDK servlet.
+ */
+public final class McpHttpServer implements AutoCloseable {
+
+  /** Transport security of the listener. */
+  public enum TlsMode {
+    /** TLS 1.3 only (default). */
+    TLS13,
+    /** TLS 1.3 and 1.2 (by explicit flag, for older clients). */
+    TLS12,
+    /** No TLS: refused for any address that is not loopback. */
+    PLAIN
+  }
+
+  /**
+   * @param host            bind address (e.g. 127.0.0.1)
+   * @param port            port, 0 for ephemeral
+   * @param tls             transport security
+   * @param certificate     keystore for TLS modes (ignored for PLAIN)
+   * @param allowedOrigins  Origin header values accepted (browser-based clients)
+   * @param extraHosts      Host header values accepted in addition to the bind address and loopback names
+   * @param maxRequestBytes request body bound
+   */
+  public record Settings(String host, int port, TlsMode tls, SelfSignedCertificate certificate, Set<String> allowedOrigins,
+      Set<String> extraHosts, int maxRequestBytes) {}
+
+  private final Server server;
+  private final ServerConnector connector;
+  private final HttpServletStreamableServerTransportProvider transport;
+  private final McpSyncServer mcp;
+  private final Settings settings;
+
+  /**
+   * Builds and starts the server.
+   *
+   * @throws IOException              if the port cannot be bound or the keystore read
+   * @throws IllegalArgumentException if PLAIN is requested for a non-loopback address
+   */
+  public static McpHttpServer start(Settings settings, CustosMcpServer custos, McpJsonMapper jsonMapper,
+      Authenticator authenticator, BooleanSupplier ready) throws IOException {
+    return new McpHttpServer(settings, custos, jsonMapper, authenticator, ready);
+  }
+
+  private McpHttpServer(Settings settings, CustosMcpServer custos, McpJsonMapper jsonMapper, Authenticator authenticator,
+      BooleanSupplier ready) throws IOException {
+    this.settings = settings;
+    if (settings.tls() == TlsMode.PLAIN && !InetAddress.getByName(settings.host()).isLoopbackAddress()) {
+      throw new IllegalArgumentException("plain HTTP is allowed only on a loopback address");
+    }
+    this.server = new Server();
+    HttpConfiguration http = new HttpConfiguration();
+    http.setSendServerVersion(false);
+    http.setSendXPoweredBy(false);
+    if (settings.tls() == TlsMode.PLAIN) {
+      connector = new ServerConnector(server, new HttpConnectionFactory(http));
+    } else {
+      SecureRequestCustomizer secure = new SecureRequestCustomizer();
+      secure.setSniHostCheck(false); // Host is checked by OriginHostFilter against an explicit allowlist
+      http.addCustomizer(secure);
+      SslContextFactory.Server ssl = new SslContextFactory.Server();
+      ssl.setKeyStore(settings.certificate().load());
+      ssl.setKeyStorePassword(new String(settings.certificate().password()));
+      ssl.setIncludeProtocols(settings.tls() == TlsMode.TLS13 ? new String[] {"TLSv1.3"} : new String[] {"TLSv1.3", "TLSv1.2"});
+      connector = new ServerConnector(server, new SslConnectionFactory(ssl, "http/1.1"), new HttpConnectionFactory(http));
+    }
+    connector.setHost(settings.host());
+    connector.setPort(settings.port());
+    server.addConnector(connector);
+
+    this.transport = HttpServletStreamableServerTransportProvider.builder()
+        .jsonMapper(jsonMapper)
+        .mcpEndpoint("/mcp")
+        .maxRequestSize(settings.maxRequestBytes())
+        .contextExtractor(req -> {
+          Map<String, Object> ctx = new HashMap<>();
+          Object caller = req.getAttribute(CallerContext.CALLER);
+          if (caller != null) {
+            ctx.put(CallerContext.CALLER, caller);
+          }
+          ctx.put(CallerContext.SOURCE_ADDRESS, req.getRemoteAddr());
+          return McpTransportContext.create(ctx);
+        })
+        .build();
+    this.mcp = custos.start(transport);
+
+    ServletContextHandler context = new ServletContextHandler("/");
+    ErrorHandler errors = new ErrorHandler();
+    errors.setShowStacks(false);
+    errors.setShowMessageInTitle(false);
+    context.setErrorHandler(errors);
+    server.setErrorHandler(errors);
+    ServletHolder mcpHolder = new ServletHolder("mcp", transport);
+    mcpHolder.setAsyncSupported(true);
+    context.addServlet(mcpHolder, "/mcp");
+    context.addServlet(new ServletHolder(new HealthServlet(() -> true)), "/healthz");
+    context.addServlet(new ServletHolder(new HealthServlet(ready)), "/readyz");
+    addFilter(context, new RequestLimitFilter(settings.maxRequestBytes()), "/*");
+    addFilter(context, new OriginHostFilter(allowedHosts(settings), settings.allowedOrigins()), "/*");
+    addFilter(context, new ProtocolVersionFilter(new HashSet<>(transport.protocolVersions())), "/mcp");
+    addFilter(context, new AuthenticationFilter(authenticator), "/mcp");
+    addFilter(context, new ErrorBodyFilter(), "/mcp");
+    server.setHandler(context);
+    try {
+      server.start();
+    } catch (Exception e) {
+      close();
+      throw new IOException("HTTP server could not start on " + settings.host() + ":" + settings.port(), e);
+    }
+  }
+
+  private static void addFilter(ServletContextHandler context, Filter filter, String path) {
+    FilterHolder holder = new FilterHolder(filter);
+    holder.setAsyncSupported(true);
+    context.addFilter(holder, path, EnumSet.of(DispatcherType.REQUEST));
+  }
+
+  private static Set<String> allowedHosts(Settings s) {
+    Set<String> hosts = new HashSet<>();
+    for (String h : new String[] {s.host(), "localhost", "127.0.0.1", "[::1]"}) {
+      hosts.add(h.toLowerCase(java.util.Locale.ROOT));
+    }
+    hosts.addAll(s.extraHosts());
+    return hosts;
+  }
+
+  /** The actual bound port. */
+  public int port() {
+    return connector.getLocalPort();
+  }
+
+  /** The MCP endpoint URL, e.g. {@code https://127.0.0.1:8443/mcp}. */
+  public URI endpoint() {
+    String scheme = settings.tls() == TlsMode.PLAIN ? "http" : "https";
+    return URI.create(scheme + "://" + settings.host() + ":" + port() + "/mcp");
+  }
+
+  @Override
+  public void close() {
+    try {
+      if (mcp != null) {
+        mcp.closeGracefully();
+      }
+      server.stop();
+    } catch (Exception e) {
+      // shutting down: nothing more to release
+    }
+  }
+}

@@ -1,0 +1,48 @@
+package io.custos.pipeline;
+
+import io.custos.audit.AuditEvent;
+import io.custos.audit.AuditTrail;
+import io.custos.audit.PatientPseudonyms;
+import java.time.Clock;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * Builds PHI-free {@link AuditEvent}s from an exchange and appends them. Used by the audit-intent and
+ * audit-result stages and for refusals that happen before the intent.
+ */
+final class AuditRecorder {
+  private final AuditTrail trail;
+  private final PatientPseudonyms pseudonyms;
+  private final Clock clock;
+  private final String serverVersion;
+
+  AuditRecorder(AuditTrail trail, PatientPseudonyms pseudonyms, Clock clock, String serverVersion) {
+    this.trail = trail;
+    this.pseudonyms = pseudonyms;
+    this.clock = clock;
+    this.serverVersion = serverVersion;
+  }
+
+  /** @throws io.custos.audit.AuditUnavailableException when the event is not durable */
+  void record(ToolExchange ex, AuditEvent.Phase phase, String outcome) {
+    var c = ex.caller;
+    String patient = ex.patientId != null ? ex.patientId
+        : ex.call.arguments().get("patient_id") instanceof String s ? s : null;
+    List<String> refs = patient == null ? List.of() : List.of(pseudonyms.tokenize(patient));
+    trail.append(new AuditEvent(UUID.randomUUID().toString(), ex.callId, clock.instant(), phase,
+        c == null ? "anonymous" : c.subject(),
+        c == null ? null : c.fhirUser().orElse(null),
+        c == null ? null : c.clientId(),
+        ex.call.sessionId(),
+        c == null ? null : c.tokenIdHash(),
+        c == null ? Set.of() : c.roles(),
+        ex.call.toolName(),
+        ex.spec == null ? null : ex.spec.resourceType(),
+        refs, ex.scope, outcome,
+        phase == AuditEvent.Phase.INTENT ? 0 : ex.recordCount,
+        phase == AuditEvent.Phase.INTENT ? null : ex.resultSha256,
+        ex.elapsedMicros(), ex.call.sourceAddress(), serverVersion));
+  }
+}

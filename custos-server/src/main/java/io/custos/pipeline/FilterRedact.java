@@ -1,0 +1,97 @@
+package io.custos.pipeline;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.util.FhirTerser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.custos.tools.ResultShape;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.hl7.fhir.r4.model.Reference;
+import org.hl7.fhir.r4.model.Resource;
+
+/**
+ * Stage 6, filter/redact: drops any resource that is not in the bound patient's compartment (defence in
+ * depth against a misbehaving upstream), projects each remaining resource to the tool's documented
+ * elements, fences free text (done by the projection), bounds the page, and hashes the result for audit.
+ */
+final class FilterRedact implements Stage {
+  private final FhirTerser terser;
+  private final ObjectMapper mapper;
+  private final PageCursors cursors;
+
+  FilterRedact(FhirContext fhir, ObjectMapper mapper, PageCursors cursors) {
+    this.terser = fhir.newTerser();
+    this.mapper = mapper;
+    this.cursors = cursors;
+  }
+
+  @Override
+  public void apply(ToolExchange ex) {
+    var spec = ex.spec;
+    List<Map<String, Object>> items = new ArrayList<>();
+    for (Resource r : ex.page.resources()) {
+      if (items.size() < spec.maxResults() && r.fhirType().equals(spec.resourceType()) && inCompartment(ex, r)) {
+        items.add(spec.projection().apply(r));
+      }
+    }
+    Map<String, Object> out = new LinkedHashMap<>();
+    if (ex.patientId != null) {
+      out.put("patient_id", ex.patientId);
+    }
+    switch (spec.shape()) {
+      case ResultShape.Single single -> {
+        if (items.isEmpty()) {
+          throw new ToolCallException(ToolCallException.Reason.NOT_FOUND, "The requested record was not found.");
+        }
+        out.put(single.key(), items.get(0));
+      }
+      case ResultShape.ListOf list -> {
+        out.put("items", items);
+        out.put("count", items.size());
+        ex.page.nextLink().filter(l -> !items.isEmpty())
+            .ifPresent(l -> out.put("next_cursor", cursors.issue(ex.caller.subject(), spec.name(), ex.patientId, l)));
+      }
+    }
+    ex.structured = out;
+    ex.recordCount = items.size();
+    try {
+      ex.resultJson = mapper.writeValueAsString(out);
+    } catch (JsonProcessingException e) {
+      throw new ToolCallException(ToolCallException.Reason.INTERNAL, "The result could not be serialized.");
+    }
+    ex.resultSha256 = sha256(ex.resultJson);
+  }
+
+  private boolean inCompartment(ToolExchange ex, Resource r) {
+    String path = ex.spec.patientPath().orElse(null);
+    if (path == null) {
+      return true;
+    }
+    if (path.equals("id")) {
+      return r.getIdElement().getIdPart().equals(ex.patientId);
+    }
+    String expected = "Patient/" + ex.patientId;
+    for (Reference ref : terser.getValues(r, r.fhirType() + "." + path, Reference.class)) {
+      if (ref.getReferenceElement().getResourceType() != null
+          && expected.equals(ref.getReferenceElement().toUnqualifiedVersionless().getValue())) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  static String sha256(String s) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

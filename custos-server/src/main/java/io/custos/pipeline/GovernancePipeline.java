@@ -1,0 +1,86 @@
+package io.custos.pipeline;
+
+import ca.uhn.fhir.context.FhirContext;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.custos.audit.AuditEvent;
+import io.custos.audit.AuditTrail;
+import io.custos.audit.AuditUnavailableException;
+import io.custos.audit.PatientPseudonyms;
+import io.custos.fhir.FhirUpstream;
+import io.custos.tools.ToolCatalog;
+import io.modelcontextprotocol.json.schema.JsonSchemaValidator;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The governance pipeline every tool call goes through, no exceptions (SPEC.md "The pipeline"). The
+ * order of {@link #stages} below is the order in SPEC.md and the only place it is defined.
+ *
+ * <p>Every call yields audit events: a refused call before its intent yields one {@code DENIED} event;
+ * any other call yields an {@code INTENT} and a {@code RESULT} event (the result carrying the failure
+ * reason if it failed).
+ */
+public final class GovernancePipeline {
+  private static final Logger log = LoggerFactory.getLogger(GovernancePipeline.class);
+
+  private final ToolCatalog catalog;
+  private final AuditRecorder audit;
+  private final List<Stage> stages;
+
+  /**
+   * @param catalog    declared tools
+   * @param upstream   the FHIR R4 upstream
+   * @param trail      durable audit trail
+   * @param pseudonyms patient pseudonymizer for audit events
+   * @param validator  JSON Schema validator for arguments
+   * @param fhir       shared FHIR R4 context
+   * @param mapper     JSON mapper for results
+   * @param clock      time source (token expiry, cursors, audit timestamps)
+   * @param version    server version recorded in audit events
+   */
+  public GovernancePipeline(ToolCatalog catalog, FhirUpstream upstream, AuditTrail trail, PatientPseudonyms pseudonyms,
+      JsonSchemaValidator validator, FhirContext fhir, ObjectMapper mapper, Clock clock, String version) {
+    this.catalog = catalog;
+    this.audit = new AuditRecorder(trail, pseudonyms, clock, version);
+    PageCursors cursors = new PageCursors(clock, Duration.ofMinutes(15), 10_000);
+    this.stages = List.of(
+        new Authenticate(clock),
+        new Authorize(),
+        new AuditIntent(audit),
+        new ValidateArguments(validator),
+        new UpstreamFetch(upstream, cursors),
+        new FilterRedact(fhir, mapper, cursors),
+        new AuditResult(audit));
+  }
+
+  /** Runs one call through every stage. Never throws: failures become error outcomes. */
+  public ToolOutcome handle(ToolCall call) {
+    ToolExchange ex = new ToolExchange(call);
+    try {
+      ex.spec = catalog.find(call.toolName()).orElseThrow(() ->
+          new ToolCallException(ToolCallException.Reason.UNKNOWN_TOOL, "Unknown tool."));
+      for (Stage stage : stages) {
+        stage.apply(ex);
+      }
+      return new ToolOutcome(ex.structured, ex.resultJson, null);
+    } catch (ToolCallException e) {
+      return refuse(ex, e);
+    } catch (RuntimeException e) {
+      // Log the exception class only: messages of library exceptions may quote PHI.
+      log.error("tool call {} failed internally: {}", ex.callId, e.getClass().getName());
+      return refuse(ex, new ToolCallException(ToolCallException.Reason.INTERNAL, "Internal error; the call was not completed."));
+    }
+  }
+
+  private ToolOutcome refuse(ToolExchange ex, ToolCallException e) {
+    try {
+      audit.record(ex, ex.intentRecorded ? AuditEvent.Phase.RESULT : AuditEvent.Phase.DENIED, e.reason().code());
+    } catch (AuditUnavailableException auditDown) {
+      log.error("tool call {} refused ({}) and its audit event could not be written", ex.callId, e.reason().code());
+    }
+    return ToolOutcome.failure(e);
+  }
+}

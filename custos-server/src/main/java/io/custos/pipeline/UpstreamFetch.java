@@ -1,0 +1,59 @@
+package io.custos.pipeline;
+
+import io.custos.fhir.FhirUpstream;
+import io.custos.fhir.UpstreamException;
+import io.custos.fhir.UpstreamRequest;
+
+/**
+ * Stage 5, upstream fetch: the tool's declared request (or the page a cursor points at) against the FHIR
+ * upstream. Upstream failures become distinct, PHI-free tool errors.
+ */
+final class UpstreamFetch implements Stage {
+  private final FhirUpstream upstream;
+  private final PageCursors cursors;
+
+  UpstreamFetch(FhirUpstream upstream, PageCursors cursors) {
+    this.upstream = upstream;
+    this.cursors = cursors;
+  }
+
+  @Override
+  public void apply(ToolExchange ex) {
+    try {
+      var cursor = ex.arguments.string("cursor");
+      if (cursor.isPresent()) {
+        String link = cursors.resolve(cursor.get(), ex.caller.subject(), ex.spec.name(), ex.patientId)
+            .orElseThrow(() -> new ToolCallException(ToolCallException.Reason.INVALID_ARGUMENTS,
+                "cursor is unknown, expired, or belongs to another tool, patient or user."));
+        ex.page = upstream.nextPage(link);
+      } else {
+        requirePatient(ex);
+        ex.page = upstream.execute(ex.spec.query().build(ex.arguments, ex.patientId, ex.pageSize));
+      }
+    } catch (UpstreamException e) {
+      throw switch (e.kind()) {
+        case NOT_FOUND -> new ToolCallException(ToolCallException.Reason.NOT_FOUND, e.kind().publicMessage());
+        case DENIED -> new ToolCallException(ToolCallException.Reason.UPSTREAM_DENIED, e.kind().publicMessage());
+        case UNAVAILABLE -> new ToolCallException(ToolCallException.Reason.UPSTREAM_UNAVAILABLE, e.kind().publicMessage());
+        case INVALID_RESPONSE -> new ToolCallException(ToolCallException.Reason.UPSTREAM_INVALID, e.kind().publicMessage());
+      };
+    }
+  }
+
+  /**
+   * A search for an unknown patient would return an empty list, indistinguishable from a patient with no
+   * records; read the Patient first so an unknown patient_id gets a clear not-found error.
+   */
+  private void requirePatient(ToolExchange ex) {
+    if (ex.patientId != null && !ex.spec.resourceType().equals("Patient")) {
+      try {
+        upstream.execute(new UpstreamRequest.Read("Patient", ex.patientId));
+      } catch (UpstreamException e) {
+        if (e.kind() == UpstreamException.Kind.NOT_FOUND) {
+          throw new ToolCallException(ToolCallException.Reason.NOT_FOUND, "The patient was not found.");
+        }
+        throw e;
+      }
+    }
+  }
+}

@@ -1,0 +1,127 @@
+package io.custos.tools;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.hl7.fhir.r4.model.BaseDateTimeType;
+import org.hl7.fhir.r4.model.CodeableConcept;
+import org.hl7.fhir.r4.model.Coding;
+import org.hl7.fhir.r4.model.HumanName;
+import org.hl7.fhir.r4.model.Period;
+import org.hl7.fhir.r4.model.Quantity;
+import org.hl7.fhir.r4.model.Reference;
+import org.hl7.fhir.r4.model.Type;
+
+/**
+ * Compact JSON building blocks for tool output: codes with system and display text, quantities with
+ * UCUM units, ISO 8601 dates. Null and empty values are omitted so the model sees only what exists.
+ */
+final class FhirProjection {
+  private FhirProjection() {}
+
+  /** An insertion-ordered map that drops null values and empty collections. */
+  static final class Json extends LinkedHashMap<String, Object> {
+    Json with(String key, Object value) {
+      if (value != null && !(value instanceof java.util.Collection<?> c && c.isEmpty())
+          && !(value instanceof Map<?, ?> m && m.isEmpty()) && !(value instanceof String s && s.isEmpty())) {
+        put(key, value);
+      }
+      return this;
+    }
+  }
+
+  static Json json() {
+    return new Json();
+  }
+
+  /** {@code {system, code, display}} of the first coding (plus {@code text} when it differs), or null. */
+  static Map<String, Object> code(CodeableConcept cc) {
+    if (cc == null || cc.isEmpty()) {
+      return null;
+    }
+    Json j = json();
+    if (cc.hasCoding()) {
+      Coding c = cc.getCodingFirstRep();
+      j.with("system", c.getSystem()).with("code", c.getCode()).with("display", c.getDisplay());
+    }
+    if (cc.hasText() && !cc.getText().equals(j.get("display"))) {
+      j.with("text", cc.getText());
+    }
+    return j;
+  }
+
+  static List<Map<String, Object>> codes(List<CodeableConcept> ccs) {
+    List<Map<String, Object>> out = new ArrayList<>();
+    for (CodeableConcept cc : ccs) {
+      Map<String, Object> c = code(cc);
+      if (c != null) {
+        out.add(c);
+      }
+    }
+    return out;
+  }
+
+  /** The code of the first coding of a status-like concept (e.g. {@code clinicalStatus}), or null. */
+  static String status(CodeableConcept cc) {
+    return cc == null || !cc.hasCoding() ? null : cc.getCodingFirstRep().getCode();
+  }
+
+  static Map<String, Object> quantity(Quantity q) {
+    if (q == null || !q.hasValue()) {
+      return null;
+    }
+    return json().with("value", q.getValue()).with("unit", q.hasUnit() ? q.getUnit() : q.getCode());
+  }
+
+  static String date(BaseDateTimeType d) {
+    return d == null || !d.hasValue() ? null : d.getValueAsString();
+  }
+
+  /** dateTime or Period start of a {@code [x]} element, as an ISO string. */
+  static String dateOf(Type t) {
+    if (t instanceof BaseDateTimeType d) {
+      return date(d);
+    }
+    if (t instanceof Period p) {
+      return date(p.getStartElement());
+    }
+    return null;
+  }
+
+  static Map<String, Object> period(Period p) {
+    if (p == null || p.isEmpty()) {
+      return null;
+    }
+    return json().with("start", date(p.getStartElement())).with("end", date(p.getEndElement()));
+  }
+
+  /** A reference's display text (never its id: ids of other resources are not part of tool output). */
+  static String display(Reference r) {
+    return r == null || !r.hasDisplay() ? null : r.getDisplay();
+  }
+
+  /** "Given Family" of the official (else first) name. */
+  static String name(List<HumanName> names) {
+    HumanName chosen = names.stream().filter(n -> n.getUse() == HumanName.NameUse.OFFICIAL).findFirst()
+        .orElse(names.isEmpty() ? null : names.get(0));
+    if (chosen == null) {
+      return null;
+    }
+    return chosen.hasText() ? chosen.getText() : (chosen.getGivenAsSingleString() + " " + chosen.getFamily()).trim();
+  }
+
+  /** Value of an Observation-like {@code value[x]}: a quantity map, a code map, or a string. */
+  static Object value(Type v) {
+    if (v instanceof Quantity q) {
+      return quantity(q);
+    }
+    if (v instanceof CodeableConcept cc) {
+      return code(cc);
+    }
+    if (v != null && v.isPrimitive()) {
+      return v.primitiveValue();
+    }
+    return null;
+  }
+}
