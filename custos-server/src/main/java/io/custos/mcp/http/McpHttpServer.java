@@ -131,7 +131,8 @@ public final class McpHttpServer implements AutoCloseable {
     context.addServlet(new ServletHolder(new HealthServlet(() -> true)), "/healthz");
     context.addServlet(new ServletHolder(new HealthServlet(ready)), "/readyz");
     addFilter(context, new RequestLimitFilter(settings.maxRequestBytes()), "/*");
-    addFilter(context, new OriginHostFilter(allowedHosts(settings), settings.allowedOrigins()), "/*");
+    addFilter(context, new OriginHostFilter(allowedHosts(settings), settings.allowedOrigins(),
+        InetAddress.getByName(settings.host()).isLoopbackAddress()), "/*");
     addFilter(context, new ProtocolVersionFilter(new HashSet<>(transport.protocolVersions())), "/mcp");
     addFilter(context, new AuthenticationFilter(authenticator), "/mcp");
     addFilter(context, new ErrorBodyFilter(), "/mcp");

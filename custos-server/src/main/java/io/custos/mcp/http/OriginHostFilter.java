@@ -17,14 +17,17 @@ import java.util.Set;
 final class OriginHostFilter extends HttpFilter {
   private final Set<String> allowedHosts;
   private final Set<String> allowedOrigins;
+  private final boolean loopbackOnly;
 
   /**
    * @param allowedHosts   lower-case host names accepted in the Host header (any port)
    * @param allowedOrigins exact origins ({@code scheme://host[:port]}) accepted in the Origin header
+   * @param loopbackOnly   whether the server listens on a loopback address only (then loopback origins are accepted)
    */
-  OriginHostFilter(Set<String> allowedHosts, Set<String> allowedOrigins) {
+  OriginHostFilter(Set<String> allowedHosts, Set<String> allowedOrigins, boolean loopbackOnly) {
     this.allowedHosts = Set.copyOf(allowedHosts);
     this.allowedOrigins = Set.copyOf(allowedOrigins);
+    this.loopbackOnly = loopbackOnly;
   }
 
   @Override
@@ -36,11 +39,29 @@ final class OriginHostFilter extends HttpFilter {
       return;
     }
     String origin = req.getHeader("Origin");
-    if (origin != null && !allowedOrigins.contains(origin)) {
+    if (origin != null && !allowedOrigins.contains(origin) && !loopbackOrigin(origin)) {
       JsonRpcErrors.write(res, 403, JsonRpcErrors.SERVER_ERROR, "Forbidden: Origin not allowed.");
       return;
     }
     chain.doFilter(req, res);
+  }
+
+  /**
+   * An origin on this machine ({@code http(s)://localhost|127.0.0.1|[::1][:port]}) is accepted when the server
+   * itself listens on loopback only: a rebinding attack comes from a foreign origin, never a loopback one.
+   */
+  private boolean loopbackOrigin(String origin) {
+    if (!loopbackOnly) {
+      return false;
+    }
+    try {
+      java.net.URI uri = java.net.URI.create(origin);
+      String h = uri.getHost();
+      return ("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()))
+          && ("localhost".equals(h) || "127.0.0.1".equals(h) || "[::1]".equals(h));
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
   }
 
   /** The name part of a Host header value: {@code [::1]:8443 -> [::1]}, {@code localhost:8443 -> localhost}. */
