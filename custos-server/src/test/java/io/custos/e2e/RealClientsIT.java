@@ -1,0 +1,151 @@
+package io.custos.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.custos.cli.ServerAssembly;
+import io.custos.config.CustosConfig;
+import io.custos.fhir.store.EmbeddedFhirStore;
+import io.custos.mcp.http.McpHttpServer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The main job end to end with real MCP clients: a running Custos (HTTPS, TLS 1.3, self-signed
+ * certificate) in front of the embedded FHIR R4 store loaded with the Synthea fixture, exercised by the
+ * official TypeScript SDK client (over Streamable HTTP and over stdio, cross-checking every tool against
+ * the FHIR data), the MCP Inspector CLI, and the MCP conformance suite.
+ *
+ * <p>Needs Node 22 and the e2e packages, installed by {@code scripts/install-node.sh} in the
+ * pre-integration-test phase. Each client's full output is kept under {@code target/e2e-logs/}.
+ */
+class RealClientsIT {
+  private static final Path MODULE = Path.of("").toAbsolutePath();
+  private static final Path ROOT = MODULE.getParent();
+  private static final Path LOGS = MODULE.resolve("target/e2e-logs");
+  private static final Pattern SUMMARY = Pattern.compile("(?m)^(\\d+) passed, (\\d+) failed\\s*$");
+
+  private static EmbeddedFhirStore store;
+  private static ServerAssembly app;
+  private static McpHttpServer http;
+  private static Path work;
+  private static List<String> patients;
+
+  @BeforeAll
+  static void start() throws Exception {
+    Files.createDirectories(LOGS);
+    work = Files.createTempDirectory("custos-e2e");
+    Path fixture = MODULE.resolve("src/test/resources/fixtures/synthea");
+    try (Stream<Path> files = Files.list(fixture)) {
+      patients = files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".json.gz"))
+          .filter(n -> !n.startsWith("hospital") && !n.startsWith("practitioner"))
+          .map(n -> n.substring(0, n.length() - ".json.gz".length())).sorted().toList();
+    }
+    store = EmbeddedFhirStore.builder().dataDirectory(fixture).port(0)
+        .referenceInstant(Instant.parse("2026-01-01T00:00:00Z")).build().start();
+    app = new ServerAssembly(CustosConfig.load(writeConfig("http")));
+    http = app.startHttp(false);
+  }
+
+  @AfterAll
+  static void stop() {
+    if (http != null) {
+      http.close();
+    }
+    if (app != null) {
+      app.close();
+    }
+    if (store != null) {
+      store.close();
+    }
+  }
+
+  private static Path writeConfig(String name) throws IOException {
+    Path file = work.resolve(name + ".yaml");
+    Files.writeString(file, """
+        server: {host: 127.0.0.1, port: 0, tls: tls13}
+        upstream: {baseUrl: "%s"}
+        identity: {mode: development}
+        dataDir: "%s"
+        """.formatted(store.baseUrl(), work.resolve(name + "-data")));
+    return file;
+  }
+
+  private Map<String, String> env() throws IOException {
+    Map<String, String> env = new HashMap<>();
+    env.put("CUSTOS_ENDPOINT", http.endpoint().toString());
+    env.put("CUSTOS_CA_CERT", app.dataDir().resolve("tls/certificate.pem").toString());
+    env.put("FHIR_BASE", store.baseUrl());
+    env.put("CUSTOS_PATIENTS", new ObjectMapper().writeValueAsString(patients));
+    env.put("CUSTOS_MAX_PATIENTS", "5");
+    Path jar = MODULE.resolve("target/custos.jar");
+    env.put("CUSTOS_STDIO_CMD", new ObjectMapper().writeValueAsString(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Dcustos.home=" + ROOT, "-jar", jar.toString(),
+        "serve", "--stdio", "--config", writeConfig("stdio").toString())));
+    return env;
+  }
+
+  /** Runs a client script and returns its summary counts after asserting it exited 0 with no failures. */
+  private int[] run(String logName, Map<String, String> extraEnv, String... command) throws Exception {
+    Path log = LOGS.resolve(logName + ".log");
+    ProcessBuilder pb = new ProcessBuilder(command).directory(ROOT.toFile()).redirectErrorStream(true)
+        .redirectOutput(log.toFile());
+    pb.environment().putAll(env());
+    pb.environment().putAll(extraEnv);
+    Process p = pb.start();
+    boolean done = p.waitFor(9, TimeUnit.MINUTES);
+    if (!done) {
+      p.destroyForcibly();
+    }
+    String out = Files.readString(log);
+    String tail = out.length() > 4000 ? out.substring(out.length() - 4000) : out;
+    assertThat(done).as("%s timed out:\n%s", logName, tail).isTrue();
+    Matcher m = SUMMARY.matcher(out);
+    int[] counts = null;
+    while (m.find()) {
+      counts = new int[] {Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2))};
+    }
+    assertThat(counts).as("%s printed no 'N passed, M failed' line:\n%s", logName, tail).isNotNull();
+    assertThat(counts[1]).as("%s failures:\n%s", logName, tail).isZero();
+    assertThat(p.exitValue()).as("%s exit code:\n%s", logName, tail).isZero();
+    return counts;
+  }
+
+  @Test
+  void typescriptSdkClientOverStreamableHttpCallsEveryToolAndMatchesFhir() throws Exception {
+    int[] c = run("client-http", Map.of(), "sh", "e2e/with-node.sh", "node", "e2e/client-check.mjs", "--transport", "http");
+    assertThat(c[0]).as("checks run").isGreaterThan(60);
+  }
+
+  @Test
+  void typescriptSdkClientOverStdioCallsEveryToolAndMatchesFhir() throws Exception {
+    int[] c = run("client-stdio", Map.of(), "sh", "e2e/with-node.sh", "node", "e2e/client-check.mjs", "--transport", "stdio");
+    assertThat(c[0]).as("checks run").isGreaterThan(60);
+  }
+
+  @Test
+  void inspectorCliListsTheTools() throws Exception {
+    int[] c = run("inspector", Map.of(), "sh", "e2e/inspector-check.sh");
+    assertThat(c[0]).isGreaterThan(0);
+  }
+
+  @Test
+  void conformanceSuiteMatchesTheExpectedFailuresFile() throws Exception {
+    List<String> cmd = new ArrayList<>(List.of("sh", "e2e/conformance.sh"));
+    int[] c = run("conformance", Map.of("CONFORMANCE_SUITE", "all"), cmd.toArray(String[]::new));
+    assertThat(c[0]).isGreaterThan(20);
+  }
+}
