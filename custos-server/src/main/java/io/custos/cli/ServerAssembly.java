@@ -89,7 +89,7 @@ public final class ServerAssembly implements AutoCloseable {
     };
     SelfSignedCertificate cert = mode == McpHttpServer.TlsMode.PLAIN ? null : SelfSignedCertificate.loadOrCreate(dataDir().resolve("tls"));
     return McpHttpServer.start(new McpHttpServer.Settings(s.host(), s.port(), mode, cert, new HashSet<>(s.allowedOrigins()),
-        new HashSet<>(s.allowedHosts()), s.maxRequestBytes()), mcp, jsonMapper, authenticator, () -> true);
+        new HashSet<>(s.allowedHosts()), s.maxRequestBytes()), mcp::start, jsonMapper, authenticator, () -> true);
   }
 
   /** Reads a 32-byte key, creating it (owner-only permissions) on first use. Never logged. */

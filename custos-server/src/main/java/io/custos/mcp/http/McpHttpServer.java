@@ -2,11 +2,12 @@ package io.custos.mcp.http;
 
 import io.custos.auth.Authenticator;
 import io.custos.auth.CallerContext;
-import io.custos.mcp.CustosMcpServer;
 import io.modelcontextprotocol.common.McpTransportContext;
 import io.modelcontextprotocol.json.McpJsonMapper;
 import io.modelcontextprotocol.server.McpSyncServer;
 import io.modelcontextprotocol.server.transport.HttpServletStreamableServerTransportProvider;
+import io.modelcontextprotocol.spec.McpStreamableServerTransportProvider;
+import java.util.function.Function;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
 import java.io.IOException;
@@ -67,18 +68,19 @@ public final class McpHttpServer implements AutoCloseable {
   private final Settings settings;
 
   /**
-   * Builds and starts the server.
+   * Builds and starts the server. {@code mcpServer} builds the MCP server on the given transport (Custos's
+   * {@code CustosMcpServer::start}; tests mount a conformance fixture on the very same stack).
    *
    * @throws IOException              if the port cannot be bound or the keystore read
    * @throws IllegalArgumentException if PLAIN is requested for a non-loopback address
    */
-  public static McpHttpServer start(Settings settings, CustosMcpServer custos, McpJsonMapper jsonMapper,
-      Authenticator authenticator, BooleanSupplier ready) throws IOException {
-    return new McpHttpServer(settings, custos, jsonMapper, authenticator, ready);
+  public static McpHttpServer start(Settings settings, Function<McpStreamableServerTransportProvider, McpSyncServer> mcpServer,
+      McpJsonMapper jsonMapper, Authenticator authenticator, BooleanSupplier ready) throws IOException {
+    return new McpHttpServer(settings, mcpServer, jsonMapper, authenticator, ready);
   }
 
-  private McpHttpServer(Settings settings, CustosMcpServer custos, McpJsonMapper jsonMapper, Authenticator authenticator,
-      BooleanSupplier ready) throws IOException {
+  private McpHttpServer(Settings settings, Function<McpStreamableServerTransportProvider, McpSyncServer> mcpServer,
+      McpJsonMapper jsonMapper, Authenticator authenticator, BooleanSupplier ready) throws IOException {
     this.settings = settings;
     if (settings.tls() == TlsMode.PLAIN && !InetAddress.getByName(settings.host()).isLoopbackAddress()) {
       throw new IllegalArgumentException("plain HTTP is allowed only on a loopback address");
@@ -117,7 +119,7 @@ public final class McpHttpServer implements AutoCloseable {
           return McpTransportContext.create(ctx);
         })
         .build();
-    this.mcp = custos.start(transport);
+    this.mcp = mcpServer.apply(transport);
 
     ServletContextHandler context = new ServletContextHandler("/");
     ErrorHandler errors = new ErrorHandler();
