@@ -91,7 +91,7 @@ function checkDemographics(label, targetArgs, extraEnv) {
   const r = inspector(['--method', 'tools/call', '--tool-name', 'get_patient_demographics', '--tool-arg', `patient_id=${pid}`,
     '--format', 'json', ...targetArgs], extraEnv);
   const sc = r.json?.result?.structuredContent;
-  report(r.status === 0 && !r.json?.result?.isError && sc?.id === pid,
+  report(r.status === 0 && !r.json?.result?.isError && (sc?.patient?.id ?? sc?.id) === pid,
     `${label}: tools/call get_patient_demographics returns patient ${pid}`, why(r));
 }
 

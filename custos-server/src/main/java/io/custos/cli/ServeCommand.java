@@ -26,7 +26,7 @@ final class ServeCommand implements Callable<Integer> {
     ServerAssembly app = new ServerAssembly(cfg);
     CountDownLatch stop = new CountDownLatch(1);
     if (stdio) {
-      var server = app.mcp().start(new StdioServerTransportProvider(app.jsonMapper()));
+      var server = app.mcp().start(new StdioServerTransportProvider(app.jsonMapper()), app::stdioCaller);
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {
         server.closeGracefully();
         app.close();

@@ -5,7 +5,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.custos.audit.AuditTrail;
 import io.custos.audit.JsonLinesAuditTrail;
 import io.custos.audit.PatientPseudonyms;
+import io.custos.auth.AuthenticationException;
 import io.custos.auth.Authenticator;
+import io.custos.auth.Caller;
 import io.custos.auth.DevelopmentAuthenticator;
 import io.custos.config.CustosConfig;
 import io.custos.fhir.HapiFhirUpstream;
@@ -25,6 +27,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The composition root: builds every component from a validated {@link CustosConfig}. The only place
@@ -90,6 +93,18 @@ public final class ServerAssembly implements AutoCloseable {
     SelfSignedCertificate cert = mode == McpHttpServer.TlsMode.PLAIN ? null : SelfSignedCertificate.loadOrCreate(dataDir().resolve("tls"));
     return McpHttpServer.start(new McpHttpServer.Settings(s.host(), s.port(), mode, cert, new HashSet<>(s.allowedOrigins()),
         new HashSet<>(s.allowedHosts()), s.maxRequestBytes()), mcp::start, jsonMapper, authenticator, () -> true);
+  }
+
+  /**
+   * The stdio caller, authenticated on every call from the token in the {@code CUSTOS_TOKEN} environment
+   * variable with the same authenticator as HTTP; empty when authentication fails (the pipeline then refuses).
+   */
+  public Optional<Caller> stdioCaller() {
+    try {
+      return Optional.of(authenticator.authenticate(Optional.ofNullable(System.getenv("CUSTOS_TOKEN"))));
+    } catch (AuthenticationException e) {
+      return Optional.empty();
+    }
   }
 
   /** Reads a 32-byte key, creating it (owner-only permissions) on first use. Never logged. */

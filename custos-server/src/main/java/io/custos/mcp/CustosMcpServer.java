@@ -1,6 +1,7 @@
 package io.custos.mcp;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.custos.auth.Caller;
 import io.custos.auth.CallerContext;
 import io.custos.pipeline.GovernancePipeline;
 import io.custos.pipeline.ToolCall;
@@ -20,6 +21,8 @@ import io.modelcontextprotocol.spec.McpStreamableServerTransportProvider;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * Builds the MCP server (Java SDK 2.1.0, spec 2025-11-25) from the tool catalog. Every tool call is
@@ -36,6 +39,7 @@ public final class CustosMcpServer {
   private final McpJsonMapper jsonMapper;
   private final ObjectMapper objectMapper;
   private final String version;
+  private volatile Supplier<Optional<Caller>> stdioIdentity = Optional::empty;
 
   public CustosMcpServer(ToolCatalog catalog, GovernancePipeline pipeline, ObjectMapper objectMapper, McpJsonMapper jsonMapper,
       String version) {
@@ -51,8 +55,14 @@ public final class CustosMcpServer {
     return configure(McpServer.sync(provider)).build();
   }
 
-  /** Server over stdio (single session). */
-  public McpSyncServer start(McpServerTransportProvider provider) {
+  /**
+   * Server over stdio (single session). The stdio transport has no per-request context, so the caller is
+   * established by {@code stdioIdentity} on every call, with the same checks as HTTP.
+   *
+   * @param stdioIdentity authenticates the local credential (e.g. the token in the environment) per call
+   */
+  public McpSyncServer start(McpServerTransportProvider provider, Supplier<Optional<Caller>> stdioIdentity) {
+    this.stdioIdentity = stdioIdentity;
     return configure(McpServer.sync(provider)).build();
   }
 
@@ -84,10 +94,11 @@ public final class CustosMcpServer {
         .build();
   }
 
-  private static ToolCall toCall(McpSyncServerExchange exchange, McpSchema.CallToolRequest request) {
+  private ToolCall toCall(McpSyncServerExchange exchange, McpSchema.CallToolRequest request) {
     McpTransportContext ctx = exchange.transportContext();
     Object source = ctx.get(CallerContext.SOURCE_ADDRESS);
-    return new ToolCall(request.name(), request.arguments(), CallerContext.caller(ctx::get), exchange.sessionId(),
+    Optional<Caller> caller = source == null ? stdioIdentity.get() : CallerContext.caller(ctx::get);
+    return new ToolCall(request.name(), request.arguments(), caller, exchange.sessionId(),
         source == null ? "stdio" : source.toString());
   }
 
