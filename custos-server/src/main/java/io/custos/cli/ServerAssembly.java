@@ -48,7 +48,7 @@ public final class ServerAssembly implements AutoCloseable {
 
   /** @throws IOException if the data directory, keys or audit trail cannot be prepared */
   public ServerAssembly(CustosConfig config) throws IOException {
-    this.config = config;
+    this.config = config.validated();
     Path data = dataDir();
     Files.createDirectories(data);
     this.audit = new JsonLinesAuditTrail(data.resolve("audit").resolve("audit.jsonl"));
