@@ -39,6 +39,7 @@ public final class UntrustedText {
     s = INVISIBLE.matcher(s).replaceAll("");
     s = OTHER_CONTROL.matcher(s).replaceAll("");
     s = HTML_COMMENT.matcher(s).replaceAll("");
+    s = s.replace("<!--", ""); // a nested or unterminated comment must not hide the rest when rendered
     s = DATA_URI.matcher(s).replaceAll("[data removed]");
     s = MARKDOWN_IMAGE_OR_LINK.matcher(s).replaceAll("$1");
     s = HTML_TAG.matcher(s).replaceAll("");

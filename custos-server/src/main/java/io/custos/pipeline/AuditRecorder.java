@@ -7,12 +7,16 @@ import java.time.Clock;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Builds PHI-free {@link AuditEvent}s from an exchange and appends them. Used by the audit-intent and
  * audit-result stages and for refusals that happen before the intent.
  */
 final class AuditRecorder {
+  private static final Pattern PATIENT_USER = Pattern.compile("(?:.*/)?Patient/([^/]+)(?:/_history/.*)?");
+
   private final AuditTrail trail;
   private final PatientPseudonyms pseudonyms;
   private final Clock clock;
@@ -27,13 +31,14 @@ final class AuditRecorder {
 
   /** @throws io.custos.audit.AuditUnavailableException when the event is not durable */
   void record(ToolExchange ex, AuditEvent.Phase phase, String outcome) {
-    var c = ex.caller;
+    // ex.caller is set by Authenticate; a call refused before it (unknown tool) is still attributed to its identity.
+    var c = ex.caller != null ? ex.caller : ex.call.caller().orElse(null);
     String patient = ex.patientId != null ? ex.patientId
         : ex.call.arguments().get("patient_id") instanceof String s ? s : null;
     List<String> refs = patient == null ? List.of() : List.of(pseudonyms.tokenize(patient));
     trail.append(new AuditEvent(UUID.randomUUID().toString(), ex.callId, clock.instant(), phase,
         c == null ? "anonymous" : c.subject(),
-        c == null ? null : c.fhirUser().orElse(null),
+        c == null ? null : c.fhirUser().map(this::fhirUser).orElse(null),
         c == null ? null : c.clientId(),
         ex.call.sessionId(),
         c == null ? null : c.tokenIdHash(),
@@ -44,5 +49,11 @@ final class AuditRecorder {
         phase == AuditEvent.Phase.INTENT ? 0 : ex.recordCount,
         phase == AuditEvent.Phase.INTENT ? null : ex.resultSha256,
         ex.elapsedMicros(), ex.call.sourceAddress(), serverVersion));
+  }
+
+  /** A patient user's fhirUser ({@code [base/]Patient/<id>}) holds a patient id: record its pseudonym instead. */
+  private String fhirUser(String fhirUser) {
+    Matcher m = PATIENT_USER.matcher(fhirUser);
+    return m.matches() ? pseudonyms.tokenize(m.group(1)) : fhirUser;
   }
 }

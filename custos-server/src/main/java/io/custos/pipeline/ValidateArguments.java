@@ -5,6 +5,8 @@ import io.modelcontextprotocol.json.schema.JsonSchemaValidator;
 import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * Stage 4, validate arguments (minimum necessary, 45 CFR 164.514(d)): the tool's strict JSON Schema, real
@@ -21,11 +23,17 @@ final class ValidateArguments implements Stage {
   @Override
   public void apply(ToolExchange ex) {
     var spec = ex.spec;
-    var response = validator.validate(spec.inputSchema(), ex.call.arguments());
+    Map<String, Object> raw = ex.call.arguments();
+    if (spec.patientScoped() && ex.patientId != null && !raw.containsKey("patient_id")) {
+      // A patient-bound token (patient/ scopes) may omit patient_id: Authorize bound the token's patient.
+      raw = new LinkedHashMap<>(raw);
+      raw.put("patient_id", ex.patientId);
+    }
+    var response = validator.validate(spec.inputSchema(), raw);
     if (!response.valid()) {
       throw invalid("Arguments do not match the tool's input schema: " + SchemaMessages.summarize(response.errorMessage()));
     }
-    ToolArguments args = new ToolArguments(ex.call.arguments());
+    ToolArguments args = new ToolArguments(raw);
     if (spec.patientScoped() && ex.patientId == null) {
       throw invalid("patient_id is required.");
     }
