@@ -45,7 +45,7 @@ final class Schemas {
   }
 
   static Map<String, Object> patientId() {
-    return string("FHIR logical id of the Patient. With a patient-bound token it must equal the token's patient.", FHIR_ID, 64);
+    return string("FHIR logical id of the Patient. Required, except with a patient-bound token (SMART patient/ scopes), whose patient is used; any other value is refused.", FHIR_ID, 64);
   }
 
   static Map<String, Object> date(String description) {

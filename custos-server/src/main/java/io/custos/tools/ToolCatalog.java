@@ -382,7 +382,7 @@ public final class ToolCatalog {
     in.putAll(extraArgs);
     in.put("limit", Schemas.limit(max));
     in.put("cursor", Schemas.cursor());
-    return new ToolSpec(name, title, description, type, Schemas.object(in, List.of("patient_id")),
+    return new ToolSpec(name, title, description, type, Schemas.object(in, List.of()),
         Schemas.listOutput(itemFields), ToolHints.READ, readScopes(type), elements, max,
         Optional.of(patientPath), maxRangeDays, query, projection, ResultShape.LIST);
   }
@@ -399,7 +399,7 @@ public final class ToolCatalog {
     Map<String, Object> in = new LinkedHashMap<>();
     in.put("patient_id", Schemas.patientId());
     in.putAll(extraArgs);
-    List<String> required = extraArgs.isEmpty() ? List.of("patient_id") : List.of("patient_id", extraRequired);
+    List<String> required = extraArgs.isEmpty() ? List.of() : List.of(extraRequired);
     // A Patient read is bound by its own id ("id"); other single reads check their patient reference.
     return new ToolSpec(name, title, description, type, Schemas.object(in, required), Schemas.singleOutput(key, fields),
         ToolHints.READ, readScopes(type), elements, 1, Optional.of(patientPath.isEmpty() ? "id" : patientPath), 0,

@@ -104,7 +104,7 @@ class ValidateArgumentsTest {
             "input schema", List.of("Dennise990", "Schuster709")),
         arguments("get_lab_results", args("patient_id", a, "loinc_code", "Schuster709"), "input schema", List.of("Schuster709")),
         arguments("get_encounter", args("patient_id", a), "input schema", List.of()),
-        arguments("get_active_conditions", args(), "input schema", List.of()),
+        arguments("get_active_conditions", args(), "patient_id is required", List.of()),
         arguments("list_encounters", args("patient_id", a, "cursor", "Schuster709!Dennise990"),
             "input schema", List.of("Schuster709", "Dennise990")),
         arguments("find_patient", args("family", "Schuster709"), "input schema", List.of("Schuster709")),

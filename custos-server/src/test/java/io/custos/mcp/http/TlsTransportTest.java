@@ -276,12 +276,15 @@ class TlsTransportTest {
 
   @Test
   void plainHttpListenerOnNonLoopbackIsRefusedEvenWithoutConfigValidation(@TempDir Path dir) throws Exception {
+    // Two layers refuse it: ServerAssembly validates whatever config it is given, and McpHttpServer
+    // itself refuses plain HTTP off loopback for callers that bypass the assembly.
     CustosConfig unvalidated = new CustosConfig(new CustosConfig.Server("0.0.0.0", 0, "plain", List.of(), List.of(), null),
         new CustosConfig.Upstream(HttpTestSupport.store().baseUrl(), null), new CustosConfig.Identity("development"),
         dir.toString()).withDefaults();
-    try (io.custos.cli.ServerAssembly assembly = new io.custos.cli.ServerAssembly(unvalidated)) {
-      assertThatThrownBy(() -> assembly.startHttp(false)).isInstanceOf(IllegalArgumentException.class)
-          .hasMessageContaining("loopback");
-    }
+    assertThatThrownBy(() -> new io.custos.cli.ServerAssembly(unvalidated)).isInstanceOf(io.custos.config.ConfigException.class)
+        .hasMessageContaining("server.tls");
+    assertThatThrownBy(() -> McpHttpServer.start(new McpHttpServer.Settings("0.0.0.0", 0, McpHttpServer.TlsMode.PLAIN, null,
+        java.util.Set.of(), java.util.Set.of(), 8192), t -> null, null, null, () -> true))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("loopback");
   }
 }
