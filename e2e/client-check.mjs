@@ -348,7 +348,6 @@ async function runChecks(client, sweep, patients) {
       if (t.inputSchema.additionalProperties !== false) return 'inputSchema.additionalProperties is not false';
       if (name !== 'find_patient') {
         if (!t.inputSchema.properties?.patient_id) return 'inputSchema has no patient_id property';
-        if (!t.inputSchema.properties?.patient_id) return 'no patient_id argument';
       }
       if (LIST_TOOLS[name]) {
         const lim = t.inputSchema.properties?.limit;

@@ -28,6 +28,9 @@ import java.util.Set;
  * @param durationMicros time from call start to this event
  * @param sourceAddress  client network address, or "stdio"
  * @param serverVersion  Custos version
+ * @param breakGlass     whether the call relied on (or declared) break-the-glass emergency access
+ * @param breakGlassReason the reason the user stated for break-the-glass, or null
+ * @param purposeOfUse   HL7 v3 PurposeOfUse code: {@code TREAT}, or {@code ETREAT} under break-the-glass
  */
 public record AuditEvent(
     String eventId,
@@ -49,7 +52,10 @@ public record AuditEvent(
     String resultSha256,
     long durationMicros,
     String sourceAddress,
-    String serverVersion) {
+    String serverVersion,
+    boolean breakGlass,
+    String breakGlassReason,
+    String purposeOfUse) {
 
   /** Stage of a tool call the event records. */
   public enum Phase {
@@ -64,5 +70,14 @@ public record AuditEvent(
   public AuditEvent {
     roles = roles == null ? Set.of() : Set.copyOf(roles);
     patientRefs = patientRefs == null ? List.of() : List.copyOf(patientRefs);
+  }
+
+  /** An ordinary (treatment, no break-the-glass) event. */
+  public AuditEvent(String eventId, String callId, Instant timestamp, Phase phase, String subject, String fhirUser,
+      String clientId, String sessionId, String tokenIdHash, Set<String> roles, String tool, String resourceType,
+      List<String> patientRefs, String scope, String outcome, int recordCount, String resultSha256, long durationMicros,
+      String sourceAddress, String serverVersion) {
+    this(eventId, callId, timestamp, phase, subject, fhirUser, clientId, sessionId, tokenIdHash, roles, tool, resourceType,
+        patientRefs, scope, outcome, recordCount, resultSha256, durationMicros, sourceAddress, serverVersion, false, null, "TREAT");
   }
 }

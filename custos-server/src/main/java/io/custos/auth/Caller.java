@@ -17,6 +17,7 @@ import java.util.Set;
  * @param mfa            whether the token carries evidence of multi-factor authentication ({@code amr}/{@code acr})
  * @param tokenIdHash    SHA-256 (hex) of the token's {@code jti} (or of the token if absent): links audit events to a token without storing it
  * @param expiresAt      token expiry; calls after this instant are refused even within a session
+ * @param authTime       when the user last authenticated ({@code auth_time}), if known: break-the-glass needs it fresh
  */
 public record Caller(
     String subject,
@@ -27,10 +28,18 @@ public record Caller(
     Optional<String> patientContext,
     boolean mfa,
     String tokenIdHash,
-    Instant expiresAt) {
+    Instant expiresAt,
+    Optional<Instant> authTime) {
 
   public Caller {
     roles = Set.copyOf(roles);
     scopes = Set.copyOf(scopes);
+    authTime = authTime == null ? Optional.empty() : authTime;
+  }
+
+  /** A caller whose authentication time is unknown. */
+  public Caller(String subject, String clientId, Optional<String> fhirUser, Set<String> roles, Set<String> scopes,
+      Optional<String> patientContext, boolean mfa, String tokenIdHash, Instant expiresAt) {
+    this(subject, clientId, fhirUser, roles, scopes, patientContext, mfa, tokenIdHash, expiresAt, Optional.empty());
   }
 }

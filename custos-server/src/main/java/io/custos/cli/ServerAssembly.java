@@ -9,6 +9,18 @@ import io.custos.auth.AuthenticationException;
 import io.custos.auth.Authenticator;
 import io.custos.auth.Caller;
 import io.custos.auth.DevelopmentAuthenticator;
+import io.custos.auth.JwtAuthenticator;
+import io.custos.pipeline.Preflight;
+import io.custos.policy.AccessControl;
+import io.custos.policy.BreakGlass;
+import io.custos.policy.FhirCareRelationship;
+import io.custos.policy.LogAlertSink;
+import io.custos.policy.RateLimits;
+import io.custos.policy.RolePolicy;
+import io.custos.policy.ScopeCheck;
+import io.custos.tools.ToolSpec;
+import java.util.Set;
+import java.util.stream.Collectors;
 import io.custos.config.CustosConfig;
 import io.custos.fhir.HapiFhirUpstream;
 import io.custos.mcp.CustosMcpServer;
@@ -45,6 +57,11 @@ public final class ServerAssembly implements AutoCloseable {
   private final AuditTrail audit;
   private final CustosMcpServer mcp;
   private final Authenticator authenticator;
+  private final Preflight preflight;
+
+  /** Scopes advertised in protected resource metadata and 401 challenges (SMART v2 wildcards). */
+  static final List<String> SCOPES_SUPPORTED = List.of("openid", "fhirUser", "patient/*.rs", "user/*.rs");
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ServerAssembly.class);
 
   /** @throws IOException if the data directory, keys or audit trail cannot be prepared */
   public ServerAssembly(CustosConfig config) throws IOException {
@@ -52,13 +69,31 @@ public final class ServerAssembly implements AutoCloseable {
     Path data = dataDir();
     Files.createDirectories(data);
     this.audit = new JsonLinesAuditTrail(data.resolve("audit").resolve("audit.jsonl"));
-    var upstream = new HapiFhirUpstream(FHIR, config.upstream().baseUrl(),
-        Duration.ofSeconds(config.upstream().timeoutSeconds()), List.of());
-    var pipeline = new GovernancePipeline(ToolCatalog.readTools(), upstream, audit,
+    Clock clock = Clock.systemUTC();
+    ToolCatalog catalog = ToolCatalog.readTools();
+    var upstream = new HapiFhirUpstream(FHIR, this.config.upstream().baseUrl(),
+        Duration.ofSeconds(this.config.upstream().timeoutSeconds()), List.of());
+    var policy = this.config.policy();
+    var identity = this.config.identity();
+    Set<String> toolNames = catalog.tools().stream().map(ToolSpec::name).collect(Collectors.toSet());
+    AccessControl access = new AccessControl(RolePolicy.of(policy.roles(), toolNames),
+        new ScopeCheck(Set.copyOf(identity.systemClients())),
+        new FhirCareRelationship(upstream, clock, Duration.ofMinutes(5)), policy.requireCareRelationship(), true,
+        new BreakGlass(clock, Duration.ofMinutes(policy.breakGlassMinutes())), Set.copyOf(policy.breakGlassRoles()));
+    var pipeline = new GovernancePipeline(catalog, upstream, audit,
         new PatientPseudonyms(secretKey(data.resolve("keys").resolve("pseudonym.key"))),
-        new DefaultJsonSchemaValidator(mapper), FHIR, mapper, Clock.systemUTC(), VERSION);
-    this.mcp = new CustosMcpServer(ToolCatalog.readTools(), pipeline, mapper, jsonMapper, VERSION);
-    this.authenticator = new DevelopmentAuthenticator();
+        new DefaultJsonSchemaValidator(mapper), FHIR, mapper, clock, VERSION, access, new LogAlertSink());
+    this.mcp = new CustosMcpServer(catalog, pipeline, mapper, jsonMapper, VERSION);
+    this.preflight = new Preflight(catalog, access, new RateLimits(policy.rateLimitPerMinute()));
+    this.authenticator = switch (identity.mode()) {
+      case "development" -> {
+        log.warn("DEVELOPMENT IDENTITY: every caller is the local developer; loopback only, synthetic data only");
+        yield new DevelopmentAuthenticator();
+      }
+      default -> JwtAuthenticator.remote(new JwtAuthenticator.Settings(identity.issuer(), identity.audience(),
+          identity.tokenTypes(), identity.algorithms(), Duration.ofSeconds(identity.clockSkewSeconds()), identity.rolesClaim(),
+          identity.mfaAmr(), identity.mfaAcr()), identity.jwksUri());
+    };
   }
 
   public Path dataDir() {
@@ -91,8 +126,15 @@ public final class ServerAssembly implements AutoCloseable {
       default -> allowTls12 ? McpHttpServer.TlsMode.TLS12 : McpHttpServer.TlsMode.TLS13;
     };
     SelfSignedCertificate cert = mode == McpHttpServer.TlsMode.PLAIN ? null : SelfSignedCertificate.loadOrCreate(dataDir().resolve("tls"));
+    var identity = config.identity();
+    String resource = identity.audience() != null ? identity.audience()
+        : (mode == McpHttpServer.TlsMode.PLAIN ? "http" : "https") + "://" + s.host() + ":" + s.port() + "/mcp";
+    var metadata = new McpHttpServer.ResourceMetadata(resource,
+        identity.issuer() == null ? List.of() : List.of(identity.issuer()), SCOPES_SUPPORTED);
+    var security = new McpHttpServer.Security(authenticator, Optional.of(preflight), metadata,
+        Duration.ofMinutes(identity.idleTimeoutMinutes()));
     return McpHttpServer.start(new McpHttpServer.Settings(s.host(), s.port(), mode, cert, new HashSet<>(s.allowedOrigins()),
-        new HashSet<>(s.allowedHosts()), s.maxRequestBytes()), mcp::start, jsonMapper, authenticator, () -> true);
+        new HashSet<>(s.allowedHosts()), s.maxRequestBytes()), mcp::start, jsonMapper, security, () -> true);
   }
 
   /**

@@ -21,9 +21,10 @@ import java.util.Locale;
  * @param server   listener settings
  * @param upstream FHIR R4 upstream
  * @param identity how callers are authenticated
+ * @param policy   roles, care relationships, break-the-glass and rate limits
  * @param dataDir  directory for the audit trail, keys and the generated TLS certificate
  */
-public record CustosConfig(Server server, Upstream upstream, Identity identity, String dataDir) {
+public record CustosConfig(Server server, Upstream upstream, Identity identity, Policy policy, String dataDir) {
 
   /**
    * @param host            bind address; default 127.0.0.1
@@ -42,8 +43,47 @@ public record CustosConfig(Server server, Upstream upstream, Identity identity, 
    */
   public record Upstream(String baseUrl, Integer timeoutSeconds) {}
 
-  /** @param mode {@code development} (loopback only, no identity provider; never for real PHI) */
-  public record Identity(String mode) {}
+  /**
+   * How callers are authenticated (OAuth 2.1 resource server; RFC 9068 JWT access tokens).
+   *
+   * @param mode               {@code oauth} (default) or {@code development} (loopback only, no identity provider; never for real PHI)
+   * @param issuer             exact {@code iss} of accepted tokens
+   * @param jwksUri            the issuer's JWKS URL (cached; refreshed at most every 30 s on an unknown {@code kid})
+   * @param audience           this server's canonical resource URI (RFC 8707); tokens must list it in {@code aud}
+   * @param tokenTypes         accepted JOSE {@code typ} values; default {@code at+jwt}, {@code application/at+jwt} (RFC 9068)
+   * @param algorithms         accepted JWS algorithms; default RS256, PS256, ES256
+   * @param clockSkewSeconds   tolerance for {@code exp}/{@code nbf}, 0..60, default 60
+   * @param rolesClaim         claim holding role names (dot path, e.g. {@code realm_access.roles}); default {@code roles}
+   * @param mfaAmr             {@code amr} values that prove multi-factor authentication; default {@code mfa}
+   * @param mfaAcr             {@code acr} values that prove multi-factor authentication; default none
+   * @param systemClients      client ids allowed to use {@code system/} scopes; default none
+   * @param idleTimeoutMinutes automatic logoff of idle MCP sessions, 1..60, default 15
+   */
+  public record Identity(String mode, String issuer, String jwksUri, String audience, List<String> tokenTypes,
+      List<String> algorithms, Integer clockSkewSeconds, String rolesClaim, List<String> mfaAmr, List<String> mfaAcr,
+      List<String> systemClients, Integer idleTimeoutMinutes) {
+    /** Only the mode; everything else defaulted (development configurations). */
+    public Identity(String mode) {
+      this(mode, null, null, null, null, null, null, null, null, null, null, null);
+    }
+  }
+
+  /**
+   * Access policy beyond scopes (deny unless allowed).
+   *
+   * @param roles                   role name -> tool names it may use; default: see {@code io.custos.policy.RolePolicy#DEFAULT_ROLES}
+   * @param requireCareRelationship {@code user/} callers reach only patients they have a care relationship with; default true
+   * @param breakGlassRoles         roles that may declare break-the-glass; default clinician, nurse
+   * @param breakGlassMinutes       how long break-the-glass lasts, 1..240, default 60
+   * @param rateLimitPerMinute      tool calls per user per minute, default 120; per client 10x; per user and tool half
+   */
+  public record Policy(java.util.Map<String, List<String>> roles, Boolean requireCareRelationship, List<String> breakGlassRoles,
+      Integer breakGlassMinutes, Integer rateLimitPerMinute) {}
+
+  /** A configuration with the default policy. */
+  public CustosConfig(Server server, Upstream upstream, Identity identity, String dataDir) {
+    this(server, upstream, identity, null, dataDir);
+  }
 
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
       .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
@@ -70,14 +110,27 @@ public record CustosConfig(Server server, Upstream upstream, Identity identity, 
   public CustosConfig withDefaults() {
     Server s = server == null ? new Server(null, null, null, null, null, null) : server;
     Upstream u = upstream == null ? new Upstream(null, null) : upstream;
+    Identity i = identity == null ? new Identity(null, null, null, null, null, null, null, null, null, null, null, null) : identity;
+    Policy p = policy == null ? new Policy(null, null, null, null, null) : policy;
     return new CustosConfig(
         new Server(s.host() == null ? "127.0.0.1" : s.host(), s.port() == null ? 8443 : s.port(),
             s.tls() == null ? "tls13" : s.tls().toLowerCase(Locale.ROOT),
             s.allowedOrigins() == null ? List.of() : s.allowedOrigins(), s.allowedHosts() == null ? List.of() : s.allowedHosts(),
             s.maxRequestBytes() == null ? 1 << 20 : s.maxRequestBytes()),
         new Upstream(u.baseUrl(), u.timeoutSeconds() == null ? 10 : u.timeoutSeconds()),
-        identity == null ? new Identity(null) : identity,
+        new Identity(i.mode() == null ? "oauth" : i.mode(), i.issuer(), i.jwksUri(), i.audience(),
+            or(i.tokenTypes(), List.of("at+jwt", "application/at+jwt")), or(i.algorithms(), List.of("RS256", "PS256", "ES256")),
+            i.clockSkewSeconds() == null ? 60 : i.clockSkewSeconds(), i.rolesClaim() == null ? "roles" : i.rolesClaim(),
+            or(i.mfaAmr(), List.of("mfa")), or(i.mfaAcr(), List.of()), or(i.systemClients(), List.of()),
+            i.idleTimeoutMinutes() == null ? 15 : i.idleTimeoutMinutes()),
+        new Policy(p.roles(), p.requireCareRelationship() == null ? Boolean.TRUE : p.requireCareRelationship(),
+            or(p.breakGlassRoles(), List.of("clinician", "nurse")), p.breakGlassMinutes() == null ? 60 : p.breakGlassMinutes(),
+            p.rateLimitPerMinute() == null ? 120 : p.rateLimitPerMinute()),
         dataDir == null ? ".custos-data" : dataDir);
+  }
+
+  private static <T> List<T> or(List<T> value, List<T> fallback) {
+    return value == null ? fallback : value;
   }
 
   /** @throws ConfigException listing every invalid key */
@@ -111,15 +164,56 @@ public record CustosConfig(Server server, Upstream upstream, Identity identity, 
     if (upstream.timeoutSeconds() < 1 || upstream.timeoutSeconds() > 120) {
       errors.add("upstream.timeoutSeconds: must be 1..120");
     }
-    if (!"development".equals(identity.mode())) {
-      errors.add("identity.mode: must be 'development' (an OAuth identity provider is configured under identity.issuer in a later version)");
-    } else if (!loopback) {
-      errors.add("identity.mode: 'development' is allowed only when server.host is a loopback address");
+    validateIdentity(errors, loopback);
+    if (policy.breakGlassMinutes() < 1 || policy.breakGlassMinutes() > 240) {
+      errors.add("policy.breakGlassMinutes: must be 1..240");
+    }
+    if (policy.rateLimitPerMinute() < 1 || policy.rateLimitPerMinute() > 100_000) {
+      errors.add("policy.rateLimitPerMinute: must be 1..100000");
     }
     if (!errors.isEmpty()) {
       throw new ConfigException("invalid configuration:\n  " + String.join("\n  ", errors));
     }
     return this;
+  }
+
+  private void validateIdentity(List<String> errors, boolean loopback) {
+    switch (identity.mode()) {
+      case "development" -> {
+        if (!loopback) {
+          errors.add("identity.mode: 'development' is allowed only when server.host is a loopback address");
+        }
+      }
+      case "oauth" -> {
+        requireUrl(errors, "identity.issuer", identity.issuer());
+        requireUrl(errors, "identity.jwksUri", identity.jwksUri());
+        if (identity.audience() == null || !identity.audience().matches("^https?://[^\\s#]+$")) {
+          errors.add("identity.audience: required, this server's canonical resource URI (RFC 8707), e.g. https://custos.example.org/mcp");
+        }
+        if (identity.clockSkewSeconds() < 0 || identity.clockSkewSeconds() > 60) {
+          errors.add("identity.clockSkewSeconds: must be 0..60");
+        }
+        if (identity.algorithms().stream().anyMatch(a -> a.startsWith("HS") || a.equalsIgnoreCase("none"))) {
+          errors.add("identity.algorithms: only asymmetric algorithms are allowed (no HS*, no none)");
+        }
+      }
+      default -> errors.add("identity.mode: must be oauth or development");
+    }
+    if (identity.idleTimeoutMinutes() < 1 || identity.idleTimeoutMinutes() > 60) {
+      errors.add("identity.idleTimeoutMinutes: must be 1..60");
+    }
+  }
+
+  /** An https URL, or http on a loopback host. */
+  private static void requireUrl(List<String> errors, String key, String value) {
+    try {
+      URI uri = value == null ? null : URI.create(value);
+      if (uri == null || !("https".equals(uri.getScheme()) || ("http".equals(uri.getScheme()) && isLoopback(uri.getHost())))) {
+        errors.add(key + ": required https URL (plain http only on a loopback host)");
+      }
+    } catch (IllegalArgumentException e) {
+      errors.add(key + ": not a valid URL");
+    }
   }
 
   private static boolean isLoopback(String host) {

@@ -48,7 +48,9 @@ final class AuditRecorder {
         refs, ex.scope, outcome,
         phase == AuditEvent.Phase.INTENT ? 0 : ex.recordCount,
         phase == AuditEvent.Phase.INTENT ? null : ex.resultSha256,
-        ex.elapsedMicros(), ex.call.sourceAddress(), serverVersion));
+        ex.elapsedMicros(), ex.call.sourceAddress(), serverVersion,
+        ex.breakGlass != null, ex.breakGlass == null ? null : ex.breakGlass.reason(),
+        ex.breakGlass == null ? "TREAT" : "ETREAT"));
   }
 
   /** A patient user's fhirUser ({@code [base/]Patient/<id>}) holds a patient id: record its pseudonym instead. */

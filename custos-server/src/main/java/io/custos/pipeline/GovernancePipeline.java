@@ -3,10 +3,14 @@ package io.custos.pipeline;
 import ca.uhn.fhir.context.FhirContext;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.custos.audit.AuditEvent;
+import io.custos.auth.Caller;
+import java.util.Optional;
 import io.custos.audit.AuditTrail;
 import io.custos.audit.AuditUnavailableException;
 import io.custos.audit.PatientPseudonyms;
 import io.custos.fhir.FhirUpstream;
+import io.custos.policy.AccessControl;
+import io.custos.policy.AlertSink;
 import io.custos.tools.ToolCatalog;
 import io.modelcontextprotocol.json.schema.JsonSchemaValidator;
 import java.time.Clock;
@@ -29,6 +33,8 @@ public final class GovernancePipeline {
   private final ToolCatalog catalog;
   private final AuditRecorder audit;
   private final List<Stage> stages;
+  private final BreakGlassDeclaration breakGlass;
+  private final AccessControl access;
 
   /**
    * @param catalog    declared tools
@@ -40,15 +46,21 @@ public final class GovernancePipeline {
    * @param mapper     JSON mapper for results
    * @param clock      time source (token expiry, cursors, audit timestamps)
    * @param version    server version recorded in audit events
+   * @param access     roles, scopes, MFA, care relationships, break-the-glass
+   * @param alerts     where security alerts go
    */
   public GovernancePipeline(ToolCatalog catalog, FhirUpstream upstream, AuditTrail trail, PatientPseudonyms pseudonyms,
-      JsonSchemaValidator validator, FhirContext fhir, ObjectMapper mapper, Clock clock, String version) {
+      JsonSchemaValidator validator, FhirContext fhir, ObjectMapper mapper, Clock clock, String version,
+      AccessControl access, AlertSink alerts) {
     this.catalog = catalog;
+    this.access = access;
     this.audit = new AuditRecorder(trail, pseudonyms, clock, version);
     PageCursors cursors = new PageCursors(clock, Duration.ofMinutes(15), 10_000);
+    Authenticate authenticate = new Authenticate(clock);
+    this.breakGlass = new BreakGlassDeclaration(access, authenticate, audit, alerts, clock);
     this.stages = List.of(
-        new Authenticate(clock),
-        new Authorize(),
+        authenticate,
+        new Authorize(access),
         new AuditIntent(audit),
         new ValidateArguments(validator),
         new UpstreamFetch(upstream, cursors),
@@ -73,6 +85,33 @@ public final class GovernancePipeline {
       log.error("tool call {} failed internally: {}", ex.callId, e.getClass().getName());
       return refuse(ex, new ToolCallException(ToolCallException.Reason.INTERNAL, "Internal error; the call was not completed."));
     }
+  }
+
+  /**
+   * Whether {@code tools/list} shows {@code tool} to this caller: its role lists the tool and a granted scope
+   * permits its resource type ({@code break_the_glass}: a role allowed to declare it). Calls are still
+   * checked in full by the pipeline.
+   */
+  public boolean visible(Optional<Caller> caller, String tool) {
+    if (caller.isEmpty()) {
+      return false;
+    }
+    if (tool.equals(BREAK_THE_GLASS)) {
+      return caller.get().roles().stream().anyMatch(access.breakGlassRoles()::contains);
+    }
+    return catalog.find(tool).map(spec -> access.roles().allows(caller.get(), tool)
+        && access.scopes().grant(caller.get(), spec.resourceType()).isPresent()).orElse(false);
+  }
+
+  /** Name of the emergency-access tool. */
+  public static final String BREAK_THE_GLASS = "break_the_glass";
+
+  /**
+   * The {@code break_the_glass} declaration: authenticated, role- and MFA-checked, audited with its reason,
+   * alerting. Never throws.
+   */
+  public ToolOutcome declareBreakGlass(ToolCall call) {
+    return breakGlass.declare(call);
   }
 
   private ToolOutcome refuse(ToolExchange ex, ToolCallException e) {

@@ -10,6 +10,10 @@ public final class ToolCallException extends RuntimeException {
   public enum Reason {
     UNAUTHENTICATED("unauthenticated"),
     FORBIDDEN("forbidden"),
+    INSUFFICIENT_SCOPE("insufficient_scope"),
+    MFA_REQUIRED("insufficient_user_authentication"),
+    NO_CARE_RELATIONSHIP("no_care_relationship"),
+    RATE_LIMITED("rate_limited"),
     UNKNOWN_TOOL("unknown_tool"),
     INVALID_ARGUMENTS("invalid_arguments"),
     NOT_FOUND("not_found"),

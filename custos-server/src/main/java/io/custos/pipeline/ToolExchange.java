@@ -24,6 +24,8 @@ public final class ToolExchange {
   String patientId;
   /** {@link Authorize}: the granted scope that permits the call. */
   String scope;
+  /** {@link Authorize}: the break-the-glass grant this call relies on, or null. */
+  io.custos.policy.BreakGlass.Grant breakGlass;
   /** {@link AuditIntent}. */
   boolean intentRecorded;
   /** {@link ValidateArguments}. */

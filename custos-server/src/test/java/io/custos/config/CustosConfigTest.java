@@ -204,12 +204,13 @@ class CustosConfigTest {
   }
 
   @Test
-  void missingIdentityModeNamesKey() throws IOException {
+  void missingIdentityDefaultsToOauthAndNamesTheMissingKeys() throws IOException {
     Path file = yaml("""
         upstream:
           baseUrl: https://fhir.example.org/r4
         """);
-    assertThatThrownBy(() -> CustosConfig.load(file)).isInstanceOf(ConfigException.class).hasMessageContaining("identity.mode");
+    assertThatThrownBy(() -> CustosConfig.load(file)).isInstanceOf(ConfigException.class)
+        .hasMessageContaining("identity.issuer").hasMessageContaining("identity.jwksUri").hasMessageContaining("identity.audience");
   }
 
   @Test

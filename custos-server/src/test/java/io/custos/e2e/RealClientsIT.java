@@ -79,6 +79,8 @@ class RealClientsIT {
         server: {host: 127.0.0.1, port: 0, tls: tls13}
         upstream: {baseUrl: "%s"}
         identity: {mode: development}
+        # The clients sweep every fixture patient; care relationships are covered by the access-control tests.
+        policy: {requireCareRelationship: false}
         dataDir: "%s"
         """.formatted(store.baseUrl(), work.resolve(name + "-data")));
     return file;

@@ -194,7 +194,7 @@ class GovernancePipelineTest {
   void aGranularScopeDoesNotGrantUnconstrainedRead() {
     ToolOutcome out = pipeline.handle(call(user("dr-who", "user/Observation.rs?category=laboratory"), "get_lab_results",
         Map.of("patient_id", PATIENT_A)));
-    assertThat(out.error()).isEqualTo(ToolCallException.Reason.FORBIDDEN);
+    assertThat(out.error()).isEqualTo(ToolCallException.Reason.INSUFFICIENT_SCOPE);
   }
 
   @Test

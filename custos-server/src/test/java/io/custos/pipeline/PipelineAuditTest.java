@@ -127,14 +127,14 @@ class PipelineAuditTest {
   }
 
   @Test
-  void missingScopeWritesExactlyOneDeniedForbiddenEvent() throws Exception {
+  void missingScopeWritesExactlyOneDeniedInsufficientScopeEvent() throws Exception {
     ToolOutcome out = pipeline.handle(call(user("dr-house", "user/Patient.rs", "openid"), "get_active_conditions",
         Map.of("patient_id", PATIENT_A)));
-    assertThat(out.error()).isEqualTo(ToolCallException.Reason.FORBIDDEN);
+    assertThat(out.error()).isEqualTo(ToolCallException.Reason.INSUFFICIENT_SCOPE);
 
     List<JsonNode> events = readAudit(auditFile);
     assertThat(phases(events)).containsExactly("DENIED");
-    assertThat(events.get(0).get("outcome").asText()).isEqualTo("forbidden");
+    assertThat(events.get(0).get("outcome").asText()).isEqualTo("insufficient_scope");
     assertThat(events.get(0).get("subject").asText()).isEqualTo("dr-house");
     assertThat(events.get(0).get("scope").isNull()).isTrue();
   }
@@ -220,8 +220,8 @@ class PipelineAuditTest {
   @Test
   void aPatientUsersFhirUserIsRecordedAsAPseudonym() throws Exception {
     for (String fhirUser : List.of("Patient/" + PATIENT_A, "https://ehr.example.org/fhir/Patient/" + PATIENT_A)) {
-      Caller patientUser = new Caller("patient-a", "test-client", java.util.Optional.of(fhirUser), java.util.Set.of(),
-          java.util.Set.of("patient/*.rs"), java.util.Optional.of(PATIENT_A), false, "h", java.time.Instant.now().plusSeconds(600));
+      Caller patientUser = new Caller("patient-a", "test-client", java.util.Optional.of(fhirUser), java.util.Set.of("patient"),
+          java.util.Set.of("patient/*.rs"), java.util.Optional.of(PATIENT_A), true, "h", java.time.Instant.now().plusSeconds(600));
       assertThat(pipeline.handle(call(patientUser, "get_immunizations", Map.of())).isError()).isFalse();
     }
     List<JsonNode> events = readAudit(auditFile);

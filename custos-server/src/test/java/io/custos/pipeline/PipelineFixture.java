@@ -82,7 +82,19 @@ final class PipelineFixture {
 
   static GovernancePipeline pipeline(AuditTrail trail, FhirUpstream upstream, Clock clock) {
     return new GovernancePipeline(ToolCatalog.readTools(), upstream, trail, new PatientPseudonyms(PSEUDONYM_KEY),
-        new DefaultJsonSchemaValidator(MAPPER), FHIR, MAPPER, clock, "test");
+        new DefaultJsonSchemaValidator(MAPPER), FHIR, MAPPER, clock, "test", access(clock), (kind, id) -> { });
+  }
+
+  /**
+   * Default roles and scopes, MFA required, care relationships NOT required: these tests cover the pipeline's
+   * mechanics for arbitrary fixture patients; care relationships are covered by the authorization matrix test.
+   */
+  static io.custos.policy.AccessControl access(Clock clock) {
+    return new io.custos.policy.AccessControl(
+        io.custos.policy.RolePolicy.of(null, ToolCatalog.readTools().tools().stream().map(t -> t.name())
+            .collect(java.util.stream.Collectors.toSet())),
+        new io.custos.policy.ScopeCheck(Set.of()), (caller, patient) -> false, false, true,
+        new io.custos.policy.BreakGlass(clock, Duration.ofMinutes(60)), Set.of("clinician", "nurse"));
   }
 
   static String pseudonym(String patientId) {
@@ -99,7 +111,7 @@ final class PipelineFixture {
   /** A patient-bound caller (SMART launch context). */
   static Caller patientBound(String subject, String patientId, String... scopes) {
     return new Caller(subject, "test-client", Optional.of("Patient/" + patientId), Set.of("patient"),
-        Set.of(scopes.length == 0 ? new String[] {"patient/*.rs"} : scopes), Optional.of(patientId), false,
+        Set.of(scopes.length == 0 ? new String[] {"patient/*.rs"} : scopes), Optional.of(patientId), true,
         "tokhash-" + subject, Instant.now().plus(Duration.ofHours(1)));
   }
 

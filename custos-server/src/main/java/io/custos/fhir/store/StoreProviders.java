@@ -306,10 +306,12 @@ public final class StoreProviders {
         @OptionalParam(name = Encounter.SP_CLASS) TokenAndListParam encounterClass,
         @OptionalParam(name = Encounter.SP_TYPE) TokenAndListParam type,
         @OptionalParam(name = Encounter.SP_STATUS) TokenAndListParam status,
+        @OptionalParam(name = Encounter.SP_PARTICIPANT) ReferenceParam participant,
         @Sort SortSpec sort) {
       return respond(candidates(patient, subject), e ->
               (patient == null || reference(patient, e.getSubject(), "Patient"))
                   && (subject == null || reference(subject, e.getSubject(), null))
+                  && (participant == null || e.getParticipant().stream().anyMatch(p -> reference(participant, p.getIndividual(), null)))
                   && date(date, e.getPeriod())
                   && all(encounterClass, t -> SearchMatchers.codings(t,
                       e.hasClass_() ? List.of(e.getClass_()) : List.of(), List.of()))
@@ -372,10 +374,12 @@ public final class StoreProviders {
     public IBundleProvider search(
         @OptionalParam(name = CareTeam.SP_PATIENT) ReferenceParam patient,
         @OptionalParam(name = CareTeam.SP_SUBJECT) ReferenceParam subject,
-        @OptionalParam(name = CareTeam.SP_STATUS) TokenAndListParam status) {
+        @OptionalParam(name = CareTeam.SP_STATUS) TokenAndListParam status,
+        @OptionalParam(name = CareTeam.SP_PARTICIPANT) ReferenceParam participant) {
       return respond(candidates(patient, subject), c ->
               (patient == null || reference(patient, c.getSubject(), "Patient"))
                   && (subject == null || reference(subject, c.getSubject(), null))
+                  && (participant == null || c.getParticipant().stream().anyMatch(p -> reference(participant, p.getMember(), null)))
                   && all(status, t -> code(t, c.getStatusElement())),
           null, Map.of());
     }

@@ -21,9 +21,12 @@ import org.slf4j.LoggerFactory;
 final class AuthenticationFilter extends HttpFilter {
   private static final Logger log = LoggerFactory.getLogger(AuthenticationFilter.class);
   private final Authenticator authenticator;
+  private final String scope;
 
-  AuthenticationFilter(Authenticator authenticator) {
+  /** @param scope scopes to suggest in the challenge (space-separated), may be empty */
+  AuthenticationFilter(Authenticator authenticator, String scope) {
     this.authenticator = authenticator;
+    this.scope = scope;
   }
 
   @Override
@@ -39,6 +42,7 @@ final class AuthenticationFilter extends HttpFilter {
       // Host was validated against the allowlist by OriginHostFilter, so it is safe to echo.
       String metadata = req.getScheme() + "://" + req.getHeader("Host") + "/.well-known/oauth-protected-resource/mcp";
       String challenge = "Bearer resource_metadata=\"" + metadata + "\""
+          + (scope.isEmpty() ? "" : ", scope=\"" + scope + "\"")
           + (e.error() == null ? "" : ", error=\"" + e.error() + "\"");
       res.setHeader("WWW-Authenticate", challenge);
       JsonRpcErrors.write(res, 401, JsonRpcErrors.SERVER_ERROR, "Unauthorized: a valid bearer access token is required.");

@@ -19,6 +19,10 @@ import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
+import io.custos.pipeline.Preflight;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
@@ -35,7 +39,9 @@ import org.eclipse.jetty.util.ssl.SslContextFactory;
  * MCP Streamable HTTP at {@code /mcp} on Jetty 12 (ee10), over TLS 1.3 by default (HIPAA 164.312(e)).
  * The filter chain in {@link #start} closes the MCP Java SDK 2.1.0 transport gaps listed in SPEC.md, in
  * this order: request limits, Host/Origin (DNS rebinding), protocol version, authentication, error-body
- * sanitising; then the SDK servlet.
+ * sanitising; then the SDK servlet. In full: request limits, Host/Origin, protocol version, authentication
+ * (every request), session binding and idle logoff, tools/call preflight (scope / MFA step-up / rate limit),
+ * error-body sanitising, SDK servlet.
  */
 public final class McpHttpServer implements AutoCloseable {
 
@@ -61,6 +67,26 @@ public final class McpHttpServer implements AutoCloseable {
   public record Settings(String host, int port, TlsMode tls, SelfSignedCertificate certificate, Set<String> allowedOrigins,
       Set<String> extraHosts, int maxRequestBytes) {}
 
+  /**
+   * RFC 9728 protected resource metadata.
+   *
+   * @param resource             canonical resource URI (RFC 8707), the {@code aud} tokens must carry
+   * @param authorizationServers issuer URLs
+   * @param scopesSupported      scopes a client should request
+   */
+  public record ResourceMetadata(String resource, List<String> authorizationServers, List<String> scopesSupported) {}
+
+  /**
+   * Per-request security of {@code /mcp}.
+   *
+   * @param authenticator validates the credential on every request
+   * @param preflight     HTTP-level scope / MFA / rate-limit challenge for tools/call, if any
+   * @param metadata      protected resource metadata served under {@code /.well-known}
+   * @param idleTimeout   automatic logoff of idle sessions
+   */
+  public record Security(Authenticator authenticator, Optional<Preflight> preflight, ResourceMetadata metadata,
+      Duration idleTimeout) {}
+
   private final Server server;
   private final ServerConnector connector;
   private final HttpServletStreamableServerTransportProvider transport;
@@ -75,12 +101,19 @@ public final class McpHttpServer implements AutoCloseable {
    * @throws IllegalArgumentException if PLAIN is requested for a non-loopback address
    */
   public static McpHttpServer start(Settings settings, Function<McpStreamableServerTransportProvider, McpSyncServer> mcpServer,
+      McpJsonMapper jsonMapper, Security security, BooleanSupplier ready) throws IOException {
+    return new McpHttpServer(settings, mcpServer, jsonMapper, security, ready);
+  }
+
+  /** Without HTTP-level preflight and with a 15-minute idle limit (test fixtures such as the conformance server). */
+  public static McpHttpServer start(Settings settings, Function<McpStreamableServerTransportProvider, McpSyncServer> mcpServer,
       McpJsonMapper jsonMapper, Authenticator authenticator, BooleanSupplier ready) throws IOException {
-    return new McpHttpServer(settings, mcpServer, jsonMapper, authenticator, ready);
+    return start(settings, mcpServer, jsonMapper, new Security(authenticator, Optional.empty(),
+        new ResourceMetadata("", List.of(), List.of()), Duration.ofMinutes(15)), ready);
   }
 
   private McpHttpServer(Settings settings, Function<McpStreamableServerTransportProvider, McpSyncServer> mcpServer,
-      McpJsonMapper jsonMapper, Authenticator authenticator, BooleanSupplier ready) throws IOException {
+      McpJsonMapper jsonMapper, Security security, BooleanSupplier ready) throws IOException {
     this.settings = settings;
     if (settings.tls() == TlsMode.PLAIN && !InetAddress.getByName(settings.host()).isLoopbackAddress()) {
       throw new IllegalArgumentException("plain HTTP is allowed only on a loopback address");
@@ -132,11 +165,16 @@ public final class McpHttpServer implements AutoCloseable {
     context.addServlet(mcpHolder, "/mcp");
     context.addServlet(new ServletHolder(new HealthServlet(() -> true)), "/healthz");
     context.addServlet(new ServletHolder(new HealthServlet(ready)), "/readyz");
+    ServletHolder metadata = new ServletHolder(new ProtectedResourceMetadataServlet(security.metadata()));
+    context.addServlet(metadata, "/.well-known/oauth-protected-resource/mcp");
+    context.addServlet(metadata, "/.well-known/oauth-protected-resource");
     addFilter(context, new RequestLimitFilter(settings.maxRequestBytes()), "/*");
     addFilter(context, new OriginHostFilter(allowedHosts(settings), settings.allowedOrigins(),
         InetAddress.getByName(settings.host()).isLoopbackAddress()), "/*");
     addFilter(context, new ProtocolVersionFilter(new HashSet<>(transport.protocolVersions())), "/mcp");
-    addFilter(context, new AuthenticationFilter(authenticator), "/mcp");
+    addFilter(context, new AuthenticationFilter(security.authenticator(), String.join(" ", security.metadata().scopesSupported())), "/mcp");
+    addFilter(context, new SessionGuardFilter(security.idleTimeout(), java.time.Clock.systemUTC()), "/mcp");
+    security.preflight().ifPresent(p -> addFilter(context, new ToolCallGateFilter(p), "/mcp"));
     addFilter(context, new ErrorBodyFilter(), "/mcp");
     server.setHandler(context);
     try {

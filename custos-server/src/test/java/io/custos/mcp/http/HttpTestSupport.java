@@ -82,6 +82,8 @@ final class HttpTestSupport {
         new CustosConfig.Server("127.0.0.1", 0, tls, List.of(), List.of(), maxRequestBytes),
         new CustosConfig.Upstream(store().baseUrl(), 10),
         new CustosConfig.Identity("development"),
+        // Transport tests read any fixture patient; care relationships are covered by the access-control tests.
+        new CustosConfig.Policy(null, false, null, null, null),
         dataDir.toString()).withDefaults().validated();
   }
 

@@ -1,0 +1,52 @@
+package io.custos.pipeline;
+
+import io.custos.auth.Caller;
+import io.custos.policy.AccessControl;
+import io.custos.policy.RateLimits;
+import io.custos.tools.ToolCatalog;
+import java.util.List;
+
+/**
+ * The HTTP-level part of authorization for a {@code tools/call}, decided before the MCP layer runs so the
+ * answer can be an HTTP challenge: 403 {@code insufficient_scope} naming the scopes to step up to (MCP
+ * 2025-11-25 authorization, "Scope challenge"), 401 {@code insufficient_user_authentication} for missing
+ * MFA (RFC 9470), or 429 with {@code Retry-After}. The pipeline repeats the scope and MFA checks, so stdio
+ * and anything that bypasses this are covered.
+ */
+public final class Preflight {
+  /** Outcome of a preflight check. */
+  public sealed interface Result {}
+
+  public record Allowed() implements Result {}
+
+  public record InsufficientScope(List<String> scopes) implements Result {}
+
+  public record StepUp() implements Result {}
+
+  public record RateLimited(long retryAfterSeconds) implements Result {}
+
+  private final ToolCatalog catalog;
+  private final AccessControl access;
+  private final RateLimits limits;
+
+  public Preflight(ToolCatalog catalog, AccessControl access, RateLimits limits) {
+    this.catalog = catalog;
+    this.access = access;
+    this.limits = limits;
+  }
+
+  /** Checks one call of {@code tool} (unknown tools are left to the MCP layer, which answers with an error). */
+  public Result check(Caller caller, String tool) {
+    var spec = catalog.find(tool);
+    if (spec.isPresent()) {
+      if (access.scopes().grant(caller, spec.get().resourceType()).isEmpty()) {
+        return new InsufficientScope(spec.get().requiredScopes().stream().filter(s -> !s.startsWith("system/")).toList());
+      }
+      if (access.requireMfa() && !caller.mfa()) {
+        return new StepUp();
+      }
+    }
+    return limits.acquire(caller.subject(), String.valueOf(caller.clientId()), tool)
+        .<Result>map(RateLimited::new).orElse(new Allowed());
+  }
+}

@@ -1,0 +1,42 @@
+package io.custos.policy;
+
+import io.github.bucket4j.Bandwidth;
+import io.github.bucket4j.Bucket;
+import io.github.bucket4j.ConsumptionProbe;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Tool-call rate limits per user, per client and per user and tool (Bucket4j token buckets, refilled
+ * greedily each minute). Bounds the damage of a runaway or hijacked agent.
+ */
+public final class RateLimits {
+  private final int perUser;
+  private final Map<String, Bucket> buckets = new ConcurrentHashMap<>();
+
+  /** @param perUserPerMinute calls per user per minute; a client gets 10x, a user on one tool half */
+  public RateLimits(int perUserPerMinute) {
+    this.perUser = perUserPerMinute;
+  }
+
+  /**
+   * Takes one call from each applicable bucket.
+   *
+   * @return empty when allowed, else the seconds to wait (for {@code Retry-After})
+   */
+  public Optional<Long> acquire(String subject, String clientId, String tool) {
+    for (var entry : Map.of("u:" + subject, perUser, "c:" + clientId, perUser * 10,
+        "t:" + subject + ":" + tool, Math.max(1, perUser / 2)).entrySet()) {
+      Bucket bucket = buckets.computeIfAbsent(entry.getKey(), k -> Bucket.builder()
+          .addLimit(Bandwidth.builder().capacity(entry.getValue()).refillGreedy(entry.getValue(), Duration.ofMinutes(1)).build())
+          .build());
+      ConsumptionProbe probe = bucket.tryConsumeAndReturnRemaining(1);
+      if (!probe.isConsumed()) {
+        return Optional.of(Math.max(1, Duration.ofNanos(probe.getNanosToWaitForRefill()).toSeconds()));
+      }
+    }
+    return Optional.empty();
+  }
+}

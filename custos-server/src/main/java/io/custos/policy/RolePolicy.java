@@ -1,0 +1,68 @@
+package io.custos.policy;
+
+import io.custos.auth.Caller;
+import io.custos.config.ConfigException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Role -> tools (HIPAA 164.308(a)(4) information access management, minimum necessary by role). A caller
+ * may use a tool only if one of its roles lists it; a tool is also hidden from {@code tools/list} otherwise.
+ *
+ * @param roles role name -> tool names
+ */
+public record RolePolicy(Map<String, Set<String>> roles) {
+
+  private static final List<String> CLINICAL = List.of("find_patient", "get_patient_demographics", "get_active_conditions",
+      "get_medications", "get_allergies", "get_lab_results", "get_vital_signs", "get_immunizations", "list_encounters",
+      "get_encounter", "check_coverage", "list_appointments", "get_clinical_notes");
+
+  /**
+   * Built-in roles, used when {@code policy.roles} is absent: clinicians and nurses read the clinical record;
+   * a patient (with a patient-bound token) reads their own record; front desk sees demographics, coverage and appointments but no diagnoses; billing sees codes, encounters and
+   * coverage but no clinical notes; researchers and compliance officers have no identified-data tools.
+   */
+  public static final Map<String, List<String>> DEFAULT_ROLES = Map.of(
+      "clinician", CLINICAL,
+      "nurse", CLINICAL,
+      "front-desk", List.of("find_patient", "get_patient_demographics", "check_coverage", "list_appointments"),
+      "billing", List.of("find_patient", "get_patient_demographics", "check_coverage", "list_encounters", "get_encounter",
+          "get_active_conditions"),
+      "patient", CLINICAL.subList(1, CLINICAL.size()),
+      "researcher", List.of(),
+      "compliance-officer", List.of());
+
+  public RolePolicy {
+    Map<String, Set<String>> copy = new LinkedHashMap<>();
+    roles.forEach((k, v) -> copy.put(k, Set.copyOf(v)));
+    roles = Map.copyOf(copy);
+  }
+
+  /**
+   * Builds the policy from configuration, checking every tool name.
+   *
+   * @param configured  {@code policy.roles}, or null for {@link #DEFAULT_ROLES}
+   * @param knownTools  every tool name the server declares
+   * @throws ConfigException naming {@code policy.roles.<role>} for an unknown tool
+   */
+  public static RolePolicy of(Map<String, List<String>> configured, Set<String> knownTools) {
+    Map<String, List<String>> source = configured == null ? DEFAULT_ROLES : configured;
+    Map<String, Set<String>> roles = new LinkedHashMap<>();
+    source.forEach((role, tools) -> {
+      for (String t : tools) {
+        if (!knownTools.contains(t)) {
+          throw new ConfigException("policy.roles." + role + ": unknown tool '" + t + "'");
+        }
+      }
+      roles.put(role, Set.copyOf(tools));
+    });
+    return new RolePolicy(roles);
+  }
+
+  /** Whether any of the caller's roles allows {@code tool}. */
+  public boolean allows(Caller caller, String tool) {
+    return caller.roles().stream().anyMatch(r -> roles.getOrDefault(r, Set.of()).contains(tool));
+  }
+}
