@@ -55,9 +55,24 @@ final class DemoCommand implements Callable<Integer> {
 
     EmbeddedFhirStore store = EmbeddedFhirStore.builder().dataDirectory(synthea).port(0)
         .referenceInstant(Instant.parse("2026-01-01T00:00:00Z")).build().start();
+    int httpPort = port != 0 ? port : freePort();
+    String audience = "https://127.0.0.1:" + httpPort + "/mcp";
+    String practitioner = DemoClinician.practitionerFor(store.repository(), patientIds.get(0));
+    List<String> ordered = DemoClinician.related(store.repository(), practitioner, patientIds);
+
+    // Development identity provider (demo only): real signed tokens, validated like a production IdP's.
+    Process idp = new ProcessBuilder(home.resolve("scripts").resolve("devidp.sh").toString(), "--audience", audience,
+        "--fhir-user", practitioner).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    Map<?, ?> idpInfo = new ObjectMapper().readValue(
+        new java.io.BufferedReader(new java.io.InputStreamReader(idp.getInputStream(), java.nio.charset.StandardCharsets.UTF_8)).readLine(),
+        Map.class);
+    Path tokenFile = demo.resolve("token");
+    Files.writeString(tokenFile, (String) idpInfo.get("token"));
+    restrict(tokenFile);
+
     Path configFile = demo.resolve("custos.yaml");
     Files.writeString(configFile, """
-        # Written by `custos demo`. Development identity: loopback only, synthetic data only.
+        # Written by `custos demo`. Synthetic data only. The identity provider is a development one (demo only).
         server:
           host: 127.0.0.1
           port: %d
@@ -66,28 +81,38 @@ final class DemoCommand implements Callable<Integer> {
         upstream:
           baseUrl: %s
         identity:
-          mode: development
+          mode: oauth
+          issuer: %s
+          jwksUri: %s
+          audience: %s
         dataDir: %s
-        """.formatted(port, store.baseUrl(), demo.resolve("data")));
+        """.formatted(httpPort, store.baseUrl(), idpInfo.get("issuer"), idpInfo.get("jwks_uri"), audience, demo.resolve("data")));
     ServerAssembly app = new ServerAssembly(CustosConfig.load(configFile));
     var http = app.startHttp(false);
 
     Path custos = home.resolve("custos");
-    List<String> stdio = List.of(custos.toString(), "serve", "--stdio", "--config", configFile.toString());
+    List<String> stdio = List.of(custos.toString(), "serve", "--stdio", "--config", configFile.toString(),
+        "--token-file", tokenFile.toString());
     Path cert = app.dataDir().resolve("tls").resolve("certificate.pem");
     Map<String, Object> connection = new LinkedHashMap<>();
     connection.put("endpoint", http.endpoint().toString());
     connection.put("stdio", stdio);
-    connection.put("patients", patientIds.subList(0, Math.min(5, patientIds.size())));
+    connection.put("patients", ordered.subList(0, Math.min(5, ordered.size())));
+    connection.put("token", idpInfo.get("token"));
+    connection.put("token_expires_at", idpInfo.get("expires_at"));
+    connection.put("clinician", Map.of("subject", "demo-clinician", "fhirUser", practitioner, "role", "clinician"));
+    connection.put("issuer", idpInfo.get("issuer"));
     connection.put("ca_certificate", cert.toString());
     connection.put("fhir_base", store.baseUrl());
     connection.put("ledger", app.dataDir().resolve("audit").toString());
     connection.put("config", configFile.toString());
-    new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(demo.resolve("connection.json").toFile(), connection);
+    Path connectionFile = demo.resolve("connection.json");
+    new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(connectionFile.toFile(), connection);
+    restrict(connectionFile);
 
-    System.out.println(instructions(http.endpoint().toString(), stdio, cert, patientIds.get(0)));
+    System.out.println(instructions(http.endpoint().toString(), stdio, cert, ordered.get(0)));
     System.out.println("Ready: " + http.endpoint() + " (" + patientIds.size() + " patients; details in "
-        + demo.resolve("connection.json") + ")");
+        + connectionFile + ")");
     System.out.flush();
 
     CountDownLatch stop = new CountDownLatch(1);
@@ -95,11 +120,27 @@ final class DemoCommand implements Callable<Integer> {
       http.close();
       app.close();
       store.close();
+      idp.destroy();
       System.err.println("demo: stopped");
       stop.countDown();
     }));
     stop.await();
     return 0;
+  }
+
+  private static int freePort() throws IOException {
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+
+  /** Owner-only permissions: the file holds a bearer token. */
+  private static void restrict(Path p) throws IOException {
+    try {
+      Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+    } catch (UnsupportedOperationException ignored) {
+      // non-POSIX file system
+    }
   }
 
   /** Patient ids are the Synthea bundle file names (UUIDs), so no PHI is read to list them. */
@@ -123,14 +164,16 @@ final class DemoCommand implements Callable<Integer> {
         Claude Desktop (claude_desktop_config.json), stdio:
           {"mcpServers": {"custos": {"command": "%s", "args": ["%s"]}}}
 
-        VS Code (.vscode/mcp.json), Streamable HTTP:
-          {"servers": {"custos": {"type": "http", "url": "%s"}}}
+        VS Code (.vscode/mcp.json), Streamable HTTP (token: "token" in connection.json):
+          {"servers": {"custos": {"type": "http", "url": "%s", "headers": {"Authorization": "Bearer ${input:custos-token}"}}},
+           "inputs": [{"id": "custos-token", "type": "promptString", "password": true, "description": "Custos token"}]}
           (trust the self-signed certificate: %s)
 
-        MCP Inspector (CLI), stdio:
-          npx @modelcontextprotocol/inspector --cli %s --method tools/call --tool-name get_active_conditions --tool-arg patient_id=%s
+        MCP Inspector (CLI, Node 22 from the project), stdio:
+          e2e/with-node.sh e2e/node_modules/.bin/mcp-inspector --cli --method tools/call --tool-name get_active_conditions --tool-arg patient_id=%s -- %s
 
-        Try patient_id=%s with get_active_conditions, get_medications and get_lab_results.
-        """.formatted(stdio.get(0), args, endpoint, cert, String.join(" ", stdio), patient, patient);
+        Try patient_id=%s (in the demo clinician's care) with get_active_conditions, get_medications and
+        get_lab_results. Patients outside the clinician's care are refused unless break_the_glass is declared.
+        """.formatted(stdio.get(0), args, endpoint, cert, patient, String.join(" ", stdio), patient);
   }
 }

@@ -17,6 +17,9 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--stdio", description = "Serve one client over standard input/output instead of HTTP.")
   boolean stdio;
 
+  @Option(names = "--token-file", description = "stdio: file holding the bearer access token (default: env CUSTOS_TOKEN).")
+  Path tokenFile;
+
   @Option(names = "--tls12", description = "Also accept TLS 1.2 (default: TLS 1.3 only).")
   boolean tls12;
 
@@ -26,7 +29,7 @@ final class ServeCommand implements Callable<Integer> {
     ServerAssembly app = new ServerAssembly(cfg);
     CountDownLatch stop = new CountDownLatch(1);
     if (stdio) {
-      var server = app.mcp().start(new StdioServerTransportProvider(app.jsonMapper()), app::stdioCaller);
+      var server = app.mcp().start(new StdioServerTransportProvider(app.jsonMapper()), () -> app.stdioCaller(tokenFile));
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {
         server.closeGracefully();
         app.close();

@@ -138,13 +138,17 @@ public final class ServerAssembly implements AutoCloseable {
   }
 
   /**
-   * The stdio caller, authenticated on every call from the token in the {@code CUSTOS_TOKEN} environment
-   * variable with the same authenticator as HTTP; empty when authentication fails (the pipeline then refuses).
+   * The stdio caller, authenticated on every call with the same authenticator as HTTP, from the token in
+   * {@code tokenFile} (re-read each call, so a refreshed token takes effect) or else the {@code CUSTOS_TOKEN}
+   * environment variable. Empty when authentication fails: the pipeline then refuses the call.
+   *
+   * @param tokenFile local credential file holding one bearer token, or null
    */
-  public Optional<Caller> stdioCaller() {
+  public Optional<Caller> stdioCaller(Path tokenFile) {
     try {
-      return Optional.of(authenticator.authenticate(Optional.ofNullable(System.getenv("CUSTOS_TOKEN"))));
-    } catch (AuthenticationException e) {
+      String token = tokenFile != null ? Files.readString(tokenFile).trim() : System.getenv("CUSTOS_TOKEN");
+      return Optional.of(authenticator.authenticate(Optional.ofNullable(token)));
+    } catch (AuthenticationException | IOException e) {
       return Optional.empty();
     }
   }

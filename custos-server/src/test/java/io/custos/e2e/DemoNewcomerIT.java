@@ -1,0 +1,78 @@
+package io.custos.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The newcomer's path, as README describes it: {@code ./custos demo} generates Synthea patients, starts the
+ * FHIR store, the development identity provider and the MCP server, prints {@code Ready:} and writes
+ * {@code connection.json}; then the MCP Inspector CLI (stdio, with the demo token file) reads the first
+ * patient's active conditions, medications and latest labs; SIGTERM (as Ctrl-C) stops everything.
+ */
+class DemoNewcomerIT {
+  private static final Path ROOT = Path.of("").toAbsolutePath().getParent();
+
+  @Test
+  void demoServesRealClientsAndStopsCleanly(@TempDir Path dir) throws Exception {
+    Path log = Files.createDirectories(ROOT.resolve("custos-server/target/e2e-logs")).resolve("demo.log");
+    Process demo = new ProcessBuilder(ROOT.resolve("custos").toString(), "demo", "--dir", dir.toString(), "--port", "0",
+        "--patients", "3", "--seed", "11").redirectError(log.toFile()).start();
+    try {
+      String ready = null;
+      List<String> out = new ArrayList<>();
+      BufferedReader reader = new BufferedReader(new InputStreamReader(demo.getInputStream(), StandardCharsets.UTF_8));
+      long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+      for (String line; System.nanoTime() < deadline && (line = reader.readLine()) != null; ) {
+        out.add(line);
+        if (line.startsWith("Ready: ")) {
+          ready = line;
+          break;
+        }
+      }
+      assertThat(ready).as("demo output:\n%s\nstderr: %s", String.join("\n", out), Files.readString(log)).isNotNull();
+      assertThat(String.join("\n", out)).contains("Claude Desktop", "VS Code", "mcp-inspector");
+
+      JsonNode conn = new ObjectMapper().readTree(dir.resolve("connection.json").toFile());
+      assertThat(conn.path("endpoint").asText()).startsWith("https://127.0.0.1:").endsWith("/mcp");
+      assertThat(conn.path("token").asText()).contains(".");
+      assertThat(conn.path("patients").size()).isEqualTo(3);
+      assertThat(conn.path("ledger").asText()).isNotBlank();
+      String patient = conn.path("patients").get(0).asText();
+      List<String> stdio = new ArrayList<>();
+      conn.path("stdio").forEach(n -> stdio.add(n.asText()));
+
+      for (String tool : List.of("get_active_conditions", "get_medications", "get_lab_results")) {
+        List<String> cmd = new ArrayList<>(List.of("sh", "e2e/with-node.sh", "e2e/node_modules/.bin/mcp-inspector", "--cli",
+            "--method", "tools/call", "--tool-name", tool, "--tool-arg", "patient_id=" + patient));
+        if (tool.equals("get_lab_results")) {
+          cmd.addAll(List.of("--tool-arg", "limit=5"));
+        }
+        cmd.add("--");
+        cmd.addAll(stdio);
+        Process p = new ProcessBuilder(cmd).directory(ROOT.toFile()).redirectErrorStream(true).start();
+        String result = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(2, TimeUnit.MINUTES)).isTrue();
+        JsonNode json = new ObjectMapper().readTree(result.substring(result.indexOf('{')));
+        assertThat(json.path("isError").asBoolean()).as("%s: %s", tool, result).isFalse();
+        assertThat(json.path("structuredContent").path("patient_id").asText()).as(tool).isEqualTo(patient);
+        assertThat(json.path("structuredContent").has("items")).as(tool).isTrue();
+      }
+    } finally {
+      demo.destroy(); // SIGTERM, as Ctrl-C
+      assertThat(demo.waitFor(30, TimeUnit.SECONDS)).as("demo stops on SIGTERM").isTrue();
+    }
+    assertThat(Files.readString(log)).contains("demo: stopped");
+  }
+}
