@@ -33,7 +33,7 @@ public final class LedgerVerifier {
     List<String> warnings = new ArrayList<>();
 
     List<byte[]> hashes = new ArrayList<>();
-    LedgerFiles.ScanResult scan = LedgerFiles.scan(ledgerDir, (i, e) -> hashes.add(MerkleHash.leaf(e)));
+    LedgerFiles.ScanResult scan = LedgerFiles.leafHashes(ledgerDir, hashes);
     findings.addAll(scan.findings());
     warnings.addAll(scan.warnings());
     long n = scan.entries();
