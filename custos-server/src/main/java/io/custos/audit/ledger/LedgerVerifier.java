@@ -74,7 +74,12 @@ public final class LedgerVerifier {
         lastGood = Math.max(lastGood, t.cp().treeSize());
       }
     }
-    if (!failed.isEmpty()) {
+    if (!failed.isEmpty() && !scan.findings().isEmpty()) {
+      // The read stopped at damage already named above; later checkpoints cannot be checked past it.
+      long beyond = failed.stream().filter(t -> !t.witness()).count();
+      findings.add(new Finding(Finding.Kind.ROOT_MISMATCH, n, -1, beyond + " checkpoint(s) cover entries from " + n
+          + " on, past the damaged record, and could not be checked"));
+    } else if (!failed.isEmpty()) {
       failed.sort((a, b) -> Long.compare(a.cp().treeSize(), b.cp().treeSize()));
       Target first = failed.get(0);
       findings.add(localize(ledgerDir, hashes, first, lastGoodBelow(local, failed, first.cp().treeSize())));
