@@ -13,9 +13,20 @@ import javax.crypto.spec.SecretKeySpec;
  */
 public final class PatientPseudonyms {
   private final SecretKeySpec key;
+  private final java.util.function.BiConsumer<String, String> onTokenized;
 
   /** @param key at least 32 bytes of secret key material */
   public PatientPseudonyms(byte[] key) {
+    this(key, (pseudonym, id) -> { });
+  }
+
+  /**
+   * @param key         at least 32 bytes of secret key material
+   * @param onTokenized told (pseudonym, patient id) for every tokenization, e.g. to fill the encrypted token
+   *                    map ({@code io.custos.audit.ledger.TokenMap#remember}); must not log either value
+   */
+  public PatientPseudonyms(byte[] key, java.util.function.BiConsumer<String, String> onTokenized) {
+    this.onTokenized = onTokenized;
     if (key.length < 32) {
       throw new IllegalArgumentException("pseudonym key must be at least 32 bytes");
     }
@@ -28,7 +39,9 @@ public final class PatientPseudonyms {
       Mac mac = Mac.getInstance("HmacSHA256");
       mac.init(key);
       byte[] out = mac.doFinal(("Patient/" + patientId).getBytes(StandardCharsets.UTF_8));
-      return "pt_" + HexFormat.of().formatHex(out, 0, 16);
+      String pseudonym = "pt_" + HexFormat.of().formatHex(out, 0, 16);
+      onTokenized.accept(pseudonym, patientId);
+      return pseudonym;
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("HmacSHA256 unavailable", e);
     }

@@ -104,7 +104,7 @@ final class DemoCommand implements Callable<Integer> {
     connection.put("issuer", idpInfo.get("issuer"));
     connection.put("ca_certificate", cert.toString());
     connection.put("fhir_base", store.baseUrl());
-    connection.put("ledger", app.dataDir().resolve("audit").toString());
+    connection.put("ledger", app.ledgerDir().toString());
     connection.put("config", configFile.toString());
     Path connectionFile = demo.resolve("connection.json");
     new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(connectionFile.toFile(), connection);

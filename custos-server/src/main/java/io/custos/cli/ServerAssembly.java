@@ -3,7 +3,9 @@ package io.custos.cli;
 import ca.uhn.fhir.context.FhirContext;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.custos.audit.AuditTrail;
-import io.custos.audit.JsonLinesAuditTrail;
+import io.custos.audit.ledger.LocalKeySource;
+import io.custos.audit.ledger.MerkleLedger;
+import io.custos.audit.ledger.TokenMap;
 import io.custos.audit.PatientPseudonyms;
 import io.custos.auth.AuthenticationException;
 import io.custos.auth.Authenticator;
@@ -55,6 +57,7 @@ public final class ServerAssembly implements AutoCloseable {
   private final ObjectMapper mapper = new ObjectMapper();
   private final JacksonMcpJsonMapper jsonMapper = new JacksonMcpJsonMapper(mapper);
   private final AuditTrail audit;
+  private final TokenMap tokenMap;
   private final CustosMcpServer mcp;
   private final Authenticator authenticator;
   private final Preflight preflight;
@@ -68,7 +71,14 @@ public final class ServerAssembly implements AutoCloseable {
     this.config = config.validated();
     Path data = dataDir();
     Files.createDirectories(data);
-    this.audit = new JsonLinesAuditTrail(data.resolve("audit").resolve("audit.jsonl"));
+    // The tamper-evident, encrypted Merkle ledger (45 CFR 164.312(b),(c)); patient pseudonyms go to its encrypted token map.
+    var keys = LocalKeySource.openOrCreate(data.resolve("keys"));
+    this.audit = MerkleLedger.open(ledgerDir(), keys);
+    try {
+      this.tokenMap = TokenMap.open(ledgerDir().resolve(TokenMap.FILE), keys.tokenMapAead());
+    } catch (java.security.GeneralSecurityException e) {
+      throw new IOException("token map key unavailable", e);
+    }
     Clock clock = Clock.systemUTC();
     ToolCatalog catalog = ToolCatalog.readTools();
     var upstream = new HapiFhirUpstream(FHIR, this.config.upstream().baseUrl(),
@@ -81,7 +91,7 @@ public final class ServerAssembly implements AutoCloseable {
         new FhirCareRelationship(upstream, clock, Duration.ofMinutes(5)), policy.requireCareRelationship(), true,
         new BreakGlass(clock, Duration.ofMinutes(policy.breakGlassMinutes())), Set.copyOf(policy.breakGlassRoles()));
     var pipeline = new GovernancePipeline(catalog, upstream, audit,
-        new PatientPseudonyms(secretKey(data.resolve("keys").resolve("pseudonym.key"))),
+        new PatientPseudonyms(secretKey(data.resolve("keys").resolve("pseudonym.key")), this::remember),
         new DefaultJsonSchemaValidator(mapper), FHIR, mapper, clock, VERSION, access, new LogAlertSink());
     this.mcp = new CustosMcpServer(catalog, pipeline, mapper, jsonMapper, VERSION);
     this.preflight = new Preflight(catalog, access, new RateLimits(policy.rateLimitPerMinute()));
@@ -94,6 +104,20 @@ public final class ServerAssembly implements AutoCloseable {
           identity.tokenTypes(), identity.algorithms(), Duration.ofSeconds(identity.clockSkewSeconds()), identity.rolesClaim(),
           identity.mfaAmr(), identity.mfaAcr()), identity.jwksUri());
     };
+  }
+
+  /** Records pseudonym -> patient id in the encrypted token map; failure fails the call closed. */
+  private void remember(String pseudonym, String patientId) {
+    try {
+      tokenMap.remember(pseudonym, patientId);
+    } catch (IOException e) {
+      throw new io.custos.audit.AuditUnavailableException(e);
+    }
+  }
+
+  /** The audit ledger directory ({@code <dataDir>/ledger}). */
+  public Path ledgerDir() {
+    return dataDir().resolve("ledger");
   }
 
   public Path dataDir() {
@@ -173,5 +197,10 @@ public final class ServerAssembly implements AutoCloseable {
   @Override
   public void close() {
     audit.close();
+    try {
+      tokenMap.close();
+    } catch (IOException ignored) {
+      // shutting down
+    }
   }
 }

@@ -1,0 +1,39 @@
+package io.custos.audit.ledger;
+
+import com.google.crypto.tink.Aead;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+
+/**
+ * Decrypts the events of a ledger directory (read-only) with the ledger keyset, for export and reporting.
+ * Every entry must authenticate under its own leaf index (AES-GCM associated data), so a moved or altered
+ * entry fails here too; run {@link LedgerVerifier} first for the full integrity check.
+ */
+public final class LedgerEvents {
+  private LedgerEvents() {}
+
+  /** Receives decrypted events in ledger order. */
+  @FunctionalInterface
+  public interface Sink {
+    void accept(StoredEvent event) throws IOException;
+  }
+
+  /** Decrypts every entry in order. @throws LedgerCorruptException if an entry does not decrypt */
+  public static long forEach(Path dir, Aead aead, Sink sink) throws IOException {
+    LedgerFiles.ScanResult r = LedgerFiles.scan(dir, (i, bytes) -> {
+      LedgerEntry e = LedgerEntry.decode(bytes);
+      byte[] json;
+      try {
+        json = aead.decrypt(e.ciphertext(), LedgerEntry.associatedData(i));
+      } catch (GeneralSecurityException ex) {
+        throw new LedgerCorruptException("entry " + i + " does not decrypt under its index: altered, moved or unknown key");
+      }
+      sink.accept(new StoredEvent(i, AuditEventCodec.decode(json)));
+    });
+    if (!r.findings().isEmpty()) {
+      throw new LedgerCorruptException(r.findings().get(0).message());
+    }
+    return r.entries();
+  }
+}

@@ -1,0 +1,37 @@
+package io.custos.audit.ledger;
+
+import java.io.IOException;
+import java.security.GeneralSecurityException;
+import java.util.List;
+
+/**
+ * Durable, append-only storage of encoded {@link LedgerEntry} bytes under a gapless leaf index 0, 1, 2, ...
+ * (the RFC 9162 log's entry sequence). The store assigns the indices, so several writers (PostgreSQL) can
+ * share one sequence; the encoder receives the assigned index because ciphertexts are bound to it.
+ */
+public interface LedgerStore extends AutoCloseable {
+
+  /** Produces the entry bytes for the {@code position}-th record of a batch, given its assigned leaf index. */
+  @FunctionalInterface
+  interface EntryEncoder {
+    byte[] encode(int position, long leafIndex) throws GeneralSecurityException;
+  }
+
+  /**
+   * Appends {@code count} entries as one batch and returns only once all are durable (one fsync or one
+   * committed transaction covers the batch: group commit).
+   *
+   * @return leaf index of the first entry of the batch
+   * @throws IOException if the batch is not durable; then none of it is acknowledged
+   */
+  long append(int count, EntryEncoder encoder) throws IOException, GeneralSecurityException;
+
+  /** @return number of durable entries */
+  long size() throws IOException;
+
+  /** Reads up to {@code max} durable entries starting at {@code from}, in index order. */
+  List<byte[]> read(long from, int max) throws IOException;
+
+  @Override
+  void close() throws IOException;
+}

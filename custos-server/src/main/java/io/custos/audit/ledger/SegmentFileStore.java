@@ -1,0 +1,263 @@
+package io.custos.audit.ledger;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.GeneralSecurityException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The default {@link LedgerStore}: append-only segment files in a directory ({@link SegmentFormat}), one
+ * {@code fdatasync} per batch (group commit). Crash-safe: on open, a torn tail record in the last segment
+ * (an unacknowledged batch) is truncated; a bad record with good data after it is corruption and the store
+ * refuses to open (it is never silently accepted or skipped). One process at a time: an exclusive lock on
+ * {@code .lock} keeps a second writer out.
+ */
+public final class SegmentFileStore implements LedgerStore {
+  /** Default segment roll-over size. */
+  public static final long DEFAULT_SEGMENT_BYTES = 64L * 1024 * 1024;
+
+  private final Path dir;
+  private final long segmentBytes;
+  private final FileChannel lockChannel;
+  private final FileLock lock;
+  private final TreeMap<Long, Path> segments = new TreeMap<>();
+  private FileChannel tail;
+  private long tailFirst;
+  private long tailPosition;
+  private volatile long size;
+  private volatile long truncatedTornBytes;
+
+  // Sequential-read hint for read(): next index and its file offset within its segment.
+  private final Object readLock = new Object();
+  private long hintIndex = -1;
+  private long hintOffset;
+  private long hintSegment = -1;
+  private FileChannel readChannel;
+
+  private SegmentFileStore(Path dir, long segmentBytes, FileChannel lockChannel, FileLock lock) {
+    this.dir = dir;
+    this.segmentBytes = segmentBytes;
+    this.lockChannel = lockChannel;
+    this.lock = lock;
+  }
+
+  /** Opens (creating) the store in {@code dir}, recovering a torn tail. */
+  public static SegmentFileStore open(Path dir) throws IOException {
+    return open(dir, DEFAULT_SEGMENT_BYTES);
+  }
+
+  /** As {@link #open(Path)} with a given segment roll-over size. */
+  public static SegmentFileStore open(Path dir, long segmentBytes) throws IOException {
+    Files.createDirectories(dir);
+    FileChannel lc = FileChannel.open(dir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    FileLock lock = lc.tryLock();
+    if (lock == null) {
+      lc.close();
+      throw new IOException("ledger " + dir + " is in use by another process");
+    }
+    SegmentFileStore s = new SegmentFileStore(dir, segmentBytes, lc, lock);
+    try {
+      s.recover();
+    } catch (IOException | RuntimeException e) {
+      s.close();
+      throw e;
+    }
+    return s;
+  }
+
+  private void recover() throws IOException {
+    List<SegmentFormat.Segment> list = SegmentFormat.list(dir);
+    if (list.isEmpty()) {
+      newSegment(0);
+      return;
+    }
+    for (SegmentFormat.Segment seg : list) {
+      segments.put(seg.firstIndex(), seg.file());
+    }
+    // Earlier segments are sealed; their record counts follow from the next segment's first index.
+    SegmentFormat.Segment last = list.get(list.size() - 1);
+    SegmentFormat.Scan scan = SegmentFormat.scan(last.file(), (off, p) -> { });
+    switch (scan.end()) {
+      case CORRUPT -> throw new LedgerCorruptException("ledger segment " + last.file().getFileName()
+          + " has a damaged record at byte " + scan.badOffset() + " (entry " + (last.firstIndex() + scan.records())
+          + ") followed by more data; refusing to open. Run: custos audit verify --ledger " + dir);
+      case BAD_HEADER -> {
+        if (Files.size(last.file()) >= SegmentFormat.HEADER || list.size() == 1 && last.firstIndex() != 0) {
+          throw new LedgerCorruptException("ledger segment " + last.file().getFileName() + " has a bad header");
+        }
+      }
+      default -> { }
+    }
+    tail = FileChannel.open(last.file(), StandardOpenOption.READ, StandardOpenOption.WRITE);
+    tailFirst = last.firstIndex();
+    long valid = scan.validBytes();
+    if (valid < SegmentFormat.HEADER) {
+      // torn header of a fresh segment: rewrite it
+      tail.truncate(0);
+      tail.write(ByteBuffer.wrap(SegmentFormat.MAGIC), 0);
+      valid = SegmentFormat.HEADER;
+    }
+    if (tail.size() > valid) {
+      truncatedTornBytes = tail.size() - valid;
+      tail.truncate(valid);
+    }
+    tail.force(true);
+    tailPosition = valid;
+    size = tailFirst + scan.records();
+  }
+
+  private void newSegment(long firstIndex) throws IOException {
+    Path file = dir.resolve(SegmentFormat.fileName(firstIndex));
+    FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE);
+    ch.write(ByteBuffer.wrap(SegmentFormat.MAGIC), 0);
+    ch.force(true);
+    try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+      d.force(true); // make the new directory entry durable
+    }
+    if (tail != null) {
+      tail.close();
+    }
+    tail = ch;
+    tailFirst = firstIndex;
+    tailPosition = SegmentFormat.HEADER;
+    synchronized (segments) {
+      segments.put(firstIndex, file);
+    }
+  }
+
+  /** Bytes of a torn tail truncated when this store was opened (0 after a clean shutdown). */
+  public long truncatedTornBytes() {
+    return truncatedTornBytes;
+  }
+
+  @Override
+  public synchronized long append(int count, EntryEncoder encoder) throws IOException, GeneralSecurityException {
+    long first = size;
+    byte[][] payloads = new byte[count][];
+    int total = 0;
+    for (int i = 0; i < count; i++) {
+      payloads[i] = encoder.encode(i, first + i);
+      total += 8 + payloads[i].length;
+    }
+    ByteBuffer buf = ByteBuffer.allocate(total);
+    for (byte[] p : payloads) {
+      SegmentFormat.frame(buf, p);
+    }
+    buf.flip();
+    long pos = tailPosition;
+    try {
+      while (buf.hasRemaining()) {
+        pos += tail.write(buf, pos);
+      }
+      tail.force(false);
+    } catch (IOException e) {
+      // Nothing of this batch is acknowledged; cut it off so a later batch cannot follow garbage.
+      try {
+        tail.truncate(tailPosition);
+      } catch (IOException ignored) {
+        // the caller fails closed regardless
+      }
+      throw e;
+    }
+    tailPosition = pos;
+    size = first + count;
+    if (tailPosition >= segmentBytes) {
+      newSegment(size);
+    }
+    return first;
+  }
+
+  @Override
+  public long size() {
+    return size;
+  }
+
+  @Override
+  public List<byte[]> read(long from, int max) throws IOException {
+    long end = Math.min(size, from + max);
+    List<byte[]> out = new ArrayList<>();
+    synchronized (readLock) {
+      long idx = from;
+      while (idx < end) {
+        Map.Entry<Long, Path> seg;
+        synchronized (segments) {
+          seg = segments.floorEntry(idx);
+        }
+        if (seg == null) {
+          throw new IOException("no segment holds entry " + idx);
+        }
+        if (hintSegment != seg.getKey()) {
+          if (readChannel != null) {
+            readChannel.close();
+          }
+          readChannel = FileChannel.open(seg.getValue(), StandardOpenOption.READ);
+          hintSegment = seg.getKey();
+          hintIndex = seg.getKey();
+          hintOffset = SegmentFormat.HEADER;
+        }
+        if (hintIndex > idx) {
+          hintIndex = seg.getKey();
+          hintOffset = SegmentFormat.HEADER;
+        }
+        ByteBuffer head = ByteBuffer.allocate(8);
+        while (hintIndex <= idx && idx < end) {
+          head.clear();
+          int r = readChannel.read(head, hintOffset);
+          if (r < 8) {
+            break; // end of this segment: next segment
+          }
+          head.flip();
+          int len = head.getInt();
+          int crc = head.getInt();
+          if (hintIndex == idx) {
+            ByteBuffer p = ByteBuffer.allocate(len);
+            SegmentFormat.readFully(readChannel, p, hintOffset + 8);
+            if (SegmentFormat.crc(p.array(), 0, len) != crc) {
+              throw new LedgerCorruptException("entry " + idx + " fails its CRC");
+            }
+            out.add(p.array());
+            idx++;
+          }
+          hintIndex++;
+          hintOffset += 8 + len;
+        }
+        if (hintIndex <= idx && idx < end) {
+          // ran off the end of the segment: continue in the next one
+          Long next;
+          synchronized (segments) {
+            next = segments.higherKey(seg.getKey());
+          }
+          if (next == null || next > idx) {
+            throw new IOException("entry " + idx + " missing from segment " + seg.getValue().getFileName());
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  @Override
+  public synchronized void close() throws IOException {
+    try {
+      synchronized (readLock) {
+        if (readChannel != null) {
+          readChannel.close();
+        }
+      }
+      if (tail != null) {
+        tail.close();
+      }
+    } finally {
+      lock.release();
+      lockChannel.close();
+    }
+  }
+}

@@ -1,0 +1,201 @@
+package io.custos.cli;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.parser.IParser;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.custos.audit.ledger.AuditEventCodec;
+import io.custos.audit.ledger.Checkpoint;
+import io.custos.audit.ledger.CheckpointSigner;
+import io.custos.audit.ledger.ConsistencyProof;
+import io.custos.audit.ledger.DisclosureReport;
+import io.custos.audit.ledger.DisclosureReporter;
+import io.custos.audit.ledger.FhirAuditEventMapper;
+import io.custos.audit.ledger.Finding;
+import io.custos.audit.ledger.LedgerEvents;
+import io.custos.audit.ledger.LedgerProver;
+import io.custos.audit.ledger.LedgerVerifier;
+import io.custos.audit.ledger.LocalKeySource;
+import io.custos.audit.ledger.VerificationReport;
+import java.io.BufferedWriter;
+import java.io.OutputStreamWriter;
+import java.io.PrintWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.PublicKey;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code custos audit verify|prove|export|report}: the compliance officer's tools over the audit ledger
+ * (HIPAA 45 CFR 164.312(b), 164.312(c), 164.528).
+ */
+@Command(name = "audit", mixinStandardHelpOptions = true, description = "Verify, prove, export and report on the audit ledger.",
+    subcommands = {AuditCommand.Verify.class, AuditCommand.Prove.class, AuditCommand.Export.class, AuditCommand.Report.class})
+final class AuditCommand {
+  private AuditCommand() {}
+
+  static PublicKey publicKey(Path ledger, Path file) throws Exception {
+    return CheckpointSigner.readPublicKey(file != null ? file : ledger.resolve(LocalKeySource.PUBLIC_KEY));
+  }
+
+  static Path keysDir(Path ledger, Path keys) {
+    return keys != null ? keys : ledger.toAbsolutePath().getParent().resolve("keys");
+  }
+
+  @Command(name = "verify", description = "Check every entry, checkpoint signature and root offline (no decryption key).")
+  static final class Verify implements Callable<Integer> {
+    @Option(names = "--ledger", required = true, description = "ledger directory") Path ledger;
+    @Option(names = "--public-key", description = "checkpoint public key (PEM); default: the copy in the ledger directory."
+        + " Auditors should pass a copy obtained out of band.") Path publicKey;
+    @Option(names = "--witness", description = "witness directory holding copies of the checkpoints") Path witness;
+
+    @Override
+    public Integer call() throws Exception {
+      VerificationReport r = LedgerVerifier.verify(ledger, publicKey(ledger, publicKey), Optional.ofNullable(witness));
+      for (String w : r.warnings()) {
+        System.out.println("warning: " + w);
+      }
+      for (Finding f : r.findings()) {
+        System.out.println("TAMPERED " + f);
+      }
+      System.out.println(r.summary());
+      return r.ok() ? 0 : 2;
+    }
+  }
+
+  @Command(name = "prove", description = "Print an RFC 9162 inclusion proof of one event against the latest signed checkpoint,"
+      + " or a consistency proof between two checkpoints (--consistency).")
+  static final class Prove implements Callable<Integer> {
+    @Option(names = "--ledger", required = true) Path ledger;
+    @Option(names = "--public-key") Path publicKey;
+    @Option(names = "--consistency", arity = "2", paramLabel = "SIZE",
+        description = "prove the checkpoint of the first size is a prefix of the checkpoint of the second") long[] sizes;
+    @Parameters(arity = "0..1", paramLabel = "EVENT_ID") String eventId;
+
+    @Override
+    public Integer call() throws Exception {
+      LedgerProver prover = LedgerProver.load(ledger, publicKey(ledger, publicKey));
+      ObjectMapper m = AuditEventCodec.mapper();
+      ObjectNode out = m.createObjectNode();
+      if (sizes != null) {
+        Checkpoint a = find(prover, sizes[0]);
+        Checkpoint b = find(prover, sizes[1]);
+        ConsistencyProof p = prover.consistency(a, b);
+        out.put("type", "consistency").put("firstSize", a.treeSize()).put("firstRoot", a.rootHex())
+            .put("secondSize", b.treeSize()).put("secondRoot", b.rootHex()).put("proofBytes", p.sizeBytes());
+        hashes(out.putArray("path"), p.path());
+        out.put("firstCheckpoint", a.toLine()).put("secondCheckpoint", b.toLine()).put("verified", true);
+      } else {
+        if (eventId == null) {
+          System.err.println("custos: give an EVENT_ID or --consistency SIZE SIZE");
+          return 1;
+        }
+        var proof = prover.prove(eventId);
+        if (proof.isEmpty()) {
+          System.err.println("custos: event " + eventId + " is not in the ledger");
+          return 3;
+        }
+        var p = proof.get();
+        out.put("type", "inclusion").put("eventId", p.eventId()).put("leafIndex", p.leafIndex())
+            .put("leafHash", HexFormat.of().formatHex(p.leafHash())).put("treeSize", p.checkpoint().treeSize())
+            .put("rootHash", p.checkpoint().rootHex()).put("proofBytes", p.proof().sizeBytes());
+        hashes(out.putArray("path"), p.proof().path());
+        out.put("checkpoint", p.checkpoint().toLine()).put("verified", true);
+      }
+      System.out.println(m.writerWithDefaultPrettyPrinter().writeValueAsString(out));
+      return 0;
+    }
+
+    private static Checkpoint find(LedgerProver p, long size) {
+      return p.checkpoints().stream().filter(c -> c.treeSize() == size).findFirst()
+          .orElseThrow(() -> new IllegalArgumentException("no signed checkpoint of size " + size));
+    }
+
+    private static void hashes(ArrayNode arr, List<byte[]> path) {
+      path.forEach(h -> arr.add(HexFormat.of().formatHex(h)));
+    }
+  }
+
+  @Command(name = "export", description = "Export every event as FHIR R4 AuditEvent (IHE BALP) NDJSON or as PHI-free JSON lines.")
+  static final class Export implements Callable<Integer> {
+    @Option(names = "--ledger", required = true) Path ledger;
+    @Option(names = "--keys", description = "key directory (default: keys/ beside the ledger)") Path keys;
+    @Option(names = "--format", required = true, description = "fhir | jsonl") String format;
+    @Option(names = "--out", description = "output file (default: standard output)") Path out;
+
+    @Override
+    public Integer call() throws Exception {
+      if (!format.equals("fhir") && !format.equals("jsonl")) {
+        System.err.println("custos: --format must be fhir or jsonl");
+        return 1;
+      }
+      var keySource = LocalKeySource.open(keysDir(ledger, keys));
+      IParser fhir = FhirContext.forR4Cached().newJsonParser().setPrettyPrint(false);
+      ObjectMapper m = AuditEventCodec.mapper();
+      Writer w = out != null ? Files.newBufferedWriter(out, StandardCharsets.UTF_8)
+          : new BufferedWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8));
+      long[] n = {0};
+      try (PrintWriter pw = new PrintWriter(w)) {
+        LedgerEvents.forEach(ledger, keySource.ledgerAead(), s -> {
+          if (format.equals("fhir")) {
+            for (var ae : FhirAuditEventMapper.map(s)) {
+              pw.println(fhir.encodeResourceToString(ae));
+              n[0]++;
+            }
+          } else {
+            ObjectNode line = m.valueToTree(s.event());
+            line.put("ledgerIndex", s.leafIndex());
+            pw.println(m.writeValueAsString(line));
+            n[0]++;
+          }
+        });
+      }
+      System.err.println("exported " + n[0] + " " + (format.equals("fhir") ? "AuditEvent resources" : "events"));
+      return 0;
+    }
+  }
+
+  @Command(name = "report", description = "Accounting of disclosures for one patient (45 CFR 164.528), JSON and HTML."
+      + " The re-identification is itself recorded in the ledger; stop the server first (it holds the ledger lock).")
+  static final class Report implements Callable<Integer> {
+    @Option(names = "--ledger", required = true) Path ledger;
+    @Option(names = "--keys", description = "key directory (default: keys/ beside the ledger)") Path keys;
+    @Option(names = "--patient", required = true, description = "patient id to report on") String patient;
+    @Option(names = "--from", required = true, description = "start date (YYYY-MM-DD, inclusive, UTC)") LocalDate from;
+    @Option(names = "--to", required = true, description = "end date (YYYY-MM-DD, inclusive, UTC)") LocalDate to;
+    @Option(names = "--out", defaultValue = ".", description = "directory for the report files") Path outDir;
+    @Option(names = "--operator", description = "who runs the report (default: the OS user)") String operator;
+
+    @Override
+    public Integer call() throws Exception {
+      Instant start = from.atStartOfDay(ZoneOffset.UTC).toInstant();
+      Instant end = to.plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant();
+      String who = operator != null ? operator : System.getProperty("user.name", "unknown");
+      DisclosureReport r = DisclosureReporter.report(ledger, LocalKeySource.open(keysDir(ledger, keys)), patient, start, end, who);
+      Files.createDirectories(outDir);
+      String base = "disclosures-" + Base64.getUrlEncoder().withoutPadding()
+          .encodeToString(java.security.MessageDigest.getInstance("SHA-256").digest(patient.getBytes(StandardCharsets.UTF_8)))
+          .substring(0, 10) + "-" + from + "-" + to;
+      Path json = outDir.resolve(base + ".json");
+      Path html = outDir.resolve(base + ".html");
+      AuditEventCodec.mapper().writerWithDefaultPrettyPrinter().writeValue(json.toFile(), r);
+      Files.writeString(html, DisclosureReporter.html(r));
+      System.out.println(r.disclosures().size() + " disclosure(s); written " + json + " and " + html
+          + "; the re-identification was recorded in the ledger");
+      return 0;
+    }
+  }
+}

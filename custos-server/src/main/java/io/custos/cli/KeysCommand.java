@@ -1,0 +1,45 @@
+package io.custos.cli;
+
+import io.custos.audit.ledger.CheckpointSigner;
+import io.custos.audit.ledger.KeysetInfo;
+import io.custos.audit.ledger.LocalKeySource;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code custos keys init|rotate}: ledger and token-map keysets and the checkpoint signing key. Prints ids, never keys. */
+@Command(name = "keys", mixinStandardHelpOptions = true, description = "Create or rotate the audit ledger keys.",
+    subcommands = {KeysCommand.Init.class, KeysCommand.Rotate.class})
+final class KeysCommand {
+  private KeysCommand() {}
+
+  @Command(name = "init", description = "Create AES-256-GCM keysets (ledger, token map) and an Ed25519 checkpoint key pair.")
+  static final class Init implements Callable<Integer> {
+    @Option(names = "--dir", required = true, description = "key directory (created, owner-only)") Path dir;
+
+    @Override
+    public Integer call() throws Exception {
+      List<KeysetInfo> created = LocalKeySource.init(dir, Optional.empty());
+      created.forEach(k -> System.out.println("created " + k));
+      LocalKeySource ks = LocalKeySource.open(dir);
+      System.out.println("created checkpoint signing key (Ed25519), key id " + CheckpointSigner.keyId(ks.checkpointPublicKey()));
+      System.out.println("public key for auditors: " + ks.publicKeyFile());
+      return 0;
+    }
+  }
+
+  @Command(name = "rotate", description = "Add a new primary key to each keyset; old keys stay so old entries remain readable.")
+  static final class Rotate implements Callable<Integer> {
+    @Option(names = "--dir", required = true, description = "key directory") Path dir;
+
+    @Override
+    public Integer call() throws Exception {
+      LocalKeySource.rotate(dir, Optional.empty()).forEach(k -> System.out.println("rotated " + k));
+      System.out.println("restart Custos to encrypt new entries with the new keys");
+      return 0;
+    }
+  }
+}
