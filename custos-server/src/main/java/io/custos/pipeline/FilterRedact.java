@@ -4,7 +4,9 @@ import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.util.FhirTerser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.custos.phi.ElementAllowlist;
 import io.custos.tools.ResultShape;
+import io.custos.tools.ToolSpec;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -13,20 +15,26 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.Resource;
 
 /**
  * Stage 6, filter/redact: drops any resource that is not in the bound patient's compartment (defence in
- * depth against a misbehaving upstream), projects each remaining resource to the tool's documented
- * elements, fences free text (done by the projection), bounds the page, and hashes the result for audit.
+ * depth against a misbehaving upstream), cuts each remaining resource down to the tool's declared elements
+ * ({@link ElementAllowlist}), projects it to the tool's documented output, fences free text (done by the
+ * projection), bounds the page, and hashes the result for audit.
  */
 final class FilterRedact implements Stage {
+  private final FhirContext fhir;
   private final FhirTerser terser;
+  /** Per-tool element allowlists (issue 5, minimum necessary), built on first use from ToolSpec.allowedElements. */
+  private final Map<String, ElementAllowlist> allowlists = new ConcurrentHashMap<>();
   private final ObjectMapper mapper;
   private final PageCursors cursors;
 
   FilterRedact(FhirContext fhir, ObjectMapper mapper, PageCursors cursors) {
+    this.fhir = fhir;
     this.terser = fhir.newTerser();
     this.mapper = mapper;
     this.cursors = cursors;
@@ -38,7 +46,9 @@ final class FilterRedact implements Stage {
     List<Map<String, Object>> items = new ArrayList<>();
     for (Resource r : ex.page.resources()) {
       if (items.size() < spec.maxResults() && r.fhirType().equals(spec.resourceType()) && inCompartment(ex, r)) {
-        items.add(spec.projection().apply(r));
+        // Minimum necessary (45 CFR 164.514(d)): the projection only ever sees a copy holding the tool's
+        // declared allowedElements; contained, extensions, narrative and meta are gone unless declared.
+        items.add(spec.projection().apply(allowlist(spec).apply(r)));
       }
     }
     Map<String, Object> out = new LinkedHashMap<>();
@@ -67,6 +77,10 @@ final class FilterRedact implements Stage {
       throw new ToolCallException(ToolCallException.Reason.INTERNAL, "The result could not be serialized.");
     }
     ex.resultSha256 = sha256(ex.resultJson);
+  }
+
+  private ElementAllowlist allowlist(ToolSpec spec) {
+    return allowlists.computeIfAbsent(spec.name(), n -> new ElementAllowlist(fhir, spec.resourceType(), spec.allowedElements()));
   }
 
   private boolean inCompartment(ToolExchange ex, Resource r) {
