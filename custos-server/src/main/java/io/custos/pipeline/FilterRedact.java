@@ -5,6 +5,10 @@ import ca.uhn.fhir.util.FhirTerser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.custos.phi.ElementAllowlist;
+import io.custos.phi.SensitiveCategories;
+import io.custos.phi.SensitiveCategory;
+import io.custos.phi.SensitiveDataPolicy;
+import io.custos.phi.WithheldTally;
 import io.custos.tools.ResultShape;
 import io.custos.tools.ToolSpec;
 import java.nio.charset.StandardCharsets;
@@ -15,6 +19,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.Resource;
@@ -32,8 +37,17 @@ final class FilterRedact implements Stage {
   private final Map<String, ElementAllowlist> allowlists = new ConcurrentHashMap<>();
   private final ObjectMapper mapper;
   private final PageCursors cursors;
+  /** Issue 5: sensitive-category classification (value sets + security labels) and who may see what. */
+  private final SensitiveCategories sensitive;
+  private final SensitiveDataPolicy sensitivePolicy;
 
   FilterRedact(FhirContext fhir, ObjectMapper mapper, PageCursors cursors) {
+    this(fhir, mapper, cursors, SensitiveDataPolicy.byRole());
+  }
+
+  FilterRedact(FhirContext fhir, ObjectMapper mapper, PageCursors cursors, SensitiveDataPolicy sensitivePolicy) {
+    this.sensitive = new SensitiveCategories(fhir);
+    this.sensitivePolicy = sensitivePolicy;
     this.fhir = fhir;
     this.terser = fhir.newTerser();
     this.mapper = mapper;
@@ -44,8 +58,16 @@ final class FilterRedact implements Stage {
   public void apply(ToolExchange ex) {
     var spec = ex.spec;
     List<Map<String, Object>> items = new ArrayList<>();
+    WithheldTally withheld = new WithheldTally();
     for (Resource r : ex.page.resources()) {
       if (items.size() < spec.maxResults() && r.fhirType().equals(spec.resourceType()) && inCompartment(ex, r)) {
+        // Sensitive categories (42 CFR Part 2, mental health, HIV, reproductive health): classified on the
+        // full resource (security labels live in meta), withheld unless the policy permits, and counted.
+        Set<SensitiveCategory> categories = sensitive.classify(r);
+        if (!categories.isEmpty() && !sensitivePolicy.permitsAll(ex.caller, categories)) {
+          withheld.add(categories);
+          continue;
+        }
         // Minimum necessary (45 CFR 164.514(d)): the projection only ever sees a copy holding the tool's
         // declared allowedElements; contained, extensions, narrative and meta are gone unless declared.
         items.add(spec.projection().apply(allowlist(spec).apply(r)));
@@ -57,6 +79,10 @@ final class FilterRedact implements Stage {
     }
     switch (spec.shape()) {
       case ResultShape.Single single -> {
+        if (items.isEmpty() && !withheld.isEmpty()) {
+          throw new ToolCallException(ToolCallException.Reason.FORBIDDEN, "The record is withheld: it is in a sensitive category ("
+              + String.join(", ", withheld.categoryIds()) + ") that this caller's role does not permit.");
+        }
         if (items.isEmpty()) {
           throw new ToolCallException(ToolCallException.Reason.NOT_FOUND, "The requested record was not found.");
         }
@@ -65,6 +91,9 @@ final class FilterRedact implements Stage {
       case ResultShape.ListOf list -> {
         out.put("items", items);
         out.put("count", items.size());
+        if (!withheld.isEmpty()) {
+          out.put("withheld", withheld.toJson());
+        }
         ex.page.nextLink().filter(l -> !items.isEmpty())
             .ifPresent(l -> out.put("next_cursor", cursors.issue(ex.caller.subject(), spec.name(), ex.patientId, l)));
       }

@@ -7,6 +7,7 @@ import io.custos.audit.AuditTrail;
 import io.custos.audit.AuditUnavailableException;
 import io.custos.audit.PatientPseudonyms;
 import io.custos.fhir.FhirUpstream;
+import io.custos.phi.SensitiveDataPolicy;
 import io.custos.tools.ToolCatalog;
 import io.modelcontextprotocol.json.schema.JsonSchemaValidator;
 import java.time.Clock;
@@ -43,6 +44,16 @@ public final class GovernancePipeline {
    */
   public GovernancePipeline(ToolCatalog catalog, FhirUpstream upstream, AuditTrail trail, PatientPseudonyms pseudonyms,
       JsonSchemaValidator validator, FhirContext fhir, ObjectMapper mapper, Clock clock, String version) {
+    this(catalog, upstream, trail, pseudonyms, validator, fhir, mapper, clock, version, SensitiveDataPolicy.byRole());
+  }
+
+  /**
+   * As above, with the policy deciding who may receive records in sensitive categories (issue 5; the
+   * default withholds them unless the caller has the {@code sensitive-data} role).
+   */
+  public GovernancePipeline(ToolCatalog catalog, FhirUpstream upstream, AuditTrail trail, PatientPseudonyms pseudonyms,
+      JsonSchemaValidator validator, FhirContext fhir, ObjectMapper mapper, Clock clock, String version,
+      SensitiveDataPolicy sensitivePolicy) {
     this.catalog = catalog;
     this.audit = new AuditRecorder(trail, pseudonyms, clock, version);
     PageCursors cursors = new PageCursors(clock, Duration.ofMinutes(15), 10_000);
@@ -52,7 +63,7 @@ public final class GovernancePipeline {
         new AuditIntent(audit),
         new ValidateArguments(validator),
         new UpstreamFetch(upstream, cursors),
-        new FilterRedact(fhir, mapper, cursors),
+        new FilterRedact(fhir, mapper, cursors, sensitivePolicy),
         new AuditResult(audit));
   }
 
