@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 /** {@code custos}: the command-line entry point (picocli). */
 @Command(name = "custos", mixinStandardHelpOptions = true, version = "custos " + ServerAssembly.VERSION,
     description = "HIPAA-grade MCP server: governed, audited access for AI agents to FHIR R4 clinical data.",
-    subcommands = {ServeCommand.class, DemoCommand.class, SyntheaCommand.class, PolicyCommand.class})
+    subcommands = {ServeCommand.class, DemoCommand.class, SyntheaCommand.class, PolicyCommand.class,
+        DeidCommand.class /* issue 5: custos deid report */})
 public final class CustosCli implements Runnable {
 
   public static void main(String[] args) {
