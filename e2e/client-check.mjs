@@ -278,13 +278,17 @@ async function checkListTool(client, tool, pid, spec) {
   const notInFhir = ids.filter((x) => !fhirSet.has(x));
   if (notInFhir.length) fail(`ids not in FHIR ${type} search for this patient: ${notInFhir.slice(0, 5)} (${diffDesc(ids, fhirIds)})`);
 
+  // Records in sensitive categories (42 CFR Part 2, mental health, HIV, reproductive health) are withheld
+  // from this caller and counted in structuredContent.withheld instead of being returned (issue 5).
+  const withheld = sc.withheld?.count ?? 0;
   if (all.total <= limit) {
-    if (!sameSet(ids, fhirIds)) fail(`id set differs from FHIR: ${diffDesc(ids, fhirIds)}`);
+    if (withheld === 0 && !sameSet(ids, fhirIds)) fail(`id set differs from FHIR: ${diffDesc(ids, fhirIds)}`);
+    if (ids.length + withheld !== all.total) fail(`${ids.length} items + ${withheld} withheld != FHIR total ${all.total}`);
     if (sc.next_cursor) fail(`next_cursor present although FHIR total ${all.total} <= limit ${limit}`);
     return { ok: true, detail: `${ids.length} items == FHIR total ${all.total}` };
   }
   // More results than one page: the page must be full and have a cursor.
-  if (ids.length !== limit) fail(`FHIR total ${all.total} > limit ${limit} but page has ${ids.length} items`);
+  if (ids.length + withheld !== limit) fail(`FHIR total ${all.total} > limit ${limit} but page has ${ids.length} items + ${withheld} withheld`);
   if (!sc.next_cursor) fail(`FHIR total ${all.total} > limit ${limit} but no next_cursor`);
   if (spec.date) {
     // Sorted newest first: the page must be the `limit` newest resources, ties at the border allowed.
@@ -414,7 +418,11 @@ async function runChecks(client, sweep, patients) {
       const all = await fhirSearchAll('Encounter', { patient: pid, _sort: '-date' });
       if (all.resources.length === 0) return { ok: true, detail: 'patient has no encounters; skipped' };
       const eid = all.resources[0].id;
-      const sc = structured('get_encounter', await call(client, 'get_encounter', { patient_id: pid, encounter_id: eid }));
+      const r = await call(client, 'get_encounter', { patient_id: pid, encounter_id: eid });
+      if (r.result?.isError && /withheld: it is in a sensitive category/.test(textOf(r.result))) {
+        return { ok: true, detail: `encounter ${eid} is in a sensitive category: withheld with a clear refusal` };
+      }
+      const sc = structured('get_encounter', r);
       if (sc.patient_id !== pid) return `patient_id ${sc.patient_id}`;
       if (sc.encounter?.id !== eid) return `encounter.id ${sc.encounter?.id} != ${eid}`;
       const fe = await fhirGet(`Encounter/${encodeURIComponent(eid)}`);

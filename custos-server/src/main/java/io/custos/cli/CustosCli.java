@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "custos", mixinStandardHelpOptions = true, version = "custos " + ServerAssembly.VERSION,
     description = "HIPAA-grade MCP server: governed, audited access for AI agents to FHIR R4 clinical data.",
     subcommands = {ServeCommand.class, DemoCommand.class, SyntheaCommand.class, PolicyCommand.class, AuditCommand.class,
-        KeysCommand.class})
+        KeysCommand.class, DeidCommand.class})
 public final class CustosCli implements Runnable {
 
   public static void main(String[] args) {

@@ -48,6 +48,10 @@ public final class CustosMcpServer {
     this.objectMapper = objectMapper;
     this.jsonMapper = jsonMapper;
     this.version = version;
+    // Issue 5, tool manifest pinning: announce exactly which tool declarations this server exposes.
+    var manifest = io.custos.tools.ToolManifest.of(catalog);
+    org.slf4j.LoggerFactory.getLogger(CustosMcpServer.class).info("tool manifest sha256={} policyVersion={} tools={} pinned={}",
+        manifest.sha256(), io.custos.tools.ToolManifest.POLICY_VERSION, manifest.toolCount(), manifest.matchesPolicyVersion());
   }
 
   /** Server over Streamable HTTP. */

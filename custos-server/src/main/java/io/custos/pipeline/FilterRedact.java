@@ -4,7 +4,13 @@ import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.util.FhirTerser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.custos.phi.ElementAllowlist;
+import io.custos.phi.SensitiveCategories;
+import io.custos.phi.SensitiveCategory;
+import io.custos.phi.SensitiveDataPolicy;
+import io.custos.phi.WithheldTally;
 import io.custos.tools.ResultShape;
+import io.custos.tools.ToolSpec;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -13,20 +19,36 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.Resource;
 
 /**
  * Stage 6, filter/redact: drops any resource that is not in the bound patient's compartment (defence in
- * depth against a misbehaving upstream), projects each remaining resource to the tool's documented
- * elements, fences free text (done by the projection), bounds the page, and hashes the result for audit.
+ * depth against a misbehaving upstream), cuts each remaining resource down to the tool's declared elements
+ * ({@link ElementAllowlist}), projects it to the tool's documented output, fences free text (done by the
+ * projection), bounds the page, and hashes the result for audit.
  */
 final class FilterRedact implements Stage {
+  private final FhirContext fhir;
   private final FhirTerser terser;
+  /** Per-tool element allowlists (issue 5, minimum necessary), built on first use from ToolSpec.allowedElements. */
+  private final Map<String, ElementAllowlist> allowlists = new ConcurrentHashMap<>();
   private final ObjectMapper mapper;
   private final PageCursors cursors;
+  /** Issue 5: sensitive-category classification (value sets + security labels) and who may see what. */
+  private final SensitiveCategories sensitive;
+  private final SensitiveDataPolicy sensitivePolicy;
 
   FilterRedact(FhirContext fhir, ObjectMapper mapper, PageCursors cursors) {
+    this(fhir, mapper, cursors, SensitiveDataPolicy.byRole());
+  }
+
+  FilterRedact(FhirContext fhir, ObjectMapper mapper, PageCursors cursors, SensitiveDataPolicy sensitivePolicy) {
+    this.sensitive = new SensitiveCategories(fhir);
+    this.sensitivePolicy = sensitivePolicy;
+    this.fhir = fhir;
     this.terser = fhir.newTerser();
     this.mapper = mapper;
     this.cursors = cursors;
@@ -36,9 +58,19 @@ final class FilterRedact implements Stage {
   public void apply(ToolExchange ex) {
     var spec = ex.spec;
     List<Map<String, Object>> items = new ArrayList<>();
+    WithheldTally withheld = new WithheldTally();
     for (Resource r : ex.page.resources()) {
       if (items.size() < spec.maxResults() && r.fhirType().equals(spec.resourceType()) && inCompartment(ex, r)) {
-        items.add(spec.projection().apply(r));
+        // Sensitive categories (42 CFR Part 2, mental health, HIV, reproductive health): classified on the
+        // full resource (security labels live in meta), withheld unless the policy permits, and counted.
+        Set<SensitiveCategory> categories = sensitive.classify(r);
+        if (!categories.isEmpty() && !sensitivePolicy.permitsAll(ex.caller, categories)) {
+          withheld.add(categories);
+          continue;
+        }
+        // Minimum necessary (45 CFR 164.514(d)): the projection only ever sees a copy holding the tool's
+        // declared allowedElements; contained, extensions, narrative and meta are gone unless declared.
+        items.add(spec.projection().apply(allowlist(spec).apply(r)));
       }
     }
     Map<String, Object> out = new LinkedHashMap<>();
@@ -47,6 +79,10 @@ final class FilterRedact implements Stage {
     }
     switch (spec.shape()) {
       case ResultShape.Single single -> {
+        if (items.isEmpty() && !withheld.isEmpty()) {
+          throw new ToolCallException(ToolCallException.Reason.FORBIDDEN, "The record is withheld: it is in a sensitive category ("
+              + String.join(", ", withheld.categoryIds()) + ") that this caller's role does not permit.");
+        }
         if (items.isEmpty()) {
           throw new ToolCallException(ToolCallException.Reason.NOT_FOUND, "The requested record was not found.");
         }
@@ -55,6 +91,9 @@ final class FilterRedact implements Stage {
       case ResultShape.ListOf list -> {
         out.put("items", items);
         out.put("count", items.size());
+        if (!withheld.isEmpty()) {
+          out.put("withheld", withheld.toJson());
+        }
         ex.page.nextLink().filter(l -> !items.isEmpty())
             .ifPresent(l -> out.put("next_cursor", cursors.issue(ex.caller.subject(), spec.name(), ex.patientId, l)));
       }
@@ -67,6 +106,10 @@ final class FilterRedact implements Stage {
       throw new ToolCallException(ToolCallException.Reason.INTERNAL, "The result could not be serialized.");
     }
     ex.resultSha256 = sha256(ex.resultJson);
+  }
+
+  private ElementAllowlist allowlist(ToolSpec spec) {
+    return allowlists.computeIfAbsent(spec.name(), n -> new ElementAllowlist(fhir, spec.resourceType(), spec.allowedElements()));
   }
 
   private boolean inCompartment(ToolExchange ex, Resource r) {

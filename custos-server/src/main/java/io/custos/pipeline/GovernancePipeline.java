@@ -9,6 +9,7 @@ import io.custos.audit.AuditTrail;
 import io.custos.audit.AuditUnavailableException;
 import io.custos.audit.PatientPseudonyms;
 import io.custos.fhir.FhirUpstream;
+import io.custos.phi.SensitiveDataPolicy;
 import io.custos.policy.AccessControl;
 import io.custos.policy.AlertSink;
 import io.custos.tools.ToolCatalog;
@@ -52,6 +53,16 @@ public final class GovernancePipeline {
   public GovernancePipeline(ToolCatalog catalog, FhirUpstream upstream, AuditTrail trail, PatientPseudonyms pseudonyms,
       JsonSchemaValidator validator, FhirContext fhir, ObjectMapper mapper, Clock clock, String version,
       AccessControl access, AlertSink alerts) {
+    this(catalog, upstream, trail, pseudonyms, validator, fhir, mapper, clock, version, access, alerts, SensitiveDataPolicy.byRole());
+  }
+
+  /**
+   * As above, with the policy deciding who may receive records in sensitive categories (42 CFR Part 2 and
+   * similar; the default withholds them unless the caller has the {@code sensitive-data} role).
+   */
+  public GovernancePipeline(ToolCatalog catalog, FhirUpstream upstream, AuditTrail trail, PatientPseudonyms pseudonyms,
+      JsonSchemaValidator validator, FhirContext fhir, ObjectMapper mapper, Clock clock, String version,
+      AccessControl access, AlertSink alerts, SensitiveDataPolicy sensitivePolicy) {
     this.catalog = catalog;
     this.access = access;
     this.audit = new AuditRecorder(trail, pseudonyms, clock, version);
@@ -64,7 +75,7 @@ public final class GovernancePipeline {
         new AuditIntent(audit),
         new ValidateArguments(validator),
         new UpstreamFetch(upstream, cursors),
-        new FilterRedact(fhir, mapper, cursors),
+        new FilterRedact(fhir, mapper, cursors, sensitivePolicy),
         new AuditResult(audit));
   }
 

@@ -34,6 +34,8 @@ public final class PolicyDocument {
     Map<String, Object> doc = new LinkedHashMap<>();
     doc.put("policy", "Custos tool policy: deny unless allowed. Each call needs a granted SMART scope for the tool's "
         + "resource type; patient-scoped tools read only the bound patient (the token's patient context for patient/ scopes).");
+    // Issue 5: the pinned tool manifest (hash of every declaration) and the policy version it belongs to.
+    doc.put("toolManifest", ToolManifest.of(catalog).toJson());
     doc.put("tools", tools);
     return doc;
   }

@@ -67,6 +67,9 @@ final class Schemas {
     props.put("items", Map.of("type", "array", "items", Map.of("type", "object", "properties", itemProperties)));
     props.put("count", Map.of("type", "integer"));
     props.put("next_cursor", Map.of("type", "string"));
+    // Issue 5: records withheld for sensitive categories are counted here, never silently dropped.
+    props.put("withheld", Map.of("type", "object", "properties", Map.of("count", Map.of("type", "integer"),
+        "categories", Map.of("type", "array", "items", Map.of("type", "string")), "reason", Map.of("type", "string"))));
     return Map.of("type", "object", "properties", props, "required", List.of("items", "count"));
   }
 

@@ -85,16 +85,8 @@ final class PipelineFixture {
         new DefaultJsonSchemaValidator(MAPPER), FHIR, MAPPER, clock, "test", access(clock), (kind, id) -> { });
   }
 
-  /**
-   * Default roles and scopes, MFA required, care relationships NOT required: these tests cover the pipeline's
-   * mechanics for arbitrary fixture patients; care relationships are covered by the authorization matrix test.
-   */
   static io.custos.policy.AccessControl access(Clock clock) {
-    return new io.custos.policy.AccessControl(
-        io.custos.policy.RolePolicy.of(null, ToolCatalog.readTools().tools().stream().map(t -> t.name())
-            .collect(java.util.stream.Collectors.toSet())),
-        new io.custos.policy.ScopeCheck(Set.of()), (caller, patient) -> false, false, true,
-        new io.custos.policy.BreakGlass(clock, Duration.ofMinutes(60)), Set.of("clinician", "nurse"));
+    return io.custos.policy.TestAccess.withoutCareRelationships(clock);
   }
 
   static String pseudonym(String patientId) {

@@ -1,0 +1,66 @@
+package io.custos.tools;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Researcher tools (issue 5), declared as data and kept apart from the clinical {@link ToolCatalog}: they
+ * return de-identified data only (45 CFR 164.514(b)(2) Safe Harbor, via {@code io.custos.phi.deid.DeIdentifier})
+ * and aggregate across patients, so they are not bound to one patient and need a {@code user/} scope plus
+ * the {@value #RESEARCHER_ROLE} role. Executed by {@code io.custos.phi.research.CohortService}.
+ *
+ * <p>Not yet registered with the MCP server: the access-control work decides how the researcher role is
+ * granted; wiring is {@code CohortService#call} behind the pipeline's authenticate/authorize/audit stages.
+ */
+public final class ResearchTools {
+  /** The role a caller needs for any researcher tool. */
+  public static final String RESEARCHER_ROLE = "researcher";
+  /** Counts below this are suppressed (small-cell suppression, CMS cell-size policy). */
+  public static final int MIN_CELL = 11;
+  /** Upper bound on patients in one extract. */
+  public static final int MAX_EXTRACT = 50;
+
+  /**
+   * One researcher tool declaration.
+   *
+   * @param name           MCP tool name
+   * @param title          title
+   * @param description    description for the model
+   * @param inputSchema    strict input schema
+   * @param outputSchema   output schema
+   * @param hints          annotations
+   * @param requiredScopes SMART scopes, all required
+   * @param requiredRole   Custos role required
+   */
+  public record Declaration(String name, String title, String description, Map<String, Object> inputSchema,
+      Map<String, Object> outputSchema, ToolHints hints, List<String> requiredScopes, String requiredRole) {}
+
+  private ResearchTools() {}
+
+  private static Map<String, Object> cohortArgs() {
+    Map<String, Object> in = new LinkedHashMap<>();
+    in.put("snomed_code", Schemas.string("SNOMED CT code of the condition, e.g. 44054006 (diabetes mellitus type 2)", "^[0-9]{6,18}$", 18));
+    in.put("age_band", Schemas.enumOf("Age band at the reference date", List.of("0-17", "18-39", "40-64", "65-89", "90+", "any")));
+    return in;
+  }
+
+  public static final Declaration COHORT_COUNT = new Declaration("cohort_count", "Cohort count (de-identified)",
+      "Counts patients with a condition (SNOMED CT code) in an age band. Returns a count only; counts from 1 to "
+          + (MIN_CELL - 1) + " are suppressed.",
+      Schemas.object(cohortArgs(), List.of("snomed_code", "age_band")),
+      Map.of("type", "object", "properties", Map.of("count", Map.of("type", "integer"), "suppressed", Map.of("type", "boolean"))),
+      ToolHints.READ, List.of("user/Patient.rs", "user/Condition.rs"), RESEARCHER_ROLE);
+
+  public static final Declaration COHORT_EXTRACT = new Declaration("cohort_extract", "Cohort extract (de-identified)",
+      "Returns Safe Harbor de-identified rows (pseudonymous id, gender, birth year, age band, state, 3-digit ZIP, "
+          + "condition codes with onset year) for at most " + MAX_EXTRACT + " patients of a cohort; cohorts under "
+          + MIN_CELL + " patients are refused.",
+      Schemas.object(cohortArgs(), List.of("snomed_code", "age_band")),
+      Schemas.listOutput(Schemas.fields("pseudonym", "gender", "birthYear", "ageBand", "state", "zip3", "conditions")),
+      ToolHints.READ, List.of("user/Patient.rs", "user/Condition.rs"), RESEARCHER_ROLE);
+
+  public static List<Declaration> all() {
+    return List.of(COHORT_COUNT, COHORT_EXTRACT);
+  }
+}

@@ -1,0 +1,92 @@
+package io.custos.tools;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Tool manifest pinning (prompt-injection defence, issue 5): a SHA-256 over the canonical JSON of every
+ * tool declaration the model sees or the policy enforces (name, title, description, input and output
+ * schemas, annotations, required scopes, allowed elements, result bound). It is computed at start-up,
+ * logged ({@code tool manifest sha256=...}) and published in the {@code custos://policy} resource, so a
+ * client can detect a changed tool ("rug pull"), and a compliance officer can tie a policy version to
+ * exactly one set of tool declarations.
+ *
+ * <p>Changing any declaration requires a policy version change: add a new entry to {@link #PINNED} with a
+ * new {@link #POLICY_VERSION} (entries are append-only history). {@code ToolManifestTest} fails while the
+ * computed hash differs from the pinned hash of the current version.
+ */
+public final class ToolManifest {
+  /** The current tool-policy version. */
+  public static final String POLICY_VERSION = "2026.1";
+
+  /** Policy version -> manifest hash, append-only. */
+  public static final Map<String, String> PINNED = Map.of(
+      "2026.1", "51544564a0d46364d91da7bf7ec6d89babf284073ee68ac4f7d8fe8d5200a476");
+
+  private static final ObjectMapper CANONICAL = new ObjectMapper().configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
+
+  private final String sha256;
+  private final int tools;
+
+  private ToolManifest(String sha256, int tools) {
+    this.sha256 = sha256;
+    this.tools = tools;
+  }
+
+  /** Hashes the declarations of {@code catalog}. */
+  public static ToolManifest of(ToolCatalog catalog) {
+    List<Map<String, Object>> decls = new ArrayList<>();
+    for (ToolSpec t : catalog.tools()) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("name", t.name());
+      m.put("title", t.title());
+      m.put("description", t.description());
+      m.put("inputSchema", t.inputSchema());
+      m.put("outputSchema", t.outputSchema());
+      m.put("annotations", Map.of("readOnlyHint", t.hints().readOnly(), "destructiveHint", t.hints().destructive(),
+          "idempotentHint", t.hints().idempotent(), "openWorldHint", t.hints().openWorld()));
+      m.put("requiredScopes", t.requiredScopes());
+      m.put("allowedElements", t.allowedElements());
+      m.put("maxResults", t.maxResults());
+      decls.add(m);
+    }
+    try {
+      byte[] json = CANONICAL.writeValueAsBytes(decls);
+      return new ToolManifest(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(json)), decls.size());
+    } catch (JsonProcessingException | NoSuchAlgorithmException e) {
+      throw new IllegalStateException("tool manifest cannot be computed", e);
+    }
+  }
+
+  public String sha256() {
+    return sha256;
+  }
+
+  public int toolCount() {
+    return tools;
+  }
+
+  /** Whether this manifest is the one pinned for {@link #POLICY_VERSION}. */
+  public boolean matchesPolicyVersion() {
+    return sha256.equals(PINNED.get(POLICY_VERSION));
+  }
+
+  /** The fields published in the policy resource. */
+  public Map<String, Object> toJson() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("policyVersion", POLICY_VERSION);
+    m.put("sha256", sha256);
+    m.put("tools", tools);
+    m.put("pinned", matchesPolicyVersion());
+    return m;
+  }
+}

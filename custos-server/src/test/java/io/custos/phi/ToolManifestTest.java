@@ -1,0 +1,33 @@
+package io.custos.phi;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.custos.tools.PolicyDocument;
+import io.custos.tools.ToolCatalog;
+import io.custos.tools.ToolManifest;
+import java.util.HashSet;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Tool manifest pinning: any change to a tool declaration must come with a policy version change. */
+class ToolManifestTest {
+
+  @Test
+  void theManifestIsPinnedToTheCurrentPolicyVersion() {
+    ToolManifest m = ToolManifest.of(ToolCatalog.readTools());
+    assertThat(m.sha256())
+        .as("Tool declarations changed. Add a new ToolManifest.PINNED entry with a new POLICY_VERSION and this hash "
+            + "(do not edit existing entries): %s", m.sha256())
+        .isEqualTo(ToolManifest.PINNED.get(ToolManifest.POLICY_VERSION));
+    assertThat(new HashSet<>(ToolManifest.PINNED.values())).as("each policy version pins a distinct manifest")
+        .hasSize(ToolManifest.PINNED.size());
+  }
+
+  @Test
+  void theHashIsStableAcrossBuildsAndPublishedInThePolicy() {
+    assertThat(ToolManifest.of(ToolCatalog.readTools()).sha256()).isEqualTo(ToolManifest.of(ToolCatalog.readTools()).sha256());
+    Map<?, ?> published = (Map<?, ?>) PolicyDocument.of(ToolCatalog.readTools()).get("toolManifest");
+    assertThat(published.get("sha256")).isEqualTo(ToolManifest.of(ToolCatalog.readTools()).sha256());
+    assertThat(published.get("policyVersion")).isEqualTo(ToolManifest.POLICY_VERSION);
+  }
+}

@@ -1,0 +1,46 @@
+package io.custos.phi.logging;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.spi.LoggingEvent;
+import ch.qos.logback.core.OutputStreamAppender;
+import ch.qos.logback.core.status.Status;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
+
+class PhiMaskerTest {
+
+  @Test
+  void masksIdentifierShapedValues() {
+    String in = "ssn 999-12-3456 phone 555-238-4829 (617) 555-0100 mail jane.roe@example.org dob 1970-02-03 at 03/04/1971 "
+        + "ip 10.1.2.3 licence S99912345 passport X12345678X mrn 123456789 patient 069b5064-ff05-2225-3995-f32685518bc6";
+    String out = PhiMasker.mask(in);
+    assertThat(out).doesNotContain("999-12-3456", "555-238-4829", "555-0100", "jane.roe@example.org", "1970-02-03", "03/04/1971",
+        "10.1.2.3", "S99912345", "X12345678X", "123456789", "069b5064-ff05-2225-3995-f32685518bc6");
+    assertThat(out).contains("[ssn]", "[phone]", "[email]", "[date]", "[ip]", "[id]", "[number]", "id#");
+  }
+
+  @Test
+  void keepsOrdinaryOperationalText() {
+    String in = "Embedded FHIR store listening on 127.0.0.1:41234; 17 resources of 3 types; tool call took 12 ms; TLSv1.3";
+    assertThat(PhiMasker.mask(in)).isEqualTo(in);
+    String u = "call 3fa2c1d0-1111-4222-8333-444455556666";
+    assertThat(PhiMasker.mask(u)).isEqualTo(PhiMasker.mask(u)).as("stable within a run");
+  }
+
+  @Test
+  void logbackConfigurationPrintsMessagesAndExceptionsMasked() {
+    LoggerContext ctx = (LoggerContext) LoggerFactory.getILoggerFactory();
+    assertThat(ctx.getStatusManager().getCopyOfStatusList()).noneMatch(s -> s.getLevel() >= Status.WARN);
+    Logger root = ctx.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+    var appender = (OutputStreamAppender<ch.qos.logback.classic.spi.ILoggingEvent>) root.getAppender("STDERR");
+    LoggingEvent e = new LoggingEvent("x", root, Level.ERROR, "lookup of {} failed", new IllegalStateException("bad ssn 999-12-3456"),
+        new Object[] {"jane.roe@example.org"});
+    String line = new String(appender.getEncoder().encode(e), StandardCharsets.UTF_8);
+    assertThat(line).contains("[email]", "[ssn]", "IllegalStateException").doesNotContain("jane.roe", "999-12-3456");
+  }
+}

@@ -1,0 +1,131 @@
+package io.custos.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ca.uhn.fhir.context.FhirContext;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.custos.fhir.store.InMemoryRepository;
+import io.custos.phi.SensitiveCategories;
+import io.custos.phi.SensitiveCategory;
+import io.custos.phi.SensitiveDataPolicy;
+import io.custos.phi.SyntheaFixture;
+import io.custos.tools.ToolCatalog;
+import io.custos.tools.ToolSpec;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.hl7.fhir.r4.model.CodeableConcept;
+import org.hl7.fhir.r4.model.Coding;
+import org.hl7.fhir.r4.model.Condition;
+import org.hl7.fhir.r4.model.Encounter;
+import org.hl7.fhir.r4.model.Reference;
+import org.hl7.fhir.r4.model.Resource;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Sensitive categories (42 CFR Part 2, mental health, HIV, reproductive health) are withheld and signalled. */
+class FilterRedactSensitiveTest {
+  private static final FhirContext FHIR = FhirContext.forR4Cached();
+  private static InMemoryRepository repo;
+  private static final ToolCatalog CATALOG = ToolCatalog.readTools();
+
+  @BeforeAll
+  static void load() {
+    repo = SyntheaFixture.load();
+  }
+
+  private static FilterRedact stage() {
+    return new FilterRedact(FHIR, new ObjectMapper(), new PageCursors(Clock.systemUTC(), Duration.ofMinutes(1), 10), SensitiveDataPolicy.byRole());
+  }
+
+  private static Condition condition(String pid, String system, String code) {
+    Condition c = new Condition();
+    c.setId("c-" + code);
+    c.setSubject(new Reference("Patient/" + pid));
+    c.setCode(new CodeableConcept(new Coding(system, code, null)));
+    return c;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> run(String tool, Set<String> roles, String pid, List<? extends Resource> resources) {
+    ToolSpec spec = CATALOG.find(tool).orElseThrow();
+    ToolExchange ex = PipelineFixtures.fetched(spec, PipelineFixtures.caller(roles, Set.of("user/*.rs"), null), pid, resources);
+    stage().apply(ex);
+    return ex.structured;
+  }
+
+  @Test
+  void fixtureConditionsInSensitiveCategoriesAreWithheldAndCounted() {
+    SensitiveCategories table = new SensitiveCategories(FHIR);
+    int sensitive = 0;
+    for (var p : SyntheaFixture.patients(repo)) {
+      List<Resource> conditions = repo.forPatient("Condition", p.getIdPart()).stream().map(Resource.class::cast).toList();
+      long expectedWithheld = conditions.stream().filter(c -> !table.classify(c).isEmpty()).count();
+      sensitive += (int) expectedWithheld;
+      Map<String, Object> clinician = run("get_active_conditions", Set.of("clinician"), p.getIdPart(), conditions);
+      List<?> items = (List<?>) clinician.get("items");
+      if (expectedWithheld == 0) {
+        assertThat(clinician).doesNotContainKey("withheld");
+      } else {
+        Map<?, ?> w = (Map<?, ?>) clinician.get("withheld");
+        assertThat(w.get("count")).isEqualTo((int) expectedWithheld);
+        assertThat((List<?>) w.get("categories")).isNotEmpty();
+      }
+      assertThat(items.size() + expectedWithheld).isEqualTo(Math.min(conditions.size(), 50));
+      Map<String, Object> privileged = run("get_active_conditions", Set.of(SensitiveDataPolicy.ALL_ROLE), p.getIdPart(), conditions);
+      assertThat(privileged).doesNotContainKey("withheld");
+      assertThat((List<?>) privileged.get("items")).hasSize(Math.min(conditions.size(), 50));
+    }
+    assertThat(sensitive).as("the fixture has Part 2 / reproductive conditions").isGreaterThanOrEqualTo(5);
+  }
+
+  @Test
+  void valueSetsSecurityLabelsAndPerCategoryRoles() {
+    String pid = "p1";
+    Condition sud = condition(pid, "http://snomed.info/sct", "361055000");
+    Condition icd = condition(pid, "http://hl7.org/fhir/sid/icd-10-cm", "F11.20");
+    Condition hiv = condition(pid, "http://hl7.org/fhir/sid/icd-10-cm", "B20");
+    Condition labelled = condition(pid, "http://snomed.info/sct", "44054006");
+    labelled.getMeta().addSecurity(new Coding(SensitiveCategory.ACT_CODE, "PSY", null));
+    Condition plain = condition(pid, "http://snomed.info/sct", "59621000");
+    SensitiveCategories table = new SensitiveCategories(FHIR);
+    assertThat(table.classify(sud)).containsExactly(SensitiveCategory.SUBSTANCE_USE);
+    assertThat(table.classify(icd)).containsExactly(SensitiveCategory.SUBSTANCE_USE);
+    assertThat(table.classify(hiv)).containsExactly(SensitiveCategory.HIV);
+    assertThat(table.classify(labelled)).containsExactly(SensitiveCategory.MENTAL_HEALTH);
+    assertThat(table.classify(plain)).isEmpty();
+
+    List<Condition> all = List.of(sud, icd, hiv, labelled, plain);
+    Map<String, Object> out = run("get_active_conditions", Set.of("sensitive-data:substance-use"), pid, all);
+    assertThat((List<?>) out.get("items")).hasSize(3);
+    Map<?, ?> w = (Map<?, ?>) out.get("withheld");
+    assertThat(w.get("count")).isEqualTo(2);
+    assertThat(w.get("categories")).isEqualTo(List.of("mental-health", "hiv"));
+
+    SensitiveDataPolicy open = SensitiveDataPolicy.byRole(Set.of(SensitiveCategory.HIV));
+    assertThat(open.permits(PipelineFixtures.caller(Set.of(), Set.of(), null), SensitiveCategory.HIV)).isTrue();
+    assertThat(open.permits(PipelineFixtures.caller(Set.of(), Set.of(), null), SensitiveCategory.MENTAL_HEALTH)).isFalse();
+  }
+
+  @Test
+  void aWithheldSingleRecordIsRefusedWithItsCategory() {
+    Encounter e = new Encounter();
+    e.setId("e1");
+    e.setSubject(new Reference("Patient/p1"));
+    e.addReasonCode(new CodeableConcept(new Coding("http://snomed.info/sct", "72892002", "Normal pregnancy")));
+    assertThatThrownBy(() -> run("get_encounter", Set.of("clinician"), "p1", List.of(e)))
+        .isInstanceOf(ToolCallException.class).hasMessageContaining("reproductive-health")
+        .extracting(t -> ((ToolCallException) t).reason()).isEqualTo(ToolCallException.Reason.FORBIDDEN);
+    assertThat(run("get_encounter", Set.of("sensitive-data"), "p1", List.of(e))).containsKey("encounter");
+  }
+
+  @Test
+  void notesMentioningACategoryAreWithheld() {
+    assertThat(SensitiveCategories.classifyText("Patient misuses drugs (finding).")).containsExactly(SensitiveCategory.SUBSTANCE_USE);
+    assertThat(SensitiveCategories.classifyText("Hearing aids fitted. Hypertension.")).isEmpty();
+    assertThat(SensitiveCategories.classifyText("HIV test negative")).containsExactly(SensitiveCategory.HIV);
+  }
+}
