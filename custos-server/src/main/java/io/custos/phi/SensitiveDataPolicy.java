@@ -39,6 +39,20 @@ public interface SensitiveDataPolicy {
         || caller.roles().contains(ALL_ROLE + ":" + category.id());
   }
 
+  /** Roles that treat patients (and the patient themself) and so may see sensitive categories other than Part 2. */
+  Set<String> TREATING_ROLES = Set.of("clinician", "nurse", "patient");
+
+  /**
+   * The server's default: treating roles (clinician, nurse, the patient) receive every category except
+   * substance-use records (42 CFR Part 2 requires specific consent, granted as role
+   * {@code sensitive-data:substance-use}); every other role only with the sensitive-data roles.
+   */
+  static SensitiveDataPolicy treating() {
+    SensitiveDataPolicy roles = byRole();
+    return (caller, category) -> roles.permits(caller, category)
+        || (category != SensitiveCategory.SUBSTANCE_USE && caller.roles().stream().anyMatch(TREATING_ROLES::contains));
+  }
+
   /** Deny-unless-role policy with nothing open to everyone. */
   static SensitiveDataPolicy byRole() {
     return byRole(Set.of());

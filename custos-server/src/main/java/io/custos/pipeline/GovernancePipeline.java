@@ -53,12 +53,12 @@ public final class GovernancePipeline {
   public GovernancePipeline(ToolCatalog catalog, FhirUpstream upstream, AuditTrail trail, PatientPseudonyms pseudonyms,
       JsonSchemaValidator validator, FhirContext fhir, ObjectMapper mapper, Clock clock, String version,
       AccessControl access, AlertSink alerts) {
-    this(catalog, upstream, trail, pseudonyms, validator, fhir, mapper, clock, version, access, alerts, SensitiveDataPolicy.byRole());
+    this(catalog, upstream, trail, pseudonyms, validator, fhir, mapper, clock, version, access, alerts, SensitiveDataPolicy.treating());
   }
 
   /**
    * As above, with the policy deciding who may receive records in sensitive categories (42 CFR Part 2 and
-   * similar; the default withholds them unless the caller has the {@code sensitive-data} role).
+   * similar; the default is {@link SensitiveDataPolicy#treating()}).
    */
   public GovernancePipeline(ToolCatalog catalog, FhirUpstream upstream, AuditTrail trail, PatientPseudonyms pseudonyms,
       JsonSchemaValidator validator, FhirContext fhir, ObjectMapper mapper, Clock clock, String version,

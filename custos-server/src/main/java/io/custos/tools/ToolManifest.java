@@ -26,11 +26,13 @@ import java.util.Map;
  */
 public final class ToolManifest {
   /** The current tool-policy version. */
-  public static final String POLICY_VERSION = "2026.1";
+  public static final String POLICY_VERSION = "2026.2";
 
   /** Policy version -> manifest hash, append-only. */
   public static final Map<String, String> PINNED = Map.of(
-      "2026.1", "51544564a0d46364d91da7bf7ec6d89babf284073ee68ac4f7d8fe8d5200a476");
+      "2026.1", "51544564a0d46364d91da7bf7ec6d89babf284073ee68ac4f7d8fe8d5200a476",
+      // patient_id optional in schemas (patient-bound tokens), shared date-range declarations
+      "2026.2", "3ec1d8d6f8d5ef6d32a30c724f92aaeff443d568ab5f591242647d8851e4f8aa");
 
   private static final ObjectMapper CANONICAL = new ObjectMapper().configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
 

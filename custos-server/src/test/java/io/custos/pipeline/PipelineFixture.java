@@ -107,6 +107,11 @@ final class PipelineFixture {
         "tokhash-" + subject, Instant.now().plus(Duration.ofHours(1)));
   }
 
+  /** Number of records the result reports as withheld (sensitive categories), 0 when none. */
+  static int withheld(ToolOutcome out) {
+    return out.structured().get("withheld") instanceof Map<?, ?> w && w.get("count") instanceof Number n ? n.intValue() : 0;
+  }
+
   static ToolCall call(Caller caller, String tool, Map<String, Object> args) {
     return new ToolCall(tool, args, Optional.ofNullable(caller), "session-1", "127.0.0.1");
   }
