@@ -24,6 +24,9 @@ final class JsonRpcErrors {
     }
     response.resetBuffer();
     response.setStatus(status);
+    // Refusals are written before the request body is read; Jetty then closes the connection once the body
+    // arrives late. Say so, or a client reusing the kept-alive connection fails its next request.
+    response.setHeader("Connection", "close");
     response.setContentType("application/json");
     response.setCharacterEncoding("UTF-8");
     byte[] body = ("{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":" + code + ",\"message\":\"" + escape(message) + "\"}}")

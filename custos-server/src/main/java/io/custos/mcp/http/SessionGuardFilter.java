@@ -58,27 +58,28 @@ final class SessionGuardFilter extends HttpFilter {
     Instant now = clock.instant();
     if (sid != null) {
       Binding b = sessions.get(sid);
-      if (b == null && loggedOff.containsKey(sid)) {
+      if (b == null) {
+        // Every session is bound when it is created (below). An unbound id was logged off, pruned, deleted or
+        // never issued here: refuse it rather than hand it to the SDK, where any identity could use it.
+        JsonRpcErrors.write(res, 404, JsonRpcErrors.SERVER_ERROR, loggedOff.containsKey(sid)
+            ? "Session ended after inactivity (automatic logoff); initialize a new session."
+            : "Session not found; initialize a new session.");
+        return;
+      }
+      if (caller == null || !b.subject.equals(caller.subject()) || !Objects.equals(b.clientId, caller.clientId())) {
+        log.warn("session refused: presented by an identity other than the one that created it");
+        JsonRpcErrors.write(res, 403, JsonRpcErrors.SERVER_ERROR, "Forbidden: this session belongs to another user or client.");
+        return;
+      }
+      if (Duration.between(b.lastSeen, now).compareTo(idle) > 0) {
+        sessions.remove(sid);
+        loggedOff.put(sid, now);
+        log.info("session logged off after {} minutes idle", idle.toMinutes());
         JsonRpcErrors.write(res, 404, JsonRpcErrors.SERVER_ERROR,
             "Session ended after inactivity (automatic logoff); initialize a new session.");
         return;
       }
-      if (b != null) {
-        if (caller == null || !b.subject.equals(caller.subject()) || !Objects.equals(b.clientId, caller.clientId())) {
-          log.warn("session refused: presented by an identity other than the one that created it");
-          JsonRpcErrors.write(res, 403, JsonRpcErrors.SERVER_ERROR, "Forbidden: this session belongs to another user or client.");
-          return;
-        }
-        if (Duration.between(b.lastSeen, now).compareTo(idle) > 0) {
-          sessions.remove(sid);
-          loggedOff.put(sid, now);
-          log.info("session logged off after {} minutes idle", idle.toMinutes());
-          JsonRpcErrors.write(res, 404, JsonRpcErrors.SERVER_ERROR,
-              "Session ended after inactivity (automatic logoff); initialize a new session.");
-          return;
-        }
-        b.lastSeen = now;
-      }
+      b.lastSeen = now;
     }
     Capturing wrapped = new Capturing(res);
     chain.doFilter(req, wrapped);
@@ -93,7 +94,13 @@ final class SessionGuardFilter extends HttpFilter {
 
   /** Drops bindings idle far beyond the limit and old logoff markers, bounding memory. */
   private void prune(Instant now) {
-    sessions.entrySet().removeIf(e -> Duration.between(e.getValue().lastSeen, now).compareTo(idle.multipliedBy(2)) > 0);
+    sessions.entrySet().removeIf(e -> {
+      boolean stale = Duration.between(e.getValue().lastSeen, now).compareTo(idle.multipliedBy(2)) > 0;
+      if (stale) {
+        loggedOff.put(e.getKey(), now); // still an automatic logoff for its owner
+      }
+      return stale;
+    });
     loggedOff.entrySet().removeIf(e -> Duration.between(e.getValue(), now).toHours() > 24);
   }
 
