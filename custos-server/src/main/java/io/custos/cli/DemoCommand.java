@@ -71,27 +71,15 @@ final class DemoCommand implements Callable<Integer> {
     restrict(tokenFile);
 
     Path configFile = demo.resolve("custos.yaml");
-    Files.writeString(configFile, """
-        # Written by `custos demo`. Synthetic data only. The identity provider is a development one (demo only).
-        server:
-          host: 127.0.0.1
-          port: %d
-          tls: tls13
-          allowedOrigins: ["http://localhost:6274", "http://127.0.0.1:6274"]
-        upstream:
-          baseUrl: %s
-        identity:
-          mode: oauth
-          issuer: %s
-          jwksUri: %s
-          audience: %s
-        dataDir: %s
-        """.formatted(httpPort, store.baseUrl(), idpInfo.get("issuer"), idpInfo.get("jwks_uri"), audience, demo.resolve("data")));
+    writeConfig(configFile, httpPort, store.baseUrl(), idpInfo, audience, demo.resolve("data"));
+    // A stdio client runs its own Custos process, which needs its own ledger (a ledger has one writer).
+    Path stdioConfig = demo.resolve("custos-stdio.yaml");
+    writeConfig(stdioConfig, httpPort, store.baseUrl(), idpInfo, audience, demo.resolve("data-stdio"));
     ServerAssembly app = new ServerAssembly(CustosConfig.load(configFile));
     var http = app.startHttp(false);
 
     Path custos = home.resolve("custos");
-    List<String> stdio = List.of(custos.toString(), "serve", "--stdio", "--config", configFile.toString(),
+    List<String> stdio = List.of(custos.toString(), "serve", "--stdio", "--config", stdioConfig.toString(),
         "--token-file", tokenFile.toString());
     Path cert = app.dataDir().resolve("tls").resolve("certificate.pem");
     Map<String, Object> connection = new LinkedHashMap<>();
@@ -106,6 +94,7 @@ final class DemoCommand implements Callable<Integer> {
     connection.put("fhir_base", store.baseUrl());
     connection.put("ledger", app.ledgerDir().toString());
     connection.put("config", configFile.toString());
+    connection.put("stdio_ledger", demo.resolve("data-stdio").resolve("ledger").toString());
     Path connectionFile = demo.resolve("connection.json");
     new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(connectionFile.toFile(), connection);
     restrict(connectionFile);
@@ -126,6 +115,26 @@ final class DemoCommand implements Callable<Integer> {
     }));
     stop.await();
     return 0;
+  }
+
+  private static void writeConfig(Path file, int port, String fhirBase, Map<?, ?> idp, String audience, Path dataDir)
+      throws IOException {
+    Files.writeString(file, """
+        # Written by `custos demo`. Synthetic data only. The identity provider is a development one (demo only).
+        server:
+          host: 127.0.0.1
+          port: %d
+          tls: tls13
+          allowedOrigins: ["http://localhost:6274", "http://127.0.0.1:6274"]
+        upstream:
+          baseUrl: %s
+        identity:
+          mode: oauth
+          issuer: %s
+          jwksUri: %s
+          audience: %s
+        dataDir: %s
+        """.formatted(port, fhirBase, idp.get("issuer"), idp.get("jwks_uri"), audience, dataDir));
   }
 
   private static int freePort() throws IOException {

@@ -29,12 +29,39 @@ final class ServeCommand implements Callable<Integer> {
     ServerAssembly app = new ServerAssembly(cfg);
     CountDownLatch stop = new CountDownLatch(1);
     if (stdio) {
-      var server = app.mcp().start(new StdioServerTransportProvider(app.jsonMapper()), () -> app.stdioCaller(tokenFile));
-      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-        server.closeGracefully();
-        app.close();
-        stop.countDown();
-      }));
+      // The client owns our lifetime: when it closes standard input, the server ends (no orphaned processes).
+      var in = new java.io.FilterInputStream(System.in) {
+        @Override
+        public int read() throws java.io.IOException {
+          int b = super.read();
+          if (b < 0) {
+            stop.countDown();
+          }
+          return b;
+        }
+
+        @Override
+        public int read(byte[] buf, int off, int len) throws java.io.IOException {
+          int n = super.read(buf, off, len);
+          if (n < 0) {
+            stop.countDown();
+          }
+          return n;
+        }
+      };
+      var server = app.mcp().start(new StdioServerTransportProvider(app.jsonMapper(), in, System.out),
+          () -> app.stdioCaller(tokenFile));
+      var closed = new java.util.concurrent.atomic.AtomicBoolean();
+      Runnable close = () -> {
+        if (closed.compareAndSet(false, true)) {
+          server.closeGracefully();
+          app.close(); // writes the final signed checkpoint
+        }
+      };
+      Runtime.getRuntime().addShutdownHook(new Thread(close));
+      stop.await();
+      close.run();
+      return 0;
     } else {
       var http = app.startHttp(tls12);
       System.err.println("custos: listening on " + http.endpoint());

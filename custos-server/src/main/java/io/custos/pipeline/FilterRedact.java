@@ -94,7 +94,7 @@ final class FilterRedact implements Stage {
         if (!withheld.isEmpty()) {
           out.put("withheld", withheld.toJson());
         }
-        ex.page.nextLink().filter(l -> !items.isEmpty())
+        ex.page.nextLink().filter(l -> !ex.page.resources().isEmpty()) // withheld items still advance the page
             .ifPresent(l -> out.put("next_cursor", cursors.issue(ex.caller.subject(), spec.name(), ex.patientId, l)));
       }
     }

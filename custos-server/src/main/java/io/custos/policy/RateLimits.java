@@ -27,8 +27,9 @@ public final class RateLimits {
    * @return empty when allowed, else the seconds to wait (for {@code Retry-After})
    */
   public Optional<Long> acquire(String subject, String clientId, String tool) {
-    for (var entry : Map.of("u:" + subject, perUser, "c:" + clientId, perUser * 10,
-        "t:" + subject + ":" + tool, Math.max(1, perUser / 2)).entrySet()) {
+    // Fixed order: user, client, then user+tool.
+    for (var entry : java.util.List.of(Map.entry("u:" + subject, perUser), Map.entry("c:" + clientId, perUser * 10),
+        Map.entry("t:" + subject + ":" + tool, Math.max(1, perUser / 2)))) {
       Bucket bucket = buckets.computeIfAbsent(entry.getKey(), k -> Bucket.builder()
           .addLimit(Bandwidth.builder().capacity(entry.getValue()).refillGreedy(entry.getValue(), Duration.ofMinutes(1)).build())
           .build());

@@ -327,9 +327,10 @@ class PhiLogScanIT {
     List<String> haystacks = new ArrayList<>(logs);
     haystacks.add("console: " + consoleText);
     haystacks.addAll(errorBodies);
-    try (Stream<Path> files = Files.walk(work.resolve("data").resolve("audit"))) {
+    // The audit ledger and keys directory: every byte, read as Latin-1 so any plaintext identifier would show.
+    try (Stream<Path> files = Files.walk(work.resolve("data"))) {
       for (Path f : files.filter(Files::isRegularFile).toList()) {
-        haystacks.add("audit file: " + Files.readString(f));
+        haystacks.add("data file " + f.getFileName() + ": " + new String(Files.readAllBytes(f), StandardCharsets.ISO_8859_1));
       }
     }
 
