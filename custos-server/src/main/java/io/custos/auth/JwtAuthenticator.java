@@ -16,16 +16,9 @@ import com.nimbusds.jwt.proc.DefaultJWTClaimsVerifier;
 import com.nimbusds.jwt.proc.DefaultJWTProcessor;
 import java.net.MalformedURLException;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.text.ParseException;
 import java.time.Duration;
-import java.util.Collection;
-import java.util.HashSet;
-import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -63,20 +56,20 @@ public final class JwtAuthenticator implements Authenticator {
       String rolesClaim, List<String> mfaAmr, List<String> mfaAcr) {}
 
   private final DefaultJWTProcessor<SecurityContext> processor = new DefaultJWTProcessor<>();
-  private final Settings settings;
+  private final ClaimsMapping claims;
 
   /** With a caller-supplied key source (tests, or a custom JWKS cache). */
   public JwtAuthenticator(Settings settings, JWKSource<SecurityContext> keys) {
-    this.settings = settings;
+    this.claims = new ClaimsMapping(settings.rolesClaim(), settings.mfaAmr(), settings.mfaAcr());
     Set<JOSEObjectType> types = settings.tokenTypes().stream().map(JOSEObjectType::new).collect(Collectors.toSet());
     processor.setJWSTypeVerifier(new DefaultJOSEObjectTypeVerifier<>(types));
     Set<JWSAlgorithm> algs = settings.algorithms().stream().map(JWSAlgorithm::parse)
         .filter(a -> !JWSAlgorithm.Family.HMAC_SHA.contains(a)).collect(Collectors.toSet());
     processor.setJWSKeySelector(new JWSVerificationKeySelector<>(algs, keys));
-    DefaultJWTClaimsVerifier<SecurityContext> claims = new DefaultJWTClaimsVerifier<>(settings.audience(),
+    DefaultJWTClaimsVerifier<SecurityContext> verifier = new DefaultJWTClaimsVerifier<>(settings.audience(),
         new JWTClaimsSet.Builder().issuer(settings.issuer()).build(), Set.of("sub", "exp", "iss"));
-    claims.setMaxClockSkew((int) settings.clockSkew().toSeconds());
-    processor.setJWTClaimsSetVerifier(claims);
+    verifier.setMaxClockSkew((int) settings.clockSkew().toSeconds());
+    processor.setJWTClaimsSetVerifier(verifier);
   }
 
   /**
@@ -132,42 +125,9 @@ public final class JwtAuthenticator implements Authenticator {
   }
 
   private Caller toCaller(JWTClaimsSet c, String token) {
-    Map<String, Object> all = c.getClaims();
-    String clientId = string(all.get("client_id")).orElse(string(all.get("azp")).orElse(null));
-    Set<String> scopes = new HashSet<>();
-    string(all.get("scope")).ifPresent(s -> scopes.addAll(List.of(s.trim().split("\\s+"))));
-    if (all.get("scp") instanceof Collection<?> scp) {
-      scp.forEach(s -> scopes.add(String.valueOf(s)));
-    }
-    Set<String> amr = all.get("amr") instanceof Collection<?> a ? a.stream().map(String::valueOf).collect(Collectors.toSet()) : Set.of();
-    boolean mfa = amr.stream().anyMatch(settings.mfaAmr()::contains)
-        || string(all.get("acr")).map(settings.mfaAcr()::contains).orElse(false);
     String jti = c.getJWTID();
-    return new Caller(c.getSubject(), clientId, string(all.get("fhirUser")), roles(all), scopes, string(all.get("patient")),
-        mfa, sha256(jti != null ? jti : token), c.getExpirationTime().toInstant(),
-        Optional.ofNullable(all.get("auth_time") instanceof Number n ? java.time.Instant.ofEpochSecond(n.longValue()) : null));
+    return claims.toCaller(c.getClaims(), c.getExpirationTime().toInstant(), jti != null ? jti : token);
   }
 
-  private Set<String> roles(Map<String, Object> claims) {
-    Object node = claims;
-    for (String part : settings.rolesClaim().split("\\.")) {
-      node = node instanceof Map<?, ?> m ? m.get(part) : null;
-    }
-    if (node instanceof Collection<?> list) {
-      return list.stream().map(String::valueOf).collect(Collectors.toSet());
-    }
-    return node instanceof String s ? Set.of(s.split("[\\s,]+")) : Set.of();
-  }
 
-  private static Optional<String> string(Object o) {
-    return o instanceof String s && !s.isBlank() ? Optional.of(s) : Optional.empty();
-  }
-
-  static String sha256(String s) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
-  }
 }

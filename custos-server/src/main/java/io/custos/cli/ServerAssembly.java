@@ -11,6 +11,8 @@ import io.custos.auth.AuthenticationException;
 import io.custos.auth.Authenticator;
 import io.custos.auth.Caller;
 import io.custos.auth.DevelopmentAuthenticator;
+import io.custos.auth.ClaimsMapping;
+import io.custos.auth.IntrospectionAuthenticator;
 import io.custos.auth.JwtAuthenticator;
 import io.custos.pipeline.Preflight;
 import io.custos.policy.AccessControl;
@@ -100,6 +102,10 @@ public final class ServerAssembly implements AutoCloseable {
         log.warn("DEVELOPMENT IDENTITY: every caller is the local developer; loopback only, synthetic data only");
         yield new DevelopmentAuthenticator();
       }
+      case "introspection" -> new IntrospectionAuthenticator(java.net.URI.create(identity.introspectionUri()),
+          identity.introspectionClientId(), Files.readString(Path.of(identity.introspectionClientSecretFile())).trim(),
+          identity.issuer(), identity.audience(),
+          new ClaimsMapping(identity.rolesClaim(), identity.mfaAmr(), identity.mfaAcr()), clock, Duration.ofSeconds(10));
       default -> JwtAuthenticator.remote(new JwtAuthenticator.Settings(identity.issuer(), identity.audience(),
           identity.tokenTypes(), identity.algorithms(), Duration.ofSeconds(identity.clockSkewSeconds()), identity.rolesClaim(),
           identity.mfaAmr(), identity.mfaAcr()), identity.jwksUri());

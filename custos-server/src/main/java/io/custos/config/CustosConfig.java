@@ -46,7 +46,8 @@ public record CustosConfig(Server server, Upstream upstream, Identity identity, 
   /**
    * How callers are authenticated (OAuth 2.1 resource server; RFC 9068 JWT access tokens).
    *
-   * @param mode               {@code oauth} (default) or {@code development} (loopback only, no identity provider; never for real PHI)
+   * @param mode               {@code oauth} (default: JWT access tokens), {@code introspection} (opaque tokens, RFC 7662) or
+   *                           {@code development} (loopback only, no identity provider; never for real PHI)
    * @param issuer             exact {@code iss} of accepted tokens
    * @param jwksUri            the issuer's JWKS URL (cached; refreshed at most every 30 s on an unknown {@code kid})
    * @param audience           this server's canonical resource URI (RFC 8707); tokens must list it in {@code aud}
@@ -58,13 +59,25 @@ public record CustosConfig(Server server, Upstream upstream, Identity identity, 
    * @param mfaAcr             {@code acr} values that prove multi-factor authentication; default none
    * @param systemClients      client ids allowed to use {@code system/} scopes; default none
    * @param idleTimeoutMinutes automatic logoff of idle MCP sessions, 1..60, default 15
+   * @param introspectionUri   mode {@code introspection}: the RFC 7662 endpoint for opaque tokens
+   * @param introspectionClientId     Custos's client id at that endpoint
+   * @param introspectionClientSecretFile file holding the client secret (owner-only; never logged)
    */
   public record Identity(String mode, String issuer, String jwksUri, String audience, List<String> tokenTypes,
       List<String> algorithms, Integer clockSkewSeconds, String rolesClaim, List<String> mfaAmr, List<String> mfaAcr,
-      List<String> systemClients, Integer idleTimeoutMinutes) {
+      List<String> systemClients, Integer idleTimeoutMinutes, String introspectionUri, String introspectionClientId,
+      String introspectionClientSecretFile) {
     /** Only the mode; everything else defaulted (development configurations). */
     public Identity(String mode) {
-      this(mode, null, null, null, null, null, null, null, null, null, null, null);
+      this(mode, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+    }
+
+    /** JWT access tokens (no introspection settings). */
+    public Identity(String mode, String issuer, String jwksUri, String audience, List<String> tokenTypes,
+        List<String> algorithms, Integer clockSkewSeconds, String rolesClaim, List<String> mfaAmr, List<String> mfaAcr,
+        List<String> systemClients, Integer idleTimeoutMinutes) {
+      this(mode, issuer, jwksUri, audience, tokenTypes, algorithms, clockSkewSeconds, rolesClaim, mfaAmr, mfaAcr,
+          systemClients, idleTimeoutMinutes, null, null, null);
     }
   }
 
@@ -110,7 +123,7 @@ public record CustosConfig(Server server, Upstream upstream, Identity identity, 
   public CustosConfig withDefaults() {
     Server s = server == null ? new Server(null, null, null, null, null, null) : server;
     Upstream u = upstream == null ? new Upstream(null, null) : upstream;
-    Identity i = identity == null ? new Identity(null, null, null, null, null, null, null, null, null, null, null, null) : identity;
+    Identity i = identity == null ? new Identity(null) : identity;
     Policy p = policy == null ? new Policy(null, null, null, null, null) : policy;
     return new CustosConfig(
         new Server(s.host() == null ? "127.0.0.1" : s.host(), s.port() == null ? 8443 : s.port(),
@@ -122,7 +135,8 @@ public record CustosConfig(Server server, Upstream upstream, Identity identity, 
             or(i.tokenTypes(), List.of("at+jwt", "application/at+jwt")), or(i.algorithms(), List.of("RS256", "PS256", "ES256")),
             i.clockSkewSeconds() == null ? 60 : i.clockSkewSeconds(), i.rolesClaim() == null ? "roles" : i.rolesClaim(),
             or(i.mfaAmr(), List.of("mfa")), or(i.mfaAcr(), List.of()), or(i.systemClients(), List.of()),
-            i.idleTimeoutMinutes() == null ? 15 : i.idleTimeoutMinutes()),
+            i.idleTimeoutMinutes() == null ? 15 : i.idleTimeoutMinutes(), i.introspectionUri(), i.introspectionClientId(),
+            i.introspectionClientSecretFile()),
         new Policy(p.roles(), p.requireCareRelationship() == null ? Boolean.TRUE : p.requireCareRelationship(),
             or(p.breakGlassRoles(), List.of("clinician", "nurse")), p.breakGlassMinutes() == null ? 60 : p.breakGlassMinutes(),
             p.rateLimitPerMinute() == null ? 120 : p.rateLimitPerMinute()),
@@ -184,9 +198,16 @@ public record CustosConfig(Server server, Upstream upstream, Identity identity, 
           errors.add("identity.mode: 'development' is allowed only when server.host is a loopback address");
         }
       }
-      case "oauth" -> {
+      case "oauth", "introspection" -> {
         requireUrl(errors, "identity.issuer", identity.issuer());
-        requireUrl(errors, "identity.jwksUri", identity.jwksUri());
+        if (identity.mode().equals("oauth")) {
+          requireUrl(errors, "identity.jwksUri", identity.jwksUri());
+        } else {
+          requireUrl(errors, "identity.introspectionUri", identity.introspectionUri());
+          if (identity.introspectionClientId() == null || identity.introspectionClientSecretFile() == null) {
+            errors.add("identity.introspectionClientId and identity.introspectionClientSecretFile: required for introspection");
+          }
+        }
         if (identity.audience() == null || !identity.audience().matches("^https?://[^\\s#]+$")) {
           errors.add("identity.audience: required, this server's canonical resource URI (RFC 8707), e.g. https://custos.example.org/mcp");
         }
@@ -197,7 +218,7 @@ public record CustosConfig(Server server, Upstream upstream, Identity identity, 
           errors.add("identity.algorithms: only asymmetric algorithms are allowed (no HS*, no none)");
         }
       }
-      default -> errors.add("identity.mode: must be oauth or development");
+      default -> errors.add("identity.mode: must be oauth, introspection or development");
     }
     if (identity.idleTimeoutMinutes() < 1 || identity.idleTimeoutMinutes() > 60) {
       errors.add("identity.idleTimeoutMinutes: must be 1..60");
