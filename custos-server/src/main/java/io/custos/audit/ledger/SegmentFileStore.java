@@ -54,11 +54,25 @@ public final class SegmentFileStore implements LedgerStore {
     return open(dir, DEFAULT_SEGMENT_BYTES);
   }
 
+  /** How long {@link #open} waits for another process to release the ledger. */
+  static final long LOCK_WAIT_MILLIS = 15_000;
+
   /** As {@link #open(Path)} with a given segment roll-over size. */
   public static SegmentFileStore open(Path dir, long segmentBytes) throws IOException {
     Files.createDirectories(dir);
     FileChannel lc = FileChannel.open(dir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    // A previous process (e.g. the last stdio session of a client) may still be writing its final
+    // checkpoint: wait a bounded time for the single-writer lock before refusing.
     FileLock lock = lc.tryLock();
+    for (int i = 0; lock == null && i < LOCK_WAIT_MILLIS / 100; i++) {
+      try {
+        Thread.sleep(100);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+      lock = lc.tryLock();
+    }
     if (lock == null) {
       lc.close();
       throw new IOException("ledger " + dir + " is in use by another process");
