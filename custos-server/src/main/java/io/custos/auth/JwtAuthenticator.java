@@ -145,7 +145,8 @@ public final class JwtAuthenticator implements Authenticator {
     String jti = c.getJWTID();
     return new Caller(c.getSubject(), clientId, string(all.get("fhirUser")), roles(all), scopes, string(all.get("patient")),
         mfa, sha256(jti != null ? jti : token), c.getExpirationTime().toInstant(),
-        Optional.ofNullable(all.get("auth_time") instanceof Number n ? java.time.Instant.ofEpochSecond(n.longValue()) : null));
+        Optional.ofNullable(all.get("auth_time") instanceof Number n ? java.time.Instant.ofEpochSecond(n.longValue()) : null),
+        Optional.of(new BearerCredential(token))); // for an upstream token exchange only; never sent upstream
   }
 
   private Set<String> roles(Map<String, Object> claims) {

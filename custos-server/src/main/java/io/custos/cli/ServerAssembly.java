@@ -82,7 +82,7 @@ public final class ServerAssembly implements AutoCloseable {
     Clock clock = Clock.systemUTC();
     ToolCatalog catalog = ToolCatalog.readTools();
     var upstream = new HapiFhirUpstream(FHIR, this.config.upstream().baseUrl(),
-        Duration.ofSeconds(this.config.upstream().timeoutSeconds()), List.of());
+        Duration.ofSeconds(this.config.upstream().timeoutSeconds()), List.of(), upstreamAuth(this.config.upstream(), clock));
     var policy = this.config.policy();
     var identity = this.config.identity();
     Set<String> toolNames = catalog.tools().stream().map(ToolSpec::name).collect(Collectors.toSet());
@@ -103,6 +103,23 @@ public final class ServerAssembly implements AutoCloseable {
       default -> JwtAuthenticator.remote(new JwtAuthenticator.Settings(identity.issuer(), identity.audience(),
           identity.tokenTypes(), identity.algorithms(), Duration.ofSeconds(identity.clockSkewSeconds()), identity.rolesClaim(),
           identity.mfaAmr(), identity.mfaAcr()), identity.jwksUri());
+    };
+  }
+
+  /** The outbound credential scheme of {@code upstream.auth}; the inbound token is never one of them. */
+  static io.custos.fhir.UpstreamAuth upstreamAuth(CustosConfig.Upstream u, Clock clock) throws IOException {
+    var a = u.auth();
+    if (a == null || a.mode().equals("none")) {
+      return io.custos.fhir.UpstreamAuth.none();
+    }
+    var endpoint = io.custos.fhir.auth.TokenEndpoint.of(java.net.URI.create(a.tokenEndpoint()), a.clientId(),
+        a.clientSecretFile() == null ? null : Path.of(a.clientSecretFile()),
+        a.privateKeyFile() == null ? null : Path.of(a.privateKeyFile()), Duration.ofSeconds(u.timeoutSeconds()), clock);
+    log.info("upstream credentials: {}", a.mode());
+    return switch (a.mode()) {
+      case "client_credentials" -> new io.custos.fhir.auth.ClientCredentialsUpstreamAuth(endpoint, a.scope(), a.audience(), clock);
+      case "token_exchange" -> new io.custos.fhir.auth.TokenExchangeUpstreamAuth(endpoint, a.audience(), a.scope(), clock);
+      default -> throw new IllegalStateException("validated configuration has an unknown upstream.auth.mode");
     };
   }
 

@@ -58,8 +58,9 @@ public final class CohortService {
       throw new ToolCallException(ToolCallException.Reason.INVALID_ARGUMENTS,
           "Arguments: snomed_code (6-18 digits) and age_band (0-17, 18-39, 40-64, 65-89, 90+, any), nothing else.");
     }
-    Map<String, List<Condition>> cohort = cohort(code, band);
-    return tool.equals(ResearchTools.COHORT_COUNT.name()) ? count(cohort) : extract(cohort);
+    FhirUpstream up = upstream.as(caller); // upstream.auth credentials for this caller, never the inbound token
+    Map<String, List<Condition>> cohort = cohort(up, code, band);
+    return tool.equals(ResearchTools.COHORT_COUNT.name()) ? count(cohort) : extract(up, cohort);
   }
 
   private Map<String, Object> count(Map<String, List<Condition>> cohort) {
@@ -74,14 +75,14 @@ public final class CohortService {
     return out;
   }
 
-  private Map<String, Object> extract(Map<String, List<Condition>> cohort) {
+  private Map<String, Object> extract(FhirUpstream upstream, Map<String, List<Condition>> cohort) {
     if (cohort.size() < ResearchTools.MIN_CELL) {
       throw new ToolCallException(ToolCallException.Reason.FORBIDDEN,
           "The cohort is smaller than " + ResearchTools.MIN_CELL + " patients; only a suppressed count is available.");
     }
     List<Map<String, Object>> rows = new ArrayList<>();
     for (var e : cohort.entrySet()) {
-      Patient p = readPatient(e.getKey());
+      Patient p = readPatient(upstream, e.getKey());
       if (p == null) {
         continue;
       }
@@ -117,7 +118,7 @@ public final class CohortService {
   }
 
   /** Patient id -> that patient's matching conditions, for patients in the age band. */
-  private Map<String, List<Condition>> cohort(String code, String band) {
+  private Map<String, List<Condition>> cohort(FhirUpstream upstream, String code, String band) {
     Map<String, List<Condition>> byPatient = new TreeMap<>();
     SearchPage page = upstream.execute(new UpstreamRequest.Search("Condition", Map.of("code", List.of(SNOMED + "|" + code)), 100));
     int seen = 0;
@@ -134,14 +135,14 @@ public final class CohortService {
     }
     if (!band.equals("any")) {
       byPatient.keySet().removeIf(pid -> {
-        Patient p = readPatient(pid);
+        Patient p = readPatient(upstream, pid);
         return p == null || !band.equals(AgeBand.of(p, referenceDate));
       });
     }
     return byPatient;
   }
 
-  private Patient readPatient(String id) {
+  private static Patient readPatient(FhirUpstream upstream, String id) {
     try {
       var page = upstream.execute(new UpstreamRequest.Read("Patient", id));
       return page.resources().isEmpty() ? null : (Patient) page.resources().get(0);
