@@ -33,13 +33,18 @@ final class UpstreamFetch implements Stage {
         ex.page = upstream.execute(ex.spec.query().build(ex.arguments, ex.patientId, ex.pageSize));
       }
     } catch (UpstreamException e) {
-      throw switch (e.kind()) {
-        case NOT_FOUND -> new ToolCallException(ToolCallException.Reason.NOT_FOUND, e.kind().publicMessage());
-        case DENIED -> new ToolCallException(ToolCallException.Reason.UPSTREAM_DENIED, e.kind().publicMessage());
-        case UNAVAILABLE -> new ToolCallException(ToolCallException.Reason.UPSTREAM_UNAVAILABLE, e.kind().publicMessage());
-        case INVALID_RESPONSE -> new ToolCallException(ToolCallException.Reason.UPSTREAM_INVALID, e.kind().publicMessage());
-      };
+      throw toToolError(e);
     }
+  }
+
+  /** The distinct, PHI-free tool error for an upstream failure. */
+  static ToolCallException toToolError(UpstreamException e) {
+    return switch (e.kind()) {
+      case NOT_FOUND -> new ToolCallException(ToolCallException.Reason.NOT_FOUND, e.kind().publicMessage());
+      case DENIED -> new ToolCallException(ToolCallException.Reason.UPSTREAM_DENIED, e.kind().publicMessage());
+      case UNAVAILABLE -> new ToolCallException(ToolCallException.Reason.UPSTREAM_UNAVAILABLE, e.kind().publicMessage());
+      case INVALID_RESPONSE -> new ToolCallException(ToolCallException.Reason.UPSTREAM_INVALID, e.kind().publicMessage());
+    };
   }
 
   /**

@@ -48,7 +48,12 @@ public final class CohortService {
   public Map<String, Object> call(Caller caller, String tool, Map<String, Object> args) {
     ResearchTools.Declaration d = ResearchTools.all().stream().filter(t -> t.name().equals(tool)).findFirst()
         .orElseThrow(() -> new ToolCallException(ToolCallException.Reason.UNKNOWN_TOOL, "Unknown tool."));
-    if (!caller.roles().contains(d.requiredRole()) || !caller.scopes().containsAll(d.requiredScopes())) {
+    // Defence in depth behind the pipeline's research authorize stage: SMART scopes by meaning (user/*.rs counts),
+    // never a patient/ scope (cross-patient analytics).
+    boolean scoped = List.of("Patient", "Condition").stream().allMatch(type -> caller.scopes().stream().anyMatch(s ->
+        io.custos.auth.SmartScope.parse(s).map(p -> p.grantsReadSearch("user", type) || p.grantsReadSearch("system", type))
+            .orElse(false)));
+    if (!caller.roles().contains(d.requiredRole()) || !scoped) {
       throw new ToolCallException(ToolCallException.Reason.FORBIDDEN,
           "This tool needs the " + d.requiredRole() + " role and the scopes " + String.join(", ", d.requiredScopes()) + ".");
     }
