@@ -18,6 +18,8 @@ import java.util.Set;
  * @param tokenIdHash    SHA-256 (hex) of the token's {@code jti} (or of the token if absent): links audit events to a token without storing it
  * @param expiresAt      token expiry; calls after this instant are refused even within a session
  * @param authTime       when the user last authenticated ({@code auth_time}), if known: break-the-glass needs it fresh
+ * @param credential     the inbound bearer token, for an upstream token exchange only (RFC 8693); empty for
+ *                       identities without one (development mode, tests). Redacted in {@link #toString()}.
  */
 public record Caller(
     String subject,
@@ -29,17 +31,25 @@ public record Caller(
     boolean mfa,
     String tokenIdHash,
     Instant expiresAt,
-    Optional<Instant> authTime) {
+    Optional<Instant> authTime,
+    Optional<BearerCredential> credential) {
 
   public Caller {
     roles = Set.copyOf(roles);
     scopes = Set.copyOf(scopes);
     authTime = authTime == null ? Optional.empty() : authTime;
+    credential = credential == null ? Optional.empty() : credential;
+  }
+
+  /** A caller without an inbound credential to exchange. */
+  public Caller(String subject, String clientId, Optional<String> fhirUser, Set<String> roles, Set<String> scopes,
+      Optional<String> patientContext, boolean mfa, String tokenIdHash, Instant expiresAt, Optional<Instant> authTime) {
+    this(subject, clientId, fhirUser, roles, scopes, patientContext, mfa, tokenIdHash, expiresAt, authTime, Optional.empty());
   }
 
   /** A caller whose authentication time is unknown. */
   public Caller(String subject, String clientId, Optional<String> fhirUser, Set<String> roles, Set<String> scopes,
       Optional<String> patientContext, boolean mfa, String tokenIdHash, Instant expiresAt) {
-    this(subject, clientId, fhirUser, roles, scopes, patientContext, mfa, tokenIdHash, expiresAt, Optional.empty());
+    this(subject, clientId, fhirUser, roles, scopes, patientContext, mfa, tokenIdHash, expiresAt, Optional.empty(), Optional.empty());
   }
 }

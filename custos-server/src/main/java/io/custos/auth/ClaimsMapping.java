@@ -29,8 +29,9 @@ public record ClaimsMapping(String rolesClaim, List<String> mfaAmr, List<String>
    * @param claims      all claims, already validated by the caller
    * @param expiresAt   token expiry
    * @param tokenIdSeed {@code jti}, or the token itself when it has none; only its SHA-256 is kept
+   * @param bearer      the inbound token, kept (redacted in toString) only for an upstream token exchange
    */
-  public Caller toCaller(Map<String, Object> claims, Instant expiresAt, String tokenIdSeed) {
+  public Caller toCaller(Map<String, Object> claims, Instant expiresAt, String tokenIdSeed, String bearer) {
     Set<String> scopes = new HashSet<>();
     string(claims.get("scope")).ifPresent(s -> scopes.addAll(List.of(s.trim().split("\\s+"))));
     if (claims.get("scp") instanceof Collection<?> scp) {
@@ -44,7 +45,7 @@ public record ClaimsMapping(String rolesClaim, List<String> mfaAmr, List<String>
         : authTime instanceof java.util.Date d ? Optional.of(d.toInstant()) : Optional.empty();
     return new Caller(string(claims.get("sub")).orElseThrow(), string(claims.get("client_id")).or(() -> string(claims.get("azp")))
         .orElse(null), string(claims.get("fhirUser")), roles(claims), scopes, string(claims.get("patient")), mfa,
-        sha256(tokenIdSeed), expiresAt, auth);
+        sha256(tokenIdSeed), expiresAt, auth, Optional.of(new BearerCredential(bearer)));
   }
 
   private Set<String> roles(Map<String, Object> claims) {

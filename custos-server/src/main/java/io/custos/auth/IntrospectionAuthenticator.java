@@ -84,7 +84,7 @@ public final class IntrospectionAuthenticator implements Authenticator {
       throw refused("no subject or expired");
     }
     Map<String, Object> all = ok.toJSONObject();
-    return claims.toCaller(all, exp, ok.getJWTID() != null ? ok.getJWTID().getValue() : token);
+    return claims.toCaller(all, exp, ok.getJWTID() != null ? ok.getJWTID().getValue() : token, token);
   }
 
   private static AuthenticationException refused(String category) {

@@ -126,7 +126,7 @@ public final class JwtAuthenticator implements Authenticator {
 
   private Caller toCaller(JWTClaimsSet c, String token) {
     String jti = c.getJWTID();
-    return claims.toCaller(c.getClaims(), c.getExpirationTime().toInstant(), jti != null ? jti : token);
+    return claims.toCaller(c.getClaims(), c.getExpirationTime().toInstant(), jti != null ? jti : token, token);
   }
 
 

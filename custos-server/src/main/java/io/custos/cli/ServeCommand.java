@@ -49,7 +49,7 @@ final class ServeCommand implements Callable<Integer> {
           return n;
         }
       };
-      var server = app.mcp().start(new StdioServerTransportProvider(app.jsonMapper(), in, System.out),
+      var server = app.mcp().start(new StdioServerTransportProvider(app.jsonMapper(), in, new io.custos.mcp.StdioErrorFilter(System.out)),
           () -> app.stdioCaller(tokenFile));
       var closed = new java.util.concurrent.atomic.AtomicBoolean();
       Runnable close = () -> {

@@ -84,17 +84,19 @@ public final class ServerAssembly implements AutoCloseable {
     Clock clock = Clock.systemUTC();
     ToolCatalog catalog = ToolCatalog.readTools();
     var upstream = new HapiFhirUpstream(FHIR, this.config.upstream().baseUrl(),
-        Duration.ofSeconds(this.config.upstream().timeoutSeconds()), List.of());
+        Duration.ofSeconds(this.config.upstream().timeoutSeconds()), List.of(), upstreamAuth(this.config.upstream(), clock));
     var policy = this.config.policy();
     var identity = this.config.identity();
-    Set<String> toolNames = catalog.tools().stream().map(ToolSpec::name).collect(Collectors.toSet());
+    Set<String> toolNames = new HashSet<>(catalog.tools().stream().map(ToolSpec::name).collect(Collectors.toSet()));
+    io.custos.tools.ResearchTools.all().forEach(t -> toolNames.add(t.name()));
     AccessControl access = new AccessControl(RolePolicy.of(policy.roles(), toolNames),
         new ScopeCheck(Set.copyOf(identity.systemClients())),
         new FhirCareRelationship(upstream, clock, Duration.ofMinutes(5)), policy.requireCareRelationship(), true,
         new BreakGlass(clock, Duration.ofMinutes(policy.breakGlassMinutes())), Set.copyOf(policy.breakGlassRoles()));
     var pipeline = new GovernancePipeline(catalog, upstream, audit,
         new PatientPseudonyms(secretKey(data.resolve("keys").resolve("pseudonym.key")), this::remember),
-        new DefaultJsonSchemaValidator(mapper), FHIR, mapper, clock, VERSION, access, new LogAlertSink());
+        new DefaultJsonSchemaValidator(mapper), FHIR, mapper, clock, VERSION, access, new LogAlertSink(),
+        io.custos.phi.SensitiveDataPolicy.treating(), cohortService(upstream, data, clock));
     this.mcp = new CustosMcpServer(catalog, pipeline, mapper, jsonMapper, VERSION);
     this.preflight = new Preflight(catalog, access, new RateLimits(policy.rateLimitPerMinute()));
     this.authenticator = switch (identity.mode()) {
@@ -109,6 +111,35 @@ public final class ServerAssembly implements AutoCloseable {
       default -> JwtAuthenticator.remote(new JwtAuthenticator.Settings(identity.issuer(), identity.audience(),
           identity.tokenTypes(), identity.algorithms(), Duration.ofSeconds(identity.clockSkewSeconds()), identity.rolesClaim(),
           identity.mfaAmr(), identity.mfaAcr()), identity.jwksUri());
+    };
+  }
+
+  /**
+   * The researcher tools' engine: Safe Harbor de-identification keyed by {@code <dataDir>/keys/research.key}
+   * (pseudonyms stable across calls, unlinkable to the audit pseudonyms), ages relative to today.
+   */
+  private static io.custos.phi.research.CohortService cohortService(io.custos.fhir.FhirUpstream upstream, Path data, Clock clock)
+      throws IOException {
+    java.time.LocalDate today = java.time.LocalDate.now(clock);
+    var deid = new io.custos.phi.deid.DeIdentifier(FHIR,
+        io.custos.phi.deid.DeidConfig.safeHarbor(secretKey(data.resolve("keys").resolve("research.key")), today));
+    return new io.custos.phi.research.CohortService(upstream, deid, today, 5000);
+  }
+
+  /** The outbound credential scheme of {@code upstream.auth}; the inbound token is never one of them. */
+  static io.custos.fhir.UpstreamAuth upstreamAuth(CustosConfig.Upstream u, Clock clock) throws IOException {
+    var a = u.auth();
+    if (a == null || a.mode().equals("none")) {
+      return io.custos.fhir.UpstreamAuth.none();
+    }
+    var endpoint = io.custos.fhir.auth.TokenEndpoint.of(java.net.URI.create(a.tokenEndpoint()), a.clientId(),
+        a.clientSecretFile() == null ? null : Path.of(a.clientSecretFile()),
+        a.privateKeyFile() == null ? null : Path.of(a.privateKeyFile()), Duration.ofSeconds(u.timeoutSeconds()), clock);
+    log.info("upstream credentials: {}", a.mode());
+    return switch (a.mode()) {
+      case "client_credentials" -> new io.custos.fhir.auth.ClientCredentialsUpstreamAuth(endpoint, a.scope(), a.audience(), clock);
+      case "token_exchange" -> new io.custos.fhir.auth.TokenExchangeUpstreamAuth(endpoint, a.audience(), a.scope(), clock);
+      default -> throw new IllegalStateException("validated configuration has an unknown upstream.auth.mode");
     };
   }
 

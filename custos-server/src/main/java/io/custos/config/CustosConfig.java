@@ -40,8 +40,30 @@ public record CustosConfig(Server server, Upstream upstream, Identity identity, 
   /**
    * @param baseUrl        FHIR R4 base URL; {@code https} required unless the host is loopback
    * @param timeoutSeconds connect/read timeout; default 10, 1..120
+   * @param auth           how upstream requests are authorized; default {@code mode: none}
    */
-  public record Upstream(String baseUrl, Integer timeoutSeconds) {}
+  public record Upstream(String baseUrl, Integer timeoutSeconds, UpstreamAuth auth) {
+    /** Without upstream credentials ({@code mode: none}). */
+    public Upstream(String baseUrl, Integer timeoutSeconds) {
+      this(baseUrl, timeoutSeconds, null);
+    }
+  }
+
+  /**
+   * Upstream credentials (issue 3: the inbound token is never passed upstream).
+   *
+   * @param mode             {@code none} (default; e.g. the embedded store), {@code client_credentials} (SMART Backend
+   *                         Services: Custos's own token; the user is identified in the audit trail only) or
+   *                         {@code token_exchange} (RFC 8693: the user's inbound token exchanged for an upstream token)
+   * @param tokenEndpoint    the identity provider's token endpoint
+   * @param clientId         Custos's client id there
+   * @param clientSecretFile file holding the client secret ({@code client_secret_basic}); or
+   * @param privateKeyFile   file holding a private JWK ({@code private_key_jwt}, RS384 / ES384 as SMART Backend Services asks)
+   * @param scope            scope to request, e.g. {@code system/*.rs}; default none
+   * @param audience         the upstream's audience; default: {@code baseUrl} for token_exchange, none for client_credentials
+   */
+  public record UpstreamAuth(String mode, String tokenEndpoint, String clientId, String clientSecretFile, String privateKeyFile,
+      String scope, String audience) {}
 
   /**
    * How callers are authenticated (OAuth 2.1 resource server; RFC 9068 JWT access tokens).
@@ -130,7 +152,7 @@ public record CustosConfig(Server server, Upstream upstream, Identity identity, 
             s.tls() == null ? "tls13" : s.tls().toLowerCase(Locale.ROOT),
             s.allowedOrigins() == null ? List.of() : s.allowedOrigins(), s.allowedHosts() == null ? List.of() : s.allowedHosts(),
             s.maxRequestBytes() == null ? 1 << 20 : s.maxRequestBytes()),
-        new Upstream(u.baseUrl(), u.timeoutSeconds() == null ? 10 : u.timeoutSeconds()),
+        new Upstream(u.baseUrl(), u.timeoutSeconds() == null ? 10 : u.timeoutSeconds(), upstreamAuth(u)),
         new Identity(i.mode() == null ? "oauth" : i.mode(), i.issuer(), i.jwksUri(), i.audience(),
             or(i.tokenTypes(), List.of("at+jwt", "application/at+jwt")), or(i.algorithms(), List.of("RS256", "PS256", "ES256")),
             i.clockSkewSeconds() == null ? 60 : i.clockSkewSeconds(), i.rolesClaim() == null ? "roles" : i.rolesClaim(),
@@ -141,6 +163,13 @@ public record CustosConfig(Server server, Upstream upstream, Identity identity, 
             or(p.breakGlassRoles(), List.of("clinician", "nurse")), p.breakGlassMinutes() == null ? 60 : p.breakGlassMinutes(),
             p.rateLimitPerMinute() == null ? 120 : p.rateLimitPerMinute()),
         dataDir == null ? ".custos-data" : dataDir);
+  }
+
+  private static UpstreamAuth upstreamAuth(Upstream u) {
+    UpstreamAuth a = u.auth() == null ? new UpstreamAuth(null, null, null, null, null, null, null) : u.auth();
+    String mode = a.mode() == null ? "none" : a.mode();
+    String audience = a.audience() != null ? a.audience() : mode.equals("token_exchange") ? u.baseUrl() : null;
+    return new UpstreamAuth(mode, a.tokenEndpoint(), a.clientId(), a.clientSecretFile(), a.privateKeyFile(), a.scope(), audience);
   }
 
   private static <T> List<T> or(List<T> value, List<T> fallback) {
@@ -179,6 +208,7 @@ public record CustosConfig(Server server, Upstream upstream, Identity identity, 
       errors.add("upstream.timeoutSeconds: must be 1..120");
     }
     validateIdentity(errors, loopback);
+    validateUpstreamAuth(errors);
     if (policy.breakGlassMinutes() < 1 || policy.breakGlassMinutes() > 240) {
       errors.add("policy.breakGlassMinutes: must be 1..240");
     }
@@ -222,6 +252,31 @@ public record CustosConfig(Server server, Upstream upstream, Identity identity, 
     }
     if (identity.idleTimeoutMinutes() < 1 || identity.idleTimeoutMinutes() > 60) {
       errors.add("identity.idleTimeoutMinutes: must be 1..60");
+    }
+  }
+
+  private void validateUpstreamAuth(List<String> errors) {
+    UpstreamAuth a = upstream.auth() == null ? new UpstreamAuth("none", null, null, null, null, null, null) : upstream.auth();
+    switch (a.mode()) {
+      case "none" -> {
+        return;
+      }
+      case "client_credentials", "token_exchange" -> {
+        requireUrl(errors, "upstream.auth.tokenEndpoint", a.tokenEndpoint());
+        if (a.clientId() == null || a.clientId().isBlank()) {
+          errors.add("upstream.auth.clientId: required");
+        }
+        if ((a.clientSecretFile() == null) == (a.privateKeyFile() == null)) {
+          errors.add("upstream.auth: exactly one of clientSecretFile and privateKeyFile is required");
+        }
+        if (a.audience() != null && !a.audience().matches("^https?://[^\\s#]+$")) {
+          errors.add("upstream.auth.audience: must be a URL");
+        }
+        if (a.mode().equals("token_exchange") && !identity.mode().equals("oauth")) {
+          errors.add("upstream.auth.mode: token_exchange needs identity.mode oauth (an inbound token to exchange)");
+        }
+      }
+      default -> errors.add("upstream.auth.mode: must be none, client_credentials or token_exchange");
     }
   }
 

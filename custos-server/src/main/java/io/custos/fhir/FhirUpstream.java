@@ -27,4 +27,13 @@ public interface FhirUpstream {
 
   /** The upstream base URL (for diagnostics; contains no PHI). */
   String baseUrl();
+
+  /**
+   * This upstream as used on behalf of {@code caller} for one tool call: its requests carry the credential
+   * {@code upstream.auth} prescribes for that caller ({@link UpstreamAuth}), never the caller's inbound token.
+   * The user's identity flows here explicitly from the pipeline, not through thread-locals.
+   */
+  default FhirUpstream as(io.custos.auth.Caller caller) {
+    return this;
+  }
 }

@@ -31,7 +31,10 @@ import org.hl7.fhir.r4.model.Resource;
  */
 public final class HapiFhirUpstream implements FhirUpstream {
 
+  private final FhirContext context;
   private final String baseUrl;
+  private final List<IClientInterceptor> interceptors;
+  private final UpstreamAuth auth;
   private final IGenericClient client;
 
   /**
@@ -41,14 +44,46 @@ public final class HapiFhirUpstream implements FhirUpstream {
    * @param interceptors outbound request interceptors (credentials, user identity headers); may be empty
    */
   public HapiFhirUpstream(FhirContext context, String baseUrl, Duration timeout, List<IClientInterceptor> interceptors) {
-    this.baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
+    this(context, baseUrl, timeout, interceptors, UpstreamAuth.none());
+  }
+
+  /**
+   * As above, with per-caller outbound credentials ({@code upstream.auth}).
+   *
+   * @param auth gives the interceptor for each caller's view ({@link #as})
+   */
+  public HapiFhirUpstream(FhirContext context, String baseUrl, Duration timeout, List<IClientInterceptor> interceptors,
+      UpstreamAuth auth) {
+    this(context, baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl, List.copyOf(interceptors), auth);
     var factory = context.getRestfulClientFactory();
     factory.setServerValidationMode(ServerValidationModeEnum.NEVER);
     factory.setConnectTimeout((int) timeout.toMillis());
     factory.setSocketTimeout((int) timeout.toMillis());
     factory.setConnectionRequestTimeout((int) timeout.toMillis());
-    this.client = context.newRestfulGenericClient(this.baseUrl);
+  }
+
+  private HapiFhirUpstream(FhirContext context, String baseUrl, List<IClientInterceptor> interceptors, UpstreamAuth auth) {
+    this.context = context;
+    this.baseUrl = baseUrl;
+    this.interceptors = interceptors;
+    this.auth = auth;
+    this.client = context.newRestfulGenericClient(baseUrl);
     interceptors.forEach(client::registerInterceptor);
+  }
+
+  /**
+   * A view for one caller: a generic client of its own (cheap: the HTTP client is shared through the
+   * context's client factory) with the configured interceptors plus this caller's credential interceptor.
+   */
+  @Override
+  public FhirUpstream as(io.custos.auth.Caller caller) {
+    var credential = auth.interceptorFor(caller);
+    if (credential.isEmpty()) {
+      return this;
+    }
+    List<IClientInterceptor> all = new ArrayList<>(interceptors);
+    all.add(credential.get());
+    return new HapiFhirUpstream(context, baseUrl, all, UpstreamAuth.none());
   }
 
   @Override

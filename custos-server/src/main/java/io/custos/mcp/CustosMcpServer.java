@@ -80,6 +80,8 @@ public final class CustosMcpServer {
         .capabilities(McpSchema.ServerCapabilities.builder().tools(false).resources(false, false).prompts(false).build())
         .tools(catalog.tools().stream().map(this::toolSpecification).toList())
         .tools(breakGlassTool())
+        // Researcher tools (de-identified, cross-patient): their own path through the pipeline's audit stages.
+        .tools(io.custos.tools.ResearchTools.all().stream().map(this::researchTool).toList())
         // tools/list shows a caller only the tools its role and scopes permit (calls are re-checked in full).
         .addToolFilter((ctx, tool) -> pipeline.visible(callerOf(ctx), tool.name()))
         .resources(policyResource())
@@ -131,6 +133,17 @@ public final class CustosMcpServer {
         .build();
     return McpServerFeatures.SyncToolSpecification.builder().tool(tool)
         .callHandler((exchange, request) -> toResult(pipeline.declareBreakGlass(toCall(exchange, request))))
+        .build();
+  }
+
+  private McpServerFeatures.SyncToolSpecification researchTool(io.custos.tools.ResearchTools.Declaration d) {
+    McpSchema.Tool tool = McpSchema.Tool.builder().name(d.name()).title(d.title()).description(d.description())
+        .inputSchema(d.inputSchema()).outputSchema(d.outputSchema())
+        .annotations(new McpSchema.ToolAnnotations(d.title(), d.hints().readOnly(), d.hints().destructive(),
+            d.hints().idempotent(), d.hints().openWorld(), null))
+        .build();
+    return McpServerFeatures.SyncToolSpecification.builder().tool(tool)
+        .callHandler((exchange, request) -> toResult(pipeline.research(toCall(exchange, request))))
         .build();
   }
 

@@ -34,6 +34,8 @@ public final class GovernancePipeline {
   private final ToolCatalog catalog;
   private final AuditRecorder audit;
   private final List<Stage> stages;
+  /** The researcher tools' path (null when no cohort service is configured). */
+  private final List<Stage> researchStages;
   private final BreakGlassDeclaration breakGlass;
   private final AccessControl access;
 
@@ -63,6 +65,16 @@ public final class GovernancePipeline {
   public GovernancePipeline(ToolCatalog catalog, FhirUpstream upstream, AuditTrail trail, PatientPseudonyms pseudonyms,
       JsonSchemaValidator validator, FhirContext fhir, ObjectMapper mapper, Clock clock, String version,
       AccessControl access, AlertSink alerts, SensitiveDataPolicy sensitivePolicy) {
+    this(catalog, upstream, trail, pseudonyms, validator, fhir, mapper, clock, version, access, alerts, sensitivePolicy, null);
+  }
+
+  /**
+   * As above, with the researcher tools ({@code cohort_count}, {@code cohort_extract}) served by {@code cohorts}
+   * (null: not offered).
+   */
+  public GovernancePipeline(ToolCatalog catalog, FhirUpstream upstream, AuditTrail trail, PatientPseudonyms pseudonyms,
+      JsonSchemaValidator validator, FhirContext fhir, ObjectMapper mapper, Clock clock, String version,
+      AccessControl access, AlertSink alerts, SensitiveDataPolicy sensitivePolicy, io.custos.phi.research.CohortService cohorts) {
     this.catalog = catalog;
     this.access = access;
     this.audit = new AuditRecorder(trail, pseudonyms, clock, version);
@@ -77,15 +89,43 @@ public final class GovernancePipeline {
         new UpstreamFetch(upstream, cursors),
         new FilterRedact(fhir, mapper, cursors, sensitivePolicy),
         new AuditResult(audit));
+    // Researcher tools: same authenticate and audit stages; their own authorize and a de-identified cohort stage.
+    this.researchStages = cohorts == null ? null : List.of(
+        authenticate,
+        new ResearchStages.Authorize(access),
+        new AuditIntent(audit),
+        new ResearchStages.Cohort(cohorts, mapper),
+        new AuditResult(audit));
   }
 
   /** Runs one call through every stage. Never throws: failures become error outcomes. */
   public ToolOutcome handle(ToolCall call) {
     ToolExchange ex = new ToolExchange(call);
-    try {
+    return run(ex, () -> {
       ex.spec = catalog.find(call.toolName()).orElseThrow(() ->
           new ToolCallException(ToolCallException.Reason.UNKNOWN_TOOL, "Unknown tool."));
-      for (Stage stage : stages) {
+      return stages;
+    });
+  }
+
+  /**
+   * Runs one researcher-tool call ({@link io.custos.tools.ResearchTools}): authenticate, research authorize
+   * (role, {@code user/} scopes, MFA), audit intent, de-identified cohort, audit result. Never throws.
+   */
+  public ToolOutcome research(ToolCall call) {
+    ToolExchange ex = new ToolExchange(call);
+    return run(ex, () -> {
+      if (researchStages == null) {
+        throw new ToolCallException(ToolCallException.Reason.UNKNOWN_TOOL, "Unknown tool.");
+      }
+      ResearchStages.declaration(call.toolName());
+      return researchStages;
+    });
+  }
+
+  private ToolOutcome run(ToolExchange ex, java.util.function.Supplier<List<Stage>> route) {
+    try {
+      for (Stage stage : route.get()) {
         stage.apply(ex);
       }
       return new ToolOutcome(ex.structured, ex.resultJson, null);
@@ -109,6 +149,10 @@ public final class GovernancePipeline {
     }
     if (tool.equals(BREAK_THE_GLASS)) {
       return caller.get().roles().stream().anyMatch(access.breakGlassRoles()::contains);
+    }
+    if (researchStages != null && io.custos.tools.ResearchTools.all().stream().anyMatch(t -> t.name().equals(tool))) {
+      return access.roles().allows(caller.get(), tool) && java.util.stream.Stream.of("Patient", "Condition").allMatch(type ->
+          access.scopes().grant(caller.get(), type).filter(g -> !g.context().equals("patient")).isPresent());
     }
     return catalog.find(tool).map(spec -> access.roles().allows(caller.get(), tool)
         && access.scopes().grant(caller.get(), spec.resourceType()).isPresent()).orElse(false);

@@ -25,18 +25,35 @@ public final class Preflight {
 
   public record RateLimited(long retryAfterSeconds) implements Result {}
 
+  /** Not a tool this server declares: refused before the MCP SDK, whose error would echo the name. */
+  public record UnknownTool() implements Result {}
+
   private final ToolCatalog catalog;
   private final AccessControl access;
   private final RateLimits limits;
+  private final java.util.Set<String> known;
 
   public Preflight(ToolCatalog catalog, AccessControl access, RateLimits limits) {
     this.catalog = catalog;
     this.access = access;
     this.limits = limits;
+    java.util.Set<String> names = new java.util.HashSet<>();
+    catalog.tools().forEach(t -> names.add(t.name()));
+    names.add(GovernancePipeline.BREAK_THE_GLASS);
+    io.custos.tools.ResearchTools.all().forEach(t -> names.add(t.name()));
+    this.known = java.util.Set.copyOf(names);
   }
 
-  /** Checks one call of {@code tool} (unknown tools are left to the MCP layer, which answers with an error). */
+  /** Whether {@code tool} is a tool this server declares (clinical, break-the-glass or research). */
+  public boolean known(String tool) {
+    return known.contains(tool);
+  }
+
+  /** Checks one call of {@code tool}. */
   public Result check(Caller caller, String tool) {
+    if (!known(tool)) {
+      return new UnknownTool();
+    }
     var spec = catalog.find(tool);
     if (spec.isPresent()) {
       if (access.scopes().grant(caller, spec.get().resourceType()).isEmpty()) {

@@ -19,6 +19,8 @@ final class UpstreamFetch implements Stage {
 
   @Override
   public void apply(ToolExchange ex) {
+    // Upstream requests carry the credential upstream.auth prescribes for this caller, never the inbound token.
+    FhirUpstream upstream = this.upstream.as(ex.caller);
     try {
       var cursor = ex.arguments.string("cursor");
       if (cursor.isPresent()) {
@@ -27,24 +29,29 @@ final class UpstreamFetch implements Stage {
                 "cursor is unknown, expired, or belongs to another tool, patient or user."));
         ex.page = upstream.nextPage(link);
       } else {
-        requirePatient(ex);
+        requirePatient(upstream, ex);
         ex.page = upstream.execute(ex.spec.query().build(ex.arguments, ex.patientId, ex.pageSize));
       }
     } catch (UpstreamException e) {
-      throw switch (e.kind()) {
-        case NOT_FOUND -> new ToolCallException(ToolCallException.Reason.NOT_FOUND, e.kind().publicMessage());
-        case DENIED -> new ToolCallException(ToolCallException.Reason.UPSTREAM_DENIED, e.kind().publicMessage());
-        case UNAVAILABLE -> new ToolCallException(ToolCallException.Reason.UPSTREAM_UNAVAILABLE, e.kind().publicMessage());
-        case INVALID_RESPONSE -> new ToolCallException(ToolCallException.Reason.UPSTREAM_INVALID, e.kind().publicMessage());
-      };
+      throw toToolError(e);
     }
+  }
+
+  /** The distinct, PHI-free tool error for an upstream failure. */
+  static ToolCallException toToolError(UpstreamException e) {
+    return switch (e.kind()) {
+      case NOT_FOUND -> new ToolCallException(ToolCallException.Reason.NOT_FOUND, e.kind().publicMessage());
+      case DENIED -> new ToolCallException(ToolCallException.Reason.UPSTREAM_DENIED, e.kind().publicMessage());
+      case UNAVAILABLE -> new ToolCallException(ToolCallException.Reason.UPSTREAM_UNAVAILABLE, e.kind().publicMessage());
+      case INVALID_RESPONSE -> new ToolCallException(ToolCallException.Reason.UPSTREAM_INVALID, e.kind().publicMessage());
+    };
   }
 
   /**
    * A search for an unknown patient would return an empty list, indistinguishable from a patient with no
    * records; read the Patient first so an unknown patient_id gets a clear not-found error.
    */
-  private void requirePatient(ToolExchange ex) {
+  private static void requirePatient(FhirUpstream upstream, ToolExchange ex) {
     if (ex.patientId != null && !ex.spec.resourceType().equals("Patient")) {
       try {
         upstream.execute(new UpstreamRequest.Read("Patient", ex.patientId));

@@ -51,20 +51,21 @@ public final class FhirCareRelationship implements CareRelationship {
         return a.exists();
       }
     }
-    boolean exists = search("CareTeam", patientId, practitioner) || search("Encounter", patientId, practitioner)
-        || generalPractitioner(patientId, practitioner);
+    FhirUpstream up = upstream.as(caller); // the lookup is made on the user's behalf (upstream.auth)
+    boolean exists = search(up, "CareTeam", patientId, practitioner) || search(up, "Encounter", patientId, practitioner)
+        || generalPractitioner(up, patientId, practitioner);
     synchronized (cache) {
       cache.put(key, new Answer(exists, clock.instant().plus(ttl)));
     }
     return exists;
   }
 
-  private boolean search(String type, String patientId, String practitioner) {
+  private static boolean search(FhirUpstream upstream, String type, String patientId, String practitioner) {
     var params = Map.of("patient", List.of(patientId), "participant", List.of(practitioner));
     return !upstream.execute(new UpstreamRequest.Search(type, params, 1)).resources().isEmpty();
   }
 
-  private boolean generalPractitioner(String patientId, String practitioner) {
+  private static boolean generalPractitioner(FhirUpstream upstream, String patientId, String practitioner) {
     var page = upstream.execute(new UpstreamRequest.Read("Patient", patientId));
     return page.resources().stream().filter(Patient.class::isInstance).map(Patient.class::cast)
         .flatMap(p -> p.getGeneralPractitioner().stream()).map(Reference::getReference)

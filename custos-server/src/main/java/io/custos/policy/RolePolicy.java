@@ -22,7 +22,9 @@ public record RolePolicy(Map<String, Set<String>> roles) {
   /**
    * Built-in roles, used when {@code policy.roles} is absent: clinicians and nurses read the clinical record;
    * a patient (with a patient-bound token) reads their own record; front desk sees demographics, coverage and appointments but no diagnoses; billing sees codes, encounters and
-   * coverage but no clinical notes; researchers and compliance officers have no identified-data tools.
+   * coverage but no clinical notes; researchers get only the de-identified cohort tools ({@code cohort_count},
+   * {@code cohort_extract}: Safe Harbor, small cells suppressed) and no identified-data tools; compliance officers
+   * have no tools (they use {@code custos audit}).
    */
   public static final Map<String, List<String>> DEFAULT_ROLES = Map.of(
       "clinician", CLINICAL,
@@ -31,7 +33,7 @@ public record RolePolicy(Map<String, Set<String>> roles) {
       "billing", List.of("find_patient", "get_patient_demographics", "check_coverage", "list_encounters", "get_encounter",
           "get_active_conditions"),
       "patient", CLINICAL.subList(1, CLINICAL.size()),
-      "researcher", List.of(),
+      "researcher", List.of("cohort_count", "cohort_extract"), // de-identified only (io.custos.tools.ResearchTools)
       "compliance-officer", List.of());
 
   public RolePolicy {

@@ -31,6 +31,19 @@ public final class PolicyDocument {
       }
       tools.add(m);
     }
+    for (ResearchTools.Declaration r : ResearchTools.all()) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("name", r.name());
+      m.put("title", r.title());
+      m.put("resourceType", "Patient, Condition (de-identified)");
+      m.put("readOnly", r.hints().readOnly());
+      m.put("requiredScopes", r.requiredScopes());
+      m.put("requiredRole", r.requiredRole());
+      m.put("returns", "Safe Harbor de-identified aggregates only (45 CFR 164.514(b)(2)); counts from 1 to "
+          + (ResearchTools.MIN_CELL - 1) + " suppressed; extracts of at most " + ResearchTools.MAX_EXTRACT + " patients");
+      m.put("patientBinding", "none (cross-patient, de-identified)");
+      tools.add(m);
+    }
     Map<String, Object> doc = new LinkedHashMap<>();
     doc.put("policy", "Custos tool policy: deny unless allowed. Each call needs a granted SMART scope for the tool's "
         + "resource type; patient-scoped tools read only the bound patient (the token's patient context for patient/ scopes).");

@@ -10,8 +10,10 @@ import java.util.Map;
  * and aggregate across patients, so they are not bound to one patient and need a {@code user/} scope plus
  * the {@value #RESEARCHER_ROLE} role. Executed by {@code io.custos.phi.research.CohortService}.
  *
- * <p>Not yet registered with the MCP server: the access-control work decides how the researcher role is
- * granted; wiring is {@code CohortService#call} behind the pipeline's authenticate/authorize/audit stages.
+ * <p>Registered with the MCP server ({@code CustosMcpServer}) and run by
+ * {@code GovernancePipeline#research}: authenticate, research authorize (role, {@code user/} scopes, MFA),
+ * audit intent, the de-identified cohort, audit result. Granted by default to the {@value #RESEARCHER_ROLE}
+ * role only ({@code RolePolicy#DEFAULT_ROLES}); pinned in the tool manifest since policy version 2026.3.
  */
 public final class ResearchTools {
   /** The role a caller needs for any researcher tool. */
@@ -49,7 +51,9 @@ public final class ResearchTools {
       "Counts patients with a condition (SNOMED CT code) in an age band. Returns a count only; counts from 1 to "
           + (MIN_CELL - 1) + " are suppressed.",
       Schemas.object(cohortArgs(), List.of("snomed_code", "age_band")),
-      Map.of("type", "object", "properties", Map.of("count", Map.of("type", "integer"), "suppressed", Map.of("type", "boolean"))),
+      // count is null when suppressed (small cell), so the output schema allows null.
+      Map.of("type", "object", "properties", Map.of("count", Map.of("type", List.of("integer", "null")),
+          "suppressed", Map.of("type", "boolean"), "note", Map.of("type", "string"))),
       ToolHints.READ, List.of("user/Patient.rs", "user/Condition.rs"), RESEARCHER_ROLE);
 
   public static final Declaration COHORT_EXTRACT = new Declaration("cohort_extract", "Cohort extract (de-identified)",

@@ -26,13 +26,15 @@ import java.util.Map;
  */
 public final class ToolManifest {
   /** The current tool-policy version. */
-  public static final String POLICY_VERSION = "2026.2";
+  public static final String POLICY_VERSION = "2026.3";
 
   /** Policy version -> manifest hash, append-only. */
   public static final Map<String, String> PINNED = Map.of(
       "2026.1", "51544564a0d46364d91da7bf7ec6d89babf284073ee68ac4f7d8fe8d5200a476",
       // patient_id optional in schemas (patient-bound tokens), shared date-range declarations
-      "2026.2", "3ec1d8d6f8d5ef6d32a30c724f92aaeff443d568ab5f591242647d8851e4f8aa");
+      "2026.2", "3ec1d8d6f8d5ef6d32a30c724f92aaeff443d568ab5f591242647d8851e4f8aa",
+      // researcher tools cohort_count and cohort_extract exposed to the model (de-identified only)
+      "2026.3", "8ca2a485674463a01c0b84c41a3241c78826568236726a5b449cf9c41533941f");
 
   private static final ObjectMapper CANONICAL = new ObjectMapper().configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
 
@@ -59,6 +61,20 @@ public final class ToolManifest {
       m.put("requiredScopes", t.requiredScopes());
       m.put("allowedElements", t.allowedElements());
       m.put("maxResults", t.maxResults());
+      decls.add(m);
+    }
+    // Since 2026.3 the researcher tools are exposed to the model too, so they are pinned with the rest.
+    for (ResearchTools.Declaration r : ResearchTools.all()) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("name", r.name());
+      m.put("title", r.title());
+      m.put("description", r.description());
+      m.put("inputSchema", r.inputSchema());
+      m.put("outputSchema", r.outputSchema());
+      m.put("annotations", Map.of("readOnlyHint", r.hints().readOnly(), "destructiveHint", r.hints().destructive(),
+          "idempotentHint", r.hints().idempotent(), "openWorldHint", r.hints().openWorld()));
+      m.put("requiredScopes", r.requiredScopes());
+      m.put("requiredRole", r.requiredRole());
       decls.add(m);
     }
     try {

@@ -40,7 +40,8 @@ class CustosConfigTest {
         """));
     assertThat(cfg.server()).isEqualTo(new CustosConfig.Server("127.0.0.1", 9443, "tls12", List.of("https://inspector.example"),
         List.of("custos.internal"), 65536));
-    assertThat(cfg.upstream()).isEqualTo(new CustosConfig.Upstream("https://fhir.example.org/r4", 30));
+    assertThat(cfg.upstream()).isEqualTo(new CustosConfig.Upstream("https://fhir.example.org/r4", 30,
+        new CustosConfig.UpstreamAuth("none", null, null, null, null, null, null)));
     assertThat(cfg.identity().mode()).isEqualTo("development");
     assertThat(cfg.dataDir()).isEqualTo("/var/lib/custos");
   }

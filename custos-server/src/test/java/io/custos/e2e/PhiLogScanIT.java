@@ -361,13 +361,12 @@ class PhiLogScanIT {
   }
 
   /**
-   * Known gap, not yet closed: MCP Java SDK 2.1.0 answers {@code tools/call} for an unknown tool with
-   * JSON-RPC error data {@code "Tool not found: <name>"}, echoing the client's string. A client that puts
-   * an identifier into a tool name gets it reflected in the error body. Closing it needs a Custos filter
-   * that refuses unknown tool names before the SDK (like the other SDK gaps in SPEC.md).
+   * MCP Java SDK 2.1.0 answers {@code tools/call} for an unknown tool with JSON-RPC error data
+   * {@code "Tool not found: <name>"}, echoing the client's string. Custos's {@code ToolCallGateFilter} refuses
+   * unknown tool names before the SDK sees them, with the fixed error -32602 "Unknown tool." (stdio:
+   * {@code StdioErrorFilter}, tested in {@code UnknownToolTest}).
    */
   @Test
-  @org.junit.jupiter.api.Disabled("SDK 2.1.0 echoes unknown tool names in error data; needs a request filter (see javadoc)")
   void unknownToolNamesAreNotEchoed() {
     var transport = HttpClientStreamableHttpTransport.builder("http://" + http.endpoint().getAuthority()).endpoint("/mcp").build();
     try (McpSyncClient client = McpClient.sync(transport).requestTimeout(Duration.ofSeconds(30)).build()) {

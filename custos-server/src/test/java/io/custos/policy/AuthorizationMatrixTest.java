@@ -110,7 +110,8 @@ class AuthorizationMatrixTest {
     catalog = ToolCatalog.readTools();
     var upstream = new HapiFhirUpstream(FHIR, store.baseUrl(), Duration.ofSeconds(30), List.of());
     AccessControl access = new AccessControl(
-        RolePolicy.of(null, catalog.tools().stream().map(ToolSpec::name).collect(Collectors.toSet())),
+        RolePolicy.of(null, java.util.stream.Stream.concat(catalog.tools().stream().map(ToolSpec::name),
+            io.custos.tools.ResearchTools.all().stream().map(io.custos.tools.ResearchTools.Declaration::name)).collect(Collectors.toSet())),
         new ScopeCheck(Set.of()),
         new FhirCareRelationship(upstream, clock, Duration.ofMinutes(5)),
         true, true, new BreakGlass(clock, Duration.ofMinutes(60)), BREAK_GLASS_ROLES);

@@ -69,6 +69,7 @@ public final class EmbeddedFhirStore implements AutoCloseable {
   private final boolean enrich;
   private final Instant referenceInstant;
   private final int pagingCacheSize;
+  private final List<Object> interceptors;
 
   private Server server;
   private String baseUrl;
@@ -86,6 +87,7 @@ public final class EmbeddedFhirStore implements AutoCloseable {
     this.enrich = b.enrich;
     this.referenceInstant = b.referenceInstant;
     this.pagingCacheSize = b.pagingCacheSize;
+    this.interceptors = List.copyOf(b.interceptors);
   }
 
   /** @return a new builder (defaults: no data, port 0, enrichment on, reference instant derived from data) */
@@ -123,6 +125,7 @@ public final class EmbeddedFhirStore implements AutoCloseable {
     fhirServlet.setPagingProvider(paging);
     fhirServlet.setDefaultResponseEncoding(EncodingEnum.JSON);
     fhirServlet.setDefaultPrettyPrint(false);
+    interceptors.forEach(fhirServlet::registerInterceptor);
 
     QueuedThreadPool threads = new QueuedThreadPool(16, 2);
     threads.setName("custos-fhir-store");
@@ -216,8 +219,15 @@ public final class EmbeddedFhirStore implements AutoCloseable {
     private boolean enrich = true;
     private Instant referenceInstant;
     private int pagingCacheSize = 100;
+    private final List<Object> interceptors = new ArrayList<>();
 
     private Builder() {}
+
+    /** A HAPI server interceptor (e.g. tests observing the requests the store receives). */
+    public Builder interceptor(Object interceptor) {
+      this.interceptors.add(Objects.requireNonNull(interceptor));
+      return this;
+    }
 
     /** R4 context to use (default {@link FhirContext#forR4Cached()}). */
     public Builder fhirContext(FhirContext ctx) {

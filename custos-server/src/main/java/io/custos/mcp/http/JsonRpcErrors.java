@@ -13,6 +13,8 @@ final class JsonRpcErrors {
   static final int INVALID_REQUEST = -32600;
   /** JSON-RPC "Parse error". */
   static final int PARSE_ERROR = -32700;
+  /** JSON-RPC "Invalid params" (MCP: unknown tool). */
+  static final int INVALID_PARAMS = -32602;
   /** Implementation-defined server error range. */
   static final int SERVER_ERROR = -32000;
 
@@ -31,6 +33,25 @@ final class JsonRpcErrors {
     response.setCharacterEncoding("UTF-8");
     byte[] body = ("{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":" + code + ",\"message\":\"" + escape(message) + "\"}}")
         .getBytes(StandardCharsets.UTF_8);
+    response.setContentLength(body.length);
+    response.getOutputStream().write(body);
+  }
+
+  /**
+   * A JSON-RPC error response (HTTP 200) to the request with {@code id}: a protocol error answered by Custos
+   * instead of the SDK. The message is fixed text; the id is the request's own, serialized as JSON.
+   */
+  static void writeResponse(HttpServletResponse response, com.fasterxml.jackson.databind.JsonNode id, int code, String message)
+      throws IOException {
+    if (response.isCommitted()) {
+      return;
+    }
+    response.resetBuffer();
+    response.setStatus(200);
+    response.setContentType("application/json");
+    response.setCharacterEncoding("UTF-8");
+    byte[] body = ("{\"jsonrpc\":\"2.0\",\"id\":" + (id == null ? "null" : id.toString()) + ",\"error\":{\"code\":" + code
+        + ",\"message\":\"" + escape(message) + "\"}}").getBytes(StandardCharsets.UTF_8);
     response.setContentLength(body.length);
     response.getOutputStream().write(body);
   }

@@ -43,6 +43,12 @@ final class ToolCallGateFilter extends HttpFilter {
     byte[] body = req.getInputStream().readAllBytes();
     Caller caller = (Caller) req.getAttribute(CallerContext.CALLER);
     String tool = toolName(body);
+    if (tool != null && !preflight.known(tool)) {
+      // Issue 5: MCP SDK 2.1.0 answers an unknown tool with error data "Tool not found: <name>", reflecting
+      // whatever the client put in the name (possibly an identifier). Refuse it here with a fixed error instead.
+      JsonRpcErrors.writeResponse(res, requestId(body), JsonRpcErrors.INVALID_PARAMS, "Unknown tool.");
+      return;
+    }
     if (tool != null && caller != null) {
       String metadata = req.getScheme() + "://" + req.getHeader("Host") + "/.well-known/oauth-protected-resource/mcp";
       switch (preflight.check(caller, tool)) {
@@ -64,6 +70,10 @@ final class ToolCallGateFilter extends HttpFilter {
           JsonRpcErrors.write(res, 429, JsonRpcErrors.SERVER_ERROR, "Too Many Requests: rate limit exceeded.");
           return;
         }
+        case Preflight.UnknownTool u -> {
+          JsonRpcErrors.writeResponse(res, requestId(body), JsonRpcErrors.INVALID_PARAMS, "Unknown tool.");
+          return;
+        }
         case Preflight.Allowed a -> {
           // proceed
         }
@@ -83,6 +93,16 @@ final class ToolCallGateFilter extends HttpFilter {
       // malformed: the SDK answers with a sanitized 400
     }
     return null;
+  }
+
+  /** The JSON-RPC id of the request (echoed as JSON-RPC requires), or null. */
+  static JsonNode requestId(byte[] body) {
+    try {
+      JsonNode id = JSON.readTree(body).get("id");
+      return id != null && (id.isTextual() || id.isIntegralNumber()) ? id : null;
+    } catch (IOException e) {
+      return null;
+    }
   }
 
   private static final class CachedBody extends HttpServletRequestWrapper {

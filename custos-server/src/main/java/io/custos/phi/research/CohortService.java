@@ -48,7 +48,12 @@ public final class CohortService {
   public Map<String, Object> call(Caller caller, String tool, Map<String, Object> args) {
     ResearchTools.Declaration d = ResearchTools.all().stream().filter(t -> t.name().equals(tool)).findFirst()
         .orElseThrow(() -> new ToolCallException(ToolCallException.Reason.UNKNOWN_TOOL, "Unknown tool."));
-    if (!caller.roles().contains(d.requiredRole()) || !caller.scopes().containsAll(d.requiredScopes())) {
+    // Defence in depth behind the pipeline's research authorize stage: SMART scopes by meaning (user/*.rs counts),
+    // never a patient/ scope (cross-patient analytics).
+    boolean scoped = List.of("Patient", "Condition").stream().allMatch(type -> caller.scopes().stream().anyMatch(s ->
+        io.custos.auth.SmartScope.parse(s).map(p -> p.grantsReadSearch("user", type) || p.grantsReadSearch("system", type))
+            .orElse(false)));
+    if (!caller.roles().contains(d.requiredRole()) || !scoped) {
       throw new ToolCallException(ToolCallException.Reason.FORBIDDEN,
           "This tool needs the " + d.requiredRole() + " role and the scopes " + String.join(", ", d.requiredScopes()) + ".");
     }
@@ -58,8 +63,9 @@ public final class CohortService {
       throw new ToolCallException(ToolCallException.Reason.INVALID_ARGUMENTS,
           "Arguments: snomed_code (6-18 digits) and age_band (0-17, 18-39, 40-64, 65-89, 90+, any), nothing else.");
     }
-    Map<String, List<Condition>> cohort = cohort(code, band);
-    return tool.equals(ResearchTools.COHORT_COUNT.name()) ? count(cohort) : extract(cohort);
+    FhirUpstream up = upstream.as(caller); // upstream.auth credentials for this caller, never the inbound token
+    Map<String, List<Condition>> cohort = cohort(up, code, band);
+    return tool.equals(ResearchTools.COHORT_COUNT.name()) ? count(cohort) : extract(up, cohort);
   }
 
   private Map<String, Object> count(Map<String, List<Condition>> cohort) {
@@ -74,14 +80,14 @@ public final class CohortService {
     return out;
   }
 
-  private Map<String, Object> extract(Map<String, List<Condition>> cohort) {
+  private Map<String, Object> extract(FhirUpstream upstream, Map<String, List<Condition>> cohort) {
     if (cohort.size() < ResearchTools.MIN_CELL) {
       throw new ToolCallException(ToolCallException.Reason.FORBIDDEN,
           "The cohort is smaller than " + ResearchTools.MIN_CELL + " patients; only a suppressed count is available.");
     }
     List<Map<String, Object>> rows = new ArrayList<>();
     for (var e : cohort.entrySet()) {
-      Patient p = readPatient(e.getKey());
+      Patient p = readPatient(upstream, e.getKey());
       if (p == null) {
         continue;
       }
@@ -117,7 +123,7 @@ public final class CohortService {
   }
 
   /** Patient id -> that patient's matching conditions, for patients in the age band. */
-  private Map<String, List<Condition>> cohort(String code, String band) {
+  private Map<String, List<Condition>> cohort(FhirUpstream upstream, String code, String band) {
     Map<String, List<Condition>> byPatient = new TreeMap<>();
     SearchPage page = upstream.execute(new UpstreamRequest.Search("Condition", Map.of("code", List.of(SNOMED + "|" + code)), 100));
     int seen = 0;
@@ -134,14 +140,14 @@ public final class CohortService {
     }
     if (!band.equals("any")) {
       byPatient.keySet().removeIf(pid -> {
-        Patient p = readPatient(pid);
+        Patient p = readPatient(upstream, pid);
         return p == null || !band.equals(AgeBand.of(p, referenceDate));
       });
     }
     return byPatient;
   }
 
-  private Patient readPatient(String id) {
+  private static Patient readPatient(FhirUpstream upstream, String id) {
     try {
       var page = upstream.execute(new UpstreamRequest.Read("Patient", id));
       return page.resources().isEmpty() ? null : (Patient) page.resources().get(0);

@@ -1,0 +1,129 @@
+package io.custos.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.custos.cli.ServerAssembly;
+import io.custos.config.CustosConfig;
+import io.custos.fhir.store.EmbeddedFhirStore;
+import io.custos.mcp.http.McpHttpServer;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import no.nav.security.mock.oauth2.MockOAuth2Server;
+import no.nav.security.mock.oauth2.OAuth2Config;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Issue 3, "the TypeScript SDK client running the full OAuth discovery": Custos in {@code oauth} mode (audience =
+ * its own endpoint URL) behind a real authorization server (mock-oauth2-server, tokens from
+ * {@link ResourceAudienceTokenCallback}: {@code aud} = the RFC 8707 {@code resource} of the token request). The
+ * official TypeScript SDK client ({@code e2e/oauth-check.mjs}) starts with no token, gets the 401 challenge,
+ * follows {@code resource_metadata} to the protected resource metadata, discovers the authorization server,
+ * obtains a token with {@code resource} (client_credentials, pre-registered client) and calls a tool.
+ */
+class OAuthDiscoveryIT {
+  private static final Path MODULE = Path.of("").toAbsolutePath();
+  private static final Path ROOT = MODULE.getParent();
+  private static final Path LOGS = MODULE.resolve("target/e2e-logs");
+  private static final Pattern SUMMARY = Pattern.compile("(?m)^(\\d+) passed, (\\d+) failed\\s*$");
+  private static final String ISSUER_ID = "custos";
+  private static final String CLIENT_ID = "custos-discovery-client";
+
+  private static MockOAuth2Server oauth;
+  private static EmbeddedFhirStore store;
+  private static ServerAssembly app;
+  private static McpHttpServer http;
+  private static String patient;
+  private static String endpoint;
+
+  @BeforeAll
+  static void start() throws Exception {
+    Files.createDirectories(LOGS);
+    Path work = Files.createTempDirectory("custos-oauth-discovery");
+    Path fixture = MODULE.resolve("src/test/resources/fixtures/synthea");
+    try (Stream<Path> files = Files.list(fixture)) {
+      patient = files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".json.gz"))
+          .filter(n -> !n.startsWith("hospital") && !n.startsWith("practitioner"))
+          .map(n -> n.substring(0, n.length() - ".json.gz".length())).sorted().findFirst().orElseThrow();
+    }
+    oauth = new MockOAuth2Server(new OAuth2Config(false, null, null, false,
+        new no.nav.security.mock.oauth2.token.OAuth2TokenProvider(),
+        Set.of(new ResourceAudienceTokenCallback(ISSUER_ID, "dr-discovery", "clinician", "openid fhirUser user/*.rs"))));
+    oauth.start(InetAddress.getByName("127.0.0.1"), 0);
+    store = EmbeddedFhirStore.builder().dataDirectory(fixture).port(0)
+        .referenceInstant(Instant.parse("2026-01-01T00:00:00Z")).build().start();
+    // The audience is the endpoint URL itself, so the port is fixed before the server starts.
+    int port;
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+      port = s.getLocalPort();
+    }
+    endpoint = "https://127.0.0.1:" + port + "/mcp";
+    Path config = work.resolve("custos.yaml");
+    Files.writeString(config, """
+        server: {host: 127.0.0.1, port: %d, tls: tls13}
+        upstream: {baseUrl: "%s"}
+        identity: {mode: oauth, issuer: "%s", jwksUri: "%s", audience: "%s"}
+        # Any fixture patient: care relationships are covered by AuthorizationMatrixTest.
+        policy: {requireCareRelationship: false}
+        dataDir: "%s"
+        """.formatted(port, store.baseUrl(), oauth.issuerUrl(ISSUER_ID), oauth.jwksUrl(ISSUER_ID), endpoint, work.resolve("data")));
+    app = new ServerAssembly(CustosConfig.load(config));
+    http = app.startHttp(false);
+    assertThat(http.endpoint().toString()).isEqualTo(endpoint);
+  }
+
+  @AfterAll
+  static void stop() {
+    if (http != null) {
+      http.close();
+    }
+    if (app != null) {
+      app.close();
+    }
+    if (store != null) {
+      store.close();
+    }
+    if (oauth != null) {
+      oauth.shutdown();
+    }
+  }
+
+  @Test
+  void typescriptSdkClientDiscoversTheAuthorizationServerGetsAResourceBoundTokenAndCallsATool() throws Exception {
+    Path log = LOGS.resolve("oauth-discovery.log");
+    ProcessBuilder pb = new ProcessBuilder("sh", "e2e/with-node.sh", "node", "e2e/oauth-check.mjs")
+        .directory(ROOT.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
+    pb.environment().put("CUSTOS_ENDPOINT", endpoint);
+    pb.environment().put("CUSTOS_CA_CERT", app.dataDir().resolve("tls/certificate.pem").toString());
+    pb.environment().put("OAUTH_ISSUER", oauth.issuerUrl(ISSUER_ID).toString());
+    pb.environment().put("OAUTH_CLIENT_ID", CLIENT_ID);
+    pb.environment().put("OAUTH_CLIENT_SECRET", "discovery-secret");
+    pb.environment().put("CUSTOS_PATIENT", patient);
+    pb.environment().remove("CUSTOS_TOKEN");
+    Process p = pb.start();
+    boolean done = p.waitFor(5, TimeUnit.MINUTES);
+    if (!done) {
+      p.destroyForcibly();
+    }
+    String out = Files.readString(log);
+    assertThat(done).as("oauth-check timed out:\n%s", out).isTrue();
+    Matcher m = SUMMARY.matcher(out);
+    int[] counts = null;
+    while (m.find()) {
+      counts = new int[] {Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2))};
+    }
+    assertThat(counts).as("no 'N passed, M failed' line:\n%s", out).isNotNull();
+    assertThat(counts[1]).as("failures:\n%s", out).isZero();
+    assertThat(counts[0]).as("checks run:\n%s", out).isGreaterThanOrEqualTo(8);
+    assertThat(p.exitValue()).as("exit code:\n%s", out).isZero();
+  }
+}

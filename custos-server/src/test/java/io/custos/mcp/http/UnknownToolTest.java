@@ -1,0 +1,143 @@
+package io.custos.mcp.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.custos.auth.Caller;
+import io.custos.cli.ServerAssembly;
+import io.custos.mcp.StdioErrorFilter;
+import io.modelcontextprotocol.server.McpSyncServer;
+import io.modelcontextprotocol.server.transport.StdioServerTransportProvider;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.io.PipedInputStream;
+import java.io.PipedOutputStream;
+import java.net.http.HttpClient;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 5: an unknown tool name is never reflected back (MCP SDK 2.1.0 puts "Tool not found: <name>" in the error
+ * data). HTTP: refused by the gate before the SDK with -32602 "Unknown tool.". stdio: the SDK's echo does reach
+ * standard output, and {@link StdioErrorFilter} replaces it with the same fixed error. Also checks, over stdio,
+ * that the researcher tools are registered with the MCP server and visible to researchers only.
+ */
+class UnknownToolTest {
+  static final String MARKER = "no_such_tool_Marker4711";
+
+  @TempDir
+  Path dir;
+
+  @Test
+  void httpGateRefusesUnknownToolsWithAFixedError() throws Exception {
+    try (HttpTestSupport.Running running = HttpTestSupport.start(dir, "tls13", false)) {
+      HttpClient client = HttpTestSupport.client(running.ssl());
+      var session = HttpTestSupport.Session.open(client, running.endpoint());
+      HttpResponse<String> r = session.rawCall(4711, "tools/call", "{\"name\":\"" + MARKER + "\",\"arguments\":{}}");
+      assertThat(r.statusCode()).isEqualTo(200);
+      assertThat(r.body()).doesNotContain("Marker4711").doesNotContain("not found");
+      JsonNode error = HttpTestSupport.response(r, 4711).path("error");
+      assertThat(error.path("code").asInt()).isEqualTo(-32602);
+      assertThat(error.path("message").asText()).isEqualTo("Unknown tool.");
+      assertThat(error.has("data")).isFalse();
+      // Known tools still pass the gate.
+      JsonNode ok = session.callTool("get_patient_demographics",
+          "{\"patient_id\":\"" + HttpTestSupport.fixturePatientIds().get(0) + "\"}");
+      assertThat(ok.path("result").path("isError").asBoolean(false)).as(ok.toString()).isFalse();
+    }
+  }
+
+  @Test
+  void stdioSdkEchoReachesStdoutUnlessFiltered() throws Exception {
+    Caller clinician = caller("clinician", "user/*.rs");
+    List<String> raw = stdio(clinician, false, "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/call\",\"params\":{\"name\":\""
+        + MARKER + "\",\"arguments\":{}}}");
+    assertThat(String.join("\n", raw)).as("SDK 2.1.0 behaviour without the filter").contains("Marker4711");
+    List<String> filtered = stdio(clinician, true, "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/call\",\"params\":{\"name\":\""
+        + MARKER + "\",\"arguments\":{}}}");
+    String reply = filtered.stream().filter(l -> l.contains("\"id\":3")).findFirst().orElseThrow();
+    assertThat(reply).doesNotContain("Marker4711").contains("\"code\":-32602").contains("\"message\":\"Unknown tool.\"");
+    assertThat(String.join("\n", filtered)).doesNotContain("Marker4711");
+  }
+
+  @Test
+  void researcherToolsAreRegisteredAndShownToResearchersOnly() throws Exception {
+    String list = "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/list\",\"params\":{}}";
+    String count = "{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"tools/call\",\"params\":{\"name\":\"cohort_count\","
+        + "\"arguments\":{\"snomed_code\":\"44054006\",\"age_band\":\"any\"}}}";
+    List<String> researcher = stdio(caller("researcher", "user/Patient.rs user/Condition.rs"), true, list, count);
+    JsonNode tools = HttpTestSupport.JSON.readTree(researcher.stream().filter(l -> l.contains("\"id\":3")).findFirst().orElseThrow());
+    List<String> names = new ArrayList<>();
+    tools.path("result").path("tools").forEach(t -> names.add(t.path("name").asText()));
+    assertThat(names).containsExactlyInAnyOrder("cohort_count", "cohort_extract");
+    JsonNode result = HttpTestSupport.JSON.readTree(researcher.stream().filter(l -> l.contains("\"id\":4")).findFirst().orElseThrow())
+        .path("result");
+    assertThat(result.path("isError").asBoolean(false)).as(result.toString()).isFalse();
+    assertThat(result.path("structuredContent").has("suppressed")).as(result.toString()).isTrue();
+
+    List<String> clinician = stdio(caller("clinician", "user/*.rs"), true, list, count);
+    JsonNode ct = HttpTestSupport.JSON.readTree(clinician.stream().filter(l -> l.contains("\"id\":3")).findFirst().orElseThrow());
+    List<String> cnames = new ArrayList<>();
+    ct.path("result").path("tools").forEach(t -> cnames.add(t.path("name").asText()));
+    assertThat(cnames).contains("get_patient_demographics").doesNotContain("cohort_count", "cohort_extract");
+    JsonNode refused = HttpTestSupport.JSON.readTree(clinician.stream().filter(l -> l.contains("\"id\":4")).findFirst().orElseThrow())
+        .path("result");
+    assertThat(refused.path("isError").asBoolean()).isTrue();
+    assertThat(refused.path("content").get(0).path("text").asText()).contains("forbidden");
+  }
+
+  static Caller caller(String role, String scopes) {
+    return new Caller("stdio-" + role, "stdio-client", Optional.empty(), Set.of(role), Set.of(scopes.split(" ")), Optional.empty(),
+        true, "tok-" + role, Instant.now().plusSeconds(600));
+  }
+
+  /** Runs one in-process stdio session (initialize, initialized, then {@code requests}) and returns every stdout line. */
+  List<String> stdio(Caller caller, boolean filter, String... requests) throws Exception {
+    Path data = dir.resolve("stdio-" + System.nanoTime());
+    try (ServerAssembly app = new ServerAssembly(HttpTestSupport.config(data, "plain", 1 << 20))) {
+      PipedOutputStream toServer = new PipedOutputStream();
+      PipedInputStream serverIn = new PipedInputStream(toServer, 1 << 16);
+      PipedInputStream fromServer = new PipedInputStream(1 << 20);
+      OutputStream serverOut = new PipedOutputStream(fromServer);
+      McpSyncServer server = app.mcp().start(new StdioServerTransportProvider(app.jsonMapper(), serverIn,
+          filter ? new StdioErrorFilter(serverOut) : serverOut), () -> Optional.of(caller));
+      List<String> lines = new ArrayList<>();
+      try (BufferedReader reader = new BufferedReader(new InputStreamReader(fromServer, StandardCharsets.UTF_8))) {
+        send(toServer, new String(HttpTestSupport.initializeBody("2025-11-25").getBytes(StandardCharsets.UTF_8), StandardCharsets.UTF_8));
+        lines.add(reader.readLine());
+        send(toServer, "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}");
+        for (String request : requests) {
+          send(toServer, request);
+          String id = HttpTestSupport.JSON.readTree(request).path("id").toString();
+          long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+          while (System.nanoTime() < deadline) {
+            String line = reader.readLine();
+            assertThat(line).as("stdout closed").isNotNull();
+            lines.add(line);
+            if (line.contains("\"id\":" + id)) {
+              break;
+            }
+          }
+        }
+      } finally {
+        server.closeGracefully();
+      }
+      return lines;
+    }
+  }
+
+  private static void send(OutputStream out, String message) throws Exception {
+    out.write((message.replace("\n", "") + "\n").getBytes(StandardCharsets.UTF_8));
+    out.flush();
+  }
+}
