@@ -89,7 +89,8 @@ public final class ProposalStore {
           "The payload digest does not match this proposal; nothing was approved.");
     }
     e.state = Proposal.State.APPROVED;
-    e.approval = approval;
+    // the approval records the digest the human was shown (verified equal above)
+    e.approval = new Proposal.Approval(approval.subject(), approval.clientId(), approval.channel(), presentedSha256, approval.at());
     return snapshot(e);
   }
 
