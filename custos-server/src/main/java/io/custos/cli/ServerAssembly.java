@@ -63,6 +63,8 @@ public final class ServerAssembly implements AutoCloseable {
   private final CustosMcpServer mcp;
   private final Authenticator authenticator;
   private final Preflight preflight;
+  /** Issue 6: the human-approved write tools. */
+  private final io.custos.writes.WriteService writes;
 
   /** Scopes advertised in protected resource metadata and 401 challenges (SMART v2 wildcards). */
   static final List<String> SCOPES_SUPPORTED = List.of("openid", "fhirUser", "patient/*.rs", "user/*.rs");
@@ -93,11 +95,18 @@ public final class ServerAssembly implements AutoCloseable {
         new ScopeCheck(Set.copyOf(identity.systemClients())),
         new FhirCareRelationship(upstream, clock, Duration.ofMinutes(5)), policy.requireCareRelationship(), true,
         new BreakGlass(clock, Duration.ofMinutes(policy.breakGlassMinutes())), Set.copyOf(policy.breakGlassRoles()));
-    var pipeline = new GovernancePipeline(catalog, upstream, audit,
-        new PatientPseudonyms(secretKey(data.resolve("keys").resolve("pseudonym.key")), this::remember),
+    var pseudonyms = new PatientPseudonyms(secretKey(data.resolve("keys").resolve("pseudonym.key")), this::remember);
+    var pipeline = new GovernancePipeline(catalog, upstream, audit, pseudonyms,
         new DefaultJsonSchemaValidator(mapper), FHIR, mapper, clock, VERSION, access, new LogAlertSink(),
         io.custos.phi.SensitiveDataPolicy.treating(), cohortService(upstream, data, clock));
-    this.mcp = new CustosMcpServer(catalog, pipeline, mapper, jsonMapper, VERSION);
+    // Write tools share the upstream, audit trail, pseudonyms and access control with the read pipeline.
+    this.writes = new io.custos.writes.WriteService(io.custos.writes.WriteTools.standard(), upstream, audit, pseudonyms, access,
+        new DefaultJsonSchemaValidator(mapper), FHIR, mapper, clock, VERSION, new io.custos.writes.WriteSettings(
+            policy.readOnly(), Duration.ofSeconds(policy.proposalTtlSeconds()), policy.elicitationApproval()));
+    if (policy.readOnly()) {
+      log.info("policy.readOnly: write tools are disabled");
+    }
+    this.mcp = new CustosMcpServer(catalog, pipeline, mapper, jsonMapper, VERSION, writes);
     this.preflight = new Preflight(catalog, access, new RateLimits(policy.rateLimitPerMinute()));
     this.authenticator = switch (identity.mode()) {
       case "development" -> {
@@ -169,6 +178,11 @@ public final class ServerAssembly implements AutoCloseable {
     return jsonMapper;
   }
 
+  /** Issue 6: the write tools and approvals. */
+  public io.custos.writes.WriteService writes() {
+    return writes;
+  }
+
   public Authenticator authenticator() {
     return authenticator;
   }
@@ -194,8 +208,12 @@ public final class ServerAssembly implements AutoCloseable {
         identity.issuer() == null ? List.of() : List.of(identity.issuer()), SCOPES_SUPPORTED);
     var security = new McpHttpServer.Security(authenticator, Optional.of(preflight), metadata,
         Duration.ofMinutes(identity.idleTimeoutMinutes()));
-    return McpHttpServer.start(new McpHttpServer.Settings(s.host(), s.port(), mode, cert, new HashSet<>(s.allowedOrigins()),
-        new HashSet<>(s.allowedHosts()), s.maxRequestBytes()), mcp::start, jsonMapper, security, () -> true);
+    McpHttpServer server = McpHttpServer.start(new McpHttpServer.Settings(s.host(), s.port(), mode, cert,
+        new HashSet<>(s.allowedOrigins()), new HashSet<>(s.allowedHosts()), s.maxRequestBytes()), mcp::start, jsonMapper, security,
+        () -> true, java.util.Map.of("/approvals/*", new io.custos.writes.ApprovalServlet(writes, authenticator))); // issue 6
+    String base = server.endpoint().toString();
+    writes.approvalBase(() -> Optional.of(base.substring(0, base.length() - "/mcp".length())));
+    return server;
   }
 
   /**

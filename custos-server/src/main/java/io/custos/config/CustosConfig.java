@@ -111,9 +111,23 @@ public record CustosConfig(Server server, Upstream upstream, Identity identity, 
    * @param breakGlassRoles         roles that may declare break-the-glass; default clinician, nurse
    * @param breakGlassMinutes       how long break-the-glass lasts, 1..240, default 60
    * @param rateLimitPerMinute      tool calls per user per minute, default 120; per client 10x; per user and tool half
+   * @param readOnly                issue 6: global read-only mode, write tools hidden and refused; default false
+   * @param proposalTtlSeconds      issue 6: how long a write proposal can be approved and committed, 1..86400, default 900
+   * @param elicitationApproval     issue 6: whether the user's answer to an MCP elicitation approves a write; default true
+   *                                (false: only the out-of-band approval endpoint)
    */
   public record Policy(java.util.Map<String, List<String>> roles, Boolean requireCareRelationship, List<String> breakGlassRoles,
-      Integer breakGlassMinutes, Integer rateLimitPerMinute) {}
+      Integer breakGlassMinutes, Integer rateLimitPerMinute, Boolean readOnly, Integer proposalTtlSeconds,
+      Boolean elicitationApproval) {
+    @com.fasterxml.jackson.annotation.JsonCreator
+    public Policy {}
+
+    /** The policy without write settings (defaults apply). */
+    public Policy(java.util.Map<String, List<String>> roles, Boolean requireCareRelationship, List<String> breakGlassRoles,
+        Integer breakGlassMinutes, Integer rateLimitPerMinute) {
+      this(roles, requireCareRelationship, breakGlassRoles, breakGlassMinutes, rateLimitPerMinute, null, null, null);
+    }
+  }
 
   /** A configuration with the default policy. */
   public CustosConfig(Server server, Upstream upstream, Identity identity, String dataDir) {
@@ -146,7 +160,7 @@ public record CustosConfig(Server server, Upstream upstream, Identity identity, 
     Server s = server == null ? new Server(null, null, null, null, null, null) : server;
     Upstream u = upstream == null ? new Upstream(null, null) : upstream;
     Identity i = identity == null ? new Identity(null) : identity;
-    Policy p = policy == null ? new Policy(null, null, null, null, null) : policy;
+    Policy p = policy == null ? new Policy(null, null, null, null, null, null, null, null) : policy;
     return new CustosConfig(
         new Server(s.host() == null ? "127.0.0.1" : s.host(), s.port() == null ? 8443 : s.port(),
             s.tls() == null ? "tls13" : s.tls().toLowerCase(Locale.ROOT),
@@ -161,7 +175,9 @@ public record CustosConfig(Server server, Upstream upstream, Identity identity, 
             i.introspectionClientSecretFile()),
         new Policy(p.roles(), p.requireCareRelationship() == null ? Boolean.TRUE : p.requireCareRelationship(),
             or(p.breakGlassRoles(), List.of("clinician", "nurse")), p.breakGlassMinutes() == null ? 60 : p.breakGlassMinutes(),
-            p.rateLimitPerMinute() == null ? 120 : p.rateLimitPerMinute()),
+            p.rateLimitPerMinute() == null ? 120 : p.rateLimitPerMinute(),
+            p.readOnly() == null ? Boolean.FALSE : p.readOnly(), p.proposalTtlSeconds() == null ? 900 : p.proposalTtlSeconds(),
+            p.elicitationApproval() == null ? Boolean.TRUE : p.elicitationApproval()),
         dataDir == null ? ".custos-data" : dataDir);
   }
 
@@ -214,6 +230,9 @@ public record CustosConfig(Server server, Upstream upstream, Identity identity, 
     }
     if (policy.rateLimitPerMinute() < 1 || policy.rateLimitPerMinute() > 100_000) {
       errors.add("policy.rateLimitPerMinute: must be 1..100000");
+    }
+    if (policy.proposalTtlSeconds() != null && (policy.proposalTtlSeconds() < 1 || policy.proposalTtlSeconds() > 86_400)) {
+      errors.add("policy.proposalTtlSeconds: must be 1..86400");
     }
     if (!errors.isEmpty()) {
       throw new ConfigException("invalid configuration:\n  " + String.join("\n  ", errors));

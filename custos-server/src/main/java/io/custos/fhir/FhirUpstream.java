@@ -25,6 +25,29 @@ public interface FhirUpstream {
    */
   SearchPage nextPage(String nextLink);
 
+  /**
+   * FHIR R4 create (3.1.0.4), optionally conditional ({@code If-None-Exist}, 3.1.0.8): when
+   * {@code ifNoneExist} (a search query such as {@code identifier=urn:custos:proposal|123}) matches a resource,
+   * nothing is written and that resource is reported with {@code created = false}. Added for the human-approved
+   * write tools (issue 6); read-only upstreams keep the default, which refuses.
+   *
+   * @throws UpstreamException on any upstream failure (status 405 when writes are unsupported)
+   */
+  default WriteOutcome create(org.hl7.fhir.r4.model.Resource resource, java.util.Optional<String> ifNoneExist) {
+    throw new UpstreamException(UpstreamException.Kind.DENIED, 405);
+  }
+
+  /**
+   * FHIR R4 update (3.1.0.5) of {@code resource} (its id names the target), optionally version-aware
+   * ({@code If-Match: W/"version"}, 3.1.0.5.4): a different current version fails with status 409 or 412.
+   * Added for issue 6.
+   *
+   * @throws UpstreamException on any upstream failure
+   */
+  default WriteOutcome update(org.hl7.fhir.r4.model.Resource resource, java.util.Optional<String> ifMatchVersion) {
+    throw new UpstreamException(UpstreamException.Kind.DENIED, 405);
+  }
+
   /** The upstream base URL (for diagnostics; contains no PHI). */
   String baseUrl();
 

@@ -109,6 +109,39 @@ public final class HapiFhirUpstream implements FhirUpstream {
     return toPage(call(() -> client.loadPage().byUrl(nextLink).andReturnBundle(Bundle.class).execute()));
   }
 
+  // Issue 6: create / update for the human-approved write tools. Request bodies and error bodies are never logged.
+  @Override
+  public WriteOutcome create(Resource resource, Optional<String> ifNoneExist) {
+    String type = resource.fhirType();
+    ca.uhn.fhir.rest.api.MethodOutcome outcome = call(() -> {
+      var op = client.create().resource(resource);
+      return ifNoneExist.isPresent() ? op.conditionalByUrl(type + "?" + ifNoneExist.get()).execute() : op.execute();
+    });
+    return outcome(type, outcome, !Boolean.FALSE.equals(outcome.getCreated()));
+  }
+
+  @Override
+  public WriteOutcome update(Resource resource, Optional<String> ifMatchVersion) {
+    String type = resource.fhirType();
+    String id = resource.getIdElement().getIdPart();
+    Resource body = resource.copy();
+    body.setId(type + "/" + id);
+    ca.uhn.fhir.rest.api.MethodOutcome outcome = call(() -> {
+      var op = client.update().resource(body).withId(type + "/" + id);
+      ifMatchVersion.ifPresent(v -> op.withAdditionalHeader("If-Match", "W/\"" + v + "\""));
+      return op.execute();
+    });
+    return outcome(type, outcome, false);
+  }
+
+  private static WriteOutcome outcome(String type, ca.uhn.fhir.rest.api.MethodOutcome outcome, boolean created) {
+    var id = outcome.getId();
+    if (id == null || id.getIdPart() == null) {
+      throw new UpstreamException(UpstreamException.Kind.INVALID_RESPONSE, 0);
+    }
+    return new WriteOutcome(type, id.getIdPart(), id.getVersionIdPart(), created);
+  }
+
   @Override
   public String baseUrl() {
     return baseUrl;

@@ -40,9 +40,18 @@ public final class CustosMcpServer {
   private final ObjectMapper objectMapper;
   private final String version;
   private volatile Supplier<Optional<Caller>> stdioIdentity = Optional::empty;
+  /** Issue 6: the human-approved write tools, or null when the server has none. */
+  private final io.custos.writes.WriteService writes;
 
   public CustosMcpServer(ToolCatalog catalog, GovernancePipeline pipeline, ObjectMapper objectMapper, McpJsonMapper jsonMapper,
       String version) {
+    this(catalog, pipeline, objectMapper, jsonMapper, version, null);
+  }
+
+  /** As above, with the human-approved write tools (issue 6); {@code writes} may be null. */
+  public CustosMcpServer(ToolCatalog catalog, GovernancePipeline pipeline, ObjectMapper objectMapper, McpJsonMapper jsonMapper,
+      String version, io.custos.writes.WriteService writes) {
+    this.writes = writes;
     this.catalog = catalog;
     this.pipeline = pipeline;
     this.objectMapper = objectMapper;
@@ -82,8 +91,11 @@ public final class CustosMcpServer {
         .tools(breakGlassTool())
         // Researcher tools (de-identified, cross-patient): their own path through the pipeline's audit stages.
         .tools(io.custos.tools.ResearchTools.all().stream().map(this::researchTool).toList())
+        // Write tools (two-phase, human-approved); each call goes through WriteService.
+        .tools(writes == null ? List.of() : io.custos.writes.WriteMcpTools.specifications(writes, this::toCall))
         // tools/list shows a caller only the tools its role and scopes permit (calls are re-checked in full).
-        .addToolFilter((ctx, tool) -> pipeline.visible(callerOf(ctx), tool.name()))
+        .addToolFilter((ctx, tool) -> pipeline.visible(callerOf(ctx), tool.name())
+            || (writes != null && writes.visible(callerOf(ctx), tool.name())))
         .resources(policyResource())
         .prompts(PreVisitSummaryPrompt.specification());
   }

@@ -20,21 +20,37 @@ public record RolePolicy(Map<String, Set<String>> roles) {
       "get_encounter", "check_coverage", "list_appointments", "get_clinical_notes");
 
   /**
-   * Built-in roles, used when {@code policy.roles} is absent: clinicians and nurses read the clinical record;
+   * Built-in roles, used when {@code policy.roles} is absent (write tools per {@link #WRITE_TOOLS}): clinicians and nurses read the clinical record;
    * a patient (with a patient-bound token) reads their own record; front desk sees demographics, coverage and appointments but no diagnoses; billing sees codes, encounters and
    * coverage but no clinical notes; researchers get only the de-identified cohort tools ({@code cohort_count},
    * {@code cohort_extract}: Safe Harbor, small cells suppressed) and no identified-data tools; compliance officers
    * have no tools (they use {@code custos audit}).
    */
   public static final Map<String, List<String>> DEFAULT_ROLES = Map.of(
-      "clinician", CLINICAL,
-      "nurse", CLINICAL,
-      "front-desk", List.of("find_patient", "get_patient_demographics", "check_coverage", "list_appointments"),
+      "clinician", plus(CLINICAL, "draft_clinical_note", "book_appointment", "send_patient_message", "submit_prior_authorization",
+          "sync_intake_form", "get_prior_authorization_status"),
+      "nurse", plus(CLINICAL, "draft_clinical_note", "send_patient_message", "sync_intake_form"),
+      "front-desk", List.of("find_patient", "get_patient_demographics", "check_coverage", "list_appointments", "book_appointment"),
       "billing", List.of("find_patient", "get_patient_demographics", "check_coverage", "list_encounters", "get_encounter",
-          "get_active_conditions"),
+          "get_active_conditions", "submit_prior_authorization", "get_prior_authorization_status"),
       "patient", CLINICAL.subList(1, CLINICAL.size()),
       "researcher", List.of("cohort_count", "cohort_extract"), // de-identified only (io.custos.tools.ResearchTools)
       "compliance-officer", List.of());
+
+  /**
+   * Issue 6: the human-approved write tools (and the prior-authorization status read) that role policies may name in
+   * addition to the read catalog. Default grants: clinicians every write tool; nurses notes, patient messages and
+   * intake forms; front desk appointment booking; billing prior authorization; patients, researchers and compliance
+   * officers none. Writes still need a SMART write scope and a human approval.
+   */
+  public static final Set<String> WRITE_TOOLS = Set.of("draft_clinical_note", "book_appointment", "send_patient_message",
+      "submit_prior_authorization", "sync_intake_form", "get_prior_authorization_status");
+
+  private static List<String> plus(List<String> base, String... more) {
+    List<String> all = new java.util.ArrayList<>(base);
+    all.addAll(List.of(more));
+    return List.copyOf(all);
+  }
 
   public RolePolicy {
     Map<String, Set<String>> copy = new LinkedHashMap<>();
@@ -54,7 +70,7 @@ public record RolePolicy(Map<String, Set<String>> roles) {
     Map<String, Set<String>> roles = new LinkedHashMap<>();
     source.forEach((role, tools) -> {
       for (String t : tools) {
-        if (!knownTools.contains(t)) {
+        if (!knownTools.contains(t) && !WRITE_TOOLS.contains(t)) { // issue 6: write tool names are always known
           throw new ConfigException("policy.roles." + role + ": unknown tool '" + t + "'");
         }
       }

@@ -47,16 +47,20 @@ public final class FhirAuditEventMapper {
   private static org.hl7.fhir.r4.model.AuditEvent one(StoredEvent stored, String patient, String id) {
     AuditEvent e = stored.event();
     boolean read = READ_TOOLS.contains(e.tool());
+    // Issue 6: steps of the human-approved write flow (outcomes write_*) succeeded; a commit is a create (action C).
+    boolean writeStep = e.outcome() != null && e.outcome().startsWith("write_");
+    boolean create = "write_commit_intent".equals(e.outcome()) || "write_committed".equals(e.outcome());
     var ae = new org.hl7.fhir.r4.model.AuditEvent();
     ae.setId(id);
     ae.setType(new Coding("http://terminology.hl7.org/CodeSystem/audit-event-type", "rest", "Restful Operation"));
-    ae.addSubtype(read ? new Coding("http://hl7.org/fhir/restful-interaction", "read", "read")
+    ae.addSubtype(create ? new Coding("http://hl7.org/fhir/restful-interaction", "create", "create")
+        : read ? new Coding("http://hl7.org/fhir/restful-interaction", "read", "read")
         : new Coding("http://hl7.org/fhir/restful-interaction", "search-type", "search type"));
-    ae.setAction(read ? AuditEventAction.R : AuditEventAction.E);
+    ae.setAction(create ? AuditEventAction.C : read ? AuditEventAction.R : AuditEventAction.E);
     ae.setRecorded(Date.from(e.timestamp()));
-    boolean success = "success".equals(e.outcome());
+    boolean success = "success".equals(e.outcome()) || writeStep;
     ae.setOutcome(success ? AuditEventOutcome._0 : e.phase() == AuditEvent.Phase.DENIED ? AuditEventOutcome._4 : AuditEventOutcome._8);
-    if (!success) {
+    if (!success || writeStep) {
       ae.setOutcomeDesc(e.outcome());
     }
 

@@ -94,6 +94,51 @@ public final class InMemoryRepository {
   }
 
   /**
+   * Conditional create (FHIR R4 3.1.0.8, {@code If-None-Exist: identifier=system|value}) as one atomic step:
+   * if a resource of the same type already carries the identifier, nothing is stored. Added for issue 6.
+   *
+   * @return the id of the existing resource, or empty when {@code resource} was stored
+   */
+  public Optional<String> putIfIdentifierAbsent(IBaseResource resource, String system, String value) {
+    lock.writeLock().lock();
+    try {
+      String type = fhirContext.getResourceType(resource);
+      Map<String, String> ids = byIdentifier.get(type);
+      String existing = ids == null ? null : ids.get(identifierKey(system, value));
+      if (existing != null) {
+        return Optional.of(existing);
+      }
+      put(resource); // re-entrant write lock
+      return Optional.empty();
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+
+  /**
+   * Version-aware replace (FHIR R4 3.1.0.5.4 {@code If-Match}) as one atomic step. Added for issue 6.
+   *
+   * @param expectedVersion the {@code meta.versionId} the caller last read, or null for an unconditional update
+   * @return the stored resource's current version when it differs from {@code expectedVersion} (nothing stored), or
+   *         empty when {@code resource} was stored
+   */
+  public Optional<String> replaceIfVersion(IBaseResource resource, String expectedVersion) {
+    lock.writeLock().lock();
+    try {
+      String type = fhirContext.getResourceType(resource);
+      String current = get(type, resource.getIdElement().getIdPart())
+          .map(r -> r.getMeta().getVersionId() == null ? "1" : r.getMeta().getVersionId()).orElse(null);
+      if (expectedVersion != null && !expectedVersion.equals(current)) {
+        return Optional.of(current == null ? "none" : current);
+      }
+      put(resource);
+      return Optional.empty();
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+
+  /**
    * Removes a resource.
    *
    * @return true if a resource was removed

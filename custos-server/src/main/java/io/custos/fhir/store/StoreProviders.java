@@ -65,7 +65,10 @@ import static io.custos.fhir.store.SearchMatchers.reference;
  *   <tr><td>CareTeam</td><td>patient, subject, status</td><td>-</td></tr>
  *   <tr><td>Practitioner</td><td>_id, identifier, name, family, given</td><td>-</td></tr>
  *   <tr><td>Organization, Location</td><td>_id, identifier, name</td><td>-</td></tr>
- *   <tr><td>any other loaded type</td><td>patient (via subject/patient/beneficiary)</td><td>-</td></tr>
+ *   <tr><td>Slot (issue 6)</td><td>_id, schedule, start, status, service-type</td><td>start</td></tr>
+ *   <tr><td>Schedule (issue 6)</td><td>_id, actor, active</td><td>-</td></tr>
+ *   <tr><td>ClaimResponse (issue 6)</td><td>patient, request, use</td><td>-</td></tr>
+ *   <tr><td>Communication, Claim, QuestionnaireResponse (issue 6), any other loaded type</td><td>patient (via subject/patient/beneficiary)</td><td>-</td></tr>
  * </table>
  */
 public final class StoreProviders {
@@ -83,7 +86,13 @@ public final class StoreProviders {
         new ImmunizationProvider(repository), new DocumentReferenceProvider(repository),
         new EncounterProvider(repository), new AppointmentProvider(repository), new CoverageProvider(repository),
         new CareTeamProvider(repository), new PractitionerProvider(repository),
-        new OrganizationProvider(repository), new LocationProvider(repository));
+        new OrganizationProvider(repository), new LocationProvider(repository),
+        // Issue 6 (write tools): scheduling, prior authorization status, and the written resource types, which
+        // need providers (create, read, search by patient) even before the first one exists.
+        new SlotProvider(repository), new ScheduleProvider(repository), new ClaimResponseProvider(repository),
+        new GenericProvider<>(repository, org.hl7.fhir.r4.model.Communication.class),
+        new GenericProvider<>(repository, org.hl7.fhir.r4.model.Claim.class),
+        new GenericProvider<>(repository, org.hl7.fhir.r4.model.QuestionnaireResponse.class));
     List<IResourceProvider> out = new ArrayList<>(typed);
     Set<String> covered = new java.util.HashSet<>();
     typed.forEach(p -> covered.add(p.typeName));
@@ -443,6 +452,71 @@ public final class StoreProviders {
               all(id, (ca.uhn.fhir.rest.param.TokenParam t) -> SearchMatchers.id(t, l.getIdPart()))
                   && all(identifier, t -> SearchMatchers.identifiers(t, l.getIdentifier()))
                   && all(name, s -> SearchMatchers.string(s, l.getName())),
+          null, Map.of());
+    }
+  }
+
+  // --- issue 6: scheduling and prior authorization ------------------------------------------------------------
+
+  /** Slot search (R4 Slot search parameters); {@code start} is {@code Slot.start}. */
+  public static final class SlotProvider extends StoreResourceProvider<org.hl7.fhir.r4.model.Slot> {
+    public SlotProvider(InMemoryRepository repository) {
+      super(repository, org.hl7.fhir.r4.model.Slot.class);
+    }
+
+    @Search
+    public IBundleProvider search(
+        @OptionalParam(name = "_id") TokenAndListParam id,
+        @OptionalParam(name = org.hl7.fhir.r4.model.Slot.SP_SCHEDULE) ReferenceParam schedule,
+        @OptionalParam(name = org.hl7.fhir.r4.model.Slot.SP_START) DateRangeParam start,
+        @OptionalParam(name = org.hl7.fhir.r4.model.Slot.SP_STATUS) TokenAndListParam status,
+        @OptionalParam(name = org.hl7.fhir.r4.model.Slot.SP_SERVICE_TYPE) TokenAndListParam serviceType,
+        @Sort SortSpec sort) {
+      return respond(candidates(), sl ->
+              all(id, (ca.uhn.fhir.rest.param.TokenParam t) -> SearchMatchers.id(t, sl.getIdPart()))
+                  && (schedule == null || reference(schedule, sl.getSchedule(), "Schedule"))
+                  && date(start, sl.getStartElement())
+                  && all(status, t -> code(t, sl.getStatusElement()))
+                  && all(serviceType, t -> concepts(t, sl.getServiceType())),
+          sort, sorts(org.hl7.fhir.r4.model.Slot.SP_START, org.hl7.fhir.r4.model.Slot::getStartElement));
+    }
+  }
+
+  /** Schedule search; {@code actor} matches any {@code Schedule.actor}. */
+  public static final class ScheduleProvider extends StoreResourceProvider<org.hl7.fhir.r4.model.Schedule> {
+    public ScheduleProvider(InMemoryRepository repository) {
+      super(repository, org.hl7.fhir.r4.model.Schedule.class);
+    }
+
+    @Search
+    public IBundleProvider search(
+        @OptionalParam(name = "_id") TokenAndListParam id,
+        @OptionalParam(name = org.hl7.fhir.r4.model.Schedule.SP_ACTOR) ReferenceParam actor,
+        @OptionalParam(name = org.hl7.fhir.r4.model.Schedule.SP_ACTIVE) TokenAndListParam active) {
+      return respond(candidates(), sc ->
+              all(id, (ca.uhn.fhir.rest.param.TokenParam t) -> SearchMatchers.id(t, sc.getIdPart()))
+                  && (actor == null || SearchMatchers.anyReference(actor, sc.getActor(), null))
+                  && all(active, t -> t.getValue() != null
+                      && t.getValue().equalsIgnoreCase(String.valueOf(!sc.hasActive() || sc.getActive()))),
+          null, Map.of());
+    }
+  }
+
+  /** ClaimResponse search; {@code request} is {@code ClaimResponse.request} (the Claim it answers). */
+  public static final class ClaimResponseProvider extends StoreResourceProvider<org.hl7.fhir.r4.model.ClaimResponse> {
+    public ClaimResponseProvider(InMemoryRepository repository) {
+      super(repository, org.hl7.fhir.r4.model.ClaimResponse.class);
+    }
+
+    @Search
+    public IBundleProvider search(
+        @OptionalParam(name = org.hl7.fhir.r4.model.ClaimResponse.SP_PATIENT) ReferenceParam patient,
+        @OptionalParam(name = org.hl7.fhir.r4.model.ClaimResponse.SP_REQUEST) ReferenceParam request,
+        @OptionalParam(name = org.hl7.fhir.r4.model.ClaimResponse.SP_USE) TokenAndListParam use) {
+      return respond(candidates(patient), c ->
+              (patient == null || reference(patient, c.getPatient(), "Patient"))
+                  && (request == null || reference(request, c.getRequest(), "Claim"))
+                  && all(use, t -> code(t, c.getUseElement())),
           null, Map.of());
     }
   }

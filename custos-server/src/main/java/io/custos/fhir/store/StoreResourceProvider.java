@@ -1,6 +1,11 @@
 package io.custos.fhir.store;
 
+import ca.uhn.fhir.rest.annotation.ConditionalUrlParam;
+import ca.uhn.fhir.rest.annotation.Create;
 import ca.uhn.fhir.rest.annotation.IdParam;
+import ca.uhn.fhir.rest.annotation.ResourceParam;
+import ca.uhn.fhir.rest.annotation.Update;
+import ca.uhn.fhir.rest.api.MethodOutcome;
 import ca.uhn.fhir.rest.annotation.Read;
 import ca.uhn.fhir.rest.api.SortOrderEnum;
 import ca.uhn.fhir.rest.api.SortSpec;
@@ -33,8 +38,8 @@ import java.util.function.Predicate;
  * mutable state with the repository. Errors: {@code read} of an unknown id yields HTTP 404 with a generic message
  * (the id is not echoed); unsupported {@code _sort} keys, chains or modifiers yield HTTP 400.
  *
- * <p>To add write support later, add {@code @Create}/{@code @Update} methods here that call
- * {@link InMemoryRepository#put}.
+ * <p>Write support (issue 6): {@code create} (optionally conditional on one identifier) and {@code update}
+ * (optionally version-aware) for every resource type.
  *
  * @param <T> the R4 resource class served
  */
@@ -71,6 +76,70 @@ public abstract class StoreResourceProvider<T extends Resource> implements IReso
     return repository.get(typeName, id.getIdPart())
         .map(r -> (IBaseResource) ((Resource) r).copy())
         .orElseThrow(() -> new ResourceNotFoundException("Resource not found"));
+  }
+
+  /**
+   * FHIR create interaction (R4 3.1.0.4, {@code POST [base]/[type]}), added for issue 6: the store assigns a
+   * random UUID id and {@code meta.versionId = 1}. A conditional create (3.1.0.8, {@code If-None-Exist}) supports
+   * exactly one {@code identifier=system|value} criterion: when a resource of this type carries it, nothing is
+   * written and the existing resource is reported (HTTP 200).
+   *
+   * @throws InvalidRequestException (HTTP 400) for any other conditional criterion
+   */
+  @Create
+  public MethodOutcome create(@ResourceParam T resource, @ConditionalUrlParam String conditionalUrl) {
+    String id = java.util.UUID.randomUUID().toString();
+    resource.setId(new IdType(typeName, id, "1"));
+    resource.getMeta().setVersionId("1").setLastUpdated(new java.util.Date());
+    if (conditionalUrl != null) {
+      String[] identifier = identifierCriterion(conditionalUrl);
+      java.util.Optional<String> existing = repository.putIfIdentifierAbsent(resource, identifier[0], identifier[1]);
+      if (existing.isPresent()) {
+        IBaseResource found = repository.get(typeName, existing.get()).orElseThrow();
+        String version = found.getMeta().getVersionId() == null ? "1" : found.getMeta().getVersionId();
+        return new MethodOutcome(new IdType(typeName, existing.get(), version)).setCreated(false);
+      }
+    } else {
+      repository.put(resource);
+    }
+    return new MethodOutcome(new IdType(typeName, id, "1")).setCreated(true);
+  }
+
+  /**
+   * FHIR update interaction (R4 3.1.0.5, {@code PUT [base]/[type]/[id]}), added for issue 6: replaces the resource
+   * and increments {@code meta.versionId}. With {@code If-Match: W/"n"} (3.1.0.5.4, version-aware update) a stale
+   * version fails with HTTP 409. Updating an id that does not exist creates it (update as create).
+   */
+  @Update
+  public MethodOutcome update(@IdParam IdType id, @ResourceParam T resource) {
+    String expected = id.hasVersionIdPart() ? id.getVersionIdPart() : null;
+    String next = repository.get(typeName, id.getIdPart())
+        .map(r -> String.valueOf(parseVersion(r.getMeta().getVersionId()) + 1)).orElse("1");
+    resource.setId(new IdType(typeName, id.getIdPart(), next));
+    resource.getMeta().setVersionId(next).setLastUpdated(new java.util.Date());
+    if (repository.replaceIfVersion(resource, expected).isPresent()) {
+      throw new ca.uhn.fhir.rest.server.exceptions.ResourceVersionConflictException("Version conflict");
+    }
+    return new MethodOutcome(new IdType(typeName, id.getIdPart(), next)).setCreated("1".equals(next));
+  }
+
+  private static long parseVersion(String v) {
+    try {
+      return v == null ? 1 : Long.parseLong(v);
+    } catch (NumberFormatException e) {
+      return 1;
+    }
+  }
+
+  /** {@code [Type?]identifier=system|value} -> {system, value}. */
+  private static String[] identifierCriterion(String conditionalUrl) {
+    String query = conditionalUrl.contains("?") ? conditionalUrl.substring(conditionalUrl.indexOf('?') + 1) : conditionalUrl;
+    if (!query.startsWith("identifier=") || query.contains("&")) {
+      throw new InvalidRequestException("Only If-None-Exist: identifier=system|value is supported");
+    }
+    String token = java.net.URLDecoder.decode(query.substring("identifier=".length()), java.nio.charset.StandardCharsets.UTF_8);
+    int bar = token.indexOf('|');
+    return bar < 0 ? new String[] {null, token} : new String[] {token.substring(0, bar), token.substring(bar + 1)};
   }
 
   /**

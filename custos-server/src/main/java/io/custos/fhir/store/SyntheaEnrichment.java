@@ -64,6 +64,8 @@ import java.util.UUID;
  *       latest ambulatory encounter.</li>
  * </ul>
  *
+ * <p>Issue 6 adds {@link #enrichSchedules}: a Schedule with bookable Slots for every practitioner.
+ *
  * <p>Errors: none expected; resources lacking the needed elements are skipped. Logs counts only.
  */
 public final class SyntheaEnrichment {
@@ -123,6 +125,7 @@ public final class SyntheaEnrichment {
       }
     }
     LOG.info("Enrichment added {} Coverage and {} Appointment resources", coverages, appointments);
+    enrichSchedules(repository); // issue 6: bookable Slots for book_appointment
     return new Result(coverages, appointments);
   }
 
@@ -304,6 +307,107 @@ public final class SyntheaEnrichment {
             .setRequired(Appointment.ParticipantRequired.INFORMATIONONLY).setStatus(accepted);
       }
     }
+  }
+
+  // ---- Schedule / Slot (issue 6) ----------------------------------------------------------------------------
+
+  /** Days after the reference day for which slots are generated. */
+  static final int SLOT_DAYS = 14;
+  /** First and last slot start hour (UTC) of a working day; slots last 30 minutes and start on the hour. */
+  static final int FIRST_HOUR = 9;
+  static final int LAST_HOUR = 16;
+  /** FHIR R4 service-type code system (R4 valueset-service-type) and the code given to generated slots. */
+  public static final String SERVICE_TYPE_SYSTEM = "http://terminology.hl7.org/CodeSystem/service-type";
+  public static final String SERVICE_TYPE_GENERAL = "124";
+
+  /**
+   * Adds one {@code Schedule} (R4 &sect;12.11) per Practitioner without one, and its {@code Slot}s (R4 &sect;12.12):
+   * every weekday of the {@value #SLOT_DAYS} days after the reference day, 30-minute slots starting on the hour from
+   * {@value #FIRST_HOUR}:00 to {@value #LAST_HOUR}:00 UTC, service type General Practice (service-type 124).
+   * {@code Schedule.actor} is the practitioner and the location of their first PractitionerRole;
+   * {@code Schedule.specialty} is copied from that role. A slot is {@code busy} when a booked Appointment of that
+   * practitioner starts at the same instant, or for about one in four slots chosen by a SHA-256 of the practitioner
+   * id and start (so a "taken slot" exists deterministically); otherwise {@code free}. Ids are name-based UUIDs.
+   *
+   * @return number of Slots added
+   */
+  public int enrichSchedules(InMemoryRepository repository) {
+    java.util.Set<String> booked = new java.util.HashSet<>();
+    for (IBaseResource r : repository.all("Appointment")) {
+      Appointment a = (Appointment) r;
+      if (a.getStatus() == Appointment.AppointmentStatus.BOOKED && a.hasStart()) {
+        for (Appointment.AppointmentParticipantComponent p : a.getParticipant()) {
+          if ("Practitioner".equals(p.getActor().getReferenceElement().getResourceType())) {
+            booked.add(p.getActor().getReferenceElement().getIdPart() + "|" + a.getStart().toInstant());
+          }
+        }
+      }
+    }
+    java.util.Map<String, org.hl7.fhir.r4.model.PractitionerRole> roles = new java.util.HashMap<>();
+    for (IBaseResource r : repository.all("PractitionerRole")) {
+      var role = (org.hl7.fhir.r4.model.PractitionerRole) r;
+      if (role.hasPractitioner()) {
+        roles.putIfAbsent(role.getPractitioner().getReferenceElement().getIdPart(), role);
+      }
+    }
+    java.util.Set<String> scheduled = new java.util.HashSet<>();
+    for (IBaseResource r : repository.all("Schedule")) {
+      for (Reference actor : ((org.hl7.fhir.r4.model.Schedule) r).getActor()) {
+        scheduled.add(actor.getReference());
+      }
+    }
+    Instant day = referenceInstant.atZone(ZoneOffset.UTC).truncatedTo(ChronoUnit.DAYS).toInstant();
+    int slots = 0;
+    int schedules = 0;
+    for (IBaseResource r : repository.all("Practitioner")) {
+      String practitioner = r.getIdElement().getIdPart();
+      if (scheduled.contains("Practitioner/" + practitioner)) {
+        continue;
+      }
+      var schedule = new org.hl7.fhir.r4.model.Schedule();
+      String scheduleId = uuid("schedule|" + practitioner);
+      schedule.setIdElement(new IdType("Schedule", scheduleId));
+      tag(schedule);
+      schedule.setActive(true);
+      schedule.addActor(new Reference("Practitioner/" + practitioner));
+      var role = roles.get(practitioner);
+      if (role != null) {
+        role.getLocation().stream().filter(Reference::hasReference).findFirst()
+            .ifPresent(l -> schedule.addActor(new Reference(l.getReference())));
+        role.getSpecialty().forEach(sp -> schedule.addSpecialty(sp.copy()));
+      }
+      CodeableConcept general = new CodeableConcept().addCoding(
+          new Coding(SERVICE_TYPE_SYSTEM, SERVICE_TYPE_GENERAL, "General Practice")).setText("General Practice");
+      schedule.addServiceType(general.copy());
+      schedule.setPlanningHorizon(new Period()
+          .setStartElement(new DateTimeType(Date.from(day.plus(1, ChronoUnit.DAYS)), TemporalPrecisionEnum.SECOND, UTC))
+          .setEndElement(new DateTimeType(Date.from(day.plus(SLOT_DAYS + 1, ChronoUnit.DAYS)), TemporalPrecisionEnum.SECOND, UTC)));
+      repository.put(schedule);
+      schedules++;
+      for (int d = 1; d <= SLOT_DAYS; d++) {
+        Instant date = day.plus(d, ChronoUnit.DAYS);
+        var weekday = date.atZone(ZoneOffset.UTC).getDayOfWeek();
+        if (weekday == java.time.DayOfWeek.SATURDAY || weekday == java.time.DayOfWeek.SUNDAY) {
+          continue;
+        }
+        for (int hour = FIRST_HOUR; hour <= LAST_HOUR; hour++) {
+          Instant start = date.plus(hour, ChronoUnit.HOURS);
+          var slot = new org.hl7.fhir.r4.model.Slot();
+          slot.setIdElement(new IdType("Slot", uuid("slot|" + practitioner + "|" + start)));
+          tag(slot);
+          slot.setSchedule(new Reference("Schedule/" + scheduleId));
+          slot.addServiceType(general.copy());
+          slot.setStartElement(new InstantType(Date.from(start), TemporalPrecisionEnum.SECOND, UTC));
+          slot.setEndElement(new InstantType(Date.from(start.plus(30, ChronoUnit.MINUTES)), TemporalPrecisionEnum.SECOND, UTC));
+          boolean busy = booked.contains(practitioner + "|" + start) || (sha256(practitioner + "|" + start)[0] & 3) == 0;
+          slot.setStatus(busy ? org.hl7.fhir.r4.model.Slot.SlotStatus.BUSY : org.hl7.fhir.r4.model.Slot.SlotStatus.FREE);
+          repository.put(slot);
+          slots++;
+        }
+      }
+    }
+    LOG.info("Enrichment added {} Schedule and {} Slot resources", schedules, slots);
+    return slots;
   }
 
   private static boolean isDeceased(Patient p) {

@@ -102,7 +102,17 @@ public final class McpHttpServer implements AutoCloseable {
    */
   public static McpHttpServer start(Settings settings, Function<McpStreamableServerTransportProvider, McpSyncServer> mcpServer,
       McpJsonMapper jsonMapper, Security security, BooleanSupplier ready) throws IOException {
-    return new McpHttpServer(settings, mcpServer, jsonMapper, security, ready);
+    return new McpHttpServer(settings, mcpServer, jsonMapper, security, ready, Map.of());
+  }
+
+  /**
+   * As above, with extra servlets by path spec (issue 6: the write approval endpoint {@code /approvals/*}). They sit
+   * behind the request-limit and Host/Origin filters and do their own authentication.
+   */
+  public static McpHttpServer start(Settings settings, Function<McpStreamableServerTransportProvider, McpSyncServer> mcpServer,
+      McpJsonMapper jsonMapper, Security security, BooleanSupplier ready, Map<String, jakarta.servlet.Servlet> extraServlets)
+      throws IOException {
+    return new McpHttpServer(settings, mcpServer, jsonMapper, security, ready, extraServlets);
   }
 
   /** Without HTTP-level preflight and with a 15-minute idle limit (test fixtures such as the conformance server). */
@@ -113,7 +123,8 @@ public final class McpHttpServer implements AutoCloseable {
   }
 
   private McpHttpServer(Settings settings, Function<McpStreamableServerTransportProvider, McpSyncServer> mcpServer,
-      McpJsonMapper jsonMapper, Security security, BooleanSupplier ready) throws IOException {
+      McpJsonMapper jsonMapper, Security security, BooleanSupplier ready, Map<String, jakarta.servlet.Servlet> extraServlets)
+      throws IOException {
     this.settings = settings;
     if (settings.tls() == TlsMode.PLAIN && !InetAddress.getByName(settings.host()).isLoopbackAddress()) {
       throw new IllegalArgumentException("plain HTTP is allowed only on a loopback address");
@@ -168,6 +179,7 @@ public final class McpHttpServer implements AutoCloseable {
     ServletHolder metadata = new ServletHolder(new ProtectedResourceMetadataServlet(security.metadata()));
     context.addServlet(metadata, "/.well-known/oauth-protected-resource/mcp");
     context.addServlet(metadata, "/.well-known/oauth-protected-resource");
+    extraServlets.forEach((pathSpec, servlet) -> context.addServlet(new ServletHolder(servlet), pathSpec));
     addFilter(context, new RequestLimitFilter(settings.maxRequestBytes()), "/*");
     addFilter(context, new OriginHostFilter(allowedHosts(settings), settings.allowedOrigins(),
         InetAddress.getByName(settings.host()).isLoopbackAddress()), "/*");

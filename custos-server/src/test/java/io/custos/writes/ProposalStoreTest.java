@@ -1,0 +1,167 @@
+package io.custos.writes;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The proposal binding rules: payload digest, user, client, expiry, single use. */
+class ProposalStoreTest {
+  static final Instant T0 = Instant.parse("2026-01-01T10:00:00Z");
+  static final String ARGS = CanonicalJson.sha256(CanonicalJson.of(Map.of("patient_id", "p1", "text", "hello")));
+
+  final ProposalStore store = new ProposalStore(100);
+
+  Proposal propose(String id) {
+    String payload = CanonicalJson.of(Map.of("tool", "draft_clinical_note", "patient_id", "p1", "resource", Map.of("a", 1)));
+    Proposal p = new Proposal(id, "draft_clinical_note", "alice", "agent-app", "p1", "DocumentReference", ARGS, payload,
+        CanonicalJson.sha256(payload), "preview", Map.of(), T0, T0.plus(Duration.ofMinutes(15)));
+    store.add(p, T0);
+    return p;
+  }
+
+  Proposal.Approval human(String subject, String client) {
+    return new Proposal.Approval(subject, client, Proposal.Channel.APPROVAL_ENDPOINT, null, T0.plusSeconds(5));
+  }
+
+  static String code(Runnable r) {
+    try {
+      r.run();
+    } catch (WriteException e) {
+      return e.code();
+    }
+    return "none";
+  }
+
+  @Test
+  void canonicalJsonIsKeyOrderIndependentAndHashesExactly() {
+    String a = CanonicalJson.of(Map.of("b", 1, "a", Map.of("y", "2", "x", true)));
+    String b = CanonicalJson.ofJson("{\"a\":{\"x\":true,\"y\":\"2\"},\"b\":1}");
+    assertThat(a).isEqualTo(b).isEqualTo("{\"a\":{\"x\":true,\"y\":\"2\"},\"b\":1}");
+    assertThat(CanonicalJson.sha256(a)).hasSize(64).isNotEqualTo(CanonicalJson.sha256(CanonicalJson.of(Map.of("b", 2))));
+    assertThat(CanonicalJson.sha256("abc")).isEqualTo("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  }
+
+  @Test
+  void proposalIdsAreRandomAndMatchTheSchemaPattern() {
+    String a = ProposalStore.newId();
+    assertThat(a).matches(WriteTools.PROPOSAL_ID).isNotEqualTo(ProposalStore.newId());
+  }
+
+  @Test
+  void approveThenCommitOnce() {
+    Proposal p = propose("p-1");
+    var snap = store.approve(p.id(), human("alice", "approval-app"), p.payloadSha256(), T0.plusSeconds(5));
+    assertThat(snap.state()).isEqualTo(Proposal.State.APPROVED);
+    assertThat(store.beginCommit(p.id(), "alice", p.tool(), "p1", ARGS, T0.plusSeconds(6))).isEqualTo(p);
+    store.completeCommit(p.id(), new io.custos.fhir.WriteOutcome("DocumentReference", "x", "1", true));
+    assertThat(store.get(p.id()).orElseThrow().state()).isEqualTo(Proposal.State.COMMITTED);
+    assertThat(code(() -> store.beginCommit(p.id(), "alice", p.tool(), "p1", ARGS, T0.plusSeconds(7))))
+        .isEqualTo(WriteException.REPLAYED);
+    assertThat(code(() -> store.approve(p.id(), human("alice", "approval-app"), p.payloadSha256(), T0.plusSeconds(8))))
+        .isEqualTo(WriteException.REPLAYED);
+  }
+
+  @Test
+  void approvalIsBoundToThePayloadDigestTheHumanSaw() {
+    Proposal p = propose("p-2");
+    assertThat(code(() -> store.approve(p.id(), human("alice", "approval-app"), CanonicalJson.sha256("other"), T0)))
+        .isEqualTo(WriteException.PAYLOAD_MISMATCH);
+    assertThat(code(() -> store.approve(p.id(), human("alice", "approval-app"), null, T0))).isEqualTo(WriteException.PAYLOAD_MISMATCH);
+    assertThat(store.get(p.id()).orElseThrow().state()).isEqualTo(Proposal.State.PENDING);
+  }
+
+  @Test
+  void theAgentsClientCannotApproveButElicitationByTheSameUserCan() {
+    Proposal p = propose("p-3");
+    assertThat(code(() -> store.approve(p.id(), human("alice", "agent-app"), p.payloadSha256(), T0)))
+        .isEqualTo(WriteException.SELF_APPROVAL);
+    var viaElicitation = new Proposal.Approval("alice", "agent-app", Proposal.Channel.ELICITATION, p.payloadSha256(), T0);
+    assertThat(store.approve(p.id(), viaElicitation, p.payloadSha256(), T0).state()).isEqualTo(Proposal.State.APPROVED);
+  }
+
+  @Test
+  void anotherUserCanNeitherApproveNorCommit() {
+    Proposal p = propose("p-4");
+    assertThat(code(() -> store.approve(p.id(), human("mallory", "approval-app"), p.payloadSha256(), T0)))
+        .isEqualTo(WriteException.WRONG_USER);
+    store.approve(p.id(), human("alice", "approval-app"), p.payloadSha256(), T0);
+    assertThat(code(() -> store.beginCommit(p.id(), "mallory", p.tool(), "p1", ARGS, T0))).isEqualTo(WriteException.WRONG_USER);
+    assertThat(code(() -> store.reject(p.id(), "mallory", T0))).isEqualTo(WriteException.WRONG_USER);
+  }
+
+  @Test
+  void differentArgumentsToolOrPatientAtCommitAreRefused() {
+    Proposal p = propose("p-5");
+    store.approve(p.id(), human("alice", "approval-app"), p.payloadSha256(), T0);
+    String swapped = CanonicalJson.sha256(CanonicalJson.of(Map.of("patient_id", "p1", "text", "HELLO")));
+    assertThat(code(() -> store.beginCommit(p.id(), "alice", p.tool(), "p1", swapped, T0))).isEqualTo(WriteException.PAYLOAD_MISMATCH);
+    assertThat(code(() -> store.beginCommit(p.id(), "alice", "send_patient_message", "p1", ARGS, T0)))
+        .isEqualTo(WriteException.PROPOSAL_MISMATCH);
+    assertThat(code(() -> store.beginCommit(p.id(), "alice", p.tool(), "p2", ARGS, T0))).isEqualTo(WriteException.PROPOSAL_MISMATCH);
+    // none of the refusals used the proposal up
+    assertThat(store.beginCommit(p.id(), "alice", p.tool(), "p1", ARGS, T0)).isEqualTo(p);
+  }
+
+  @Test
+  void expiredProposalsCanNeitherBeApprovedNorCommitted() {
+    Proposal p = propose("p-6");
+    Instant late = p.expiresAt();
+    assertThat(code(() -> store.approve(p.id(), human("alice", "approval-app"), p.payloadSha256(), late)))
+        .isEqualTo(WriteException.EXPIRED);
+    Proposal q = propose("p-7");
+    store.approve(q.id(), human("alice", "approval-app"), q.payloadSha256(), T0);
+    assertThat(code(() -> store.beginCommit(q.id(), "alice", q.tool(), "p1", ARGS, q.expiresAt().plusSeconds(1))))
+        .isEqualTo(WriteException.EXPIRED);
+  }
+
+  @Test
+  void unapprovedRejectedAndUnknownProposalsAreNotCommitted() {
+    Proposal p = propose("p-8");
+    assertThat(code(() -> store.beginCommit(p.id(), "alice", p.tool(), "p1", ARGS, T0))).isEqualTo(WriteException.NOT_APPROVED);
+    store.reject(p.id(), "alice", T0);
+    assertThat(code(() -> store.beginCommit(p.id(), "alice", p.tool(), "p1", ARGS, T0))).isEqualTo(WriteException.REJECTED);
+    assertThat(code(() -> store.approve(p.id(), human("alice", "approval-app"), p.payloadSha256(), T0)))
+        .isEqualTo(WriteException.REJECTED);
+    assertThat(code(() -> store.beginCommit("p-nope", "alice", p.tool(), "p1", ARGS, T0)))
+        .isEqualTo(WriteException.PROPOSAL_NOT_FOUND);
+  }
+
+  @Test
+  void aFailedCommitCanBeRetriedButAConcurrentOneCannot() {
+    Proposal p = propose("p-9");
+    store.approve(p.id(), human("alice", "approval-app"), p.payloadSha256(), T0);
+    store.beginCommit(p.id(), "alice", p.tool(), "p1", ARGS, T0);
+    assertThat(code(() -> store.beginCommit(p.id(), "alice", p.tool(), "p1", ARGS, T0))).isEqualTo(WriteException.REPLAYED);
+    store.abortCommit(p.id());
+    assertThat(store.beginCommit(p.id(), "alice", p.tool(), "p1", ARGS, T0)).isEqualTo(p);
+  }
+
+  @Test
+  void aTamperedStoredPayloadIsNotWritten() {
+    String payload = CanonicalJson.of(Map.of("resource", Map.of("a", 1)));
+    Proposal p = new Proposal("p-10", "draft_clinical_note", "alice", "agent-app", "p1", "DocumentReference", ARGS,
+        CanonicalJson.of(Map.of("resource", Map.of("a", 2))), CanonicalJson.sha256(payload), "preview", Map.of(), T0,
+        T0.plusSeconds(60));
+    store.add(p, T0);
+    store.approve(p.id(), human("alice", "approval-app"), p.payloadSha256(), T0);
+    assertThat(code(() -> store.beginCommit(p.id(), "alice", p.tool(), "p1", ARGS, T0))).isEqualTo(WriteException.PAYLOAD_MISMATCH);
+  }
+
+  @Test
+  void theStoreIsBoundedAndForgetsLongExpiredProposals() {
+    ProposalStore small = new ProposalStore(1);
+    String payload = CanonicalJson.of(Map.of());
+    Proposal a = new Proposal("p-a", "t", "u", "c", "p", "X", ARGS, payload, CanonicalJson.sha256(payload), "", Map.of(), T0,
+        T0.plusSeconds(1));
+    small.add(a, T0);
+    Proposal b = new Proposal("p-b", "t", "u", "c", "p", "X", ARGS, payload, CanonicalJson.sha256(payload), "", Map.of(), T0,
+        T0.plusSeconds(1));
+    assertThatThrownBy(() -> small.add(b, T0)).isInstanceOf(WriteException.class);
+    small.add(b, T0.plus(ProposalStore.RETENTION).plusSeconds(5));
+    assertThat(small.get("p-a")).isEmpty();
+  }
+}

@@ -1,0 +1,386 @@
+package io.custos.writes;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ca.uhn.fhir.context.FhirContext;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.custos.audit.AuditEvent;
+import io.custos.audit.AuditTrail;
+import io.custos.audit.PatientPseudonyms;
+import io.custos.auth.Caller;
+import io.custos.fhir.HapiFhirUpstream;
+import io.custos.fhir.store.EmbeddedFhirStore;
+import io.custos.fhir.store.InMemoryRepository;
+import io.custos.pipeline.ToolCall;
+import io.custos.policy.TestAccess;
+import io.modelcontextprotocol.json.schema.jackson2.DefaultJsonSchemaValidator;
+import java.net.URL;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.r4.model.Appointment;
+import org.hl7.fhir.r4.model.Claim;
+import org.hl7.fhir.r4.model.ClaimResponse;
+import org.hl7.fhir.r4.model.Communication;
+import org.hl7.fhir.r4.model.DocumentReference;
+import org.hl7.fhir.r4.model.QuestionnaireResponse;
+import org.hl7.fhir.r4.model.Reference;
+import org.hl7.fhir.r4.model.Slot;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The write flow end to end at component level: WriteService over the embedded FHIR store (loaded with the Synthea
+ * fixture) through the real HAPI client, with the real schema validator, role policy and an in-memory audit trail.
+ * (The MCP transport, elicitation over the wire and the approval endpoint are covered by {@code WritesIT}.)
+ */
+class WriteServiceTest {
+  static EmbeddedFhirStore store;
+  static InMemoryRepository repo;
+  static String patient;
+  static String practitioner;
+  static final AtomicReference<Instant> now = new AtomicReference<>();
+  static final Clock CLOCK = new Clock() {
+    @Override
+    public ZoneId getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(ZoneId zone) {
+      return this;
+    }
+
+    @Override
+    public Instant instant() {
+      return now.get();
+    }
+  };
+  final List<AuditEvent> events = Collections.synchronizedList(new ArrayList<>());
+  WriteService writes;
+
+  @BeforeAll
+  static void startStore() throws Exception {
+    URL url = WriteServiceTest.class.getResource("/fixtures/synthea");
+    store = EmbeddedFhirStore.builder().dataDirectory(Path.of(url.toURI())).referenceInstant(Instant.parse("2026-01-01T00:00:00Z"))
+        .port(0).build().start();
+    repo = store.repository();
+    for (IBaseResource r : repo.all("Patient")) {
+      String id = r.getIdElement().getIdPart();
+      if (!repo.forPatient("Coverage", id).isEmpty() && !repo.forPatient("Condition", id).isEmpty()) {
+        patient = id;
+        break;
+      }
+    }
+    practitioner = ((org.hl7.fhir.r4.model.Schedule) repo.all("Schedule").get(0)).getActorFirstRep().getReferenceElement().getIdPart();
+    assertThat(patient).isNotNull();
+  }
+
+  @AfterAll
+  static void stopStore() {
+    store.close();
+  }
+
+  @BeforeEach
+  void service() {
+    now.set(Instant.parse("2026-01-01T08:00:00Z"));
+    writes = service(new WriteSettings(false, Duration.ofMinutes(15), true));
+  }
+
+  WriteService service(WriteSettings settings) {
+    AuditTrail trail = new AuditTrail() {
+      @Override
+      public void append(AuditEvent event) {
+        events.add(event);
+      }
+
+      @Override
+      public void close() {}
+    };
+    return new WriteService(WriteTools.standard(), new HapiFhirUpstream(FhirContext.forR4Cached(), store.baseUrl(),
+        Duration.ofSeconds(10), List.of()), trail, new PatientPseudonyms(new byte[32]), TestAccess.withoutCareRelationships(CLOCK),
+        new DefaultJsonSchemaValidator(new ObjectMapper()), FhirContext.forR4Cached(), new ObjectMapper(), CLOCK, "test", settings);
+  }
+
+  static Caller user(String sub, String client, String role, boolean mfa) {
+    return new Caller(sub, client, Optional.of("Practitioner/" + practitioner), Set.of(role), Set.of("openid", "user/*.cruds"),
+        Optional.empty(), mfa, "tok-" + sub + client, Instant.MAX);
+  }
+
+  final Caller AGENT = user("alice", "agent-app", "clinician", true);
+  final Caller HUMAN = user("alice", "approval-app", "clinician", true);
+
+  static ToolCall call(Caller caller, String tool, Map<String, Object> args) {
+    return new ToolCall(tool, args, Optional.of(caller), "session-1", "127.0.0.1");
+  }
+
+  static Map<String, Object> with(Map<String, Object> args, String key, Object value) {
+    Map<String, Object> m = new LinkedHashMap<>(args);
+    m.put(key, value);
+    return m;
+  }
+
+  Map<String, Object> note() {
+    return Map.of("patient_id", patient, "title", "Follow-up", "text", "Patient doing well. Continue current plan.");
+  }
+
+  /** propose -> approve on the approval endpoint (human, other client) -> commit; returns the commit result. */
+  WriteResponse proposeApproveCommit(String tool, Map<String, Object> args) {
+    WriteResponse proposed = writes.handle(call(AGENT, tool, args), null);
+    assertThat(proposed.isError()).as(proposed.text()).isFalse();
+    assertThat(proposed.structured()).containsEntry("status", "pending_approval");
+    String id = (String) proposed.structured().get("proposal_id");
+    String sha = (String) proposed.structured().get("payload_sha256");
+    var view = writes.decide(HUMAN, id, "approve", sha, "127.0.0.1");
+    assertThat(view.state()).isEqualTo(Proposal.State.APPROVED);
+    WriteResponse committed = writes.handle(call(AGENT, tool, with(args, "proposal_id", id)), null);
+    assertThat(committed.isError()).as(committed.text()).isFalse();
+    assertThat(committed.structured()).containsEntry("status", "committed");
+    return committed;
+  }
+
+  @SuppressWarnings("unchecked")
+  static String writtenId(WriteResponse r) {
+    return (String) ((Map<String, Object>) r.structured().get("written")).get("id");
+  }
+
+  static String code(WriteResponse r) {
+    assertThat(r.isError()).as(r.text()).isTrue();
+    return r.errorCode();
+  }
+
+  @Test
+  void draftClinicalNoteWritesAPreliminaryDocumentReferenceOnce() {
+    long before = repo.count("DocumentReference");
+    WriteResponse r = proposeApproveCommit("draft_clinical_note", note());
+    DocumentReference d = (DocumentReference) repo.get("DocumentReference", writtenId(r)).orElseThrow();
+    assertThat(d.getDocStatus()).isEqualTo(DocumentReference.ReferredDocumentStatus.PRELIMINARY);
+    assertThat(d.getStatus().toCode()).isEqualTo("current");
+    assertThat(d.getSubject().getReference()).isEqualTo("Patient/" + patient);
+    assertThat(new String(d.getContentFirstRep().getAttachment().getData())).isEqualTo(note().get("text"));
+    assertThat(d.getContentFirstRep().getAttachment().getContentType()).startsWith("text/plain");
+    assertThat(d.getIdentifierFirstRep().getValue()).isEqualTo(r.structured().get("proposal_id"));
+    assertThat(repo.count("DocumentReference")).isEqualTo(before + 1);
+    // replay: the same commit again is refused and writes nothing
+    WriteResponse replay = writes.handle(call(AGENT, "draft_clinical_note", with(note(), "proposal_id", r.structured().get("proposal_id"))), null);
+    assertThat(code(replay)).isEqualTo(WriteException.REPLAYED);
+    assertThat(repo.count("DocumentReference")).isEqualTo(before + 1);
+    // every step is audited under the proposal id
+    List<String> outcomes = events.stream().filter(e -> e.callId().equals(r.structured().get("proposal_id")))
+        .map(AuditEvent::outcome).toList();
+    assertThat(outcomes).containsExactly(WriteAudit.PROPOSE_INTENT, WriteAudit.PROPOSED, WriteAudit.APPROVED,
+        WriteAudit.COMMIT_INTENT, WriteAudit.COMMITTED, WriteException.REPLAYED);
+    assertThat(events).allSatisfy(e -> assertThat(e.patientRefs()).doesNotContain(patient));
+  }
+
+  @Test
+  void proposingWritesNothing() {
+    long before = repo.count("DocumentReference");
+    WriteResponse r = writes.handle(call(AGENT, "draft_clinical_note", note()), null);
+    assertThat(r.structured()).containsKeys("preview", "payload_sha256", "expires_at", "approval");
+    assertThat((String) r.structured().get("preview")).contains("DRAFT", "Follow-up");
+    assertThat(repo.count("DocumentReference")).isEqualTo(before);
+    // commit before approval
+    assertThat(code(writes.handle(call(AGENT, "draft_clinical_note", with(note(), "proposal_id", r.structured().get("proposal_id"))), null)))
+        .isEqualTo(WriteException.NOT_APPROVED);
+  }
+
+  @Test
+  void bookAppointmentBooksTheFirstFreeSlotAndMarksItBusy() {
+    Map<String, Object> args = Map.of("patient_id", patient, "practitioner_id", practitioner, "date_from", "2026-01-02",
+        "date_to", "2026-01-16", "description", "Follow-up visit");
+    WriteResponse r = proposeApproveCommit("book_appointment", args);
+    Appointment a = (Appointment) repo.get("Appointment", writtenId(r)).orElseThrow();
+    assertThat(a.getStatus()).isEqualTo(Appointment.AppointmentStatus.BOOKED);
+    String slotId = a.getSlotFirstRep().getReferenceElement().getIdPart();
+    Slot slot = (Slot) repo.get("Slot", slotId).orElseThrow();
+    assertThat(slot.getStatus()).isEqualTo(Slot.SlotStatus.BUSY);
+    assertThat(a.getStart()).isEqualTo(slot.getStart());
+    // the same slot again: refused clearly at proposal time
+    WriteResponse again = writes.handle(call(AGENT, "book_appointment", with(args, "slot_id", slotId)), null);
+    assertThat(code(again)).isEqualTo(WriteException.SLOT_TAKEN);
+    assertThat(again.text()).contains("already taken");
+  }
+
+  @Test
+  void twoApprovedBookingsOfOneSlotWriteOnlyOne() {
+    Map<String, Object> args = Map.of("patient_id", patient, "practitioner_id", practitioner, "date_from", "2026-01-05",
+        "date_to", "2026-01-09");
+    WriteResponse p1 = writes.handle(call(AGENT, "book_appointment", args), null);
+    WriteResponse p2 = writes.handle(call(AGENT, "book_appointment", with(args, "description", "second")), null);
+    assertThat(((Map<?, ?>) p1.structured().get("details")).get("slot_id")).isEqualTo(((Map<?, ?>) p2.structured().get("details")).get("slot_id"));
+    for (WriteResponse p : List.of(p1, p2)) {
+      writes.decide(HUMAN, (String) p.structured().get("proposal_id"), "approve", (String) p.structured().get("payload_sha256"), "x");
+    }
+    assertThat(writes.handle(call(AGENT, "book_appointment", with(args, "proposal_id", p1.structured().get("proposal_id"))), null)
+        .isError()).isFalse();
+    WriteResponse second = writes.handle(call(AGENT, "book_appointment",
+        with(with(args, "description", "second"), "proposal_id", p2.structured().get("proposal_id"))), null);
+    assertThat(code(second)).isEqualTo(WriteException.SLOT_TAKEN);
+  }
+
+  @Test
+  void sendPatientMessageWritesACommunicationToThePatient() {
+    WriteResponse r = proposeApproveCommit("send_patient_message", Map.of("patient_id", patient, "subject", "Lab results",
+        "text", "Your results are normal.", "category", "notification"));
+    Communication c = (Communication) repo.get("Communication", writtenId(r)).orElseThrow();
+    assertThat(c.getRecipientFirstRep().getReference()).isEqualTo("Patient/" + patient);
+    assertThat(c.getPayloadFirstRep().getContentStringType().getValue()).isEqualTo("Your results are normal.");
+    assertThat(c.getSender().getReference()).isEqualTo("Practitioner/" + practitioner);
+  }
+
+  @Test
+  void priorAuthorizationWritesAPreauthorizationClaimAndTracksItsStatus() {
+    String condition = repo.forPatient("Condition", patient).get(0).getIdElement().getIdPart();
+    WriteResponse r = proposeApproveCommit("submit_prior_authorization", Map.of("patient_id", patient, "service_code", "72148",
+        "service_display", "MRI lumbar spine", "diagnosis_condition_ids", List.of(condition)));
+    Claim claim = (Claim) repo.get("Claim", writtenId(r)).orElseThrow();
+    assertThat(claim.getUse()).isEqualTo(Claim.Use.PREAUTHORIZATION);
+    assertThat(claim.getDiagnosisFirstRep().getDiagnosisReference().getReference()).isEqualTo("Condition/" + condition);
+    assertThat(claim.getInsuranceFirstRep().getCoverage().getReference()).startsWith("Coverage/");
+    Map<String, Object> statusArgs = Map.of("patient_id", patient, "claim_id", claim.getIdPart());
+    WriteResponse pending = writes.status(call(AGENT, WriteTools.PRIOR_AUTH_STATUS, statusArgs));
+    assertThat(pending.isError()).as(pending.text()).isFalse();
+    assertThat((String) pending.structured().get("authorization_status")).startsWith("pending");
+    ClaimResponse cr = new ClaimResponse();
+    cr.setId("cr-" + claim.getIdPart());
+    cr.setStatus(ClaimResponse.ClaimResponseStatus.ACTIVE);
+    cr.setUse(ClaimResponse.Use.PREAUTHORIZATION);
+    cr.setOutcome(ClaimResponse.RemittanceOutcome.COMPLETE);
+    cr.setDisposition("Approved");
+    cr.setPreAuthRef("PA-1");
+    cr.setPatient(new Reference("Patient/" + patient));
+    cr.setRequest(new Reference("Claim/" + claim.getIdPart()));
+    repo.put(cr);
+    WriteResponse done = writes.status(call(AGENT, WriteTools.PRIOR_AUTH_STATUS, statusArgs));
+    assertThat(done.structured()).containsEntry("authorization_status", "complete");
+    // a supporting resource of another patient is refused
+    String other = repo.all("Condition").stream().filter(c -> !((org.hl7.fhir.r4.model.Condition) c).getSubject().getReference()
+        .endsWith(patient)).findFirst().orElseThrow().getIdElement().getIdPart();
+    assertThat(code(writes.handle(call(AGENT, "submit_prior_authorization", Map.of("patient_id", patient, "service_code", "72148",
+        "diagnosis_condition_ids", List.of(other))), null))).isEqualTo(WriteException.NOT_FOUND);
+  }
+
+  @Test
+  void intakeFormStoresAQuestionnaireResponseAndProposesDemographicChangesWithoutApplyingThem() {
+    IBaseResource before = repo.get("Patient", patient).orElseThrow();
+    String patientJson = FhirContext.forR4Cached().newJsonParser().encodeResourceToString(before);
+    WriteResponse r = proposeApproveCommit("sync_intake_form", Map.of("patient_id", patient, "answers", List.of(
+        Map.of("link_id", "phone", "question", "Phone number", "answer", "555-0199"),
+        Map.of("link_id", "allergies-reviewed", "answer", "yes"))));
+    QuestionnaireResponse q = (QuestionnaireResponse) repo.get("QuestionnaireResponse", writtenId(r)).orElseThrow();
+    assertThat(q.getSubject().getReference()).isEqualTo("Patient/" + patient);
+    assertThat(q.getItem()).hasSize(2);
+    @SuppressWarnings("unchecked")
+    var changes = (List<Map<String, Object>>) ((Map<String, Object>) r.structured().get("details")).get("proposed_demographic_changes");
+    assertThat(changes).singleElement().satisfies(c -> {
+      assertThat(c).containsEntry("field", "phone").containsEntry("applied", false);
+    });
+    assertThat(FhirContext.forR4Cached().newJsonParser().encodeResourceToString(repo.get("Patient", patient).orElseThrow()))
+        .isEqualTo(patientJson);
+  }
+
+  @Test
+  void elicitationApprovalCommitsInTheSameCallAndRejectionWritesNothing() {
+    WriteResponse approved = writes.handle(call(AGENT, "draft_clinical_note", note()), message -> {
+      assertThat(message).contains("Payload SHA-256: ", "Follow-up");
+      return Optional.of(true);
+    });
+    assertThat(approved.structured()).containsEntry("status", "committed");
+    assertThat(repo.get("DocumentReference", writtenId(approved))).isPresent();
+    long before = repo.count("DocumentReference");
+    WriteResponse rejected = writes.handle(call(AGENT, "draft_clinical_note", note()), message -> Optional.of(false));
+    assertThat(rejected.structured()).containsEntry("status", "rejected");
+    WriteResponse unanswered = writes.handle(call(AGENT, "draft_clinical_note", note()), message -> Optional.empty());
+    assertThat(unanswered.structured()).containsEntry("status", "pending_approval");
+    assertThat(repo.count("DocumentReference")).isEqualTo(before);
+    // elicitation answers do not count when the configuration turns them off
+    WriteService strict = service(new WriteSettings(false, Duration.ofMinutes(15), false));
+    assertThat(strict.handle(call(AGENT, "draft_clinical_note", note()), message -> Optional.of(true)).structured())
+        .containsEntry("status", "pending_approval");
+  }
+
+  @Test
+  void refusals() {
+    WriteResponse p = writes.handle(call(AGENT, "draft_clinical_note", note()), null);
+    String id = (String) p.structured().get("proposal_id");
+    String sha = (String) p.structured().get("payload_sha256");
+    assertThat(approvalCode(AGENT, id, sha)).isEqualTo(WriteException.SELF_APPROVAL);
+    assertThat(approvalCode(user("bob", "approval-app", "clinician", true), id, sha)).isEqualTo(WriteException.WRONG_USER);
+    assertThat(approvalCode(user("alice", "approval-app", "clinician", false), id, sha)).isEqualTo(WriteException.MFA_REQUIRED);
+    assertThat(approvalCode(user("alice", "approval-app", "front-desk", true), id, sha)).isEqualTo(WriteException.WRONG_ROLE);
+    assertThat(approvalCode(HUMAN, id, CanonicalJson.sha256("something else"))).isEqualTo(WriteException.PAYLOAD_MISMATCH);
+    writes.decide(HUMAN, id, "approve", sha, "x");
+    // payload swapped after approval
+    assertThat(code(writes.handle(call(AGENT, "draft_clinical_note", with(with(note(), "text", "Start opioids."), "proposal_id", id)), null)))
+        .isEqualTo(WriteException.PAYLOAD_MISMATCH);
+    // another user commits
+    assertThat(code(writes.handle(call(user("bob", "agent-app", "clinician", true), "draft_clinical_note",
+        with(note(), "proposal_id", id)), null))).isEqualTo(WriteException.WRONG_USER);
+    // expired
+    now.set(now.get().plus(Duration.ofMinutes(16)));
+    assertThat(code(writes.handle(call(AGENT, "draft_clinical_note", with(note(), "proposal_id", id)), null)))
+        .isEqualTo(WriteException.EXPIRED);
+    // wrong role proposes
+    assertThat(code(writes.handle(call(user("carol", "agent-app", "front-desk", true), "draft_clinical_note", note()), null)))
+        .isEqualTo(WriteException.FORBIDDEN);
+    assertThat(code(writes.handle(call(user("pat", "agent-app", "patient", true), "send_patient_message",
+        Map.of("patient_id", patient, "subject", "x", "text", "y")), null))).isEqualTo(WriteException.FORBIDDEN);
+    // read-only scopes
+    Caller readOnly = new Caller("alice", "agent-app", Optional.empty(), Set.of("clinician"), Set.of("user/*.rs"), Optional.empty(),
+        true, "t", Instant.MAX);
+    assertThat(code(writes.handle(call(readOnly, "draft_clinical_note", note()), null))).isEqualTo(WriteException.INSUFFICIENT_SCOPE);
+    assertThat(writes.visible(Optional.of(readOnly), "draft_clinical_note")).isFalse();
+    assertThat(writes.visible(Optional.of(AGENT), "draft_clinical_note")).isTrue();
+    assertThat(writes.visible(Optional.of(user("f", "c", "front-desk", true)), "book_appointment")).isTrue();
+    assertThat(writes.visible(Optional.of(user("f", "c", "front-desk", true)), "draft_clinical_note")).isFalse();
+    // unknown arguments
+    assertThat(code(writes.handle(call(AGENT, "draft_clinical_note", with(note(), "status", "final")), null)))
+        .isEqualTo(WriteException.INVALID_ARGUMENTS);
+  }
+
+  @Test
+  void readOnlyModeHidesAndRefusesEveryWriteTool() {
+    WriteService ro = service(new WriteSettings(true, Duration.ofMinutes(15), true));
+    for (WriteToolSpec t : WriteTools.standard().tools()) {
+      assertThat(ro.visible(Optional.of(AGENT), t.name())).isFalse();
+      assertThat(code(ro.handle(call(AGENT, t.name(), Map.of("patient_id", patient)), null))).isEqualTo(WriteException.READ_ONLY);
+    }
+  }
+
+  @Test
+  void writeToolDeclarationsAreStrictAndAnnotated() {
+    for (WriteToolSpec t : WriteTools.standard().tools()) {
+      assertThat(t.inputSchema()).containsEntry("additionalProperties", false);
+      assertThat(t.hints().readOnly()).isFalse();
+      assertThat(t.requiredScopes()).allMatch(s -> s.endsWith("." + t.resourceType().length() * 0 + "c") || s.endsWith(".c"));
+      assertThat(io.custos.policy.RolePolicy.WRITE_TOOLS).contains(t.name());
+    }
+    assertThat(WriteTools.standard().find("book_appointment").orElseThrow().hints().destructive()).isTrue();
+    assertThat(WriteTools.standard().find("draft_clinical_note").orElseThrow().hints().destructive()).isFalse();
+    assertThat(io.custos.policy.RolePolicy.WRITE_TOOLS).containsExactlyInAnyOrderElementsOf(WriteTools.names());
+  }
+
+  String approvalCode(Caller approver, String id, String sha) {
+    try {
+      writes.decide(approver, id, "approve", sha, "x");
+      return "approved";
+    } catch (WriteException e) {
+      return e.code();
+    }
+  }
+}
