@@ -107,7 +107,8 @@ public final class ServerAssembly implements AutoCloseable {
       log.info("policy.readOnly: write tools are disabled");
     }
     this.mcp = new CustosMcpServer(catalog, pipeline, mapper, jsonMapper, VERSION, writes);
-    this.preflight = new Preflight(catalog, access, new RateLimits(policy.rateLimitPerMinute()));
+    this.preflight = new Preflight(catalog, access, new RateLimits(policy.rateLimitPerMinute()),
+        io.custos.writes.WriteTools.names());
     this.authenticator = switch (identity.mode()) {
       case "development" -> {
         log.warn("DEVELOPMENT IDENTITY: every caller is the local developer; loopback only, synthetic data only");

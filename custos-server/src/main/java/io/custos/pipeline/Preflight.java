@@ -33,7 +33,11 @@ public final class Preflight {
   private final RateLimits limits;
   private final java.util.Set<String> known;
 
-  public Preflight(ToolCatalog catalog, AccessControl access, RateLimits limits) {
+  /**
+   * @param otherTools names of tools registered outside the read catalog, break-the-glass and research tools
+   *                   (the write tools), so they are not mistaken for unknown tools
+   */
+  public Preflight(ToolCatalog catalog, AccessControl access, RateLimits limits, java.util.Collection<String> otherTools) {
     this.catalog = catalog;
     this.access = access;
     this.limits = limits;
@@ -41,10 +45,11 @@ public final class Preflight {
     catalog.tools().forEach(t -> names.add(t.name()));
     names.add(GovernancePipeline.BREAK_THE_GLASS);
     io.custos.tools.ResearchTools.all().forEach(t -> names.add(t.name()));
+    names.addAll(otherTools);
     this.known = java.util.Set.copyOf(names);
   }
 
-  /** Whether {@code tool} is a tool this server declares (clinical, break-the-glass or research). */
+  /** Whether {@code tool} is a tool this server declares (clinical, break-the-glass, research or write). */
   public boolean known(String tool) {
     return known.contains(tool);
   }
