@@ -28,38 +28,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** Every read tool through the full pipeline against the embedded store loaded with the Synthea fixture. */
-class GovernancePipelineTest {
-  static PipelineFixture fx;
+class GovernancePipelineTest extends PipelineTestBase {
   static final ToolCatalog CATALOG = ToolCatalog.readTools();
   static final DefaultJsonSchemaValidator VALIDATOR = new DefaultJsonSchemaValidator(PipelineFixture.MAPPER);
 
-  @TempDir
-  Path dir;
-  JsonLinesAuditTrail trail;
-  GovernancePipeline pipeline;
-
-  @BeforeAll
-  static void startStore() {
-    fx = PipelineFixture.start();
-  }
-
-  @AfterAll
-  static void stopStore() {
-    if (fx != null) {
-      fx.close();
-    }
-  }
-
-  @BeforeEach
-  void setUp() throws IOException {
-    trail = new JsonLinesAuditTrail(dir.resolve("audit.jsonl"));
-    pipeline = fx.pipeline(trail);
-  }
-
-  @AfterEach
-  void tearDown() {
-    trail.close();
-  }
 
   static Stream<String> toolNames() {
     return CATALOG.tools().stream().map(ToolSpec::name);

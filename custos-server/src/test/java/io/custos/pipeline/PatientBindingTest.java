@@ -29,37 +29,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** Patient-bound tokens read only their own patient; compartments and cursors cannot be crossed. */
-class PatientBindingTest {
-  static PipelineFixture fx;
+class PatientBindingTest extends PipelineTestBase {
 
-  @TempDir
-  Path dir;
-  JsonLinesAuditTrail trail;
-  GovernancePipeline pipeline;
   final Caller boundToA = patientBound("patient-a", PATIENT_A);
-
-  @BeforeAll
-  static void startStore() {
-    fx = PipelineFixture.start();
-  }
-
-  @AfterAll
-  static void stopStore() {
-    if (fx != null) {
-      fx.close();
-    }
-  }
-
-  @BeforeEach
-  void setUp() throws IOException {
-    trail = new JsonLinesAuditTrail(dir.resolve("audit.jsonl"));
-    pipeline = fx.pipeline(trail);
-  }
-
-  @AfterEach
-  void tearDown() {
-    trail.close();
-  }
 
   static Stream<String> patientTools() {
     return ToolCatalog.readTools().tools().stream().filter(ToolSpec::patientScoped).map(ToolSpec::name);

@@ -30,38 +30,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The audit events each call leaves in the JSON Lines trail, read back from the file. */
-class PipelineAuditTest {
-  static PipelineFixture fx;
+class PipelineAuditTest extends PipelineTestBase {
 
-  @TempDir
-  Path dir;
-  Path auditFile;
-  JsonLinesAuditTrail trail;
-  GovernancePipeline pipeline;
-
-  @BeforeAll
-  static void startStore() {
-    fx = PipelineFixture.start();
-  }
-
-  @AfterAll
-  static void stopStore() {
-    if (fx != null) {
-      fx.close();
-    }
-  }
-
-  @BeforeEach
-  void setUp() throws IOException {
-    auditFile = dir.resolve("audit").resolve("audit.jsonl");
-    trail = new JsonLinesAuditTrail(auditFile);
-    pipeline = fx.pipeline(trail);
-  }
-
-  @AfterEach
-  void tearDown() {
-    trail.close();
-  }
 
   static String sha256(String s) throws Exception {
     return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));

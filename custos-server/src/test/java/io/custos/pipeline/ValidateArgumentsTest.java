@@ -31,37 +31,14 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Argument validation (minimum necessary): strict schemas, real calendar dates, ordered and bounded ranges,
  * bounded pages. Refusals name the rule, never echo the supplied value, and happen before the upstream is read.
  */
-class ValidateArgumentsTest {
-  static PipelineFixture fx;
+class ValidateArgumentsTest extends PipelineTestBase {
 
-  @TempDir
-  Path dir;
-  JsonLinesAuditTrail trail;
   CountingUpstream upstream;
-  GovernancePipeline pipeline;
 
-  @BeforeAll
-  static void startStore() {
-    fx = PipelineFixture.start();
-  }
-
-  @AfterAll
-  static void stopStore() {
-    if (fx != null) {
-      fx.close();
-    }
-  }
-
-  @BeforeEach
-  void setUp() throws IOException {
-    trail = new JsonLinesAuditTrail(dir.resolve("audit.jsonl"));
+  @Override
+  GovernancePipeline createPipeline(io.custos.audit.JsonLinesAuditTrail trail) {
     upstream = new CountingUpstream(fx.upstream);
-    pipeline = PipelineFixture.pipeline(trail, upstream, Clock.systemUTC());
-  }
-
-  @AfterEach
-  void tearDown() {
-    trail.close();
+    return PipelineFixture.pipeline(trail, upstream, Clock.systemUTC());
   }
 
   private static Map<String, Object> args(Object... kv) {
