@@ -29,10 +29,15 @@ final class JsonRpcErrors {
     response.setHeader("Connection", "close");
     response.setContentType("application/json");
     response.setCharacterEncoding("UTF-8");
-    byte[] body = ("{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":" + code + ",\"message\":\"" + escape(message) + "\"}}")
-        .getBytes(StandardCharsets.UTF_8);
+    byte[] body = body(code, message);
     response.setContentLength(body.length);
     response.getOutputStream().write(body);
+  }
+
+  /** The JSON-RPC 2.0 error object, UTF-8. */
+  static byte[] body(int code, String message) {
+    return ("{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":" + code + ",\"message\":\"" + escape(message) + "\"}}")
+        .getBytes(StandardCharsets.UTF_8);
   }
 
   private static String escape(String s) {
