@@ -1,7 +1,7 @@
 #!/bin/sh
 # Long forms of the reliability suites (issue 7). Each part can be run alone:
 #   scripts/reliability-long.sh crash [CYCLES]     SIGKILL-under-load cycles (default 60) against the packaged jar
-#   scripts/reliability-long.sh fuzz [DURATION]    every Jazzer @FuzzTest in fuzzing mode (default 5m each)
+#   scripts/reliability-long.sh fuzz               every Jazzer @FuzzTest in fuzzing mode (5 minutes each, @FuzzTest maxDuration)
 #   scripts/reliability-long.sh                    both
 # Results: custos-server/target/reliability-logs/crash-summary.txt, custos-server/target/fuzz-*.log
 set -e
@@ -14,11 +14,10 @@ if [ "$part" = crash ] || [ "$part" = all ]; then
   cat custos-server/target/reliability-logs/crash-summary.txt
 fi
 if [ "$part" = fuzz ] || [ "$part" = all ]; then
-  duration=${2:-5m}
   ./mvnw -q -pl custos-server -am test-compile
   for t in JsonRpcFuzzTest BearerTokenFuzzTest ToolArgumentsFuzzTest DeIdentifierFuzzTest; do
-    JAZZER_FUZZ=1 ./mvnw -q -o -pl custos-server surefire:test -Dtest="$t" -Dsurefire.failIfNoSpecifiedTests=false \
-      -Djazzer.max_duration="$duration" > "custos-server/target/fuzz-$t.log" 2>&1 || { echo "fuzz $t FAILED: custos-server/target/fuzz-$t.log"; exit 1; }
-    echo "fuzz $t: ok ($duration)"
+    JAZZER_FUZZ=1 ./mvnw -q -o -pl custos-server surefire:test@fuzz-regression -Dtest="$t" -Dsurefire.failIfNoSpecifiedTests=false \
+      > "custos-server/target/fuzz-$t.log" 2>&1 || { echo "fuzz $t FAILED: custos-server/target/fuzz-$t.log"; exit 1; }
+    echo "fuzz $t: ok"
   done
 fi

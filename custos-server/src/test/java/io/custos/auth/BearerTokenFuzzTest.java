@@ -46,7 +46,7 @@ class BearerTokenFuzzTest {
     }
   }
 
-  @FuzzTest(maxDuration = "30s")
+  @FuzzTest(maxDuration = "5m")
   void authenticate(FuzzedDataProvider data) {
     String token;
     switch (data.consumeInt(0, 3)) {

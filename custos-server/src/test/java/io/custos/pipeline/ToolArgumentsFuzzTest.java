@@ -80,7 +80,7 @@ class ToolArgumentsFuzzTest {
     };
   }
 
-  @FuzzTest(maxDuration = "30s")
+  @FuzzTest(maxDuration = "5m")
   void arguments(FuzzedDataProvider d) {
     String tool = d.consumeBoolean() ? TOOLS.get(d.consumeInt(0, TOOLS.size() - 1)) : d.consumeString(40);
     Map<String, Object> args = new LinkedHashMap<>();

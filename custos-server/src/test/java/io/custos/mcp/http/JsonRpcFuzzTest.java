@@ -26,7 +26,7 @@ class JsonRpcFuzzTest {
   private static HttpTestSupport.Session session;
 
   /** The tools/call pre-parser and the SDK's JSON-RPC deserializer, in process. */
-  @FuzzTest(maxDuration = "30s")
+  @FuzzTest(maxDuration = "5m")
   void toolNameParserAndSdkDeserializer(byte[] body) {
     String tool = ToolCallGateFilter.toolName(body);
     if (tool != null) {
@@ -43,7 +43,7 @@ class JsonRpcFuzzTest {
   }
 
   /** The whole HTTP filter chain and the SDK servlet of a running Custos (development identity, one session). */
-  @FuzzTest(maxDuration = "30s")
+  @FuzzTest(maxDuration = "5m")
   void overTheHttpFilterChain(byte[] body) throws Exception {
     start();
     HttpResponse<String> r = client.send(session.request(new String(body, StandardCharsets.UTF_8))

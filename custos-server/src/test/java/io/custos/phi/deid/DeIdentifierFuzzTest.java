@@ -22,7 +22,7 @@ class DeIdentifierFuzzTest {
   static final DeIdentifier SAFE_HARBOR = new DeIdentifier(FHIR, DeidConfig.safeHarbor(KEY, LocalDate.of(2026, 1, 1)));
   static final DeIdentifier DATE_SHIFT = new DeIdentifier(FHIR, DeidConfig.dateShift(KEY, LocalDate.of(2026, 1, 1)));
 
-  @FuzzTest(maxDuration = "30s")
+  @FuzzTest(maxDuration = "5m")
   void deidentify(FuzzedDataProvider data) {
     boolean shift = data.consumeBoolean();
     String json = data.consumeRemainingAsString();
