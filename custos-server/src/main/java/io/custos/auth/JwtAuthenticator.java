@@ -79,12 +79,25 @@ public final class JwtAuthenticator implements Authenticator {
    * @throws IllegalArgumentException if the JWKS URL is malformed
    */
   public static JwtAuthenticator remote(Settings settings, String jwksUri) {
+    return remote(settings, jwksUri, JWKS_CACHE);
+  }
+
+  /** How long fetched JWKS keys are used without a refresh. */
+  static final Duration JWKS_CACHE = Duration.ofMinutes(5);
+
+  /**
+   * As {@link #remote(Settings, String)} with a given cache lifetime (tests of an unreachable identity provider).
+   * Refresh-ahead applies to lifetimes over a minute. When the JWKS cannot be fetched, keys already cached keep
+   * validating tokens until the lifetime ends; then every token is refused (401 {@code invalid_token}) until the
+   * identity provider is reachable again (no stale keys are used past their lifetime).
+   */
+  static JwtAuthenticator remote(Settings settings, String jwksUri, Duration cacheLifetime) {
     try {
-      JWKSource<SecurityContext> keys = JWKSourceBuilder.<SecurityContext>create(URI.create(jwksUri).toURL())
-          .cache(Duration.ofMinutes(5).toMillis(), Duration.ofSeconds(15).toMillis())
-          .rateLimited(Duration.ofSeconds(30).toMillis())
-          .refreshAheadCache(true)
-          .build();
+      JWKSourceBuilder<SecurityContext> b = JWKSourceBuilder.<SecurityContext>create(URI.create(jwksUri).toURL())
+          .cache(cacheLifetime.toMillis(), Math.min(Duration.ofSeconds(15).toMillis(), cacheLifetime.toMillis() / 2))
+          .rateLimited(Math.min(Duration.ofSeconds(30).toMillis(), cacheLifetime.toMillis() / 2))
+          .refreshAheadCache(cacheLifetime.compareTo(Duration.ofMinutes(1)) > 0);
+      JWKSource<SecurityContext> keys = b.build();
       return new JwtAuthenticator(settings, keys);
     } catch (MalformedURLException e) {
       throw new IllegalArgumentException("identity.jwksUri is not a valid URL");

@@ -64,6 +64,11 @@ final class AuditCommand {
 
     @Override
     public Integer call() throws Exception {
+      if (!Files.isDirectory(ledger) || !Files.exists(ledger.resolve(LocalKeySource.PUBLIC_KEY)) && publicKey == null) {
+        System.err.println("custos: no ledger at " + ledger.toAbsolutePath().normalize()
+            + " (expected a directory with segment files and " + LocalKeySource.PUBLIC_KEY + ")");
+        return 1;
+      }
       VerificationReport r = LedgerVerifier.verify(ledger, publicKey(ledger, publicKey), Optional.ofNullable(witness));
       for (String w : r.warnings()) {
         System.out.println("warning: " + w);

@@ -180,12 +180,23 @@ public final class HapiFhirUpstream implements FhirUpstream {
     try {
       return action.get();
     } catch (FhirClientConnectionException e) {
-      throw new UpstreamException(UpstreamException.Kind.UNAVAILABLE, 0);
+      // HAPI wraps a body it cannot parse (HTML, JSON that is not FHIR, the wrong resource type) in a
+      // "connection" exception: that server answered, with garbage, and is not merely unavailable.
+      throw new UpstreamException(parseFailure(e) ? UpstreamException.Kind.INVALID_RESPONSE : UpstreamException.Kind.UNAVAILABLE, 0);
     } catch (BaseServerResponseException e) {
       throw classify(e.getStatusCode());
     } catch (DataFormatException | ClassCastException e) {
       throw new UpstreamException(UpstreamException.Kind.INVALID_RESPONSE, 0);
     }
+  }
+
+  private static boolean parseFailure(Throwable e) {
+    for (Throwable t = e.getCause(); t != null; t = t.getCause()) {
+      if (t instanceof DataFormatException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   static UpstreamException classify(int status) {

@@ -26,6 +26,15 @@ public interface LedgerStore extends AutoCloseable {
    */
   long append(int count, EntryEncoder encoder) throws IOException, GeneralSecurityException;
 
+  /**
+   * Whether a failed {@link #append} leaves nothing behind, so that a later append may be tried (a database
+   * transaction that rolled back). False for files: after a failed write or fsync the page cache can no longer be
+   * trusted, and the ledger stays failed until restarted.
+   */
+  default boolean retryableAfterFailure() {
+    return false;
+  }
+
   /** @return number of durable entries */
   long size() throws IOException;
 

@@ -32,7 +32,8 @@ import org.slf4j.LoggerFactory;
  * <p>Group commit: appenders hand their event to one committer thread, which writes everything queued so far
  * as one batch with one fsync; {@link #append} returns only after its batch is durable and throws
  * {@link AuditUnavailableException} otherwise. After a store failure the ledger stays failed (fail closed):
- * after an fsync error the page cache can no longer be trusted.
+ * after an fsync error the page cache can no longer be trusted; a restart recovers. A store whose failed batches
+ * leave nothing behind ({@link LedgerStore#retryableAfterFailure()}, PostgreSQL) refuses only the failed batch.
  */
 public final class MerkleLedger implements AuditTrail {
   private static final Logger log = LoggerFactory.getLogger(MerkleLedger.class);
@@ -173,8 +174,14 @@ public final class MerkleLedger implements AuditTrail {
         batch.get(i).done().complete(first + i);
       }
     } catch (IOException | GeneralSecurityException | RuntimeException e) {
-      failure = e;
-      log.error("audit ledger failed; refusing further appends (fail closed): {}", e.getClass().getName());
+      if (store.retryableAfterFailure() && !(e instanceof GeneralSecurityException)) {
+        // e.g. the database is down: this batch is refused (its callers fail closed) and nothing of it was stored;
+        // later batches are tried again, so appends resume when the store is back.
+        log.error("audit ledger append failed; refusing this batch (fail closed): {}", e.getClass().getName());
+      } else {
+        failure = e;
+        log.error("audit ledger failed; refusing further appends (fail closed): {}", e.getClass().getName());
+      }
       failAll(batch, e);
     }
   }

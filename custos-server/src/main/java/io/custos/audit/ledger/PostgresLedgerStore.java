@@ -37,6 +37,9 @@ public final class PostgresLedgerStore implements LedgerStore {
     c.setPassword(password);
     c.setMaximumPoolSize(4);
     c.setPoolName("custos-ledger");
+    // While the database is unreachable an append fails after this long (fail closed), well within the ledger's
+    // append timeout, instead of waiting for Hikari's 30 s default.
+    c.setConnectionTimeout(3000);
     HikariDataSource ds = new HikariDataSource(c);
     try {
       migrate(ds);
@@ -89,6 +92,12 @@ public final class PostgresLedgerStore implements LedgerStore {
     } catch (SQLException e) {
       throw new IOException("ledger append failed: SQLState " + e.getSQLState(), e);
     }
+  }
+
+  /** A failed batch is a rolled-back transaction: nothing of it remains, and the next batch may succeed. */
+  @Override
+  public boolean retryableAfterFailure() {
+    return true;
   }
 
   @Override

@@ -31,10 +31,20 @@ final class JsonRpcErrors {
     response.setHeader("Connection", "close");
     response.setContentType("application/json");
     response.setCharacterEncoding("UTF-8");
-    byte[] body = ("{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":" + code + ",\"message\":\"" + escape(message) + "\"}}")
-        .getBytes(StandardCharsets.UTF_8);
+    byte[] body = body(code, message);
     response.setContentLength(body.length);
     response.getOutputStream().write(body);
+  }
+
+  /** The JSON-RPC 2.0 error object with {@code id: null}, UTF-8. */
+  static byte[] body(int code, String message) {
+    return body(null, code, message);
+  }
+
+  /** The JSON-RPC 2.0 error object answering request {@code id} (null for none), UTF-8. */
+  static byte[] body(com.fasterxml.jackson.databind.JsonNode id, int code, String message) {
+    return ("{\"jsonrpc\":\"2.0\",\"id\":" + (id == null ? "null" : id.toString()) + ",\"error\":{\"code\":" + code
+        + ",\"message\":\"" + escape(message) + "\"}}").getBytes(StandardCharsets.UTF_8);
   }
 
   /**
@@ -50,8 +60,7 @@ final class JsonRpcErrors {
     response.setStatus(200);
     response.setContentType("application/json");
     response.setCharacterEncoding("UTF-8");
-    byte[] body = ("{\"jsonrpc\":\"2.0\",\"id\":" + (id == null ? "null" : id.toString()) + ",\"error\":{\"code\":" + code
-        + ",\"message\":\"" + escape(message) + "\"}}").getBytes(StandardCharsets.UTF_8);
+    byte[] body = body(id, code, message);
     response.setContentLength(body.length);
     response.getOutputStream().write(body);
   }

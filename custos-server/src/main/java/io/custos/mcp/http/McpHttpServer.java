@@ -87,6 +87,14 @@ public final class McpHttpServer implements AutoCloseable {
   public record Security(Authenticator authenticator, Optional<Preflight> preflight, ResourceMetadata metadata,
       Duration idleTimeout) {}
 
+  /**
+   * Connector idle timeout: a connection that sends nothing for this long (slowloris headers, a stalled body,
+   * an idle keep-alive) is closed. Explicit rather than Jetty's default so it cannot drift with upgrades.
+   */
+  public static final Duration IDLE_TIMEOUT = Duration.ofSeconds(30);
+  /** System property (milliseconds) overriding {@link #IDLE_TIMEOUT}; for tests of slow clients. */
+  public static final String IDLE_TIMEOUT_PROPERTY = "custos.http.idleTimeoutMillis";
+
   private final Server server;
   private final ServerConnector connector;
   private final HttpServletStreamableServerTransportProvider transport;
@@ -145,6 +153,7 @@ public final class McpHttpServer implements AutoCloseable {
       ssl.setIncludeProtocols(settings.tls() == TlsMode.TLS13 ? new String[] {"TLSv1.3"} : new String[] {"TLSv1.3", "TLSv1.2"});
       connector = new ServerConnector(server, new SslConnectionFactory(ssl, "http/1.1"), new HttpConnectionFactory(http));
     }
+    connector.setIdleTimeout(Long.getLong(IDLE_TIMEOUT_PROPERTY, IDLE_TIMEOUT.toMillis()));
     connector.setHost(settings.host());
     connector.setPort(settings.port());
     server.addConnector(connector);
@@ -166,7 +175,7 @@ public final class McpHttpServer implements AutoCloseable {
     this.mcp = mcpServer.apply(transport);
 
     ServletContextHandler context = new ServletContextHandler("/");
-    ErrorHandler errors = new ErrorHandler();
+    ErrorHandler errors = new JsonRpcErrorHandler();
     errors.setShowStacks(false);
     errors.setShowMessageInTitle(false);
     context.setErrorHandler(errors);

@@ -41,6 +41,12 @@ final class ToolCallGateFilter extends HttpFilter {
       return;
     }
     byte[] body = req.getInputStream().readAllBytes();
+    if (!messageShaped(body)) {
+      // JSON that is no JSON-RPC message at all (null, a number, a string): the SDK 2.1.0 fails on it with a 500
+      // (a NullPointerException for "null"); it is the client's error, so say so.
+      JsonRpcErrors.write(res, 400, JsonRpcErrors.INVALID_REQUEST, "Bad Request: the body must be a JSON-RPC message (an object).");
+      return;
+    }
     Caller caller = (Caller) req.getAttribute(CallerContext.CALLER);
     String tool = toolName(body);
     if (tool != null && !preflight.known(tool)) {
@@ -80,6 +86,16 @@ final class ToolCallGateFilter extends HttpFilter {
       }
     }
     chain.doFilter(new CachedBody(req, body), res);
+  }
+
+  /** False for well-formed JSON that is not an object or array; malformed JSON is left to the SDK (400). */
+  static boolean messageShaped(byte[] body) {
+    try {
+      JsonNode n = JSON.readTree(body);
+      return n == null || n.isObject() || n.isArray() || n.isMissingNode();
+    } catch (IOException e) {
+      return true;
+    }
   }
 
   /** The tool name of a JSON-RPC {@code tools/call} request, or null for anything else (left to the SDK). */
