@@ -62,7 +62,7 @@ class PatientBindingTest extends PipelineTestBase {
     assertThat(out.error()).isEqualTo(ToolCallException.Reason.FORBIDDEN);
     assertThat(out.structured()).isNull();
     assertThat(out.text()).doesNotContain(PATIENT_B);
-    assertThat(phases(readAudit(dir.resolve("audit.jsonl")))).containsExactly("DENIED");
+    assertThat(phases(readAudit(auditFile))).containsExactly("DENIED");
   }
 
   @Test

@@ -103,7 +103,7 @@ class ValidateArgumentsTest extends PipelineTestBase {
     }
     assertThat(upstream.calls).as("refused before the upstream").hasValue(0);
 
-    Path file = dir.resolve("audit.jsonl");
+    Path file = auditFile;
     assertThat(phases(readAudit(file))).containsExactly("INTENT", "RESULT");
     assertThat(readAudit(file).get(1).get("outcome").asText()).isEqualTo("invalid_arguments");
     String audit = Files.readString(file);

@@ -35,6 +35,11 @@ final class RequestLimitFilter extends HttpFilter {
       res.setHeader("Strict-Transport-Security", "max-age=31536000");
     }
     if (req.getContentLengthLong() > maxBytes) {
+      // A moderately oversized declared body is read and discarded first, so the client (still sending)
+      // reliably receives the 413 instead of a reset connection; beyond the drain bound the connection is closed.
+      if (req.getContentLengthLong() <= DRAIN_LIMIT) {
+        req.getInputStream().transferTo(java.io.OutputStream.nullOutputStream());
+      }
       tooLarge(res);
       return;
     }
@@ -44,6 +49,9 @@ final class RequestLimitFilter extends HttpFilter {
       tooLarge(res);
     }
   }
+
+  /** Largest declared oversized body that is drained before the 413 (bytes). */
+  static final long DRAIN_LIMIT = 16L << 20;
 
   private void tooLarge(HttpServletResponse res) throws IOException {
     JsonRpcErrors.write(res, 413, JsonRpcErrors.INVALID_REQUEST, "Payload Too Large: at most " + maxBytes + " bytes.");
