@@ -7,7 +7,7 @@
 #   scripts/bench.sh jmh [JMH regexp]     JMH micro-benchmarks (token, policy, filter, de-id, ledger) -> bench-results/jmh/
 #   scripts/bench.sh all                  all three
 #
-# overhead options (defaults): --rates 25,50,100,200,300 --fixed-rate 100 --step-seconds 20 --warmup-seconds 20
+# overhead options (defaults): --rates 25,50,100,200,300 --fixed-rate 100 --step-seconds 20 --warmup-requests 15000 --warmup-seconds 150
 #   --saturation-seconds 30 --concurrency 16 --sessions 20 --heap-sessions 1000 --max-in-flight 256
 # Environment: BENCH_SERVER_JVM (server JVM flags, default "-Xms256m -Xmx1g -XX:+UseG1GC"),
 #   MVN_FLAGS (e.g. -o for offline builds).
@@ -50,8 +50,19 @@ run_jmh() {
   machine | tee "$OUT/jmh/machine.txt"
   # Fork 1, 2 x 3 s warm-up, 3 x 5 s measurement: average time per operation, single thread (the ledger append
   # benchmark is throughput with 64 threads, as in the ledger figures).
-  "$JAVA" -cp "$CP" org.openjdk.jmh.Main "${1:-io.custos.bench.jmh}" -f 1 -wi 2 -w 3s -i 3 -r 5s \
-    -rf json -rff "$OUT/jmh/jmh.json" 2>&1 | tee "$OUT/jmh/jmh.log"
+  "$JAVA" -cp "$CP" org.openjdk.jmh.Main "${1:-TokenValidationBenchmark|PolicyDecisionBenchmark|ElementFilterBenchmark|DeIdentifyBenchmark}" \
+    -f 1 -wi 2 -w 3s -i 3 -r 5s -rf json -rff "$OUT/jmh/jmh.json" 2>&1 | tee "$OUT/jmh/jmh.log"
+  [ -n "${1:-}" ] && return 0
+  # Ledger (issue 4 figures): durable appends with 64 appender threads, then `custos audit verify` on the result.
+  rm -rf "$OUT/jmh/ledger-bench"
+  "$JAVA" -cp "$CP" org.openjdk.jmh.Main LedgerAppendBenchmark -f 1 -wi 1 -w 5s -i 3 -r 10s -t 64 \
+    -jvmArgs "-Dledger.bench.dir=$PWD/$OUT/jmh/ledger-bench" -rf json -rff "$OUT/jmh/ledger-append.json" 2>&1 \
+    | tee "$OUT/jmh/ledger-append.log"
+  for i in 1 2 3; do
+    echo "verify run $i loadavg=$(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$OUT/jmh/ledger-verify.log"
+    "$JAVA" -cp "$CP" io.custos.cli.CustosCli audit verify --ledger "$OUT/jmh/ledger-bench/ledger" 2>&1 \
+      | tail -n 5 | tee -a "$OUT/jmh/ledger-verify.log"
+  done
 }
 
 case "$mode" in

@@ -34,7 +34,7 @@ import no.nav.security.mock.oauth2.MockOAuth2Server;
  * {@code latency.svg} and {@code summary.txt} to the output directory.
  *
  * <p>Run via {@code scripts/bench.sh}; options: {@code --out DIR --jar PATH --rates 50,100,200 --fixed-rate R
- * --step-seconds S --warmup-seconds S --saturation-seconds S --concurrency N --sessions N --heap-sessions N
+ * --step-seconds S --warmup-requests N --warmup-seconds S --saturation-seconds S --concurrency N --sessions N --heap-sessions N
  * --max-in-flight N}.
  */
 public final class BenchMain {
@@ -50,7 +50,8 @@ public final class BenchMain {
     double[] rates = Arrays.stream(a.getOrDefault("rates", "25,50,100,200,300").split(",")).mapToDouble(Double::parseDouble).toArray();
     double fixedRate = Double.parseDouble(a.getOrDefault("fixed-rate", "100"));
     Duration step = Duration.ofSeconds(Long.parseLong(a.getOrDefault("step-seconds", "20")));
-    Duration warmup = Duration.ofSeconds(Long.parseLong(a.getOrDefault("warmup-seconds", "20")));
+    Duration warmup = Duration.ofSeconds(Long.parseLong(a.getOrDefault("warmup-seconds", "150")));
+    long warmupRequests = Long.parseLong(a.getOrDefault("warmup-requests", "15000"));
     Duration saturation = Duration.ofSeconds(Long.parseLong(a.getOrDefault("saturation-seconds", "30")));
     int concurrency = Integer.parseInt(a.getOrDefault("concurrency", "16"));
     int sessionsPerTarget = Integer.parseInt(a.getOrDefault("sessions", "20"));
@@ -139,8 +140,9 @@ public final class BenchMain {
       List<Target> targets = List.of(tUpstream, tBare, tCustos);
       Map<String, BenchProcess> serverOf = Map.of("upstream", upstream, "bare", bare, "custos", custos);
 
+      // Warm-up until the JIT has seen enough calls: warmupRequests per configuration, bounded by warmup seconds.
       for (Target t : targets) {
-        LoadDriver.Result w = LoadDriver.closed(t, 8, warmup, Long.MAX_VALUE);
+        LoadDriver.Result w = LoadDriver.closed(t, 4, warmup, warmupRequests);
         log("warmup " + w.summary());
       }
       for (double rate : rates) {

@@ -55,9 +55,29 @@ interface Target extends AutoCloseable {
     static List<McpBenchClient.Session> open(McpBenchClient client, List<String> tokens) throws Exception {
       List<McpBenchClient.Session> out = new ArrayList<>();
       for (String t : tokens) {
-        out.add(client.open(t));
+        out.add(openWithRetry(client, t));
       }
       return out;
+    }
+
+    /**
+     * The server fetches the identity provider's JWKS on the first token it sees (Nimbus's default 500 ms connect
+     * and read timeouts); on a loaded machine that first fetch can time out, giving 401 until a refresh. Retries for
+     * up to 60 s; the retries are logged.
+     */
+    static McpBenchClient.Session openWithRetry(McpBenchClient client, String token) throws Exception {
+      long deadline = System.nanoTime() + 60_000_000_000L;
+      while (true) {
+        try {
+          return client.open(token);
+        } catch (java.io.IOException e) {
+          if (System.nanoTime() > deadline) {
+            throw e;
+          }
+          BenchMain.log("session open failed, retrying in 1 s: " + e.getMessage());
+          Thread.sleep(1000);
+        }
+      }
     }
 
     @Override
