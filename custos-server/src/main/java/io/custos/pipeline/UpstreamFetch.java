@@ -29,8 +29,10 @@ final class UpstreamFetch implements Stage {
                 "cursor is unknown, expired, or belongs to another tool, patient or user."));
         ex.page = upstream.nextPage(link);
       } else {
-        requirePatient(upstream, ex);
         ex.page = upstream.execute(ex.spec.query().build(ex.arguments, ex.patientId, ex.pageSize));
+        if (ex.page.resources().isEmpty()) {
+          requirePatient(upstream, ex); // only an empty result can hide an unknown patient
+        }
       }
     } catch (UpstreamException e) {
       throw toToolError(e);
@@ -48,8 +50,9 @@ final class UpstreamFetch implements Stage {
   }
 
   /**
-   * A search for an unknown patient would return an empty list, indistinguishable from a patient with no
-   * records; read the Patient first so an unknown patient_id gets a clear not-found error.
+   * A search for an unknown patient returns an empty list, indistinguishable from a patient with no records;
+   * when the search came back empty, read the Patient so an unknown patient_id gets a clear not-found error.
+   * (A non-empty result already shows the patient exists: no second upstream round trip per call.)
    */
   private static void requirePatient(FhirUpstream upstream, ToolExchange ex) {
     if (ex.patientId != null && !ex.spec.resourceType().equals("Patient")) {

@@ -1,0 +1,74 @@
+#!/bin/sh
+# Performance benchmarks (issue 7). Not part of `./mvnw verify` (which runs only a 50-request smoke test).
+#
+#   scripts/bench.sh overhead [options]   upstream alone vs bare MCP SDK server vs Custos (one run), heap with
+#                                         1,000 open sessions -> bench-results/overhead/
+#   scripts/bench.sh coldstart [runs]     JVM launch of `java -jar custos.jar serve` to /readyz 200 -> bench-results/coldstart/
+#   scripts/bench.sh jmh [JMH regexp]     JMH micro-benchmarks (token, policy, filter, de-id, ledger) -> bench-results/jmh/
+#   scripts/bench.sh all                  all three
+#
+# overhead options (defaults): --rates 25,50,100,200,300 --fixed-rate 100 --step-seconds 20 --warmup-requests 15000 --warmup-seconds 150
+#   --saturation-seconds 30 --concurrency 16 --sessions 20 --heap-sessions 1000 --max-in-flight 256
+# Environment: BENCH_SERVER_JVM (server JVM flags, default "-Xms256m -Xmx1g -XX:+UseG1GC"),
+#   MVN_FLAGS (e.g. -o for offline builds).
+set -eu
+cd "$(dirname "$0")/.."
+. scripts/find-jdk.sh
+JAVA="$JAVA_HOME/bin/java"
+mode="${1:-all}"
+[ $# -gt 0 ] && shift
+OUT=bench-results
+mkdir -p "$OUT"
+
+echo "bench: building (package, tests compiled but not run)" >&2
+./mvnw -q ${MVN_FLAGS:-} -pl custos-server -DskipTests package
+./mvnw -q ${MVN_FLAGS:-} -pl custos-server dependency:build-classpath -Dmdep.outputFile="$PWD/$OUT/test-classpath.txt" \
+  -Dmdep.includeScope=test >/dev/null
+CP="custos-server/target/test-classes:custos-server/target/classes:$(cat "$OUT/test-classpath.txt")"
+SERVER_JVM="${BENCH_SERVER_JVM:--Xms256m -Xmx1g -XX:+UseG1GC}"
+
+machine() {
+  echo "date=$(date -u +%Y-%m-%dT%H:%M:%SZ) nproc=$(nproc) jdk=$("$JAVA" -version 2>&1 | head -n 2 | tail -n 1) loadavg=$(cut -d' ' -f1-3 /proc/loadavg)"
+}
+
+run_overhead() {
+  mkdir -p "$OUT/overhead"
+  machine | tee "$OUT/overhead/machine.txt"
+  "$JAVA" -Xmx1g -Dbench.serverJvm="$SERVER_JVM" -cp "$CP" io.custos.bench.BenchMain --out "$OUT/overhead" \
+    --jar custos-server/target/custos.jar "$@" 2>&1 | tee "$OUT/overhead/driver.log"
+}
+
+run_coldstart() {
+  mkdir -p "$OUT/coldstart"
+  machine | tee "$OUT/coldstart/machine.txt"
+  "$JAVA" -Dbench.serverJvm="$SERVER_JVM" -cp "$CP" io.custos.bench.ColdStart --out "$OUT/coldstart" \
+    --jar custos-server/target/custos.jar --runs "${1:-10}" 2>&1 | tee "$OUT/coldstart/coldstart.log"
+}
+
+run_jmh() {
+  mkdir -p "$OUT/jmh"
+  machine | tee "$OUT/jmh/machine.txt"
+  # Fork 1, 2 x 3 s warm-up, 3 x 5 s measurement: average time per operation, single thread (the ledger append
+  # benchmark is throughput with 64 threads, as in the ledger figures).
+  "$JAVA" -cp "$CP" org.openjdk.jmh.Main "${1:-TokenValidationBenchmark|PolicyDecisionBenchmark|ElementFilterBenchmark|DeIdentifyBenchmark}" \
+    -f 1 -wi 2 -w 3s -i 3 -r 5s -rf json -rff "$OUT/jmh/jmh.json" 2>&1 | tee "$OUT/jmh/jmh.log"
+  [ -n "${1:-}" ] && return 0
+  # Ledger (issue 4 figures): durable appends with 64 appender threads, then `custos audit verify` on the result.
+  rm -rf "$OUT/jmh/ledger-bench"
+  "$JAVA" -cp "$CP" org.openjdk.jmh.Main LedgerAppendBenchmark -f 1 -wi 1 -w 5s -i 3 -r 10s -t 64 \
+    -jvmArgs "-Dledger.bench.dir=$PWD/$OUT/jmh/ledger-bench" -rf json -rff "$OUT/jmh/ledger-append.json" 2>&1 \
+    | tee "$OUT/jmh/ledger-append.log"
+  for i in 1 2 3; do
+    echo "verify run $i loadavg=$(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$OUT/jmh/ledger-verify.log"
+    "$JAVA" -cp "$CP" io.custos.cli.CustosCli audit verify --ledger "$OUT/jmh/ledger-bench/ledger" 2>&1 \
+      | tail -n 5 | tee -a "$OUT/jmh/ledger-verify.log"
+  done
+}
+
+case "$mode" in
+  overhead) run_overhead "$@" ;;
+  coldstart) run_coldstart "$@" ;;
+  jmh) run_jmh "$@" ;;
+  all) run_coldstart; run_jmh; run_overhead ;;
+  *) echo "usage: scripts/bench.sh overhead|coldstart|jmh|all [options]" >&2; exit 2 ;;
+esac
