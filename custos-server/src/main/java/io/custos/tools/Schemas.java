@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.Map;
 
 /** Small builders for the JSON Schemas (draft 2020-12 subset) used in tool declarations. */
-final class Schemas {
+public final class Schemas {
   /** FHIR id datatype (R4 2.24.0.1): {@code [A-Za-z0-9\-\.]{1,64}}. */
   static final String FHIR_ID = "^[A-Za-z0-9\\-.]{1,64}$";
   static final String DATE = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$";
@@ -14,7 +14,7 @@ final class Schemas {
   private Schemas() {}
 
   /** A strict object schema: listed properties only ({@code additionalProperties: false}). */
-  static Map<String, Object> object(Map<String, Object> properties, List<String> required) {
+  public static Map<String, Object> object(Map<String, Object> properties, List<String> required) {
     Map<String, Object> s = new LinkedHashMap<>();
     s.put("type", "object");
     s.put("properties", properties);
@@ -25,7 +25,7 @@ final class Schemas {
     return s;
   }
 
-  static Map<String, Object> string(String description, String pattern, int maxLength) {
+  public static Map<String, Object> string(String description, String pattern, int maxLength) {
     Map<String, Object> s = new LinkedHashMap<>();
     s.put("type", "string");
     s.put("description", description);

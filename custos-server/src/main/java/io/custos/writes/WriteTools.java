@@ -163,23 +163,13 @@ public final class WriteTools {
   }
 
   static Map<String, Object> object(Map<String, Object> properties, List<String> required) {
-    Map<String, Object> s = new LinkedHashMap<>();
-    s.put("type", "object");
-    s.put("properties", properties);
-    s.put("required", required);
-    s.put("additionalProperties", false);
-    return s;
+    return io.custos.tools.Schemas.object(properties, required);
   }
 
+  /** A non-empty string (write payloads never carry empty text). */
   static Map<String, Object> string(String description, String pattern, int maxLength) {
-    Map<String, Object> s = new LinkedHashMap<>();
-    s.put("type", "string");
-    s.put("description", description);
-    if (pattern != null) {
-      s.put("pattern", pattern);
-    }
+    Map<String, Object> s = new LinkedHashMap<>(io.custos.tools.Schemas.string(description, pattern, maxLength));
     s.put("minLength", 1);
-    s.put("maxLength", maxLength);
     return s;
   }
 
