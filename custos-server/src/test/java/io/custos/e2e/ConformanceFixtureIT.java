@@ -5,10 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.custos.mcp.http.McpHttpServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -29,7 +28,6 @@ class ConformanceFixtureIT {
   private static final Path MODULE = Path.of("").toAbsolutePath();
   private static final Path ROOT = MODULE.getParent();
   private static final Path LOGS = MODULE.resolve("target/e2e-logs");
-  private static final Pattern SUMMARY = Pattern.compile("(?m)^(\\d+) passed, (\\d+) failed\\s*$");
 
   private static Path certDir;
   private static McpHttpServer fixture;
@@ -50,9 +48,7 @@ class ConformanceFixtureIT {
 
   @Test
   void everyServerScenarioPassesExceptDocumentedSdkLimitations() throws Exception {
-    Path log = LOGS.resolve("conformance-fixture.log");
-    ProcessBuilder pb = new ProcessBuilder("sh", "e2e/conformance.sh").directory(ROOT.toFile()).redirectErrorStream(true)
-        .redirectOutput(log.toFile());
+    ProcessBuilder pb = ClientScript.in("sh", "e2e/conformance.sh");
     pb.environment().putAll(Map.of(
         "CONFORMANCE_URL", fixture.endpoint().toString(),
         "CUSTOS_CA_CERT", certDir.resolve("certificate.pem").toString(),
@@ -61,22 +57,7 @@ class ConformanceFixtureIT {
         "CONFORMANCE_OUT", LOGS.resolve("conformance-fixture-results").toString()));
     pb.environment().remove("CONFORMANCE_SCENARIOS");
     pb.environment().remove("CUSTOS_TOKEN");
-    Process p = pb.start();
-    boolean done = p.waitFor(9, TimeUnit.MINUTES);
-    if (!done) {
-      p.destroyForcibly();
-    }
-    String out = Files.readString(log);
-    String tail = out.length() > 4000 ? out.substring(out.length() - 4000) : out;
-    assertThat(done).as("conformance.sh timed out:\n%s", tail).isTrue();
-    Matcher m = SUMMARY.matcher(out);
-    int[] counts = null;
-    while (m.find()) {
-      counts = new int[] {Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2))};
-    }
-    assertThat(counts).as("no 'N passed, M failed' line:\n%s", tail).isNotNull();
-    assertThat(counts[1]).as("failures:\n%s", tail).isZero();
-    assertThat(p.exitValue()).as("exit code:\n%s", tail).isZero();
-    assertThat(counts[0]).as("scenarios run (suite 'all' has 32)").isGreaterThanOrEqualTo(32);
+    assertThat(ClientScript.run(pb, "conformance-fixture", Duration.ofMinutes(9)))
+        .as("scenarios run (suite 'all' has 32)").isGreaterThanOrEqualTo(32);
   }
 }

@@ -10,14 +10,13 @@ import io.custos.mcp.http.McpHttpServer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -36,7 +35,6 @@ class RealClientsIT {
   private static final Path MODULE = Path.of("").toAbsolutePath();
   private static final Path ROOT = MODULE.getParent();
   private static final Path LOGS = MODULE.resolve("target/e2e-logs");
-  private static final Pattern SUMMARY = Pattern.compile("(?m)^(\\d+) passed, (\\d+) failed\\s*$");
 
   private static EmbeddedFhirStore store;
   private static ServerAssembly app;
@@ -100,54 +98,36 @@ class RealClientsIT {
     return env;
   }
 
-  /** Runs a client script and returns its summary counts after asserting it exited 0 with no failures. */
-  private int[] run(String logName, Map<String, String> extraEnv, String... command) throws Exception {
-    Path log = LOGS.resolve(logName + ".log");
-    ProcessBuilder pb = new ProcessBuilder(command).directory(ROOT.toFile()).redirectErrorStream(true)
-        .redirectOutput(log.toFile());
+  /** Runs a client script with the server's environment; returns the number of passed checks. */
+  private int run(String logName, Map<String, String> extraEnv, String... command) throws Exception {
+    ProcessBuilder pb = ClientScript.in(command);
     pb.environment().putAll(env());
     pb.environment().putAll(extraEnv);
-    Process p = pb.start();
-    boolean done = p.waitFor(9, TimeUnit.MINUTES);
-    if (!done) {
-      p.destroyForcibly();
-    }
-    String out = Files.readString(log);
-    String tail = out.length() > 4000 ? out.substring(out.length() - 4000) : out;
-    assertThat(done).as("%s timed out:\n%s", logName, tail).isTrue();
-    Matcher m = SUMMARY.matcher(out);
-    int[] counts = null;
-    while (m.find()) {
-      counts = new int[] {Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2))};
-    }
-    assertThat(counts).as("%s printed no 'N passed, M failed' line:\n%s", logName, tail).isNotNull();
-    assertThat(counts[1]).as("%s failures:\n%s", logName, tail).isZero();
-    assertThat(p.exitValue()).as("%s exit code:\n%s", logName, tail).isZero();
-    return counts;
+    return ClientScript.run(pb, logName, Duration.ofMinutes(9));
   }
 
   @Test
   void typescriptSdkClientOverStreamableHttpCallsEveryToolAndMatchesFhir() throws Exception {
-    int[] c = run("client-http", Map.of(), "sh", "e2e/with-node.sh", "node", "e2e/client-check.mjs", "--transport", "http");
-    assertThat(c[0]).as("checks run").isGreaterThan(60);
+    int passed = run("client-http", Map.of(), "sh", "e2e/with-node.sh", "node", "e2e/client-check.mjs", "--transport", "http");
+    assertThat(passed).as("checks run").isGreaterThan(60);
   }
 
   @Test
   void typescriptSdkClientOverStdioCallsEveryToolAndMatchesFhir() throws Exception {
-    int[] c = run("client-stdio", Map.of(), "sh", "e2e/with-node.sh", "node", "e2e/client-check.mjs", "--transport", "stdio");
-    assertThat(c[0]).as("checks run").isGreaterThan(60);
+    int passed = run("client-stdio", Map.of(), "sh", "e2e/with-node.sh", "node", "e2e/client-check.mjs", "--transport", "stdio");
+    assertThat(passed).as("checks run").isGreaterThan(60);
   }
 
   @Test
   void inspectorCliListsTheTools() throws Exception {
-    int[] c = run("inspector", Map.of(), "sh", "e2e/inspector-check.sh");
-    assertThat(c[0]).isGreaterThan(0);
+    int passed = run("inspector", Map.of(), "sh", "e2e/inspector-check.sh");
+    assertThat(passed).isGreaterThan(0);
   }
 
   @Test
   void conformanceSuiteMatchesTheExpectedFailuresFile() throws Exception {
     List<String> cmd = new ArrayList<>(List.of("sh", "e2e/conformance.sh"));
-    int[] c = run("conformance", Map.of("CONFORMANCE_SUITE", "all"), cmd.toArray(String[]::new));
-    assertThat(c[0]).isGreaterThan(20);
+    int passed = run("conformance", Map.of("CONFORMANCE_SUITE", "all"), cmd.toArray(String[]::new));
+    assertThat(passed).isGreaterThan(20);
   }
 }

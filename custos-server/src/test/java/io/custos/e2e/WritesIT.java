@@ -10,6 +10,7 @@ import io.custos.mcp.http.McpHttpServer;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -18,9 +19,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+
 import no.nav.security.mock.oauth2.MockOAuth2Server;
 import no.nav.security.mock.oauth2.token.DefaultOAuth2TokenCallback;
 import org.hl7.fhir.instance.model.api.IBaseResource;
@@ -41,7 +40,6 @@ class WritesIT {
   private static final Path MODULE = Path.of("").toAbsolutePath();
   private static final Path ROOT = MODULE.getParent();
   private static final Path LOGS = MODULE.resolve("target/e2e-logs");
-  private static final Pattern SUMMARY = Pattern.compile("(?m)^(\\d+) passed, (\\d+) failed\\s*$");
   static final String AUDIENCE = "https://custos.test/mcp";
   static final String ISSUER_ID = "custos";
 
@@ -153,26 +151,8 @@ class WritesIT {
 
   @Test
   void typescriptSdkClientProposesApprovesAndCommitsEveryWriteToolAndEveryRefusalHolds() throws Exception {
-    Path log = LOGS.resolve("write-check.log");
-    ProcessBuilder pb = new ProcessBuilder("sh", "e2e/with-node.sh", "node", "e2e/write-check.mjs").directory(ROOT.toFile())
-        .redirectErrorStream(true).redirectOutput(log.toFile());
+    ProcessBuilder pb = ClientScript.in("sh", "e2e/with-node.sh", "node", "e2e/write-check.mjs");
     pb.environment().putAll(env());
-    Process p = pb.start();
-    boolean done = p.waitFor(8, TimeUnit.MINUTES);
-    if (!done) {
-      p.destroyForcibly();
-    }
-    String out = Files.readString(log);
-    String tail = out.length() > 6000 ? out.substring(out.length() - 6000) : out;
-    assertThat(done).as("write-check timed out:\n%s", tail).isTrue();
-    Matcher m = SUMMARY.matcher(out);
-    int[] counts = null;
-    while (m.find()) {
-      counts = new int[] {Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2))};
-    }
-    assertThat(counts).as("no 'N passed, M failed' line:\n%s", tail).isNotNull();
-    assertThat(counts[1]).as("failures:\n%s", tail).isZero();
-    assertThat(p.exitValue()).as("exit code:\n%s", tail).isZero();
-    assertThat(counts[0]).as("checks run").isGreaterThanOrEqualTo(33);
+    assertThat(ClientScript.run(pb, "write-check", Duration.ofMinutes(8))).as("checks run").isGreaterThanOrEqualTo(33);
   }
 }

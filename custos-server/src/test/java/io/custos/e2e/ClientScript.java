@@ -1,0 +1,55 @@
+package io.custos.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Runs a real-client script (TypeScript SDK checks, Inspector CLI, conformance suite) from the repository root and
+ * checks its closing {@code N passed, M failed} line. Output is kept in {@code target/e2e-logs/<name>.log}.
+ */
+final class ClientScript {
+  static final Path MODULE = Path.of("").toAbsolutePath();
+  static final Path ROOT = MODULE.getParent();
+  static final Path LOGS = MODULE.resolve("target/e2e-logs");
+  private static final Pattern SUMMARY = Pattern.compile("(?m)^(\\d+) passed, (\\d+) failed\\s*$");
+
+  private ClientScript() {}
+
+  /** A process builder for {@code command} in the repository root (add environment before {@link #run}). */
+  static ProcessBuilder in(String... command) {
+    return new ProcessBuilder(command).directory(ROOT.toFile());
+  }
+
+  /**
+   * Runs the script to completion and asserts it finished in time, printed a summary with zero failures and exited 0.
+   *
+   * @return the number of passed checks
+   */
+  static int run(ProcessBuilder pb, String logName, Duration timeout) throws Exception {
+    Files.createDirectories(LOGS);
+    Path log = LOGS.resolve(logName + ".log");
+    Process p = pb.redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    boolean done = p.waitFor(timeout.toSeconds(), TimeUnit.SECONDS);
+    if (!done) {
+      p.destroyForcibly();
+    }
+    String out = Files.readString(log);
+    String tail = out.length() > 6000 ? out.substring(out.length() - 6000) : out;
+    assertThat(done).as("%s timed out:\n%s", logName, tail).isTrue();
+    Matcher m = SUMMARY.matcher(out);
+    int[] counts = null;
+    while (m.find()) {
+      counts = new int[] {Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2))};
+    }
+    assertThat(counts).as("%s printed no 'N passed, M failed' line:\n%s", logName, tail).isNotNull();
+    assertThat(counts[1]).as("%s failures:\n%s", logName, tail).isZero();
+    assertThat(p.exitValue()).as("%s exit code:\n%s", logName, tail).isZero();
+    return counts[0];
+  }
+}
