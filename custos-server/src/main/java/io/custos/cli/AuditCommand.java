@@ -14,6 +14,7 @@ import io.custos.audit.ledger.DisclosureReporter;
 import io.custos.audit.ledger.FhirAuditEventMapper;
 import io.custos.audit.ledger.Finding;
 import io.custos.audit.ledger.LedgerEvents;
+import io.custos.audit.ledger.LedgerPruner;
 import io.custos.audit.ledger.LedgerProver;
 import io.custos.audit.ledger.LedgerVerifier;
 import io.custos.audit.ledger.LocalKeySource;
@@ -39,11 +40,12 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code custos audit verify|prove|export|report}: the compliance officer's tools over the audit ledger
- * (HIPAA 45 CFR 164.312(b), 164.312(c), 164.528).
+ * {@code custos audit verify|prove|export|report|prune}: the compliance officer's tools over the audit ledger
+ * (HIPAA 45 CFR 164.312(b), 164.312(c), 164.528, 164.316(b)(2)).
  */
 @Command(name = "audit", mixinStandardHelpOptions = true, description = "Verify, prove, export and report on the audit ledger.",
-    subcommands = {AuditCommand.Verify.class, AuditCommand.Prove.class, AuditCommand.Export.class, AuditCommand.Report.class})
+    subcommands = {AuditCommand.Verify.class, AuditCommand.Prove.class, AuditCommand.Export.class, AuditCommand.Report.class,
+        AuditCommand.Prune.class})
 final class AuditCommand {
   private AuditCommand() {}
 
@@ -200,6 +202,38 @@ final class AuditCommand {
       Files.writeString(html, DisclosureReporter.html(r));
       System.out.println(r.disclosures().size() + " disclosure(s); written " + json + " and " + html
           + "; the re-identification was recorded in the ledger");
+      return 0;
+    }
+  }
+
+  @Command(name = "prune", description = "Delete the ciphertext of sealed segments older than the retention period"
+      + " (45 CFR 164.316(b)(2), default six years); leaf hashes and checkpoints are kept so the RFC 9162 tree still"
+      + " verifies. Refuses anything younger. Stop the server first (it holds the ledger lock).")
+  static final class Prune implements Callable<Integer> {
+    @Option(names = "--ledger", required = true, description = "ledger directory") Path ledger;
+    @Option(names = "--public-key", description = "checkpoint public key (PEM); default: the copy in the ledger directory")
+    Path publicKey;
+    @Option(names = "--retention-days", defaultValue = "" + LedgerPruner.DEFAULT_RETENTION_DAYS,
+        description = "retention period in days (default ${DEFAULT-VALUE} = six years)") long retentionDays;
+    @Option(names = "--now", description = "the current instant (ISO-8601; for tests), default: the clock") Instant now;
+
+    @Override
+    public Integer call() throws Exception {
+      if (!Files.isDirectory(ledger)) {
+        System.err.println("custos: no ledger at " + ledger.toAbsolutePath().normalize());
+        return 1;
+      }
+      if (retentionDays < LedgerPruner.DEFAULT_RETENTION_DAYS) {
+        System.err.println("warning: a retention of " + retentionDays + " days is shorter than the six years of 45 CFR 164.316(b)(2)");
+      }
+      LedgerPruner.Result r = LedgerPruner.prune(ledger, publicKey(ledger, publicKey), retentionDays,
+          now != null ? now : Instant.now());
+      for (var range : r.pruned()) {
+        System.out.println("pruned " + range.segment() + ": entries " + range.first() + ".." + (range.end() - 1));
+      }
+      r.refused().ifPresent(m -> System.out.println("kept: " + m));
+      System.out.println("pruned " + r.pruned().size() + " segment(s), " + r.prunedEntries() + " entries; run custos audit verify"
+          + " to check the ledger");
       return 0;
     }
   }

@@ -24,6 +24,7 @@ final class Checkpointer implements AutoCloseable {
   private final Clock clock;
   private final MerkleFrontier frontier = new MerkleFrontier();
   private Checkpoint last;
+  private java.nio.file.Path dir;
 
   private Checkpointer(LedgerStore store, LeafHashFile leafHashes, CheckpointSigner signer, CheckpointLog log,
       Optional<CheckpointLog> witness, Clock clock) {
@@ -48,6 +49,7 @@ final class Checkpointer implements AutoCloseable {
     Optional<CheckpointLog> w = witnessDir.isPresent() ? Optional.of(CheckpointLog.open(witnessDir.get())) : Optional.empty();
     Checkpointer c = new Checkpointer(store, hashes, signer, log, w, clock);
     c.last = lastSigned;
+    c.dir = dir;
     if (lastSigned != null && lastSigned.treeSize() > store.size()) {
       c.close();
       throw new LedgerCorruptException("ledger holds " + store.size() + " entries but its last checkpoint covers "
@@ -63,6 +65,16 @@ final class Checkpointer implements AutoCloseable {
     long target = store.size();
     List<byte[]> newHashes = new ArrayList<>();
     boolean sidecarOk = true;
+    if (replay && frontier.size() == 0 && dir != null) {
+      // Entries pruned after retention (45 CFR 164.316(b)(2)) enter the tree by their kept leaf hashes.
+      long pruned = PrunedRanges.read(dir).prefixEnd();
+      if (pruned > have) {
+        throw new LedgerCorruptException("entries 0.." + (pruned - 1) + " were pruned but their leaf hashes are missing");
+      }
+      for (long i = 0; i < pruned; i++) {
+        frontier.add(leafHashes.get(i));
+      }
+    }
     while (frontier.size() < target) {
       List<byte[]> batch = store.read(frontier.size(), 8192);
       if (batch.isEmpty()) {

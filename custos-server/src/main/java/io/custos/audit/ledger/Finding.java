@@ -13,7 +13,9 @@ public record Finding(Kind kind, long entryIndex, int checkpoint, String message
   /** Classes of tampering and damage. */
   public enum Kind {
     EDITED, DELETED, INSERTED, REORDERED, TRUNCATED, ROLLED_BACK, DAMAGED_RECORD, SEGMENT_GAP, BAD_SIGNATURE,
-    BAD_CHECKPOINT_LOG, ROOT_MISMATCH
+    BAD_CHECKPOINT_LOG, ROOT_MISMATCH,
+    /** A pruned range not covered by a signed checkpoint older than its retention period (45 CFR 164.316(b)(2)). */
+    PREMATURE_PRUNE
   }
 
   @Override

@@ -21,11 +21,41 @@ public final class LedgerFiles {
   /**
    * What a scan found besides the entries.
    *
-   * @param entries  entries read (indices 0..entries-1)
+   * @param entries  entries read (indices 0..entries-1), counting pruned ones
+   * @param pruned   entries 0..pruned-1 whose ciphertext was pruned after retention ({@link PrunedRanges}); only
+   *                 their kept leaf hashes remain
    * @param findings damage that stopped or disturbed the read
    * @param warnings benign observations
    */
-  public record ScanResult(long entries, List<Finding> findings, List<String> warnings) {}
+  public record ScanResult(long entries, long pruned, List<Finding> findings, List<String> warnings) {}
+
+  /**
+   * Kept leaf hashes of the pruned prefix (45 CFR 164.316(b)(2) retention pruning): RFC 9162 leaves whose
+   * entries are gone, authenticated by the signed roots that cover them.
+   */
+  public static List<byte[]> prunedLeafHashes(Path dir) throws IOException {
+    long p = PrunedRanges.read(dir).prefixEnd();
+    if (p == 0) {
+      return new ArrayList<>();
+    }
+    List<byte[]> all = LeafHashFile.readAll(dir);
+    if (all.size() < p) {
+      throw new LedgerCorruptException("leaf-hash file holds " + all.size() + " hashes but entries 0.." + (p - 1)
+          + " were pruned: the kept leaf hashes of pruned entries are missing");
+    }
+    return new ArrayList<>(all.subList(0, (int) p));
+  }
+
+  /** Segments holding entries not pruned (a pruned segment whose deletion was interrupted is skipped). */
+  private static List<SegmentFormat.Segment> liveSegments(Path dir, long pruned) throws IOException {
+    List<SegmentFormat.Segment> out = new ArrayList<>();
+    for (SegmentFormat.Segment s : SegmentFormat.list(dir)) {
+      if (s.firstIndex() >= pruned) {
+        out.add(s);
+      }
+    }
+    return out;
+  }
 
   /**
    * Leaf hashes of every entry, segments read and hashed in parallel (the verifier's hot path), with the
@@ -44,7 +74,8 @@ public final class LedgerFiles {
 
   private static ScanResult leafHashes(Path dir, List<byte[]> out, List<java.util.concurrent.CompletableFuture<Part>> parts,
       java.util.concurrent.ExecutorService pool) throws IOException {
-    for (SegmentFormat.Segment seg : SegmentFormat.list(dir)) {
+    out.addAll(prunedLeafHashes(dir));
+    for (SegmentFormat.Segment seg : liveSegments(dir, PrunedRanges.read(dir).prefixEnd())) {
       parts.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> {
         List<byte[]> h = new ArrayList<>();
         try {
@@ -84,11 +115,21 @@ public final class LedgerFiles {
   private static ScanResult scan(Path dir, SegmentScanner scanner) throws IOException {
     List<Finding> findings = new ArrayList<>();
     List<String> warnings = new ArrayList<>();
-    List<SegmentFormat.Segment> segments = SegmentFormat.list(dir);
+    PrunedRanges.Contents prunedRanges = PrunedRanges.read(dir);
+    for (String p : prunedRanges.problems()) {
+      findings.add(new Finding(Finding.Kind.BAD_CHECKPOINT_LOG, -1, -1, p));
+    }
+    final long pruned = prunedRanges.prefixEnd();
+    for (SegmentFormat.Segment s : SegmentFormat.list(dir)) {
+      if (s.firstIndex() < pruned) {
+        warnings.add("segment " + s.file().getFileName() + " was recorded as pruned but still exists (interrupted prune)");
+      }
+    }
+    List<SegmentFormat.Segment> segments = liveSegments(dir, pruned);
     if (segments.isEmpty()) {
       throw new IOException("no ledger segments in " + dir);
     }
-    long next = 0;
+    long next = pruned;
     for (int s = 0; s < segments.size(); s++) {
       SegmentFormat.Segment seg = segments.get(s);
       boolean last = s == segments.size() - 1;
@@ -97,7 +138,7 @@ public final class LedgerFiles {
             "segment " + seg.file().getFileName() + " starts at entry " + seg.firstIndex() + " but " + next
                 + " entries precede it: entries " + Math.min(next, seg.firstIndex()) + ".."
                 + (Math.max(next, seg.firstIndex()) - 1) + (seg.firstIndex() > next ? " are missing" : " are duplicated")));
-        return new ScanResult(next, findings, warnings);
+        return new ScanResult(next, pruned, findings, warnings);
       }
       final long base = next;
       SegmentFormat.Scan scan = scanner.scan(s, seg, base);
@@ -112,22 +153,22 @@ public final class LedgerFiles {
             findings.add(new Finding(Finding.Kind.TRUNCATED, next, -1, "entry " + next + ": segment "
                 + seg.file().getFileName() + " ends in a partial record at byte " + scan.badOffset()
                 + " but is not the last segment"));
-            return new ScanResult(next, findings, warnings);
+            return new ScanResult(next, pruned, findings, warnings);
           }
         }
         case CORRUPT -> {
           findings.add(new Finding(Finding.Kind.DAMAGED_RECORD, next, -1, "entry " + next + " (" + seg.file().getFileName()
               + ", byte " + scan.badOffset() + "): record fails its length/CRC check: edited or corrupted"));
-          return new ScanResult(next, findings, warnings);
+          return new ScanResult(next, pruned, findings, warnings);
         }
         case BAD_HEADER -> {
           findings.add(new Finding(Finding.Kind.DAMAGED_RECORD, next, -1, "segment " + seg.file().getFileName()
               + " has a bad header"));
-          return new ScanResult(next, findings, warnings);
+          return new ScanResult(next, pruned, findings, warnings);
         }
         default -> throw new IllegalStateException();
       }
     }
-    return new ScanResult(next, findings, warnings);
+    return new ScanResult(next, pruned, findings, warnings);
   }
 }

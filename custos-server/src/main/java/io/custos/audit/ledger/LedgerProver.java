@@ -26,6 +26,12 @@ public final class LedgerProver {
   /** Loads leaf hashes, event ids and the validly signed checkpoints of {@code dir}. */
   public static LedgerProver load(Path dir, PublicKey publicKey) throws IOException {
     LedgerProver p = new LedgerProver();
+    // Entries pruned after retention (45 CFR 164.316(b)(2)) keep their RFC 9162 leaf hashes: proofs for the
+    // remaining entries are unchanged; a pruned event has no id left to prove.
+    for (byte[] h : LedgerFiles.prunedLeafHashes(dir)) {
+      p.hashes.add(h);
+      p.eventIds.add(null);
+    }
     LedgerFiles.ScanResult r = LedgerFiles.scan(dir, (i, e) -> {
       p.hashes.add(MerkleHash.leaf(e));
       p.eventIds.add(LedgerEntry.eventIdOf(e));

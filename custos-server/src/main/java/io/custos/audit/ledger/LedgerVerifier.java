@@ -106,8 +106,31 @@ public final class LedgerVerifier {
       }
     }
     long unanchored = Math.max(0, n - Math.max(lastGood, 0));
-    return new VerificationReport(n, local.size(), witness.size(), unanchored, findings, warnings,
+    checkPruned(ledgerDir, local, findings, warnings);
+    return new VerificationReport(n, local.size(), witness.size(), scan.pruned(), unanchored, findings, warnings,
         Duration.ofNanos(System.nanoTime() - start));
+  }
+
+  /**
+   * Pruned entries (45 CFR 164.316(b)(2) retention) are checked by their kept leaf hashes against the signed
+   * RFC 9162 roots above; here each pruned range must also have been old enough when pruned: some validly
+   * signed checkpoint covering its last entry is at least the recorded retention older than the prune time.
+   */
+  private static void checkPruned(Path dir, List<Target> local, List<Finding> findings, List<String> warnings)
+      throws IOException {
+    for (PrunedRanges.Range r : PrunedRanges.read(dir).ranges()) {
+      java.time.Instant cutoff = r.prunedAt().minus(Duration.ofDays(r.retentionDays()));
+      boolean old = local.stream().anyMatch(t -> t.cp().treeSize() >= r.end() && t.cp().timestamp().isBefore(cutoff));
+      if (!old) {
+        findings.add(new Finding(Finding.Kind.PREMATURE_PRUNE, r.first(), -1, "entries " + r.first() + ".." + (r.end() - 1)
+            + " (" + r.segment() + ") were pruned at " + r.prunedAt() + " but no signed checkpoint covering them is older"
+            + " than " + cutoff + ": deleted before their retention period ended"));
+      }
+      if (r.retentionDays() < LedgerPruner.DEFAULT_RETENTION_DAYS) {
+        warnings.add("entries " + r.first() + ".." + (r.end() - 1) + " were pruned under a retention of " + r.retentionDays()
+            + " days, shorter than the six years of 45 CFR 164.316(b)(2)");
+      }
+    }
   }
 
   private static void checkAt(MerkleFrontier frontier, List<Target> targets, List<Target> failed) {

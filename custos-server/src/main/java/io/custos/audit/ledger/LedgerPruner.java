@@ -1,0 +1,106 @@
+package io.custos.audit.ledger;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.PublicKey;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Retention pruning of a segment-file ledger (HIPAA 45 CFR 164.316(b)(2): keep documentation six years from
+ * its creation). Only whole sealed segments are pruned, oldest first, and only when a validly signed
+ * checkpoint older than {@code now - retention} covers the segment's last entry (entry timestamps are inside
+ * the encrypted payload; the signed RFC 9162 tree head bounds every entry it covers from above). Pruning
+ * deletes the ciphertext but keeps the leaf hashes and every checkpoint, recording the range in
+ * {@link PrunedRanges}, so {@link LedgerVerifier} still recomputes every signed root. The ledger must not be
+ * open (the server holds its lock) and must verify before anything is deleted.
+ */
+public final class LedgerPruner {
+  /** Six years (2192 days, counting leap days), 45 CFR 164.316(b)(2). */
+  public static final long DEFAULT_RETENTION_DAYS = 2192;
+
+  private LedgerPruner() {}
+
+  /**
+   * @param pruned  ranges pruned by this run
+   * @param refused why the next sealed segment, if any, was kept
+   */
+  public record Result(List<PrunedRanges.Range> pruned, Optional<String> refused) {
+    public long prunedEntries() {
+      return pruned.stream().mapToLong(PrunedRanges.Range::entries).sum();
+    }
+  }
+
+  /** Prunes every sealed segment older than {@code retentionDays} at {@code now}; throws if the ledger does not verify. */
+  public static Result prune(Path dir, PublicKey publicKey, long retentionDays, Instant now) throws IOException {
+    if (retentionDays < 0) {
+      throw new IllegalArgumentException("retention must not be negative");
+    }
+    try (FileChannel lc = FileChannel.open(dir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileLock lock = lc.tryLock()) {
+      if (lock == null) {
+        throw new IOException("ledger " + dir + " is in use by another process; stop the server first");
+      }
+      VerificationReport report = LedgerVerifier.verify(dir, publicKey, Optional.empty());
+      if (!report.ok()) {
+        throw new LedgerCorruptException("ledger does not verify; refusing to prune: " + report.findings().get(0));
+      }
+      Instant cutoff = now.minus(Duration.ofDays(retentionDays));
+      List<Checkpoint> signed = new ArrayList<>();
+      for (Checkpoint cp : CheckpointLog.read(dir).checkpoints()) {
+        if (CheckpointSigner.verify(cp, publicKey)) {
+          signed.add(cp);
+        }
+      }
+      long prunedEnd = PrunedRanges.read(dir).prefixEnd();
+      List<SegmentFormat.Segment> segs = new ArrayList<>();
+      for (SegmentFormat.Segment s : SegmentFormat.list(dir)) {
+        if (s.firstIndex() >= prunedEnd) {
+          segs.add(s);
+        }
+      }
+      List<byte[]> kept = LeafHashFile.readAll(dir);
+      List<PrunedRanges.Range> done = new ArrayList<>();
+      // The last segment is the open tail: never pruned.
+      for (int i = 0; i + 1 < segs.size(); i++) {
+        SegmentFormat.Segment seg = segs.get(i);
+        long first = seg.firstIndex();
+        long end = segs.get(i + 1).firstIndex();
+        String name = seg.file().getFileName().toString();
+        Optional<Checkpoint> cover = signed.stream().filter(c -> c.treeSize() >= end).findFirst();
+        if (cover.isEmpty() || !cover.get().timestamp().isBefore(cutoff)) {
+          return new Result(done, Optional.of("segment " + name + " (entries " + first + ".." + (end - 1) + ") is younger than"
+              + " the retention period of " + retentionDays + " days: " + (cover.isEmpty() ? "no signed checkpoint covers it"
+              : "its entries are covered first by " + cover.get() + ", not before " + cutoff)));
+        }
+        List<byte[]> actual = new ArrayList<>();
+        SegmentFormat.scan(seg.file(), (off, p) -> actual.add(MerkleHash.leaf(p)));
+        if (actual.size() != end - first || kept.size() < end) {
+          throw new LedgerCorruptException("segment " + name + " or the leaf-hash file does not hold entries " + first + ".."
+              + (end - 1) + "; refusing to prune");
+        }
+        for (int k = 0; k < actual.size(); k++) {
+          if (!MessageDigest.isEqual(actual.get(k), kept.get((int) (first + k)))) {
+            throw new LedgerCorruptException("kept leaf hash of entry " + (first + k) + " differs from the entry; refusing to prune");
+          }
+        }
+        PrunedRanges.Range r = new PrunedRanges.Range(first, end, now, retentionDays, name);
+        PrunedRanges.append(dir, r);
+        Files.delete(seg.file());
+        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+          d.force(true);
+        }
+        done.add(r);
+      }
+      return new Result(done, Optional.empty());
+    }
+  }
+}

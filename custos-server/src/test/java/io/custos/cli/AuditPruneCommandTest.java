@@ -1,0 +1,62 @@
+package io.custos.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.custos.audit.AuditEvent;
+import io.custos.audit.ledger.LedgerOptions;
+import io.custos.audit.ledger.LocalKeySource;
+import io.custos.audit.ledger.MerkleLedger;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** {@code custos audit prune} (45 CFR 164.316(b)(2)): refuses young segments, and a pruned ledger still verifies. */
+class AuditPruneCommandTest {
+  @TempDir Path tmp;
+
+  int run(ByteArrayOutputStream out, String... args) {
+    PrintStream old = System.out;
+    System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+    try {
+      return new CommandLine(new CustosCli()).execute(args);
+    } finally {
+      System.setOut(old);
+    }
+  }
+
+  @Test
+  void prunesOnlyPastRetentionAndVerifyStillPasses() throws Exception {
+    Path ledger = tmp.resolve("ledger");
+    LocalKeySource keys = LocalKeySource.openOrCreate(tmp.resolve("keys"));
+    try (MerkleLedger l = MerkleLedger.open(ledger, keys, LedgerOptions.defaults().withSegmentBytes(1))) {
+      for (int i = 0; i < 6; i++) {
+        l.append(new AuditEvent(UUID.randomUUID().toString(), UUID.randomUUID().toString(), Instant.now(),
+            AuditEvent.Phase.INTENT, "dr-alice", "Practitioner/p1", "agent-client", "session-1", "tokhash", Set.of("clinician"),
+            "get_medications", "MedicationRequest", List.of(), "patient/MedicationRequest.rs", "success", 0, null, 1, "127.0.0.1",
+            "0.1.0"));
+      }
+      l.checkpointNow();
+    }
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    assertThat(run(out, "audit", "prune", "--ledger", ledger.toString())).isZero();
+    assertThat(out.toString(StandardCharsets.UTF_8)).contains("pruned 0 segment(s)").contains("kept: ").contains("younger");
+
+    out.reset();
+    String later = Instant.now().plus(Duration.ofDays(2193)).toString();
+    assertThat(run(out, "audit", "prune", "--ledger", ledger.toString(), "--now", later)).isZero();
+    assertThat(out.toString(StandardCharsets.UTF_8)).contains("6 entries");
+
+    out.reset();
+    assertThat(run(out, "audit", "verify", "--ledger", ledger.toString())).isZero();
+    assertThat(out.toString(StandardCharsets.UTF_8)).contains("ledger OK: 6 entries").contains("6 pruned");
+  }
+}
