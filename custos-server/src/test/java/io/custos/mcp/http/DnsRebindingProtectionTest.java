@@ -19,24 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** DNS-rebinding defence (MCP 2025-11-25 Transports, Security Warning) on a loopback listener. */
-class DnsRebindingProtectionTest {
-  @TempDir
-  static Path dataDir;
-  static HttpTestSupport.Running server;
-  static HttpClient client;
-
-  @BeforeAll
-  static void start() throws Exception {
-    server = HttpTestSupport.start(dataDir, "tls13", false);
-    client = client(server.ssl());
-  }
-
-  @AfterAll
-  static void stop() {
-    if (server != null) {
-      server.close();
-    }
-  }
+class DnsRebindingProtectionTest extends RunningServerTestBase {
 
   private static String rawInitialize(String host) {
     String body = initializeBody("2025-11-25");

@@ -15,28 +15,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Error responses carry a short, fixed reason and never echo a patient identifier (or any other request content). */
-class ErrorPrivacyTest {
-  @TempDir
-  static Path dataDir;
-  static HttpTestSupport.Running server;
-  static HttpClient client;
-  static HttpTestSupport.Session session;
+class ErrorPrivacyTest extends RunningServerTestBase {
   static List<String> fixturePatients;
 
   @BeforeAll
-  static void start() throws Exception {
-    server = HttpTestSupport.start(dataDir, "tls13", false);
-    client = client(server.ssl());
-    session = HttpTestSupport.Session.open(client, server.endpoint());
+  static void loadFixturePatients() throws Exception {
     fixturePatients = HttpTestSupport.fixturePatientIds();
     assertThat(fixturePatients).hasSize(5);
-  }
-
-  @AfterAll
-  static void stop() {
-    if (server != null) {
-      server.close();
-    }
   }
 
   /** Calls a tool and checks the raw HTTP body (not just the parsed result) for identifiers and internals. */

@@ -15,24 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code /healthz} and {@code /readyz}: tiny JSON, no session or credential needed, never cached. */
-class HealthEndpointsTest {
-  @TempDir
-  static Path dataDir;
-  static HttpTestSupport.Running server;
-  static HttpClient client;
-
-  @BeforeAll
-  static void start() throws Exception {
-    server = HttpTestSupport.start(dataDir, "tls13", false);
-    client = client(server.ssl());
-  }
-
-  @AfterAll
-  static void stop() {
-    if (server != null) {
-      server.close();
-    }
-  }
+class HealthEndpointsTest extends RunningServerTestBase {
 
   private static HttpResponse<String> get(String path) throws Exception {
     return send(client, HttpRequest.newBuilder(server.uri(path)).timeout(Duration.ofSeconds(30)).GET().build());

@@ -23,28 +23,9 @@ import org.junit.jupiter.api.io.TempDir;
  * MCP Java SDK 2.1.0 transport gaps and bad input over real HTTPS: every refusal has the right status and a short
  * JSON-RPC error object, never a stack trace or Java class name.
  */
-class McpHttpBadInputTest {
+class McpHttpBadInputTest extends RunningServerTestBase {
   private static final String TOOLS_LIST = "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"tools/list\",\"params\":{}}";
 
-  @TempDir
-  static Path dataDir;
-  static HttpTestSupport.Running server;
-  static HttpClient client;
-  static HttpTestSupport.Session session;
-
-  @BeforeAll
-  static void start() throws Exception {
-    server = HttpTestSupport.start(dataDir, "tls13", false);
-    client = client(server.ssl());
-    session = HttpTestSupport.Session.open(client, server.endpoint());
-  }
-
-  @AfterAll
-  static void stop() {
-    if (server != null) {
-      server.close();
-    }
-  }
 
   @Test
   void postWithoutSessionIdForNonInitializeRequestIs400() throws Exception {

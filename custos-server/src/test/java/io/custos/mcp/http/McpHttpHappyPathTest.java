@@ -14,26 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** initialize, notifications/initialized, tools/list and tools/call over raw Streamable HTTP (JSON or SSE responses). */
-class McpHttpHappyPathTest {
-  @TempDir
-  static Path dataDir;
-  static HttpTestSupport.Running server;
-  static HttpClient client;
-  static HttpTestSupport.Session session;
-
-  @BeforeAll
-  static void start() throws Exception {
-    server = HttpTestSupport.start(dataDir, "tls13", false);
-    client = client(server.ssl());
-    session = HttpTestSupport.Session.open(client, server.endpoint());
-  }
-
-  @AfterAll
-  static void stop() {
-    if (server != null) {
-      server.close();
-    }
-  }
+class McpHttpHappyPathTest extends RunningServerTestBase {
 
   @Test
   void initializeNegotiatesProtocolAndReturnsSessionId() {

@@ -24,26 +24,7 @@ import org.slf4j.LoggerFactory;
  * Bad request bodies must not reach the logs: with the PRODUCTION logging configuration ({@code logback.xml}), the
  * MCP SDK's transport would otherwise log the body (or tokens of it) at ERROR when it cannot deserialize a message.
  */
-class SdkLogPrivacyTest {
-  @TempDir
-  static Path dataDir;
-  static HttpTestSupport.Running server;
-  static HttpClient client;
-  static HttpTestSupport.Session session;
-
-  @BeforeAll
-  static void start() throws Exception {
-    server = HttpTestSupport.start(dataDir, "tls13", false);
-    client = client(server.ssl());
-    session = HttpTestSupport.Session.open(client, server.endpoint());
-  }
-
-  @AfterAll
-  static void stop() {
-    if (server != null) {
-      server.close();
-    }
-  }
+class SdkLogPrivacyTest extends RunningServerTestBase {
 
   private static void configure(String resource) throws Exception {
     URL url = SdkLogPrivacyTest.class.getClassLoader().getResource(resource);
