@@ -17,7 +17,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -46,12 +45,8 @@ class RealClientsIT {
   static void start() throws Exception {
     Files.createDirectories(LOGS);
     work = Files.createTempDirectory("custos-e2e");
-    Path fixture = MODULE.resolve("src/test/resources/fixtures/synthea");
-    try (Stream<Path> files = Files.list(fixture)) {
-      patients = files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".json.gz"))
-          .filter(n -> !n.startsWith("hospital") && !n.startsWith("practitioner"))
-          .map(n -> n.substring(0, n.length() - ".json.gz".length())).sorted().toList();
-    }
+    Path fixture = io.custos.mcp.http.HttpTestSupport.fixtureDir();
+    patients = io.custos.mcp.http.HttpTestSupport.fixturePatientIds();
     store = EmbeddedFhirStore.builder().dataDirectory(fixture).port(0)
         .referenceInstant(Instant.parse("2026-01-01T00:00:00Z")).build().start();
     app = new ServerAssembly(CustosConfig.load(writeConfig("http")));

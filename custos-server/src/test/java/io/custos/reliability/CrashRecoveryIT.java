@@ -34,7 +34,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.AfterAll;
@@ -69,12 +68,8 @@ class CrashRecoveryIT {
   static void start() throws Exception {
     Files.createDirectories(LOGS);
     work = Files.createTempDirectory("custos-crash");
-    Path fixture = MODULE.resolve("src/test/resources/fixtures/synthea");
-    try (Stream<Path> files = Files.list(fixture)) {
-      patients = files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".json.gz"))
-          .filter(n -> !n.startsWith("hospital") && !n.startsWith("practitioner"))
-          .map(n -> n.substring(0, n.length() - ".json.gz".length())).sorted().toList();
-    }
+    Path fixture = io.custos.mcp.http.HttpTestSupport.fixtureDir();
+    patients = io.custos.mcp.http.HttpTestSupport.fixturePatientIds();
     store = EmbeddedFhirStore.builder().dataDirectory(fixture).port(0)
         .referenceInstant(Instant.parse("2026-01-01T00:00:00Z")).build().start();
     config = work.resolve("custos.yaml");

@@ -35,7 +35,7 @@ import javax.net.ssl.TrustManagerFactory;
  * server per test class, and an {@link HttpClient} that trusts only the server's generated certificate, with
  * hostname verification on (the certificate's SAN includes 127.0.0.1).
  */
-final class HttpTestSupport {
+public final class HttpTestSupport {
   static final ObjectMapper JSON = new ObjectMapper();
   static final String ACCEPT_BOTH = "application/json, text/event-stream";
   /** The fixture's simulation end time (see fixtures/synthea/README.md). */
@@ -46,7 +46,7 @@ final class HttpTestSupport {
   private HttpTestSupport() {}
 
   /** The fixture directory on the test classpath. */
-  static Path fixtureDir() {
+  public static Path fixtureDir() {
     URL url = HttpTestSupport.class.getResource("/fixtures/synthea");
     assertThat(url).as("Synthea fixture on the test classpath").isNotNull();
     try {
@@ -57,7 +57,7 @@ final class HttpTestSupport {
   }
 
   /** Patient logical ids of the fixture: the patient bundles' file names. */
-  static List<String> fixturePatientIds() throws IOException {
+  public static List<String> fixturePatientIds() throws IOException {
     try (var files = Files.list(fixtureDir())) {
       return files.map(p -> p.getFileName().toString())
           .filter(n -> n.endsWith(".json.gz") && !n.startsWith("hospital") && !n.startsWith("practitioner"))
