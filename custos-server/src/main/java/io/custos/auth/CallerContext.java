@@ -9,6 +9,8 @@ import java.util.Optional;
 public final class CallerContext {
   /** {@link Caller} established for this request. */
   public static final String CALLER = "custos.caller";
+  /** The pipeline's gate decision for this request's {@code tools/call} ({@code io.custos.pipeline.Admission}). */
+  public static final String ADMISSION = "custos.admission";
   /** Client network address (string), for the audit trail. */
   public static final String SOURCE_ADDRESS = "custos.source";
 

@@ -42,9 +42,17 @@ public record SmartScope(String context, String resource, Set<Character> permiss
 
   /** Whether this scope grants read and search on {@code resourceType} in {@code ctx}, without a granular constraint. */
   public boolean grantsReadSearch(String ctx, String resourceType) {
+    return grants(ctx, resourceType, "rs");
+  }
+
+  /**
+   * Whether this scope grants every permission in {@code perms} (letters of {@code cruds}) on {@code resourceType}
+   * in {@code ctx}, without a granular constraint.
+   */
+  public boolean grants(String ctx, String resourceType, String perms) {
     return context.equals(ctx.toLowerCase(Locale.ROOT))
         && (resource.equals("*") || resource.equals(resourceType))
-        && permissions.contains('r') && permissions.contains('s')
+        && perms.chars().allMatch(c -> permissions.contains((char) c))
         && query.isEmpty();
   }
 }

@@ -14,7 +14,7 @@ final class PolicyCommand {
   static final class Check implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
-      System.out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(PolicyDocument.of(ToolCatalog.readTools())));
+      System.out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(PolicyDocument.of(io.custos.routes.Routes.registry(ToolCatalog.readTools(), io.custos.writes.WriteTools.standard()))));
       return 0;
     }
   }

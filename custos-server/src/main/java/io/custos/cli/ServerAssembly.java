@@ -14,7 +14,9 @@ import io.custos.auth.DevelopmentAuthenticator;
 import io.custos.auth.ClaimsMapping;
 import io.custos.auth.IntrospectionAuthenticator;
 import io.custos.auth.JwtAuthenticator;
-import io.custos.pipeline.Preflight;
+import io.custos.pipeline.Stages;
+import io.custos.routes.Routes;
+import io.custos.tools.Registry;
 import io.custos.policy.AccessControl;
 import io.custos.policy.BreakGlass;
 import io.custos.policy.FhirCareRelationship;
@@ -62,9 +64,8 @@ public final class ServerAssembly implements AutoCloseable {
   private final TokenMap tokenMap;
   private final CustosMcpServer mcp;
   private final Authenticator authenticator;
-  private final Preflight preflight;
-  /** Issue 6: the human-approved write tools. */
-  private final io.custos.writes.WriteService writes;
+  private final GovernancePipeline pipeline;
+  private final io.custos.writes.WriteStages writes;
 
   /** Scopes advertised in protected resource metadata and 401 challenges (SMART v2 wildcards). */
   static final List<String> SCOPES_SUPPORTED = List.of("openid", "fhirUser", "patient/*.rs", "user/*.rs");
@@ -89,26 +90,29 @@ public final class ServerAssembly implements AutoCloseable {
         Duration.ofSeconds(this.config.upstream().timeoutSeconds()), List.of(), upstreamAuth(this.config.upstream(), clock));
     var policy = this.config.policy();
     var identity = this.config.identity();
-    Set<String> toolNames = new HashSet<>(catalog.tools().stream().map(ToolSpec::name).collect(Collectors.toSet()));
-    io.custos.tools.ResearchTools.all().forEach(t -> toolNames.add(t.name()));
-    AccessControl access = new AccessControl(RolePolicy.of(policy.roles(), toolNames),
-        new ScopeCheck(Set.copyOf(identity.systemClients())),
+    var writeTools = io.custos.writes.WriteTools.standard();
+    Registry registry = Routes.registry(catalog, writeTools);
+    RolePolicy roles = RolePolicy.of(policy.roles(), registry.toolNames());
+    AccessControl access = new AccessControl(roles, new ScopeCheck(Set.copyOf(identity.systemClients())),
         new FhirCareRelationship(upstream, clock, Duration.ofMinutes(5)), policy.requireCareRelationship(), true,
         new BreakGlass(clock, Duration.ofMinutes(policy.breakGlassMinutes())), Set.copyOf(policy.breakGlassRoles()));
     var pseudonyms = new PatientPseudonyms(secretKey(data.resolve("keys").resolve("pseudonym.key")), this::remember);
-    var pipeline = new GovernancePipeline(catalog, upstream, audit, pseudonyms,
-        new DefaultJsonSchemaValidator(mapper), FHIR, mapper, clock, VERSION, access, new LogAlertSink(),
-        io.custos.phi.SensitiveDataPolicy.treating(), cohortService(upstream, data, clock));
-    // Write tools share the upstream, audit trail, pseudonyms and access control with the read pipeline.
-    this.writes = new io.custos.writes.WriteService(io.custos.writes.WriteTools.standard(), upstream, audit, pseudonyms, access,
-        new DefaultJsonSchemaValidator(mapper), FHIR, mapper, clock, VERSION, new io.custos.writes.WriteSettings(
-            policy.readOnly(), Duration.ofSeconds(policy.proposalTtlSeconds()), policy.elicitationApproval()));
+    var sensitive = io.custos.phi.SensitiveDataPolicy.treating();
+    Stages stages = Stages.builder().clock(clock).access(access).rateLimits(new RateLimits(policy.rateLimitPerMinute()))
+        .audit(audit, pseudonyms).version(VERSION).validator(new DefaultJsonSchemaValidator(mapper)).upstream(upstream, FHIR)
+        .sensitivePolicy(sensitive).alerts(new LogAlertSink()).build();
+    this.writes = new io.custos.writes.WriteStages(upstream, FHIR, mapper, clock, new io.custos.writes.WriteSettings(
+        policy.readOnly(), Duration.ofSeconds(policy.proposalTtlSeconds()), policy.elicitationApproval()),
+        new io.custos.writes.ProposalStore(10_000), roles);
+    var parts = new Routes.Parts(new io.custos.phi.research.CohortStage(cohortService(upstream, data, clock)),
+        new io.custos.emergency.EmergencyAccess(access.breakGlass()), writes,
+        new io.custos.writes.PriorAuthorizationStatus(upstream, FHIR, sensitive));
+    this.pipeline = new GovernancePipeline(registry, stages, Routes.compose(stages, parts, registry), GovernancePipeline.Observer.NONE);
     if (policy.readOnly()) {
       log.info("policy.readOnly: write tools are disabled");
     }
-    this.mcp = new CustosMcpServer(catalog, pipeline, mapper, jsonMapper, VERSION, writes);
-    this.preflight = new Preflight(catalog, access, new RateLimits(policy.rateLimitPerMinute()),
-        io.custos.writes.WriteTools.names());
+    this.mcp = new CustosMcpServer(pipeline, mapper, jsonMapper, VERSION,
+        new CustosMcpServer.Settings(!policy.readOnly(), policy.elicitationApproval()));
     this.authenticator = switch (identity.mode()) {
       case "development" -> {
         log.warn("DEVELOPMENT IDENTITY: every caller is the local developer; loopback only, synthetic data only");
@@ -179,9 +183,9 @@ public final class ServerAssembly implements AutoCloseable {
     return jsonMapper;
   }
 
-  /** Issue 6: the write tools and approvals. */
-  public io.custos.writes.WriteService writes() {
-    return writes;
+  /** The governed path every call takes. */
+  public GovernancePipeline pipeline() {
+    return pipeline;
   }
 
   public Authenticator authenticator() {
@@ -207,11 +211,11 @@ public final class ServerAssembly implements AutoCloseable {
         : (mode == McpHttpServer.TlsMode.PLAIN ? "http" : "https") + "://" + s.host() + ":" + s.port() + "/mcp";
     var metadata = new McpHttpServer.ResourceMetadata(resource,
         identity.issuer() == null ? List.of() : List.of(identity.issuer()), SCOPES_SUPPORTED);
-    var security = new McpHttpServer.Security(authenticator, Optional.of(preflight), metadata,
+    var security = new McpHttpServer.Security(authenticator, Optional.of(pipeline), metadata,
         Duration.ofMinutes(identity.idleTimeoutMinutes()));
     McpHttpServer server = McpHttpServer.start(new McpHttpServer.Settings(s.host(), s.port(), mode, cert,
         new HashSet<>(s.allowedOrigins()), new HashSet<>(s.allowedHosts()), s.maxRequestBytes()), mcp::start, jsonMapper, security,
-        () -> true, java.util.Map.of("/approvals/*", new io.custos.writes.ApprovalServlet(writes, authenticator))); // issue 6
+        () -> true, java.util.Map.of("/approvals/*", new io.custos.writes.ApprovalServlet(pipeline, authenticator)));
     String base = server.endpoint().toString();
     writes.approvalBase(() -> Optional.of(base.substring(0, base.length() - "/mcp".length())));
     return server;

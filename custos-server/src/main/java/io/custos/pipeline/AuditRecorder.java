@@ -3,7 +3,10 @@ package io.custos.pipeline;
 import io.custos.audit.AuditEvent;
 import io.custos.audit.AuditTrail;
 import io.custos.audit.PatientPseudonyms;
+import io.custos.auth.Caller;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
@@ -11,11 +14,15 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Builds PHI-free {@link AuditEvent}s from an exchange and appends them. Used by the audit-intent and
- * audit-result stages and for refusals that happen before the intent.
+ * Builds PHI-free {@link AuditEvent}s from an exchange and appends them (HIPAA 164.312(b)): the user, the declared
+ * name (never an undeclared one the client sent), keyed pseudonyms of the patients involved, scope, outcome, record
+ * count and result digest; never arguments or results.
  */
 final class AuditRecorder {
-  private static final Pattern PATIENT_USER = Pattern.compile("(?:.*/)?Patient/([^/]+)(?:/_history/.*)?");
+  private static final Pattern PATIENT_USER = Pattern.compile("(?:.*/)?Patient/([A-Za-z0-9\\-.]{1,64})(?:/_history/.*)?");
+  private static final Pattern FHIR_ID = Pattern.compile("[A-Za-z0-9\\-.]{1,64}");
+  /** Recorded instead of a name the registry does not declare (it could hold anything, even an identifier). */
+  static final String UNDECLARED = "(undeclared)";
 
   private final AuditTrail trail;
   private final PatientPseudonyms pseudonyms;
@@ -29,28 +36,47 @@ final class AuditRecorder {
     this.serverVersion = serverVersion;
   }
 
-  /** @throws io.custos.audit.AuditUnavailableException when the event is not durable */
-  void record(ToolExchange ex, AuditEvent.Phase phase, String outcome) {
-    // ex.caller is set by Authenticate; a call refused before it (unknown tool) is still attributed to its identity.
-    var c = ex.caller != null ? ex.caller : ex.call.caller().orElse(null);
-    String patient = ex.patientId != null ? ex.patientId
-        : ex.call.arguments().get("patient_id") instanceof String s ? s : null;
-    List<String> refs = patient == null ? List.of() : List.of(pseudonyms.tokenize(patient));
-    trail.append(new AuditEvent(UUID.randomUUID().toString(), ex.callId, clock.instant(), phase,
+  /**
+   * @return the appended event's id (alerts refer to it)
+   * @throws io.custos.audit.AuditUnavailableException when the event is not durable
+   */
+  String record(ToolExchange ex, AuditEvent.Phase phase, String outcome) {
+    Caller c = ex.caller != null ? ex.caller : ex.call.caller().orElse(null);
+    var d = ex.declaration;
+    String eventId = UUID.randomUUID().toString();
+    boolean intent = phase == AuditEvent.Phase.INTENT;
+    trail.append(new AuditEvent(eventId, ex.callId, clock.instant(), phase,
         c == null ? "anonymous" : c.subject(),
         c == null ? null : c.fhirUser().map(this::fhirUser).orElse(null),
         c == null ? null : c.clientId(),
         ex.call.sessionId(),
-        c == null ? null : c.tokenIdHash(),
+        c == null ? ex.presentedTokenSha256 : c.tokenIdHash(),
         c == null ? Set.of() : c.roles(),
-        ex.call.toolName(),
-        ex.spec == null ? null : ex.spec.resourceType(),
-        refs, ex.scope, outcome,
-        phase == AuditEvent.Phase.INTENT ? 0 : ex.recordCount,
-        phase == AuditEvent.Phase.INTENT ? null : ex.resultSha256,
+        d == null ? UNDECLARED : d.name(),
+        d == null || d.access().resourceTypes().size() != 1 ? null : d.access().resourceTypes().get(0),
+        patientRefs(ex, intent), ex.scope, outcome,
+        intent ? 0 : ex.recordCount,
+        intent ? null : ex.resultSha256,
         ex.elapsedMicros(), ex.call.sourceAddress(), serverVersion,
         ex.breakGlass != null, ex.breakGlass == null ? null : ex.breakGlass.reason(),
         ex.breakGlass == null ? "TREAT" : "ETREAT"));
+    return eventId;
+  }
+
+  /** The bound patient, else a well-formed requested one, plus every patient a directory result disclosed. */
+  private List<String> patientRefs(ToolExchange ex, boolean intent) {
+    Set<String> ids = new LinkedHashSet<>();
+    if (ex.patientId != null) {
+      ids.add(ex.patientId);
+    } else if (ex.call.arguments().get("patient_id") instanceof String s && FHIR_ID.matcher(s).matches()) {
+      ids.add(s);
+    }
+    if (!intent) {
+      ids.addAll(ex.disclosedPatients);
+    }
+    List<String> refs = new ArrayList<>(ids.size());
+    ids.forEach(id -> refs.add(pseudonyms.tokenize(id)));
+    return refs;
   }
 
   /** A patient user's fhirUser ({@code [base/]Patient/<id>}) holds a patient id: record its pseudonym instead. */

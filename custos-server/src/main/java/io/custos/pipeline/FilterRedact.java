@@ -2,8 +2,6 @@ package io.custos.pipeline;
 
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.util.FhirTerser;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.custos.phi.ElementAllowlist;
 import io.custos.phi.SensitiveCategories;
 import io.custos.phi.SensitiveCategory;
@@ -11,11 +9,7 @@ import io.custos.phi.SensitiveDataPolicy;
 import io.custos.phi.WithheldTally;
 import io.custos.tools.ResultShape;
 import io.custos.tools.ToolSpec;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,34 +25,38 @@ import org.hl7.fhir.r4.model.Resource;
  * projection), bounds the page, and hashes the result for audit.
  */
 final class FilterRedact implements Stage {
+  @Override
+  public StageName name() {
+    return StageName.FILTER;
+  }
+
   private final FhirContext fhir;
   private final FhirTerser terser;
   /** Per-tool element allowlists (issue 5, minimum necessary), built on first use from ToolSpec.allowedElements. */
   private final Map<String, ElementAllowlist> allowlists = new ConcurrentHashMap<>();
-  private final ObjectMapper mapper;
   private final PageCursors cursors;
   /** Issue 5: sensitive-category classification (value sets + security labels) and who may see what. */
   private final SensitiveCategories sensitive;
   private final SensitiveDataPolicy sensitivePolicy;
 
-  FilterRedact(FhirContext fhir, ObjectMapper mapper, PageCursors cursors) {
-    this(fhir, mapper, cursors, SensitiveDataPolicy.byRole());
+  FilterRedact(FhirContext fhir, PageCursors cursors) {
+    this(fhir, cursors, SensitiveDataPolicy.byRole());
   }
 
-  FilterRedact(FhirContext fhir, ObjectMapper mapper, PageCursors cursors, SensitiveDataPolicy sensitivePolicy) {
+  FilterRedact(FhirContext fhir, PageCursors cursors, SensitiveDataPolicy sensitivePolicy) {
     this.sensitive = new SensitiveCategories(fhir);
     this.sensitivePolicy = sensitivePolicy;
     this.fhir = fhir;
     this.terser = fhir.newTerser();
-    this.mapper = mapper;
     this.cursors = cursors;
   }
 
   @Override
-  public void apply(ToolExchange ex) {
-    var spec = ex.spec;
+  public ToolOutcome intercept(ToolExchange ex, Chain next) {
+    var spec = (ToolSpec) ex.declaration;
     List<Map<String, Object>> items = new ArrayList<>();
     WithheldTally withheld = new WithheldTally();
+    List<String> disclosed = new ArrayList<>();
     for (Resource r : ex.page.resources()) {
       if (items.size() < spec.maxResults() && r.fhirType().equals(spec.resourceType()) && inCompartment(ex, r)) {
         // Sensitive categories (42 CFR Part 2, mental health, HIV, reproductive health): classified on the
@@ -71,6 +69,7 @@ final class FilterRedact implements Stage {
         // Minimum necessary (45 CFR 164.514(d)): the projection only ever sees a copy holding the tool's
         // declared allowedElements; contained, extensions, narrative and meta are gone unless declared.
         items.add(spec.projection().apply(allowlist(spec).apply(r)));
+        disclosed.add(r.getIdElement().getIdPart());
       }
     }
     Map<String, Object> out = new LinkedHashMap<>();
@@ -98,14 +97,11 @@ final class FilterRedact implements Stage {
             .ifPresent(l -> out.put("next_cursor", cursors.issue(ex.caller.subject(), spec.name(), ex.patientId, l)));
       }
     }
-    ex.structured = out;
-    ex.recordCount = items.size();
-    try {
-      ex.resultJson = mapper.writeValueAsString(out);
-    } catch (JsonProcessingException e) {
-      throw new ToolCallException(ToolCallException.Reason.INTERNAL, "The result could not be serialized.");
+    if (spec.patientPath().isEmpty() && spec.resourceType().equals("Patient")) {
+      ex.disclosed(disclosed); // a directory lookup: every patient it names is audited (as a pseudonym)
     }
-    ex.resultSha256 = sha256(ex.resultJson);
+    ex.result(out, items.size(), Completion.SUCCESS);
+    return next.proceed(ex);
   }
 
   private ElementAllowlist allowlist(ToolSpec spec) {
@@ -113,7 +109,7 @@ final class FilterRedact implements Stage {
   }
 
   private boolean inCompartment(ToolExchange ex, Resource r) {
-    String path = ex.spec.patientPath().orElse(null);
+    String path = ((ToolSpec) ex.declaration).patientPath().orElse(null);
     if (path == null) {
       return true;
     }
@@ -130,11 +126,4 @@ final class FilterRedact implements Stage {
     return false;
   }
 
-  static String sha256(String s) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
-  }
 }

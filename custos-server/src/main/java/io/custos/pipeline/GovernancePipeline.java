@@ -1,180 +1,161 @@
 package io.custos.pipeline;
 
-import ca.uhn.fhir.context.FhirContext;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.custos.audit.AuditEvent;
 import io.custos.auth.Caller;
-import java.util.Optional;
-import io.custos.audit.AuditTrail;
-import io.custos.audit.AuditUnavailableException;
-import io.custos.audit.PatientPseudonyms;
-import io.custos.fhir.FhirUpstream;
-import io.custos.phi.SensitiveDataPolicy;
-import io.custos.policy.AccessControl;
-import io.custos.policy.AlertSink;
-import io.custos.tools.ToolCatalog;
-import io.modelcontextprotocol.json.schema.JsonSchemaValidator;
-import java.time.Clock;
-import java.time.Duration;
+import io.custos.tools.Declaration;
+import io.custos.tools.Registry;
+import io.custos.tools.Route;
+import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The governance pipeline every tool call goes through, no exceptions (SPEC.md "The pipeline"). The
- * order of {@link #stages} below is the order in SPEC.md and the only place it is defined.
- *
- * <p>Every call yields audit events: a refused call before its intent yields one {@code DENIED} event;
- * any other call yields an {@code INTENT} and a {@code RESULT} event (the result carrying the failure
- * reason if it failed).
+ * The one governed path: every tool call, prompt, resource read and approval, over stdio and HTTP, is looked up in the
+ * {@link Registry} and run through its route's stages ({@code io.custos.routes.Routes} composes them). A refusal or
+ * failure anywhere becomes one audit event ({@code DENIED} before the intent, a {@code RESULT} with the reason after
+ * it) and a PHI-free error outcome; this class never throws from {@link #handle}.
  */
 public final class GovernancePipeline {
   private static final Logger log = LoggerFactory.getLogger(GovernancePipeline.class);
 
-  private final ToolCatalog catalog;
-  private final AuditRecorder audit;
-  private final List<Stage> stages;
-  /** The researcher tools' path (null when no cohort service is configured). */
-  private final List<Stage> researchStages;
-  private final BreakGlassDeclaration breakGlass;
-  private final AccessControl access;
+  /** Sees every completed call: the stages it entered and its outcome (metrics, tests). */
+  @FunctionalInterface
+  public interface Observer {
+    void completed(ToolCall call, List<StageName> passed, ToolOutcome outcome);
 
-  /**
-   * @param catalog    declared tools
-   * @param upstream   the FHIR R4 upstream
-   * @param trail      durable audit trail
-   * @param pseudonyms patient pseudonymizer for audit events
-   * @param validator  JSON Schema validator for arguments
-   * @param fhir       shared FHIR R4 context
-   * @param mapper     JSON mapper for results
-   * @param clock      time source (token expiry, cursors, audit timestamps)
-   * @param version    server version recorded in audit events
-   * @param access     roles, scopes, MFA, care relationships, break-the-glass
-   * @param alerts     where security alerts go
-   */
-  public GovernancePipeline(ToolCatalog catalog, FhirUpstream upstream, AuditTrail trail, PatientPseudonyms pseudonyms,
-      JsonSchemaValidator validator, FhirContext fhir, ObjectMapper mapper, Clock clock, String version,
-      AccessControl access, AlertSink alerts) {
-    this(catalog, upstream, trail, pseudonyms, validator, fhir, mapper, clock, version, access, alerts, SensitiveDataPolicy.treating());
+    Observer NONE = (call, passed, outcome) -> { };
   }
 
-  /**
-   * As above, with the policy deciding who may receive records in sensitive categories (42 CFR Part 2 and
-   * similar; the default is {@link SensitiveDataPolicy#treating()}).
-   */
-  public GovernancePipeline(ToolCatalog catalog, FhirUpstream upstream, AuditTrail trail, PatientPseudonyms pseudonyms,
-      JsonSchemaValidator validator, FhirContext fhir, ObjectMapper mapper, Clock clock, String version,
-      AccessControl access, AlertSink alerts, SensitiveDataPolicy sensitivePolicy) {
-    this(catalog, upstream, trail, pseudonyms, validator, fhir, mapper, clock, version, access, alerts, sensitivePolicy, null);
-  }
+  private final Registry registry;
+  private final Stages stages;
+  private final Map<Route, RouteStages> routes;
+  private final Observer observer;
 
   /**
-   * As above, with the researcher tools ({@code cohort_count}, {@code cohort_extract}) served by {@code cohorts}
-   * (null: not offered).
+   * @param routes one entry per {@link Route} used by a declaration in {@code registry}
+   * @throws IllegalArgumentException when a declared route has no stages
    */
-  public GovernancePipeline(ToolCatalog catalog, FhirUpstream upstream, AuditTrail trail, PatientPseudonyms pseudonyms,
-      JsonSchemaValidator validator, FhirContext fhir, ObjectMapper mapper, Clock clock, String version,
-      AccessControl access, AlertSink alerts, SensitiveDataPolicy sensitivePolicy, io.custos.phi.research.CohortService cohorts) {
-    this.catalog = catalog;
-    this.access = access;
-    this.audit = new AuditRecorder(trail, pseudonyms, clock, version);
-    PageCursors cursors = new PageCursors(clock, Duration.ofMinutes(15), 10_000);
-    Authenticate authenticate = new Authenticate(clock);
-    this.breakGlass = new BreakGlassDeclaration(access, authenticate, audit, alerts, clock);
-    this.stages = List.of(
-        authenticate,
-        new Authorize(access),
-        new AuditIntent(audit),
-        new ValidateArguments(validator),
-        new UpstreamFetch(upstream, cursors),
-        new FilterRedact(fhir, mapper, cursors, sensitivePolicy),
-        new AuditResult(audit));
-    // Researcher tools: same authenticate and audit stages; their own authorize and a de-identified cohort stage.
-    this.researchStages = cohorts == null ? null : List.of(
-        authenticate,
-        new ResearchStages.Authorize(access),
-        new AuditIntent(audit),
-        new ResearchStages.Cohort(cohorts, mapper),
-        new AuditResult(audit));
+  public GovernancePipeline(Registry registry, Stages stages, List<RouteStages> routes, Observer observer) {
+    this.registry = registry;
+    this.stages = stages;
+    this.routes = new EnumMap<>(Route.class);
+    routes.forEach(r -> this.routes.put(r.route(), r));
+    this.observer = observer;
+    for (Declaration d : registry.all()) {
+      if (!this.routes.containsKey(d.route())) {
+        throw new IllegalArgumentException("no stages for route " + d.route() + " of " + d.name());
+      }
+    }
   }
 
-  /** Runs one call through every stage. Never throws: failures become error outcomes. */
+  public Registry registry() {
+    return registry;
+  }
+
+  /** Runs one MCP tool call. */
   public ToolOutcome handle(ToolCall call) {
-    ToolExchange ex = new ToolExchange(call);
-    return run(ex, () -> {
-      ex.spec = catalog.find(call.toolName()).orElseThrow(() ->
-          new ToolCallException(ToolCallException.Reason.UNKNOWN_TOOL, "Unknown tool."));
-      return stages;
-    });
+    return handle(Declaration.Kind.TOOL, call);
+  }
+
+  /** Runs one call of a declaration of {@code kind} through its whole route. Never throws. */
+  public ToolOutcome handle(Declaration.Kind kind, ToolCall call) {
+    Optional<Admission> admission = call.admission().filter(a -> a.name().equals(call.name()));
+    if (admission.orElse(null) instanceof Admission.Refused refused) {
+      return refused.outcome(); // decided and audited by the preflight
+    }
+    ToolExchange ex;
+    List<Stage> todo;
+    if (admission.orElse(null) instanceof Admission.Admitted admitted) {
+      ex = admitted.exchange();
+      todo = route(ex).body();
+    } else {
+      ex = new ToolExchange(call);
+      todo = null;
+    }
+    ToolOutcome outcome = run(ex, kind, todo);
+    observer.completed(call, ex.passed(), outcome);
+    return outcome;
   }
 
   /**
-   * Runs one researcher-tool call ({@link io.custos.tools.ResearchTools}): authenticate, research authorize
-   * (role, {@code user/} scopes, MFA), audit intent, de-identified cohort, audit result. Never throws.
+   * The gate stages of the call's route only (authenticate, rate limit, authorize), for a front that must answer a
+   * refusal with its own status (HTTP 401, 403, 429). A refusal is audited here; pass the result on with
+   * {@link ToolCall#admitted} so {@link #handle} continues without deciding again.
    */
-  public ToolOutcome research(ToolCall call) {
+  public Admission admit(Declaration.Kind kind, ToolCall call) {
     ToolExchange ex = new ToolExchange(call);
-    return run(ex, () -> {
-      if (researchStages == null) {
-        throw new ToolCallException(ToolCallException.Reason.UNKNOWN_TOOL, "Unknown tool.");
-      }
-      ResearchStages.declaration(call.toolName());
-      return researchStages;
-    });
-  }
-
-  private ToolOutcome run(ToolExchange ex, java.util.function.Supplier<List<Stage>> route) {
     try {
-      for (Stage stage : route.get()) {
-        stage.apply(ex);
-      }
-      return new ToolOutcome(ex.structured, ex.resultJson, null);
+      lookup(ex, kind);
+      Stage.run(route(ex).gate(), ex);
+      return new Admission.Admitted(call.name(), ex);
     } catch (ToolCallException e) {
-      return refuse(ex, e);
+      ToolOutcome refused = stages.audit().refuse(ex, e);
+      observer.completed(call, ex.passed(), refused);
+      return new Admission.Refused(call.name(), refused);
     } catch (RuntimeException e) {
-      // Log the exception class only: messages of library exceptions may quote PHI.
-      log.error("tool call {} failed internally: {}", ex.callId, e.getClass().getName());
-      return refuse(ex, new ToolCallException(ToolCallException.Reason.INTERNAL, "Internal error; the call was not completed."));
+      return new Admission.Refused(call.name(), internal(ex, e));
     }
   }
 
-  /**
-   * Whether {@code tools/list} shows {@code tool} to this caller: its role lists the tool and a granted scope
-   * permits its resource type ({@code break_the_glass}: a role allowed to declare it). Calls are still
-   * checked in full by the pipeline.
-   */
-  public boolean visible(Optional<Caller> caller, String tool) {
-    if (caller.isEmpty()) {
-      return false;
-    }
-    if (tool.equals(BREAK_THE_GLASS)) {
-      return caller.get().roles().stream().anyMatch(access.breakGlassRoles()::contains);
-    }
-    if (researchStages != null && io.custos.tools.ResearchTools.all().stream().anyMatch(t -> t.name().equals(tool))) {
-      return access.roles().allows(caller.get(), tool) && java.util.stream.Stream.of("Patient", "Condition").allMatch(type ->
-          access.scopes().grant(caller.get(), type).filter(g -> !g.context().equals("patient")).isPresent());
-    }
-    return catalog.find(tool).map(spec -> access.roles().allows(caller.get(), tool)
-        && access.scopes().grant(caller.get(), spec.resourceType()).isPresent()).orElse(false);
+  /** Records a request refused because no valid credential was presented (HTTP 401) as one PHI-free DENIED event. */
+  public void refuseAuthentication(String presentedTokenSha256, String sourceAddress) {
+    ToolExchange ex = new ToolExchange(new ToolCall(AuditRecorder.UNDECLARED, Map.of(), Optional.empty(), null, sourceAddress));
+    ex.presentedTokenSha256 = presentedTokenSha256;
+    stages.audit().refuse(ex, new ToolCallException(ToolCallException.Reason.UNAUTHENTICATED, "Authentication is required."));
   }
 
-  /** Name of the emergency-access tool. */
-  public static final String BREAK_THE_GLASS = "break_the_glass";
-
-  /**
-   * The {@code break_the_glass} declaration: authenticated, role- and MFA-checked, audited with its reason,
-   * alerting. Never throws.
-   */
-  public ToolOutcome declareBreakGlass(ToolCall call) {
-    return breakGlass.declare(call);
+  /** Whether a listing shows {@code d} to this caller: its role and scopes permit it (calls are checked in full). */
+  public boolean visible(Optional<Caller> caller, Declaration d) {
+    return caller.isPresent() && stages.authorizer().visible(caller.get(), d);
   }
 
-  private ToolOutcome refuse(ToolExchange ex, ToolCallException e) {
+  /** Scopes to name in an HTTP 403 {@code insufficient_scope} challenge for {@code name}. */
+  public List<String> challengeScopes(Declaration.Kind kind, String name) {
+    return registry.find(kind, name).map(Authorize::challengeScopes).orElse(List.of());
+  }
+
+  private ToolOutcome run(ToolExchange ex, Declaration.Kind kind, List<Stage> body) {
     try {
-      audit.record(ex, ex.intentRecorded ? AuditEvent.Phase.RESULT : AuditEvent.Phase.DENIED, e.reason().code());
-    } catch (AuditUnavailableException auditDown) {
-      log.error("tool call {} refused ({}) and its audit event could not be written", ex.callId, e.reason().code());
+      if (body != null) {
+        return Stage.run(body, ex);
+      }
+      lookup(ex, kind);
+      RouteStages r = route(ex);
+      List<Stage> all = new ArrayList<>(r.gate());
+      all.addAll(r.body());
+      return Stage.run(all, ex);
+    } catch (ToolCallException e) {
+      return stages.audit().refuse(ex, e);
+    } catch (RuntimeException e) {
+      return internal(ex, e);
     }
-    return ToolOutcome.failure(e);
+  }
+
+  private ToolOutcome internal(ToolExchange ex, RuntimeException e) {
+    // The exception class only: messages of library exceptions may quote PHI.
+    log.error("call {} failed internally: {}", ex.callId, e.getClass().getName());
+    return stages.audit().refuse(ex, new ToolCallException(ToolCallException.Reason.INTERNAL,
+        "Internal error; the call was not completed."));
+  }
+
+  private void lookup(ToolExchange ex, Declaration.Kind kind) {
+    ex.declaration = registry.find(kind, ex.call.name()).orElseThrow(() -> new ToolCallException(
+        ToolCallException.Reason.UNKNOWN_TOOL, switch (kind) {
+          case PROMPT -> "Unknown prompt.";
+          case RESOURCE -> "Unknown resource.";
+          default -> "Unknown tool.";
+        }));
+  }
+
+  /** The declaration's route; a write tool called with {@code proposal_id} commits instead of proposing. */
+  private RouteStages route(ToolExchange ex) {
+    Route r = ex.declaration.route();
+    if (r == Route.WRITE_PROPOSE && ex.call.arguments().get("proposal_id") instanceof String) {
+      r = Route.WRITE_COMMIT;
+    }
+    return routes.get(r);
   }
 }

@@ -1,53 +1,156 @@
 package io.custos.pipeline;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.custos.auth.Caller;
 import io.custos.fhir.SearchPage;
+import io.custos.policy.BreakGlass;
+import io.custos.tools.Declaration;
 import io.custos.tools.ToolArguments;
-import io.custos.tools.ToolSpec;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 
 /**
- * The state of one tool call as it moves through the stages (in the manner of HAPI's RequestDetails).
- * Each field is written by exactly one stage, named beside it.
+ * The state of one call as it moves through a route (in the manner of HAPI's {@code RequestDetails}). Each field is
+ * written by one stage, named beside it; route stages outside this package use the public accessors.
  */
 public final class ToolExchange {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
   final ToolCall call;
   final String callId = UUID.randomUUID().toString();
   final long startNanos = System.nanoTime();
+  /** Every stage entered, in order ({@link Stage#run}). */
+  final List<StageName> passed = new ArrayList<>();
 
+  /** {@link GovernancePipeline#refuseAuthentication}: SHA-256 of a refused credential (never the credential). */
+  String presentedTokenSha256;
+  /** The pipeline (registry lookup); null when the name is not declared. */
+  Declaration declaration;
   /** {@link Authenticate}. */
   Caller caller;
-  /** {@link GovernancePipeline} (tool lookup). */
-  ToolSpec spec;
-  /** {@link Authorize}: the one patient this call may read, never chosen by free text. Null for non-patient tools. */
-  String patientId;
-  /** {@link Authorize}: the granted scope that permits the call. */
+  /** {@link Authorize}: the granted scopes that permit the call. */
   String scope;
-  /** {@link Authorize}: the break-the-glass grant this call relies on, or null. */
-  io.custos.policy.BreakGlass.Grant breakGlass;
-  /** {@link AuditIntent}. */
+  /** {@link Authorize}: the SMART context of the grant ({@code patient}, {@code user} or {@code system}). */
+  String grantContext;
+  /** {@link Authorize} (patient-bound token) or {@link BindPatient}: the one patient this call is about. */
+  String patientId;
+  /** {@link BindPatient}: the break-the-glass grant this call relies on. */
+  BreakGlass.Grant breakGlass;
+  /** {@link Audit}: whether the intent event is durable. */
   boolean intentRecorded;
+  /** {@link Audit}: id of the result event, once durable. */
+  String resultEventId;
   /** {@link ValidateArguments}. */
   ToolArguments arguments;
-  /** {@link ValidateArguments}: page size for this call. */
+  /** {@link ValidateArguments}: page size for list results. */
   int pageSize;
   /** {@link UpstreamFetch}. */
   SearchPage page;
-  /** {@link FilterRedact}. */
+  /** Route stage: the result. */
   Map<String, Object> structured;
-  /** {@link FilterRedact}: number of records returned. */
-  int recordCount;
-  /** {@link FilterRedact}: SHA-256 of the serialized result. */
-  String resultSha256;
-  /** {@link FilterRedact}. */
   String resultJson;
+  String resultSha256;
+  int recordCount;
+  /** Route stage: patients a directory result names (each audited as a pseudonym). */
+  List<String> disclosedPatients = List.of();
+  Completion completion = Completion.SUCCESS;
 
   ToolExchange(ToolCall call) {
     this.call = call;
   }
 
+  public ToolCall call() {
+    return call;
+  }
+
+  /** Correlates this call's audit events; a write's proposal id is a separate value. */
+  public String callId() {
+    return callId;
+  }
+
+  public Caller caller() {
+    return caller;
+  }
+
+  public Declaration declaration() {
+    return declaration;
+  }
+
+  /** The bound patient, once authorize or bind-patient ran. */
+  public Optional<String> patientId() {
+    return Optional.ofNullable(patientId);
+  }
+
+  /** Validated arguments, once validate ran. */
+  public ToolArguments arguments() {
+    return arguments;
+  }
+
+  public Optional<BreakGlass.Grant> breakGlass() {
+    return Optional.ofNullable(breakGlass);
+  }
+
+  /** Records a stage a route stage performs within itself (a fetch that also filters). */
+  public void passedStage(StageName stage) {
+    passed.add(stage);
+  }
+
+  /** The stages entered so far. */
+  public List<StageName> passed() {
+    return List.copyOf(passed);
+  }
+
+  /**
+   * Sets the result: structuredContent, its compact JSON, the SHA-256 of that JSON (audited, never the content), and
+   * the number of records it holds.
+   */
+  public void result(Map<String, Object> structured, int recordCount, Completion completion) {
+    this.structured = structured;
+    this.recordCount = recordCount;
+    this.completion = completion;
+    try {
+      this.resultJson = JSON.writeValueAsString(structured);
+    } catch (JsonProcessingException e) {
+      throw new ToolCallException(ToolCallException.Reason.INTERNAL, "The result could not be serialized.");
+    }
+    this.resultSha256 = sha256(resultJson);
+  }
+
+  /** The emergency-access grant this call declares (audited with its reason). */
+  public void emergencyAccess(BreakGlass.Grant grant) {
+    this.breakGlass = grant;
+  }
+
+  /**
+   * Records the patient this call is about when a route stage, not the bind-patient stage, establishes it (an
+   * approval names its proposal's patient once the approver is known to be the proposer).
+   */
+  public void attributePatient(String patientId) {
+    this.patientId = patientId;
+  }
+
+  /** Patients named in a directory result, audited as pseudonyms. */
+  public void disclosed(List<String> patientIds) {
+    this.disclosedPatients = List.copyOf(patientIds);
+  }
+
   long elapsedMicros() {
     return (System.nanoTime() - startNanos) / 1_000;
+  }
+
+  static String sha256(String s) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
   }
 }

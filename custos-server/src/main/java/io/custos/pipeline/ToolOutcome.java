@@ -1,21 +1,28 @@
 package io.custos.pipeline;
 
 import java.util.Map;
+import java.util.Optional;
 
 /**
- * What the pipeline hands back to the MCP layer.
+ * What a route hands back to the protocol front, the one result and error body of every route.
  *
- * @param structured structuredContent (null on error)
- * @param text       compact JSON of {@code structured}, or the error sentence
- * @param error      the refusal/failure reason, or null on success
+ * @param structured        structuredContent (null on error)
+ * @param text              compact JSON of {@code structured}, or the error sentence {@code Error [<code>]: <message>}
+ * @param error             the refusal or failure reason, or null on success
+ * @param retryAfterSeconds for {@link ToolCallException.Reason#RATE_LIMITED}: seconds until a retry may succeed
  */
-public record ToolOutcome(Map<String, Object> structured, String text, ToolCallException.Reason error) {
+public record ToolOutcome(Map<String, Object> structured, String text, ToolCallException.Reason error,
+    Optional<Long> retryAfterSeconds) {
 
   public boolean isError() {
     return error != null;
   }
 
+  static ToolOutcome success(ToolExchange ex) {
+    return new ToolOutcome(ex.structured, ex.resultJson, null, Optional.empty());
+  }
+
   static ToolOutcome failure(ToolCallException e) {
-    return new ToolOutcome(null, "Error [" + e.reason().code() + "]: " + e.getMessage(), e.reason());
+    return new ToolOutcome(null, "Error [" + e.reason().code() + "]: " + e.getMessage(), e.reason(), e.retryAfterSeconds());
   }
 }

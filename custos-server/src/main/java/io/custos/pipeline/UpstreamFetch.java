@@ -3,12 +3,18 @@ package io.custos.pipeline;
 import io.custos.fhir.FhirUpstream;
 import io.custos.fhir.UpstreamException;
 import io.custos.fhir.UpstreamRequest;
+import io.custos.tools.ToolSpec;
 
 /**
  * Stage 5, upstream fetch: the tool's declared request (or the page a cursor points at) against the FHIR
  * upstream. Upstream failures become distinct, PHI-free tool errors.
  */
 final class UpstreamFetch implements Stage {
+  @Override
+  public StageName name() {
+    return StageName.FETCH;
+  }
+
   private final FhirUpstream upstream;
   private final PageCursors cursors;
 
@@ -18,35 +24,27 @@ final class UpstreamFetch implements Stage {
   }
 
   @Override
-  public void apply(ToolExchange ex) {
+  public ToolOutcome intercept(ToolExchange ex, Chain next) {
+    ToolSpec spec = (ToolSpec) ex.declaration;
     // Upstream requests carry the credential upstream.auth prescribes for this caller, never the inbound token.
     FhirUpstream upstream = this.upstream.as(ex.caller);
     try {
       var cursor = ex.arguments.string("cursor");
       if (cursor.isPresent()) {
-        String link = cursors.resolve(cursor.get(), ex.caller.subject(), ex.spec.name(), ex.patientId)
+        String link = cursors.resolve(cursor.get(), ex.caller.subject(), spec.name(), ex.patientId)
             .orElseThrow(() -> new ToolCallException(ToolCallException.Reason.INVALID_ARGUMENTS,
                 "cursor is unknown, expired, or belongs to another tool, patient or user."));
         ex.page = upstream.nextPage(link);
       } else {
-        ex.page = upstream.execute(ex.spec.query().build(ex.arguments, ex.patientId, ex.pageSize));
+        ex.page = upstream.execute(spec.query().build(ex.arguments, ex.patientId, ex.pageSize));
         if (ex.page.resources().isEmpty()) {
-          requirePatient(upstream, ex); // only an empty result can hide an unknown patient
+          requirePatient(upstream, ex, spec); // only an empty result can hide an unknown patient
         }
       }
     } catch (UpstreamException e) {
-      throw toToolError(e);
+      throw ToolCallException.fromUpstream(e);
     }
-  }
-
-  /** The distinct, PHI-free tool error for an upstream failure. */
-  static ToolCallException toToolError(UpstreamException e) {
-    return switch (e.kind()) {
-      case NOT_FOUND -> new ToolCallException(ToolCallException.Reason.NOT_FOUND, e.kind().publicMessage());
-      case DENIED -> new ToolCallException(ToolCallException.Reason.UPSTREAM_DENIED, e.kind().publicMessage());
-      case UNAVAILABLE -> new ToolCallException(ToolCallException.Reason.UPSTREAM_UNAVAILABLE, e.kind().publicMessage());
-      case INVALID_RESPONSE -> new ToolCallException(ToolCallException.Reason.UPSTREAM_INVALID, e.kind().publicMessage());
-    };
+    return next.proceed(ex);
   }
 
   /**
@@ -54,8 +52,8 @@ final class UpstreamFetch implements Stage {
    * when the search came back empty, read the Patient so an unknown patient_id gets a clear not-found error.
    * (A non-empty result already shows the patient exists: no second upstream round trip per call.)
    */
-  private static void requirePatient(FhirUpstream upstream, ToolExchange ex) {
-    if (ex.patientId != null && !ex.spec.resourceType().equals("Patient")) {
+  private static void requirePatient(FhirUpstream upstream, ToolExchange ex, ToolSpec spec) {
+    if (ex.patientId != null && !spec.resourceType().equals("Patient")) {
       try {
         upstream.execute(new UpstreamRequest.Read("Patient", ex.patientId));
       } catch (UpstreamException e) {

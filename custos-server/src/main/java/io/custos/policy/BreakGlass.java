@@ -33,6 +33,16 @@ public final class BreakGlass {
     return g;
   }
 
+  /** A grant for {@code subject} and {@code patientId} that would start now (not yet active). */
+  public Grant prepare(String subject, String patientId, String reason) {
+    return new Grant(subject, patientId, reason, clock.instant().plus(duration));
+  }
+
+  /** Makes a prepared grant active (after its declaration is durably audited). */
+  public void activate(Grant g) {
+    grants.put(new Key(g.subject(), g.patientId()), g);
+  }
+
   /** The unexpired grant of {@code subject} for {@code patientId}, if any. */
   public Optional<Grant> active(String subject, String patientId) {
     Key k = new Key(subject, patientId);

@@ -23,12 +23,22 @@ public final class ScopeCheck {
 
   /** The first granted scope permitting read+search on {@code resourceType}, preferring patient, then user, then system. */
   public Optional<Grant> grant(Caller caller, String resourceType) {
+    return grant(caller, resourceType, "rs", true);
+  }
+
+  /**
+   * The first granted scope permitting every SMART v2 permission in {@code permissions} (e.g. {@code rs}, {@code c})
+   * on {@code resourceType} without a granular constraint, preferring patient, then user, then system context.
+   *
+   * @param patientContext whether {@code patient/} scopes qualify (false for cross-patient tools)
+   */
+  public Optional<Grant> grant(Caller caller, String resourceType, String permissions, boolean patientContext) {
     for (String context : new String[] {"patient", "user", "system"}) {
-      if (context.equals("system") && !systemClients.contains(caller.clientId())) {
+      if ((context.equals("system") && !systemClients.contains(caller.clientId())) || (context.equals("patient") && !patientContext)) {
         continue;
       }
       for (String s : caller.scopes()) {
-        if (SmartScope.parse(s).map(p -> p.grantsReadSearch(context, resourceType)).orElse(false)) {
+        if (SmartScope.parse(s).map(p -> p.grants(context, resourceType, permissions)).orElse(false)) {
           return Optional.of(new Grant(s, context));
         }
       }

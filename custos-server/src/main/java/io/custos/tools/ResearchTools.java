@@ -5,38 +5,19 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Researcher tools (issue 5), declared as data and kept apart from the clinical {@link ToolCatalog}: they
- * return de-identified data only (45 CFR 164.514(b)(2) Safe Harbor, via {@code io.custos.phi.deid.DeIdentifier})
- * and aggregate across patients, so they are not bound to one patient and need a {@code user/} scope plus
- * the {@value #RESEARCHER_ROLE} role. Executed by {@code io.custos.phi.research.CohortService}.
- *
- * <p>Registered with the MCP server ({@code CustosMcpServer}) and run by
- * {@code GovernancePipeline#research}: authenticate, research authorize (role, {@code user/} scopes, MFA),
- * audit intent, the de-identified cohort, audit result. Granted by default to the {@value #RESEARCHER_ROLE}
- * role only ({@code RolePolicy#DEFAULT_ROLES}); pinned in the tool manifest since policy version 2026.3.
+ * Researcher tools, declared as data: they return de-identified data only (45 CFR 164.514(b)(2) Safe Harbor, via
+ * {@code io.custos.phi.deid.DeIdentifier}) and aggregate across patients, so they are not bound to one patient, need
+ * {@code user/} (or {@code system/}) read scopes on Patient and Condition (never {@code patient/}), and take the
+ * {@link Route#RESEARCH} route. Executed by {@code io.custos.phi.research.CohortService}; granted by default to the
+ * {@value #RESEARCHER_ROLE} role only.
  */
 public final class ResearchTools {
-  /** The role a caller needs for any researcher tool. */
+  /** The role granted the researcher tools by default. */
   public static final String RESEARCHER_ROLE = "researcher";
   /** Counts below this are suppressed (small-cell suppression, CMS cell-size policy). */
   public static final int MIN_CELL = 11;
   /** Upper bound on patients in one extract. */
   public static final int MAX_EXTRACT = 50;
-
-  /**
-   * One researcher tool declaration.
-   *
-   * @param name           MCP tool name
-   * @param title          title
-   * @param description    description for the model
-   * @param inputSchema    strict input schema
-   * @param outputSchema   output schema
-   * @param hints          annotations
-   * @param requiredScopes SMART scopes, all required
-   * @param requiredRole   Custos role required
-   */
-  public record Declaration(String name, String title, String description, Map<String, Object> inputSchema,
-      Map<String, Object> outputSchema, ToolHints hints, List<String> requiredScopes, String requiredRole) {}
 
   private ResearchTools() {}
 
@@ -47,24 +28,31 @@ public final class ResearchTools {
     return in;
   }
 
-  public static final Declaration COHORT_COUNT = new Declaration("cohort_count", "Cohort count (de-identified)",
+  public static final OperationSpec COHORT_COUNT = research("cohort_count", "Cohort count (de-identified)",
       "Counts patients with a condition (SNOMED CT code) in an age band. Returns a count only; counts from 1 to "
           + (MIN_CELL - 1) + " are suppressed.",
       Schemas.object(cohortArgs(), List.of("snomed_code", "age_band")),
       // count is null when suppressed (small cell), so the output schema allows null.
       Map.of("type", "object", "properties", Map.of("count", Map.of("type", List.of("integer", "null")),
           "suppressed", Map.of("type", "boolean"), "note", Map.of("type", "string"))),
-      ToolHints.READ, List.of("user/Patient.rs", "user/Condition.rs"), RESEARCHER_ROLE);
+      ToolHints.READ);
 
-  public static final Declaration COHORT_EXTRACT = new Declaration("cohort_extract", "Cohort extract (de-identified)",
+  public static final OperationSpec COHORT_EXTRACT = research("cohort_extract", "Cohort extract (de-identified)",
       "Returns Safe Harbor de-identified rows (pseudonymous id, gender, birth year, age band, state, 3-digit ZIP, "
           + "condition codes with onset year) for at most " + MAX_EXTRACT + " patients of a cohort; cohorts under "
           + MIN_CELL + " patients are refused.",
       Schemas.object(cohortArgs(), List.of("snomed_code", "age_band")),
       Schemas.listOutput(Schemas.fields("pseudonym", "gender", "birthYear", "ageBand", "state", "zip3", "conditions")),
-      ToolHints.READ, List.of("user/Patient.rs", "user/Condition.rs"), RESEARCHER_ROLE);
+      ToolHints.READ);
 
-  public static List<Declaration> all() {
+  private static OperationSpec research(String name, String title, String description, Map<String, Object> input,
+      Map<String, Object> output, ToolHints hints) {
+    return OperationSpec.builder(name).title(title).description(description).input(input).output(output).hints(hints)
+        .scopes("user/Patient.rs", "user/Condition.rs").route(Route.RESEARCH)
+        .access(Access.crossPatient(List.of("Patient", "Condition"))).build();
+  }
+
+  public static List<OperationSpec> all() {
     return List.of(COHORT_COUNT, COHORT_EXTRACT);
   }
 }

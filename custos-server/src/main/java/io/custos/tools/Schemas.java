@@ -44,7 +44,7 @@ public final class Schemas {
     return Map.of("type", "integer", "description", description, "minimum", min, "maximum", max);
   }
 
-  static Map<String, Object> patientId() {
+  public static Map<String, Object> patientId() {
     return string("FHIR logical id of the Patient. Required, except with a patient-bound token (SMART patient/ scopes), whose patient is used; any other value is refused.", FHIR_ID, 64);
   }
 

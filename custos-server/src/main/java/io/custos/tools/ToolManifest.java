@@ -46,35 +46,26 @@ public final class ToolManifest {
     this.tools = tools;
   }
 
-  /** Hashes the declarations of {@code catalog}. */
-  public static ToolManifest of(ToolCatalog catalog) {
+  /** Hashes every declaration in {@code registry}: tools, prompts, resources and operations. */
+  public static ToolManifest of(Registry registry) {
     List<Map<String, Object>> decls = new ArrayList<>();
-    for (ToolSpec t : catalog.tools()) {
+    for (Declaration d : registry.all()) {
       Map<String, Object> m = new LinkedHashMap<>();
-      m.put("name", t.name());
-      m.put("title", t.title());
-      m.put("description", t.description());
-      m.put("inputSchema", t.inputSchema());
-      m.put("outputSchema", t.outputSchema());
-      m.put("annotations", Map.of("readOnlyHint", t.hints().readOnly(), "destructiveHint", t.hints().destructive(),
-          "idempotentHint", t.hints().idempotent(), "openWorldHint", t.hints().openWorld()));
-      m.put("requiredScopes", t.requiredScopes());
-      m.put("allowedElements", t.allowedElements());
-      m.put("maxResults", t.maxResults());
-      decls.add(m);
-    }
-    // Since 2026.3 the researcher tools are exposed to the model too, so they are pinned with the rest.
-    for (ResearchTools.Declaration r : ResearchTools.all()) {
-      Map<String, Object> m = new LinkedHashMap<>();
-      m.put("name", r.name());
-      m.put("title", r.title());
-      m.put("description", r.description());
-      m.put("inputSchema", r.inputSchema());
-      m.put("outputSchema", r.outputSchema());
-      m.put("annotations", Map.of("readOnlyHint", r.hints().readOnly(), "destructiveHint", r.hints().destructive(),
-          "idempotentHint", r.hints().idempotent(), "openWorldHint", r.hints().openWorld()));
-      m.put("requiredScopes", r.requiredScopes());
-      m.put("requiredRole", r.requiredRole());
+      m.put("kind", d.kind().name());
+      m.put("name", d.name());
+      m.put("title", d.title());
+      m.put("description", d.description());
+      m.put("inputSchema", d.inputSchema());
+      m.put("outputSchema", d.outputSchema());
+      m.put("annotations", Map.of("readOnlyHint", d.hints().readOnly(), "destructiveHint", d.hints().destructive(),
+          "idempotentHint", d.hints().idempotent(), "openWorldHint", d.hints().openWorld()));
+      m.put("requiredScopes", d.requiredScopes());
+      m.put("route", d.route().name());
+      m.put("access", PolicyDocument.access(d.access()));
+      if (d instanceof ToolSpec t) {
+        m.put("allowedElements", t.allowedElements());
+        m.put("maxResults", t.maxResults());
+      }
       decls.add(m);
     }
     try {

@@ -43,7 +43,7 @@ public record ToolSpec(
     int maxDateRangeDays,
     Query query,
     Function<Resource, Map<String, Object>> projection,
-    ResultShape shape) {
+    ResultShape shape) implements Declaration {
 
   /** Builds the upstream request. {@code patientId} is the pipeline's bound patient, never taken from free text. */
   @FunctionalInterface
@@ -62,6 +62,18 @@ public record ToolSpec(
     if (maxResults < 1 || maxResults > 50) {
       throw new IllegalArgumentException(name + ": maxResults must be 1..50");
     }
+  }
+
+  /** Read tools take the read route. */
+  @Override
+  public Route route() {
+    return Route.READ;
+  }
+
+  /** Read and search on the resource type; bound to a patient when the tool reads one patient's compartment. */
+  @Override
+  public Access access() {
+    return patientScoped() ? Access.readPatient(resourceType) : Access.readDirectory(resourceType);
   }
 
   /** Whether the tool reads one patient's compartment (and so needs a bound patient). */

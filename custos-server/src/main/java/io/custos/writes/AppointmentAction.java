@@ -1,5 +1,6 @@
 package io.custos.writes;
 
+import io.custos.pipeline.ToolCallException;
 import io.custos.fhir.FhirUpstream;
 import io.custos.fhir.UpstreamException;
 import io.custos.fhir.WriteOutcome;
@@ -48,13 +49,13 @@ final class AppointmentAction implements WriteAction {
       schedules.add((Schedule) r);
     }
     if (schedules.isEmpty()) {
-      throw new WriteException(WriteException.NOT_FOUND, "The practitioner has no bookable schedule.");
+      throw new ToolCallException(ToolCallException.Reason.NOT_FOUND, "The practitioner has no bookable schedule.");
     }
     Slot slot = args.string("slot_id").map(id -> requested(ctx, id, schedules))
         .orElseGet(() -> firstFree(ctx, schedules, from, to, args.string("service_type")));
     String start = slot.getStartElement().getValueAsString();
     if (slot.getStart().toInstant().isBefore(ctx.now())) {
-      throw new WriteException(WriteException.SLOT_TAKEN, "That slot is in the past; choose a future slot.");
+      throw new ToolCallException(ToolCallException.Reason.SLOT_TAKEN, "That slot is in the past; choose a future slot.");
     }
     Appointment a = new Appointment();
     a.addIdentifier(FhirWrites.proposalIdentifier(ctx.proposalId()));
@@ -95,16 +96,16 @@ final class AppointmentAction implements WriteAction {
       slot = (Slot) ctx.upstream().execute(new io.custos.fhir.UpstreamRequest.Read("Slot", id)).resources().get(0);
     } catch (UpstreamException e) {
       if (e.kind() == UpstreamException.Kind.NOT_FOUND) {
-        throw new WriteException(WriteException.NOT_FOUND, "No such slot.");
+        throw new ToolCallException(ToolCallException.Reason.NOT_FOUND, "No such slot.");
       }
       throw e;
     }
     boolean ours = schedules.stream().anyMatch(s -> ("Schedule/" + s.getIdPart()).equals(slot.getSchedule().getReference()));
     if (!ours) {
-      throw new WriteException(WriteException.NOT_FOUND, "That slot is not on this practitioner's schedule.");
+      throw new ToolCallException(ToolCallException.Reason.NOT_FOUND, "That slot is not on this practitioner's schedule.");
     }
     if (slot.getStatus() != Slot.SlotStatus.FREE) {
-      throw new WriteException(WriteException.SLOT_TAKEN,
+      throw new ToolCallException(ToolCallException.Reason.SLOT_TAKEN,
           "That slot is already taken (status " + slot.getStatus().toCode() + "); choose another free slot.");
     }
     return slot;
@@ -123,7 +124,7 @@ final class AppointmentAction implements WriteAction {
     }
     return free.stream().filter(s -> s.hasStart() && s.hasEnd() && !s.getStart().toInstant().isBefore(ctx.now()))
         .min(Comparator.comparing(Slot::getStart).thenComparing(Slot::getIdPart))
-        .orElseThrow(() -> new WriteException(WriteException.NOT_FOUND,
+        .orElseThrow(() -> new ToolCallException(ToolCallException.Reason.NOT_FOUND,
             "No free slot for this practitioner in the date range; try other dates."));
   }
 
@@ -143,13 +144,13 @@ final class AppointmentAction implements WriteAction {
       slot = (Slot) upstream.execute(new io.custos.fhir.UpstreamRequest.Read("Slot", slotId)).resources().get(0);
     } catch (UpstreamException e) {
       if (e.kind() == UpstreamException.Kind.NOT_FOUND) {
-        throw new WriteException(WriteException.SLOT_TAKEN, "The slot no longer exists; propose another booking.");
+        throw new ToolCallException(ToolCallException.Reason.SLOT_TAKEN, "The slot no longer exists; propose another booking.");
       }
       throw e;
     }
     String current = slot.getMeta().hasVersionId() ? slot.getMeta().getVersionId() : "1";
     if (slot.getStatus() != Slot.SlotStatus.FREE || !current.equals(bindings.get("slotVersion"))) {
-      throw new WriteException(WriteException.SLOT_TAKEN,
+      throw new ToolCallException(ToolCallException.Reason.SLOT_TAKEN,
           "The slot was taken after the proposal was made; nothing was written. Propose another booking.");
     }
     slot.setStatus(Slot.SlotStatus.BUSY);
@@ -158,7 +159,7 @@ final class AppointmentAction implements WriteAction {
       slotWrite = upstream.update(slot, Optional.of(current));
     } catch (UpstreamException e) {
       if (e.status() == 409 || e.status() == 412) {
-        throw new WriteException(WriteException.SLOT_TAKEN,
+        throw new ToolCallException(ToolCallException.Reason.SLOT_TAKEN,
             "The slot was taken by another booking at the same moment; nothing was written.");
       }
       throw e;

@@ -4,6 +4,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.custos.auth.AuthenticationException;
 import io.custos.auth.Authenticator;
 import io.custos.auth.Caller;
+import io.custos.pipeline.GovernancePipeline;
+import io.custos.pipeline.ToolCall;
+import io.custos.pipeline.ToolCallException;
+import io.custos.pipeline.ToolOutcome;
+import io.custos.tools.Declaration;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -19,7 +24,7 @@ import java.util.Optional;
  * ({@code application/x-www-form-urlencoded}: {@code decision=approve|reject}, {@code payload_sha256} = the digest
  * shown on the page) records the decision.
  *
- * <p>Who may approve (enforced by {@link WriteService#decide}, every refusal audited): a bearer token (RFC 6750,
+ * <p>Who may approve (enforced by the {@value WriteStages#APPROVE} route, every refusal audited): a bearer token (RFC 6750,
  * {@code Authorization} header, validated exactly like {@code /mcp}'s) of the <b>same user</b> who proposed, with
  * <b>MFA evidence</b>, whose role may use the tool, issued to a <b>client other than the agent's</b>: a token
  * whose {@code client_id} equals the proposal's (the agent's own token) can never approve, so an agent cannot
@@ -33,11 +38,12 @@ public final class ApprovalServlet extends HttpServlet {
   private static final String ID = "^p-[A-Za-z0-9_-]{22}$";
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  private final transient WriteService writes;
+  private final transient GovernancePipeline pipeline;
   private final transient Authenticator authenticator;
 
-  public ApprovalServlet(WriteService writes, Authenticator authenticator) {
-    this.writes = writes;
+  /** Every view and decision is a governed {@value WriteStages#APPROVE} call through {@code pipeline}. */
+  public ApprovalServlet(GovernancePipeline pipeline, Authenticator authenticator) {
+    this.pipeline = pipeline;
     this.authenticator = authenticator;
   }
 
@@ -56,7 +62,7 @@ public final class ApprovalServlet extends HttpServlet {
     boolean json = String.valueOf(req.getHeader("Accept")).contains("application/json");
     String path = req.getPathInfo() == null ? "" : req.getPathInfo().substring(1);
     if (!path.matches(ID)) {
-      error(resp, json, 404, WriteException.PROPOSAL_NOT_FOUND, "No such proposal.");
+      error(resp, json, 404, ToolCallException.Reason.PROPOSAL_NOT_FOUND.code(), "No such proposal.");
       return;
     }
     Caller approver;
@@ -65,80 +71,79 @@ public final class ApprovalServlet extends HttpServlet {
       Optional<String> token = header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)
           ? Optional.of(header.substring(7).trim()) : Optional.empty();
       if (token.isEmpty()) {
+        pipeline.refuseAuthentication(null, req.getRemoteAddr());
         resp.setHeader("WWW-Authenticate", "Bearer");
         error(resp, json, 401, "unauthenticated", "Sign in: a bearer token is required.");
         return;
       }
       approver = authenticator.authenticate(token);
     } catch (AuthenticationException e) {
+      pipeline.refuseAuthentication(sha256(req.getHeader("Authorization")), req.getRemoteAddr());
       resp.setHeader("WWW-Authenticate", "Bearer error=\"invalid_token\"");
       error(resp, json, 401, "unauthenticated", "The access token is not valid.");
       return;
     }
-    try {
-      WriteService.ApprovalView view = post
-          ? writes.decide(approver, path, req.getParameter("decision"), req.getParameter("payload_sha256"), req.getRemoteAddr())
-          : writes.view(approver, path, req.getRemoteAddr());
-      resp.setStatus(200);
-      if (json) {
-        resp.setContentType("application/json");
-        resp.getWriter().write(JSON.writeValueAsString(toJson(view)));
-      } else {
-        resp.setContentType("text/html; charset=utf-8");
-        resp.getWriter().write(page(view));
-      }
-    } catch (WriteException e) {
-      if (e.code().equals(WriteException.MFA_REQUIRED)) {
+    Map<String, Object> args = new LinkedHashMap<>();
+    args.put("proposal_id", path);
+    args.put("decision", post ? String.valueOf(req.getParameter("decision")) : "view");
+    if (post && req.getParameter("payload_sha256") != null) {
+      args.put("payload_sha256", req.getParameter("payload_sha256"));
+    }
+    ToolOutcome out = pipeline.handle(Declaration.Kind.OPERATION, new ToolCall(WriteStages.APPROVE, args, Optional.of(approver),
+        null, req.getRemoteAddr(), ToolCall.Channel.APPROVAL_PAGE, Optional.empty()));
+    if (out.isError()) {
+      if (out.error() == ToolCallException.Reason.MFA_REQUIRED) {
         resp.setHeader("WWW-Authenticate", "Bearer error=\"insufficient_user_authentication\"");
       }
-      error(resp, json, status(e.code()), e.code(), e.getMessage());
+      error(resp, json, status(out.error()), out.error().code(), out.text());
+      return;
+    }
+    resp.setStatus(200);
+    if (json) {
+      resp.setContentType("application/json");
+      resp.getWriter().write(JSON.writeValueAsString(out.structured()));
+    } else {
+      resp.setContentType("text/html; charset=utf-8");
+      resp.getWriter().write(page(out.structured()));
     }
   }
 
-  static int status(String code) {
-    return switch (code) {
-      case WriteException.PROPOSAL_NOT_FOUND -> 404;
-      case WriteException.MFA_REQUIRED, "unauthenticated" -> 401;
-      case WriteException.INVALID_ARGUMENTS -> 400;
-      case WriteException.EXPIRED -> 410;
-      case WriteException.PAYLOAD_MISMATCH, WriteException.REPLAYED, WriteException.REJECTED -> 409;
-      case WriteException.AUDIT_UNAVAILABLE -> 503;
+  static int status(ToolCallException.Reason reason) {
+    return switch (reason) {
+      case PROPOSAL_NOT_FOUND -> 404;
+      case MFA_REQUIRED, UNAUTHENTICATED -> 401;
+      case INVALID_ARGUMENTS -> 400;
+      case EXPIRED -> 410;
+      case PAYLOAD_MISMATCH, REPLAYED, REJECTED -> 409;
+      case RATE_LIMITED -> 429;
+      case AUDIT_UNAVAILABLE -> 503;
       default -> 403;
     };
   }
 
-  private static Map<String, Object> toJson(WriteService.ApprovalView v) {
-    Proposal p = v.proposal();
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("proposal_id", p.id());
-    m.put("state", v.state().name().toLowerCase(java.util.Locale.ROOT));
-    m.put("tool", p.tool());
-    m.put("patient_id", p.patientId());
-    m.put("resource_type", p.resourceType());
-    m.put("payload_sha256", p.payloadSha256());
-    m.put("expires_at", p.expiresAt().toString());
-    m.put("preview", p.preview());
-    if (!p.details().isEmpty()) {
-      m.put("details", p.details());
+  private static String sha256(String header) {
+    try {
+      return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+          .digest(String.valueOf(header).getBytes(StandardCharsets.UTF_8)));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
     }
-    return m;
   }
 
-  private static String page(WriteService.ApprovalView v) {
-    Proposal p = v.proposal();
-    String state = v.state().name().toLowerCase(java.util.Locale.ROOT);
+  private static String page(Map<String, Object> v) {
+    String state = String.valueOf(v.get("state"));
     StringBuilder b = new StringBuilder("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
         + "<title>Custos: approve a write</title><style>body{font-family:sans-serif;max-width:48rem;margin:2rem auto}"
         + "pre{background:#f4f4f4;padding:1rem;white-space:pre-wrap}code{word-break:break-all}</style></head><body>");
     b.append("<h1>Approve a write to the health record</h1>");
     b.append("<p>An AI agent acting for you proposed this write. Nothing has been written. Review it; approving writes ")
         .append("<strong>exactly</strong> this payload, once.</p>");
-    b.append("<dl><dt>Tool</dt><dd>").append(esc(p.tool())).append("</dd><dt>Resource</dt><dd>").append(esc(p.resourceType()))
-        .append("</dd><dt>State</dt><dd>").append(esc(state)).append("</dd><dt>Expires</dt><dd>").append(esc(p.expiresAt().toString()))
-        .append("</dd><dt>Payload SHA-256</dt><dd><code>").append(esc(p.payloadSha256())).append("</code></dd></dl>");
-    b.append("<pre>").append(esc(p.preview())).append("</pre>");
-    if (v.state() == Proposal.State.PENDING) {
-      b.append("<form method=\"post\"><input type=\"hidden\" name=\"payload_sha256\" value=\"").append(esc(p.payloadSha256()))
+    b.append("<dl><dt>Tool</dt><dd>").append(esc(String.valueOf(v.get("tool")))).append("</dd><dt>Resource</dt><dd>").append(esc(String.valueOf(v.get("resource_type"))))
+        .append("</dd><dt>State</dt><dd>").append(esc(state)).append("</dd><dt>Expires</dt><dd>").append(esc(String.valueOf(v.get("expires_at"))))
+        .append("</dd><dt>Payload SHA-256</dt><dd><code>").append(esc(String.valueOf(v.get("payload_sha256")))).append("</code></dd></dl>");
+    b.append("<pre>").append(esc(String.valueOf(v.get("preview")))).append("</pre>");
+    if (state.equals("pending")) {
+      b.append("<form method=\"post\"><input type=\"hidden\" name=\"payload_sha256\" value=\"").append(esc(String.valueOf(v.get("payload_sha256"))))
           .append("\"><button name=\"decision\" value=\"approve\">Approve</button> ")
           .append("<button name=\"decision\" value=\"reject\">Reject</button></form>");
     }

@@ -1,5 +1,6 @@
 package io.custos.writes;
 
+import io.custos.pipeline.ToolCallException;
 import io.custos.auth.Caller;
 import io.custos.fhir.FhirUpstream;
 import io.custos.fhir.UpstreamException;
@@ -51,7 +52,7 @@ final class FhirWrites {
    * Reads {@code type/id} and checks it belongs to the patient through {@code patientElement} (a Reference
    * child such as {@code subject} or {@code patient}).
    *
-   * @throws WriteException not_found when it does not exist or belongs to another patient (indistinguishable)
+   * @throws ToolCallException not_found when it does not exist or belongs to another patient (indistinguishable)
    */
   static Resource readOwned(FhirUpstream upstream, String type, String id, String patientId, String patientElement) {
     Resource r;
@@ -59,7 +60,7 @@ final class FhirWrites {
       r = upstream.execute(new UpstreamRequest.Read(type, id)).resources().get(0);
     } catch (UpstreamException e) {
       if (e.kind() == UpstreamException.Kind.NOT_FOUND) {
-        throw new WriteException(WriteException.NOT_FOUND, "The referenced " + type + " was not found for this patient.");
+        throw new ToolCallException(ToolCallException.Reason.NOT_FOUND, "The referenced " + type + " was not found for this patient.");
       }
       throw e;
     }
@@ -67,7 +68,7 @@ final class FhirWrites {
     boolean owned = child != null && child.getValues().stream().anyMatch(v -> v instanceof Reference ref
         && "Patient".equals(ref.getReferenceElement().getResourceType()) && patientId.equals(ref.getReferenceElement().getIdPart()));
     if (!owned) {
-      throw new WriteException(WriteException.NOT_FOUND, "The referenced " + type + " was not found for this patient.");
+      throw new ToolCallException(ToolCallException.Reason.NOT_FOUND, "The referenced " + type + " was not found for this patient.");
     }
     return r;
   }
@@ -77,7 +78,7 @@ final class FhirWrites {
     return upstream.execute(new UpstreamRequest.Search(type, params, count)).resources();
   }
 
-  static WriteException invalid(String message) {
-    return new WriteException(WriteException.INVALID_ARGUMENTS, message);
+  static ToolCallException invalid(String message) {
+    return new ToolCallException(ToolCallException.Reason.INVALID_ARGUMENTS, message);
   }
 }

@@ -1,5 +1,6 @@
 package io.custos.writes;
 
+import io.custos.pipeline.ToolCallException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -40,7 +41,7 @@ final class PriorAuthorizationAction implements WriteAction {
         .map(id -> (Coverage) FhirWrites.readOwned(ctx.upstream(), "Coverage", id, pid, "beneficiary"))
         .orElseGet(() -> FhirWrites.search(ctx.upstream(), "Coverage", Map.of("beneficiary", List.of("Patient/" + pid),
                 "status", List.of("active")), 5).stream().map(r -> (Coverage) r).findFirst()
-            .orElseThrow(() -> new WriteException(WriteException.NOT_FOUND, "The patient has no active coverage to submit to.")));
+            .orElseThrow(() -> new ToolCallException(ToolCallException.Reason.NOT_FOUND, "The patient has no active coverage to submit to.")));
     Claim c = new Claim();
     c.addIdentifier(FhirWrites.proposalIdentifier(ctx.proposalId()));
     c.setStatus(Claim.ClaimStatus.ACTIVE);

@@ -1,5 +1,6 @@
 package io.custos.writes;
 
+import io.custos.pipeline.ToolCallException;
 import io.custos.fhir.WriteOutcome;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -57,11 +58,11 @@ public final class ProposalStore {
     return "p-" + Base64.getUrlEncoder().withoutPadding().encodeToString(b);
   }
 
-  /** Stores a new pending proposal. @throws WriteException when the store is full */
+  /** Stores a new pending proposal. @throws ToolCallException when the store is full */
   public synchronized void add(Proposal p, Instant now) {
     entries.values().removeIf(e -> e.proposal.expiresAt().plus(RETENTION).isBefore(now));
     if (entries.size() >= capacity) {
-      throw new WriteException(WriteException.UPSTREAM_UNAVAILABLE, "Too many open proposals; try again later.");
+      throw new ToolCallException(ToolCallException.Reason.UPSTREAM_UNAVAILABLE, "Too many open proposals; try again later.");
     }
     entries.put(p.id(), new Entry(p));
   }
@@ -75,17 +76,18 @@ public final class ProposalStore {
    * Records a human approval.
    *
    * @param presentedSha256 the payload digest the human was shown (and approved)
-   * @throws WriteException naming the broken rule
+   * @throws ToolCallException naming the broken rule
    */
   public synchronized Snapshot approve(String id, Proposal.Approval approval, String presentedSha256, Instant now) {
     Entry e = decidable(id, approval.subject(), now);
-    if (approval.channel() == Proposal.Channel.APPROVAL_ENDPOINT && approval.clientId() != null
-        && approval.clientId().equals(e.proposal.clientId())) {
-      throw new WriteException(WriteException.SELF_APPROVAL,
+    // Without a client id on either side a separate application cannot be shown, so it counts as self-approval.
+    if (approval.channel() == Proposal.Channel.APPROVAL_ENDPOINT && (approval.clientId() == null
+        || e.proposal.clientId() == null || approval.clientId().equals(e.proposal.clientId()))) {
+      throw new ToolCallException(ToolCallException.Reason.SELF_APPROVAL,
           "The agent's client cannot approve its own proposal; a person must approve it from a separate application.");
     }
     if (presentedSha256 == null || !presentedSha256.equals(e.proposal.payloadSha256())) {
-      throw new WriteException(WriteException.PAYLOAD_MISMATCH,
+      throw new ToolCallException(ToolCallException.Reason.PAYLOAD_MISMATCH,
           "The payload digest does not match this proposal; nothing was approved.");
     }
     e.state = Proposal.State.APPROVED;
@@ -94,7 +96,7 @@ public final class ProposalStore {
     return snapshot(e);
   }
 
-  /** Records a human rejection. @throws WriteException naming the broken rule */
+  /** Records a human rejection. @throws ToolCallException naming the broken rule */
   public synchronized Snapshot reject(String id, String subject, Instant now) {
     Entry e = decidable(id, subject, now);
     e.state = Proposal.State.REJECTED;
@@ -105,11 +107,11 @@ public final class ProposalStore {
     Entry e = owned(id, subject);
     switch (e.state) {
       case PENDING -> { }
-      case REJECTED -> throw new WriteException(WriteException.REJECTED, "This proposal was rejected.");
-      default -> throw new WriteException(WriteException.REPLAYED, "This proposal has already been decided.");
+      case REJECTED -> throw new ToolCallException(ToolCallException.Reason.REJECTED, "This proposal was rejected.");
+      default -> throw new ToolCallException(ToolCallException.Reason.REPLAYED, "This proposal has already been decided.");
     }
     if (!now.isBefore(e.proposal.expiresAt())) {
-      throw new WriteException(WriteException.EXPIRED, "This proposal has expired; propose the write again.");
+      throw new ToolCallException(ToolCallException.Reason.EXPIRED, "This proposal has expired; propose the write again.");
     }
     return e;
   }
@@ -117,10 +119,10 @@ public final class ProposalStore {
   private Entry owned(String id, String subject) {
     Entry e = id == null ? null : entries.get(id);
     if (e == null) {
-      throw new WriteException(WriteException.PROPOSAL_NOT_FOUND, "No such proposal.");
+      throw new ToolCallException(ToolCallException.Reason.PROPOSAL_NOT_FOUND, "No such proposal.");
     }
     if (!e.proposal.subject().equals(subject)) {
-      throw new WriteException(WriteException.WRONG_USER, "This proposal belongs to another user.");
+      throw new ToolCallException(ToolCallException.Reason.WRONG_USER, "This proposal belongs to another user.");
     }
     return e;
   }
@@ -129,32 +131,32 @@ public final class ProposalStore {
    * Starts the commit of an approved proposal (moves it to {@code COMMITTING}, so it is used at most once).
    *
    * @param argumentsSha256 digest of the canonical arguments presented with the commit
-   * @throws WriteException naming the broken rule
+   * @throws ToolCallException naming the broken rule
    */
   public synchronized Proposal beginCommit(String id, String subject, String tool, String patientId, String argumentsSha256,
       Instant now) {
     Entry e = owned(id, subject);
     Proposal p = e.proposal;
     if (!p.tool().equals(tool) || !p.patientId().equals(patientId)) {
-      throw new WriteException(WriteException.PROPOSAL_MISMATCH, "This proposal is for another tool or patient.");
+      throw new ToolCallException(ToolCallException.Reason.PROPOSAL_MISMATCH, "This proposal is for another tool or patient.");
     }
     switch (e.state) {
       case APPROVED -> { }
-      case PENDING -> throw new WriteException(WriteException.NOT_APPROVED,
+      case PENDING -> throw new ToolCallException(ToolCallException.Reason.NOT_APPROVED,
           "This proposal has not been approved by a person yet; nothing was written.");
-      case REJECTED -> throw new WriteException(WriteException.REJECTED, "This proposal was rejected; nothing was written.");
-      default -> throw new WriteException(WriteException.REPLAYED,
+      case REJECTED -> throw new ToolCallException(ToolCallException.Reason.REJECTED, "This proposal was rejected; nothing was written.");
+      default -> throw new ToolCallException(ToolCallException.Reason.REPLAYED,
           "This proposal has already been committed; it cannot be used again.");
     }
     if (!now.isBefore(p.expiresAt())) {
-      throw new WriteException(WriteException.EXPIRED, "This proposal has expired; propose the write again.");
+      throw new ToolCallException(ToolCallException.Reason.EXPIRED, "This proposal has expired; propose the write again.");
     }
     if (!p.argumentsSha256().equals(argumentsSha256)) {
-      throw new WriteException(WriteException.PAYLOAD_MISMATCH,
+      throw new ToolCallException(ToolCallException.Reason.PAYLOAD_MISMATCH,
           "The arguments differ from the approved proposal; only the exact approved payload can be written.");
     }
     if (!p.payloadSha256().equals(e.approval.payloadSha256()) || !p.payloadSha256().equals(CanonicalJson.sha256(p.payloadJson()))) {
-      throw new WriteException(WriteException.PAYLOAD_MISMATCH, "The payload no longer matches what was approved.");
+      throw new ToolCallException(ToolCallException.Reason.PAYLOAD_MISMATCH, "The payload no longer matches what was approved.");
     }
     e.state = Proposal.State.COMMITTING;
     return p;

@@ -1,5 +1,6 @@
 package io.custos.writes;
 
+import io.custos.pipeline.ToolCallException;
 import io.custos.auth.Caller;
 import io.custos.fhir.FhirUpstream;
 import io.custos.fhir.WriteOutcome;
@@ -42,14 +43,14 @@ public interface WriteAction {
     }
   }
 
-  /** @throws WriteException for invalid input (never echoing values) */
+  /** @throws ToolCallException for invalid input (never echoing values) */
   Draft draft(Context ctx);
 
   /**
    * Writes the approved resource exactly once: a conditional create on the proposal identifier (FHIR R4 3.1.0.8
    * {@code If-None-Exist}), so a retried commit cannot create a duplicate.
    *
-   * @throws WriteException or {@link io.custos.fhir.UpstreamException} on failure
+   * @throws ToolCallException or {@link io.custos.fhir.UpstreamException} on failure
    */
   default WriteOutcome commit(Resource resource, Map<String, String> bindings, String proposalId, FhirUpstream upstream) {
     return upstream.create(resource, Optional.of(FhirWrites.ifNoneExist(proposalId)));

@@ -21,7 +21,7 @@ import java.util.Map;
  */
 public record WriteToolSpec(String name, String title, String description, String resourceType,
     Map<String, Object> inputSchema, Map<String, Object> outputSchema, ToolHints hints, List<String> requiredScopes,
-    char permission, WriteAction action) {
+    char permission, WriteAction action) implements io.custos.tools.Declaration {
 
   public WriteToolSpec {
     inputSchema = Map.copyOf(inputSchema);
@@ -33,5 +33,17 @@ public record WriteToolSpec(String name, String title, String description, Strin
     if (hints.readOnly()) {
       throw new IllegalArgumentException(name + ": a write tool cannot be read-only");
     }
+  }
+
+  /** A write tool proposes first; called with {@code proposal_id} the pipeline takes the commit route instead. */
+  @Override
+  public io.custos.tools.Route route() {
+    return io.custos.tools.Route.WRITE_PROPOSE;
+  }
+
+  /** The SMART permission on the resource type, bound to a patient with a care relationship. */
+  @Override
+  public io.custos.tools.Access access() {
+    return io.custos.tools.Access.createFor(resourceType, permission);
   }
 }

@@ -9,6 +9,7 @@ import jakarta.servlet.http.HttpFilter;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import io.custos.pipeline.GovernancePipeline;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,11 +23,16 @@ final class AuthenticationFilter extends HttpFilter {
   private static final Logger log = LoggerFactory.getLogger(AuthenticationFilter.class);
   private final Authenticator authenticator;
   private final String scope;
+  private final Optional<GovernancePipeline> pipeline;
 
-  /** @param scope scopes to suggest in the challenge (space-separated), may be empty */
-  AuthenticationFilter(Authenticator authenticator, String scope) {
+  /**
+   * @param scope    scopes to suggest in the challenge (space-separated), may be empty
+   * @param pipeline audits each refused request as a PHI-free DENIED event (the credential's SHA-256 only)
+   */
+  AuthenticationFilter(Authenticator authenticator, String scope, Optional<GovernancePipeline> pipeline) {
     this.authenticator = authenticator;
     this.scope = scope;
+    this.pipeline = pipeline;
   }
 
   @Override
@@ -39,6 +45,7 @@ final class AuthenticationFilter extends HttpFilter {
       req.setAttribute(CallerContext.CALLER, authenticator.authenticate(bearer));
     } catch (AuthenticationException e) {
       log.info("request refused: authentication failed ({})", e.error() == null ? "no credential" : e.error());
+      pipeline.ifPresent(p -> p.refuseAuthentication(bearer.map(AuthenticationFilter::sha256).orElse(null), req.getRemoteAddr()));
       // Host was validated against the allowlist by OriginHostFilter, so it is safe to echo.
       String metadata = req.getScheme() + "://" + req.getHeader("Host") + "/.well-known/oauth-protected-resource/mcp";
       String challenge = "Bearer resource_metadata=\"" + metadata + "\""
@@ -49,5 +56,14 @@ final class AuthenticationFilter extends HttpFilter {
       return;
     }
     chain.doFilter(req, res);
+  }
+
+  static String sha256(String token) {
+    try {
+      return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+          .digest(token.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
   }
 }

@@ -19,7 +19,7 @@ import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
-import io.custos.pipeline.Preflight;
+import io.custos.pipeline.GovernancePipeline;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -40,7 +40,7 @@ import org.eclipse.jetty.util.ssl.SslContextFactory;
  * The filter chain in {@link #start} closes the MCP Java SDK 2.1.0 transport gaps listed in SPEC.md, in
  * this order: request limits, Host/Origin (DNS rebinding), protocol version, authentication, error-body
  * sanitising; then the SDK servlet. In full: request limits, Host/Origin, protocol version, authentication
- * (every request), session binding and idle logoff, tools/call preflight (scope / MFA step-up / rate limit),
+ * (every request), session binding and idle logoff, tools/call gate (the pipeline's scope / MFA step-up / rate-limit decision),
  * error-body sanitising, SDK servlet.
  */
 public final class McpHttpServer implements AutoCloseable {
@@ -80,11 +80,12 @@ public final class McpHttpServer implements AutoCloseable {
    * Per-request security of {@code /mcp}.
    *
    * @param authenticator validates the credential on every request
-   * @param preflight     HTTP-level scope / MFA / rate-limit challenge for tools/call, if any
+   * @param pipeline      the governed path: decides tools/call gates before the MCP layer (rendered as 401/403/429) and
+   *                      audits failed authentications; empty for test fixtures without one
    * @param metadata      protected resource metadata served under {@code /.well-known}
    * @param idleTimeout   automatic logoff of idle sessions
    */
-  public record Security(Authenticator authenticator, Optional<Preflight> preflight, ResourceMetadata metadata,
+  public record Security(Authenticator authenticator, Optional<GovernancePipeline> pipeline, ResourceMetadata metadata,
       Duration idleTimeout) {}
 
   /**
@@ -169,6 +170,10 @@ public final class McpHttpServer implements AutoCloseable {
             ctx.put(CallerContext.CALLER, caller);
           }
           ctx.put(CallerContext.SOURCE_ADDRESS, req.getRemoteAddr());
+          Object admission = req.getAttribute(CallerContext.ADMISSION);
+          if (admission != null) {
+            ctx.put(CallerContext.ADMISSION, admission);
+          }
           return McpTransportContext.create(ctx);
         })
         .build();
@@ -193,9 +198,10 @@ public final class McpHttpServer implements AutoCloseable {
     addFilter(context, new OriginHostFilter(allowedHosts(settings), settings.allowedOrigins(),
         InetAddress.getByName(settings.host()).isLoopbackAddress()), "/*");
     addFilter(context, new ProtocolVersionFilter(new HashSet<>(transport.protocolVersions())), "/mcp");
-    addFilter(context, new AuthenticationFilter(security.authenticator(), String.join(" ", security.metadata().scopesSupported())), "/mcp");
+    addFilter(context, new AuthenticationFilter(security.authenticator(), String.join(" ", security.metadata().scopesSupported()),
+        security.pipeline()), "/mcp");
     addFilter(context, new SessionGuardFilter(security.idleTimeout(), java.time.Clock.systemUTC()), "/mcp");
-    security.preflight().ifPresent(p -> addFilter(context, new ToolCallGateFilter(p), "/mcp"));
+    security.pipeline().ifPresent(p -> addFilter(context, new ToolCallGateFilter(p), "/mcp"));
     addFilter(context, new ErrorBodyFilter(), "/mcp");
     server.setHandler(context);
     try {

@@ -4,7 +4,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.custos.auth.Caller;
 import io.custos.auth.CallerContext;
-import io.custos.pipeline.Preflight;
+import com.fasterxml.jackson.core.type.TypeReference;
+import io.custos.pipeline.Admission;
+import io.custos.pipeline.GovernancePipeline;
+import io.custos.pipeline.ToolCall;
+import io.custos.pipeline.ToolOutcome;
+import io.custos.tools.Declaration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletException;
@@ -20,17 +28,19 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Answers {@code tools/call} requests that cannot succeed with the HTTP challenge a client can act on:
- * 403 {@code insufficient_scope} with the scopes to request, 401 {@code insufficient_user_authentication}
- * (RFC 9470 step-up) when the token lacks MFA evidence, 429 with {@code Retry-After} when rate limits are
- * exceeded. The body (already size-bounded) is read once and handed on unchanged.
+ * Runs the gate stages of a {@code tools/call}'s route (authenticate, rate limit, authorize) before the MCP layer, so a
+ * refusal can be the HTTP answer a client acts on: 403 {@code insufficient_scope} with the scopes to request (MCP
+ * 2025-11-25 authorization, "Scope challenge"), 401 {@code insufficient_user_authentication} (RFC 9470 step-up), 429
+ * with {@code Retry-After}, or a fixed JSON-RPC error for an undeclared tool (never echoing its name). The decision is
+ * the pipeline's own, audited once, and handed to the tool handler so it is not made twice. The body (already
+ * size-bounded) is read once and handed on unchanged.
  */
 final class ToolCallGateFilter extends HttpFilter {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private final Preflight preflight;
+  private final GovernancePipeline pipeline;
 
-  ToolCallGateFilter(Preflight preflight) {
-    this.preflight = preflight;
+  ToolCallGateFilter(GovernancePipeline pipeline) {
+    this.pipeline = pipeline;
   }
 
   @Override
@@ -48,44 +58,67 @@ final class ToolCallGateFilter extends HttpFilter {
       return;
     }
     Caller caller = (Caller) req.getAttribute(CallerContext.CALLER);
-    String tool = toolName(body);
-    if (tool != null && !preflight.known(tool)) {
-      // Issue 5: MCP SDK 2.1.0 answers an unknown tool with error data "Tool not found: <name>", reflecting
-      // whatever the client put in the name (possibly an identifier). Refuse it here with a fixed error instead.
-      JsonRpcErrors.writeResponse(res, requestId(body), JsonRpcErrors.INVALID_PARAMS, "Unknown tool.");
-      return;
-    }
-    if (tool != null && caller != null) {
-      String metadata = req.getScheme() + "://" + req.getHeader("Host") + "/.well-known/oauth-protected-resource/mcp";
-      switch (preflight.check(caller, tool)) {
-        case Preflight.InsufficientScope s -> {
-          res.setHeader("WWW-Authenticate", "Bearer error=\"insufficient_scope\", scope=\"" + String.join(" ", s.scopes())
-              + "\", resource_metadata=\"" + metadata + "\"");
-          JsonRpcErrors.write(res, 403, JsonRpcErrors.SERVER_ERROR, "Forbidden: insufficient_scope; request " + String.join(" or ", s.scopes()) + ".");
-          return;
-        }
-        case Preflight.StepUp u -> {
-          res.setHeader("WWW-Authenticate", "Bearer error=\"insufficient_user_authentication\", "
-              + "error_description=\"Multi-factor authentication is required\", resource_metadata=\"" + metadata + "\"");
-          JsonRpcErrors.write(res, 401, JsonRpcErrors.SERVER_ERROR,
-              "Unauthorized: multi-factor authentication is required for clinical data (step-up).");
-          return;
-        }
-        case Preflight.RateLimited r -> {
-          res.setHeader("Retry-After", Long.toString(r.retryAfterSeconds()));
-          JsonRpcErrors.write(res, 429, JsonRpcErrors.SERVER_ERROR, "Too Many Requests: rate limit exceeded.");
-          return;
-        }
-        case Preflight.UnknownTool u -> {
-          JsonRpcErrors.writeResponse(res, requestId(body), JsonRpcErrors.INVALID_PARAMS, "Unknown tool.");
-          return;
-        }
-        case Preflight.Allowed a -> {
-          // proceed
-        }
+    JsonNode call = toolCall(body);
+    if (call != null && caller != null) {
+      String tool = call.path("name").asText();
+      Map<String, Object> args = call.path("arguments").isObject()
+          ? JSON.convertValue(call.path("arguments"), new TypeReference<Map<String, Object>>() { }) : Map.of();
+      Admission admission = pipeline.admit(Declaration.Kind.TOOL,
+          new ToolCall(tool, args, Optional.of(caller), req.getHeader("Mcp-Session-Id"), req.getRemoteAddr()));
+      if (admission instanceof Admission.Refused refused && render(req, res, body, tool, refused.outcome())) {
+        return;
       }
+      req.setAttribute(CallerContext.ADMISSION, admission);
     }
     chain.doFilter(new CachedBody(req, body), res);
+  }
+
+  /** Renders a refusal that has an HTTP form; returns false for refusals the tool result reports (role, patient). */
+  private boolean render(HttpServletRequest req, HttpServletResponse res, byte[] body, String tool, ToolOutcome refused)
+      throws IOException {
+    String metadata = req.getScheme() + "://" + req.getHeader("Host") + "/.well-known/oauth-protected-resource/mcp";
+    switch (refused.error()) {
+      case INSUFFICIENT_SCOPE -> {
+        List<String> scopes = pipeline.challengeScopes(Declaration.Kind.TOOL, tool);
+        res.setHeader("WWW-Authenticate", "Bearer error=\"insufficient_scope\", scope=\"" + String.join(" ", scopes)
+            + "\", resource_metadata=\"" + metadata + "\"");
+        JsonRpcErrors.write(res, 403, JsonRpcErrors.SERVER_ERROR, "Forbidden: insufficient_scope; request " + String.join(" or ", scopes) + ".");
+        return true;
+      }
+      case MFA_REQUIRED -> {
+        res.setHeader("WWW-Authenticate", "Bearer error=\"insufficient_user_authentication\", "
+            + "error_description=\"Multi-factor authentication is required\", resource_metadata=\"" + metadata + "\"");
+        JsonRpcErrors.write(res, 401, JsonRpcErrors.SERVER_ERROR,
+            "Unauthorized: multi-factor authentication is required for clinical data (step-up).");
+        return true;
+      }
+      case RATE_LIMITED -> {
+        res.setHeader("Retry-After", Long.toString(refused.retryAfterSeconds().orElse(1L)));
+        JsonRpcErrors.write(res, 429, JsonRpcErrors.SERVER_ERROR, "Too Many Requests: rate limit exceeded.");
+        return true;
+      }
+      case UNKNOWN_TOOL -> {
+        // MCP SDK 2.1.0 answers an unknown tool with "Tool not found: <name>", reflecting whatever the client sent.
+        JsonRpcErrors.writeResponse(res, requestId(body), JsonRpcErrors.INVALID_PARAMS, "Unknown tool.");
+        return true;
+      }
+      default -> {
+        return false;
+      }
+    }
+  }
+
+  /** The {@code params} of a JSON-RPC {@code tools/call} request with a string tool name, or null (left to the SDK). */
+  static JsonNode toolCall(byte[] body) {
+    try {
+      JsonNode n = JSON.readTree(body);
+      if (n != null && n.isObject() && "tools/call".equals(n.path("method").asText()) && n.path("params").path("name").isTextual()) {
+        return n.path("params");
+      }
+    } catch (IOException e) {
+      // malformed: the SDK answers with a sanitized 400
+    }
+    return null;
   }
 
   /** False for well-formed JSON that is not an object or array; malformed JSON is left to the SDK (400). */
@@ -96,19 +129,6 @@ final class ToolCallGateFilter extends HttpFilter {
     } catch (IOException e) {
       return true;
     }
-  }
-
-  /** The tool name of a JSON-RPC {@code tools/call} request, or null for anything else (left to the SDK). */
-  static String toolName(byte[] body) {
-    try {
-      JsonNode n = JSON.readTree(body);
-      if (n != null && n.isObject() && "tools/call".equals(n.path("method").asText()) && n.path("params").path("name").isTextual()) {
-        return n.path("params").path("name").asText();
-      }
-    } catch (IOException e) {
-      // malformed: the SDK answers with a sanitized 400
-    }
-    return null;
   }
 
   /** The JSON-RPC id of the request (echoed as JSON-RPC requires), or null. */

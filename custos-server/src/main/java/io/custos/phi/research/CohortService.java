@@ -8,6 +8,7 @@ import io.custos.phi.deid.DeIdentifier;
 import io.custos.phi.deid.DeidContext;
 import io.custos.pipeline.ToolCallException;
 import io.custos.tools.ResearchTools;
+import io.custos.tools.ToolArguments;
 import java.time.LocalDate;
 import java.time.Period;
 import java.util.ArrayList;
@@ -42,27 +43,17 @@ public final class CohortService {
   }
 
   /**
-   * @throws ToolCallException FORBIDDEN without the role or scopes, INVALID_ARGUMENTS for bad arguments,
-   *                           FORBIDDEN for an extract of a cohort under the minimum cell size
+   * Runs a researcher tool. Role, scopes, MFA and the argument schema were checked by the research route's shared
+   * stages; this only interprets validated arguments.
+   *
+   * @param tool {@code cohort_count} or {@code cohort_extract}
+   * @param args validated {@code snomed_code} and {@code age_band}
+   * @throws ToolCallException FORBIDDEN for an extract of a cohort under the minimum cell size
+   * @throws io.custos.fhir.UpstreamException when the upstream fails
    */
-  public Map<String, Object> call(Caller caller, String tool, Map<String, Object> args) {
-    ResearchTools.Declaration d = ResearchTools.all().stream().filter(t -> t.name().equals(tool)).findFirst()
-        .orElseThrow(() -> new ToolCallException(ToolCallException.Reason.UNKNOWN_TOOL, "Unknown tool."));
-    // Defence in depth behind the pipeline's research authorize stage: SMART scopes by meaning (user/*.rs counts),
-    // never a patient/ scope (cross-patient analytics).
-    boolean scoped = List.of("Patient", "Condition").stream().allMatch(type -> caller.scopes().stream().anyMatch(s ->
-        io.custos.auth.SmartScope.parse(s).map(p -> p.grantsReadSearch("user", type) || p.grantsReadSearch("system", type))
-            .orElse(false)));
-    if (!caller.roles().contains(d.requiredRole()) || !scoped) {
-      throw new ToolCallException(ToolCallException.Reason.FORBIDDEN,
-          "This tool needs the " + d.requiredRole() + " role and the scopes " + String.join(", ", d.requiredScopes()) + ".");
-    }
-    String code = args.get("snomed_code") instanceof String s && s.matches("^[0-9]{6,18}$") ? s : null;
-    String band = args.get("age_band") instanceof String s && AgeBand.valid(s) ? s : null;
-    if (code == null || band == null || args.size() != 2) {
-      throw new ToolCallException(ToolCallException.Reason.INVALID_ARGUMENTS,
-          "Arguments: snomed_code (6-18 digits) and age_band (0-17, 18-39, 40-64, 65-89, 90+, any), nothing else.");
-    }
+  public Map<String, Object> call(Caller caller, String tool, ToolArguments args) {
+    String code = args.required("snomed_code");
+    String band = args.required("age_band");
     FhirUpstream up = upstream.as(caller); // upstream.auth credentials for this caller, never the inbound token
     Map<String, List<Condition>> cohort = cohort(up, code, band);
     return tool.equals(ResearchTools.COHORT_COUNT.name()) ? count(cohort) : extract(up, cohort);
