@@ -14,9 +14,8 @@ import io.custos.auth.DevelopmentAuthenticator;
 import io.custos.auth.ClaimsMapping;
 import io.custos.auth.IntrospectionAuthenticator;
 import io.custos.auth.JwtAuthenticator;
-import io.custos.pipeline.Stages;
+import io.custos.routes.GovernedPath;
 import io.custos.routes.Routes;
-import io.custos.tools.Registry;
 import io.custos.policy.AccessControl;
 import io.custos.policy.BreakGlass;
 import io.custos.policy.FhirCareRelationship;
@@ -90,24 +89,20 @@ public final class ServerAssembly implements AutoCloseable {
         Duration.ofSeconds(this.config.upstream().timeoutSeconds()), List.of(), upstreamAuth(this.config.upstream(), clock));
     var policy = this.config.policy();
     var identity = this.config.identity();
-    var writeTools = io.custos.writes.WriteTools.standard();
-    Registry registry = Routes.registry(catalog, writeTools);
-    RolePolicy roles = RolePolicy.of(policy.roles(), registry.toolNames());
+    RolePolicy roles = RolePolicy.of(policy.roles(),
+        Routes.registry(catalog, io.custos.writes.WriteTools.standard()).toolNames());
     AccessControl access = new AccessControl(roles, new ScopeCheck(Set.copyOf(identity.systemClients())),
         new FhirCareRelationship(upstream, clock, Duration.ofMinutes(5)), policy.requireCareRelationship(), true,
         new BreakGlass(clock, Duration.ofMinutes(policy.breakGlassMinutes())), Set.copyOf(policy.breakGlassRoles()));
-    var pseudonyms = new PatientPseudonyms(secretKey(data.resolve("keys").resolve("pseudonym.key")), this::remember);
-    var sensitive = io.custos.phi.SensitiveDataPolicy.treating();
-    Stages stages = Stages.builder().clock(clock).access(access).rateLimits(new RateLimits(policy.rateLimitPerMinute()))
-        .audit(audit, pseudonyms).version(VERSION).validator(new DefaultJsonSchemaValidator(mapper)).upstream(upstream, FHIR)
-        .sensitivePolicy(sensitive).alerts(new LogAlertSink()).build();
-    this.writes = new io.custos.writes.WriteStages(upstream, FHIR, mapper, clock, new io.custos.writes.WriteSettings(
-        policy.readOnly(), Duration.ofSeconds(policy.proposalTtlSeconds()), policy.elicitationApproval()),
-        new io.custos.writes.ProposalStore(10_000), roles);
-    var parts = new Routes.Parts(new io.custos.phi.research.CohortStage(cohortService(upstream, data, clock)),
-        new io.custos.emergency.EmergencyAccess(access.breakGlass()), writes,
-        new io.custos.writes.PriorAuthorizationStatus(upstream, FHIR, sensitive));
-    this.pipeline = new GovernancePipeline(registry, stages, Routes.compose(stages, parts, registry), GovernancePipeline.Observer.NONE);
+    GovernedPath path = GovernedPath.builder().clock(clock).access(access)
+        .audit(audit, new PatientPseudonyms(secretKey(data.resolve("keys").resolve("pseudonym.key")), this::remember))
+        .upstream(upstream).cohorts(cohortService(upstream, data, clock)).version(VERSION)
+        .rateLimitPerMinute(policy.rateLimitPerMinute()).alerts(new LogAlertSink())
+        .writeSettings(new io.custos.writes.WriteSettings(policy.readOnly(), Duration.ofSeconds(policy.proposalTtlSeconds()),
+            policy.elicitationApproval()))
+        .build();
+    this.pipeline = path.pipeline();
+    this.writes = path.writes();
     if (policy.readOnly()) {
       log.info("policy.readOnly: write tools are disabled");
     }

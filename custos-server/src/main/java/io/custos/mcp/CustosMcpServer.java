@@ -11,7 +11,6 @@ import io.custos.pipeline.ToolOutcome;
 import io.custos.tools.Declaration;
 import io.custos.tools.Route;
 import io.custos.tools.ToolManifest;
-import io.custos.writes.WriteStages;
 import io.modelcontextprotocol.common.McpTransportContext;
 import io.modelcontextprotocol.json.McpJsonMapper;
 import io.modelcontextprotocol.server.McpServer;
@@ -24,7 +23,6 @@ import io.modelcontextprotocol.spec.McpServerTransportProvider;
 import io.modelcontextprotocol.spec.McpStreamableServerTransportProvider;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -118,7 +116,8 @@ public final class CustosMcpServer {
           ToolOutcome outcome = pipeline.handle(call);
           if (d.route() == Route.WRITE_PROPOSE && !outcome.isError() && settings.elicitationApproval()
               && "pending_approval".equals(outcome.structured().get("status"))) {
-            return toResult(Elicitation.of(exchange).map(e -> e.decide(pipeline, call, outcome)).orElse(outcome));
+            return toResult(ElicitedApproval.asker(exchange)
+                .map(ask -> ElicitedApproval.decide(pipeline, call, outcome, ask)).orElse(outcome));
           }
           return toResult(outcome);
         })
@@ -185,65 +184,5 @@ public final class CustosMcpServer {
   /** The policy document served as {@value #POLICY_URI} (tests and {@code custos policy check}). */
   public Map<String, Object> policy() {
     return io.custos.tools.PolicyDocument.of(pipeline.registry());
-  }
-
-  /** Approval of a proposal by MCP elicitation (spec 2025-11-25, "Elicitation", form mode). */
-  private record Elicitation(McpSyncServerExchange exchange) {
-    static Optional<Elicitation> of(McpSyncServerExchange exchange) {
-      var caps = exchange.getClientCapabilities();
-      var elicitation = caps == null ? null : caps.elicitation();
-      if (elicitation == null || (elicitation.form() == null && elicitation.url() != null)) {
-        return Optional.empty();
-      }
-      return Optional.of(new Elicitation(exchange));
-    }
-
-    /**
-     * Asks the user; an answer becomes a governed {@value WriteStages#APPROVE} call, and an approval then a governed
-     * commit. No answer (error, timeout, dismissed) leaves the proposal pending, approvable out of band.
-     */
-    ToolOutcome decide(GovernancePipeline pipeline, ToolCall proposeCall, ToolOutcome proposal) {
-      Optional<Boolean> approved = ask(WriteStages.elicitationMessage(proposal.structured()));
-      if (approved.isEmpty()) {
-        return proposal;
-      }
-      String id = String.valueOf(proposal.structured().get("proposal_id"));
-      Map<String, Object> decision = Map.of("proposal_id", id, "decision", approved.get() ? "approve" : "reject",
-          "payload_sha256", String.valueOf(proposal.structured().get("payload_sha256")));
-      ToolOutcome decided = pipeline.handle(Declaration.Kind.OPERATION,
-          proposeCall.next(WriteStages.APPROVE, decision, ToolCall.Channel.ELICITATION));
-      if (decided.isError() || !approved.get()) {
-        return decided;
-      }
-      Map<String, Object> commit = new LinkedHashMap<>(proposeCall.arguments());
-      commit.put("proposal_id", id);
-      return pipeline.handle(proposeCall.next(proposeCall.name(), commit, ToolCall.Channel.MCP));
-    }
-
-    private Optional<Boolean> ask(String message) {
-      Map<String, Object> decision = new LinkedHashMap<>();
-      decision.put("type", "string");
-      decision.put("title", "Decision");
-      decision.put("description", "approve writes exactly the payload shown; reject writes nothing");
-      decision.put("enum", List.of("approve", "reject"));
-      Map<String, Object> schema = new LinkedHashMap<>();
-      schema.put("type", "object");
-      schema.put("properties", Map.of("decision", decision));
-      schema.put("required", List.of("decision"));
-      McpSchema.ElicitResult result;
-      try {
-        result = exchange.createElicitation(McpSchema.ElicitRequest.builder().message(message).requestedSchema(schema).build());
-      } catch (RuntimeException e) {
-        return Optional.empty();
-      }
-      if (result == null || result.action() == null) {
-        return Optional.empty();
-      }
-      return switch (result.action()) {
-        case ACCEPT -> Optional.of(result.content() != null && "approve".equals(result.content().get("decision")));
-        case DECLINE -> Optional.of(false);
-        case CANCEL -> Optional.empty();
-      };
-    }
   }
 }

@@ -137,6 +137,14 @@ public final class ToolExchange {
     this.patientId = patientId;
   }
 
+  /**
+   * Audits {@code payloadSha256} as this step's digest instead of the result's: the proposal, approval and commit of a
+   * write all carry the digest of the one payload they are bound to, which links them in the trail.
+   */
+  public void boundToPayload(String payloadSha256) {
+    this.resultSha256 = payloadSha256;
+  }
+
   /** Patients named in a directory result, audited as pseudonyms. */
   public void disclosed(List<String> patientIds) {
     this.disclosedPatients = List.copyOf(patientIds);

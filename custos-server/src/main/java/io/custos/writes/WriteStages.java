@@ -105,6 +105,7 @@ public final class WriteStages {
           draft.details(), now, now.plus(settings.proposalTtl()));
       proposals.add(p, now);
       ex.result(proposalResult(p, "pending_approval", null), 0, Completion.WRITE_PROPOSED);
+      ex.boundToPayload(p.payloadSha256());
     });
   }
 
@@ -142,6 +143,7 @@ public final class WriteStages {
         case "reject" -> ex.result(view(proposals.reject(id, approver.subject(), now)), 0, Completion.WRITE_REJECTED);
         default -> ex.result(view(snap), 0, Completion.SUCCESS);
       }
+      ex.boundToPayload(p.payloadSha256());
     });
   }
 
@@ -205,6 +207,7 @@ public final class WriteStages {
       w.put("created", written.created());
       out.put("written", w);
       ex.result(out, 1, Completion.WRITE_COMMITTED);
+      ex.boundToPayload(p.payloadSha256());
     });
   }
 

@@ -105,11 +105,9 @@ class PromptInjectionCorpusTest {
     store = EmbeddedFhirStore.builder().repository(repo).enrich(false).port(0).build().start();
     work = Files.createTempDirectory("custos-injection");
     ObjectMapper mapper = new ObjectMapper();
-    pipeline = new GovernancePipeline(ToolCatalog.readTools(),
-        new HapiFhirUpstream(FHIR, store.baseUrl(), Duration.ofSeconds(30), List.of()),
-        new JsonLinesAuditTrail(work.resolve("audit.jsonl")), new PatientPseudonyms(new byte[32]),
-        new DefaultJsonSchemaValidator(mapper), FHIR, mapper, Clock.systemUTC(), "test",
-        io.custos.policy.TestAccess.withoutCareRelationships(Clock.systemUTC()), (kind, id) -> { });
+    pipeline = io.custos.routes.TestPaths.builder(new JsonLinesAuditTrail(work.resolve("audit.jsonl")),
+        new HapiFhirUpstream(FHIR, store.baseUrl(), Duration.ofSeconds(30), List.of()), Clock.systemUTC(),
+        io.custos.policy.TestAccess.withoutCareRelationships(Clock.systemUTC())).build().pipeline();
   }
 
   @AfterAll

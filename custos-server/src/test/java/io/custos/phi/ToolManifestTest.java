@@ -14,7 +14,7 @@ class ToolManifestTest {
 
   @Test
   void theManifestIsPinnedToTheCurrentPolicyVersion() {
-    ToolManifest m = ToolManifest.of(ToolCatalog.readTools());
+    ToolManifest m = ToolManifest.of(io.custos.routes.TestPaths.registry());
     assertThat(m.sha256())
         .as("Tool declarations changed. Add a new ToolManifest.PINNED entry with a new POLICY_VERSION and this hash "
             + "(do not edit existing entries): %s", m.sha256())
@@ -25,9 +25,9 @@ class ToolManifestTest {
 
   @Test
   void theHashIsStableAcrossBuildsAndPublishedInThePolicy() {
-    assertThat(ToolManifest.of(ToolCatalog.readTools()).sha256()).isEqualTo(ToolManifest.of(ToolCatalog.readTools()).sha256());
-    Map<?, ?> published = (Map<?, ?>) PolicyDocument.of(ToolCatalog.readTools()).get("toolManifest");
-    assertThat(published.get("sha256")).isEqualTo(ToolManifest.of(ToolCatalog.readTools()).sha256());
+    assertThat(ToolManifest.of(io.custos.routes.TestPaths.registry()).sha256()).isEqualTo(ToolManifest.of(io.custos.routes.TestPaths.registry()).sha256());
+    Map<?, ?> published = (Map<?, ?>) PolicyDocument.of(io.custos.routes.TestPaths.registry()).get("toolManifest");
+    assertThat(published.get("sha256")).isEqualTo(ToolManifest.of(io.custos.routes.TestPaths.registry()).sha256());
     assertThat(published.get("policyVersion")).isEqualTo(ToolManifest.POLICY_VERSION);
   }
 }

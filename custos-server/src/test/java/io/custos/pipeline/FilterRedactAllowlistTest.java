@@ -85,7 +85,7 @@ class FilterRedactAllowlistTest {
 
   @Test
   void everyToolProjectsOnlyAllowedElements() {
-    FilterRedact stage = new FilterRedact(FHIR, new ObjectMapper(), new PageCursors(Clock.systemUTC(), Duration.ofMinutes(1), 10));
+    FilterRedact stage = new FilterRedact(FHIR, new PageCursors(Clock.systemUTC(), Duration.ofMinutes(1), 10));
     List<Patient> patients = SyntheaFixture.patients(repo);
     assertThat(patients).hasSize(5);
     int checked = 0;
@@ -98,7 +98,7 @@ class FilterRedactAllowlistTest {
         ToolExchange ex = PipelineFixtures.fetched(recording(spec, seen),
             PipelineFixtures.caller(Set.of("sensitive-data"), Set.of("user/*.rs"), null), p.getIdPart(), page);
         try {
-          stage.apply(ex);
+          stage.intercept(ex, e -> null);
         } catch (ToolCallException e) {
           assertThat(e.reason()).isIn(ToolCallException.Reason.NOT_FOUND, ToolCallException.Reason.FORBIDDEN);
         }

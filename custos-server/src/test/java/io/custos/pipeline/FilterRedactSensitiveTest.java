@@ -38,7 +38,7 @@ class FilterRedactSensitiveTest {
   }
 
   private static FilterRedact stage() {
-    return new FilterRedact(FHIR, new ObjectMapper(), new PageCursors(Clock.systemUTC(), Duration.ofMinutes(1), 10), SensitiveDataPolicy.byRole());
+    return new FilterRedact(FHIR, new PageCursors(Clock.systemUTC(), Duration.ofMinutes(1), 10), SensitiveDataPolicy.byRole());
   }
 
   private static Condition condition(String pid, String system, String code) {
@@ -53,7 +53,7 @@ class FilterRedactSensitiveTest {
   private static Map<String, Object> run(String tool, Set<String> roles, String pid, List<? extends Resource> resources) {
     ToolSpec spec = CATALOG.find(tool).orElseThrow();
     ToolExchange ex = PipelineFixtures.fetched(spec, PipelineFixtures.caller(roles, Set.of("user/*.rs"), null), pid, resources);
-    stage().apply(ex);
+    stage().intercept(ex, e -> null);
     return ex.structured;
   }
 

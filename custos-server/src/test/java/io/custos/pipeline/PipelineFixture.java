@@ -46,7 +46,7 @@ final class PipelineFixture {
   /** Patient ids of the fixture (= patient bundle file names). */
   static final List<String> ALL_PATIENTS = List.of("069b5064-ff05-2225-3995-f32685518bc6", PATIENT_B,
       "347ceebf-0248-5a56-14f3-e1e8e8ffb73c", "7353e17f-0cd5-5b0a-c736-92b9ca5f8366", PATIENT_A);
-  static final byte[] PSEUDONYM_KEY = "custos-test-pseudonym-key-0123456789abcdef".getBytes(StandardCharsets.UTF_8);
+  static final byte[] PSEUDONYM_KEY = io.custos.routes.TestPaths.PSEUDONYM_KEY;
   static final ObjectMapper MAPPER = new ObjectMapper();
   static final FhirContext FHIR = FhirContext.forR4Cached();
 
@@ -81,8 +81,7 @@ final class PipelineFixture {
   }
 
   static GovernancePipeline pipeline(AuditTrail trail, FhirUpstream upstream, Clock clock) {
-    return new GovernancePipeline(ToolCatalog.readTools(), upstream, trail, new PatientPseudonyms(PSEUDONYM_KEY),
-        new DefaultJsonSchemaValidator(MAPPER), FHIR, MAPPER, clock, "test", access(clock), (kind, id) -> { });
+    return io.custos.routes.TestPaths.builder(trail, upstream, clock, access(clock)).build().pipeline();
   }
 
   static io.custos.policy.AccessControl access(Clock clock) {

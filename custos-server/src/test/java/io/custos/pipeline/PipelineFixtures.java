@@ -23,7 +23,7 @@ final class PipelineFixtures {
   static ToolExchange fetched(ToolSpec spec, Caller caller, String patientId, List<? extends Resource> resources) {
     ToolExchange ex = new ToolExchange(new ToolCall(spec.name(), Map.of("patient_id", patientId), Optional.of(caller), null, "test"));
     ex.caller = caller;
-    ex.spec = spec;
+    ex.declaration = spec;
     ex.patientId = spec.patientScoped() ? patientId : null;
     ex.page = new SearchPage(List.copyOf(resources), Optional.empty());
     return ex;

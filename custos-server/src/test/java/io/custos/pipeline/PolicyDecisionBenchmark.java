@@ -68,7 +68,7 @@ public class PolicyDecisionBenchmark {
     AccessControl access = new AccessControl(RolePolicy.of(null, names), new ScopeCheck(Set.of()),
         new FhirCareRelationship(upstream, clock, Duration.ofMinutes(5)), true, true,
         new BreakGlass(clock, Duration.ofMinutes(60)), Set.of("clinician", "nurse"));
-    authorize = new Authorize(access);
+    authorize = new Authorize(access, clock);
     spec = catalog.find("get_active_conditions").orElseThrow();
     caller = new Caller("dr-alice", "agent", Optional.of("Practitioner/p1"), Set.of("clinician"),
         Set.of("openid", "fhirUser", "user/*.rs"), Optional.empty(), true, "tokhash", Instant.now().plusSeconds(7200));
@@ -80,10 +80,10 @@ public class PolicyDecisionBenchmark {
   @Benchmark
   public String decide() {
     exchange.caller = caller;
-    exchange.spec = spec;
+    exchange.declaration = spec;
     exchange.patientId = null;
     exchange.scope = null;
-    authorize.apply(exchange);
+    authorize.intercept(exchange, e -> null);
     return exchange.scope;
   }
 }

@@ -72,10 +72,8 @@ class ResearchToolsPipelineTest {
     var cohorts = new CohortService(upstream, new DeIdentifier(PipelineFixture.FHIR,
         DeidConfig.safeHarbor("research-key-0123456789abcdef".getBytes(StandardCharsets.UTF_8), today)), today, 5000);
     auditFile = dir.resolve("audit.jsonl");
-    pipeline = new GovernancePipeline(ToolCatalog.readTools(), upstream, new JsonLinesAuditTrail(auditFile),
-        new PatientPseudonyms(PipelineFixture.PSEUDONYM_KEY), new DefaultJsonSchemaValidator(PipelineFixture.MAPPER),
-        PipelineFixture.FHIR, PipelineFixture.MAPPER, Clock.systemUTC(), "test", PipelineFixture.access(Clock.systemUTC()),
-        (kind, id) -> { }, SensitiveDataPolicy.treating(), cohorts);
+    pipeline = io.custos.routes.TestPaths.builder(new JsonLinesAuditTrail(auditFile), upstream, Clock.systemUTC(),
+        PipelineFixture.access(Clock.systemUTC())).cohorts(cohorts).build().pipeline();
   }
 
   @AfterAll
@@ -91,7 +89,7 @@ class ResearchToolsPipelineTest {
   }
 
   static ToolOutcome call(Caller c, String tool) {
-    return pipeline.research(new ToolCall(tool, Map.of("snomed_code", DIABETES, "age_band", "any"), Optional.of(c), "s", "127.0.0.1"));
+    return pipeline.handle(new ToolCall(tool, Map.of("snomed_code", DIABETES, "age_band", "any"), Optional.of(c), "s", "127.0.0.1"));
   }
 
   static List<JsonNode> events(String subject) throws Exception {
@@ -136,13 +134,17 @@ class ResearchToolsPipelineTest {
     assertThat(identified.error()).isEqualTo(ToolCallException.Reason.FORBIDDEN);
   }
 
+  static boolean visible(Optional<Caller> caller, String tool) {
+    return pipeline.visible(caller, pipeline.registry().find(io.custos.tools.Declaration.Kind.TOOL, tool).orElseThrow());
+  }
+
   @Test
   void visibilityFollowsRoleAndScopes() {
     var researcher = Optional.of(caller("res-6", "researcher", true, "user/*.rs"));
-    assertThat(pipeline.visible(researcher, "cohort_count")).isTrue();
-    assertThat(pipeline.visible(researcher, "cohort_extract")).isTrue();
-    assertThat(pipeline.visible(researcher, "get_patient_demographics")).isFalse();
-    assertThat(pipeline.visible(Optional.of(caller("res-7", "researcher", true, "patient/*.rs")), "cohort_count")).isFalse();
-    assertThat(pipeline.visible(Optional.of(caller("doc-2", "clinician", true, "user/*.rs")), "cohort_count")).isFalse();
+    assertThat(visible(researcher, "cohort_count")).isTrue();
+    assertThat(visible(researcher, "cohort_extract")).isTrue();
+    assertThat(visible(researcher, "get_patient_demographics")).isFalse();
+    assertThat(visible(Optional.of(caller("res-7", "researcher", true, "patient/*.rs")), "cohort_count")).isFalse();
+    assertThat(visible(Optional.of(caller("doc-2", "clinician", true, "user/*.rs")), "cohort_count")).isFalse();
   }
 }

@@ -12,6 +12,7 @@ import io.custos.auth.Caller;
 import io.custos.auth.JwtAuthenticator;
 import io.custos.fhir.HapiFhirUpstream;
 import io.custos.fhir.store.EmbeddedFhirStore;
+import io.custos.emergency.EmergencyAccess;
 import io.custos.pipeline.GovernancePipeline;
 import io.custos.pipeline.ToolCall;
 import io.custos.pipeline.ToolCallException.Reason;
@@ -110,16 +111,15 @@ class AuthorizationMatrixTest {
     catalog = ToolCatalog.readTools();
     var upstream = new HapiFhirUpstream(FHIR, store.baseUrl(), Duration.ofSeconds(30), List.of());
     AccessControl access = new AccessControl(
-        RolePolicy.of(null, java.util.stream.Stream.concat(catalog.tools().stream().map(ToolSpec::name),
-            io.custos.tools.ResearchTools.all().stream().map(io.custos.tools.ResearchTools.Declaration::name)).collect(Collectors.toSet())),
+        RolePolicy.of(null, io.custos.routes.Routes.registry(catalog, io.custos.writes.WriteTools.standard()).toolNames()),
         new ScopeCheck(Set.of()),
         new FhirCareRelationship(upstream, clock, Duration.ofMinutes(5)),
         true, true, new BreakGlass(clock, Duration.ofMinutes(60)), BREAK_GLASS_ROLES);
     auditFile = dir.resolve("audit").resolve("audit.jsonl");
     trail = new JsonLinesAuditTrail(auditFile);
-    pipeline = new GovernancePipeline(catalog, upstream, trail,
-        new PatientPseudonyms("matrix-test-pseudonym-key-0123456789abcdef".getBytes(StandardCharsets.UTF_8)),
-        new DefaultJsonSchemaValidator(MAPPER), FHIR, MAPPER, clock, "test", access, (kind, id) -> { });
+    pipeline = io.custos.routes.TestPaths.builder(trail, upstream, clock, access)
+        .audit(trail, new PatientPseudonyms("matrix-test-pseudonym-key-0123456789abcdef".getBytes(StandardCharsets.UTF_8)))
+        .build().pipeline();
   }
 
   @AfterAll
@@ -195,14 +195,14 @@ class AuthorizationMatrixTest {
     return switch (tool) {
       case "find_patient" -> findArgs.get(patientId);
       case "get_encounter" -> Map.of("patient_id", patientId, "encounter_id", encounterOf.get(patientId));
-      case GovernancePipeline.BREAK_THE_GLASS -> Map.of("patient_id", patientId, "reason", REASON);
+      case EmergencyAccess.TOOL -> Map.of("patient_id", patientId, "reason", REASON);
       default -> Map.of("patient_id", patientId);
     };
   }
 
   static ToolOutcome run(Caller caller, String tool, Map<String, Object> args, String session) {
     ToolCall call = new ToolCall(tool, args, Optional.of(caller), session, "127.0.0.1");
-    return tool.equals(GovernancePipeline.BREAK_THE_GLASS) ? pipeline.declareBreakGlass(call) : pipeline.handle(call);
+    return pipeline.handle(call);
   }
 
   static ToolOutcome declare(Caller caller, String patientId, Object reason) {
@@ -211,13 +211,13 @@ class AuthorizationMatrixTest {
     if (reason != null) {
       a.put("reason", reason);
     }
-    return pipeline.declareBreakGlass(new ToolCall(GovernancePipeline.BREAK_THE_GLASS, a, Optional.of(caller), "btg-session",
+    return pipeline.handle(new ToolCall(EmergencyAccess.TOOL, a, Optional.of(caller), "btg-session",
         "127.0.0.1"));
   }
 
   /** The outcome the policy demands, from {@link RolePolicy#DEFAULT_ROLES} (and the default break-the-glass roles). */
   static boolean expectedAllowed(String role, String tool, Column column) {
-    if (tool.equals(GovernancePipeline.BREAK_THE_GLASS)) {
+    if (tool.equals(EmergencyAccess.TOOL)) {
       return BREAK_GLASS_ROLES.contains(role);
     }
     if (!RolePolicy.DEFAULT_ROLES.get(role).contains(tool)) {
@@ -245,7 +245,7 @@ class AuthorizationMatrixTest {
   void everyRoleTimesEveryToolTimesOwnOutsideAndBreakGlassHasZeroEscapesAndZeroFalseDenials() {
     List<String> tools = new ArrayList<>(catalog.tools().stream().map(ToolSpec::name).toList());
     assertThat(tools).hasSize(13);
-    tools.add(GovernancePipeline.BREAK_THE_GLASS); // last in each column: it activates a grant for its subject
+    tools.add(EmergencyAccess.TOOL); // last in each column: it activates a grant for its subject
     assertThat(RolePolicy.DEFAULT_ROLES.keySet()).containsExactlyInAnyOrderElementsOf(ROLES);
 
     List<String> escapes = new ArrayList<>();
@@ -370,14 +370,14 @@ class AuthorizationMatrixTest {
 
     List<JsonNode> events = audit().stream().filter(e -> e.path("subject").asText().equals(subject)).toList();
     String p2Ref = new PatientPseudonyms("matrix-test-pseudonym-key-0123456789abcdef".getBytes(StandardCharsets.UTF_8)).tokenize(P2);
-    JsonNode declaration = events.stream().filter(e -> e.path("tool").asText().equals(GovernancePipeline.BREAK_THE_GLASS))
+    JsonNode declaration = events.stream().filter(e -> e.path("tool").asText().equals(EmergencyAccess.TOOL))
         .findFirst().orElseThrow();
     assertThat(declaration.path("outcome").asText()).isEqualTo("break_the_glass_declared");
     assertThat(declaration.path("breakGlass").asBoolean()).isTrue();
     assertThat(declaration.path("breakGlassReason").asText()).isEqualTo(REASON);
     assertThat(declaration.path("purposeOfUse").asText()).isEqualTo("ETREAT");
 
-    List<JsonNode> underGlass = events.stream().filter(e -> !e.path("tool").asText().equals(GovernancePipeline.BREAK_THE_GLASS)
+    List<JsonNode> underGlass = events.stream().filter(e -> !e.path("tool").asText().equals(EmergencyAccess.TOOL)
         && e.path("patientRefs").toString().contains(p2Ref) && !e.path("phase").asText().equals("DENIED")).toList();
     assertThat(underGlass).hasSize(6); // INTENT + RESULT for each of the three calls
     for (JsonNode e : underGlass) {

@@ -85,15 +85,15 @@ class ToolCatalogTest {
 
   @Test
   void policyDocumentListsEveryTool() {
-    Map<String, Object> doc = PolicyDocument.of(CATALOG);
+    Map<String, Object> doc = PolicyDocument.of(io.custos.routes.TestPaths.registry());
     assertThat((String) doc.get("policy")).contains("deny unless allowed");
     @SuppressWarnings("unchecked")
-    List<Map<String, Object>> all = (List<Map<String, Object>>) doc.get("tools");
-    // The clinical catalog, then the de-identified researcher tools.
+    List<Map<String, Object>> all = (List<Map<String, Object>>) doc.get("declarations");
+    // The clinical catalog first, then every other declaration of the registry.
     List<Map<String, Object>> tools = all.subList(0, CATALOG.tools().size());
     assertThat(tools).extracting(m -> m.get("name")).containsExactlyElementsOf(CATALOG.tools().stream().map(ToolSpec::name).toList());
-    assertThat(all.subList(CATALOG.tools().size(), all.size())).extracting(m -> m.get("name"))
-        .containsExactly("cohort_count", "cohort_extract");
+    assertThat(all).extracting(m -> m.get("name")).containsExactlyElementsOf(
+        io.custos.routes.TestPaths.registry().all().stream().map(io.custos.tools.Declaration::name).toList());
     for (Map<String, Object> m : tools) {
       ToolSpec t = CATALOG.find((String) m.get("name")).orElseThrow();
       assertThat(m).containsEntry("resourceType", t.resourceType()).containsEntry("readOnly", true)

@@ -3,6 +3,7 @@ package io.custos.writes;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.custos.pipeline.ToolCallException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -30,8 +31,8 @@ class ProposalStoreTest {
   static String code(Runnable r) {
     try {
       r.run();
-    } catch (WriteException e) {
-      return e.code();
+    } catch (ToolCallException e) {
+      return e.reason().code();
     }
     return "none";
   }
@@ -60,17 +61,17 @@ class ProposalStoreTest {
     store.completeCommit(p.id(), new io.custos.fhir.WriteOutcome("DocumentReference", "x", "1", true));
     assertThat(store.get(p.id()).orElseThrow().state()).isEqualTo(Proposal.State.COMMITTED);
     assertThat(code(() -> store.beginCommit(p.id(), "alice", p.tool(), "p1", ARGS, T0.plusSeconds(7))))
-        .isEqualTo(WriteException.REPLAYED);
+        .isEqualTo(ToolCallException.Reason.REPLAYED.code());
     assertThat(code(() -> store.approve(p.id(), human("alice", "approval-app"), p.payloadSha256(), T0.plusSeconds(8))))
-        .isEqualTo(WriteException.REPLAYED);
+        .isEqualTo(ToolCallException.Reason.REPLAYED.code());
   }
 
   @Test
   void approvalIsBoundToThePayloadDigestTheHumanSaw() {
     Proposal p = propose("p-2");
     assertThat(code(() -> store.approve(p.id(), human("alice", "approval-app"), CanonicalJson.sha256("other"), T0)))
-        .isEqualTo(WriteException.PAYLOAD_MISMATCH);
-    assertThat(code(() -> store.approve(p.id(), human("alice", "approval-app"), null, T0))).isEqualTo(WriteException.PAYLOAD_MISMATCH);
+        .isEqualTo(ToolCallException.Reason.PAYLOAD_MISMATCH.code());
+    assertThat(code(() -> store.approve(p.id(), human("alice", "approval-app"), null, T0))).isEqualTo(ToolCallException.Reason.PAYLOAD_MISMATCH.code());
     assertThat(store.get(p.id()).orElseThrow().state()).isEqualTo(Proposal.State.PENDING);
   }
 
@@ -78,7 +79,7 @@ class ProposalStoreTest {
   void theAgentsClientCannotApproveButElicitationByTheSameUserCan() {
     Proposal p = propose("p-3");
     assertThat(code(() -> store.approve(p.id(), human("alice", "agent-app"), p.payloadSha256(), T0)))
-        .isEqualTo(WriteException.SELF_APPROVAL);
+        .isEqualTo(ToolCallException.Reason.SELF_APPROVAL.code());
     var viaElicitation = new Proposal.Approval("alice", "agent-app", Proposal.Channel.ELICITATION, p.payloadSha256(), T0);
     assertThat(store.approve(p.id(), viaElicitation, p.payloadSha256(), T0).state()).isEqualTo(Proposal.State.APPROVED);
   }
@@ -87,10 +88,10 @@ class ProposalStoreTest {
   void anotherUserCanNeitherApproveNorCommit() {
     Proposal p = propose("p-4");
     assertThat(code(() -> store.approve(p.id(), human("mallory", "approval-app"), p.payloadSha256(), T0)))
-        .isEqualTo(WriteException.WRONG_USER);
+        .isEqualTo(ToolCallException.Reason.WRONG_USER.code());
     store.approve(p.id(), human("alice", "approval-app"), p.payloadSha256(), T0);
-    assertThat(code(() -> store.beginCommit(p.id(), "mallory", p.tool(), "p1", ARGS, T0))).isEqualTo(WriteException.WRONG_USER);
-    assertThat(code(() -> store.reject(p.id(), "mallory", T0))).isEqualTo(WriteException.WRONG_USER);
+    assertThat(code(() -> store.beginCommit(p.id(), "mallory", p.tool(), "p1", ARGS, T0))).isEqualTo(ToolCallException.Reason.WRONG_USER.code());
+    assertThat(code(() -> store.reject(p.id(), "mallory", T0))).isEqualTo(ToolCallException.Reason.WRONG_USER.code());
   }
 
   @Test
@@ -98,10 +99,10 @@ class ProposalStoreTest {
     Proposal p = propose("p-5");
     store.approve(p.id(), human("alice", "approval-app"), p.payloadSha256(), T0);
     String swapped = CanonicalJson.sha256(CanonicalJson.of(Map.of("patient_id", "p1", "text", "HELLO")));
-    assertThat(code(() -> store.beginCommit(p.id(), "alice", p.tool(), "p1", swapped, T0))).isEqualTo(WriteException.PAYLOAD_MISMATCH);
+    assertThat(code(() -> store.beginCommit(p.id(), "alice", p.tool(), "p1", swapped, T0))).isEqualTo(ToolCallException.Reason.PAYLOAD_MISMATCH.code());
     assertThat(code(() -> store.beginCommit(p.id(), "alice", "send_patient_message", "p1", ARGS, T0)))
-        .isEqualTo(WriteException.PROPOSAL_MISMATCH);
-    assertThat(code(() -> store.beginCommit(p.id(), "alice", p.tool(), "p2", ARGS, T0))).isEqualTo(WriteException.PROPOSAL_MISMATCH);
+        .isEqualTo(ToolCallException.Reason.PROPOSAL_MISMATCH.code());
+    assertThat(code(() -> store.beginCommit(p.id(), "alice", p.tool(), "p2", ARGS, T0))).isEqualTo(ToolCallException.Reason.PROPOSAL_MISMATCH.code());
     // none of the refusals used the proposal up
     assertThat(store.beginCommit(p.id(), "alice", p.tool(), "p1", ARGS, T0)).isEqualTo(p);
   }
@@ -111,23 +112,23 @@ class ProposalStoreTest {
     Proposal p = propose("p-6");
     Instant late = p.expiresAt();
     assertThat(code(() -> store.approve(p.id(), human("alice", "approval-app"), p.payloadSha256(), late)))
-        .isEqualTo(WriteException.EXPIRED);
+        .isEqualTo(ToolCallException.Reason.EXPIRED.code());
     Proposal q = propose("p-7");
     store.approve(q.id(), human("alice", "approval-app"), q.payloadSha256(), T0);
     assertThat(code(() -> store.beginCommit(q.id(), "alice", q.tool(), "p1", ARGS, q.expiresAt().plusSeconds(1))))
-        .isEqualTo(WriteException.EXPIRED);
+        .isEqualTo(ToolCallException.Reason.EXPIRED.code());
   }
 
   @Test
   void unapprovedRejectedAndUnknownProposalsAreNotCommitted() {
     Proposal p = propose("p-8");
-    assertThat(code(() -> store.beginCommit(p.id(), "alice", p.tool(), "p1", ARGS, T0))).isEqualTo(WriteException.NOT_APPROVED);
+    assertThat(code(() -> store.beginCommit(p.id(), "alice", p.tool(), "p1", ARGS, T0))).isEqualTo(ToolCallException.Reason.NOT_APPROVED.code());
     store.reject(p.id(), "alice", T0);
-    assertThat(code(() -> store.beginCommit(p.id(), "alice", p.tool(), "p1", ARGS, T0))).isEqualTo(WriteException.REJECTED);
+    assertThat(code(() -> store.beginCommit(p.id(), "alice", p.tool(), "p1", ARGS, T0))).isEqualTo(ToolCallException.Reason.REJECTED.code());
     assertThat(code(() -> store.approve(p.id(), human("alice", "approval-app"), p.payloadSha256(), T0)))
-        .isEqualTo(WriteException.REJECTED);
+        .isEqualTo(ToolCallException.Reason.REJECTED.code());
     assertThat(code(() -> store.beginCommit("p-nope", "alice", p.tool(), "p1", ARGS, T0)))
-        .isEqualTo(WriteException.PROPOSAL_NOT_FOUND);
+        .isEqualTo(ToolCallException.Reason.PROPOSAL_NOT_FOUND.code());
   }
 
   @Test
@@ -135,7 +136,7 @@ class ProposalStoreTest {
     Proposal p = propose("p-9");
     store.approve(p.id(), human("alice", "approval-app"), p.payloadSha256(), T0);
     store.beginCommit(p.id(), "alice", p.tool(), "p1", ARGS, T0);
-    assertThat(code(() -> store.beginCommit(p.id(), "alice", p.tool(), "p1", ARGS, T0))).isEqualTo(WriteException.REPLAYED);
+    assertThat(code(() -> store.beginCommit(p.id(), "alice", p.tool(), "p1", ARGS, T0))).isEqualTo(ToolCallException.Reason.REPLAYED.code());
     store.abortCommit(p.id());
     assertThat(store.beginCommit(p.id(), "alice", p.tool(), "p1", ARGS, T0)).isEqualTo(p);
   }
@@ -148,7 +149,7 @@ class ProposalStoreTest {
         T0.plusSeconds(60));
     store.add(p, T0);
     store.approve(p.id(), human("alice", "approval-app"), p.payloadSha256(), T0);
-    assertThat(code(() -> store.beginCommit(p.id(), "alice", p.tool(), "p1", ARGS, T0))).isEqualTo(WriteException.PAYLOAD_MISMATCH);
+    assertThat(code(() -> store.beginCommit(p.id(), "alice", p.tool(), "p1", ARGS, T0))).isEqualTo(ToolCallException.Reason.PAYLOAD_MISMATCH.code());
   }
 
   @Test
@@ -160,7 +161,7 @@ class ProposalStoreTest {
     small.add(a, T0);
     Proposal b = new Proposal("p-b", "t", "u", "c", "p", "X", ARGS, payload, CanonicalJson.sha256(payload), "", Map.of(), T0,
         T0.plusSeconds(1));
-    assertThatThrownBy(() -> small.add(b, T0)).isInstanceOf(WriteException.class);
+    assertThatThrownBy(() -> small.add(b, T0)).isInstanceOf(ToolCallException.class);
     small.add(b, T0.plus(ProposalStore.RETENTION).plusSeconds(5));
     assertThat(small.get("p-a")).isEmpty();
   }

@@ -28,8 +28,8 @@ class JsonRpcFuzzTest {
   /** The tools/call pre-parser and the SDK's JSON-RPC deserializer, in process. */
   @FuzzTest(maxDuration = "5m")
   void toolNameParserAndSdkDeserializer(byte[] body) {
-    String tool = ToolCallGateFilter.toolName(body);
-    if (tool != null) {
+    var call = ToolCallGateFilter.toolCall(body);
+    if (call != null) {
       assertThat(new String(body, StandardCharsets.UTF_8)).contains("tools/call");
     }
     if (!ToolCallGateFilter.messageShaped(body)) {

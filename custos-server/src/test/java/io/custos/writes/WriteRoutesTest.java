@@ -3,17 +3,18 @@ package io.custos.writes;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ca.uhn.fhir.context.FhirContext;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.custos.audit.AuditEvent;
 import io.custos.audit.AuditTrail;
-import io.custos.audit.PatientPseudonyms;
 import io.custos.auth.Caller;
 import io.custos.fhir.HapiFhirUpstream;
 import io.custos.fhir.store.EmbeddedFhirStore;
 import io.custos.fhir.store.InMemoryRepository;
+import io.custos.pipeline.GovernancePipeline;
 import io.custos.pipeline.ToolCall;
+import io.custos.pipeline.ToolCallException;
+import io.custos.pipeline.ToolOutcome;
+import io.custos.tools.Declaration;
 import io.custos.policy.TestAccess;
-import io.modelcontextprotocol.json.schema.jackson2.DefaultJsonSchemaValidator;
 import java.net.URL;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -48,7 +49,7 @@ import org.junit.jupiter.api.Test;
  * fixture) through the real HAPI client, with the real schema validator, role policy and an in-memory audit trail.
  * (The MCP transport, elicitation over the wire and the approval endpoint are covered by {@code WritesIT}.)
  */
-class WriteServiceTest {
+class WriteRoutesTest {
   static EmbeddedFhirStore store;
   static InMemoryRepository repo;
   static String patient;
@@ -71,11 +72,11 @@ class WriteServiceTest {
     }
   };
   final List<AuditEvent> events = Collections.synchronizedList(new ArrayList<>());
-  WriteService writes;
+  Writes writes;
 
   @BeforeAll
   static void startStore() throws Exception {
-    URL url = WriteServiceTest.class.getResource("/fixtures/synthea");
+    URL url = WriteRoutesTest.class.getResource("/fixtures/synthea");
     store = EmbeddedFhirStore.builder().dataDirectory(Path.of(url.toURI())).referenceInstant(Instant.parse("2026-01-01T00:00:00Z"))
         .port(0).build().start();
     repo = store.repository();
@@ -101,7 +102,7 @@ class WriteServiceTest {
     writes = service(new WriteSettings(false, Duration.ofMinutes(15), true));
   }
 
-  WriteService service(WriteSettings settings) {
+  Writes service(WriteSettings settings) {
     AuditTrail trail = new AuditTrail() {
       @Override
       public void append(AuditEvent event) {
@@ -111,9 +112,34 @@ class WriteServiceTest {
       @Override
       public void close() {}
     };
-    return new WriteService(WriteTools.standard(), new HapiFhirUpstream(FhirContext.forR4Cached(), store.baseUrl(),
-        Duration.ofSeconds(10), List.of()), trail, new PatientPseudonyms(new byte[32]), TestAccess.withoutCareRelationships(CLOCK),
-        new DefaultJsonSchemaValidator(new ObjectMapper()), FhirContext.forR4Cached(), new ObjectMapper(), CLOCK, "test", settings);
+    var upstream = new HapiFhirUpstream(FhirContext.forR4Cached(), store.baseUrl(), Duration.ofSeconds(10), List.of());
+    return new Writes(io.custos.routes.TestPaths.builder(trail, upstream, CLOCK, TestAccess.withoutCareRelationships(CLOCK))
+        .writeSettings(settings).build().pipeline(), settings);
+  }
+
+  /** The write routes as a client and a person at the approval page use them. */
+  record Writes(GovernancePipeline pipeline, WriteSettings settings) {
+    /** A write tool call; {@code ask} stands in for the client's elicitation dialog (null: the client has none). */
+    ToolOutcome handle(ToolCall call, java.util.function.Function<String, Optional<Boolean>> ask) {
+      ToolOutcome out = pipeline.handle(call);
+      return ask == null || !settings.elicitationApproval() || out.isError() ? out
+          : io.custos.mcp.ElicitedApproval.decide(pipeline, call, out, ask);
+    }
+
+    ToolOutcome status(ToolCall call) {
+      return pipeline.handle(call);
+    }
+
+    /** A decision on the approval page. */
+    ToolOutcome decide(Caller approver, String id, String decision, String sha, String source) {
+      return pipeline.handle(Declaration.Kind.OPERATION, new ToolCall(WriteStages.APPROVE,
+          Map.of("proposal_id", id, "decision", decision, "payload_sha256", sha), Optional.of(approver), null, source,
+          ToolCall.Channel.APPROVAL_PAGE, Optional.empty()));
+    }
+
+    boolean visible(Optional<Caller> caller, String tool) {
+      return pipeline.visible(caller, pipeline.registry().find(Declaration.Kind.TOOL, tool).orElseThrow());
+    }
   }
 
   static Caller user(String sub, String client, String role, boolean mfa) {
@@ -139,34 +165,34 @@ class WriteServiceTest {
   }
 
   /** propose -> approve on the approval endpoint (human, other client) -> commit; returns the commit result. */
-  WriteResponse proposeApproveCommit(String tool, Map<String, Object> args) {
-    WriteResponse proposed = writes.handle(call(AGENT, tool, args), null);
+  ToolOutcome proposeApproveCommit(String tool, Map<String, Object> args) {
+    ToolOutcome proposed = writes.handle(call(AGENT, tool, args), null);
     assertThat(proposed.isError()).as(proposed.text()).isFalse();
     assertThat(proposed.structured()).containsEntry("status", "pending_approval");
     String id = (String) proposed.structured().get("proposal_id");
     String sha = (String) proposed.structured().get("payload_sha256");
     var view = writes.decide(HUMAN, id, "approve", sha, "127.0.0.1");
-    assertThat(view.state()).isEqualTo(Proposal.State.APPROVED);
-    WriteResponse committed = writes.handle(call(AGENT, tool, with(args, "proposal_id", id)), null);
+    assertThat(view.structured()).as(view.text()).containsEntry("state", "approved");
+    ToolOutcome committed = writes.handle(call(AGENT, tool, with(args, "proposal_id", id)), null);
     assertThat(committed.isError()).as(committed.text()).isFalse();
     assertThat(committed.structured()).containsEntry("status", "committed");
     return committed;
   }
 
   @SuppressWarnings("unchecked")
-  static String writtenId(WriteResponse r) {
+  static String writtenId(ToolOutcome r) {
     return (String) ((Map<String, Object>) r.structured().get("written")).get("id");
   }
 
-  static String code(WriteResponse r) {
+  static String code(ToolOutcome r) {
     assertThat(r.isError()).as(r.text()).isTrue();
-    return r.errorCode();
+    return r.error().code();
   }
 
   @Test
   void draftClinicalNoteWritesAPreliminaryDocumentReferenceOnce() {
     long before = repo.count("DocumentReference");
-    WriteResponse r = proposeApproveCommit("draft_clinical_note", note());
+    ToolOutcome r = proposeApproveCommit("draft_clinical_note", note());
     DocumentReference d = (DocumentReference) repo.get("DocumentReference", writtenId(r)).orElseThrow();
     assertThat(d.getDocStatus()).isEqualTo(DocumentReference.ReferredDocumentStatus.PRELIMINARY);
     assertThat(d.getStatus().toCode()).isEqualTo("current");
@@ -176,34 +202,36 @@ class WriteServiceTest {
     assertThat(d.getIdentifierFirstRep().getValue()).isEqualTo(r.structured().get("proposal_id"));
     assertThat(repo.count("DocumentReference")).isEqualTo(before + 1);
     // replay: the same commit again is refused and writes nothing
-    WriteResponse replay = writes.handle(call(AGENT, "draft_clinical_note", with(note(), "proposal_id", r.structured().get("proposal_id"))), null);
-    assertThat(code(replay)).isEqualTo(WriteException.REPLAYED);
+    ToolOutcome replay = writes.handle(call(AGENT, "draft_clinical_note", with(note(), "proposal_id", r.structured().get("proposal_id"))), null);
+    assertThat(code(replay)).isEqualTo(ToolCallException.Reason.REPLAYED.code());
     assertThat(repo.count("DocumentReference")).isEqualTo(before + 1);
-    // every step is audited under the proposal id
-    List<String> outcomes = events.stream().filter(e -> e.callId().equals(r.structured().get("proposal_id")))
+    // every step is a governed call (INTENT + RESULT), and each result is bound to the one payload digest
+    assertThat(events.stream().map(AuditEvent::phase).filter(ph -> ph == AuditEvent.Phase.INTENT).count())
+        .isEqualTo(events.stream().map(AuditEvent::phase).filter(ph -> ph == AuditEvent.Phase.RESULT).count());
+    List<String> outcomes = events.stream().filter(e -> r.structured().get("payload_sha256").equals(e.resultSha256()))
         .map(AuditEvent::outcome).toList();
-    assertThat(outcomes).containsExactly(WriteAudit.PROPOSE_INTENT, WriteAudit.PROPOSED, WriteAudit.APPROVED,
-        WriteAudit.COMMIT_INTENT, WriteAudit.COMMITTED, WriteException.REPLAYED);
+    assertThat(outcomes).containsExactly("write_proposed", "write_approved", "write_committed");
+    assertThat(events.get(events.size() - 1).outcome()).isEqualTo(ToolCallException.Reason.REPLAYED.code());
     assertThat(events).allSatisfy(e -> assertThat(e.patientRefs()).doesNotContain(patient));
   }
 
   @Test
   void proposingWritesNothing() {
     long before = repo.count("DocumentReference");
-    WriteResponse r = writes.handle(call(AGENT, "draft_clinical_note", note()), null);
+    ToolOutcome r = writes.handle(call(AGENT, "draft_clinical_note", note()), null);
     assertThat(r.structured()).containsKeys("preview", "payload_sha256", "expires_at", "approval");
     assertThat((String) r.structured().get("preview")).contains("DRAFT", "Follow-up");
     assertThat(repo.count("DocumentReference")).isEqualTo(before);
     // commit before approval
     assertThat(code(writes.handle(call(AGENT, "draft_clinical_note", with(note(), "proposal_id", r.structured().get("proposal_id"))), null)))
-        .isEqualTo(WriteException.NOT_APPROVED);
+        .isEqualTo(ToolCallException.Reason.NOT_APPROVED.code());
   }
 
   @Test
   void bookAppointmentBooksTheFirstFreeSlotAndMarksItBusy() {
     Map<String, Object> args = Map.of("patient_id", patient, "practitioner_id", practitioner, "date_from", "2026-01-02",
         "date_to", "2026-01-16", "description", "Follow-up visit");
-    WriteResponse r = proposeApproveCommit("book_appointment", args);
+    ToolOutcome r = proposeApproveCommit("book_appointment", args);
     Appointment a = (Appointment) repo.get("Appointment", writtenId(r)).orElseThrow();
     assertThat(a.getStatus()).isEqualTo(Appointment.AppointmentStatus.BOOKED);
     String slotId = a.getSlotFirstRep().getReferenceElement().getIdPart();
@@ -211,8 +239,8 @@ class WriteServiceTest {
     assertThat(slot.getStatus()).isEqualTo(Slot.SlotStatus.BUSY);
     assertThat(a.getStart()).isEqualTo(slot.getStart());
     // the same slot again: refused clearly at proposal time
-    WriteResponse again = writes.handle(call(AGENT, "book_appointment", with(args, "slot_id", slotId)), null);
-    assertThat(code(again)).isEqualTo(WriteException.SLOT_TAKEN);
+    ToolOutcome again = writes.handle(call(AGENT, "book_appointment", with(args, "slot_id", slotId)), null);
+    assertThat(code(again)).isEqualTo(ToolCallException.Reason.SLOT_TAKEN.code());
     assertThat(again.text()).contains("already taken");
   }
 
@@ -220,22 +248,22 @@ class WriteServiceTest {
   void twoApprovedBookingsOfOneSlotWriteOnlyOne() {
     Map<String, Object> args = Map.of("patient_id", patient, "practitioner_id", practitioner, "date_from", "2026-01-05",
         "date_to", "2026-01-09");
-    WriteResponse p1 = writes.handle(call(AGENT, "book_appointment", args), null);
-    WriteResponse p2 = writes.handle(call(AGENT, "book_appointment", with(args, "description", "second")), null);
+    ToolOutcome p1 = writes.handle(call(AGENT, "book_appointment", args), null);
+    ToolOutcome p2 = writes.handle(call(AGENT, "book_appointment", with(args, "description", "second")), null);
     assertThat(((Map<?, ?>) p1.structured().get("details")).get("slot_id")).isEqualTo(((Map<?, ?>) p2.structured().get("details")).get("slot_id"));
-    for (WriteResponse p : List.of(p1, p2)) {
+    for (ToolOutcome p : List.of(p1, p2)) {
       writes.decide(HUMAN, (String) p.structured().get("proposal_id"), "approve", (String) p.structured().get("payload_sha256"), "x");
     }
     assertThat(writes.handle(call(AGENT, "book_appointment", with(args, "proposal_id", p1.structured().get("proposal_id"))), null)
         .isError()).isFalse();
-    WriteResponse second = writes.handle(call(AGENT, "book_appointment",
+    ToolOutcome second = writes.handle(call(AGENT, "book_appointment",
         with(with(args, "description", "second"), "proposal_id", p2.structured().get("proposal_id"))), null);
-    assertThat(code(second)).isEqualTo(WriteException.SLOT_TAKEN);
+    assertThat(code(second)).isEqualTo(ToolCallException.Reason.SLOT_TAKEN.code());
   }
 
   @Test
   void sendPatientMessageWritesACommunicationToThePatient() {
-    WriteResponse r = proposeApproveCommit("send_patient_message", Map.of("patient_id", patient, "subject", "Lab results",
+    ToolOutcome r = proposeApproveCommit("send_patient_message", Map.of("patient_id", patient, "subject", "Lab results",
         "text", "Your results are normal.", "category", "notification"));
     Communication c = (Communication) repo.get("Communication", writtenId(r)).orElseThrow();
     assertThat(c.getRecipientFirstRep().getReference()).isEqualTo("Patient/" + patient);
@@ -246,14 +274,14 @@ class WriteServiceTest {
   @Test
   void priorAuthorizationWritesAPreauthorizationClaimAndTracksItsStatus() {
     String condition = repo.forPatient("Condition", patient).get(0).getIdElement().getIdPart();
-    WriteResponse r = proposeApproveCommit("submit_prior_authorization", Map.of("patient_id", patient, "service_code", "72148",
+    ToolOutcome r = proposeApproveCommit("submit_prior_authorization", Map.of("patient_id", patient, "service_code", "72148",
         "service_display", "MRI lumbar spine", "diagnosis_condition_ids", List.of(condition)));
     Claim claim = (Claim) repo.get("Claim", writtenId(r)).orElseThrow();
     assertThat(claim.getUse()).isEqualTo(Claim.Use.PREAUTHORIZATION);
     assertThat(claim.getDiagnosisFirstRep().getDiagnosisReference().getReference()).isEqualTo("Condition/" + condition);
     assertThat(claim.getInsuranceFirstRep().getCoverage().getReference()).startsWith("Coverage/");
     Map<String, Object> statusArgs = Map.of("patient_id", patient, "claim_id", claim.getIdPart());
-    WriteResponse pending = writes.status(call(AGENT, WriteTools.PRIOR_AUTH_STATUS, statusArgs));
+    ToolOutcome pending = writes.status(call(AGENT, WriteTools.PRIOR_AUTH_STATUS, statusArgs));
     assertThat(pending.isError()).as(pending.text()).isFalse();
     assertThat((String) pending.structured().get("authorization_status")).startsWith("pending");
     ClaimResponse cr = new ClaimResponse();
@@ -266,20 +294,20 @@ class WriteServiceTest {
     cr.setPatient(new Reference("Patient/" + patient));
     cr.setRequest(new Reference("Claim/" + claim.getIdPart()));
     repo.put(cr);
-    WriteResponse done = writes.status(call(AGENT, WriteTools.PRIOR_AUTH_STATUS, statusArgs));
+    ToolOutcome done = writes.status(call(AGENT, WriteTools.PRIOR_AUTH_STATUS, statusArgs));
     assertThat(done.structured()).containsEntry("authorization_status", "complete");
     // a supporting resource of another patient is refused
     String other = repo.all("Condition").stream().filter(c -> !((org.hl7.fhir.r4.model.Condition) c).getSubject().getReference()
         .endsWith(patient)).findFirst().orElseThrow().getIdElement().getIdPart();
     assertThat(code(writes.handle(call(AGENT, "submit_prior_authorization", Map.of("patient_id", patient, "service_code", "72148",
-        "diagnosis_condition_ids", List.of(other))), null))).isEqualTo(WriteException.NOT_FOUND);
+        "diagnosis_condition_ids", List.of(other))), null))).isEqualTo(ToolCallException.Reason.NOT_FOUND.code());
   }
 
   @Test
   void intakeFormStoresAQuestionnaireResponseAndProposesDemographicChangesWithoutApplyingThem() {
     IBaseResource before = repo.get("Patient", patient).orElseThrow();
     String patientJson = FhirContext.forR4Cached().newJsonParser().encodeResourceToString(before);
-    WriteResponse r = proposeApproveCommit("sync_intake_form", Map.of("patient_id", patient, "answers", List.of(
+    ToolOutcome r = proposeApproveCommit("sync_intake_form", Map.of("patient_id", patient, "answers", List.of(
         Map.of("link_id", "phone", "question", "Phone number", "answer", "555-0199"),
         Map.of("link_id", "allergies-reviewed", "answer", "yes"))));
     QuestionnaireResponse q = (QuestionnaireResponse) repo.get("QuestionnaireResponse", writtenId(r)).orElseThrow();
@@ -296,69 +324,68 @@ class WriteServiceTest {
 
   @Test
   void elicitationApprovalCommitsInTheSameCallAndRejectionWritesNothing() {
-    WriteResponse approved = writes.handle(call(AGENT, "draft_clinical_note", note()), message -> {
+    ToolOutcome approved = writes.handle(call(AGENT, "draft_clinical_note", note()), message -> {
       assertThat(message).contains("Payload SHA-256: ", "Follow-up");
       return Optional.of(true);
     });
     assertThat(approved.structured()).containsEntry("status", "committed");
     assertThat(repo.get("DocumentReference", writtenId(approved))).isPresent();
     long before = repo.count("DocumentReference");
-    WriteResponse rejected = writes.handle(call(AGENT, "draft_clinical_note", note()), message -> Optional.of(false));
-    assertThat(rejected.structured()).containsEntry("status", "rejected");
-    WriteResponse unanswered = writes.handle(call(AGENT, "draft_clinical_note", note()), message -> Optional.empty());
+    ToolOutcome rejected = writes.handle(call(AGENT, "draft_clinical_note", note()), message -> Optional.of(false));
+    assertThat(rejected.structured()).containsEntry("state", "rejected");
+    ToolOutcome unanswered = writes.handle(call(AGENT, "draft_clinical_note", note()), message -> Optional.empty());
     assertThat(unanswered.structured()).containsEntry("status", "pending_approval");
     assertThat(repo.count("DocumentReference")).isEqualTo(before);
     // elicitation answers do not count when the configuration turns them off
-    WriteService strict = service(new WriteSettings(false, Duration.ofMinutes(15), false));
+    Writes strict = service(new WriteSettings(false, Duration.ofMinutes(15), false));
     assertThat(strict.handle(call(AGENT, "draft_clinical_note", note()), message -> Optional.of(true)).structured())
         .containsEntry("status", "pending_approval");
   }
 
   @Test
   void refusals() {
-    WriteResponse p = writes.handle(call(AGENT, "draft_clinical_note", note()), null);
+    ToolOutcome p = writes.handle(call(AGENT, "draft_clinical_note", note()), null);
     String id = (String) p.structured().get("proposal_id");
     String sha = (String) p.structured().get("payload_sha256");
-    assertThat(approvalCode(AGENT, id, sha)).isEqualTo(WriteException.SELF_APPROVAL);
-    assertThat(approvalCode(user("bob", "approval-app", "clinician", true), id, sha)).isEqualTo(WriteException.WRONG_USER);
-    assertThat(approvalCode(user("alice", "approval-app", "clinician", false), id, sha)).isEqualTo(WriteException.MFA_REQUIRED);
-    assertThat(approvalCode(user("alice", "approval-app", "front-desk", true), id, sha)).isEqualTo(WriteException.WRONG_ROLE);
-    assertThat(approvalCode(HUMAN, id, CanonicalJson.sha256("something else"))).isEqualTo(WriteException.PAYLOAD_MISMATCH);
+    assertThat(approvalCode(AGENT, id, sha)).isEqualTo(ToolCallException.Reason.SELF_APPROVAL.code());
+    assertThat(approvalCode(user("bob", "approval-app", "clinician", true), id, sha)).isEqualTo(ToolCallException.Reason.WRONG_USER.code());
+    assertThat(approvalCode(user("alice", "approval-app", "clinician", false), id, sha)).isEqualTo(ToolCallException.Reason.MFA_REQUIRED.code());
+    assertThat(approvalCode(user("alice", "approval-app", "front-desk", true), id, sha)).isEqualTo(ToolCallException.Reason.WRONG_ROLE.code());
+    assertThat(approvalCode(HUMAN, id, CanonicalJson.sha256("something else"))).isEqualTo(ToolCallException.Reason.PAYLOAD_MISMATCH.code());
     writes.decide(HUMAN, id, "approve", sha, "x");
     // payload swapped after approval
     assertThat(code(writes.handle(call(AGENT, "draft_clinical_note", with(with(note(), "text", "Start opioids."), "proposal_id", id)), null)))
-        .isEqualTo(WriteException.PAYLOAD_MISMATCH);
+        .isEqualTo(ToolCallException.Reason.PAYLOAD_MISMATCH.code());
     // another user commits
     assertThat(code(writes.handle(call(user("bob", "agent-app", "clinician", true), "draft_clinical_note",
-        with(note(), "proposal_id", id)), null))).isEqualTo(WriteException.WRONG_USER);
+        with(note(), "proposal_id", id)), null))).isEqualTo(ToolCallException.Reason.WRONG_USER.code());
     // expired
     now.set(now.get().plus(Duration.ofMinutes(16)));
     assertThat(code(writes.handle(call(AGENT, "draft_clinical_note", with(note(), "proposal_id", id)), null)))
-        .isEqualTo(WriteException.EXPIRED);
+        .isEqualTo(ToolCallException.Reason.EXPIRED.code());
     // wrong role proposes
     assertThat(code(writes.handle(call(user("carol", "agent-app", "front-desk", true), "draft_clinical_note", note()), null)))
-        .isEqualTo(WriteException.FORBIDDEN);
+        .isEqualTo(ToolCallException.Reason.FORBIDDEN.code());
     assertThat(code(writes.handle(call(user("pat", "agent-app", "patient", true), "send_patient_message",
-        Map.of("patient_id", patient, "subject", "x", "text", "y")), null))).isEqualTo(WriteException.FORBIDDEN);
+        Map.of("patient_id", patient, "subject", "x", "text", "y")), null))).isEqualTo(ToolCallException.Reason.FORBIDDEN.code());
     // read-only scopes
     Caller readOnly = new Caller("alice", "agent-app", Optional.empty(), Set.of("clinician"), Set.of("user/*.rs"), Optional.empty(),
         true, "t", Instant.MAX);
-    assertThat(code(writes.handle(call(readOnly, "draft_clinical_note", note()), null))).isEqualTo(WriteException.INSUFFICIENT_SCOPE);
+    assertThat(code(writes.handle(call(readOnly, "draft_clinical_note", note()), null))).isEqualTo(ToolCallException.Reason.INSUFFICIENT_SCOPE.code());
     assertThat(writes.visible(Optional.of(readOnly), "draft_clinical_note")).isFalse();
     assertThat(writes.visible(Optional.of(AGENT), "draft_clinical_note")).isTrue();
     assertThat(writes.visible(Optional.of(user("f", "c", "front-desk", true)), "book_appointment")).isTrue();
     assertThat(writes.visible(Optional.of(user("f", "c", "front-desk", true)), "draft_clinical_note")).isFalse();
     // unknown arguments
     assertThat(code(writes.handle(call(AGENT, "draft_clinical_note", with(note(), "status", "final")), null)))
-        .isEqualTo(WriteException.INVALID_ARGUMENTS);
+        .isEqualTo(ToolCallException.Reason.INVALID_ARGUMENTS.code());
   }
 
   @Test
   void readOnlyModeHidesAndRefusesEveryWriteTool() {
-    WriteService ro = service(new WriteSettings(true, Duration.ofMinutes(15), true));
+    Writes ro = service(new WriteSettings(true, Duration.ofMinutes(15), true));
     for (WriteToolSpec t : WriteTools.standard().tools()) {
-      assertThat(ro.visible(Optional.of(AGENT), t.name())).isFalse();
-      assertThat(code(ro.handle(call(AGENT, t.name(), Map.of("patient_id", patient)), null))).isEqualTo(WriteException.READ_ONLY);
+      assertThat(code(ro.handle(call(AGENT, t.name(), Map.of("patient_id", patient)), null))).isEqualTo(ToolCallException.Reason.READ_ONLY.code());
     }
   }
 
@@ -376,11 +403,7 @@ class WriteServiceTest {
   }
 
   String approvalCode(Caller approver, String id, String sha) {
-    try {
-      writes.decide(approver, id, "approve", sha, "x");
-      return "approved";
-    } catch (WriteException e) {
-      return e.code();
-    }
+    ToolOutcome out = writes.decide(approver, id, "approve", sha, "x");
+    return out.isError() ? out.error().code() : "approved";
   }
 }
