@@ -72,6 +72,15 @@ public final class ServerAssembly implements AutoCloseable {
 
   /** @throws IOException if the data directory, keys or audit trail cannot be prepared */
   public ServerAssembly(CustosConfig config) throws IOException {
+    this(config, GovernancePipeline.Observer.NONE);
+  }
+
+  /**
+   * As above, with an observer of every completed call (the stages it entered and its outcome).
+   *
+   * @throws IOException if the data directory, keys or audit trail cannot be prepared
+   */
+  public ServerAssembly(CustosConfig config, GovernancePipeline.Observer observer) throws IOException {
     this.config = config.validated();
     Path data = dataDir();
     Files.createDirectories(data);
@@ -100,7 +109,7 @@ public final class ServerAssembly implements AutoCloseable {
         .rateLimitPerMinute(policy.rateLimitPerMinute()).alerts(new LogAlertSink())
         .writeSettings(new io.custos.writes.WriteSettings(policy.readOnly(), Duration.ofSeconds(policy.proposalTtlSeconds()),
             policy.elicitationApproval()))
-        .build();
+        .observer(observer).build();
     this.pipeline = path.pipeline();
     this.writes = path.writes();
     if (policy.readOnly()) {

@@ -51,6 +51,7 @@ public final class Routes {
   /** The routes, one per {@link Route}. */
   public static List<RouteStages> compose(Stages s, Parts p, Registry registry) {
     List<Stage> gate = List.of(s.authenticate(), s.rateLimit(), s.authorize());
+    List<Stage> writeGate = List.of(s.authenticate(), s.rateLimit(), s.authorize(), p.writes().writable());
     return List.of(
         new RouteStages(Route.READ, gate,
             List.of(s.auditIntent(), s.validate(), s.bindPatient(), s.fetch(), s.filter())),
@@ -59,11 +60,11 @@ public final class Routes {
         new RouteStages(Route.EMERGENCY_ACCESS, gate,
             List.of(s.alert("break-the-glass"), p.emergency().activate(), s.auditIntent(), s.validate(), s.bindPatient(),
                 p.emergency().declare())),
-        new RouteStages(Route.WRITE_PROPOSE, gate,
+        new RouteStages(Route.WRITE_PROPOSE, writeGate,
             List.of(s.auditIntent(), s.validate(), s.bindPatient(), p.writes().propose())),
-        new RouteStages(Route.WRITE_APPROVE, gate,
+        new RouteStages(Route.WRITE_APPROVE, writeGate,
             List.of(s.auditIntent(), s.validate(), p.writes().approve())),
-        new RouteStages(Route.WRITE_COMMIT, gate,
+        new RouteStages(Route.WRITE_COMMIT, writeGate,
             List.of(s.auditIntent(), s.validate(), s.bindPatient(), p.writes().commit())),
         new RouteStages(Route.STATUS, gate,
             List.of(s.auditIntent(), s.validate(), s.bindPatient(), p.status().fetchAndFilter())),

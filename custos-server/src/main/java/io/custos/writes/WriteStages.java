@@ -80,12 +80,16 @@ public final class WriteStages {
         .kind(Declaration.Kind.OPERATION).build();
   }
 
+  /** Gate stage of the write routes: in read-only mode ({@code policy.readOnly}) every write is refused. */
+  public Stage writable() {
+    return Stage.step(StageName.AUTHORIZE, ex -> requireWritable());
+  }
+
   // --- propose -------------------------------------------------------------------------------------
 
   /** Builds the resource and stores the pending proposal; nothing is written. */
   public Stage propose() {
     return Stage.step(StageName.PROPOSE, ex -> {
-      requireWritable();
       WriteToolSpec spec = (WriteToolSpec) ex.declaration();
       Caller caller = ex.caller();
       String patient = ex.patientId().orElseThrow();
@@ -130,7 +134,6 @@ public final class WriteStages {
       if (!roles.allows(approver, p.tool())) {
         throw new ToolCallException(ToolCallException.Reason.WRONG_ROLE, "Your role does not permit approving this write.");
       }
-      requireWritable();
       Proposal.Channel channel = ex.call().channel() == ToolCall.Channel.ELICITATION
           ? Proposal.Channel.ELICITATION : Proposal.Channel.APPROVAL_ENDPOINT;
       Instant now = clock.instant();
@@ -170,7 +173,6 @@ public final class WriteStages {
   /** Writes an approved proposal's exact payload, once. */
   public Stage commit() {
     return Stage.step(StageName.COMMIT, ex -> {
-      requireWritable();
       WriteToolSpec spec = (WriteToolSpec) ex.declaration();
       String id = ex.arguments().required("proposal_id");
       Proposal p = proposals.beginCommit(id, ex.caller().subject(), spec.name(), ex.patientId().orElseThrow(),
