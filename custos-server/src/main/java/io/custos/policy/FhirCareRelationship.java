@@ -15,10 +15,11 @@ import org.hl7.fhir.r4.model.Reference;
 /**
  * {@link CareRelationship} from the upstream FHIR data: the caller's {@code fhirUser} (a Practitioner) is a
  * CareTeam participant for the patient, or an Encounter participant, or the patient's general practitioner.
- * Positive and negative answers are cached briefly (keyed by user and patient id, no clinical content).
+ * Positive and negative answers are cached briefly, keyed by user, practitioner ({@code fhirUser}) and patient id (no
+ * clinical content): a token naming another practitioner is decided afresh.
  */
 public final class FhirCareRelationship implements CareRelationship {
-  private record Key(String subject, String patientId) {}
+  private record Key(String subject, String practitioner, String patientId) {}
 
   private record Answer(boolean exists, Instant until) {}
 
@@ -44,7 +45,7 @@ public final class FhirCareRelationship implements CareRelationship {
     if (practitioner == null || !practitioner.startsWith("Practitioner/")) {
       return false; // no fhirUser, or not a practitioner: no relationship can be established
     }
-    Key key = new Key(caller.subject(), patientId);
+    Key key = new Key(caller.subject(), practitioner, patientId);
     synchronized (cache) {
       Answer a = cache.get(key);
       if (a != null && clock.instant().isBefore(a.until())) {

@@ -38,7 +38,7 @@ public record RolePolicy(Map<String, Set<String>> roles) {
       "compliance-officer", List.of());
 
   /**
-   * Issue 6: the human-approved write tools (and the prior-authorization status read) that role policies may name in
+   * The human-approved write tools (and the prior-authorization status read) that role policies may name in
    * addition to the read catalog. Default grants: clinicians every write tool; nurses notes, patient messages and
    * intake forms; front desk appointment booking; billing prior authorization; patients, researchers and compliance
    * officers none. Writes still need a SMART write scope and a human approval.
@@ -62,7 +62,7 @@ public record RolePolicy(Map<String, Set<String>> roles) {
    * Builds the policy from configuration, checking every tool name.
    *
    * @param configured  {@code policy.roles}, or null for {@link #DEFAULT_ROLES}
-   * @param knownTools  every tool name the server declares
+   * @param knownTools  every tool name the server declares (its registry)
    * @throws ConfigException naming {@code policy.roles.<role>} for an unknown tool
    */
   public static RolePolicy of(Map<String, List<String>> configured, Set<String> knownTools) {
@@ -70,7 +70,7 @@ public record RolePolicy(Map<String, Set<String>> roles) {
     Map<String, Set<String>> roles = new LinkedHashMap<>();
     source.forEach((role, tools) -> {
       for (String t : tools) {
-        if (!knownTools.contains(t) && !WRITE_TOOLS.contains(t)) { // issue 6: write tool names are always known
+        if (!knownTools.contains(t)) {
           throw new ConfigException("policy.roles." + role + ": unknown tool '" + t + "'");
         }
       }

@@ -139,6 +139,15 @@ class ResearchToolsPipelineTest {
   }
 
   @Test
+  void argumentsAreValidatedByTheSharedStage() {
+    Caller c = caller("res-9", "researcher", true, "user/*.rs");
+    ToolOutcome out = pipeline.handle(new ToolCall("cohort_count", Map.of("snomed_code", "DROP TABLE", "age_band", "any"),
+        Optional.of(c), "s", "127.0.0.1"));
+    assertThat(out.error()).isEqualTo(ToolCallException.Reason.INVALID_ARGUMENTS);
+    assertThat(out.text()).doesNotContain("DROP TABLE");
+  }
+
+  @Test
   void visibilityFollowsRoleAndScopes() {
     var researcher = Optional.of(caller("res-6", "researcher", true, "user/*.rs"));
     assertThat(visible(researcher, "cohort_count")).isTrue();

@@ -16,8 +16,7 @@ public final class TestAccess {
    * mechanics read arbitrary fixture patients; care relationships are covered by the authorization matrix test.
    */
   public static AccessControl withoutCareRelationships(Clock clock) {
-    Set<String> names = new java.util.HashSet<>(ToolCatalog.readTools().tools().stream().map(ToolSpec::name).collect(Collectors.toSet()));
-    io.custos.tools.ResearchTools.all().forEach(t -> names.add(t.name())); // the default roles name them (researcher)
+    Set<String> names = io.custos.routes.TestPaths.registry().toolNames();
     return new AccessControl(RolePolicy.of(null, names), new ScopeCheck(Set.of()), (caller, patient) -> false, false, true,
         new BreakGlass(clock, Duration.ofMinutes(60)), Set.of("clinician", "nurse"));
   }

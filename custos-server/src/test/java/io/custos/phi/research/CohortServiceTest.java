@@ -112,11 +112,9 @@ class CohortServiceTest {
   }
 
   @Test
-  void smallCohortsRoleScopesAndArgumentsAreEnforced() {
+  void extractsOfSmallCohortsAreRefused() {
     assertThatThrownBy(() -> service.call(researcher(), "cohort_extract", new io.custos.tools.ToolArguments(Map.of("snomed_code", "59621000", "age_band", "any"))))
         .isInstanceOf(ToolCallException.class).hasMessageContaining("smaller than 11");
-    // role, scopes and argument schema are the research route's shared stages (ResearchToolsPipelineTest)
-    assertThatThrownBy(() -> service.call(researcher(), "cohort_count", new io.custos.tools.ToolArguments(Map.of("snomed_code", "DROP TABLE", "age_band", "any"))))
-        .isInstanceOf(ToolCallException.class);
+    // role, scopes and the argument schema are the research route's shared stages (ResearchToolsPipelineTest)
   }
 }

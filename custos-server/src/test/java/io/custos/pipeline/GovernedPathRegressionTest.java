@@ -1,0 +1,190 @@
+package io.custos.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.custos.audit.JsonLinesAuditTrail;
+import io.custos.auth.Caller;
+import io.custos.emergency.EmergencyAccess;
+import io.custos.fhir.FhirUpstream;
+import io.custos.fhir.SearchPage;
+import io.custos.fhir.UpstreamRequest;
+import io.custos.policy.AccessControl;
+import io.custos.policy.AlertSink;
+import io.custos.policy.BreakGlass;
+import io.custos.policy.FhirCareRelationship;
+import io.custos.policy.RolePolicy;
+import io.custos.policy.ScopeCheck;
+import io.custos.routes.TestPaths;
+import io.custos.tools.Declaration;
+import io.custos.writes.WriteStages;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Regressions from an outside attack run on the governed path, with care relationships required and every upstream
+ * request counted: malformed patient ids never reach the FHIR server and are audited as refusals; rate limits hold
+ * on every transport; break-the-glass needs a clinical scope and an existing patient; self-approval cannot be slipped
+ * past by a token without a client id; a cached care relationship belongs to the practitioner it was decided for.
+ */
+class GovernedPathRegressionTest {
+  static PipelineFixture fixture;
+
+  @TempDir
+  Path dir;
+  Path auditFile;
+  final AtomicInteger upstreamRequests = new AtomicInteger();
+  final List<AlertSink.Alert> alerts = Collections.synchronizedList(new ArrayList<>());
+  GovernancePipeline pipeline;
+  /** The practitioner who cares for the fixture's patient A. */
+  static String practitioner;
+
+  @BeforeAll
+  static void start() {
+    fixture = PipelineFixture.start();
+    practitioner = fixture.store.repository().forPatient("Encounter", PipelineFixture.PATIENT_A).stream()
+        .map(e -> ((org.hl7.fhir.r4.model.Encounter) e).getParticipantFirstRep().getIndividual().getReference())
+        .filter(r -> r != null && r.contains("Practitioner/")).findFirst().orElseThrow();
+  }
+
+  @AfterAll
+  static void stop() {
+    fixture.close();
+  }
+
+  @BeforeEach
+  void build() {
+    auditFile = dir.resolve("audit.jsonl");
+    Clock clock = Clock.systemUTC();
+    FhirUpstream counting = counting(fixture.upstream);
+    AccessControl access = new AccessControl(RolePolicy.of(null, TestPaths.registry().toolNames()), new ScopeCheck(Set.of()),
+        new FhirCareRelationship(counting, clock, Duration.ofMinutes(5)), true, true,
+        new BreakGlass(clock, Duration.ofMinutes(60)), Set.of("clinician"));
+    pipeline = TestPaths.builder(new JsonLinesAuditTrail(auditFile), counting, clock, access).rateLimitPerMinute(120)
+        .alerts(alerts::add).build().pipeline();
+  }
+
+  static Caller clinician(String subject, String fhirUser, String clientId, String... scopes) {
+    return new Caller(subject, clientId, Optional.of(fhirUser), Set.of("clinician"),
+        Set.of(scopes.length == 0 ? new String[] {"user/*.cruds"} : scopes), Optional.empty(), true, "tok-" + subject,
+        Instant.now().plusSeconds(600), Optional.of(Instant.now()), Optional.empty());
+  }
+
+  ToolOutcome call(Caller c, String tool, Map<String, Object> args) {
+    return pipeline.handle(new ToolCall(tool, args, Optional.of(c), "s", "stdio"));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"A,B", "abc\n", "abc\u0000", "\uD800abc", "abc def", "a|b", "*", ""})
+  void malformedPatientIdsNeverReachTheUpstreamAndAreAuditedAsRefusals(String id) throws Exception {
+    ToolOutcome out = call(clinician("dr-m", practitioner, "agent"), "get_active_conditions", Map.of("patient_id", id));
+    assertThat(out.error()).isEqualTo(ToolCallException.Reason.INVALID_ARGUMENTS);
+    assertThat(out.text()).doesNotContain(id.isEmpty() ? "\u0001" : id);
+    assertThat(upstreamRequests).as("no upstream request for a malformed id").hasValue(0);
+    List<JsonNode> events = PipelineFixture.readAudit(auditFile);
+    assertThat(PipelineFixture.phases(events)).containsExactly("INTENT", "RESULT");
+    assertThat(events.get(1).path("outcome").asText()).isEqualTo("invalid_arguments");
+  }
+
+  @Test
+  void aLongIdIsInvalidNotAnUpstreamFailure() {
+    ToolOutcome out = call(clinician("dr-l", practitioner, "agent"), "get_medications", Map.of("patient_id", "x".repeat(65)));
+    assertThat(out.error()).isEqualTo(ToolCallException.Reason.INVALID_ARGUMENTS);
+    assertThat(upstreamRequests).hasValue(0);
+  }
+
+  @Test
+  void rateLimitsHoldWithoutHttp() {
+    Caller c = clinician("dr-rate", practitioner, "agent");
+    int limited = 0;
+    for (int i = 0; i < 130; i++) {
+      if (call(c, "get_allergies", Map.of("patient_id", PipelineFixture.PATIENT_A)).error() == ToolCallException.Reason.RATE_LIMITED) {
+        limited++;
+      }
+    }
+    // 120 per user per minute, half of it (60) per user and tool.
+    assertThat(limited).isEqualTo(70);
+  }
+
+  @Test
+  void breakTheGlassNeedsAClinicalScopeAndAnExistingPatient() throws Exception {
+    String reason = "Unconscious patient in the emergency department, no relatives reachable";
+    Caller noClinicalScope = clinician("dr-s", practitioner, "agent", "openid", "fhirUser");
+    assertThat(call(noClinicalScope, EmergencyAccess.TOOL, Map.of("patient_id", PipelineFixture.PATIENT_B, "reason", reason)).error())
+        .isEqualTo(ToolCallException.Reason.INSUFFICIENT_SCOPE);
+    assertThat(call(clinician("dr-n", practitioner, "agent"), EmergencyAccess.TOOL, Map.of("patient_id", "no-such-patient",
+        "reason", reason)).error()).isEqualTo(ToolCallException.Reason.NOT_FOUND);
+    assertThat(alerts).isEmpty();
+    ToolOutcome granted = call(clinician("dr-g", practitioner, "agent"), EmergencyAccess.TOOL,
+        Map.of("patient_id", PipelineFixture.PATIENT_B, "reason", reason));
+    assertThat(granted.isError()).as(granted.text()).isFalse();
+    List<JsonNode> events = PipelineFixture.readAudit(auditFile).stream()
+        .filter(e -> e.path("subject").asText().equals("dr-g")).toList();
+    assertThat(PipelineFixture.phases(events)).containsExactly("INTENT", "RESULT");
+    // The alert names the user and the durable ledger event it refers to.
+    assertThat(alerts).singleElement().satisfies(a -> {
+      assertThat(a.subject()).isEqualTo("dr-g");
+      assertThat(a.eventId()).isEqualTo(events.get(1).path("eventId").asText());
+    });
+  }
+
+  @Test
+  void aTokenWithoutClientIdCannotApproveOnTheApprovalPage() {
+    Caller agent = clinician("dr-w", practitioner, "agent");
+    ToolOutcome p = call(agent, "draft_clinical_note", Map.of("patient_id", PipelineFixture.PATIENT_A, "title", "Follow-up",
+        "text", "Doing well."));
+    assertThat(p.isError()).as(p.text()).isFalse();
+    Caller noClient = clinician("dr-w", practitioner, null);
+    ToolOutcome decided = pipeline.handle(Declaration.Kind.OPERATION, new ToolCall(WriteStages.APPROVE,
+        Map.of("proposal_id", p.structured().get("proposal_id"), "decision", "approve", "payload_sha256",
+            p.structured().get("payload_sha256")), Optional.of(noClient), null, "127.0.0.1", ToolCall.Channel.APPROVAL_PAGE,
+        Optional.empty()));
+    assertThat(decided.error()).isEqualTo(ToolCallException.Reason.SELF_APPROVAL);
+  }
+
+  @Test
+  void aCachedCareRelationshipBelongsToItsPractitioner() {
+    Map<String, Object> args = Map.of("patient_id", PipelineFixture.PATIENT_A);
+    assertThat(call(clinician("dr-c", practitioner, "agent"), "get_allergies", args).isError()).isFalse();
+    // Same user, a token naming another practitioner: decided afresh, not served from the first answer.
+    assertThat(call(clinician("dr-c", "Practitioner/someone-else", "agent"), "get_allergies", args).error())
+        .isEqualTo(ToolCallException.Reason.NO_CARE_RELATIONSHIP);
+  }
+
+  private FhirUpstream counting(FhirUpstream inner) {
+    return new FhirUpstream() {
+      @Override
+      public SearchPage execute(UpstreamRequest request) {
+        upstreamRequests.incrementAndGet();
+        return inner.execute(request);
+      }
+
+      @Override
+      public SearchPage nextPage(String nextLink) {
+        upstreamRequests.incrementAndGet();
+        return inner.nextPage(nextLink);
+      }
+
+      @Override
+      public String baseUrl() {
+        return inner.baseUrl();
+      }
+    };
+  }
+}
