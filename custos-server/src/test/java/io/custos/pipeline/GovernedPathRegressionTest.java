@@ -69,7 +69,7 @@ class GovernedPathRegressionTest {
   }
 
   @BeforeEach
-  void build() {
+  void build() throws Exception {
     auditFile = dir.resolve("audit.jsonl");
     Clock clock = Clock.systemUTC();
     FhirUpstream counting = counting(fixture.upstream);
@@ -118,8 +118,8 @@ class GovernedPathRegressionTest {
         limited++;
       }
     }
-    // 120 per user per minute, half of it (60) per user and tool.
-    assertThat(limited).isEqualTo(70);
+    // 120 per user per minute, half of it (60) per user and tool; the bucket refills greedily (one a second).
+    assertThat(130 - limited).isBetween(60, 65);
   }
 
   @Test
