@@ -2,11 +2,21 @@ package io.custos.audit.ledger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.custos.verify.CheckpointLog;
+import io.custos.verify.Finding;
+import io.custos.verify.LeafHashFile;
+import io.custos.verify.LedgerVerifier;
+import io.custos.verify.SegmentFormat;
+import io.custos.verify.VerificationReport;
+import io.custos.verify.checkpoint.Checkpoint;
+import io.custos.verify.checkpoint.CheckpointKey;
+import io.custos.verify.merkle.ConsistencyProof;
+import io.custos.verify.merkle.MerkleHash;
+import io.custos.verify.merkle.ProofVerifier;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.PublicKey;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -21,14 +31,14 @@ class LedgerVerifierTest {
   private Path dir;
   private Path witness;
   private LocalKeySource keys;
-  private PublicKey pk;
+  private CheckpointKey pk;
 
   @BeforeEach
   void writeLedger() throws Exception {
     dir = tmp.resolve("ledger");
     witness = tmp.resolve("witness");
     keys = LocalKeySource.openOrCreate(tmp.resolve("keys"));
-    pk = keys.checkpointPublicKey();
+    pk = CheckpointKey.anyOrigin(keys.checkpointPublicKey());
     // 3 checkpoints: after 10, 20 and 30 entries
     try (MerkleLedger ledger = MerkleLedger.open(dir, keys, LedgerOptions.defaults().withWitness(witness))) {
       for (int c = 0; c < 3; c++) {

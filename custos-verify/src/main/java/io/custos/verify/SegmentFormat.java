@@ -1,4 +1,4 @@
-package io.custos.audit.ledger;
+package io.custos.verify;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -23,14 +23,18 @@ import java.util.zip.CRC32C;
  * tail left by a crash (it was never acknowledged). Any other bad record is corruption.
  */
 public final class SegmentFormat {
-  static final byte[] MAGIC = "CUSTOSL1".getBytes(StandardCharsets.US_ASCII);
-  static final int HEADER = 8;
-  static final int MAX_RECORD = 16 * 1024 * 1024;
+  /** The 8-byte magic at the start of every segment file. */
+  public static final byte[] MAGIC = "CUSTOSL1".getBytes(StandardCharsets.US_ASCII);
+  /** Size of the segment header (the magic). */
+  public static final int HEADER = 8;
+  /** Largest record payload. */
+  public static final int MAX_RECORD = 16 * 1024 * 1024;
   private static final Pattern NAME = Pattern.compile("segment-(\\d{20})\\.seg");
 
   private SegmentFormat() {}
 
-  static String fileName(long firstIndex) {
+  /** @return the segment file name for a segment whose first entry has index {@code firstIndex} */
+  public static String fileName(long firstIndex) {
     return String.format("segment-%020d.seg", firstIndex);
   }
 
@@ -55,7 +59,8 @@ public final class SegmentFormat {
     return out;
   }
 
-  static int crc(byte[] b, int off, int len) {
+  /** @return CRC-32C of {@code len} bytes of {@code b} from {@code off}, as a record header stores it */
+  public static int crc(byte[] b, int off, int len) {
     CRC32C c = new CRC32C();
     c.update(b, off, len);
     return (int) c.getValue();
@@ -174,7 +179,8 @@ public final class SegmentFormat {
     return true;
   }
 
-  static void readFully(FileChannel ch, ByteBuffer b, long at) throws IOException {
+  /** Reads until {@code b} is full from file offset {@code at}, then flips it. @throws IOException at end of file */
+  public static void readFully(FileChannel ch, ByteBuffer b, long at) throws IOException {
     while (b.hasRemaining()) {
       int r = ch.read(b, at + b.position());
       if (r < 0) {
@@ -185,7 +191,7 @@ public final class SegmentFormat {
   }
 
   /** Frames one payload as a record. */
-  static void frame(ByteBuffer out, byte[] payload) {
+  public static void frame(ByteBuffer out, byte[] payload) {
     out.putInt(payload.length).putInt(crc(payload, 0, payload.length)).put(payload);
   }
 }

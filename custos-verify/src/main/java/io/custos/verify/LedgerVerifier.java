@@ -1,10 +1,15 @@
-package io.custos.audit.ledger;
+package io.custos.verify;
 
+import io.custos.verify.checkpoint.Checkpoint;
+import io.custos.verify.checkpoint.CheckpointKey;
+import io.custos.verify.checkpoint.NoteCheckpoint;
+import io.custos.verify.merkle.MerkleFrontier;
+import io.custos.verify.merkle.MerkleProofs;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.security.PublicKey;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -15,8 +20,9 @@ import java.util.TreeMap;
  * decryption key): HIPAA 45 CFR 164.312(c)(2) "mechanism to corroborate that ePHI has not been altered or
  * destroyed", applied to the audit trail of 164.312(b).
  *
- * <p>Checks: every record's framing and CRC; segment continuity; every checkpoint's Ed25519 signature; that
- * checkpoint sizes never shrink; that each checkpoint's root equals the RFC 9162 root recomputed over the
+ * <p>Checks: every record's framing and CRC; segment continuity; every checkpoint's Ed25519 signature (C2SP
+ * signed-note checkpoints, and the legacy one-line format of older ledgers); that every signed-note checkpoint names
+ * one origin (the pinned one, when the key is a C2SP verifier key); that checkpoint sizes never shrink; that each checkpoint's root equals the RFC 9162 root recomputed over the
  * first N leaves (so consecutive checkpoints are consistent: the earlier tree is a prefix of the later);
  * and, with a witness directory, that the ledger was neither rolled back nor rewritten since the witness saw
  * it. When a root does not match, the signed {@link LeafHashFile} names the exact entry and how it changed.
@@ -26,8 +32,12 @@ public final class LedgerVerifier {
 
   private record Target(boolean witness, int number, Checkpoint cp) {}
 
-  /** Verifies {@code ledgerDir} against {@code publicKey}, comparing with {@code witnessDir} if given. */
-  public static VerificationReport verify(Path ledgerDir, PublicKey publicKey, Optional<Path> witnessDir) throws IOException {
+  /**
+   * Verifies {@code ledgerDir} against {@code key}, comparing with {@code witnessDir} if given.
+   *
+   * @throws IOException if the directory holds no segment or a file cannot be read
+   */
+  public static VerificationReport verify(Path ledgerDir, CheckpointKey key, Optional<Path> witnessDir) throws IOException {
     long start = System.nanoTime();
     List<Finding> findings = new ArrayList<>();
     List<String> warnings = new ArrayList<>();
@@ -38,9 +48,10 @@ public final class LedgerVerifier {
     warnings.addAll(scan.warnings());
     long n = scan.entries();
 
-    List<Target> local = signedCheckpoints(CheckpointLog.read(ledgerDir), false, publicKey, findings);
+    List<Target> local = signedCheckpoints(CheckpointLog.read(ledgerDir), false, key, findings);
     List<Target> witness = witnessDir.isPresent()
-        ? signedCheckpoints(CheckpointLog.read(witnessDir.get()), true, publicKey, findings) : List.of();
+        ? signedCheckpoints(CheckpointLog.read(witnessDir.get()), true, key, findings) : List.of();
+    Optional<String> origin = checkOrigin(local, witness, findings);
     if (local.isEmpty() && n > 0) {
       warnings.add("no valid checkpoint in " + ledgerDir + ": no entry is covered by a signature");
     }
@@ -107,8 +118,34 @@ public final class LedgerVerifier {
     }
     long unanchored = Math.max(0, n - Math.max(lastGood, 0));
     checkPruned(ledgerDir, local, findings, warnings);
-    return new VerificationReport(n, local.size(), witness.size(), scan.pruned(), unanchored, findings, warnings,
-        Duration.ofNanos(System.nanoTime() - start));
+    return VerificationReport.builder().entries(n).checkpoints(local.size()).witnessCheckpoints(witness.size())
+        .pruned(scan.pruned()).unanchored(unanchored).origin(origin).findings(findings).warnings(warnings)
+        .elapsed(Duration.ofNanos(System.nanoTime() - start)).build();
+  }
+
+  /**
+   * All signed-note checkpoints of one ledger, witness copies included, carry one origin: a checkpoint naming
+   * another is a validly signed tree head of a different ledger under the same key, spliced in.
+   *
+   * @return the origin of the first signed-note checkpoint, if any
+   */
+  private static Optional<String> checkOrigin(List<Target> local, List<Target> witness, List<Finding> findings) {
+    Optional<String> origin = Optional.empty();
+    for (List<Target> log : List.of(local, witness)) {
+      for (Target t : log) {
+        if (!(t.cp() instanceof NoteCheckpoint note)) {
+          continue;
+        }
+        if (origin.isEmpty()) {
+          origin = Optional.of(note.origin());
+        } else if (!origin.get().equals(note.origin())) {
+          findings.add(new Finding(Finding.Kind.BAD_CHECKPOINT_LOG, -1, t.number(), (t.witness() ? "witness " : "")
+              + "checkpoint #" + t.number() + " names origin " + note.origin() + ", earlier checkpoints " + origin.get()
+              + ": a checkpoint of another ledger"));
+        }
+      }
+    }
+    return origin;
   }
 
   /**
@@ -119,14 +156,14 @@ public final class LedgerVerifier {
   private static void checkPruned(Path dir, List<Target> local, List<Finding> findings, List<String> warnings)
       throws IOException {
     for (PrunedRanges.Range r : PrunedRanges.read(dir).ranges()) {
-      java.time.Instant cutoff = r.prunedAt().minus(Duration.ofDays(r.retentionDays()));
+      Instant cutoff = r.prunedAt().minus(Duration.ofDays(r.retentionDays()));
       boolean old = local.stream().anyMatch(t -> t.cp().treeSize() >= r.end() && t.cp().timestamp().isBefore(cutoff));
       if (!old) {
         findings.add(new Finding(Finding.Kind.PREMATURE_PRUNE, r.first(), -1, "entries " + r.first() + ".." + (r.end() - 1)
             + " (" + r.segment() + ") were pruned at " + r.prunedAt() + " but no signed checkpoint covering them is older"
             + " than " + cutoff + ": deleted before their retention period ended"));
       }
-      if (r.retentionDays() < LedgerPruner.DEFAULT_RETENTION_DAYS) {
+      if (r.retentionDays() < PrunedRanges.DEFAULT_RETENTION_DAYS) {
         warnings.add("entries " + r.first() + ".." + (r.end() - 1) + " were pruned under a retention of " + r.retentionDays()
             + " days, shorter than the six years of 45 CFR 164.316(b)(2)");
       }
@@ -156,7 +193,7 @@ public final class LedgerVerifier {
   }
 
   /** Parses, signature-checks and order-checks one checkpoint log. */
-  private static List<Target> signedCheckpoints(CheckpointLog.Contents contents, boolean witness, PublicKey key,
+  private static List<Target> signedCheckpoints(CheckpointLog.Contents contents, boolean witness, CheckpointKey key,
       List<Finding> findings) {
     String where = witness ? "witness checkpoint #" : "checkpoint #";
     for (String p : contents.problems()) {
@@ -164,17 +201,17 @@ public final class LedgerVerifier {
     }
     List<Target> out = new ArrayList<>();
     long prevSize = -1;
-    java.time.Instant prevTime = java.time.Instant.MIN;
+    Instant prevTime = Instant.MIN;
     for (int i = 0; i < contents.checkpoints().size(); i++) {
       Checkpoint cp = contents.checkpoints().get(i);
       int number = i + 1;
-      if (!CheckpointSigner.verify(cp, key)) {
-        findings.add(new Finding(Finding.Kind.BAD_SIGNATURE, -1, number, where + number + " (" + cp
+      if (!cp.verifiedBy(key)) {
+        findings.add(new Finding(Finding.Kind.BAD_SIGNATURE, -1, number, where + number + " (" + cp.describe()
             + "): invalid signature: forged or altered checkpoint"));
         continue;
       }
       if (cp.treeSize() < prevSize || cp.timestamp().isBefore(prevTime)) {
-        findings.add(new Finding(Finding.Kind.BAD_CHECKPOINT_LOG, -1, number, where + number + " (" + cp
+        findings.add(new Finding(Finding.Kind.BAD_CHECKPOINT_LOG, -1, number, where + number + " (" + cp.describe()
             + ") goes back from size " + prevSize + " at " + prevTime + ": checkpoint log reordered or rolled back"));
       }
       prevSize = Math.max(prevSize, cp.treeSize());

@@ -1,5 +1,6 @@
-package io.custos.audit.ledger;
+package io.custos.verify;
 
+import io.custos.verify.merkle.MerkleHash;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;

@@ -1,4 +1,4 @@
-package io.custos.audit.ledger;
+package io.custos.verify;
 
 /**
  * One integrity problem found by {@link LedgerVerifier}.

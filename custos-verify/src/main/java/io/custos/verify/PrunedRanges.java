@@ -1,4 +1,4 @@
-package io.custos.audit.ledger;
+package io.custos.verify;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -20,6 +20,8 @@ import java.util.List;
  */
 public final class PrunedRanges {
   public static final String FILE = "pruned-ranges.txt";
+  /** Six years (2192 days, counting leap days), the retention of 45 CFR 164.316(b)(2). */
+  public static final long DEFAULT_RETENTION_DAYS = 2192;
   static final String TAG = "custos-pruned/v1";
 
   private PrunedRanges() {}
@@ -79,7 +81,7 @@ public final class PrunedRanges {
   }
 
   /** Appends one range durably (before the segment file is deleted). */
-  static void append(Path dir, Range r) throws IOException {
+  public static void append(Path dir, Range r) throws IOException {
     try (FileChannel ch = FileChannel.open(dir.resolve(FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
         StandardOpenOption.APPEND)) {
       ByteBuffer b = ByteBuffer.wrap((r.toLine() + "\n").getBytes(StandardCharsets.UTF_8));

@@ -1,4 +1,4 @@
-package io.custos.audit.ledger;
+package io.custos.verify.merkle;
 
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
