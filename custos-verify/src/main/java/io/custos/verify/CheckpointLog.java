@@ -19,13 +19,13 @@ import java.util.List;
  * keeps one in its directory; a witness keeps an independent copy elsewhere, so that rewriting or rolling back the
  * whole ledger directory is still detected (RFC 9162 section 8.2 "gossip"/witnessing).
  *
- * <p>Entries, in order: C2SP signed-note checkpoints ({@link NoteCheckpoint}), each followed by one blank line, and,
- * in ledgers written before signed notes, one-line {@link LegacyCheckpoint}s; both may appear in one file. An entry
- * cut short by a crash at the end of the file is ignored, and dropped before new entries are appended.
+ * <p>Entries, in order: C2SP signed-note checkpoints ({@link NoteCheckpoint}), each followed by one blank line that
+ * ends the entry, and, in ledgers written before signed notes, one-line {@link LegacyCheckpoint}s; both may appear in
+ * one file. An entry cut short by a crash at the end of the file (no terminating blank line) is ignored, and dropped
+ * before new entries are appended.
  */
 public final class CheckpointLog implements AutoCloseable {
   public static final String FILE = "checkpoints.txt";
-  private static final String SIGNATURE_LINE = "\u2014 ";
 
   private final FileChannel channel;
 
@@ -102,32 +102,36 @@ public final class CheckpointLog implements AutoCloseable {
         i++;
         continue;
       }
-      // A signed note: text lines, a blank line, signature lines.
-      int blank = i;
-      while (blank < complete && !lines[blank].isEmpty()) {
-        blank++;
-      }
-      int end = blank + 1;
-      while (end < complete && lines[end].startsWith(SIGNATURE_LINE)) {
-        end++;
-      }
-      if (end > complete || end == blank + 1 && end == complete) {
-        break; // torn last entry: the crash came before its signature line was complete
+      // A signed note: text lines, a blank line, signature lines, and the blank line that ends the entry.
+      int blank = next(lines, i, complete);
+      int end = next(lines, blank + 1, complete);
+      if (end >= complete) {
+        break; // torn last entry: the crash came before it was complete
       }
       StringBuilder note = new StringBuilder();
       for (int j = i; j < end; j++) {
         note.append(lines[j]).append('\n');
         offset += bytes(lines[j]);
       }
+      offset += bytes(lines[end]);
       try {
         cps.add(NoteCheckpoint.parse(SignedNote.parse(note.toString())));
       } catch (IllegalArgumentException e) {
         problems.add("lines " + (i + 1) + ".." + end + " of " + file + " are not a valid signed-note checkpoint");
       }
       completeBytes = offset;
-      i = end;
+      i = end + 1;
     }
     return new Contents(cps, problems, completeBytes);
+  }
+
+  /** @return the index of the first empty line at or after {@code from}, or {@code complete} if none */
+  private static int next(String[] lines, int from, int complete) {
+    int i = from;
+    while (i < complete && !lines[i].isEmpty()) {
+      i++;
+    }
+    return i;
   }
 
   private static long bytes(String line) {

@@ -17,6 +17,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -39,8 +40,9 @@ class LedgerVerifierTest {
     witness = tmp.resolve("witness");
     keys = LocalKeySource.openOrCreate(tmp.resolve("keys"));
     pk = CheckpointKey.anyOrigin(keys.checkpointPublicKey());
-    // 3 checkpoints: after 10, 20 and 30 entries
-    try (MerkleLedger ledger = MerkleLedger.open(dir, keys, LedgerOptions.defaults().withWitness(witness))) {
+    // 3 checkpoints: after 10, 20 and 30 entries (no timed checkpoint in between)
+    try (MerkleLedger ledger = MerkleLedger.open(dir, keys, LedgerOptions.defaults().withWitness(witness)
+        .withCheckpointInterval(Duration.ofHours(1)))) {
       for (int c = 0; c < 3; c++) {
         for (int i = 0; i < 10; i++) {
           ledger.append(LedgerFixtures.event());
@@ -190,10 +192,11 @@ class LedgerVerifierTest {
   @Test
   void forgedCheckpointSignatureIsNamed() throws IOException {
     Path log = dir.resolve(CheckpointLog.FILE);
+    // The second signed note's tree-size line (its origin line is the first line of its text).
     List<String> lines = Files.readAllLines(log);
-    String[] f = lines.get(1).split(" ");
-    f[1] = "21";
-    lines.set(1, String.join(" ", f));
+    int second = lines.subList(1, lines.size()).indexOf(lines.get(0)) + 1;
+    assertThat(lines.get(second + 1)).isEqualTo("20");
+    lines.set(second + 1, "21");
     Files.write(log, lines, StandardCharsets.UTF_8);
     VerificationReport r = verify();
     assertThat(r.findings()).anySatisfy(x -> {
