@@ -51,9 +51,14 @@ public final class CheckpointLog implements AutoCloseable {
     return new CheckpointLog(ch);
   }
 
+  /** @return {@code cp} as a log entry: its text, and for a signed note the blank line that ends the entry */
+  public static String entry(Checkpoint cp) {
+    return cp instanceof NoteCheckpoint ? cp.encode() + "\n" : cp.encode();
+  }
+
   /** Appends one checkpoint durably. */
   public synchronized void append(Checkpoint cp) throws IOException {
-    ByteBuffer b = ByteBuffer.wrap(cp.encode().getBytes(StandardCharsets.UTF_8));
+    ByteBuffer b = ByteBuffer.wrap(entry(cp).getBytes(StandardCharsets.UTF_8));
     long pos = channel.size();
     while (b.hasRemaining()) {
       pos += channel.write(b, pos);

@@ -35,7 +35,7 @@ class CheckpointLogTest {
 
   @Test
   void legacyLinesAndSignedNotesReadInFileOrder() throws Exception {
-    Files.writeString(dir.resolve(CheckpointLog.FILE), legacyLine + note(6).encode() + note(7).encode(), StandardCharsets.UTF_8);
+    Files.writeString(dir.resolve(CheckpointLog.FILE), legacyLine + CheckpointLog.entry(note(6)) + CheckpointLog.entry(note(7)), StandardCharsets.UTF_8);
     CheckpointLog.Contents c = CheckpointLog.read(dir);
     assertThat(c.problems()).isEmpty();
     assertThat(c.checkpoints()).hasSize(3);
@@ -45,8 +45,8 @@ class CheckpointLogTest {
 
   @Test
   void tornLastNoteIsIgnoredAndDroppedBeforeTheNextAppend() throws Exception {
-    String whole = note(6).encode();
-    String torn = note(7).encode();
+    String whole = CheckpointLog.entry(note(6));
+    String torn = CheckpointLog.entry(note(7));
     // cut inside the signature line: the crash came before the note was complete
     Files.writeString(dir.resolve(CheckpointLog.FILE), whole + torn.substring(0, torn.length() - 20), StandardCharsets.UTF_8);
     assertThat(CheckpointLog.read(dir).checkpoints()).hasSize(1);
@@ -60,8 +60,8 @@ class CheckpointLogTest {
 
   @Test
   void malformedNoteInTheMiddleIsReportedAndReadingGoesOn() throws Exception {
-    String bad = note(6).encode().replace("\u2014 ", "- ");
-    Files.writeString(dir.resolve(CheckpointLog.FILE), note(5).encode() + bad + note(7).encode(), StandardCharsets.UTF_8);
+    String bad = CheckpointLog.entry(note(6)).replace("\u2014 ", "- ");
+    Files.writeString(dir.resolve(CheckpointLog.FILE), CheckpointLog.entry(note(5)) + bad + CheckpointLog.entry(note(7)), StandardCharsets.UTF_8);
     CheckpointLog.Contents c = CheckpointLog.read(dir);
     assertThat(c.checkpoints()).extracting(cp -> cp.treeSize()).containsExactly(5L, 7L);
     assertThat(c.problems()).hasSize(1).first().asString().contains("not a valid signed-note checkpoint");

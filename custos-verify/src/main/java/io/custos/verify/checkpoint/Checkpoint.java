@@ -21,7 +21,7 @@ public sealed interface Checkpoint permits NoteCheckpoint, LegacyCheckpoint {
   /** @return true if this checkpoint carries a valid signature by {@code key} (and names its origin, if pinned) */
   boolean verifiedBy(CheckpointKey key);
 
-  /** @return the checkpoint as stored in a checkpoint log, final line terminator included */
+  /** @return the checkpoint's text, final line terminator included (a signed note, or one legacy line) */
   String encode();
 
   /** @return a short description for reports: size, root prefix, time */

@@ -15,7 +15,7 @@ import java.util.Base64;
  * <pre>
  * custos/ledger/3f9c...e1
  * 15
- * GZ1dnb39LvT6TIpdp5Hi2Nn66NCNVc1E/9D7ZUDF+QY=
+ * GZ1dnb39LvT6TIpdp5Hi2Nn66NCNVc1E/dD7ZUDF+QY=
  * timestamp 2026-11-29T08:36:21.031565332Z
  *
  * — custos/ledger/3f9c...e1 qL0aJ...
@@ -111,10 +111,10 @@ public record NoteCheckpoint(String origin, long treeSize, byte[] rootHash, Inst
     }
   }
 
-  /** The signed note, then a blank line that separates it from the next entry of a checkpoint log. */
+  /** @return the signed note, as standard C2SP tools read it */
   @Override
   public String encode() {
-    return note.encode() + "\n";
+    return note.encode();
   }
 
   @Override

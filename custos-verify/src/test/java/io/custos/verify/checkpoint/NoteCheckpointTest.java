@@ -39,10 +39,10 @@ class NoteCheckpointTest {
     NoteCheckpoint cp = NoteCheckpoint.sign(key, kp.getPrivate(), 15, ROOT, TIME);
     String encoded = cp.encode();
     String sig = Base64.getEncoder().encodeToString(concat(key.keyId(), cp.note().signatures().get(0).signature()));
-    assertThat(encoded).isEqualTo(NoteCheckpoint.body(ORIGIN, 15, ROOT, TIME) + "\n\u2014 " + ORIGIN + " " + sig + "\n\n");
+    assertThat(encoded).isEqualTo(NoteCheckpoint.body(ORIGIN, 15, ROOT, TIME) + "\n\u2014 " + ORIGIN + " " + sig + "\n");
     assertThat(cp.note().signatures().get(0).signature()).hasSize(64);
 
-    NoteCheckpoint back = NoteCheckpoint.parse(SignedNote.parse(encoded.substring(0, encoded.length() - 1)));
+    NoteCheckpoint back = NoteCheckpoint.parse(SignedNote.parse(encoded));
     assertThat(back.origin()).isEqualTo(ORIGIN);
     assertThat(back.treeSize()).isEqualTo(15);
     assertThat(back.rootHash()).isEqualTo(ROOT);
