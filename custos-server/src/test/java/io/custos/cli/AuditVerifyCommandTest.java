@@ -13,7 +13,6 @@ import io.custos.verify.checkpoint.NoteCheckpoint;
 import io.custos.verify.checkpoint.NoteKey;
 import io.custos.verify.checkpoint.SignedNote;
 import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,7 +23,6 @@ import java.util.Set;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** {@code custos audit verify|prove} with the ledger's C2SP verifier key: the same check the stand-alone module runs. */
 class AuditVerifyCommandTest {
@@ -50,13 +48,7 @@ class AuditVerifyCommandTest {
 
   private int run(String... args) {
     out.reset();
-    PrintStream old = System.out;
-    System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-    try {
-      return new CommandLine(new CustosCli()).execute(args);
-    } finally {
-      System.setOut(old);
-    }
+    return CliRun.capturingOut(out, args);
   }
 
   @Test
