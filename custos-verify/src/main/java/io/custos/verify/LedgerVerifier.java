@@ -21,11 +21,11 @@ import java.util.TreeMap;
  * destroyed", applied to the audit trail of 164.312(b).
  *
  * <p>Checks: every record's framing and CRC; segment continuity; every checkpoint's Ed25519 signature (C2SP
- * signed-note checkpoints, and the legacy one-line format of older ledgers); that every signed-note checkpoint names
- * one origin (the pinned one, when the key is a C2SP verifier key); that checkpoint sizes never shrink; that each checkpoint's root equals the RFC 9162 root recomputed over the
- * first N leaves (so consecutive checkpoints are consistent: the earlier tree is a prefix of the later);
- * and, with a witness directory, that the ledger was neither rolled back nor rewritten since the witness saw
- * it. When a root does not match, the signed {@link LeafHashFile} names the exact entry and how it changed.
+ * signed-note checkpoints, and the legacy one-line format of older ledgers); that every signed-note checkpoint
+ * names one origin (the pinned one, when the key is a C2SP verifier key); that checkpoint sizes never shrink;
+ * that each checkpoint's root equals the RFC 9162 root recomputed over the first N leaves (so consecutive
+ * checkpoints are consistent: the earlier tree is a prefix of the later); and, with a witness directory, that the
+ * ledger was neither rolled back nor rewritten since the witness saw it. When a root does not match, the signed {@link LeafHashFile} names the exact entry and how it changed.
  */
 public final class LedgerVerifier {
   private LedgerVerifier() {}
