@@ -4,6 +4,7 @@ import io.custos.verify.checkpoint.CheckpointKey;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Optional;
 
@@ -86,6 +87,9 @@ public final class VerifyMain {
       VerificationReport r = LedgerVerifier.verify(ledger.get(), CheckpointKey.read(key.get()), witness);
       print(r, out);
       return r.ok() ? OK : FINDINGS;
+    } catch (NoSuchFileException e) {
+      err.println("custos-verify: no such file: " + e.getFile());
+      return USAGE;
     } catch (IOException | IllegalArgumentException e) {
       err.println("custos-verify: " + e.getMessage());
       return USAGE;

@@ -43,6 +43,15 @@ class VerifyMainTest {
   }
 
   @Test
+  void missingOrInvalidKeyFileIsAReadError() throws Exception {
+    assertThat(run(dir.toString(), "--public-key", tmp.resolve("absent.vkey").toString())).isEqualTo(VerifyMain.USAGE);
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains("no such file: ");
+    Path garbage = Files.writeString(tmp.resolve("garbage.vkey"), "not a key\n");
+    assertThat(run(dir.toString(), "--public-key", garbage.toString())).isEqualTo(VerifyMain.USAGE);
+    assertThat(out.toString(StandardCharsets.UTF_8)).isEmpty();
+  }
+
+  @Test
   void untouchedLedgerExitsZeroWithASummary() {
     assertThat(run(dir.toString(), "--public-key", dir.resolve("checkpoint-public.pem").toString())).isEqualTo(VerifyMain.OK);
     assertThat(out.toString(StandardCharsets.UTF_8)).contains("ledger OK: 15 entries, 3 checkpoints");
