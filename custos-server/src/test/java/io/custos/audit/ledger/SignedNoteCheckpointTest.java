@@ -96,6 +96,21 @@ class SignedNoteCheckpointTest {
   }
 
   @Test
+  void reorderedSignedNotesInTheCheckpointLogAreNamed() throws Exception {
+    LocalKeySource keys = LocalKeySource.openOrCreate(tmp.resolve("keys"));
+    Path dir = writeLedger(keys, tmp.resolve("ledger"), 3);
+    writeLedger(keys, dir, 3);
+    List<Checkpoint> cps = CheckpointLog.read(dir).checkpoints();
+    assertThat(cps).extracting(Checkpoint::treeSize).containsExactly(3L, 6L);
+    Files.writeString(dir.resolve(CheckpointLog.FILE), CheckpointLog.entry(cps.get(1)) + CheckpointLog.entry(cps.get(0)));
+    VerificationReport r = LedgerVerifier.verify(dir, CheckpointKey.anyOrigin(keys.checkpointPublicKey()), Optional.empty());
+    assertThat(r.findings()).anySatisfy(f -> {
+      assertThat(f.kind()).isEqualTo(Finding.Kind.BAD_CHECKPOINT_LOG);
+      assertThat(f.message()).contains("reordered");
+    });
+  }
+
+  @Test
   void checkpointOfAnotherLedgerUnderTheSameKeyIsNamed() throws Exception {
     LocalKeySource keys = LocalKeySource.openOrCreate(tmp.resolve("keys"));
     Path a = writeLedger(keys, tmp.resolve("a"), 3);
