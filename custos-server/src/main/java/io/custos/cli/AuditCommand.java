@@ -6,19 +6,21 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.custos.audit.ledger.AuditEventCodec;
-import io.custos.audit.ledger.Checkpoint;
 import io.custos.audit.ledger.CheckpointSigner;
-import io.custos.audit.ledger.ConsistencyProof;
 import io.custos.audit.ledger.DisclosureReport;
 import io.custos.audit.ledger.DisclosureReporter;
 import io.custos.audit.ledger.FhirAuditEventMapper;
-import io.custos.audit.ledger.Finding;
 import io.custos.audit.ledger.LedgerEvents;
-import io.custos.audit.ledger.LedgerPruner;
 import io.custos.audit.ledger.LedgerProver;
-import io.custos.audit.ledger.LedgerVerifier;
+import io.custos.audit.ledger.LedgerPruner;
 import io.custos.audit.ledger.LocalKeySource;
-import io.custos.audit.ledger.VerificationReport;
+import io.custos.verify.LedgerVerifier;
+import io.custos.verify.PrunedRanges;
+import io.custos.verify.VerificationReport;
+import io.custos.verify.VerifyMain;
+import io.custos.verify.checkpoint.Checkpoint;
+import io.custos.verify.checkpoint.CheckpointKey;
+import io.custos.verify.merkle.ConsistencyProof;
 import java.io.BufferedWriter;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
@@ -26,7 +28,6 @@ import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.PublicKey;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -49,18 +50,21 @@ import picocli.CommandLine.Parameters;
 final class AuditCommand {
   private AuditCommand() {}
 
-  static PublicKey publicKey(Path ledger, Path file) throws Exception {
-    return CheckpointSigner.readPublicKey(file != null ? file : ledger.resolve(LocalKeySource.PUBLIC_KEY));
+  /** The checkpoint key from {@code file} (C2SP verifier key or PEM), else the PEM copy in the ledger directory. */
+  static CheckpointKey publicKey(Path ledger, Path file) throws Exception {
+    return CheckpointKey.read(file != null ? file : ledger.resolve(LocalKeySource.PUBLIC_KEY));
   }
 
   static Path keysDir(Path ledger, Path keys) {
     return keys != null ? keys : ledger.toAbsolutePath().getParent().resolve("keys");
   }
 
-  @Command(name = "verify", description = "Check every entry, checkpoint signature and root offline (no decryption key).")
+  @Command(name = "verify", description = "Check every entry, checkpoint signature and root offline (no decryption key)."
+      + " The same check as the stand-alone custos-verify.jar that auditors run without the server.")
   static final class Verify implements Callable<Integer> {
     @Option(names = "--ledger", required = true, description = "ledger directory") Path ledger;
-    @Option(names = "--public-key", description = "checkpoint public key (PEM); default: the copy in the ledger directory."
+    @Option(names = "--public-key", description = "checkpoint key: a C2SP verifier key (" + CheckpointSigner.VKEY_FILE
+        + ", pins the origin) or a PEM public key; default: the PEM copy in the ledger directory."
         + " Auditors should pass a copy obtained out of band.") Path publicKey;
     @Option(names = "--witness", description = "witness directory holding copies of the checkpoints") Path witness;
 
@@ -72,14 +76,8 @@ final class AuditCommand {
         return 1;
       }
       VerificationReport r = LedgerVerifier.verify(ledger, publicKey(ledger, publicKey), Optional.ofNullable(witness));
-      for (String w : r.warnings()) {
-        System.out.println("warning: " + w);
-      }
-      for (Finding f : r.findings()) {
-        System.out.println("TAMPERED " + f);
-      }
-      System.out.println(r.summary());
-      return r.ok() ? 0 : 2;
+      VerifyMain.print(r, System.out);
+      return r.ok() ? VerifyMain.OK : VerifyMain.FINDINGS;
     }
   }
 
@@ -104,7 +102,7 @@ final class AuditCommand {
         out.put("type", "consistency").put("firstSize", a.treeSize()).put("firstRoot", a.rootHex())
             .put("secondSize", b.treeSize()).put("secondRoot", b.rootHex()).put("proofBytes", p.sizeBytes());
         hashes(out.putArray("path"), p.path());
-        out.put("firstCheckpoint", a.toLine()).put("secondCheckpoint", b.toLine()).put("verified", true);
+        out.put("firstCheckpoint", a.encode()).put("secondCheckpoint", b.encode()).put("verified", true);
       } else {
         if (eventId == null) {
           System.err.println("custos: give an EVENT_ID or --consistency SIZE SIZE");
@@ -120,7 +118,7 @@ final class AuditCommand {
             .put("leafHash", HexFormat.of().formatHex(p.leafHash())).put("treeSize", p.checkpoint().treeSize())
             .put("rootHash", p.checkpoint().rootHex()).put("proofBytes", p.proof().sizeBytes());
         hashes(out.putArray("path"), p.proof().path());
-        out.put("checkpoint", p.checkpoint().toLine()).put("verified", true);
+        out.put("checkpoint", p.checkpoint().encode()).put("verified", true);
       }
       System.out.println(m.writerWithDefaultPrettyPrinter().writeValueAsString(out));
       return 0;
@@ -211,9 +209,9 @@ final class AuditCommand {
       + " verifies. Refuses anything younger. Stop the server first (it holds the ledger lock).")
   static final class Prune implements Callable<Integer> {
     @Option(names = "--ledger", required = true, description = "ledger directory") Path ledger;
-    @Option(names = "--public-key", description = "checkpoint public key (PEM); default: the copy in the ledger directory")
-    Path publicKey;
-    @Option(names = "--retention-days", defaultValue = "" + LedgerPruner.DEFAULT_RETENTION_DAYS,
+    @Option(names = "--public-key", description = "checkpoint key (C2SP verifier key or PEM); default: the PEM copy in the"
+        + " ledger directory") Path publicKey;
+    @Option(names = "--retention-days", defaultValue = "" + PrunedRanges.DEFAULT_RETENTION_DAYS,
         description = "retention period in days (default ${DEFAULT-VALUE} = six years)") long retentionDays;
     @Option(names = "--now", description = "the current instant (ISO-8601; for tests), default: the clock") Instant now;
 
@@ -223,7 +221,7 @@ final class AuditCommand {
         System.err.println("custos: no ledger at " + ledger.toAbsolutePath().normalize());
         return 1;
       }
-      if (retentionDays < LedgerPruner.DEFAULT_RETENTION_DAYS) {
+      if (retentionDays < PrunedRanges.DEFAULT_RETENTION_DAYS) {
         System.err.println("warning: a retention of " + retentionDays + " days is shorter than the six years of 45 CFR 164.316(b)(2)");
       }
       LedgerPruner.Result r = LedgerPruner.prune(ledger, publicKey(ledger, publicKey), retentionDays,

@@ -25,8 +25,9 @@ final class KeysCommand {
       List<KeysetInfo> created = LocalKeySource.init(dir, Optional.empty());
       created.forEach(k -> System.out.println("created " + k));
       LocalKeySource ks = LocalKeySource.open(dir);
-      System.out.println("created checkpoint signing key (Ed25519), key id " + CheckpointSigner.keyId(ks.checkpointPublicKey()));
-      System.out.println("public key for auditors: " + ks.publicKeyFile());
+      System.out.println("created checkpoint signing key (Ed25519)");
+      System.out.println("public key for auditors: " + ks.publicKeyFile() + "; each ledger also publishes its C2SP verifier"
+          + " key (origin and key) as " + CheckpointSigner.VKEY_FILE + " in its directory");
       return 0;
     }
   }

@@ -7,7 +7,6 @@ import io.custos.audit.ledger.LedgerOptions;
 import io.custos.audit.ledger.LocalKeySource;
 import io.custos.audit.ledger.MerkleLedger;
 import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,20 +16,13 @@ import java.util.Set;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** {@code custos audit prune} (45 CFR 164.316(b)(2)): refuses young segments, and a pruned ledger still verifies. */
 class AuditPruneCommandTest {
   @TempDir Path tmp;
 
   int run(ByteArrayOutputStream out, String... args) {
-    PrintStream old = System.out;
-    System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-    try {
-      return new CommandLine(new CustosCli()).execute(args);
-    } finally {
-      System.setOut(old);
-    }
+    return CliRun.capturingOut(out, args);
   }
 
   @Test

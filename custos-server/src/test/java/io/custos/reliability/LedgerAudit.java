@@ -3,11 +3,11 @@ package io.custos.reliability;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.custos.audit.AuditEvent;
-import io.custos.audit.ledger.CheckpointSigner;
 import io.custos.audit.ledger.LedgerEvents;
-import io.custos.audit.ledger.LedgerVerifier;
 import io.custos.audit.ledger.LocalKeySource;
-import io.custos.audit.ledger.VerificationReport;
+import io.custos.verify.LedgerVerifier;
+import io.custos.verify.VerificationReport;
+import io.custos.verify.checkpoint.CheckpointKey;
 import java.nio.file.Path;
 import java.util.Collection;
 import java.util.HashMap;
@@ -35,7 +35,7 @@ public final class LedgerAudit {
   public static Summary check(Path dataDir, Collection<String> received) throws Exception {
     Path ledger = dataDir.resolve("ledger");
     LocalKeySource keys = LocalKeySource.open(dataDir.resolve("keys"));
-    VerificationReport report = LedgerVerifier.verify(ledger, CheckpointSigner.readPublicKey(ledger.resolve(LocalKeySource.PUBLIC_KEY)),
+    VerificationReport report = LedgerVerifier.verify(ledger, CheckpointKey.read(ledger.resolve(LocalKeySource.PUBLIC_KEY)),
         Optional.empty());
     assertThat(report.findings()).as("verification findings: %s", report.summary()).isEmpty();
     assertThat(report.ok()).as(report.summary()).isTrue();

@@ -1,74 +1,95 @@
 package io.custos.audit.ledger;
 
+import io.custos.verify.CheckpointLog;
+import io.custos.verify.LedgerCorruptException;
+import io.custos.verify.checkpoint.Checkpoint;
+import io.custos.verify.checkpoint.NoteCheckpoint;
+import io.custos.verify.checkpoint.NoteKey;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
-import java.security.KeyFactory;
-import java.security.MessageDigest;
 import java.security.PrivateKey;
 import java.security.PublicKey;
-import java.security.Signature;
-import java.security.spec.X509EncodedKeySpec;
+import java.security.SecureRandom;
 import java.time.Instant;
-import java.util.Base64;
 import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
 
 /**
- * Signs and verifies {@link Checkpoint}s with Ed25519 (RFC 8032, the JDK's {@code Ed25519} signature), so an
- * auditor holding only the public key can tell genuine tree heads from forged ones (45 CFR 164.312(c)(2)).
+ * Signs checkpoints as C2SP tlog-checkpoint signed notes with Ed25519 (RFC 8032, the JDK's {@code Ed25519}), so an
+ * auditor holding only the public key, with {@code custos-verify} or any standard transparency-log verifier or
+ * witness, can tell genuine tree heads from forged ones (45 CFR 164.312(c)(2)).
+ *
+ * <p>Origin: each ledger has one, {@code custos/ledger/<32 hex digits>} (128 random bits, chosen when the ledger
+ * first signs and never changed), which is also the key name of its signatures. It is published with the public
+ * key as a C2SP verifier key in {@value #VKEY_FILE} in the ledger directory.
  */
 public final class CheckpointSigner {
-  private final PrivateKey key;
-  private final String keyId;
+  /** File in the ledger directory holding the C2SP verifier key {@code <origin>+<key id>+<base64 key>}. */
+  public static final String VKEY_FILE = "checkpoint.vkey";
+  static final String ORIGIN_PREFIX = "custos/ledger/";
 
-  public CheckpointSigner(PrivateKey key, PublicKey publicKey) {
+  private final NoteKey key;
+  private final PrivateKey privateKey;
+
+  /** @param key the note key (origin as name, public key); @param privateKey its private half */
+  public CheckpointSigner(NoteKey key, PrivateKey privateKey) {
     this.key = key;
-    this.keyId = keyId(publicKey);
+    this.privateKey = privateKey;
   }
 
-  /** Signs a tree head. */
-  public Checkpoint sign(long treeSize, byte[] root, Instant timestamp) throws GeneralSecurityException {
-    Signature s = Signature.getInstance("Ed25519");
-    s.initSign(key);
-    s.update(Checkpoint.signedMessage(treeSize, root, timestamp, keyId));
-    return new Checkpoint(treeSize, root.clone(), timestamp, keyId, s.sign());
-  }
-
-  /** @return true if {@code cp} carries a valid signature by {@code publicKey} */
-  public static boolean verify(Checkpoint cp, PublicKey publicKey) {
-    try {
-      if (!keyId(publicKey).equals(cp.keyId())) {
-        return false;
+  /**
+   * The signer of the ledger in {@code dir}: its origin is read from {@value #VKEY_FILE}, else from the last
+   * signed-note checkpoint, else newly chosen; the verifier key file is (re)written for {@code publicKey}.
+   *
+   * @throws LedgerCorruptException if the verifier key file is malformed (the origin must not change silently)
+   */
+  static CheckpointSigner forLedger(Path dir, PrivateKey privateKey, PublicKey publicKey) throws IOException {
+    Path file = dir.resolve(VKEY_FILE);
+    String origin;
+    if (Files.exists(file)) {
+      try {
+        origin = NoteKey.parseVkey(Files.readString(file, StandardCharsets.UTF_8).strip()).name();
+      } catch (IllegalArgumentException e) {
+        throw new LedgerCorruptException(VKEY_FILE + " in " + dir + " is not a valid C2SP verifier key; restore it");
       }
-      Signature s = Signature.getInstance("Ed25519");
-      s.initVerify(publicKey);
-      s.update(cp.signedMessage());
-      return s.verify(cp.signature());
-    } catch (GeneralSecurityException e) {
-      return false;
+    } else {
+      origin = lastOrigin(CheckpointLog.read(dir).checkpoints()).orElseGet(CheckpointSigner::newOrigin);
     }
-  }
-
-  /** Key id: the first 8 bytes of SHA-256 over the encoded public key, hex. */
-  public static String keyId(PublicKey publicKey) {
-    try {
-      byte[] d = MessageDigest.getInstance("SHA-256").digest(publicKey.getEncoded());
-      return HexFormat.of().formatHex(d, 0, 8);
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException(e);
+    NoteKey key = new NoteKey(origin, publicKey);
+    String vkey = key.vkey() + "\n";
+    if (!Files.exists(file) || !Files.readString(file, StandardCharsets.UTF_8).equals(vkey)) {
+      Files.writeString(file, vkey, StandardCharsets.UTF_8);
     }
+    return new CheckpointSigner(key, privateKey);
   }
 
-  /** PEM ("PUBLIC KEY", X.509 SubjectPublicKeyInfo) of a public key. */
-  public static String toPem(PublicKey key) {
-    return "-----BEGIN PUBLIC KEY-----\n" + Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(key.getEncoded())
-        + "\n-----END PUBLIC KEY-----\n";
+  private static Optional<String> lastOrigin(List<Checkpoint> checkpoints) {
+    Optional<String> origin = Optional.empty();
+    for (Checkpoint cp : checkpoints) {
+      if (cp instanceof NoteCheckpoint n) {
+        origin = Optional.of(n.origin());
+      }
+    }
+    return origin;
   }
 
-  /** Reads an Ed25519 public key from a PEM file. */
-  public static PublicKey readPublicKey(Path pem) throws IOException, GeneralSecurityException {
-    String b64 = Files.readString(pem).replaceAll("-----[A-Z ]+-----", "").replaceAll("\\s", "");
-    return KeyFactory.getInstance("Ed25519").generatePublic(new X509EncodedKeySpec(Base64.getDecoder().decode(b64)));
+  private static String newOrigin() {
+    byte[] id = new byte[16];
+    new SecureRandom().nextBytes(id);
+    return ORIGIN_PREFIX + HexFormat.of().formatHex(id);
+  }
+
+  /** @return the note key: the ledger's origin and the checkpoint public key */
+  public NoteKey key() {
+    return key;
+  }
+
+  /** Signs the tree head of {@code treeSize} entries with root {@code root} at {@code timestamp}. */
+  public NoteCheckpoint sign(long treeSize, byte[] root, Instant timestamp) throws GeneralSecurityException {
+    return NoteCheckpoint.sign(key, privateKey, treeSize, root, timestamp);
   }
 }

@@ -1,5 +1,12 @@
 package io.custos.audit.ledger;
 
+import io.custos.verify.CheckpointLog;
+import io.custos.verify.LeafHashFile;
+import io.custos.verify.LedgerCorruptException;
+import io.custos.verify.PrunedRanges;
+import io.custos.verify.checkpoint.Checkpoint;
+import io.custos.verify.merkle.MerkleFrontier;
+import io.custos.verify.merkle.MerkleHash;
 import java.io.IOException;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;

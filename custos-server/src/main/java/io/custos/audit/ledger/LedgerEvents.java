@@ -1,6 +1,8 @@
 package io.custos.audit.ledger;
 
 import com.google.crypto.tink.Aead;
+import io.custos.verify.LedgerCorruptException;
+import io.custos.verify.LedgerFiles;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;

@@ -1,8 +1,17 @@
 package io.custos.audit.ledger;
 
+import io.custos.verify.CheckpointLog;
+import io.custos.verify.LedgerCorruptException;
+import io.custos.verify.LedgerFiles;
+import io.custos.verify.checkpoint.Checkpoint;
+import io.custos.verify.checkpoint.CheckpointKey;
+import io.custos.verify.merkle.ConsistencyProof;
+import io.custos.verify.merkle.InclusionProof;
+import io.custos.verify.merkle.MerkleHash;
+import io.custos.verify.merkle.MerkleProofs;
+import io.custos.verify.merkle.ProofVerifier;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.security.PublicKey;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -24,7 +33,7 @@ public final class LedgerProver {
   private LedgerProver() {}
 
   /** Loads leaf hashes, event ids and the validly signed checkpoints of {@code dir}. */
-  public static LedgerProver load(Path dir, PublicKey publicKey) throws IOException {
+  public static LedgerProver load(Path dir, CheckpointKey key) throws IOException {
     LedgerProver p = new LedgerProver();
     // Entries pruned after retention (45 CFR 164.316(b)(2)) keep their RFC 9162 leaf hashes: proofs for the
     // remaining entries are unchanged; a pruned event has no id left to prove.
@@ -40,7 +49,7 @@ public final class LedgerProver {
       throw new LedgerCorruptException("ledger is damaged: " + r.findings().get(0).message());
     }
     for (Checkpoint cp : CheckpointLog.read(dir).checkpoints()) {
-      if (CheckpointSigner.verify(cp, publicKey) && cp.treeSize() <= p.hashes.size()) {
+      if (cp.verifiedBy(key) && cp.treeSize() <= p.hashes.size()) {
         p.checkpoints.add(cp);
       }
     }

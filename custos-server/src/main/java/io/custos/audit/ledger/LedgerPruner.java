@@ -1,5 +1,15 @@
 package io.custos.audit.ledger;
 
+import io.custos.verify.CheckpointLog;
+import io.custos.verify.LeafHashFile;
+import io.custos.verify.LedgerCorruptException;
+import io.custos.verify.LedgerVerifier;
+import io.custos.verify.PrunedRanges;
+import io.custos.verify.SegmentFormat;
+import io.custos.verify.VerificationReport;
+import io.custos.verify.checkpoint.Checkpoint;
+import io.custos.verify.checkpoint.CheckpointKey;
+import io.custos.verify.merkle.MerkleHash;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -7,7 +17,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
-import java.security.PublicKey;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -24,9 +33,6 @@ import java.util.Optional;
  * open (the server holds its lock) and must verify before anything is deleted.
  */
 public final class LedgerPruner {
-  /** Six years (2192 days, counting leap days), 45 CFR 164.316(b)(2). */
-  public static final long DEFAULT_RETENTION_DAYS = 2192;
-
   private LedgerPruner() {}
 
   /**
@@ -40,7 +46,7 @@ public final class LedgerPruner {
   }
 
   /** Prunes every sealed segment older than {@code retentionDays} at {@code now}; throws if the ledger does not verify. */
-  public static Result prune(Path dir, PublicKey publicKey, long retentionDays, Instant now) throws IOException {
+  public static Result prune(Path dir, CheckpointKey key, long retentionDays, Instant now) throws IOException {
     if (retentionDays < 0) {
       throw new IllegalArgumentException("retention must not be negative");
     }
@@ -49,14 +55,14 @@ public final class LedgerPruner {
       if (lock == null) {
         throw new IOException("ledger " + dir + " is in use by another process; stop the server first");
       }
-      VerificationReport report = LedgerVerifier.verify(dir, publicKey, Optional.empty());
+      VerificationReport report = LedgerVerifier.verify(dir, key, Optional.empty());
       if (!report.ok()) {
         throw new LedgerCorruptException("ledger does not verify; refusing to prune: " + report.findings().get(0));
       }
       Instant cutoff = now.minus(Duration.ofDays(retentionDays));
       List<Checkpoint> signed = new ArrayList<>();
       for (Checkpoint cp : CheckpointLog.read(dir).checkpoints()) {
-        if (CheckpointSigner.verify(cp, publicKey)) {
+        if (cp.verifiedBy(key)) {
           signed.add(cp);
         }
       }

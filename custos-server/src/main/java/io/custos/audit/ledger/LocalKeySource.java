@@ -7,6 +7,7 @@ import com.google.crypto.tink.RegistryConfiguration;
 import com.google.crypto.tink.TinkJsonProtoKeysetFormat;
 import com.google.crypto.tink.aead.AeadConfig;
 import com.google.crypto.tink.aead.PredefinedAeadParameters;
+import io.custos.verify.checkpoint.CheckpointKey;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -107,7 +108,7 @@ public final class LocalKeySource implements KeySource {
       KeyPair kp = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
       byte[] pk8 = kp.getPrivate().getEncoded();
       writeSecret(dir.resolve(SIGNING_KEY), kek.isPresent() ? kek.get().encrypt(pk8, KEYSET_AD) : pk8);
-      Files.writeString(dir.resolve(PUBLIC_KEY), CheckpointSigner.toPem(kp.getPublic()));
+      Files.writeString(dir.resolve(PUBLIC_KEY), CheckpointKey.toPem(kp.getPublic()));
       return out;
     } catch (GeneralSecurityException e) {
       throw new IOException("could not create keys: " + e.getClass().getSimpleName(), e);
@@ -186,8 +187,8 @@ public final class LocalKeySource implements KeySource {
     PublicKey k = publicKey;
     if (k == null) {
       try {
-        publicKey = k = CheckpointSigner.readPublicKey(dir.resolve(PUBLIC_KEY));
-      } catch (IOException e) {
+        publicKey = k = CheckpointKey.fromPem(Files.readString(dir.resolve(PUBLIC_KEY)));
+      } catch (IOException | IllegalArgumentException e) {
         throw new GeneralSecurityException("public key unreadable", e);
       }
     }

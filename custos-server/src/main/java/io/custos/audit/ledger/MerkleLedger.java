@@ -4,6 +4,8 @@ import com.google.crypto.tink.Aead;
 import io.custos.audit.AuditEvent;
 import io.custos.audit.AuditTrail;
 import io.custos.audit.AuditUnavailableException;
+import io.custos.verify.checkpoint.Checkpoint;
+import io.custos.verify.checkpoint.CheckpointKey;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -83,18 +85,19 @@ public final class MerkleLedger implements AuditTrail {
   }
 
   /**
-   * Opens a ledger over any store; checkpoints, leaf hashes and the exported public key live in {@code checkpointDir}.
+   * Opens a ledger over any store; checkpoints, leaf hashes and the exported public key (PEM, and the C2SP verifier
+   * key {@link CheckpointSigner#VKEY_FILE}) live in {@code checkpointDir}.
    */
   public static MerkleLedger open(LedgerStore store, Path checkpointDir, KeySource keys, LedgerOptions options, Clock clock)
       throws IOException {
     try {
       Files.createDirectories(checkpointDir);
       Path pem = checkpointDir.resolve(LocalKeySource.PUBLIC_KEY);
-      String exported = CheckpointSigner.toPem(keys.checkpointPublicKey());
+      String exported = CheckpointKey.toPem(keys.checkpointPublicKey());
       if (!Files.exists(pem) || !Files.readString(pem).equals(exported)) {
         Files.writeString(pem, exported);
       }
-      CheckpointSigner signer = new CheckpointSigner(keys.checkpointSigningKey(), keys.checkpointPublicKey());
+      CheckpointSigner signer = CheckpointSigner.forLedger(checkpointDir, keys.checkpointSigningKey(), keys.checkpointPublicKey());
       Checkpointer cp = Checkpointer.open(store, checkpointDir, options.witnessDir(), signer, clock);
       MerkleLedger ledger = new MerkleLedger(store, keys.ledgerAead(), cp, options);
       ledger.start();

@@ -2,6 +2,7 @@ package io.custos.audit.ledger;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import io.custos.verify.LedgerCorruptException;
 import java.io.IOException;
 import java.security.GeneralSecurityException;
 import java.sql.Connection;

@@ -1,5 +1,7 @@
 package io.custos.audit.ledger;
 
+import io.custos.verify.LedgerCorruptException;
+import io.custos.verify.SegmentFormat;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;

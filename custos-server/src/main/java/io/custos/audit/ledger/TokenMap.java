@@ -1,6 +1,7 @@
 package io.custos.audit.ledger;
 
 import com.google.crypto.tink.Aead;
+import io.custos.verify.SegmentFormat;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;

@@ -1,6 +1,7 @@
 package io.custos.audit.ledger;
 
 import io.custos.audit.AuditEvent;
+import io.custos.verify.SegmentFormat;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;

@@ -4,9 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.custos.audit.AuditEvent;
+import io.custos.verify.Finding;
+import io.custos.verify.LeafHashFile;
+import io.custos.verify.LedgerCorruptException;
+import io.custos.verify.LedgerVerifier;
+import io.custos.verify.PrunedRanges;
+import io.custos.verify.SegmentFormat;
+import io.custos.verify.VerificationReport;
+import io.custos.verify.checkpoint.Checkpoint;
+import io.custos.verify.checkpoint.CheckpointKey;
+import io.custos.verify.merkle.ProofVerifier;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.PublicKey;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -28,7 +37,7 @@ class LedgerPrunerTest {
   Path dir;
   Path witness;
   LocalKeySource keys;
-  PublicKey pk;
+  CheckpointKey pk;
   final List<String> ids = new ArrayList<>();
 
   /** A clock the test moves by hand, so checkpoints carry chosen timestamps. */
@@ -73,7 +82,7 @@ class LedgerPrunerTest {
     dir = tmp.resolve("ledger");
     witness = tmp.resolve("witness");
     keys = LocalKeySource.openOrCreate(tmp.resolve("keys"));
-    pk = keys.checkpointPublicKey();
+    pk = CheckpointKey.anyOrigin(keys.checkpointPublicKey());
     SetClock clock = new SetClock(OLD);
     try (MerkleLedger l = open(clock)) {
       append(l, 10);
@@ -90,7 +99,7 @@ class LedgerPrunerTest {
 
   @Test
   void prunesOnlySegmentsOlderThanRetentionAndStillVerifies() throws Exception {
-    LedgerPruner.Result r = LedgerPruner.prune(dir, pk, LedgerPruner.DEFAULT_RETENTION_DAYS, NOW);
+    LedgerPruner.Result r = LedgerPruner.prune(dir, pk, PrunedRanges.DEFAULT_RETENTION_DAYS, NOW);
     assertThat(r.prunedEntries()).isEqualTo(10);
     assertThat(r.refused()).get().asString().contains("younger than the retention period");
     assertThat(SegmentFormat.list(dir).get(0).firstIndex()).isEqualTo(10);
@@ -103,13 +112,13 @@ class LedgerPrunerTest {
     assertThat(v.summary()).startsWith("ledger OK: 20 entries").contains("10 pruned");
 
     // idempotent: a second run prunes nothing more
-    assertThat(LedgerPruner.prune(dir, pk, LedgerPruner.DEFAULT_RETENTION_DAYS, NOW).prunedEntries()).isZero();
+    assertThat(LedgerPruner.prune(dir, pk, PrunedRanges.DEFAULT_RETENTION_DAYS, NOW).prunedEntries()).isZero();
   }
 
   @Test
   void tooYoungSegmentsAreRefused() throws Exception {
     long before = SegmentFormat.list(dir).size();
-    LedgerPruner.Result r = LedgerPruner.prune(dir, pk, LedgerPruner.DEFAULT_RETENTION_DAYS, OLD.plus(Duration.ofDays(LedgerPruner.DEFAULT_RETENTION_DAYS - 1)));
+    LedgerPruner.Result r = LedgerPruner.prune(dir, pk, PrunedRanges.DEFAULT_RETENTION_DAYS, OLD.plus(Duration.ofDays(PrunedRanges.DEFAULT_RETENTION_DAYS - 1)));
     assertThat(r.pruned()).isEmpty();
     assertThat(r.refused()).get().asString().contains("segment-").contains("entries 0..");
     assertThat(SegmentFormat.list(dir)).hasSize((int) before);
@@ -118,7 +127,7 @@ class LedgerPrunerTest {
 
   @Test
   void deletingAnUnprunedSegmentIsStillDetected() throws Exception {
-    LedgerPruner.prune(dir, pk, LedgerPruner.DEFAULT_RETENTION_DAYS, NOW);
+    LedgerPruner.prune(dir, pk, PrunedRanges.DEFAULT_RETENTION_DAYS, NOW);
     SegmentFormat.Segment victim = SegmentFormat.list(dir).stream().filter(s -> s.firstIndex() == 12).findFirst().orElseThrow();
     Files.delete(victim.file());
     VerificationReport v = verify();
@@ -129,11 +138,11 @@ class LedgerPrunerTest {
 
   @Test
   void deletingATooYoungSegmentUnderAForgedPruneRecordIsDetected() throws Exception {
-    LedgerPruner.prune(dir, pk, LedgerPruner.DEFAULT_RETENTION_DAYS, NOW);
+    LedgerPruner.prune(dir, pk, PrunedRanges.DEFAULT_RETENTION_DAYS, NOW);
     SegmentFormat.Segment victim = SegmentFormat.list(dir).get(0); // entry 10, first covered at RECENT
     assertThat(victim.firstIndex()).isEqualTo(10);
     Files.delete(victim.file());
-    PrunedRanges.append(dir, new PrunedRanges.Range(10, 11, NOW, LedgerPruner.DEFAULT_RETENTION_DAYS, victim.file().getFileName().toString()));
+    PrunedRanges.append(dir, new PrunedRanges.Range(10, 11, NOW, PrunedRanges.DEFAULT_RETENTION_DAYS, victim.file().getFileName().toString()));
     VerificationReport v = verify();
     assertThat(v.ok()).isFalse();
     assertThat(v.findings()).anyMatch(f -> f.kind() == Finding.Kind.PREMATURE_PRUNE && f.entryIndex() == 10);
@@ -141,7 +150,7 @@ class LedgerPrunerTest {
 
   @Test
   void proofsForRemainingEntriesStillVerify() throws Exception {
-    LedgerPruner.prune(dir, pk, LedgerPruner.DEFAULT_RETENTION_DAYS, NOW);
+    LedgerPruner.prune(dir, pk, PrunedRanges.DEFAULT_RETENTION_DAYS, NOW);
     LedgerProver p = LedgerProver.load(dir, pk);
     assertThat(p.size()).isEqualTo(20);
     var proof = p.prove(ids.get(15)).orElseThrow();
@@ -154,7 +163,7 @@ class LedgerPrunerTest {
 
   @Test
   void ledgerReopensAndGrowsAfterPruning() throws Exception {
-    LedgerPruner.prune(dir, pk, LedgerPruner.DEFAULT_RETENTION_DAYS, NOW);
+    LedgerPruner.prune(dir, pk, PrunedRanges.DEFAULT_RETENTION_DAYS, NOW);
     try (MerkleLedger l = open(new SetClock(NOW))) {
       append(l, 5);
       l.checkpointNow();
@@ -171,7 +180,7 @@ class LedgerPrunerTest {
       l.set(3, LedgerFixtures.flipLastByte(l.get(3)));
       return l;
     });
-    assertThatThrownBy(() -> LedgerPruner.prune(dir, pk, LedgerPruner.DEFAULT_RETENTION_DAYS, NOW))
+    assertThatThrownBy(() -> LedgerPruner.prune(dir, pk, PrunedRanges.DEFAULT_RETENTION_DAYS, NOW))
         .isInstanceOf(LedgerCorruptException.class);
   }
 }

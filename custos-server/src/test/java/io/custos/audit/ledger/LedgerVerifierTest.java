@@ -2,11 +2,22 @@ package io.custos.audit.ledger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.custos.verify.CheckpointLog;
+import io.custos.verify.Finding;
+import io.custos.verify.LeafHashFile;
+import io.custos.verify.LedgerVerifier;
+import io.custos.verify.SegmentFormat;
+import io.custos.verify.VerificationReport;
+import io.custos.verify.checkpoint.Checkpoint;
+import io.custos.verify.checkpoint.CheckpointKey;
+import io.custos.verify.merkle.ConsistencyProof;
+import io.custos.verify.merkle.MerkleHash;
+import io.custos.verify.merkle.ProofVerifier;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.PublicKey;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -21,16 +32,17 @@ class LedgerVerifierTest {
   private Path dir;
   private Path witness;
   private LocalKeySource keys;
-  private PublicKey pk;
+  private CheckpointKey pk;
 
   @BeforeEach
   void writeLedger() throws Exception {
     dir = tmp.resolve("ledger");
     witness = tmp.resolve("witness");
     keys = LocalKeySource.openOrCreate(tmp.resolve("keys"));
-    pk = keys.checkpointPublicKey();
-    // 3 checkpoints: after 10, 20 and 30 entries
-    try (MerkleLedger ledger = MerkleLedger.open(dir, keys, LedgerOptions.defaults().withWitness(witness))) {
+    pk = CheckpointKey.anyOrigin(keys.checkpointPublicKey());
+    // 3 checkpoints: after 10, 20 and 30 entries (no timed checkpoint in between)
+    try (MerkleLedger ledger = MerkleLedger.open(dir, keys, LedgerOptions.defaults().withWitness(witness)
+        .withCheckpointInterval(Duration.ofHours(1)))) {
       for (int c = 0; c < 3; c++) {
         for (int i = 0; i < 10; i++) {
           ledger.append(LedgerFixtures.event());
@@ -180,10 +192,11 @@ class LedgerVerifierTest {
   @Test
   void forgedCheckpointSignatureIsNamed() throws IOException {
     Path log = dir.resolve(CheckpointLog.FILE);
+    // The second signed note's tree-size line (its origin line is the first line of its text).
     List<String> lines = Files.readAllLines(log);
-    String[] f = lines.get(1).split(" ");
-    f[1] = "21";
-    lines.set(1, String.join(" ", f));
+    int second = lines.subList(1, lines.size()).indexOf(lines.get(0)) + 1;
+    assertThat(lines.get(second + 1)).isEqualTo("20");
+    lines.set(second + 1, "21");
     Files.write(log, lines, StandardCharsets.UTF_8);
     VerificationReport r = verify();
     assertThat(r.findings()).anySatisfy(x -> {

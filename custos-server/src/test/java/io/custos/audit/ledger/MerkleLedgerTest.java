@@ -5,6 +5,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.custos.audit.AuditEvent;
 import io.custos.audit.AuditUnavailableException;
+import io.custos.verify.CheckpointLog;
+import io.custos.verify.LedgerCorruptException;
+import io.custos.verify.LedgerVerifier;
+import io.custos.verify.SegmentFormat;
+import io.custos.verify.VerificationReport;
+import io.custos.verify.checkpoint.Checkpoint;
+import io.custos.verify.checkpoint.CheckpointKey;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -36,7 +43,7 @@ class MerkleLedgerTest {
   }
 
   private VerificationReport verify() throws Exception {
-    return LedgerVerifier.verify(ledgerDir(), keys().checkpointPublicKey(), Optional.empty());
+    return LedgerVerifier.verify(ledgerDir(), CheckpointKey.anyOrigin(keys().checkpointPublicKey()), Optional.empty());
   }
 
   @Test
@@ -127,9 +134,9 @@ class MerkleLedgerTest {
     }
     List<Checkpoint> local = CheckpointLog.read(ledgerDir()).checkpoints();
     assertThat(local.get(local.size() - 1).treeSize()).isEqualTo(2);
-    assertThat(CheckpointLog.read(witness).checkpoints()).extracting(Checkpoint::toLine)
-        .isEqualTo(local.stream().map(Checkpoint::toLine).toList());
-    assertThat(LedgerVerifier.verify(ledgerDir(), keys().checkpointPublicKey(), Optional.of(witness)).ok()).isTrue();
+    assertThat(CheckpointLog.read(witness).checkpoints()).extracting(Checkpoint::encode)
+        .isEqualTo(local.stream().map(Checkpoint::encode).toList());
+    assertThat(LedgerVerifier.verify(ledgerDir(), CheckpointKey.anyOrigin(keys().checkpointPublicKey()), Optional.of(witness)).ok()).isTrue();
   }
 
   @Test

@@ -2,6 +2,9 @@ package io.custos.audit.ledger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.custos.verify.checkpoint.Checkpoint;
+import io.custos.verify.merkle.MerkleHash;
+import io.custos.verify.merkle.MerkleProofs;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.nio.file.Path;
 import java.time.Clock;

@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.custos.audit.AuditEvent;
 import io.custos.audit.AuditUnavailableException;
+import io.custos.verify.checkpoint.Checkpoint;
+import io.custos.verify.merkle.MerkleHash;
+import io.custos.verify.merkle.MerkleProofs;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.net.InetAddress;
 import java.net.ServerSocket;
