@@ -2,7 +2,8 @@ package io.custos.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.custos.config.CustosConfig;
-import io.custos.fhir.store.EmbeddedFhirStore;
+import ca.uhn.fhir.context.FhirContext;
+import io.custos.fhir.HapiFhirUpstream;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -44,7 +45,6 @@ final class DemoCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Path home = SyntheaCommand.home();
     Path demo = directory(dir);
     Path synthea = demo.resolve("synthea");
     List<String> patientIds = patientIds(synthea);
@@ -60,13 +60,35 @@ final class DemoCommand implements Callable<Integer> {
       System.err.println("demo: reusing " + patientIds.size() + " patients from " + synthea);
     }
 
-    // Synthea's history ends at a fixed instant; appointments and free Slots are placed after today so that
+    // Everything started is stopped in reverse order on exit (Ctrl-C) or when the start fails.
+    java.util.Deque<AutoCloseable> started = new java.util.concurrent.ConcurrentLinkedDeque<>();
+    CountDownLatch stop = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      stopAll(started);
+      System.err.println("demo: stopped");
+      stop.countDown();
+    }));
+    try {
+      start(demo, synthea, patientIds.size(), started);
+    } catch (Exception e) {
+      stopAll(started);
+      throw e;
+    }
+    stop.await();
+    return 0;
+  }
+
+  private void start(Path demo, Path synthea, int patientCount, java.util.Deque<AutoCloseable> started) throws Exception {
+    Path home = SyntheaCommand.home();
+    // The development FHIR store runs as its own process (module custos-devstore), never on the server's class
+    // path. Synthea's history ends at a fixed instant; appointments and free Slots are placed after now, so that
     // book_appointment can book.
-    EmbeddedFhirStore store = EmbeddedFhirStore.builder().dataDirectory(synthea).port(0)
-        .referenceInstant(Instant.parse("2026-01-01T00:00:00Z")).scheduleStart(Instant.now()).build().start();
+    String fhirBase = (String) helper(started, "devstore.sh", "--data", synthea.toString(),
+        "--reference", "2026-01-01T00:00:00Z", "--schedule-start", "now").get("base_url");
     int httpPort = port != 0 ? port : freePort();
     String audience = "https://127.0.0.1:" + httpPort + "/mcp";
-    DemoClinician.Cast cast = DemoClinician.choose(store.repository());
+    DemoClinician.Cast cast = DemoClinician.choose(
+        new HapiFhirUpstream(FhirContext.forR4Cached(), fhirBase, java.time.Duration.ofSeconds(60), List.of()));
     List<String> ordered = cast.patients();
 
     // Development identity provider (demo only): real signed tokens, validated like a production IdP's.
@@ -76,10 +98,7 @@ final class DemoCommand implements Callable<Integer> {
       users.put(role.id(), Map.of("sub", role.subject(), "claims", role.claims(cast)));
     }
     JSON.writerWithDefaultPrettyPrinter().writeValue(identities.toFile(), users);
-    Process idp = new ProcessBuilder(home.resolve("scripts").resolve("devidp.sh").toString(), "--audience", audience,
-        "--identities", identities.toString()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-    Map<?, ?> idpInfo = JSON.readValue(new java.io.BufferedReader(
-        new java.io.InputStreamReader(idp.getInputStream(), java.nio.charset.StandardCharsets.UTF_8)).readLine(), Map.class);
+    Map<?, ?> idpInfo = helper(started, "devidp.sh", "--audience", audience, "--identities", identities.toString());
     URI tokenEndpoint = URI.create((String) idpInfo.get("token_endpoint"));
     Map<String, String> tokens = new LinkedHashMap<>();
     Instant expiresAt = Instant.MAX;
@@ -94,12 +113,14 @@ final class DemoCommand implements Callable<Integer> {
     restrict(tokenFile);
 
     Path configFile = demo.resolve("custos.yaml");
-    writeConfig(configFile, httpPort, store.baseUrl(), idpInfo, audience, demo.resolve("data"));
+    writeConfig(configFile, httpPort, fhirBase, idpInfo, audience, demo.resolve("data"));
     // A stdio client runs its own Custos process, which needs its own ledger (a ledger has one writer).
     Path stdioConfig = demo.resolve("custos-stdio.yaml");
-    writeConfig(stdioConfig, httpPort, store.baseUrl(), idpInfo, audience, demo.resolve("data-stdio"));
+    writeConfig(stdioConfig, httpPort, fhirBase, idpInfo, audience, demo.resolve("data-stdio"));
     ServerAssembly app = new ServerAssembly(CustosConfig.load(configFile));
+    started.push(app);
     var http = app.startHttp(false);
+    started.push(http);
 
     Path custos = home.resolve("custos");
     List<String> stdio = List.of(custos.toString(), "serve", "--stdio", "--config", stdioConfig.toString(),
@@ -117,7 +138,7 @@ final class DemoCommand implements Callable<Integer> {
         "role", DemoRole.CLINICIAN.id()));
     connection.put("issuer", idpInfo.get("issuer"));
     connection.put("ca_certificate", cert.toString());
-    connection.put("fhir_base", store.baseUrl());
+    connection.put("fhir_base", fhirBase);
     connection.put("ledger", app.ledgerDir().toString());
     connection.put("config", configFile.toString());
     connection.put("stdio_ledger", demo.resolve("data-stdio").resolve("ledger").toString());
@@ -126,21 +147,37 @@ final class DemoCommand implements Callable<Integer> {
     restrict(connectionFile);
 
     System.out.println(instructions(http.endpoint().toString(), stdio, cert, cast.patient(), demo));
-    System.out.println("Ready: " + http.endpoint() + " (" + patientIds.size() + " patients; details in "
+    System.out.println("Ready: " + http.endpoint() + " (" + patientCount + " patients; details in "
         + connectionFile + ")");
     System.out.flush();
+  }
 
-    CountDownLatch stop = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      http.close();
-      app.close();
-      store.close();
-      idp.destroy();
-      System.err.println("demo: stopped");
-      stop.countDown();
-    }));
-    stop.await();
-    return 0;
+  /**
+   * Starts {@code scripts/<script>} (a demo helper module in its own JVM), registers it for stopping and returns the
+   * JSON object it prints as its first line of standard output.
+   */
+  private static Map<?, ?> helper(java.util.Deque<AutoCloseable> started, String script, String... args)
+      throws IOException, InterruptedException {
+    List<String> cmd = new java.util.ArrayList<>(List.of(SyntheaCommand.home().resolve("scripts").resolve(script).toString()));
+    cmd.addAll(List.of(args));
+    Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    started.push(p::destroy);
+    String line = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(),
+        java.nio.charset.StandardCharsets.UTF_8)).readLine();
+    if (line == null) {
+      throw new IllegalStateException(script + " ended before it was ready (exit " + p.waitFor() + ")");
+    }
+    return JSON.readValue(line, Map.class);
+  }
+
+  private static void stopAll(java.util.Deque<AutoCloseable> started) {
+    for (AutoCloseable c; (c = started.poll()) != null; ) {
+      try {
+        c.close();
+      } catch (Exception e) {
+        System.err.println("demo: " + e.getClass().getSimpleName() + " while stopping");
+      }
+    }
   }
 
   /** The demo state directory: {@code dir}, or {@code .custos-demo} in the project. */
