@@ -27,6 +27,12 @@ import org.hl7.fhir.r4.model.Resource;
  * or very young population), the patient with the most of them wins.
  */
 final class DemoClinician {
+  /** A search that a suggested patient must match at least once. */
+  private record Need(String type, String parameter, String value) {}
+
+  private static final List<Need> NEEDS = List.of(new Need("Condition", "clinical-status", "active"),
+      new Need("MedicationRequest", "status", "active"), new Need("Observation", "category", "laboratory"));
+
   private DemoClinician() {}
 
   /**
@@ -72,12 +78,6 @@ final class DemoClinician {
     inCare.addAll(others);
     return new Cast(practitioner, patient, inCare);
   }
-
-  /** A search that a suggested patient must match at least once. */
-  private record Need(String type, String parameter, String value) {}
-
-  private static final List<Need> NEEDS = List.of(new Need("Condition", "clinical-status", "active"),
-      new Need("MedicationRequest", "status", "active"), new Need("Observation", "category", "laboratory"));
 
   /** How many of active conditions, active medications and laboratory results the patient has (0..3). */
   static int richness(FhirUpstream fhir, String patientId, Predicate<Resource> visible) {

@@ -1,8 +1,8 @@
 package io.custos.cli;
 
+import ca.uhn.fhir.context.FhirContext;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.custos.config.CustosConfig;
-import ca.uhn.fhir.context.FhirContext;
 import io.custos.fhir.HapiFhirUpstream;
 import java.io.IOException;
 import java.net.URI;
@@ -20,9 +20,9 @@ import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
 
 /**
- * {@code custos demo}: Synthea patients (generated once, cached in {@code .custos-demo/}), the embedded
- * FHIR R4 store with free appointment slots in the coming days, the development identity provider with one user per
- * role ({@link DemoRole}), and the MCP server over HTTPS, with connection details and a token per role in
+ * {@code custos demo}: Synthea patients (generated once, cached in {@code .custos-demo/}), the development FHIR R4
+ * store (module custos-devstore, a child process) with free appointment slots in the coming days, the development
+ * identity provider (a child process) with one user per role ({@link DemoRole}), and the MCP server over HTTPS, with connection details and a token per role in
  * {@code .custos-demo/connection.json}. Ctrl-C stops everything. {@code custos demo token --role R} prints a fresh
  * token of the running demo.
  */
