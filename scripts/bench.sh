@@ -21,9 +21,10 @@ OUT=bench-results
 mkdir -p "$OUT"
 
 echo "bench: building (package, tests compiled but not run)" >&2
-./mvnw -q ${MVN_FLAGS:-} -pl custos-server -DskipTests package
-./mvnw -q ${MVN_FLAGS:-} -pl custos-server dependency:build-classpath -Dmdep.outputFile="$PWD/$OUT/test-classpath.txt" \
-  -Dmdep.includeScope=test >/dev/null
+# -am: the tests' FHIR store (custos-devstore, test scope) is built in the same reactor; the server's class path is
+# written last, so it is the one in the output file.
+./mvnw -q ${MVN_FLAGS:-} -pl custos-server -am -DskipTests package dependency:build-classpath \
+  -Dmdep.outputFile="$PWD/$OUT/test-classpath.txt" -Dmdep.includeScope=test >/dev/null
 CP="custos-server/target/test-classes:custos-server/target/classes:$(cat "$OUT/test-classpath.txt")"
 SERVER_JVM="${BENCH_SERVER_JVM:--Xms256m -Xmx1g -XX:+UseG1GC}"
 

@@ -16,7 +16,9 @@ fi
 if [ "$part" = fuzz ] || [ "$part" = all ]; then
   ./mvnw -q -pl custos-server -am test-compile
   for t in JsonRpcFuzzTest BearerTokenFuzzTest ToolArgumentsFuzzTest DeIdentifierFuzzTest; do
-    JAZZER_FUZZ=1 ./mvnw -q -o -pl custos-server surefire:test@fuzz-regression -Dtest="$t" -Dsurefire.failIfNoSpecifiedTests=false \
+    # test-compile in the same run resolves the tests' FHIR store (custos-devstore) from the reactor.
+    JAZZER_FUZZ=1 ./mvnw -q -o -pl custos-server -am test-compile surefire:test@fuzz-regression -Dtest="$t" \
+      -Dsurefire.failIfNoSpecifiedTests=false \
       > "custos-server/target/fuzz-$t.log" 2>&1 || { echo "fuzz $t FAILED: custos-server/target/fuzz-$t.log"; exit 1; }
     echo "fuzz $t: ok"
   done

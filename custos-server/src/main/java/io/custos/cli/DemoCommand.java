@@ -1,9 +1,11 @@
 package io.custos.cli;
 
+import ca.uhn.fhir.context.FhirContext;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.custos.config.CustosConfig;
-import io.custos.fhir.store.EmbeddedFhirStore;
+import io.custos.fhir.HapiFhirUpstream;
 import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -14,15 +16,21 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
 
 /**
- * {@code custos demo}: Synthea patients (generated once, cached in {@code .custos-demo/}), the embedded
- * FHIR R4 store, and the MCP server over HTTPS, with connection details in
- * {@code .custos-demo/connection.json}. Ctrl-C stops everything.
+ * {@code custos demo}: Synthea patients (generated once, cached in {@code .custos-demo/}), the development FHIR R4
+ * store (module custos-devstore, a child process) with free appointment slots in the coming days, the development
+ * identity provider (a child process) with one user per role ({@link DemoRole}), and the MCP server over HTTPS, with connection details and a token per role in
+ * {@code .custos-demo/connection.json}. Ctrl-C stops everything. {@code custos demo token --role R} prints a fresh
+ * token of the running demo.
  */
-@Command(name = "demo", mixinStandardHelpOptions = true, description = "Run the full demo on synthetic patients.")
+@Command(name = "demo", mixinStandardHelpOptions = true, description = "Run the full demo on synthetic patients.",
+    subcommands = DemoCommand.TokenCommand.class)
 final class DemoCommand implements Callable<Integer> {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
   @Option(names = "--patients", defaultValue = "20", description = "Synthetic patients to generate on first run.")
   int patients;
 
@@ -37,8 +45,7 @@ final class DemoCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Path home = SyntheaCommand.home();
-    Path demo = (dir == null ? home.resolve(".custos-demo") : dir).toAbsolutePath();
+    Path demo = directory(dir);
     Path synthea = demo.resolve("synthea");
     List<String> patientIds = patientIds(synthea);
     if (patientIds.isEmpty()) {
@@ -53,30 +60,67 @@ final class DemoCommand implements Callable<Integer> {
       System.err.println("demo: reusing " + patientIds.size() + " patients from " + synthea);
     }
 
-    EmbeddedFhirStore store = EmbeddedFhirStore.builder().dataDirectory(synthea).port(0)
-        .referenceInstant(Instant.parse("2026-01-01T00:00:00Z")).build().start();
+    // Everything started is stopped in reverse order on exit (Ctrl-C) or when the start fails.
+    java.util.Deque<AutoCloseable> started = new java.util.concurrent.ConcurrentLinkedDeque<>();
+    CountDownLatch stop = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      stopAll(started);
+      System.err.println("demo: stopped");
+      stop.countDown();
+    }));
+    try {
+      start(demo, synthea, patientIds.size(), started);
+    } catch (Exception e) {
+      stopAll(started);
+      throw e;
+    }
+    stop.await();
+    return 0;
+  }
+
+  private void start(Path demo, Path synthea, int patientCount, java.util.Deque<AutoCloseable> started) throws Exception {
+    Path home = SyntheaCommand.home();
+    // The development FHIR store runs as its own process (module custos-devstore), never on the server's class
+    // path. Synthea's history ends at a fixed instant; appointments and free Slots are placed after now, so that
+    // book_appointment can book.
+    String fhirBase = (String) helper(started, "devstore.sh", "--data", synthea.toString(),
+        "--reference", "2026-01-01T00:00:00Z", "--schedule-start", "now").get("base_url");
     int httpPort = port != 0 ? port : freePort();
     String audience = "https://127.0.0.1:" + httpPort + "/mcp";
-    String practitioner = DemoClinician.practitionerFor(store.repository(), patientIds.get(0));
-    List<String> ordered = DemoClinician.related(store.repository(), practitioner, patientIds);
+    DemoClinician.Cast cast = DemoClinician.choose(
+        new HapiFhirUpstream(FhirContext.forR4Cached(), fhirBase, java.time.Duration.ofSeconds(60), List.of()));
+    List<String> ordered = cast.patients();
 
     // Development identity provider (demo only): real signed tokens, validated like a production IdP's.
-    Process idp = new ProcessBuilder(home.resolve("scripts").resolve("devidp.sh").toString(), "--audience", audience,
-        "--fhir-user", practitioner).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-    Map<?, ?> idpInfo = new ObjectMapper().readValue(
-        new java.io.BufferedReader(new java.io.InputStreamReader(idp.getInputStream(), java.nio.charset.StandardCharsets.UTF_8)).readLine(),
-        Map.class);
+    Path identities = demo.resolve("identities.json");
+    Map<String, Object> users = new LinkedHashMap<>();
+    for (DemoRole role : DemoRole.values()) {
+      users.put(role.id(), Map.of("sub", role.subject(), "claims", role.claims(cast)));
+    }
+    JSON.writerWithDefaultPrettyPrinter().writeValue(identities.toFile(), users);
+    Map<?, ?> idpInfo = helper(started, "devidp.sh", "--audience", audience, "--identities", identities.toString());
+    URI tokenEndpoint = URI.create((String) idpInfo.get("token_endpoint"));
+    Map<String, String> tokens = new LinkedHashMap<>();
+    Instant expiresAt = Instant.MAX;
+    for (DemoRole role : DemoRole.values()) {
+      DemoTokens.Token token = DemoTokens.mint(tokenEndpoint, role);
+      tokens.put(role.id(), token.accessToken());
+      expiresAt = token.expiresAt().isBefore(expiresAt) ? token.expiresAt() : expiresAt;
+    }
+    String clinicianToken = tokens.get(DemoRole.CLINICIAN.id());
     Path tokenFile = demo.resolve("token");
-    Files.writeString(tokenFile, (String) idpInfo.get("token"));
+    Files.writeString(tokenFile, clinicianToken);
     restrict(tokenFile);
 
     Path configFile = demo.resolve("custos.yaml");
-    writeConfig(configFile, httpPort, store.baseUrl(), idpInfo, audience, demo.resolve("data"));
+    writeConfig(configFile, httpPort, fhirBase, idpInfo, audience, demo.resolve("data"));
     // A stdio client runs its own Custos process, which needs its own ledger (a ledger has one writer).
     Path stdioConfig = demo.resolve("custos-stdio.yaml");
-    writeConfig(stdioConfig, httpPort, store.baseUrl(), idpInfo, audience, demo.resolve("data-stdio"));
+    writeConfig(stdioConfig, httpPort, fhirBase, idpInfo, audience, demo.resolve("data-stdio"));
     ServerAssembly app = new ServerAssembly(CustosConfig.load(configFile));
+    started.push(app);
     var http = app.startHttp(false);
+    started.push(http);
 
     Path custos = home.resolve("custos");
     List<String> stdio = List.of(custos.toString(), "serve", "--stdio", "--config", stdioConfig.toString(),
@@ -86,35 +130,108 @@ final class DemoCommand implements Callable<Integer> {
     connection.put("endpoint", http.endpoint().toString());
     connection.put("stdio", stdio);
     connection.put("patients", ordered.subList(0, Math.min(5, ordered.size())));
-    connection.put("token", idpInfo.get("token"));
-    connection.put("token_expires_at", idpInfo.get("expires_at"));
-    connection.put("clinician", Map.of("subject", "demo-clinician", "fhirUser", practitioner, "role", "clinician"));
+    connection.put("token", clinicianToken);
+    connection.put("tokens", tokens);
+    connection.put("token_expires_at", expiresAt.toString());
+    connection.put("token_endpoint", tokenEndpoint.toString());
+    connection.put("clinician", Map.of("subject", DemoRole.CLINICIAN.subject(), "fhirUser", cast.practitioner(),
+        "role", DemoRole.CLINICIAN.id()));
     connection.put("issuer", idpInfo.get("issuer"));
     connection.put("ca_certificate", cert.toString());
-    connection.put("fhir_base", store.baseUrl());
+    connection.put("fhir_base", fhirBase);
     connection.put("ledger", app.ledgerDir().toString());
     connection.put("config", configFile.toString());
     connection.put("stdio_ledger", demo.resolve("data-stdio").resolve("ledger").toString());
     Path connectionFile = demo.resolve("connection.json");
-    new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(connectionFile.toFile(), connection);
+    JSON.writerWithDefaultPrettyPrinter().writeValue(connectionFile.toFile(), connection);
     restrict(connectionFile);
 
-    System.out.println(instructions(http.endpoint().toString(), stdio, cert, ordered.get(0)));
-    System.out.println("Ready: " + http.endpoint() + " (" + patientIds.size() + " patients; details in "
+    System.out.println(instructions(http.endpoint().toString(), stdio, cert, cast.patient(), demo));
+    System.out.println("Ready: " + http.endpoint() + " (" + patientCount + " patients; details in "
         + connectionFile + ")");
     System.out.flush();
+  }
 
-    CountDownLatch stop = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      http.close();
-      app.close();
-      store.close();
-      idp.destroy();
-      System.err.println("demo: stopped");
-      stop.countDown();
-    }));
-    stop.await();
-    return 0;
+  /**
+   * Starts {@code scripts/<script>} (a demo helper module in its own JVM), registers it for stopping and returns the
+   * JSON object it prints as its first line of standard output.
+   */
+  private static Map<?, ?> helper(java.util.Deque<AutoCloseable> started, String script, String... args)
+      throws IOException, InterruptedException {
+    List<String> cmd = new java.util.ArrayList<>(List.of(SyntheaCommand.home().resolve("scripts").resolve(script).toString()));
+    cmd.addAll(List.of(args));
+    Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    started.push(p::destroy);
+    String line = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(),
+        java.nio.charset.StandardCharsets.UTF_8)).readLine();
+    if (line == null) {
+      throw new IllegalStateException(script + " ended before it was ready (exit " + p.waitFor() + ")");
+    }
+    return JSON.readValue(line, Map.class);
+  }
+
+  private static void stopAll(java.util.Deque<AutoCloseable> started) {
+    for (AutoCloseable c; (c = started.poll()) != null; ) {
+      try {
+        c.close();
+      } catch (Exception e) {
+        System.err.println("demo: " + e.getClass().getSimpleName() + " while stopping");
+      }
+    }
+  }
+
+  /** The demo state directory: {@code dir}, or {@code .custos-demo} in the project. */
+  static Path directory(Path dir) {
+    return (dir == null ? SyntheaCommand.home().resolve(".custos-demo") : dir).toAbsolutePath();
+  }
+
+  /**
+   * {@code custos demo token --role R}: a new token of demo role R from the running demo's identity provider,
+   * printed alone on standard output. It carries a fresh {@code auth_time}, so the step-up for break-the-glass
+   * (an MFA sign-in of the last few minutes) works with it. Exit 1 when no demo is running in the directory.
+   */
+  @Command(name = "token", mixinStandardHelpOptions = true,
+      description = "Print a fresh token of a demo role (the demo must be running).")
+  static final class TokenCommand implements Callable<Integer> {
+    @Option(names = "--role", required = true, converter = RoleConverter.class, completionCandidates = RoleNames.class,
+        description = "One of: ${COMPLETION-CANDIDATES}.")
+    DemoRole role;
+
+    @Option(names = "--dir", description = "Demo state directory (default: .custos-demo in the project).")
+    Path dir;
+
+    @Override
+    public Integer call() throws Exception {
+      Path connection = directory(dir).resolve("connection.json");
+      if (!Files.isRegularFile(connection)) {
+        throw new IllegalStateException("no demo in " + connection.getParent() + "; start `custos demo` first");
+      }
+      URI endpoint = URI.create(JSON.readTree(connection.toFile()).path("token_endpoint").asText());
+      try {
+        System.out.println(DemoTokens.mint(endpoint, role).accessToken());
+      } catch (java.net.ConnectException e) {
+        throw new IllegalStateException("the demo in " + connection.getParent() + " is not running; start `custos demo`");
+      }
+      return 0;
+    }
+  }
+
+  static final class RoleConverter implements ITypeConverter<DemoRole> {
+    @Override
+    public DemoRole convert(String value) {
+      try {
+        return DemoRole.of(value);
+      } catch (IllegalArgumentException e) {
+        throw new picocli.CommandLine.TypeConversionException(e.getMessage());
+      }
+    }
+  }
+
+  static final class RoleNames implements Iterable<String> {
+    @Override
+    public java.util.Iterator<String> iterator() {
+      return java.util.Arrays.stream(DemoRole.values()).map(DemoRole::id).iterator();
+    }
   }
 
   private static void writeConfig(Path file, int port, String fhirBase, Map<?, ?> idp, String audience, Path dataDir)
@@ -164,7 +281,7 @@ final class DemoCommand implements Callable<Integer> {
     }
   }
 
-  private static String instructions(String endpoint, List<String> stdio, Path cert, String patient) {
+  private static String instructions(String endpoint, List<String> stdio, Path cert, String patient, Path demo) {
     String args = String.join("\", \"", stdio.subList(1, stdio.size()));
     return """
 
@@ -173,7 +290,7 @@ final class DemoCommand implements Callable<Integer> {
         Claude Desktop (claude_desktop_config.json), stdio:
           {"mcpServers": {"custos": {"command": "%s", "args": ["%s"]}}}
 
-        VS Code (.vscode/mcp.json), Streamable HTTP (token: "token" in connection.json):
+        VS Code (.vscode/mcp.json), Streamable HTTP (the clinician's token: "token" in connection.json):
           {"servers": {"custos": {"type": "http", "url": "%s", "headers": {"Authorization": "Bearer ${input:custos-token}"}}},
            "inputs": [{"id": "custos-token", "type": "promptString", "password": true, "description": "Custos token"}]}
           (trust the self-signed certificate: %s)
@@ -183,6 +300,12 @@ final class DemoCommand implements Callable<Integer> {
 
         Try patient_id=%s (in the demo clinician's care) with get_active_conditions, get_medications and
         get_lab_results. Patients outside the clinician's care are refused unless break_the_glass is declared.
-        """.formatted(stdio.get(0), args, endpoint, cert, patient, String.join(" ", stdio), patient);
+        The clinician may also write (draft_clinical_note, book_appointment, ...): each write is a proposal that a
+        person approves in the browser before it is committed.
+
+        Other roles: "tokens" in connection.json holds one token per role (clinician, nurse, front-desk, billing,
+        researcher, patient); a fresh one (recent MFA sign-in, as break_the_glass needs):
+          %s demo token --dir %s --role ROLE
+        """.formatted(stdio.get(0), args, endpoint, cert, patient, String.join(" ", stdio), patient, stdio.get(0), demo);
   }
 }

@@ -18,8 +18,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The newcomer's path, as README describes it: {@code ./custos demo} generates Synthea patients, starts the
  * FHIR store, the development identity provider and the MCP server, prints {@code Ready:} and writes
- * {@code connection.json}; then the MCP Inspector CLI (stdio, with the demo token file) reads the first
- * patient's active conditions, medications and latest labs; SIGTERM (as Ctrl-C) stops everything.
+ * {@code connection.json} with a token per demo role, and {@code custos demo token} mints a fresh one; then the MCP
+ * Inspector CLI (stdio, with the demo token file) reads the first patient's active conditions, medications and
+ * latest labs; SIGTERM (as Ctrl-C) stops everything.
  */
 class DemoNewcomerIT {
   private static final Path ROOT = Path.of("").toAbsolutePath().getParent();
@@ -47,6 +48,16 @@ class DemoNewcomerIT {
       JsonNode conn = new ObjectMapper().readTree(dir.resolve("connection.json").toFile());
       assertThat(conn.path("endpoint").asText()).startsWith("https://127.0.0.1:").endsWith("/mcp");
       assertThat(conn.path("token").asText()).contains(".");
+      List<String> roles = new ArrayList<>();
+      conn.path("tokens").fieldNames().forEachRemaining(roles::add);
+      assertThat(roles).containsExactly("clinician", "nurse", "front-desk", "billing", "researcher", "patient");
+      assertThat(conn.path("tokens").path("clinician").asText()).isEqualTo(conn.path("token").asText());
+      Process fresh = new ProcessBuilder(ROOT.resolve("custos").toString(), "demo", "token", "--dir", dir.toString(),
+          "--role", "nurse").redirectError(ProcessBuilder.Redirect.DISCARD).start();
+      String nurse = new String(fresh.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+      assertThat(fresh.waitFor(2, TimeUnit.MINUTES)).isTrue();
+      assertThat(nurse).as("a fresh nurse token").matches("[\\w-]+\\.[\\w-]+\\.[\\w-]+")
+          .isNotEqualTo(conn.path("tokens").path("nurse").asText());
       assertThat(conn.path("patients").size()).isEqualTo(3);
       assertThat(conn.path("ledger").asText()).isNotBlank();
       String patient = conn.path("patients").get(0).asText();

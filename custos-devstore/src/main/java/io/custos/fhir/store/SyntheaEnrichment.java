@@ -43,8 +43,8 @@ import java.util.UUID;
  *
  * <p><b>Everything produced here is derived, not source data</b>: each resource carries
  * {@code meta.tag = https://custos.dev/fhir/CodeSystem/provenance|derived}. Ids are name-based UUIDs of their inputs,
- * and the only notion of "now" is the {@code referenceInstant} given to the constructor, so two runs over the same
- * input produce identical resources.
+ * and the only notions of "now" are the {@code referenceInstant} given to the constructor and the schedule start, so
+ * two runs over the same input and instants produce identical resources.
  *
  * <p>Rules (applied per Patient, only when the patient has no resource of that type already):
  * <ul>
@@ -59,12 +59,15 @@ import java.util.UUID;
  *       (as serviceType), reasonCode, the practitioner participants and the location; status {@code fulfilled} if
  *       the encounter started before the reference instant, else {@code booked}; {@code supportingInformation}
  *       points to the Encounter. In addition, living patients get 1 or 2 future {@code booked} 30-minute
- *       appointments: the count, day offsets (7-27 days, then +28-55 days) and hour (09:00-16:00 UTC) are derived
- *       from a SHA-256 of the patient id; practitioner, location and service type are copied from the patient's
- *       latest ambulatory encounter.</li>
+ *       appointments after the schedule start: the count, day offsets (7-27 days, then +28-55 days) and hour
+ *       (09:00-16:00 UTC) are derived from a SHA-256 of the patient id; practitioner, location and service type are
+ *       copied from the patient's latest ambulatory encounter.</li>
+ *   <li><b>Schedule and Slot</b> ({@link #enrichSchedules}): a Schedule with bookable Slots for every practitioner,
+ *       in the days after the schedule start.</li>
  * </ul>
  *
- * <p>Issue 6 adds {@link #enrichSchedules}: a Schedule with bookable Slots for every practitioner.
+ * <p>The schedule start is the reference instant unless {@link #schedulesFrom} moves it: Synthea's history ends at
+ * its own fixed instant, while a live demo needs future appointments and free slots relative to the wall clock.
  *
  * <p>Errors: none expected; resources lacking the needed elements are skipped. Logs counts only.
  */
@@ -85,13 +88,28 @@ public final class SyntheaEnrichment {
   public record Result(int coverages, int appointments) {}
 
   private final Instant referenceInstant;
+  private final Instant scheduleStart;
 
   /**
    * @param referenceInstant the fixed "now": earlier encounters become fulfilled appointments, future
-   *                         appointments are scheduled after it, and only claims up to it count
+   *                         appointments and slots follow it (unless {@link #schedulesFrom} says otherwise), and only
+   *                         claims up to it count
    */
   public SyntheaEnrichment(Instant referenceInstant) {
+    this(referenceInstant, referenceInstant);
+  }
+
+  private SyntheaEnrichment(Instant referenceInstant, Instant scheduleStart) {
     this.referenceInstant = Objects.requireNonNull(referenceInstant, "referenceInstant");
+    this.scheduleStart = Objects.requireNonNull(scheduleStart, "scheduleStart");
+  }
+
+  /**
+   * @param start the instant after which future appointments and Slots are placed (e.g. the wall clock of a demo)
+   * @return a copy of this enrichment with that schedule start; the reference instant is unchanged
+   */
+  public SyntheaEnrichment schedulesFrom(Instant start) {
+    return new SyntheaEnrichment(referenceInstant, start);
   }
 
   /** @return the reference instant this enrichment uses */
@@ -125,7 +143,7 @@ public final class SyntheaEnrichment {
       }
     }
     LOG.info("Enrichment added {} Coverage and {} Appointment resources", coverages, appointments);
-    enrichSchedules(repository); // issue 6: bookable Slots for book_appointment
+    enrichSchedules(repository); // bookable Slots for book_appointment
     return new Result(coverages, appointments);
   }
 
@@ -261,7 +279,7 @@ public final class SyntheaEnrichment {
     if (!isDeceased(patient)) {
       byte[] h = sha256(pid);
       int count = 1 + (h[0] & 1);
-      Instant day = referenceInstant.atZone(ZoneOffset.UTC).truncatedTo(ChronoUnit.DAYS).toInstant();
+      Instant day = scheduleStart.atZone(ZoneOffset.UTC).truncatedTo(ChronoUnit.DAYS).toInstant();
       int offsetDays = 7 + (h[1] & 0xff) % 21;
       for (int n = 0; n < count; n++) {
         int hour = 9 + (h[2 + n] & 0xff) % 8;
@@ -273,7 +291,7 @@ public final class SyntheaEnrichment {
         a.setStartElement(new InstantType(Date.from(start), TemporalPrecisionEnum.SECOND, UTC));
         a.setEndElement(new InstantType(Date.from(start.plus(30, ChronoUnit.MINUTES)), TemporalPrecisionEnum.SECOND, UTC));
         a.setMinutesDuration(30);
-        a.setCreatedElement(new DateTimeType(Date.from(referenceInstant), TemporalPrecisionEnum.SECOND, UTC));
+        a.setCreatedElement(new DateTimeType(Date.from(scheduleStart), TemporalPrecisionEnum.SECOND, UTC));
         if (latestAmbulatory != null && latestAmbulatory.hasType()) {
           for (CodeableConcept type : latestAmbulatory.getType()) {
             a.addServiceType(type.copy());
@@ -309,9 +327,9 @@ public final class SyntheaEnrichment {
     }
   }
 
-  // ---- Schedule / Slot (issue 6) ----------------------------------------------------------------------------
+  // ---- Schedule / Slot ------------------------------------------------------------------------------------
 
-  /** Days after the reference day for which slots are generated. */
+  /** Days after the schedule start's day for which slots are generated. */
   static final int SLOT_DAYS = 14;
   /** First and last slot start hour (UTC) of a working day; slots last 30 minutes and start on the hour. */
   static final int FIRST_HOUR = 9;
@@ -322,7 +340,7 @@ public final class SyntheaEnrichment {
 
   /**
    * Adds one {@code Schedule} (R4 &sect;12.11) per Practitioner without one, and its {@code Slot}s (R4 &sect;12.12):
-   * every weekday of the {@value #SLOT_DAYS} days after the reference day, 30-minute slots starting on the hour from
+   * every weekday of the {@value #SLOT_DAYS} days after the schedule start's day, 30-minute slots starting on the hour from
    * {@value #FIRST_HOUR}:00 to {@value #LAST_HOUR}:00 UTC, service type General Practice (service-type 124).
    * {@code Schedule.actor} is the practitioner and the location of their first PractitionerRole;
    * {@code Schedule.specialty} is copied from that role. A slot is {@code busy} when a booked Appointment of that
@@ -356,7 +374,7 @@ public final class SyntheaEnrichment {
         scheduled.add(actor.getReference());
       }
     }
-    Instant day = referenceInstant.atZone(ZoneOffset.UTC).truncatedTo(ChronoUnit.DAYS).toInstant();
+    Instant day = scheduleStart.atZone(ZoneOffset.UTC).truncatedTo(ChronoUnit.DAYS).toInstant();
     int slots = 0;
     int schedules = 0;
     for (IBaseResource r : repository.all("Practitioner")) {

@@ -68,6 +68,7 @@ public final class EmbeddedFhirStore implements AutoCloseable {
   private final int port;
   private final boolean enrich;
   private final Instant referenceInstant;
+  private final Instant scheduleStart;
   private final int pagingCacheSize;
   private final List<Object> interceptors;
 
@@ -86,6 +87,7 @@ public final class EmbeddedFhirStore implements AutoCloseable {
     this.port = b.port;
     this.enrich = b.enrich;
     this.referenceInstant = b.referenceInstant;
+    this.scheduleStart = b.scheduleStart;
     this.pagingCacheSize = b.pagingCacheSize;
     this.interceptors = List.copyOf(b.interceptors);
   }
@@ -112,7 +114,8 @@ public final class EmbeddedFhirStore implements AutoCloseable {
     }
     if (enrich) {
       Instant ref = referenceInstant != null ? referenceInstant : SyntheaEnrichment.latestEncounterStart(repository);
-      enrichmentResult = new SyntheaEnrichment(ref).enrich(repository);
+      SyntheaEnrichment enrichment = new SyntheaEnrichment(ref);
+      enrichmentResult = (scheduleStart == null ? enrichment : enrichment.schedulesFrom(scheduleStart)).enrich(repository);
     }
     Map<String, Integer> counts = repository.countsByType();
     LOG.info("Embedded FHIR store holds {} resources of {} types: {}", repository.size(), counts.size(), counts);
@@ -218,6 +221,7 @@ public final class EmbeddedFhirStore implements AutoCloseable {
     private int port = 0;
     private boolean enrich = true;
     private Instant referenceInstant;
+    private Instant scheduleStart;
     private int pagingCacheSize = 100;
     private final List<Object> interceptors = new ArrayList<>();
 
@@ -268,6 +272,15 @@ public final class EmbeddedFhirStore implements AutoCloseable {
      */
     public Builder referenceInstant(Instant instant) {
       this.referenceInstant = Objects.requireNonNull(instant);
+      return this;
+    }
+
+    /**
+     * Instant after which enrichment places future appointments and free Slots (default: the reference instant), e.g.
+     * the wall clock, so that a live demo can book. See {@link SyntheaEnrichment#schedulesFrom}.
+     */
+    public Builder scheduleStart(Instant instant) {
+      this.scheduleStart = Objects.requireNonNull(instant);
       return this;
     }
 
