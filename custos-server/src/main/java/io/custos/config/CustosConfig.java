@@ -25,6 +25,9 @@ import java.util.Locale;
  * @param dataDir  directory for the audit trail, keys and the generated TLS certificate
  */
 public record CustosConfig(Server server, Upstream upstream, Identity identity, Policy policy, String dataDir) {
+  /** Roles that may declare break-the-glass when {@code policy.breakGlassRoles} is absent. */
+  public static final List<String> DEFAULT_BREAK_GLASS_ROLES = List.of("clinician", "nurse");
+
 
   /**
    * @param host            bind address; default 127.0.0.1
@@ -174,7 +177,7 @@ public record CustosConfig(Server server, Upstream upstream, Identity identity, 
             i.idleTimeoutMinutes() == null ? 15 : i.idleTimeoutMinutes(), i.introspectionUri(), i.introspectionClientId(),
             i.introspectionClientSecretFile()),
         new Policy(p.roles(), p.requireCareRelationship() == null ? Boolean.TRUE : p.requireCareRelationship(),
-            or(p.breakGlassRoles(), List.of("clinician", "nurse")), p.breakGlassMinutes() == null ? 60 : p.breakGlassMinutes(),
+            or(p.breakGlassRoles(), DEFAULT_BREAK_GLASS_ROLES), p.breakGlassMinutes() == null ? 60 : p.breakGlassMinutes(),
             p.rateLimitPerMinute() == null ? 120 : p.rateLimitPerMinute(),
             p.readOnly() == null ? Boolean.FALSE : p.readOnly(), p.proposalTtlSeconds() == null ? 900 : p.proposalTtlSeconds(),
             p.elicitationApproval() == null ? Boolean.TRUE : p.elicitationApproval()),
