@@ -41,8 +41,16 @@ public final class WriteMcpTools {
     }
     Map<String, Object> status = new LinkedHashMap<>();
     status.put("type", "object");
-    status.put("properties", Map.of("patient_id", Map.of("type", "string"), "claim", Map.of("type", "object"),
-        "responses", Map.of("type", "array", "items", Map.of("type", "object")), "authorization_status", Map.of("type", "string")));
+    status.put("properties", Map.of("patient_id", Map.of("type", "string", "description", "FHIR logical id of the Patient"),
+        "claim", Map.of("type", "object", "description", "The prior authorization Claim", "properties", Map.of(
+            "id", Map.of("type", "string"), "status", Map.of("type", "string"), "use", Map.of("type", "string"),
+            "created", Map.of("type", "string", "description", "ISO 8601; empty when not recorded"))),
+        "responses", Map.of("type", "array", "description", "The payer's ClaimResponses, oldest first", "items", Map.of(
+            "type", "object", "properties", Map.of("id", Map.of("type", "string"), "status", Map.of("type", "string"),
+                "outcome", Map.of("type", "string", "description", "queued, complete, error or partial"),
+                "disposition", Map.of("type", "string"), "pre_auth_ref", Map.of("type", "string",
+                    "description", "Authorization number"), "created", Map.of("type", "string")))),
+        "authorization_status", Map.of("type", "string", "description", "Latest outcome, or pending")));
     McpSchema.Tool statusTool = McpSchema.Tool.builder().name(WriteTools.PRIOR_AUTH_STATUS).title("Prior authorization status")
         .description("Status of a prior authorization request (FHIR Claim with use 'preauthorization') from the payer's "
             + "ClaimResponse: outcome, disposition and authorization number; 'pending' until the payer answers.")
