@@ -71,8 +71,11 @@ public final class ToolCatalog {
 
   /** Most patients find_patient returns; it has no further pages (a directory listing is not minimum necessary). */
   static final int FIND_PATIENT_MAX = 10;
-  /** A name part: starts with a letter; letters, apostrophe, space, period, hyphen (no wildcard or list syntax). */
-  private static final String NAME = "^\\p{L}[\\p{L}' .-]{0,63}$";
+  /**
+   * A name part: starts with a letter or digit (generated test data numbers its names); letters, digits, combining
+   * marks, apostrophe, space, period, hyphen. No wildcard, list or modifier syntax.
+   */
+  private static final String NAME = "^[\\p{L}\\p{N}][\\p{L}\\p{M}\\p{N}' .-]{0,63}$";
   /**
    * A complete identifier: {@code system|value} (system a URI) or {@code value}, the value non-empty and starting
    * with a letter or digit. Refuses what FHIR token search would widen: an empty value ({@code system|}, which
