@@ -31,7 +31,8 @@ final class ValidateArguments implements Stage {
     }
     var response = validator.validate(spec.inputSchema(), raw);
     if (!response.valid()) {
-      throw invalid("Arguments do not match the tool's input schema: " + SchemaMessages.summarize(response.errorMessage()));
+      throw invalid("Arguments do not match the tool's input schema: "
+          + SchemaMessages.summarize(response.errorMessage(), spec.inputSchema()));
     }
     ToolArguments args = new ToolArguments(raw);
     if (spec.patientScoped() && ex.patientId == null) {
