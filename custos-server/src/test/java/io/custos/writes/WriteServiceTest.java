@@ -143,6 +143,7 @@ class WriteServiceTest {
     WriteResponse proposed = writes.handle(call(AGENT, tool, args), null);
     assertThat(proposed.isError()).as(proposed.text()).isFalse();
     assertThat(proposed.structured()).containsEntry("status", "pending_approval");
+    assertMatchesOutputSchema(tool, proposed);
     String id = (String) proposed.structured().get("proposal_id");
     String sha = (String) proposed.structured().get("payload_sha256");
     var view = writes.decide(HUMAN, id, "approve", sha, "127.0.0.1");
@@ -150,7 +151,14 @@ class WriteServiceTest {
     WriteResponse committed = writes.handle(call(AGENT, tool, with(args, "proposal_id", id)), null);
     assertThat(committed.isError()).as(committed.text()).isFalse();
     assertThat(committed.structured()).containsEntry("status", "committed");
+    assertMatchesOutputSchema(tool, committed);
     return committed;
+  }
+
+  static void assertMatchesOutputSchema(String tool, WriteResponse r) {
+    var check = new DefaultJsonSchemaValidator(new ObjectMapper())
+        .validate(WriteTools.standard().find(tool).orElseThrow().outputSchema(), r.structured());
+    assertThat(check.valid()).as("%s output matches its outputSchema: %s", tool, check.errorMessage()).isTrue();
   }
 
   @SuppressWarnings("unchecked")
