@@ -148,11 +148,22 @@ public final class Schemas {
         text("Any other value, as a string")));
   }
 
-  /** Property-name to schema map, in the order given (name, schema, name, schema, ...). */
+  /**
+   * Property-name to schema map, in the order given.
+   *
+   * @param nameSchemaPairs name, schema, name, schema, ... (each name a String, each schema a Map)
+   * @throws IllegalArgumentException if the arguments are not such pairs
+   */
   static Map<String, Object> fields(Object... nameSchemaPairs) {
+    if (nameSchemaPairs.length % 2 != 0) {
+      throw new IllegalArgumentException("fields takes name, schema pairs");
+    }
     Map<String, Object> m = new LinkedHashMap<>();
     for (int i = 0; i < nameSchemaPairs.length; i += 2) {
-      m.put((String) nameSchemaPairs[i], nameSchemaPairs[i + 1]);
+      if (!(nameSchemaPairs[i] instanceof String name) || !(nameSchemaPairs[i + 1] instanceof Map<?, ?> schema)) {
+        throw new IllegalArgumentException("fields takes name, schema pairs");
+      }
+      m.put(name, schema);
     }
     return m;
   }

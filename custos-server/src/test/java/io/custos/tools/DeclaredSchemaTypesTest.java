@@ -1,6 +1,7 @@
 package io.custos.tools;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.custos.writes.WriteTools;
 import java.util.LinkedHashMap;
@@ -55,6 +56,15 @@ class DeclaredSchemaTypesTest {
         "properties.items.items.properties.code: no type",
         "properties.items.items.properties.count: type is not a single string",
         "properties.value.anyOf[1]: no type");
+  }
+
+  @Test
+  void fieldsTakesNameSchemaPairsOnly() {
+    assertThat(Schemas.fields("id", Schemas.text("An id"))).containsOnlyKeys("id");
+    assertThatThrownBy(() -> Schemas.fields("id", "name")).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> Schemas.fields("id", Schemas.text("An id"), "name")).isInstanceOf(IllegalArgumentException.class);
+    assertThat(SchemaTypeLint.findings(Map.of("type", "object", "properties", Map.of("id", "name"))))
+        .containsExactly("properties.id: not a schema");
   }
 
   @Test

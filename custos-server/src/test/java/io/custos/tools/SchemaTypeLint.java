@@ -44,6 +44,7 @@ public final class SchemaTypeLint {
       return;
     }
     if (!node.isObject()) {
+      out.add(path + ": not a schema");
       return;
     }
     JsonNode type = node.get("type");
