@@ -17,7 +17,10 @@
 //
 // Inspector CLI flags used (v2.12): target URL or `-- cmd args`, --transport http|stdio,
 // --header "Name: Value", -e KEY=VALUE, --method, --tool-name, --tool-arg k=v,
-// --format json (one JSON object on stdout: {"result": ...} or {"error": ...}), exit 0 on success.
+// --format json (one JSON object on stdout: {"result": ...} or {"error": ...}), exit 0 on success,
+// --strict (tools/list only): the schema-portability lint; with --format json its findings (errors and
+// warnings, e.g. a property with no type) are in "schemaFindings", and only errors change the exit code,
+// so this check asserts that there are no findings at all.
 //
 // Last line: "N passed, M failed"; exit 0 only if all passed.
 
@@ -81,6 +84,9 @@ function checkToolList(label, r) {
   report(missing.length === 0, `${label}: tools/list has all ${EXPECTED_TOOLS.length} read tools`, `missing: ${missing.join(', ')}; got: ${names.join(', ')}`);
   const loose = (r.json.result.tools ?? []).filter((t) => t.inputSchema?.additionalProperties !== false).map((t) => t.name);
   report(loose.length === 0, `${label}: every tool's inputSchema has additionalProperties:false`, loose.join(', '));
+  const findings = (r.json.schemaFindings ?? []).flatMap((t) => t.findings.map((f) => `${t.toolName} ${f.schema}.${f.path} ${f.rule}`));
+  report(findings.length === 0, `${label}: schema portability (--strict) reports 0 errors and 0 warnings`,
+    `${findings.length} findings: ${findings.slice(0, 10).join('; ')}`);
 }
 
 function checkDemographics(label, targetArgs, extraEnv) {
@@ -115,7 +121,7 @@ try {
 
   if (endpoint) {
     const target = [endpoint, '--transport', 'http', ...(token ? ['--header', `Authorization: Bearer ${token}`] : [])];
-    checkToolList('http', inspector(['--method', 'tools/list', '--format', 'json', ...target]));
+    checkToolList('http', inspector(['--method', 'tools/list', '--strict', '--format', 'json', ...target]));
     checkDemographics('http', target);
     checkPromptsResources('http', target);
     if (token) {
@@ -135,7 +141,7 @@ try {
         /^(CUSTOS_|FHIR_|JAVA|MAVEN|LC_)/.test(k) || ['PATH', 'HOME', 'LANG', 'TZ', 'TMPDIR', ...extra].includes(k));
       const envArgs = pass.filter((k) => k !== 'CUSTOS_STDIO_CMD').flatMap((k) => ['-e', `${k}=${process.env[k]}`]);
       const target = ['--transport', 'stdio', ...envArgs, '--', ...cmd];
-      checkToolList('stdio', inspector(['--method', 'tools/list', '--format', 'json', ...target]));
+      checkToolList('stdio', inspector(['--method', 'tools/list', '--strict', '--format', 'json', ...target]));
       checkDemographics('stdio', target);
     }
   }

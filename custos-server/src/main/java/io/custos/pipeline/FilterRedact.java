@@ -93,8 +93,12 @@ final class FilterRedact implements Stage {
         if (!withheld.isEmpty()) {
           out.put("withheld", withheld.toJson());
         }
-        ex.page.nextLink().filter(l -> !ex.page.resources().isEmpty()) // withheld items still advance the page
-            .ifPresent(l -> out.put("next_cursor", cursors.issue(ex.caller.subject(), spec.name(), ex.patientId, l)));
+        var nextLink = ex.page.nextLink().filter(l -> !ex.page.resources().isEmpty()); // withheld items still advance the page
+        if (list.paged()) {
+          nextLink.ifPresent(l -> out.put("next_cursor", cursors.issue(ex.caller.subject(), spec.name(), ex.patientId, l)));
+        } else if (nextLink.isPresent() || ex.page.resources().size() > spec.maxResults()) {
+          out.put("truncated", true);
+        }
       }
     }
     if (spec.patientPath().isEmpty() && spec.resourceType().equals("Patient")) {

@@ -41,7 +41,8 @@ final class ValidateArguments implements Stage {
     }
     var response = validator.validate(d.inputSchema(), raw);
     if (!response.valid()) {
-      throw ToolCallException.invalid("Arguments do not match the input schema: " + SchemaMessages.summarize(response.errorMessage()));
+      throw ToolCallException.invalid("Arguments do not match the input schema: "
+          + SchemaMessages.summarize(response.errorMessage(), d.inputSchema()));
     }
     checkPatterns(d.inputSchema(), raw);
     ToolArguments args = new ToolArguments(raw);

@@ -28,13 +28,38 @@ public final class ResearchTools {
     return in;
   }
 
+  /** Output of cohort_extract: de-identified rows; a value the data does not hold is null. */
+  private static Map<String, Object> extractOutput() {
+    Map<String, Object> condition = Schemas.object("A matching condition", Schemas.fields(
+        "code", Schemas.nullable(Schemas.text("SNOMED CT code")),
+        "display", Schemas.nullable(Schemas.text("Display text of the code")),
+        "onsetYear", Schemas.nullable(Map.of("type", "integer", "description", "Year of onset"))));
+    Map<String, Object> row = Schemas.object("One de-identified patient", Schemas.fields(
+        "pseudonym", Schemas.text("Pseudonymous id (not the FHIR id)"),
+        "gender", Schemas.nullable(Schemas.text("Administrative gender code")),
+        "birthYear", Schemas.nullable(Map.of("type", "integer", "description", "Year of birth")),
+        "ageBand", Schemas.text("Age band at the reference date, or unknown"),
+        "state", Schemas.nullable(Schemas.text("State")),
+        "zip3", Schemas.nullable(Schemas.text("First three digits of the ZIP code (000 for small areas)")),
+        "conditions", Schemas.arrayOf("The patient's conditions with the cohort's code", condition)));
+    Map<String, Object> props = new LinkedHashMap<>();
+    props.put("items", Schemas.arrayOf("De-identified rows, at most " + MAX_EXTRACT, row));
+    props.put("count", Map.of("type", "integer", "minimum", 0, "description", "Number of rows"));
+    props.put("cohortSize", Map.of("type", "integer", "minimum", 0, "description", "Patients in the cohort"));
+    props.put("deidentification", Schemas.text("Name of the de-identification configuration applied"));
+    return Map.of("type", "object", "properties", props, "required", List.of("items", "count"));
+  }
+
   public static final OperationSpec COHORT_COUNT = research("cohort_count", "Cohort count (de-identified)",
       "Counts patients with a condition (SNOMED CT code) in an age band. Returns a count only; counts from 1 to "
           + (MIN_CELL - 1) + " are suppressed.",
       Schemas.object(cohortArgs(), List.of("snomed_code", "age_band")),
       // count is null when suppressed (small cell), so the output schema allows null.
-      Map.of("type", "object", "properties", Map.of("count", Map.of("type", List.of("integer", "null")),
-          "suppressed", Map.of("type", "boolean"), "note", Map.of("type", "string"))),
+      Map.of("type", "object", "properties", Schemas.fields(
+          "count", Schemas.nullable(Map.of("type", "integer", "minimum", 0,
+              "description", "Number of patients; null when suppressed (1 to " + (MIN_CELL - 1) + ")")),
+          "suppressed", Schemas.bool("Whether the count is suppressed as a small cell"),
+          "note", Schemas.text("Why the count is suppressed"))),
       ToolHints.READ);
 
   public static final OperationSpec COHORT_EXTRACT = research("cohort_extract", "Cohort extract (de-identified)",
@@ -42,7 +67,7 @@ public final class ResearchTools {
           + "condition codes with onset year) for at most " + MAX_EXTRACT + " patients of a cohort; cohorts under "
           + MIN_CELL + " patients are refused.",
       Schemas.object(cohortArgs(), List.of("snomed_code", "age_band")),
-      Schemas.listOutput(Schemas.fields("pseudonym", "gender", "birthYear", "ageBand", "state", "zip3", "conditions")),
+      extractOutput(),
       ToolHints.READ);
 
   private static OperationSpec research(String name, String title, String description, Map<String, Object> input,

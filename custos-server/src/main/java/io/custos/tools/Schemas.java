@@ -1,6 +1,5 @@
 package io.custos.tools;
 
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -60,37 +59,112 @@ public final class Schemas {
     return string("Opaque next_cursor from a previous page of the same tool and patient", "^[A-Za-z0-9_-]{1,64}$", 64);
   }
 
-  /** Output schema of list tools. */
-  static Map<String, Object> listOutput(Map<String, Object> itemProperties) {
+  /**
+   * Output schema of list tools: {@code {patient_id?, items[], count, next_cursor?, withheld?}}.
+   *
+   * @param item  schema of one item
+   * @param paged whether a {@code next_cursor} may be returned (a tool without a {@code cursor} argument has none)
+   */
+  static Map<String, Object> listOutput(Map<String, Object> item, boolean paged) {
     Map<String, Object> props = new LinkedHashMap<>();
-    props.put("patient_id", Map.of("type", "string"));
-    props.put("items", Map.of("type", "array", "items", Map.of("type", "object", "properties", itemProperties)));
-    props.put("count", Map.of("type", "integer"));
-    props.put("next_cursor", Map.of("type", "string"));
-    // Issue 5: records withheld for sensitive categories are counted here, never silently dropped.
-    props.put("withheld", Map.of("type", "object", "properties", Map.of("count", Map.of("type", "integer"),
-        "categories", Map.of("type", "array", "items", Map.of("type", "string")), "reason", Map.of("type", "string"))));
+    props.put("patient_id", text("FHIR logical id of the Patient the items belong to"));
+    props.put("items", arrayOf("The records on this page, in the tool's order", item));
+    props.put("count", Map.of("type", "integer", "minimum", 0, "description", "Number of items on this page"));
+    if (paged) {
+      props.put("next_cursor", text("Opaque cursor for the next page; absent on the last page"));
+    }
+    // Records withheld for sensitive categories are counted here, never silently dropped.
+    Map<String, Object> withheld = new LinkedHashMap<>();
+    withheld.put("count", Map.of("type", "integer", "minimum", 0, "description", "Number of records withheld"));
+    withheld.put("categories", arrayOf("Sensitive categories of the withheld records", text("Category id")));
+    withheld.put("reason", text("Why the records are withheld"));
+    props.put("withheld", object("Records withheld from this page because of their sensitive category", withheld));
     return Map.of("type", "object", "properties", props, "required", List.of("items", "count"));
   }
 
-  /** Output schema of single-resource tools. */
-  static Map<String, Object> singleOutput(String key, Map<String, Object> properties) {
+  /** Output schema of single-resource tools: {@code {patient_id, <key>: {...}}}. */
+  static Map<String, Object> singleOutput(String key, Map<String, Object> item) {
     Map<String, Object> props = new LinkedHashMap<>();
-    props.put("patient_id", Map.of("type", "string"));
-    props.put(key, Map.of("type", "object", "properties", properties));
+    props.put("patient_id", text("FHIR logical id of the Patient the record belongs to"));
+    props.put(key, item);
     return Map.of("type", "object", "properties", props, "required", List.of(key));
   }
 
-  /** Property-name to schema map with every listed name typed loosely (documentation of item fields). */
-  static Map<String, Object> fields(String... names) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    for (String n : names) {
-      m.put(n, Map.of());
-    }
-    return m;
+  /** A documented object with the given properties, all optional (the projections omit fields with no value). */
+  static Map<String, Object> object(String description, Map<String, Object> properties) {
+    return Map.of("type", "object", "description", description, "properties", properties);
   }
 
-  static List<String> list(String... values) {
-    return new ArrayList<>(List.of(values));
+  /** A documented string. */
+  static Map<String, Object> text(String description) {
+    return Map.of("type", "string", "description", description);
+  }
+
+  static Map<String, Object> bool(String description) {
+    return Map.of("type", "boolean", "description", description);
+  }
+
+  static Map<String, Object> arrayOf(String description, Map<String, Object> item) {
+    return Map.of("type", "array", "description", description, "items", item);
+  }
+
+  /** A value of the schema {@code s} or JSON null (written as {@code anyOf}, the portable spelling of nullable). */
+  static Map<String, Object> nullable(Map<String, Object> s) {
+    return Map.of("anyOf", List.of(s, Map.of("type", "null")));
+  }
+
+  /** A FHIR CodeableConcept as projected: {@code {system, code, display, text}} of its first coding. */
+  static Map<String, Object> coded(String description) {
+    Map<String, Object> p = new LinkedHashMap<>();
+    p.put("system", text("Code system URI, e.g. http://snomed.info/sct"));
+    p.put("code", text("Code in that system"));
+    p.put("display", text("Display text of the code"));
+    p.put("text", text("The concept's text, when it differs from display"));
+    return object(description, p);
+  }
+
+  static Map<String, Object> codedList(String description) {
+    return arrayOf(description, coded("A coded concept"));
+  }
+
+  static Map<String, Object> textList(String description) {
+    return arrayOf(description, text("One value"));
+  }
+
+  /** A FHIR Period: {@code {start, end}} as ISO 8601 dates or dateTimes. */
+  static Map<String, Object> period(String description) {
+    return object(description, Map.of("start", text("Start (ISO 8601)"), "end", text("End (ISO 8601)")));
+  }
+
+  /** A FHIR Quantity: {@code {value, unit}} with a UCUM unit. */
+  static Map<String, Object> quantity(String description) {
+    return object(description, Map.of("value", Map.of("type", "number", "description", "Numeric value"),
+        "unit", text("Unit (UCUM code or display)")));
+  }
+
+  /** A FHIR {@code value[x]} as projected: a quantity, a coded concept or a primitive written as a string. */
+  static Map<String, Object> observationValue(String description) {
+    return Map.of("description", description, "anyOf", List.of(quantity("A measured quantity"), coded("A coded value"),
+        text("Any other value, as a string")));
+  }
+
+  /**
+   * Property-name to schema map, in the order given.
+   *
+   * @param nameSchemaPairs name, schema, name, schema, ... (each name a String, each schema a Map)
+   * @throws IllegalArgumentException if the arguments are not such pairs
+   */
+  static Map<String, Object> fields(Object... nameSchemaPairs) {
+    if (nameSchemaPairs.length % 2 != 0) {
+      throw new IllegalArgumentException("fields takes name, schema pairs");
+    }
+    Map<String, Object> m = new LinkedHashMap<>();
+    for (int i = 0; i < nameSchemaPairs.length; i += 2) {
+      if (!(nameSchemaPairs[i] instanceof String name) || !(nameSchemaPairs[i + 1] instanceof Map<?, ?> schema)) {
+        throw new IllegalArgumentException("fields takes name, schema pairs");
+      }
+      m.put(name, schema);
+    }
+    return m;
   }
 }

@@ -26,7 +26,7 @@ import java.util.Map;
  */
 public final class ToolManifest {
   /** The current tool-policy version. */
-  public static final String POLICY_VERSION = "2026.3";
+  public static final String POLICY_VERSION = "2026.5";
 
   /** Policy version -> manifest hash, append-only. */
   public static final Map<String, String> PINNED = Map.of(
@@ -34,7 +34,12 @@ public final class ToolManifest {
       // patient_id optional in schemas (patient-bound tokens), shared date-range declarations
       "2026.2", "3ec1d8d6f8d5ef6d32a30c724f92aaeff443d568ab5f591242647d8851e4f8aa",
       // researcher tools cohort_count and cohort_extract exposed to the model (de-identified only)
-      "2026.3", "8ca2a485674463a01c0b84c41a3241c78826568236726a5b449cf9c41533941f");
+      "2026.3", "8ca2a485674463a01c0b84c41a3241c78826568236726a5b449cf9c41533941f",
+      // typed output schemas; find_patient: complete identifiers, exact names, at most 10 matches and no cursor
+      "2026.4", "bafc4232aa3f6c850eb1454aafe7869f4df31d25aa0db366d57d8cc73190b0a1",
+      // one registry: every tool (writes and status included), prompt, resource and the approval operation, each with
+      // its route and authorization rules
+      "2026.5", "e21d9b7399a7fa783cceba056bf73c62dbea325a23f511398ff397260f8d96e9");
 
   private static final ObjectMapper CANONICAL = new ObjectMapper().configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
 

@@ -76,6 +76,142 @@ public record ToolSpec(
     return patientScoped() ? Access.readPatient(resourceType) : Access.readDirectory(resourceType);
   }
 
+  /**
+   * Starts a declaration of the tool called {@code name}. Every field is required except {@code patientPath}
+   * (default: not patient-scoped), {@code maxDateRangeDays} (default 0, no date range), {@code hints} (default
+   * {@link ToolHints#READ}) and {@code shape} (default {@link ResultShape#LIST}).
+   */
+  public static Builder builder(String name) {
+    return new Builder(name);
+  }
+
+  /** A builder holding this declaration's values, e.g. to wrap its projection in a test. */
+  public Builder toBuilder() {
+    return builder(name).title(title).description(description).resourceType(resourceType).input(inputSchema)
+        .output(outputSchema).hints(hints).scopes(requiredScopes).elements(allowedElements).maxResults(maxResults)
+        .patientPath(patientPath).maxDateRangeDays(maxDateRangeDays).query(query).projection(projection).shape(shape);
+  }
+
+  /** Builds a {@link ToolSpec}; {@link #build()} fails with IllegalStateException naming a missing field. */
+  public static final class Builder {
+    private final String name;
+    private String title;
+    private String description;
+    private String resourceType;
+    private Map<String, Object> inputSchema;
+    private Map<String, Object> outputSchema;
+    private ToolHints hints = ToolHints.READ;
+    private List<String> requiredScopes;
+    private List<String> allowedElements;
+    private int maxResults;
+    private Optional<String> patientPath = Optional.empty();
+    private int maxDateRangeDays;
+    private Query query;
+    private Function<Resource, Map<String, Object>> projection;
+    private ResultShape shape = ResultShape.LIST;
+
+    private Builder(String name) {
+      this.name = name;
+    }
+
+    public Builder title(String title) {
+      this.title = title;
+      return this;
+    }
+
+    public Builder description(String description) {
+      this.description = description;
+      return this;
+    }
+
+    public Builder resourceType(String resourceType) {
+      this.resourceType = resourceType;
+      return this;
+    }
+
+    /** The strict JSON Schema of the arguments. */
+    public Builder input(Map<String, Object> inputSchema) {
+      this.inputSchema = inputSchema;
+      return this;
+    }
+
+    /** The JSON Schema of structuredContent. */
+    public Builder output(Map<String, Object> outputSchema) {
+      this.outputSchema = outputSchema;
+      return this;
+    }
+
+    public Builder hints(ToolHints hints) {
+      this.hints = hints;
+      return this;
+    }
+
+    /** SMART v2 scopes, any one of which permits the call. */
+    public Builder scopes(List<String> requiredScopes) {
+      this.requiredScopes = requiredScopes;
+      return this;
+    }
+
+    /** FHIR element paths the tool may return (minimum necessary). */
+    public Builder elements(List<String> allowedElements) {
+      this.allowedElements = allowedElements;
+      return this;
+    }
+
+    /** Items per page, 1..50. */
+    public Builder maxResults(int maxResults) {
+      this.maxResults = maxResults;
+      return this;
+    }
+
+    /** Element holding the patient reference, or {@code id} for a Patient read. */
+    public Builder patientPath(String patientPath) {
+      return patientPath(Optional.of(patientPath));
+    }
+
+    public Builder patientPath(Optional<String> patientPath) {
+      this.patientPath = patientPath;
+      return this;
+    }
+
+    /** Bound on {@code date_from..date_to} in days; 0 when the tool takes no date range. */
+    public Builder maxDateRangeDays(int maxDateRangeDays) {
+      this.maxDateRangeDays = maxDateRangeDays;
+      return this;
+    }
+
+    public Builder query(Query query) {
+      this.query = query;
+      return this;
+    }
+
+    public Builder projection(Function<Resource, Map<String, Object>> projection) {
+      this.projection = projection;
+      return this;
+    }
+
+    public Builder shape(ResultShape shape) {
+      this.shape = shape;
+      return this;
+    }
+
+    /** @throws IllegalArgumentException if the declaration is inconsistent (see the record's checks) */
+    public ToolSpec build() {
+      return new ToolSpec(name, required(title, "title"), required(description, "description"),
+          required(resourceType, "resourceType"), required(inputSchema, "input"), required(outputSchema, "output"),
+          required(hints, "hints"), required(requiredScopes, "scopes"), required(allowedElements, "elements"), maxResults,
+          required(patientPath, "patientPath"), maxDateRangeDays, required(query, "query"),
+          required(projection, "projection"), required(shape, "shape"));
+    }
+
+    private <T> T required(T value, String field) {
+      if (value == null) {
+        throw new IllegalStateException(name + ": " + field + " is not set");
+      }
+      return value;
+    }
+  }
+
   /** Whether the tool reads one patient's compartment (and so needs a bound patient). */
   public boolean patientScoped() {
     return patientPath.isPresent();

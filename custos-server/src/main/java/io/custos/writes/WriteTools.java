@@ -193,16 +193,26 @@ public final class WriteTools {
   static Map<String, Object> output() {
     Map<String, Object> props = new LinkedHashMap<>();
     props.put("status", enumOf("pending_approval, committed or rejected", List.of("pending_approval", "committed", "rejected")));
-    props.put("proposal_id", Map.of("type", "string"));
-    props.put("tool", Map.of("type", "string"));
-    props.put("patient_id", Map.of("type", "string"));
-    props.put("payload_sha256", Map.of("type", "string"));
-    props.put("expires_at", Map.of("type", "string"));
-    props.put("preview", Map.of("type", "string"));
-    props.put("approval", Map.of("type", "object"));
-    props.put("written", Map.of("type", "object", "properties", Map.of("resource_type", Map.of("type", "string"),
-        "id", Map.of("type", "string"), "version", Map.of("type", "string"), "created", Map.of("type", "boolean"))));
-    props.put("details", Map.of("type", "object"));
+    props.put("proposal_id", text("Id of the proposal; send it back with the same arguments to commit"));
+    props.put("tool", text("The write tool the proposal belongs to"));
+    props.put("patient_id", text("FHIR logical id of the Patient written to"));
+    props.put("payload_sha256", text("SHA-256 (hex) of the exact payload a person approves"));
+    props.put("expires_at", text("When the proposal expires (ISO 8601 instant)"));
+    props.put("preview", text("Human-readable preview of the write"));
+    props.put("approval", Map.of("type", "object", "description", "How a person approves a pending proposal",
+        "properties", Map.of("channel", text("Approval channel, e.g. approval_endpoint"),
+            "url", text("Approval page the user opens from their own signed-in application"),
+            "instructions", text("What to ask the user to do"))));
+    props.put("message", text("Outcome in words"));
+    props.put("written", Map.of("type", "object", "description", "The FHIR resource written on commit",
+        "properties", Map.of("resource_type", text("FHIR resource type"), "id", text("FHIR logical id"),
+            "version", text("Version id"), "created", Map.of("type", "boolean", "description", "Whether it was created"))));
+    props.put("details", Map.of("type", "object", "description", "Tool-specific details of the proposal (e.g. the slot to book)",
+        "additionalProperties", true));
     return Map.of("type", "object", "properties", props, "required", List.of("status", "proposal_id", "payload_sha256"));
+  }
+
+  private static Map<String, Object> text(String description) {
+    return Map.of("type", "string", "description", description);
   }
 }

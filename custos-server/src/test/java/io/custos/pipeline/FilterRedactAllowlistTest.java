@@ -41,12 +41,10 @@ class FilterRedactAllowlistTest {
   }
 
   static ToolSpec recording(ToolSpec s, List<Resource> seen) {
-    return new ToolSpec(s.name(), s.title(), s.description(), s.resourceType(), s.inputSchema(), s.outputSchema(), s.hints(),
-        s.requiredScopes(), s.allowedElements(), s.maxResults(), s.patientPath(), s.maxDateRangeDays(), s.query(),
-        r -> {
-          seen.add(r);
-          return s.projection().apply(r);
-        }, s.shape());
+    return s.toBuilder().projection(r -> {
+      seen.add(r);
+      return s.projection().apply(r);
+    }).build();
   }
 
   /** Every populated element path of {@code r}, e.g. {@code Patient.address.city}. */

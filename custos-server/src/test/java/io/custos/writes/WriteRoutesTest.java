@@ -169,6 +169,7 @@ class WriteRoutesTest {
     ToolOutcome proposed = writes.handle(call(AGENT, tool, args), null);
     assertThat(proposed.isError()).as(proposed.text()).isFalse();
     assertThat(proposed.structured()).containsEntry("status", "pending_approval");
+    assertMatchesOutputSchema(tool, proposed);
     String id = (String) proposed.structured().get("proposal_id");
     String sha = (String) proposed.structured().get("payload_sha256");
     var view = writes.decide(HUMAN, id, "approve", sha, "127.0.0.1");
@@ -176,7 +177,14 @@ class WriteRoutesTest {
     ToolOutcome committed = writes.handle(call(AGENT, tool, with(args, "proposal_id", id)), null);
     assertThat(committed.isError()).as(committed.text()).isFalse();
     assertThat(committed.structured()).containsEntry("status", "committed");
+    assertMatchesOutputSchema(tool, committed);
     return committed;
+  }
+
+  static void assertMatchesOutputSchema(String tool, ToolOutcome r) {
+    var check = new io.modelcontextprotocol.json.schema.jackson2.DefaultJsonSchemaValidator(new com.fasterxml.jackson.databind.ObjectMapper())
+        .validate(WriteTools.standard().find(tool).orElseThrow().outputSchema(), r.structured());
+    assertThat(check.valid()).as("%s output matches its outputSchema: %s", tool, check.errorMessage()).isTrue();
   }
 
   @SuppressWarnings("unchecked")
