@@ -46,14 +46,15 @@ final class PolicyCommand {
    */
   static String roleTable(Registry registry, Map<String, List<String>> roles, List<String> breakGlassRoles) {
     List<String> names = roles.keySet().stream().sorted().toList();
-    StringBuilder b = new StringBuilder("| tool | route | SMART scopes (any one) |");
+    StringBuilder b = new StringBuilder("| tool | route | SMART scopes |");
     names.forEach(r -> b.append(" ").append(r).append(" |"));
     b.append("\n|---|---|---|");
     names.forEach(r -> b.append("---|"));
     b.append("\n");
     for (Declaration d : registry.of(Declaration.Kind.TOOL)) {
       b.append("| `").append(d.name()).append("` | ").append(d.route().name().toLowerCase(Locale.ROOT).replace('_', ' '))
-          .append(" | ").append(String.join(", ", d.requiredScopes())).append(" |");
+          .append(" | ").append(String.join(d.access().resourceTypes().size() > 1 ? " and " : " or ", d.requiredScopes()))
+          .append(" |");
       for (String role : names) {
         boolean allowed = d.route() == Route.EMERGENCY_ACCESS ? breakGlassRoles.contains(role) : roles.get(role).contains(d.name());
         b.append(allowed ? " x |" : " |");
