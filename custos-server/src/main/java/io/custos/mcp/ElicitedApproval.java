@@ -52,12 +52,24 @@ public final class ElicitedApproval {
         "payload_sha256", String.valueOf(proposal.structured().get("payload_sha256")));
     ToolOutcome decided = pipeline.handle(Declaration.Kind.OPERATION,
         proposeCall.next(WriteStages.APPROVE, decision, ToolCall.Channel.ELICITATION));
-    if (decided.isError() || !approved.get()) {
+    if (decided.isError()) {
       return decided;
+    }
+    if (!approved.get()) {
+      return rejected(proposal);
     }
     Map<String, Object> commit = new LinkedHashMap<>(proposeCall.arguments());
     commit.put("proposal_id", id);
     return pipeline.handle(proposeCall.next(proposeCall.name(), commit, ToolCall.Channel.MCP));
+  }
+
+  /** The write tool's result for a proposal the user rejected in the dialog (the tool's output schema). */
+  private static ToolOutcome rejected(ToolOutcome proposal) {
+    Map<String, Object> out = new LinkedHashMap<>(proposal.structured());
+    out.put("status", "rejected");
+    out.remove("approval");
+    out.put("message", "The user rejected this write in the approval dialog; nothing was written.");
+    return ToolOutcome.of(out);
   }
 
   private static Optional<Boolean> ask(McpSyncServerExchange exchange, String message) {

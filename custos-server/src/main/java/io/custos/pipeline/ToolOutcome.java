@@ -13,9 +13,19 @@ import java.util.Optional;
  */
 public record ToolOutcome(Map<String, Object> structured, String text, ToolCallException.Reason error,
     Optional<Long> retryAfterSeconds) {
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
   public boolean isError() {
     return error != null;
+  }
+
+  /** A successful outcome for {@code structured} (a front's own composition of governed results). */
+  public static ToolOutcome of(Map<String, Object> structured) {
+    try {
+      return new ToolOutcome(structured, JSON.writeValueAsString(structured), null, Optional.empty());
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException("result could not be serialized");
+    }
   }
 
   static ToolOutcome success(ToolExchange ex) {

@@ -136,6 +136,12 @@ public final class WriteStages {
       }
       Proposal.Channel channel = ex.call().channel() == ToolCall.Channel.ELICITATION
           ? Proposal.Channel.ELICITATION : Proposal.Channel.APPROVAL_ENDPOINT;
+      // The page is for the person, from their own application: the agent's client may neither decide nor look.
+      if (channel == Proposal.Channel.APPROVAL_ENDPOINT && (approver.clientId() == null || p.clientId() == null
+          || approver.clientId().equals(p.clientId()))) {
+        throw new ToolCallException(ToolCallException.Reason.SELF_APPROVAL,
+            "The agent's client cannot approve its own proposal; a person must approve it from a separate application.");
+      }
       Instant now = clock.instant();
       switch (args.required("decision")) {
         case "approve" -> {

@@ -340,7 +340,7 @@ class WriteRoutesTest {
     assertThat(repo.get("DocumentReference", writtenId(approved))).isPresent();
     long before = repo.count("DocumentReference");
     ToolOutcome rejected = writes.handle(call(AGENT, "draft_clinical_note", note()), message -> Optional.of(false));
-    assertThat(rejected.structured()).containsEntry("state", "rejected");
+    assertThat(rejected.structured()).containsEntry("status", "rejected");
     ToolOutcome unanswered = writes.handle(call(AGENT, "draft_clinical_note", note()), message -> Optional.empty());
     assertThat(unanswered.structured()).containsEntry("status", "pending_approval");
     assertThat(repo.count("DocumentReference")).isEqualTo(before);
@@ -348,6 +348,23 @@ class WriteRoutesTest {
     Writes strict = service(new WriteSettings(false, Duration.ofMinutes(15), false));
     assertThat(strict.handle(call(AGENT, "draft_clinical_note", note()), message -> Optional.of(true)).structured())
         .containsEntry("status", "pending_approval");
+  }
+
+  @Test
+  void approvalPageViewsAreAuditedLikeReads() {
+    ToolOutcome p = writes.handle(call(AGENT, "draft_clinical_note", note()), null);
+    events.clear();
+    ToolOutcome view = writes.decide(HUMAN, (String) p.structured().get("proposal_id"), "view",
+        (String) p.structured().get("payload_sha256"), "x");
+    assertThat(view.structured()).containsEntry("state", "pending").containsKey("preview");
+    assertThat(events).extracting(AuditEvent::phase).containsExactly(AuditEvent.Phase.INTENT, AuditEvent.Phase.RESULT);
+    assertThat(events.get(1).tool()).isEqualTo(WriteStages.APPROVE);
+    assertThat(events.get(1).patientRefs()).hasSize(1).doesNotContain(patient); // the patient it shows, as a pseudonym
+    // another user's view is refused and names no patient
+    events.clear();
+    assertThat(writes.decide(user("bob", "approval-app", "clinician", true), (String) p.structured().get("proposal_id"), "view",
+        (String) p.structured().get("payload_sha256"), "x").error()).isEqualTo(ToolCallException.Reason.WRONG_USER);
+    assertThat(events.get(events.size() - 1).patientRefs()).isEmpty();
   }
 
   @Test

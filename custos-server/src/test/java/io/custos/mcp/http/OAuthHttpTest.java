@@ -355,6 +355,41 @@ class OAuthHttpTest {
     assertThat(r.body()).doesNotContain("structuredContent", "\"result\"");
   }
 
+  @Test
+  void refusalsAtTheGateAndOutsideToolCallsAreAudited() throws Exception {
+    String forged = "not-a-jwt-audit-check";
+    assertJsonRpcError(initialize(http.endpoint(), forged), 401);
+    String narrow = token("audit-narrow", CLIENT, "clinician", "openid patient/Patient.rs", true);
+    assertJsonRpcError(callTool(narrow, open(narrow), 7, "get_active_conditions", patientArgs()), 403);
+    String noMfa = token("audit-nomfa", CLIENT, "clinician", "openid fhirUser user/*.rs", false);
+    assertJsonRpcError(callTool(noMfa, open(noMfa), 8, "get_allergies", patientArgs()), 401);
+    String reader = token("audit-reader", "clinician");
+    String sid = open(reader);
+    assertThat(rpc(http.endpoint(), reader, sid, 9, "prompts/get",
+        "{\"name\":\"pre_visit_summary\",\"arguments\":" + patientArgs() + "}").statusCode()).isEqualTo(200);
+    assertThat(rpc(http.endpoint(), reader, sid, 10, "resources/read", "{\"uri\":\"custos://policy\"}").statusCode()).isEqualTo(200);
+
+    List<io.custos.audit.AuditEvent> events = new ArrayList<>();
+    io.custos.audit.ledger.LedgerEvents.forEach(dataDir.resolve("ledger"),
+        io.custos.audit.ledger.LocalKeySource.open(dataDir.resolve("keys")).ledgerAead(), stored -> events.add(stored.event()));
+    String forgedHash = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+        .digest(forged.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    // A failed authentication: one DENIED event with the credential's SHA-256, never the credential.
+    assertThat(events).filteredOn(e -> forgedHash.equals(e.tokenIdHash())).singleElement().satisfies(e -> {
+      assertThat(e.phase()).isEqualTo(io.custos.audit.AuditEvent.Phase.DENIED);
+      assertThat(e.outcome()).isEqualTo("unauthenticated");
+    });
+    assertThat(events.toString()).doesNotContain(forged);
+    // The HTTP gate's 403 and 401 step-up are the pipeline's DENIED events.
+    assertThat(events).filteredOn(e -> e.subject().equals("audit-narrow")).extracting(e -> e.phase() + " " + e.outcome())
+        .containsExactly("DENIED insufficient_scope");
+    assertThat(events).filteredOn(e -> e.subject().equals("audit-nomfa")).extracting(e -> e.phase() + " " + e.outcome())
+        .containsExactly("DENIED insufficient_user_authentication");
+    // prompts/get and resources/read are governed calls: INTENT and RESULT.
+    assertThat(events).filteredOn(e -> e.subject().equals("audit-reader")).extracting(e -> e.tool() + " " + e.phase())
+        .containsExactly("pre_visit_summary INTENT", "pre_visit_summary RESULT", "custos://policy INTENT", "custos://policy RESULT");
+  }
+
   // --- sessions -----------------------------------------------------------------------------
 
   @Test
