@@ -243,8 +243,13 @@ public final class DeIdentifier {
       }
       if (value instanceof Address a) {
         Address out = new Address();
-        out.setStateElement(a.hasState() ? a.getStateElement().copy() : null);
-        out.setCountryElement(a.hasCountry() ? a.getCountryElement().copy() : null);
+        // State and country are kept (B), but they are free strings: scrubbed like any text.
+        if (a.hasState()) {
+          out.setState(scrubber.scrub(a.getState()));
+        }
+        if (a.hasCountry()) {
+          out.setCountry(scrubber.scrub(a.getCountry()));
+        }
         if (a.hasUse()) {
           out.setUse(a.getUse());
         }
@@ -254,8 +259,6 @@ public final class DeIdentifier {
             out.setPostalCode(zip3(digits.substring(0, 3)));
           }
         }
-        out.getStateElement().getExtension().clear();
-        out.getCountryElement().getExtension().clear();
         return out;
       }
       if (value instanceof Age age && age.hasValue()) {
