@@ -142,7 +142,7 @@ public final class DeIdentifier {
         DeidRule r = rule(parentType, name, null, isResource);
         return r != null && r.method() == DeidMethod.REDACT ? null : deidentify(nested, ctx);
       }
-      if (value instanceof Extension ext && !config.keptExtensions().contains(ext.getUrl())) {
+      if (value instanceof Extension ext && (ext.getUrl() == null || !config.keptExtensions().contains(ext.getUrl()))) {
         return null; // (R): an extension not known to be identifier-free is removed with everything in it
       }
       DeidRule r = rule(parentType, name, vdef, isResource);

@@ -226,6 +226,15 @@ class DeIdentifierTest {
   }
 
   @Test
+  void anExtensionWithoutUrlIsRemovedLikeAnyUnknownExtension() {
+    Patient p = new Patient();
+    p.setId("no-url");
+    p.addExtension(new Extension().setValue(new StringType("Quorble 617-555-0123")));
+    Patient out = new DeIdentifier(FHIR, DeidConfig.safeHarbor(KEY, TODAY)).deidentify(p, DeidContext.of(p));
+    assertThat(out.getExtension()).isEmpty();
+  }
+
+  @Test
   void dateShiftIsConsistentPerPatientAndKeepsPrecision() {
     DeIdentifier deid = new DeIdentifier(FHIR, DeidConfig.dateShift(KEY, TODAY));
     Condition a = new Condition();
