@@ -238,7 +238,7 @@ public final class DeIdentifier {
         if (out instanceof org.hl7.fhir.r4.model.InstantType) {
           return null; // an instant cannot hold a year alone
         }
-        out.setValueAsString(String.valueOf(d.getYear()));
+        out.setValueAsString(String.format(Locale.ROOT, "%04d", d.getYear())); // FHIR years have four digits
         return out;
       }
       if (value instanceof Address a) {

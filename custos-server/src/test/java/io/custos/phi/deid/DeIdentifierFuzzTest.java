@@ -3,7 +3,6 @@ package io.custos.phi.deid;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ca.uhn.fhir.context.FhirContext;
-import ca.uhn.fhir.parser.DataFormatException;
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import java.nio.charset.StandardCharsets;
@@ -55,7 +54,9 @@ class DeIdentifierFuzzTest {
     Resource r;
     try {
       r = (Resource) FHIR.newJsonParser().parseResource(json);
-    } catch (DataFormatException | ClassCastException | IllegalArgumentException notFhir) {
+    } catch (RuntimeException notFhir) {
+      // HAPI's parser is not under test: besides DataFormatException it throws e.g. StringIndexOutOfBoundsException
+      // on an empty property name.
       return;
     }
     Planted planted = new Planted(new SplittableRandom(json.hashCode()));

@@ -235,6 +235,15 @@ class DeIdentifierTest {
   }
 
   @Test
+  void aYearBefore1000IsKeptWithFourDigits() {
+    Patient p = new Patient();
+    p.setId("early");
+    p.getDeceasedDateTimeType().setValueAsString("0019-03-04");
+    Patient out = new DeIdentifier(FHIR, DeidConfig.safeHarbor(KEY, TODAY)).deidentify(p, DeidContext.of(p));
+    assertThat(out.getDeceasedDateTimeType().getValueAsString()).isEqualTo("0019");
+  }
+
+  @Test
   void dateShiftIsConsistentPerPatientAndKeepsPrecision() {
     DeIdentifier deid = new DeIdentifier(FHIR, DeidConfig.dateShift(KEY, TODAY));
     Condition a = new Condition();
