@@ -51,11 +51,19 @@ if [ -n "${CUSTOS_CA_CERT:-}" ]; then
     export NODE_EXTRA_CA_CERTS
 fi
 
+# The proxy is a background child: it outlives this script unless stopped here, on every way out (no `exec`
+# below, which would skip the EXIT trap). It also exits by itself once this script is gone (SIGKILL).
 proxy_pid=
 cleanup() {
-    if [ -n "$proxy_pid" ]; then kill "$proxy_pid" 2>/dev/null || true; fi
+    if [ -n "$proxy_pid" ]; then
+        kill "$proxy_pid" 2>/dev/null || true
+        wait "$proxy_pid" 2>/dev/null || true
+        proxy_pid=
+    fi
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 target=$url
 use_proxy=${CONFORMANCE_PROXY:-auto}
@@ -100,5 +108,9 @@ if [ "${CONFORMANCE_VERBOSE:-0}" = "1" ]; then sed 's/^/# /' "$log"; fi
 
 scenarios=$(sed -n 's/^=== Running scenario: \(.*\) ===$/\1/p' "$log")
 [ -n "$scenarios" ] || { sed 's/^/# /' "$log" | tail -n 20; die "no scenario was run (see $log)"; }
+set +e
 # shellcheck disable=SC2086
-exec "$node_bin" "$here/lib/conformance-summary.mjs" "$out" "$xf" $scenarios
+"$node_bin" "$here/lib/conformance-summary.mjs" "$out" "$xf" $scenarios
+rc=$?
+cleanup
+exit "$rc"

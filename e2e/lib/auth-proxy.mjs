@@ -5,9 +5,10 @@
 //
 //   node auth-proxy.mjs <upstream-url>      (token from env CUSTOS_TOKEN; upstream CA via NODE_EXTRA_CA_CERTS)
 //
-// Prints "listening http://127.0.0.1:<port>" on stdout once ready. Host and Origin headers that name
-// the proxy itself are rewritten to the upstream's; any other Host/Origin (e.g. the DNS-rebinding
-// scenario's evil.example.com) is passed through unchanged, so the server still sees it.
+// Prints "listening http://127.0.0.1:<port>" on stdout once ready; exits on SIGINT/SIGTERM or when its parent
+// exits. Host and Origin headers that name the proxy itself are rewritten to the upstream's; any other
+// Host/Origin (e.g. the DNS-rebinding scenario's evil.example.com) is passed through unchanged, so the server
+// still sees it.
 import http from 'node:http';
 import https from 'node:https';
 
@@ -50,3 +51,7 @@ server.listen(0, '127.0.0.1', () => {
   console.log(`listening http://${self}`);
 });
 for (const s of ['SIGINT', 'SIGTERM']) process.on(s, () => process.exit(0));
+// Exit with the process that started us, even if it could not stop us (SIGKILL, a shell's `exec`):
+// an orphan is re-parented, so its parent pid changes.
+const parent = process.ppid;
+setInterval(() => { if (process.ppid !== parent) process.exit(0); }, 500).unref();

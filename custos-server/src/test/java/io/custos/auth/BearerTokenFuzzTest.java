@@ -1,5 +1,7 @@
 package io.custos.auth;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import com.nimbusds.jose.JOSEObjectType;
@@ -12,6 +14,8 @@ import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
 import com.nimbusds.jose.jwk.source.ImmutableJWKSet;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
+import java.nio.charset.StandardCharsets;
+import java.text.ParseException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
@@ -22,7 +26,8 @@ import java.util.Optional;
 /**
  * Fuzzing bearer token parsing and validation ({@link JwtAuthenticator#authenticate}, Jazzer). Inputs: arbitrary
  * strings, and a valid token with a fuzzed header, payload or signature segment. Property: the only outcomes are a
- * caller or {@link AuthenticationException}; anything else (a runtime exception, a hang) is a finding.
+ * refusal ({@link AuthenticationException}) or, for a token whose header and payload are exactly the ones the issuer
+ * signed, the caller they name; anything else (an accepted forgery, a runtime exception, a hang) is a finding.
  */
 class BearerTokenFuzzTest {
   static final String ISSUER = "https://idp.fuzz.test";
@@ -55,14 +60,27 @@ class BearerTokenFuzzTest {
       case 2 -> token = VALID[0] + "." + b64(data.consumeRemainingAsString()) + "." + VALID[2];
       default -> token = VALID[0] + "." + VALID[1] + "." + data.consumeRemainingAsString();
     }
+    Caller caller;
     try {
-      AUTH.authenticate(Optional.of(token));
+      caller = AUTH.authenticate(Optional.of(token));
     } catch (AuthenticationException refused) {
-      // the expected outcome for nearly every input
+      return; // the expected outcome for nearly every input
+    }
+    // Without the issuer's key only the signed header and payload verify: no alg "none", no key confusion, no
+    // claims the issuer did not sign (a differently encoded copy of the same signature may pass).
+    assertThat(signingInput(token)).as("accepted a token the issuer did not sign").isEqualTo(VALID[0] + "." + VALID[1]);
+    assertThat(caller.subject()).isEqualTo("alice");
+  }
+
+  private static String signingInput(String token) {
+    try {
+      return new String(SignedJWT.parse(token).getSigningInput(), StandardCharsets.US_ASCII);
+    } catch (ParseException e) {
+      throw new AssertionError("accepted a token that does not parse as a signed JWT", e);
     }
   }
 
   private static String b64(String s) {
-    return Base64.getUrlEncoder().withoutPadding().encodeToString(s.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(s.getBytes(StandardCharsets.UTF_8));
   }
 }

@@ -99,7 +99,15 @@ class JwksOutageTest {
   }
 
   @Test
-  void productionCacheLifetimeIsFiveMinutes() {
-    assertThat(JwtAuthenticator.JWKS_CACHE).isEqualTo(Duration.ofMinutes(5));
+  void theProductionAuthenticatorRidesOutAnOutageOnCachedKeys() throws Exception {
+    oauth = new MockOAuth2Server();
+    oauth.start(InetAddress.getByName("127.0.0.1"), 0);
+    JwtAuthenticator auth = JwtAuthenticator.remote(ForgedTokenTest.settings(oauth.issuerUrl(ISSUER_ID).toString()),
+        oauth.jwksUrl(ISSUER_ID).toString());
+    String alice = token(oauth, "alice");
+    assertThat(auth.authenticate(Optional.of(alice)).subject()).isEqualTo("alice");
+    oauth.shutdown();
+    oauth = null;
+    assertThat(auth.authenticate(Optional.of(alice)).subject()).as("keys cached by the production JWKS source").isEqualTo("alice");
   }
 }

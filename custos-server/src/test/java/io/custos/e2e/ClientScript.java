@@ -5,13 +5,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
  * Runs a real-client script (TypeScript SDK checks, Inspector CLI, conformance suite) from the repository root and
- * checks its closing {@code N passed, M failed} line. Output is kept in {@code target/e2e-logs/<name>.log}.
+ * checks its closing {@code N passed, M failed} line, and that it left no process running (a proxy, a server, a
+ * client). Output is kept in {@code target/e2e-logs/<name>.log}.
  */
 final class ClientScript {
   static final Path MODULE = Path.of("").toAbsolutePath();
@@ -35,10 +38,16 @@ final class ClientScript {
     Files.createDirectories(LOGS);
     Path log = LOGS.resolve(logName + ".log");
     Process p = pb.redirectErrorStream(true).redirectOutput(log.toFile()).start();
-    boolean done = p.waitFor(timeout.toSeconds(), TimeUnit.SECONDS);
-    if (!done) {
-      p.destroyForcibly();
+    Instant started = p.info().startInstant().orElseThrow();
+    boolean done = false;
+    try {
+      done = p.waitFor(timeout.toSeconds(), TimeUnit.SECONDS);
+    } finally {
+      if (!done) {
+        ChildProcesses.stopTree(p.toHandle());
+      }
     }
+    List<String> leftovers = ChildProcesses.leftovers(p.toHandle(), started);
     String out = Files.readString(log);
     String tail = out.length() > 6000 ? out.substring(out.length() - 6000) : out;
     assertThat(done).as("%s timed out:\n%s", logName, tail).isTrue();
@@ -50,6 +59,7 @@ final class ClientScript {
     assertThat(counts).as("%s printed no 'N passed, M failed' line:\n%s", logName, tail).isNotNull();
     assertThat(counts[1]).as("%s failures:\n%s", logName, tail).isZero();
     assertThat(p.exitValue()).as("%s exit code:\n%s", logName, tail).isZero();
+    assertThat(leftovers).as("%s exited and left these processes running (now stopped)", logName).isEmpty();
     return counts[0];
   }
 }

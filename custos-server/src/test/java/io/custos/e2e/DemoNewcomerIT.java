@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -25,11 +26,14 @@ import org.junit.jupiter.api.io.TempDir;
 class DemoNewcomerIT {
   private static final Path ROOT = Path.of("").toAbsolutePath().getParent();
 
+  @RegisterExtension
+  final ChildProcesses children = new ChildProcesses();
+
   @Test
   void demoServesRealClientsAndStopsCleanly(@TempDir Path dir) throws Exception {
     Path log = Files.createDirectories(ROOT.resolve("custos-server/target/e2e-logs")).resolve("demo.log");
-    Process demo = new ProcessBuilder(ROOT.resolve("custos").toString(), "demo", "--dir", dir.toString(), "--port", "0",
-        "--patients", "3", "--seed", "11").redirectError(log.toFile()).start();
+    Process demo = children.start(new ProcessBuilder(ROOT.resolve("custos").toString(), "demo", "--dir", dir.toString(), "--port",
+        "0", "--patients", "3", "--seed", "11").redirectError(log.toFile()));
     try {
       String ready = null;
       List<String> out = new ArrayList<>();
@@ -72,7 +76,7 @@ class DemoNewcomerIT {
         }
         cmd.add("--");
         cmd.addAll(stdio);
-        Process p = new ProcessBuilder(cmd).directory(ROOT.toFile()).redirectErrorStream(true).start();
+        Process p = children.start(new ProcessBuilder(cmd).directory(ROOT.toFile()).redirectErrorStream(true));
         String result = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor(2, TimeUnit.MINUTES)).isTrue();
         JsonNode json = new ObjectMapper().readTree(result.substring(result.indexOf('{')));

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.custos.e2e.ChildProcesses;
 import io.custos.fhir.store.EmbeddedFhirStore;
 import java.io.IOException;
 import java.io.InputStream;
@@ -39,6 +40,7 @@ import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Crash safety (issues 4 and 7): Custos runs as its own JVM ({@code java -jar target/custos.jar serve}) in front of
@@ -58,6 +60,9 @@ class CrashRecoveryIT {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final List<String> TOOLS = List.of("get_active_conditions", "get_medications", "get_allergies",
       "get_immunizations", "get_vital_signs", "list_encounters");
+
+  @RegisterExtension
+  static final ChildProcesses CHILDREN = new ChildProcesses();
 
   private static EmbeddedFhirStore store;
   private static Path work;
@@ -97,9 +102,9 @@ class CrashRecoveryIT {
 
   static Server launch(int cycle) throws Exception {
     Path log = LOGS.resolve("crash-server-" + cycle + ".log");
-    Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+    Process p = CHILDREN.start(new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-XX:TieredStopAtLevel=1", "-jar", MODULE.resolve("target/custos.jar").toString(), "serve", "--config", config.toString())
-        .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        .redirectErrorStream(true).redirectOutput(log.toFile()));
     long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
     while (System.nanoTime() < deadline) {
       Matcher m = LISTENING.matcher(Files.readString(log));
@@ -243,9 +248,9 @@ class CrashRecoveryIT {
     LedgerAudit.Summary end = LedgerAudit.check(work.resolve("data"), received);
     assertThat(end.report().unanchored()).as("after a clean stop every entry is under a signed checkpoint").isZero();
     // and the CLI agrees
-    Process verify = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
+    Process verify = CHILDREN.start(new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
         MODULE.resolve("target/custos.jar").toString(), "audit", "verify", "--ledger", work.resolve("data/ledger").toString())
-        .redirectErrorStream(true).start();
+        .redirectErrorStream(true));
     String out = new String(verify.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(verify.waitFor(120, TimeUnit.SECONDS)).isTrue();
     assertThat(verify.exitValue()).as(out).isZero();

@@ -142,7 +142,7 @@ public final class DeIdentifier {
         DeidRule r = rule(parentType, name, null, isResource);
         return r != null && r.method() == DeidMethod.REDACT ? null : deidentify(nested, ctx);
       }
-      if (value instanceof Extension ext && !config.keptExtensions().contains(ext.getUrl())) {
+      if (value instanceof Extension ext && (ext.getUrl() == null || !config.keptExtensions().contains(ext.getUrl()))) {
         return null; // (R): an extension not known to be identifier-free is removed with everything in it
       }
       DeidRule r = rule(parentType, name, vdef, isResource);
@@ -238,13 +238,18 @@ public final class DeIdentifier {
         if (out instanceof org.hl7.fhir.r4.model.InstantType) {
           return null; // an instant cannot hold a year alone
         }
-        out.setValueAsString(String.valueOf(d.getYear()));
+        out.setValueAsString(String.format(Locale.ROOT, "%04d", d.getYear())); // FHIR years have four digits
         return out;
       }
       if (value instanceof Address a) {
         Address out = new Address();
-        out.setStateElement(a.hasState() ? a.getStateElement().copy() : null);
-        out.setCountryElement(a.hasCountry() ? a.getCountryElement().copy() : null);
+        // State and country are kept (B), but they are free strings: scrubbed like any text.
+        if (a.hasState()) {
+          out.setState(scrubber.scrub(a.getState()));
+        }
+        if (a.hasCountry()) {
+          out.setCountry(scrubber.scrub(a.getCountry()));
+        }
         if (a.hasUse()) {
           out.setUse(a.getUse());
         }
@@ -254,8 +259,6 @@ public final class DeIdentifier {
             out.setPostalCode(zip3(digits.substring(0, 3)));
           }
         }
-        out.getStateElement().getExtension().clear();
-        out.getCountryElement().getExtension().clear();
         return out;
       }
       if (value instanceof Age age && age.hasValue()) {

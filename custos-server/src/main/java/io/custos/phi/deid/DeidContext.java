@@ -59,7 +59,7 @@ public record DeidContext(String patientId, Optional<LocalDate> birthDate, Set<S
       terms.add(cp.getValue());
     }
     for (Extension e : p.getExtension()) {
-      if (e.getValue() instanceof PrimitiveType<?> v && e.getUrl().endsWith("mothersMaidenName")) {
+      if (e.getValue() instanceof PrimitiveType<?> v && e.hasUrl() && e.getUrl().endsWith("mothersMaidenName")) {
         terms.add(v.getValueAsString());
       }
     }

@@ -9,6 +9,12 @@ import ch.qos.logback.classic.spi.LoggingEvent;
 import ch.qos.logback.core.OutputStreamAppender;
 import ch.qos.logback.core.status.Status;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
 
@@ -28,8 +34,31 @@ class PhiMaskerTest {
   void keepsOrdinaryOperationalText() {
     String in = "Embedded FHIR store listening on 127.0.0.1:41234; 17 resources of 3 types; tool call took 12 ms; TLSv1.3";
     assertThat(PhiMasker.mask(in)).isEqualTo(in);
-    String u = "call 3fa2c1d0-1111-4222-8333-444455556666";
-    assertThat(PhiMasker.mask(u)).isEqualTo(PhiMasker.mask(u)).as("stable within a run");
+    assertThat(PhiMasker.mask("")).isEmpty();
+    assertThat(PhiMasker.mask(null)).isNull();
+  }
+
+  @Test
+  void recordIdsBecomeSaltedTagsThatCorrelateWithinARun() {
+    String a = "3fa2c1d0-1111-4222-8333-444455556666";
+    String b = "3fa2c1d0-1111-4222-8333-444455556667";
+    String out = PhiMasker.mask("read " + a + " then " + b + " then " + a.toUpperCase(Locale.ROOT));
+    Matcher m = Pattern.compile("^read id#([0-9a-f]{8}) then id#([0-9a-f]{8}) then id#([0-9a-f]{8})$").matcher(out);
+    assertThat(m.matches()).as(out).isTrue();
+    assertThat(m.group(3)).as("the same record, in any letter case, gets the same tag").isEqualTo(m.group(1));
+    assertThat(m.group(2)).as("another record gets another tag").isNotEqualTo(m.group(1));
+    assertThat(m.group(1)).as("salted: not the plain SHA-256 of the id, which anyone could recompute")
+        .isNotEqualTo(sha256Prefix(a));
+    assertThat(PhiMasker.mask("call " + a)).isEqualTo("call id#" + m.group(1));
+  }
+
+  private static String sha256Prefix(String value) {
+    try {
+      byte[] d = MessageDigest.getInstance("SHA-256").digest(value.getBytes(StandardCharsets.UTF_8));
+      return HexFormat.of().formatHex(d, 0, 4);
+    } catch (NoSuchAlgorithmException e) {
+      throw new AssertionError(e);
+    }
   }
 
   @Test
