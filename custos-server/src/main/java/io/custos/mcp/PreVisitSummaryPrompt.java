@@ -17,8 +17,8 @@ final class PreVisitSummaryPrompt {
     return new McpServerFeatures.SyncPromptSpecification(prompt, (exchange, request) -> {
       Object id = request.arguments() == null ? null : request.arguments().get("patient_id");
       if (!(id instanceof String s) || !s.matches("^[A-Za-z0-9\\-.]{1,64}$")) {
-        throw io.modelcontextprotocol.spec.McpError.builder(McpSchema.ErrorCodes.INVALID_PARAMS)
-            .message("patient_id is required and must be a FHIR id").build();
+        throw io.modelcontextprotocol.spec.McpError.builder(RpcError.PROMPT_PATIENT_ID.code())
+            .message(RpcError.PROMPT_PATIENT_ID.message()).build();
       }
       String text = """
           Prepare a pre-visit summary for patient %s. Use only the Custos tools, with patient_id=%s:

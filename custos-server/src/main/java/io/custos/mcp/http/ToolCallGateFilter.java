@@ -1,32 +1,26 @@
 package io.custos.mcp.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.custos.auth.Caller;
 import io.custos.auth.CallerContext;
+import io.custos.mcp.RpcError;
 import io.custos.pipeline.Preflight;
 import jakarta.servlet.FilterChain;
-import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletException;
-import jakarta.servlet.ServletInputStream;
 import jakarta.servlet.http.HttpFilter;
 import jakarta.servlet.http.HttpServletRequest;
-import jakarta.servlet.http.HttpServletRequestWrapper;
 import jakarta.servlet.http.HttpServletResponse;
-import java.io.BufferedReader;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
+import java.util.Optional;
 
 /**
  * Answers {@code tools/call} requests that cannot succeed with the HTTP challenge a client can act on:
  * 403 {@code insufficient_scope} with the scopes to request, 401 {@code insufficient_user_authentication}
  * (RFC 9470 step-up) when the token lacks MFA evidence, 429 with {@code Retry-After} when rate limits are
- * exceeded. The body (already size-bounded) is read once and handed on unchanged.
+ * exceeded; and an unknown tool with a fixed -32602. Runs after {@link InboundMessageFilter} and reads the message
+ * that filter checked.
  */
 final class ToolCallGateFilter extends HttpFilter {
-  private static final ObjectMapper JSON = new ObjectMapper();
   private final Preflight preflight;
 
   ToolCallGateFilter(Preflight preflight) {
@@ -36,23 +30,13 @@ final class ToolCallGateFilter extends HttpFilter {
   @Override
   protected void doFilter(HttpServletRequest req, HttpServletResponse res, FilterChain chain)
       throws IOException, ServletException {
-    if (!"POST".equals(req.getMethod())) {
-      chain.doFilter(req, res);
-      return;
-    }
-    byte[] body = req.getInputStream().readAllBytes();
-    if (!messageShaped(body)) {
-      // JSON that is no JSON-RPC message at all (null, a number, a string): the SDK 2.1.0 fails on it with a 500
-      // (a NullPointerException for "null"); it is the client's error, so say so.
-      JsonRpcErrors.write(res, 400, JsonRpcErrors.INVALID_REQUEST, "Bad Request: the body must be a JSON-RPC message (an object).");
-      return;
-    }
+    JsonNode message = (JsonNode) req.getAttribute(InboundMessageFilter.MESSAGE);
     Caller caller = (Caller) req.getAttribute(CallerContext.CALLER);
-    String tool = toolName(body);
+    String tool = toolName(message);
     if (tool != null && !preflight.known(tool)) {
-      // Issue 5: MCP SDK 2.1.0 answers an unknown tool with error data "Tool not found: <name>", reflecting
-      // whatever the client put in the name (possibly an identifier). Refuse it here with a fixed error instead.
-      JsonRpcErrors.writeResponse(res, requestId(body), JsonRpcErrors.INVALID_PARAMS, "Unknown tool.");
+      // MCP SDK 2.1.0 answers an unknown tool with error data "Tool not found: <name>", reflecting whatever the
+      // client put in the name (possibly an identifier). Refuse it here with a fixed error instead.
+      unknownTool(res, message);
       return;
     }
     if (tool != null && caller != null) {
@@ -77,7 +61,7 @@ final class ToolCallGateFilter extends HttpFilter {
           return;
         }
         case Preflight.UnknownTool u -> {
-          JsonRpcErrors.writeResponse(res, requestId(body), JsonRpcErrors.INVALID_PARAMS, "Unknown tool.");
+          unknownTool(res, message);
           return;
         }
         case Preflight.Allowed a -> {
@@ -85,94 +69,20 @@ final class ToolCallGateFilter extends HttpFilter {
         }
       }
     }
-    chain.doFilter(new CachedBody(req, body), res);
+    chain.doFilter(req, res);
   }
 
-  /** False for well-formed JSON that is not an object or array; malformed JSON is left to the SDK (400). */
-  static boolean messageShaped(byte[] body) {
-    try {
-      JsonNode n = JSON.readTree(body);
-      return n == null || n.isObject() || n.isArray() || n.isMissingNode();
-    } catch (IOException e) {
-      return true;
-    }
+  private static void unknownTool(HttpServletResponse res, JsonNode message) throws IOException {
+    JsonRpcErrors.write(res, 200, RpcError.UNKNOWN_TOOL.response(Optional.of(message.get("id"))));
   }
 
-  /** The tool name of a JSON-RPC {@code tools/call} request, or null for anything else (left to the SDK). */
-  static String toolName(byte[] body) {
-    try {
-      JsonNode n = JSON.readTree(body);
-      if (n != null && n.isObject() && "tools/call".equals(n.path("method").asText()) && n.path("params").path("name").isTextual()) {
-        return n.path("params").path("name").asText();
-      }
-    } catch (IOException e) {
-      // malformed: the SDK answers with a sanitized 400
-    }
-    return null;
-  }
-
-  /** The JSON-RPC id of the request (echoed as JSON-RPC requires), or null. */
-  static JsonNode requestId(byte[] body) {
-    try {
-      JsonNode id = JSON.readTree(body).get("id");
-      return id != null && (id.isTextual() || id.isIntegralNumber()) ? id : null;
-    } catch (IOException e) {
-      return null;
-    }
-  }
-
-  private static final class CachedBody extends HttpServletRequestWrapper {
-    private final byte[] body;
-
-    CachedBody(HttpServletRequest request, byte[] body) {
-      super(request);
-      this.body = body;
-    }
-
-    @Override
-    public ServletInputStream getInputStream() {
-      ByteArrayInputStream in = new ByteArrayInputStream(body);
-      return new ServletInputStream() {
-        @Override
-        public boolean isFinished() {
-          return in.available() == 0;
-        }
-
-        @Override
-        public boolean isReady() {
-          return true;
-        }
-
-        @Override
-        public void setReadListener(ReadListener listener) {
-          throw new UnsupportedOperationException("synchronous body only");
-        }
-
-        @Override
-        public int read() {
-          return in.read();
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) {
-          return in.read(b, off, len);
-        }
-      };
-    }
-
-    @Override
-    public BufferedReader getReader() {
-      return new BufferedReader(new InputStreamReader(new ByteArrayInputStream(body), StandardCharsets.UTF_8));
-    }
-
-    @Override
-    public int getContentLength() {
-      return body.length;
-    }
-
-    @Override
-    public long getContentLengthLong() {
-      return body.length;
-    }
+  /**
+   * The tool name of a {@code tools/call} request, or null for anything else (no message: not a POST).
+   *
+   * @param message a message {@link io.custos.mcp.InboundMessages} passed, or null
+   */
+  static String toolName(JsonNode message) {
+    return message != null && "tools/call".equals(message.path("method").textValue()) && message.has("id")
+        ? message.path("params").path("name").textValue() : null;
   }
 }

@@ -25,15 +25,15 @@ class JsonRpcFuzzTest {
   private static HttpClient client;
   private static HttpTestSupport.Session session;
 
-  /** The tools/call pre-parser and the SDK's JSON-RPC deserializer, in process. */
+  /** The inbound message check, the tools/call gate's name reader and the SDK's JSON-RPC deserializer, in process. */
   @FuzzTest(maxDuration = "5m")
   void toolNameParserAndSdkDeserializer(byte[] body) {
-    String tool = ToolCallGateFilter.toolName(body);
+    if (!(io.custos.mcp.InboundMessages.check(body) instanceof io.custos.mcp.InboundMessages.Pass passed)) {
+      return; // refused or dropped by InboundMessageFilter before the SDK sees it
+    }
+    String tool = ToolCallGateFilter.toolName(passed.message());
     if (tool != null) {
       assertThat(new String(body, StandardCharsets.UTF_8)).contains("tools/call");
-    }
-    if (!ToolCallGateFilter.messageShaped(body)) {
-      return; // refused by the gate with 400 before the SDK sees it (the SDK throws NullPointerException on "null")
     }
     try {
       McpSchema.deserializeJsonRpcMessage(MAPPER, new String(body, StandardCharsets.UTF_8));
