@@ -24,10 +24,13 @@ public final class MaskingMessageConverter extends MessageConverter {
 
   @Override
   public String convert(ILoggingEvent event) {
-    String message = event.getLoggerName() != null && event.getLoggerName().startsWith(RAW_MESSAGE_LOGGERS)
-        ? template(event.getMessage())
-        : super.convert(event);
+    String message = rawMessages(event) ? template(event.getMessage()) : super.convert(event);
     return LogSafe.neutralize(PhiMasker.mask(message));
+  }
+
+  /** Whether the event comes from a logger of the library that parses raw MCP messages. */
+  static boolean rawMessages(ILoggingEvent event) {
+    return event.getLoggerName() != null && event.getLoggerName().startsWith(RAW_MESSAGE_LOGGERS);
   }
 
   /** The SLF4J message pattern with each {@code {}} anchor replaced by {@value #WITHHELD}. */

@@ -56,9 +56,13 @@ class LogForgingTest extends RunningServerTestBase {
       // The MCP SDK's loggers print their message template only: arguments are parts of raw client messages.
       LoggerFactory.getLogger("io.modelcontextprotocol.spec.McpStreamableServerSession")
           .warn("No handler registered for notification method: {}", value);
+      LoggerFactory.getLogger("io.modelcontextprotocol.spec.McpServerSession")
+          .error("Error handling request", new IllegalArgumentException("Cannot deserialize " + value));
       rendered = log.rendered();
     }
-    assertThat(rendered).hasSize(3);
+    assertThat(rendered).hasSize(4);
+    assertThat(rendered.get(3)).contains("java.lang.IllegalArgumentException: [withheld]").doesNotContain("Canaryname")
+        .doesNotContain("Cannot deserialize");
     assertThat(rendered.get(0)).endsWith("\n").doesNotContain("Canaryname breached\n").contains("value x\\r\\n12:00:00.000 ERROR");
     assertThat(rendered.get(0).indexOf('\n')).isEqualTo(rendered.get(0).length() - 1);
     assertThat(rendered.get(2)).endsWith("No handler registered for notification method: [withheld]\n").doesNotContain("Canaryname");
