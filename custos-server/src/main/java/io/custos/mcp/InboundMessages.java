@@ -20,8 +20,9 @@ import java.util.Set;
  *       JSON; batches are refused, MCP 2025-11-25 has none);</li>
  *   <li>a request for a method that is not an MCP client request is answered -32601 with a fixed message; a
  *       notification that is not an MCP client notification is dropped (JSON-RPC answers no notification);</li>
- *   <li>{@code params} must be an object, and the members the SDK converts must have their schema type (tool and
- *       prompt names and resource URIs strings, {@code arguments} an object, ...); else -32602 naming the member.</li>
+ *   <li>{@code params} must be an object (or absent or null), and the members the SDK converts must have their
+ *       schema type (tool and prompt names and resource URIs strings, {@code arguments} an object, ...; null is
+ *       absent); else -32602 naming the member.</li>
  * </ul>
  * Messages that pass are handed on byte for byte. Thread-safe.
  */
@@ -149,17 +150,18 @@ public final class InboundMessages {
       return request ? new Refuse(id, RpcError.METHOD_NOT_FOUND, logged) : new Drop();
     }
     JsonNode params = message.get("params");
-    if (params == null) {
+    if (params == null || params.isNull()) {
       params = JSON.createObjectNode();
     } else if (!params.isObject()) {
       return new Refuse(id, RpcError.invalidParam("params", "an object"), logged);
     }
-    if (params.has("_meta") && !params.get("_meta").isObject()) {
+    if (params.hasNonNull("_meta") && !params.get("_meta").isObject()) {
       return new Refuse(id, RpcError.invalidParam("_meta", "an object"), logged);
     }
     for (Member m : PARAMS.getOrDefault(method.textValue(), List.of())) {
       JsonNode v = params.at("/" + m.name().replace('.', '/'));
-      if (v.isMissingNode() ? m.required() : v.getNodeType() != m.type()) {
+      // JSON null counts as absent, as the SDK reads it
+      if (v.isMissingNode() || v.isNull() ? m.required() : v.getNodeType() != m.type()) {
         return new Refuse(id, RpcError.invalidParam(m.name(), m.expected()), logged);
       }
     }

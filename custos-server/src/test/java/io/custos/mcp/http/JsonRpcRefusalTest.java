@@ -5,6 +5,7 @@ import static io.custos.mcp.http.HttpTestSupport.send;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.custos.mcp.InboundMessages;
 import io.custos.mcp.OutboundErrors;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
@@ -95,6 +96,28 @@ class JsonRpcRefusalTest extends RunningServerTestBase {
     List<JsonNode> messages = HttpTestSupport.messages(r);
     assertThat(messages).as("answer to %s", c.body()).hasSize(1);
     assertFixed(messages.get(0), c, r.body());
+  }
+
+  @ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {
+      "{\"jsonrpc\":\"2.0\",\"id\":\"a\",\"method\":\"ping\"}",
+      "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\",\"params\":null}",
+      "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\",\"params\":{\"cursor\":null,\"_meta\":{\"progressToken\":1}}}",
+      "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"get_allergies\"}}",
+      "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\",\"params\":{\"requestId\":1}}",
+      "{\"jsonrpc\":\"2.0\",\"id\":5,\"result\":{\"action\":\"accept\"}}",
+      "{\"jsonrpc\":\"2.0\",\"id\":\"s-5\",\"error\":{\"code\":-1,\"message\":\"declined\"}}"})
+  void wellFormedMcpMessagesPassUnchanged(String message) throws Exception {
+    assertThat(InboundMessages.check(message.getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+        .isEqualTo(new InboundMessages.Pass(HttpTestSupport.JSON.readTree(message)));
+  }
+
+  @Test
+  void onlyMcpMethodNamesAreLoggable() throws Exception {
+    assertThat(InboundMessages.loggableMethod(HttpTestSupport.JSON.readTree("{\"method\":\"tools/call\"}"))).isEqualTo("tools/call");
+    for (String other : List.of("{\"method\":\"" + NAME + "\"}", "{\"method\":5}", "{}")) {
+      assertThat(InboundMessages.loggableMethod(HttpTestSupport.JSON.readTree(other))).isEqualTo("unknown-method");
+    }
   }
 
   @Test
