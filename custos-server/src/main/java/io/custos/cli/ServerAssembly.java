@@ -212,7 +212,7 @@ public final class ServerAssembly implements AutoCloseable {
         Duration.ofMinutes(identity.idleTimeoutMinutes()));
     McpHttpServer server = McpHttpServer.start(new McpHttpServer.Settings(s.host(), s.port(), mode, cert,
         new HashSet<>(s.allowedOrigins()), new HashSet<>(s.allowedHosts()), s.maxRequestBytes()), mcp::start, jsonMapper, security,
-        readiness(), java.util.Map.of("/approvals/*", new io.custos.writes.ApprovalServlet(writes, authenticator))); // issue 6
+        readiness(), java.util.Map.of("/approvals/*", new io.custos.writes.ApprovalServlet(writes, authenticator)));
     String base = server.endpoint().toString();
     writes.approvalBase(() -> Optional.of(base.substring(0, base.length() - "/mcp".length())));
     return server;
