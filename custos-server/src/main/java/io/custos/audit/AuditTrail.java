@@ -13,6 +13,14 @@ public interface AuditTrail extends AutoCloseable {
    */
   void append(AuditEvent event);
 
+  /**
+   * Whether {@link #append} can succeed now, as far as the trail knows without writing (not closed, not failed):
+   * a readiness probe, so no I/O.
+   */
+  default boolean accepting() {
+    return true;
+  }
+
   @Override
   void close();
 }

@@ -49,7 +49,8 @@ final class ServeCommand implements Callable<Integer> {
           return n;
         }
       };
-      var server = app.mcp().start(new StdioServerTransportProvider(app.jsonMapper(), in, new io.custos.mcp.StdioErrorFilter(System.out)),
+      var out = new io.custos.mcp.StdioErrorFilter(System.out);
+      var server = app.mcp().start(new StdioServerTransportProvider(app.jsonMapper(), new io.custos.mcp.StdioInboundFilter(in, out), out),
           () -> app.stdioCaller(tokenFile));
       var closed = new java.util.concurrent.atomic.AtomicBoolean();
       Runnable close = () -> {

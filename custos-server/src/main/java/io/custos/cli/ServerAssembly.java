@@ -65,6 +65,7 @@ public final class ServerAssembly implements AutoCloseable {
   private final Authenticator authenticator;
   private final GovernancePipeline pipeline;
   private final io.custos.writes.WriteStages writes;
+  private final LocalKeySource keys;
 
   /** Scopes advertised in protected resource metadata and 401 challenges (SMART v2 wildcards). */
   static final List<String> SCOPES_SUPPORTED = List.of("openid", "fhirUser", "patient/*.rs", "user/*.rs");
@@ -85,7 +86,7 @@ public final class ServerAssembly implements AutoCloseable {
     Path data = dataDir();
     Files.createDirectories(data);
     // The tamper-evident, encrypted Merkle ledger (45 CFR 164.312(b),(c)); patient pseudonyms go to its encrypted token map.
-    var keys = LocalKeySource.openOrCreate(data.resolve("keys"));
+    this.keys = LocalKeySource.openOrCreate(data.resolve("keys"));
     this.audit = MerkleLedger.open(ledgerDir(), keys);
     try {
       this.tokenMap = TokenMap.open(ledgerDir().resolve(TokenMap.FILE), keys.tokenMapAead());
@@ -219,10 +220,35 @@ public final class ServerAssembly implements AutoCloseable {
         Duration.ofMinutes(identity.idleTimeoutMinutes()));
     McpHttpServer server = McpHttpServer.start(new McpHttpServer.Settings(s.host(), s.port(), mode, cert,
         new HashSet<>(s.allowedOrigins()), new HashSet<>(s.allowedHosts()), s.maxRequestBytes()), mcp::start, jsonMapper, security,
-        () -> true, java.util.Map.of("/approvals/*", new io.custos.writes.ApprovalServlet(pipeline, authenticator)));
+        readiness(), java.util.Map.of("/approvals/*", new io.custos.writes.ApprovalServlet(pipeline, authenticator)));
     String base = server.endpoint().toString();
     writes.approvalBase(() -> Optional.of(base.substring(0, base.length() - "/mcp".length())));
     return server;
+  }
+
+  /**
+   * {@code /readyz}: the ledger accepts appends, the keys are loaded, the upstream FHIR server answers its capability
+   * statement and, with OAuth tokens, the JWKS can be fetched; each probe is cached for a few seconds.
+   */
+  private io.custos.mcp.http.Readiness readiness() {
+    Duration timeout = Duration.ofSeconds(Math.min(2, config.upstream().timeoutSeconds()));
+    var checks = io.custos.mcp.http.Readiness.builder()
+        .check("ledger", audit::accepting)
+        .check("keys", this::keysLoaded)
+        .check("upstream", io.custos.mcp.http.Readiness.fhirMetadata(config.upstream().baseUrl(), timeout));
+    if ("oauth".equals(config.identity().mode())) {
+      checks.check("jwks", io.custos.mcp.http.Readiness.jwks(config.identity().jwksUri(), timeout));
+    }
+    return checks.build();
+  }
+
+  private boolean keysLoaded() {
+    try {
+      return keys.ledgerAead() != null && keys.tokenMapAead() != null && keys.checkpointSigningKey() != null
+          && keys.checkpointPublicKey() != null;
+    } catch (java.security.GeneralSecurityException e) {
+      return false;
+    }
   }
 
   /**

@@ -1,22 +1,19 @@
 package io.custos.mcp;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 
 /**
- * The stdio counterpart of the HTTP unknown-tool gate (issue 5): MCP SDK 2.1.0 answers {@code tools/call} of an
- * unknown tool with {@code error.data = "Tool not found: <name>"}, reflecting the client's string on standard
- * output. The stdio transport has no request filter, so this stream sits between the SDK and standard output:
- * it passes every newline-delimited JSON-RPC message through unchanged, except such an error, whose error
- * object is replaced by the fixed, name-independent {@code {"code": -32602, "message": "Unknown tool."}}.
+ * Standard output of the stdio transport (MCP 2025-11-25 Transports, stdio: newline-delimited JSON-RPC messages).
+ * The stdio counterpart of the HTTP response filter: it sits between the SDK and standard output and passes every
+ * message through unchanged, except JSON-RPC error responses, which {@link OutboundErrors} reduces to their code
+ * and a fixed message (the SDK 2.1.0 echoes unknown method, tool and prompt names and resource URIs, and puts
+ * exception messages into errors). {@link StdioInboundFilter} answers refused messages through {@link #reply}.
  */
 public final class StdioErrorFilter extends OutputStream {
-  private static final ObjectMapper JSON = new ObjectMapper();
-  private static final byte[] MARKER = "Tool not found: ".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+  private static final byte[] ERROR_MEMBER = "\"error\"".getBytes(StandardCharsets.UTF_8);
 
   private final OutputStream out;
   private final ByteArrayOutputStream line = new ByteArrayOutputStream();
@@ -40,6 +37,17 @@ public final class StdioErrorFilter extends OutputStream {
     }
   }
 
+  /**
+   * Writes one complete message of this server's own, between the SDK's messages (the SDK writes each message with
+   * its newline while holding this stream's lock, so no SDK message is ever half-written when this runs).
+   *
+   * @param message one JSON-RPC message, serialized on one line without its newline
+   */
+  public synchronized void reply(String message) throws IOException {
+    out.write((message + "\n").getBytes(StandardCharsets.UTF_8));
+    out.flush();
+  }
+
   /** Flushes complete messages only; a partial line waits for its newline. */
   @Override
   public synchronized void flush() throws IOException {
@@ -58,21 +66,14 @@ public final class StdioErrorFilter extends OutputStream {
   private void emit() throws IOException {
     byte[] bytes = line.toByteArray();
     line.reset();
-    out.write(contains(bytes, MARKER) ? sanitize(bytes) : bytes);
+    out.write(contains(bytes, ERROR_MEMBER) ? sanitize(bytes) : bytes);
   }
 
+  /** One newline-terminated message with its error object reduced by {@link OutboundErrors}. */
   static byte[] sanitize(byte[] message) {
-    try {
-      JsonNode n = JSON.readTree(message);
-      if (n instanceof ObjectNode o && o.path("error").path("data").asText("").startsWith("Tool not found: ")) {
-        ObjectNode error = JSON.createObjectNode().put("code", -32602).put("message", "Unknown tool.");
-        o.set("error", error);
-        return (JSON.writeValueAsString(o) + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
-      }
-    } catch (IOException e) {
-      // not JSON: pass through
-    }
-    return message;
+    String text = new String(message, 0, message.length - 1, StandardCharsets.UTF_8);
+    String clean = OutboundErrors.sanitize(text);
+    return clean.equals(text) ? message : (clean + "\n").getBytes(StandardCharsets.UTF_8);
   }
 
   private static boolean contains(byte[] hay, byte[] needle) {

@@ -19,9 +19,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Cold start to ready: wall time from launching {@code java -jar custos.jar serve --config X} (a new JVM) to the
- * first {@code 200} from {@code /readyz}, polled every 5 ms. No data loading: the upstream is a stub URL that
- * nothing listens on (Custos does not contact it to become ready) and the identity provider's JWKS URL is a stub
- * too (keys are fetched on the first token). Run 1 uses a fresh data directory, so it also generates the ledger
+ * first {@code 200} from {@code /readyz}, polled every 5 ms. No data loading: the upstream and the identity provider's
+ * JWKS are a stub in this process that answers the readiness probes ({@code GET /fhir/metadata}, {@code GET /jwks})
+ * at once. Run 1 uses a fresh data directory, so it also generates the ledger
  * keys, pseudonym key and TLS certificate; the remaining runs reuse that directory (an ordinary restart, which
  * also reopens and checks the ledger tail). Writes {@code coldstart.json}.
  *
@@ -29,6 +29,20 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ColdStart {
   private ColdStart() {}
+
+  /** Answers the upstream's capability statement and a one-key JWK Set, as a ready deployment's dependencies would. */
+  private static com.sun.net.httpserver.HttpServer readinessStub() throws IOException {
+    var stub = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+    Map.of("/fhir/metadata", "{\"resourceType\":\"CapabilityStatement\"}", "/jwks", "{\"keys\":[{\"kty\":\"oct\",\"k\":\"AA\"}]}")
+        .forEach((path, body) -> stub.createContext(path, x -> {
+          byte[] b = body.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+          x.sendResponseHeaders(200, b.length);
+          x.getResponseBody().write(b);
+          x.close();
+        }));
+    stub.start();
+    return stub;
+  }
 
   public static void main(String[] argv) throws Exception {
     Map<String, String> a = BenchMain.args(argv);
@@ -43,6 +57,8 @@ public final class ColdStart {
     try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
       port = s.getLocalPort();
     }
+    com.sun.net.httpserver.HttpServer stub = readinessStub();
+    int stubPort = stub.getAddress().getPort();
     Path config = dir.resolve("custos.yaml");
     Files.writeString(config, """
         server:
@@ -50,14 +66,14 @@ public final class ColdStart {
           port: %d
           tls: tls13
         upstream:
-          baseUrl: http://127.0.0.1:9/fhir
+          baseUrl: http://127.0.0.1:%d/fhir
         identity:
           mode: oauth
           issuer: https://idp.invalid/realms/custos
-          jwksUri: http://127.0.0.1:9/jwks
+          jwksUri: http://127.0.0.1:%d/jwks
           audience: https://custos.bench/mcp
         dataDir: %s
-        """.formatted(port, dir.resolve("data")));
+        """.formatted(port, stubPort, stubPort, dir.resolve("data")));
     HttpClient poller = HttpClient.newBuilder().sslContext(McpBenchClient.trustAllLoopbackOnly())
         .connectTimeout(Duration.ofMillis(500)).version(HttpClient.Version.HTTP_1_1).build();
     URI readyz = URI.create("https://127.0.0.1:" + port + "/readyz");
@@ -113,6 +129,7 @@ public final class ColdStart {
       all.put("restartMaxMs", warm[warm.length - 1]);
     }
     all.put("runs", results);
+    stub.stop(0);
     McpBenchClient.JSON.writerWithDefaultPrettyPrinter().writeValue(out.resolve("coldstart.json").toFile(), all);
     BenchMain.log("cold start summary " + McpBenchClient.JSON.writeValueAsString(all));
   }

@@ -84,7 +84,7 @@ public final class ConformanceFixtureServer {
     JacksonMcpJsonMapper json = new JacksonMcpJsonMapper(new ObjectMapper());
     McpHttpServer.Settings settings = new McpHttpServer.Settings("127.0.0.1", 0, McpHttpServer.TlsMode.TLS13, cert,
         Set.of(), Set.of(), 4 * 1024 * 1024);
-    return McpHttpServer.start(settings, provider -> build(provider, json), json, new DevelopmentAuthenticator(), () -> true);
+    return McpHttpServer.start(settings, provider -> build(provider, json), json, new DevelopmentAuthenticator(), io.custos.mcp.http.Readiness.none());
   }
 
   /** Builds the fixture MCP server on the given transport. */

@@ -362,7 +362,7 @@ class PhiLogScanIT {
 
   /**
    * MCP Java SDK 2.1.0 answers {@code tools/call} for an unknown tool with JSON-RPC error data
-   * {@code "Tool not found: <name>"}, echoing the client's string. Custos's {@code ToolCallGateFilter} refuses
+   * {@code "Tool not found: <name>"}, echoing the client's string. Custos's {@code GateFilter} refuses
    * unknown tool names before the SDK sees them, with the fixed error -32602 "Unknown tool." (stdio:
    * {@code StdioErrorFilter}, tested in {@code UnknownToolTest}).
    */

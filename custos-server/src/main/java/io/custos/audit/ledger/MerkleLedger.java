@@ -214,6 +214,12 @@ public final class MerkleLedger implements AuditTrail {
   }
 
   /** @return number of durable entries */
+  /** False once the ledger is closed or its store has failed (then every append is refused). */
+  @Override
+  public boolean accepting() {
+    return !closed && failure == null;
+  }
+
   public long size() throws IOException {
     return store.size();
   }

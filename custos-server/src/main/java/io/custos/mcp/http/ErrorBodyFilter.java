@@ -14,11 +14,18 @@ import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import io.custos.mcp.OutboundErrors;
 
 /**
- * Closes an MCP Java SDK 2.1.0 gap: its transport writes serialized Java exceptions (with stack traces)
- * into error responses. Every response with status >= 400 produced downstream is captured and replaced
- * by a JSON-RPC error with a fixed, short reason chosen by status: the SDK's own text never leaves.
+ * Closes MCP Java SDK 2.1.0 gaps in what its transport writes:
+ * <ul>
+ *   <li>serialized Java exceptions (with stack traces) in error responses: every response with status >= 400
+ *       produced downstream is captured and replaced by a JSON-RPC error with a fixed, short reason chosen by
+ *       status;</li>
+ *   <li>request values and exception messages in the JSON-RPC errors it answers requests with (HTTP 200, as JSON or
+ *       as an event of the {@code text/event-stream}): each is reduced by {@link OutboundErrors} as it is written.</li>
+ * </ul>
+ * The SDK's own text never leaves.
  */
 final class ErrorBodyFilter extends HttpFilter {
 
@@ -51,6 +58,7 @@ final class ErrorBodyFilter extends HttpFilter {
   private static final class Capturing extends HttpServletResponseWrapper {
     int errorStatus;
     private final ByteArrayOutputStream sink = new ByteArrayOutputStream();
+    private SanitizingWriter sanitizing;
 
     Capturing(HttpServletResponse response) {
       super(response);
@@ -101,9 +109,90 @@ final class ErrorBodyFilter extends HttpFilter {
     @Override
     public PrintWriter getWriter() throws IOException {
       if (errorStatus == 0) {
-        return super.getWriter();
+        if (sanitizing == null) {
+          sanitizing = new SanitizingWriter(super.getWriter());
+        }
+        return sanitizing;
       }
       return new PrintWriter(new OutputStreamWriter(sink, StandardCharsets.UTF_8));
     }
   }
+
+  /**
+   * The SDK's writer, line by line: each JSON-RPC message it writes (a {@code data:} line of an event, or a whole
+   * JSON body) passes {@link OutboundErrors}. The SDK ends every event with a newline and flushes after every message,
+   * so a message is never split across lines or flushes.
+   */
+  private static final class SanitizingWriter extends PrintWriter {
+    private final PrintWriter target;
+    private final StringBuilder line = new StringBuilder();
+
+    SanitizingWriter(PrintWriter target) {
+      super(target);
+      this.target = target;
+    }
+
+    @Override
+    public void write(int c) {
+      synchronized (lock) {
+        line.append((char) c);
+        if (c == '\n') {
+          emit();
+        }
+      }
+    }
+
+    @Override
+    public void write(char[] buf, int off, int len) {
+      synchronized (lock) {
+        for (int i = off; i < off + len; i++) {
+          write(buf[i]);
+        }
+      }
+    }
+
+    @Override
+    public void write(String s, int off, int len) {
+      synchronized (lock) {
+        for (int i = off; i < off + len; i++) {
+          write(s.charAt(i));
+        }
+      }
+    }
+
+    @Override
+    public void flush() {
+      synchronized (lock) {
+        emit();
+        target.flush();
+      }
+    }
+
+    @Override
+    public void close() {
+      synchronized (lock) {
+        emit();
+        target.close();
+      }
+    }
+
+    @Override
+    public boolean checkError() {
+      return target.checkError();
+    }
+
+    private void emit() {
+      if (line.isEmpty()) {
+        return;
+      }
+      String text = line.toString();
+      line.setLength(0);
+      String end = text.endsWith("\n") ? "\n" : "";
+      String content = text.substring(0, text.length() - end.length());
+      String prefix = content.startsWith(DATA) ? DATA : "";
+      target.write(prefix + OutboundErrors.sanitize(content.substring(prefix.length())) + end);
+    }
+  }
+
+  private static final String DATA = "data: ";
 }

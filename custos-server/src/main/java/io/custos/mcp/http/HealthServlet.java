@@ -1,25 +1,41 @@
 package io.custos.mcp.http;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.util.function.BooleanSupplier;
+import java.util.Map;
 
-/** {@code /healthz} (process alive) and {@code /readyz} (dependencies ready): tiny JSON, no PHI. */
+/**
+ * {@code /healthz} (liveness: the process answers) and {@code /readyz} (readiness: every dependency check of a
+ * {@link Readiness} passes). Tiny JSON, no PHI: {@code {"status":"ok"}} or, with checks,
+ * {@code {"status":"ok"|"unavailable","checks":{"<name>":"ok"|"failing",...}}}; 200 when ready, 503 when any
+ * check fails. Check names only: no URL, host or secret.
+ */
 final class HealthServlet extends HttpServlet {
-  private final BooleanSupplier ready;
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private final Readiness readiness;
 
-  /** @param ready readiness check; for liveness pass {@code () -> true} */
-  HealthServlet(BooleanSupplier ready) {
-    this.ready = ready;
+  /** @param readiness the checks; {@link Readiness#none()} for liveness */
+  HealthServlet(Readiness readiness) {
+    this.readiness = readiness;
   }
 
   @Override
   protected void doGet(HttpServletRequest req, HttpServletResponse res) throws IOException {
-    boolean ok = ready.getAsBoolean();
+    Map<String, Boolean> checks = readiness.status();
+    boolean ok = !checks.containsValue(false);
+    ObjectNode body = JSON.createObjectNode().put("status", ok ? "ok" : "unavailable");
+    if (!checks.isEmpty()) {
+      ObjectNode each = body.putObject("checks");
+      checks.forEach((name, passed) -> each.put(name, passed ? "ok" : "failing"));
+    }
+    byte[] bytes = JSON.writeValueAsBytes(body);
     res.setStatus(ok ? 200 : 503);
     res.setContentType("application/json");
-    res.getWriter().write(ok ? "{\"status\":\"ok\"}" : "{\"status\":\"unavailable\"}");
+    res.setContentLength(bytes.length);
+    res.getOutputStream().write(bytes);
   }
 }

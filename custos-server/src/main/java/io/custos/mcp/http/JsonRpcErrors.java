@@ -1,5 +1,6 @@
 package io.custos.mcp.http;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -11,56 +12,47 @@ import java.nio.charset.StandardCharsets;
 final class JsonRpcErrors {
   /** JSON-RPC "Invalid Request". */
   static final int INVALID_REQUEST = -32600;
-  /** JSON-RPC "Parse error". */
-  static final int PARSE_ERROR = -32700;
-  /** JSON-RPC "Invalid params" (MCP: unknown tool). */
-  static final int INVALID_PARAMS = -32602;
   /** Implementation-defined server error range. */
   static final int SERVER_ERROR = -32000;
 
   private JsonRpcErrors() {}
 
+  /**
+   * A refusal decided before the request body was read, with {@code id: null}. Jetty closes such a connection once
+   * the unread body arrives, so the response says {@code Connection: close}, or a client reusing the kept-alive
+   * connection would fail its next request.
+   */
   static void write(HttpServletResponse response, int status, int code, String message) throws IOException {
+    if (!response.isCommitted()) {
+      response.setHeader("Connection", "close");
+      send(response, status, body(code, message));
+    }
+  }
+
+  /**
+   * A complete JSON-RPC error response decided after the body was read.
+   *
+   * @param status  200 when it answers a well-formed request, else an HTTP error status
+   * @param message the JSON-RPC error response, with the request's id where it has one
+   */
+  static void write(HttpServletResponse response, int status, JsonNode message) throws IOException {
+    send(response, status, message.toString().getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** The JSON-RPC 2.0 error object with {@code id: null}, UTF-8. */
+  static byte[] body(int code, String message) {
+    return ("{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":" + code + ",\"message\":\"" + escape(message)
+        + "\"}}").getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static void send(HttpServletResponse response, int status, byte[] body) throws IOException {
     if (response.isCommitted()) {
       return;
     }
     response.resetBuffer();
     response.setStatus(status);
-    // Refusals are written before the request body is read; Jetty then closes the connection once the body
-    // arrives late. Say so, or a client reusing the kept-alive connection fails its next request.
-    response.setHeader("Connection", "close");
     response.setContentType("application/json");
     response.setCharacterEncoding("UTF-8");
-    byte[] body = body(code, message);
-    response.setContentLength(body.length);
-    response.getOutputStream().write(body);
-  }
-
-  /** The JSON-RPC 2.0 error object with {@code id: null}, UTF-8. */
-  static byte[] body(int code, String message) {
-    return body(null, code, message);
-  }
-
-  /** The JSON-RPC 2.0 error object answering request {@code id} (null for none), UTF-8. */
-  static byte[] body(com.fasterxml.jackson.databind.JsonNode id, int code, String message) {
-    return ("{\"jsonrpc\":\"2.0\",\"id\":" + (id == null ? "null" : id.toString()) + ",\"error\":{\"code\":" + code
-        + ",\"message\":\"" + escape(message) + "\"}}").getBytes(StandardCharsets.UTF_8);
-  }
-
-  /**
-   * A JSON-RPC error response (HTTP 200) to the request with {@code id}: a protocol error answered by Custos
-   * instead of the SDK. The message is fixed text; the id is the request's own, serialized as JSON.
-   */
-  static void writeResponse(HttpServletResponse response, com.fasterxml.jackson.databind.JsonNode id, int code, String message)
-      throws IOException {
-    if (response.isCommitted()) {
-      return;
-    }
-    response.resetBuffer();
-    response.setStatus(200);
-    response.setContentType("application/json");
-    response.setCharacterEncoding("UTF-8");
-    byte[] body = body(id, code, message);
     response.setContentLength(body.length);
     response.getOutputStream().write(body);
   }

@@ -18,7 +18,6 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.BooleanSupplier;
 import io.custos.pipeline.GovernancePipeline;
 import java.time.Duration;
 import java.util.List;
@@ -37,11 +36,10 @@ import org.eclipse.jetty.util.ssl.SslContextFactory;
 
 /**
  * MCP Streamable HTTP at {@code /mcp} on Jetty 12 (ee10), over TLS 1.3 by default (HIPAA 164.312(e)).
- * The filter chain in {@link #start} closes the MCP Java SDK 2.1.0 transport gaps listed in SPEC.md, in
- * this order: request limits, Host/Origin (DNS rebinding), protocol version, authentication, error-body
- * sanitising; then the SDK servlet. In full: request limits, Host/Origin, protocol version, authentication
- * (every request), session binding and idle logoff, tools/call gate (the pipeline's scope / MFA step-up / rate-limit decision),
- * error-body sanitising, SDK servlet.
+ * The filter chain in {@link #start} closes the MCP Java SDK 2.1.0 transport gaps, in this order: request limits, Host/Origin, protocol version, authentication
+ * (every request), session binding and idle logoff, JSON-RPC message checks (envelope, known methods, params
+ * types), tools/call gate (the pipeline's scope / MFA step-up / rate-limit decision, rendered as 401/403/429), error sanitising (error statuses and JSON-RPC
+ * errors), SDK servlet. {@code /readyz} reports the {@link Readiness} checks, {@code /healthz} liveness only.
  */
 public final class McpHttpServer implements AutoCloseable {
 
@@ -110,7 +108,7 @@ public final class McpHttpServer implements AutoCloseable {
    * @throws IllegalArgumentException if PLAIN is requested for a non-loopback address
    */
   public static McpHttpServer start(Settings settings, Function<McpStreamableServerTransportProvider, McpSyncServer> mcpServer,
-      McpJsonMapper jsonMapper, Security security, BooleanSupplier ready) throws IOException {
+      McpJsonMapper jsonMapper, Security security, Readiness ready) throws IOException {
     return new McpHttpServer(settings, mcpServer, jsonMapper, security, ready, Map.of());
   }
 
@@ -119,20 +117,20 @@ public final class McpHttpServer implements AutoCloseable {
    * behind the request-limit and Host/Origin filters and do their own authentication.
    */
   public static McpHttpServer start(Settings settings, Function<McpStreamableServerTransportProvider, McpSyncServer> mcpServer,
-      McpJsonMapper jsonMapper, Security security, BooleanSupplier ready, Map<String, jakarta.servlet.Servlet> extraServlets)
+      McpJsonMapper jsonMapper, Security security, Readiness ready, Map<String, jakarta.servlet.Servlet> extraServlets)
       throws IOException {
     return new McpHttpServer(settings, mcpServer, jsonMapper, security, ready, extraServlets);
   }
 
   /** Without HTTP-level preflight and with a 15-minute idle limit (test fixtures such as the conformance server). */
   public static McpHttpServer start(Settings settings, Function<McpStreamableServerTransportProvider, McpSyncServer> mcpServer,
-      McpJsonMapper jsonMapper, Authenticator authenticator, BooleanSupplier ready) throws IOException {
+      McpJsonMapper jsonMapper, Authenticator authenticator, Readiness ready) throws IOException {
     return start(settings, mcpServer, jsonMapper, new Security(authenticator, Optional.empty(),
         new ResourceMetadata("", List.of(), List.of()), Duration.ofMinutes(15)), ready);
   }
 
   private McpHttpServer(Settings settings, Function<McpStreamableServerTransportProvider, McpSyncServer> mcpServer,
-      McpJsonMapper jsonMapper, Security security, BooleanSupplier ready, Map<String, jakarta.servlet.Servlet> extraServlets)
+      McpJsonMapper jsonMapper, Security security, Readiness ready, Map<String, jakarta.servlet.Servlet> extraServlets)
       throws IOException {
     this.settings = settings;
     if (settings.tls() == TlsMode.PLAIN && !InetAddress.getByName(settings.host()).isLoopbackAddress()) {
@@ -188,7 +186,7 @@ public final class McpHttpServer implements AutoCloseable {
     ServletHolder mcpHolder = new ServletHolder("mcp", transport);
     mcpHolder.setAsyncSupported(true);
     context.addServlet(mcpHolder, "/mcp");
-    context.addServlet(new ServletHolder(new HealthServlet(() -> true)), "/healthz");
+    context.addServlet(new ServletHolder(new HealthServlet(Readiness.none())), "/healthz");
     context.addServlet(new ServletHolder(new HealthServlet(ready)), "/readyz");
     ServletHolder metadata = new ServletHolder(new ProtectedResourceMetadataServlet(security.metadata()));
     context.addServlet(metadata, "/.well-known/oauth-protected-resource/mcp");
@@ -201,7 +199,8 @@ public final class McpHttpServer implements AutoCloseable {
     addFilter(context, new AuthenticationFilter(security.authenticator(), String.join(" ", security.metadata().scopesSupported()),
         security.pipeline()), "/mcp");
     addFilter(context, new SessionGuardFilter(security.idleTimeout(), java.time.Clock.systemUTC()), "/mcp");
-    security.pipeline().ifPresent(p -> addFilter(context, new ToolCallGateFilter(p), "/mcp"));
+    addFilter(context, new InboundMessageFilter(), "/mcp");
+    security.pipeline().ifPresent(p -> addFilter(context, new GateFilter(p), "/mcp"));
     addFilter(context, new ErrorBodyFilter(), "/mcp");
     server.setHandler(context);
     try {

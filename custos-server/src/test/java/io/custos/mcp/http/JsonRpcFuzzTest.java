@@ -25,16 +25,15 @@ class JsonRpcFuzzTest {
   private static HttpClient client;
   private static HttpTestSupport.Session session;
 
-  /** The tools/call pre-parser and the SDK's JSON-RPC deserializer, in process. */
+  /** The inbound message check, the gate's reading of governed requests and the SDK's JSON-RPC deserializer, in process. */
   @FuzzTest(maxDuration = "5m")
   void toolNameParserAndSdkDeserializer(byte[] body) {
-    var call = ToolCallGateFilter.toolCall(body);
-    if (call != null) {
-      assertThat(new String(body, StandardCharsets.UTF_8)).contains("tools/call");
+    if (!(io.custos.mcp.InboundMessages.check(body) instanceof io.custos.mcp.InboundMessages.Pass passed)) {
+      return; // refused or dropped by InboundMessageFilter before the SDK sees it
     }
-    if (!ToolCallGateFilter.messageShaped(body)) {
-      return; // refused by the gate with 400 before the SDK sees it (the SDK throws NullPointerException on "null")
-    }
+    // The gate relies on the inbound check: a governed request's name (or uri) is a string.
+    GateFilter.kind(passed.message()).ifPresent(k -> assertThat(passed.message().path("params")
+        .path(k == io.custos.tools.Declaration.Kind.RESOURCE ? "uri" : "name").isTextual()).as("checked name").isTrue());
     try {
       McpSchema.deserializeJsonRpcMessage(MAPPER, new String(body, StandardCharsets.UTF_8));
     } catch (IOException | IllegalArgumentException expected) {

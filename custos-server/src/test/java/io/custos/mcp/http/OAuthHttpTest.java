@@ -431,7 +431,7 @@ class OAuthHttpTest {
     var settings = new McpHttpServer.Settings("127.0.0.1", 0, McpHttpServer.TlsMode.TLS13,
         SelfSignedCertificate.loadOrCreate(dataDir.resolve("tls")), Set.of(), Set.of(), 1 << 20);
     return McpHttpServer.start(settings, assembly.mcp()::start, assembly.jsonMapper(),
-        new McpHttpServer.Security(assembly.authenticator(), Optional.empty(), metadata, Duration.ofSeconds(2)), () -> true);
+        new McpHttpServer.Security(assembly.authenticator(), Optional.empty(), metadata, Duration.ofSeconds(2)), Readiness.none());
   }
 
   @Test

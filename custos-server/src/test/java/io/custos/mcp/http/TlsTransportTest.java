@@ -284,7 +284,7 @@ class TlsTransportTest {
     assertThatThrownBy(() -> new io.custos.cli.ServerAssembly(unvalidated)).isInstanceOf(io.custos.config.ConfigException.class)
         .hasMessageContaining("server.tls");
     assertThatThrownBy(() -> McpHttpServer.start(new McpHttpServer.Settings("0.0.0.0", 0, McpHttpServer.TlsMode.PLAIN, null,
-        java.util.Set.of(), java.util.Set.of(), 8192), t -> null, null, (io.custos.auth.Authenticator) null, () -> true))
+        java.util.Set.of(), java.util.Set.of(), 8192), t -> null, null, (io.custos.auth.Authenticator) null, Readiness.none()))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("loopback");
   }
 }

@@ -4,30 +4,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.custos.auth.Caller;
-import io.custos.cli.ServerAssembly;
 import io.custos.mcp.StdioErrorFilter;
-import io.modelcontextprotocol.server.McpSyncServer;
-import io.modelcontextprotocol.server.transport.StdioServerTransportProvider;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.io.OutputStream;
-import java.io.PipedInputStream;
-import java.io.PipedOutputStream;
 import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 5: an unknown tool name is never reflected back (MCP SDK 2.1.0 puts "Tool not found: <name>" in the error
+ * An unknown tool name is never reflected back (MCP SDK 2.1.0 puts "Tool not found: <name>" in the error
  * data). HTTP: refused by the gate before the SDK with -32602 "Unknown tool.". stdio: the SDK's echo does reach
  * standard output, and {@link StdioErrorFilter} replaces it with the same fixed error. Also checks, over stdio,
  * that the researcher tools are registered with the MCP server and visible to researchers only.
@@ -101,43 +91,7 @@ class UnknownToolTest {
         true, "tok-" + role, Instant.now().plusSeconds(600));
   }
 
-  /** Runs one in-process stdio session (initialize, initialized, then {@code requests}) and returns every stdout line. */
   List<String> stdio(Caller caller, boolean filter, String... requests) throws Exception {
-    Path data = dir.resolve("stdio-" + System.nanoTime());
-    try (ServerAssembly app = new ServerAssembly(HttpTestSupport.config(data, "plain", 1 << 20))) {
-      PipedOutputStream toServer = new PipedOutputStream();
-      PipedInputStream serverIn = new PipedInputStream(toServer, 1 << 16);
-      PipedInputStream fromServer = new PipedInputStream(1 << 20);
-      OutputStream serverOut = new PipedOutputStream(fromServer);
-      McpSyncServer server = app.mcp().start(new StdioServerTransportProvider(app.jsonMapper(), serverIn,
-          filter ? new StdioErrorFilter(serverOut) : serverOut), () -> Optional.of(caller));
-      List<String> lines = new ArrayList<>();
-      try (BufferedReader reader = new BufferedReader(new InputStreamReader(fromServer, StandardCharsets.UTF_8))) {
-        send(toServer, new String(HttpTestSupport.initializeBody("2025-11-25").getBytes(StandardCharsets.UTF_8), StandardCharsets.UTF_8));
-        lines.add(reader.readLine());
-        send(toServer, "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}");
-        for (String request : requests) {
-          send(toServer, request);
-          String id = HttpTestSupport.JSON.readTree(request).path("id").toString();
-          long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-          while (System.nanoTime() < deadline) {
-            String line = reader.readLine();
-            assertThat(line).as("stdout closed").isNotNull();
-            lines.add(line);
-            if (line.contains("\"id\":" + id)) {
-              break;
-            }
-          }
-        }
-      } finally {
-        server.closeGracefully();
-      }
-      return lines;
-    }
-  }
-
-  private static void send(OutputStream out, String message) throws Exception {
-    out.write((message.replace("\n", "") + "\n").getBytes(StandardCharsets.UTF_8));
-    out.flush();
+    return StdioSession.run(dir.resolve("stdio-" + System.nanoTime()), caller, filter, requests);
   }
 }
