@@ -279,7 +279,7 @@ async function checkListTool(client, tool, pid, spec) {
   if (notInFhir.length) fail(`ids not in FHIR ${type} search for this patient: ${notInFhir.slice(0, 5)} (${diffDesc(ids, fhirIds)})`);
 
   // Records in sensitive categories (42 CFR Part 2, mental health, HIV, reproductive health) are withheld
-  // from this caller and counted in structuredContent.withheld instead of being returned (issue 5).
+  // from this caller and counted in structuredContent.withheld instead of being returned.
   const withheld = sc.withheld?.count ?? 0;
   if (all.total <= limit) {
     if (withheld === 0 && !sameSet(ids, fhirIds)) fail(`id set differs from FHIR: ${diffDesc(ids, fhirIds)}`);

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Issue 6 end-to-end check of Custos's human-approved write tools with the official TypeScript MCP SDK client.
+// End-to-end check of Custos's human-approved write tools with the official TypeScript MCP SDK client.
 //
 //   node write-check.mjs
 //

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Performance benchmarks (issue 7). Not part of `./mvnw verify` (which runs only a 50-request smoke test).
+# Performance benchmarks. Not part of `./mvnw verify` (which runs only a 50-request smoke test).
 #
 #   scripts/bench.sh overhead [options]   upstream alone vs bare MCP SDK server vs Custos (one run), heap with
 #                                         1,000 open sessions -> bench-results/overhead/
@@ -54,7 +54,7 @@ run_jmh() {
   "$JAVA" -cp "$CP" org.openjdk.jmh.Main "${1:-TokenValidationBenchmark|PolicyDecisionBenchmark|ElementFilterBenchmark|DeIdentifyBenchmark}" \
     -f 1 -wi 2 -w 3s -i 3 -r 5s -rf json -rff "$OUT/jmh/jmh.json" 2>&1 | tee "$OUT/jmh/jmh.log"
   [ -n "${1:-}" ] && return 0
-  # Ledger (issue 4 figures): durable appends with 64 appender threads, then `custos audit verify` on the result.
+  # Ledger (ledger figures): durable appends with 64 appender threads, then `custos audit verify` on the result.
   rm -rf "$OUT/jmh/ledger-bench"
   "$JAVA" -cp "$CP" org.openjdk.jmh.Main LedgerAppendBenchmark -f 1 -wi 1 -w 5s -i 3 -r 10s -t 64 \
     -jvmArgs "-Dledger.bench.dir=$PWD/$OUT/jmh/ledger-bench" -rf json -rff "$OUT/jmh/ledger-append.json" 2>&1 \

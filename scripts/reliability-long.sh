@@ -1,5 +1,5 @@
 #!/bin/sh
-# Long forms of the reliability suites (issue 7). Each part can be run alone:
+# Long forms of the reliability suites. Each part can be run alone:
 #   scripts/reliability-long.sh crash [CYCLES]     SIGKILL-under-load cycles (default 60) against the packaged jar
 #   scripts/reliability-long.sh fuzz               every Jazzer @FuzzTest in fuzzing mode (5 minutes each, @FuzzTest maxDuration)
 #   scripts/reliability-long.sh                    both

@@ -53,7 +53,7 @@ public record CustosConfig(Server server, Upstream upstream, Identity identity, 
   }
 
   /**
-   * Upstream credentials (issue 3: the inbound token is never passed upstream).
+   * Upstream credentials (the inbound token is never passed upstream).
    *
    * @param mode             {@code none} (default; e.g. the embedded store), {@code client_credentials} (SMART Backend
    *                         Services: Custos's own token; the user is identified in the audit trail only) or
@@ -114,9 +114,9 @@ public record CustosConfig(Server server, Upstream upstream, Identity identity, 
    * @param breakGlassRoles         roles that may declare break-the-glass; default clinician, nurse
    * @param breakGlassMinutes       how long break-the-glass lasts, 1..240, default 60
    * @param rateLimitPerMinute      tool calls per user per minute, default 120; per client 10x; per user and tool half
-   * @param readOnly                issue 6: global read-only mode, write tools hidden and refused; default false
-   * @param proposalTtlSeconds      issue 6: how long a write proposal can be approved and committed, 1..86400, default 900
-   * @param elicitationApproval     issue 6: whether the user's answer to an MCP elicitation approves a write; default true
+   * @param readOnly                global read-only mode, write tools hidden and refused; default false
+   * @param proposalTtlSeconds      how long a write proposal can be approved and committed, 1..86400, default 900
+   * @param elicitationApproval     whether the user's answer to an MCP elicitation approves a write; default true
    *                                (false: only the out-of-band approval endpoint)
    */
   public record Policy(java.util.Map<String, List<String>> roles, Boolean requireCareRelationship, List<String> breakGlassRoles,

@@ -29,7 +29,7 @@ public interface FhirUpstream {
    * FHIR R4 create (3.1.0.4), optionally conditional ({@code If-None-Exist}, 3.1.0.8): when
    * {@code ifNoneExist} (a search query such as {@code identifier=urn:custos:proposal|123}) matches a resource,
    * nothing is written and that resource is reported with {@code created = false}. Added for the human-approved
-   * write tools (issue 6); read-only upstreams keep the default, which refuses.
+   * write tools; read-only upstreams keep the default, which refuses.
    *
    * @throws UpstreamException on any upstream failure (status 405 when writes are unsupported)
    */
@@ -40,7 +40,6 @@ public interface FhirUpstream {
   /**
    * FHIR R4 update (3.1.0.5) of {@code resource} (its id names the target), optionally version-aware
    * ({@code If-Match: W/"version"}, 3.1.0.5.4): a different current version fails with status 409 or 412.
-   * Added for issue 6.
    *
    * @throws UpstreamException on any upstream failure
    */

@@ -109,7 +109,7 @@ public final class HapiFhirUpstream implements FhirUpstream {
     return toPage(call(() -> client.loadPage().byUrl(nextLink).andReturnBundle(Bundle.class).execute()));
   }
 
-  // Issue 6: create / update for the human-approved write tools. Request bodies and error bodies are never logged.
+  // Create / update for the human-approved write tools. Request bodies and error bodies are never logged.
   @Override
   public WriteOutcome create(Resource resource, Optional<String> ifNoneExist) {
     String type = resource.fhirType();

@@ -5,7 +5,7 @@ import io.custos.auth.Caller;
 import java.util.Optional;
 
 /**
- * How upstream FHIR calls are authorized ({@code upstream.auth}; issue 3: "never pass the inbound token
+ * How upstream FHIR calls are authorized ({@code upstream.auth}; "never pass the inbound token
  * upstream"). Asked once per upstream view ({@link FhirUpstream#as(Caller)}), i.e. per tool call, for the HAPI
  * client interceptor that puts the outbound credential on that call's requests:
  * <ul>

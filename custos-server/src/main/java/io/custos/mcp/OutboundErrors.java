@@ -4,7 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.util.Set;
+import io.custos.pipeline.ToolCallException;
+import java.util.Arrays;
+import java.util.regex.Pattern;
 
 /**
  * Rewrites the JSON-RPC error responses the MCP SDK (2.1.0) sends, on every transport, so that no request value and
@@ -12,13 +14,18 @@ import java.util.Set;
  * <method>"}, {@code data: "Tool not found: <name>"}, {@code data: "Prompt not found: <name>"}, {@code data: {"uri":
  * <uri>}}) and, for an exception in a handler, the exception's message and the messages of its causes (which can
  * name Java classes and quote input). Each error object becomes {@code {"code": <same code>, "message": <fixed
- * text for the code>}} with no {@code data}; the few messages this server writes itself are kept. Every other
+ * text for the code>}} with no {@code data}; the pipeline's own error body is kept. Every other
  * message passes unchanged. Thread-safe.
  */
 public final class OutboundErrors {
   private static final ObjectMapper JSON = new ObjectMapper();
-  /** Messages this server authors in errors raised through the SDK: fixed text, kept as they are. */
-  private static final Set<String> OWN_MESSAGES = Set.of(RpcError.PROMPT_PATIENT_ID.message());
+  /**
+   * The pipeline's error body ({@code Error [<reason code>]: <sentence>}, {@code io.custos.pipeline.ToolOutcome}), which
+   * a prompt or resource refusal carries through the SDK: PHI-free by construction (it names arguments and bounds,
+   * never values), so it is kept. Anything else the SDK writes into a message is replaced.
+   */
+  private static final Pattern OWN_MESSAGE = Pattern.compile("Error \\[(" + String.join("|",
+      Arrays.stream(ToolCallException.Reason.values()).map(ToolCallException.Reason::code).toList()) + ")\\]: [^\\p{Cntrl}]{1,500}");
 
   private OutboundErrors() {}
 
@@ -53,7 +60,7 @@ public final class OutboundErrors {
       if (data.startsWith("Prompt not found: ")) {
         return RpcError.UNKNOWN_PROMPT;
       }
-      return OWN_MESSAGES.contains(message) && !error.hasNonNull("data") ? new RpcError(code, message) : RpcError.INVALID_PARAMS;
+      return OWN_MESSAGE.matcher(message).matches() && !error.hasNonNull("data") ? new RpcError(code, message) : RpcError.INVALID_PARAMS;
     }
     for (RpcError e : new RpcError[] {RpcError.PARSE_ERROR, RpcError.INVALID_REQUEST, RpcError.METHOD_NOT_FOUND,
         RpcError.RESOURCE_NOT_FOUND, RpcError.INTERNAL_ERROR}) {

@@ -23,8 +23,6 @@ public record RpcError(int code, String message) {
   public static final RpcError UNKNOWN_PROMPT = new RpcError(-32602, "Unknown prompt.");
   public static final RpcError RESOURCE_NOT_FOUND = new RpcError(-32002, "Resource not found.");
   public static final RpcError INTERNAL_ERROR = new RpcError(-32603, "Internal error.");
-  /** The pre-visit prompt was asked for without a valid {@code patient_id}. */
-  public static final RpcError PROMPT_PATIENT_ID = new RpcError(-32602, "patient_id is required and must be a FHIR id");
 
   /** -32602 naming the offending params member (a name from the MCP schema, never from the request). */
   static RpcError invalidParam(String member, String expected) {

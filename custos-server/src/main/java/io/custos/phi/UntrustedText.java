@@ -16,7 +16,7 @@ public final class UntrustedText {
   private static final Pattern MARKDOWN_IMAGE_OR_LINK = Pattern.compile("!?\\[([^\\]]{0,500})\\]\\([^)]{0,2000}\\)");
   private static final Pattern DATA_URI = Pattern.compile("(?i)data:[a-z0-9.+/-]+;base64,[A-Za-z0-9+/=]+");
   private static final Pattern OTHER_CONTROL = Pattern.compile("[\\p{Cc}&&[^\\n\\t]]");
-  // Issue 5 hardening (prompt-injection corpus): variation selectors (used for "ASCII smuggling"), bare
+  // Hardening (prompt-injection corpus): variation selectors (used for "ASCII smuggling"), bare
   // and reference-style URLs and script/data/mail schemes, and look-alike fence markers.
   private static final Pattern VARIATION_SELECTORS = Pattern.compile("[\\uFE00-\\uFE0F\\x{E0100}-\\x{E01EF}]");
   private static final Pattern BARE_URL = Pattern.compile(

@@ -9,8 +9,8 @@ import java.util.Set;
 
 /**
  * Counts the records of one tool result withheld for sensitive categories, so the result says
- * {@code "withheld": {"count": n, "categories": [...]}} instead of silently dropping them (issue 5:
- * withheld data is signalled as withheld). Not thread-safe: one per call.
+ * {@code "withheld": {"count": n, "categories": [...]}} instead of silently dropping them
+ * (withheld data is signalled as withheld). Not thread-safe: one per call.
  */
 public final class WithheldTally {
   private int count;

@@ -32,10 +32,10 @@ final class FilterRedact implements Stage {
 
   private final FhirContext fhir;
   private final FhirTerser terser;
-  /** Per-tool element allowlists (issue 5, minimum necessary), built on first use from ToolSpec.allowedElements. */
+  /** Per-tool element allowlists, built on first use from ToolSpec.allowedElements. */
   private final Map<String, ElementAllowlist> allowlists = new ConcurrentHashMap<>();
   private final PageCursors cursors;
-  /** Issue 5: sensitive-category classification (value sets + security labels) and who may see what. */
+  /** Sensitive-category classification (value sets + security labels) and who may see what. */
   private final SensitiveCategories sensitive;
   private final SensitiveDataPolicy sensitivePolicy;
 

@@ -30,7 +30,7 @@ import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Resource;
 
 /**
- * The read tools of SPEC.md's catalog, declared as data. This list is the policy's source of truth:
+ * The read tools of the product's catalog, declared as data. This list is the policy's source of truth:
  * {@code tools/list}, the {@code custos://policy} resource and enforcement all read from it.
  */
 public final class ToolCatalog {

@@ -13,7 +13,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Tool manifest pinning (prompt-injection defence, issue 5): a SHA-256 over the canonical JSON of every
+ * Tool manifest pinning (prompt-injection defence): a SHA-256 over the canonical JSON of every
  * tool declaration the model sees or the policy enforces (name, title, description, input and output
  * schemas, annotations, required scopes, allowed elements, result bound). It is computed at start-up,
  * logged ({@code tool manifest sha256=...}) and published in the {@code custos://policy} resource, so a

@@ -8,7 +8,7 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The human-approved write tools, declared as data (SPEC.md "Tool catalog", write). This list is the source of
+ * The human-approved write tools, declared as data. This list is the source of
  * truth for {@code tools/list}, role checks and enforcement of the write tools.
  */
 public final class WriteTools {

@@ -1,5 +1,5 @@
 /**
- * Human-approved write tools (issue 6): clinical note drafts (FHIR R4 DocumentReference), appointment booking
+ * Human-approved write tools: clinical note drafts (FHIR R4 DocumentReference), appointment booking
  * (Slot, Appointment), patient messages (Communication), prior authorization (Claim use=preauthorization,
  * ClaimResponse) and intake forms (QuestionnaireResponse).
  *

@@ -44,7 +44,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The forged-token catalogue (issue 3, "Reject, each with its own test"): every case must be refused with
+ * The forged-token catalogue: every case must be refused with
  * RFC 6750 {@code invalid_token}, and the internal message must not quote claim values.
  *
  * <p>Tokens come from a REAL OAuth server (mock-oauth2-server) and are validated by

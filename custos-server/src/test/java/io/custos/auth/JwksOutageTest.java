@@ -14,7 +14,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The identity provider's JWKS becomes unreachable (issue 7): mock-oauth2-server is shut down after Custos fetched
+ * The identity provider's JWKS becomes unreachable: mock-oauth2-server is shut down after Custos fetched
  * its keys. Cached keys keep validating tokens until the cache lifetime ends; then every token is refused with
  * {@code invalid_token} (the HTTP filter turns that into 401 with a {@code WWW-Authenticate} challenge), quickly,
  * not after a hang; when the provider is back, tokens validate again. Production lifetime: 5 minutes

@@ -22,7 +22,7 @@ import java.util.regex.Pattern;
 import no.nav.security.mock.oauth2.MockOAuth2Server;
 
 /**
- * The overhead benchmark (issue 7): one run, same machine, same upstream, same tool, three configurations:
+ * The overhead benchmark: one run, same machine, same upstream, same tool, three configurations:
  * <ol>
  *   <li>{@code upstream}: the FHIR search alone through the HAPI client (no MCP);</li>
  *   <li>{@code bare}: the bare MCP Java SDK server ({@link BareSdkServer}) doing that search in one tool;</li>

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /**
- * File-backed options with traversal-shaped paths (issue 7): operator input, handled safely and refused clearly.
+ * File-backed options with traversal-shaped paths: operator input, handled safely and refused clearly.
  * {@code audit verify --ledger} on a path that is no ledger (missing, {@code ../} into nowhere, an empty directory)
  * says so with the normalized path and exits 1 (it used to print only the missing key file's raw path); a
  * {@code --token-file} that is missing, a directory or not a token yields no caller (every stdio call refused), and

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Issue 3, "the TypeScript SDK client running the full OAuth discovery": Custos in {@code oauth} mode (audience =
+ * "the TypeScript SDK client running the full OAuth discovery": Custos in {@code oauth} mode (audience =
  * its own endpoint URL) behind a real authorization server (mock-oauth2-server, tokens from
  * {@link ResourceAudienceTokenCallback}: {@code aud} = the RFC 8707 {@code resource} of the token request). The
  * official TypeScript SDK client ({@code e2e/oauth-check.mjs}) starts with no token, gets the 401 challenge,

@@ -51,7 +51,7 @@ import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
 
 /**
- * SPEC control 7 / issue 5, "PHI-free logs, proven": drives the whole server (embedded FHIR store +
+ * HIPAA control 7, "PHI-free logs, proven": drives the whole server (embedded FHIR store +
  * {@link ServerAssembly} over Streamable HTTP, a real MCP client) through every tool for every fixture
  * patient, bad inputs that carry identifiers, refused calls and upstream failures, while capturing
  * <em>all</em> log output of this JVM (every Logback event, as encoded by the configured masking layout

@@ -28,7 +28,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Issue 6 end to end: the human-approved write tools with the official TypeScript MCP SDK client
+ * End to end: the human-approved write tools with the official TypeScript MCP SDK client
  * ({@code e2e/write-check.mjs}) against a running Custos (HTTPS, {@code oauth} identity with real signed tokens
  * from mock-oauth2-server, so users and clients are distinct) in front of the embedded FHIR store. For every write
  * tool: propose -> approve -> commit, once with approval by MCP elicitation (the client's elicitation handler)

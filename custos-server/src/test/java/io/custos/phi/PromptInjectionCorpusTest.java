@@ -45,7 +45,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Issue 5, instructions hidden in clinical text: a corpus of injection payloads
+ * Instructions hidden in clinical text: a corpus of injection payloads
  * ({@code injection/payloads.txt}: instructions to call other tools, fetch other patients, exfiltrate
  * through markdown links and images, bare URLs, hidden unicode, HTML comments, fake fence markers, data
  * URIs) is planted into DocumentReference notes of the Synthea fixture in the embedded store and read back

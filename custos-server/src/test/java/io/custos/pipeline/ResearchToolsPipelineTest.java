@@ -38,7 +38,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 5 leftovers: the researcher tools through the governance pipeline (authenticate, research authorize:
+ * the researcher tools through the governance pipeline (authenticate, research authorize:
  * role + user/ scopes + MFA, audit intent, de-identified cohort, audit result), refusals audited as DENIED.
  */
 class ResearchToolsPipelineTest {

@@ -43,7 +43,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Crash safety (issues 4 and 7): Custos runs as its own JVM ({@code java -jar target/custos.jar serve}) in front of
+ * Crash safety: Custos runs as its own JVM ({@code java -jar target/custos.jar serve}) in front of
  * the embedded FHIR store (in this JVM); four client threads drive tool calls over HTTPS; the server is killed with
  * SIGKILL ({@link Process#destroyForcibly()}) at a random moment under load, then restarted on the same data
  * directory. After every kill the ledger verifies offline and every result a client received (its SHA-256) is a

@@ -95,7 +95,7 @@ public final class InMemoryRepository {
 
   /**
    * Conditional create (FHIR R4 3.1.0.8, {@code If-None-Exist: identifier=system|value}) as one atomic step:
-   * if a resource of the same type already carries the identifier, nothing is stored. Added for issue 6.
+   * if a resource of the same type already carries the identifier, nothing is stored.
    *
    * @return the id of the existing resource, or empty when {@code resource} was stored
    */
@@ -116,7 +116,7 @@ public final class InMemoryRepository {
   }
 
   /**
-   * Version-aware replace (FHIR R4 3.1.0.5.4 {@code If-Match}) as one atomic step. Added for issue 6.
+   * Version-aware replace (FHIR R4 3.1.0.5.4 {@code If-Match}) as one atomic step.
    *
    * @param expectedVersion the {@code meta.versionId} the caller last read, or null for an unconditional update
    * @return the stored resource's current version when it differs from {@code expectedVersion} (nothing stored), or

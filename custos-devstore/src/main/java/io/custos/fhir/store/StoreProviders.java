@@ -65,10 +65,10 @@ import static io.custos.fhir.store.SearchMatchers.reference;
  *   <tr><td>CareTeam</td><td>patient, subject, status</td><td>-</td></tr>
  *   <tr><td>Practitioner</td><td>_id, identifier, name, family, given</td><td>-</td></tr>
  *   <tr><td>Organization, Location</td><td>_id, identifier, name</td><td>-</td></tr>
- *   <tr><td>Slot (issue 6)</td><td>_id, schedule, start, status, service-type</td><td>start</td></tr>
- *   <tr><td>Schedule (issue 6)</td><td>_id, actor, active</td><td>-</td></tr>
- *   <tr><td>ClaimResponse (issue 6)</td><td>patient, request, use</td><td>-</td></tr>
- *   <tr><td>Communication, Claim, QuestionnaireResponse (issue 6), any other loaded type</td><td>patient (via subject/patient/beneficiary)</td><td>-</td></tr>
+ *   <tr><td>Slot</td><td>_id, schedule, start, status, service-type</td><td>start</td></tr>
+ *   <tr><td>Schedule</td><td>_id, actor, active</td><td>-</td></tr>
+ *   <tr><td>ClaimResponse</td><td>patient, request, use</td><td>-</td></tr>
+ *   <tr><td>Communication, Claim, QuestionnaireResponse, any other loaded type</td><td>patient (via subject/patient/beneficiary)</td><td>-</td></tr>
  * </table>
  */
 public final class StoreProviders {
@@ -87,7 +87,7 @@ public final class StoreProviders {
         new EncounterProvider(repository), new AppointmentProvider(repository), new CoverageProvider(repository),
         new CareTeamProvider(repository), new PractitionerProvider(repository),
         new OrganizationProvider(repository), new LocationProvider(repository),
-        // Issue 6 (write tools): scheduling, prior authorization status, and the written resource types, which
+        // Scheduling, prior authorization status, and the written resource types, which
         // need providers (create, read, search by patient) even before the first one exists.
         new SlotProvider(repository), new ScheduleProvider(repository), new ClaimResponseProvider(repository),
         new GenericProvider<>(repository, org.hl7.fhir.r4.model.Communication.class),
@@ -456,7 +456,7 @@ public final class StoreProviders {
     }
   }
 
-  // --- issue 6: scheduling and prior authorization ------------------------------------------------------------
+  // --- scheduling and prior authorization ------------------------------------------------------------
 
   /** Slot search (R4 Slot search parameters); {@code start} is {@code Slot.start}. */
   public static final class SlotProvider extends StoreResourceProvider<org.hl7.fhir.r4.model.Slot> {

@@ -38,7 +38,7 @@ import java.util.function.Predicate;
  * mutable state with the repository. Errors: {@code read} of an unknown id yields HTTP 404 with a generic message
  * (the id is not echoed); unsupported {@code _sort} keys, chains or modifiers yield HTTP 400.
  *
- * <p>Write support (issue 6): {@code create} (optionally conditional on one identifier) and {@code update}
+ * <p>Write support: {@code create} (optionally conditional on one identifier) and {@code update}
  * (optionally version-aware) for every resource type.
  *
  * @param <T> the R4 resource class served
@@ -79,7 +79,7 @@ public abstract class StoreResourceProvider<T extends Resource> implements IReso
   }
 
   /**
-   * FHIR create interaction (R4 3.1.0.4, {@code POST [base]/[type]}), added for issue 6: the store assigns a
+   * FHIR create interaction (R4 3.1.0.4, {@code POST [base]/[type]}): the store assigns a
    * random UUID id and {@code meta.versionId = 1}. A conditional create (3.1.0.8, {@code If-None-Exist}) supports
    * exactly one {@code identifier=system|value} criterion: when a resource of this type carries it, nothing is
    * written and the existing resource is reported (HTTP 200).
@@ -106,7 +106,7 @@ public abstract class StoreResourceProvider<T extends Resource> implements IReso
   }
 
   /**
-   * FHIR update interaction (R4 3.1.0.5, {@code PUT [base]/[type]/[id]}), added for issue 6: replaces the resource
+   * FHIR update interaction (R4 3.1.0.5, {@code PUT [base]/[type]/[id]}): replaces the resource
    * and increments {@code meta.versionId}. With {@code If-Match: W/"n"} (3.1.0.5.4, version-aware update) a stale
    * version fails with HTTP 409. Updating an id that does not exist creates it (update as create).
    */

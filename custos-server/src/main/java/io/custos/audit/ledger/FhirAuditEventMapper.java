@@ -47,7 +47,7 @@ public final class FhirAuditEventMapper {
   private static org.hl7.fhir.r4.model.AuditEvent one(StoredEvent stored, String patient, String id) {
     AuditEvent e = stored.event();
     boolean read = READ_TOOLS.contains(e.tool());
-    // Issue 6: steps of the human-approved write flow (outcomes write_*) succeeded; a commit is a create (action C).
+    // Steps of the human-approved write flow (outcomes write_*) succeeded; a commit is a create (action C).
     boolean writeStep = e.outcome() != null && e.outcome().startsWith("write_");
     boolean create = "write_commit_intent".equals(e.outcome()) || "write_committed".equals(e.outcome());
     var ae = new org.hl7.fhir.r4.model.AuditEvent();

@@ -113,7 +113,7 @@ public final class McpHttpServer implements AutoCloseable {
   }
 
   /**
-   * As above, with extra servlets by path spec (issue 6: the write approval endpoint {@code /approvals/*}). They sit
+   * As above, with extra servlets by path spec (the write approval endpoint {@code /approvals/*}). They sit
    * behind the request-limit and Host/Origin filters and do their own authentication.
    */
   public static McpHttpServer start(Settings settings, Function<McpStreamableServerTransportProvider, McpSyncServer> mcpServer,

@@ -10,7 +10,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Second line of defence for PHI-free logs (SPEC control 7, transmission security; 45 CFR 164.312(e)):
+ * Second line of defence for PHI-free logs (transmission security; 45 CFR 164.312(e)):
  * masks values in a log line that look like Safe Harbor identifiers (45 CFR 164.514(b)(2)(i)): (F)
  * email addresses, (D)/(E) telephone and fax numbers, (G) social security numbers, (H)-(L) medical record,
  * plan, account, licence and similar numbers, (C) full dates, (O) IP addresses (loopback kept) and

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Each tampering case of issue 4 is detected offline and names the entry and the checkpoint. */
+/** Each tampering case (edit, delete, reorder, truncate) is detected offline and names the entry and the checkpoint. */
 class LedgerVerifierTest {
   @TempDir Path tmp;
   private Path dir;

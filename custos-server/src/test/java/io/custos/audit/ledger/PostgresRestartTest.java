@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * PostgreSQL restarted under load (issue 7): four appenders write through a {@link MerkleLedger} on the
+ * PostgreSQL restarted under load: four appenders write through a {@link MerkleLedger} on the
  * {@link PostgresLedgerStore} (pool from {@link PostgresLedgerStore#connect}); PostgreSQL is stopped and started
  * again on the same data directory and port. During the outage appends fail closed ({@link AuditUnavailableException},
  * in bounded time); after it they resume without restarting Custos; the leaf sequence is gapless, every acknowledged

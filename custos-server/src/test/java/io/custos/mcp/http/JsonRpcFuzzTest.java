@@ -14,7 +14,7 @@ import java.nio.file.Files;
 import java.time.Duration;
 
 /**
- * Fuzzing JSON-RPC message handling (issue 7, Jazzer). Regression mode (default suite) replays
+ * Fuzzing JSON-RPC message handling. Regression mode (default suite) replays
  * {@code src/test/resources/io/custos/mcp/http/JsonRpcFuzzTestInputs/<method>/}; {@code JAZZER_FUZZ=1} fuzzes.
  * Properties: no crash (only the documented exceptions), no hang (Jazzer's timeout), and over HTTP no 5xx and no
  * response carrying a stack trace or class name.

@@ -63,7 +63,10 @@ class JsonRpcRefusalTest extends RunningServerTestBase {
         new Case("{\"jsonrpc\":\"2.0\",\"id\":19,\"method\":\"resources/read\",\"params\":{\"uri\":" + NUMBER + "}}", "19", 200, -32602,
             "Invalid params: uri must be a string."),
         new Case("{\"jsonrpc\":\"2.0\",\"id\":20,\"method\":\"prompts/get\",\"params\":{\"name\":\"pre_visit_summary\","
-            + "\"arguments\":{\"patient_id\":\"" + c + "\"}}}", "20", 200, -32602, "patient_id is required and must be a FHIR id"),
+            + "\"arguments\":{\"patient_id\":\"" + c + "\"}}}", "20", 200, -32602,
+            "Error [invalid_arguments]: Arguments do not match the input schema: patient_id is not in the accepted form (FHIR "
+                + "logical id of the Patient. Required, except with a patient-bound token (SMART patient/ scopes), whose patient "
+                + "is used; any other value is refused)."),
         new Case("{\"jsonrpc\":\"1.0\",\"id\":21,\"method\":\"tools/list\",\"params\":{\"cursor\":\"" + c + "\"}}", "21", 400, -32600,
             "Invalid Request: \"jsonrpc\" must be \"2.0\"."),
         new Case("{\"id\":22,\"method\":\"tools/list\",\"params\":{\"cursor\":\"" + c + "\"}}", "22", 400, -32600,

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Disk full under the ledger (issue 7): the ledger directory is a 160 KiB tmpfs (the test runs as root; without
+ * Disk full under the ledger: the ledger directory is a 160 KiB tmpfs (the test runs as root; without
  * mount rights it is skipped, and {@code FailClosedTest} covers the refusal with a refusing audit trail). Tool calls
  * run until the disk is full; from then on every call is refused with {@code audit_unavailable} and no data.
  * Nothing acknowledged is lost (offline verification passes, every received result has its intent and result

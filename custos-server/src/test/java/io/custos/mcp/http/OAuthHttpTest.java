@@ -304,7 +304,7 @@ class OAuthHttpTest {
     assertThat(list.statusCode()).isEqualTo(200);
     List<String> names = new ArrayList<>();
     response(list, 2).path("result").path("tools").forEach(t -> names.add(t.path("name").asText()));
-    // issue 6: + get_prior_authorization_status (a read); write tools stay hidden without write scopes
+    // + get_prior_authorization_status (a read); write tools stay hidden without write scopes
     assertThat(names).hasSize(15).contains("get_active_conditions", "get_clinical_notes", "break_the_glass", "get_prior_authorization_status");
     JsonNode result = assertToolData(callTool(token, sid, 3, "get_active_conditions", patientArgs()), 3);
     assertNoInternals(result.toString());
@@ -368,6 +368,8 @@ class OAuthHttpTest {
     assertThat(rpc(http.endpoint(), reader, sid, 9, "prompts/get",
         "{\"name\":\"pre_visit_summary\",\"arguments\":" + patientArgs() + "}").statusCode()).isEqualTo(200);
     assertThat(rpc(http.endpoint(), reader, sid, 10, "resources/read", "{\"uri\":\"custos://policy\"}").statusCode()).isEqualTo(200);
+    HttpResponse<String> unknown = rpc(http.endpoint(), reader, sid, 11, "prompts/get", "{\"name\":\"no_such_prompt_5551234567\"}");
+    assertThat(unknown.body()).contains("Unknown prompt.").doesNotContain("5551234567");
 
     List<io.custos.audit.AuditEvent> events = new ArrayList<>();
     io.custos.audit.ledger.LedgerEvents.forEach(dataDir.resolve("ledger"),
@@ -387,7 +389,9 @@ class OAuthHttpTest {
         .containsExactly("DENIED insufficient_user_authentication");
     // prompts/get and resources/read are governed calls: INTENT and RESULT.
     assertThat(events).filteredOn(e -> e.subject().equals("audit-reader")).extracting(e -> e.tool() + " " + e.phase())
-        .containsExactly("pre_visit_summary INTENT", "pre_visit_summary RESULT", "custos://policy INTENT", "custos://policy RESULT");
+        .containsExactly("pre_visit_summary INTENT", "pre_visit_summary RESULT", "custos://policy INTENT", "custos://policy RESULT",
+            "(undeclared) DENIED");
+    assertThat(events.toString()).doesNotContain("5551234567");
   }
 
   // --- sessions -----------------------------------------------------------------------------

@@ -38,7 +38,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Security regression suite (issue 7): a running Custos over HTTPS (TLS 1.3, OAuth mode, tokens from a real OAuth
+ * Security regression suite: a running Custos over HTTPS (TLS 1.3, OAuth mode, tokens from a real OAuth
  * server) attacked the way a hostile client would: oversized and deeply nested JSON (with and without a
  * Content-Length), slow requests (slowloris headers, stalled bodies), session fixation and session reuse across
  * users, header injection (bare CR, obs-fold, NUL, quote injection through Host), Host/Origin spoofing (DNS

@@ -54,7 +54,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 3, "never pass the inbound token upstream": {@code upstream.auth} against a real OAuth server
+ * "never pass the inbound token upstream": {@code upstream.auth} against a real OAuth server
  * (mock-oauth2-server, which implements the RFC 8693 token-exchange grant and client_credentials) and the
  * embedded FHIR store, which records the {@code Authorization} header of every request it receives.
  */

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Upstream FHIR faults (issue 7), through a running Custos over HTTPS: a fake FHIR server that is slow, down,
+ * Upstream FHIR faults, through a running Custos over HTTPS: a fake FHIR server that is slow, down,
  * answers 5xx, or answers garbage. Each is a tool error with a fixed reason code and sentence, in bounded time,
  * and nothing of the upstream body reaches the client. Slow / down / 5xx are all {@code upstream_unavailable} (the
  * client's remedy is the same: try later); a response that is not FHIR is {@code upstream_invalid_response}; 401/403

@@ -35,7 +35,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Issue 5 de-identification test: identifiers of every Safe Harbor kind (45 CFR 164.514(b)(2)(i)(A)-(R))
+ * De-identification test: identifiers of every Safe Harbor kind (45 CFR 164.514(b)(2)(i)(A)-(R))
  * are planted into the Synthea fixture (structured elements, extensions, free-text notes); after
  * de-identification none survive anywhere in the serialized output.
  */
