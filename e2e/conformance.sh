@@ -77,13 +77,18 @@ if [ "$use_proxy" = "1" ]; then
     "$node_bin" "$here/lib/auth-proxy.mjs" "$url" > "$out/proxy.log" 2>&1 &
     proxy_pid=$!
     i=0
-    while ! grep -q '^listening ' "$out/proxy.log" 2>/dev/null; do
+    # The whole line, newline included: the proxy's stdout can be read while the line is being written.
+    proxy_ready() {
+        grep -q '^listening http://' "$out/proxy.log" 2>/dev/null && [ "$(tail -c 1 "$out/proxy.log" | od -An -tx1 | tr -d ' ')" = "0a" ]
+    }
+    while ! proxy_ready; do
         i=$((i + 1))
         [ "$i" -le 100 ] || die "auth proxy did not start: $(cat "$out/proxy.log")"
         kill -0 "$proxy_pid" 2>/dev/null || die "auth proxy exited: $(cat "$out/proxy.log")"
         sleep 0.1
     done
-    base=$(sed -n 's/^listening //p' "$out/proxy.log" | head -n 1)
+    base=$(sed -n 's/^listening \(http:.*\)$/\1/p' "$out/proxy.log" | head -n 1)
+    [ -n "$base" ] || die "auth proxy printed no address: $(cat "$out/proxy.log")"
     path=$("$node_bin" -e 'const u=new URL(process.argv[1]);process.stdout.write(u.pathname+u.search)' "$url")
     target="$base$path"
     echo "# testing through loopback proxy $target -> $url (token: $([ -n "${CUSTOS_TOKEN:-}" ] && echo yes || echo no))"
