@@ -41,11 +41,26 @@ final class AuditRecorder {
    * @throws io.custos.audit.AuditUnavailableException when the event is not durable
    */
   String record(ToolExchange ex, AuditEvent.Phase phase, String outcome) {
+    AuditEvent event = event(ex, phase, outcome);
+    trail.append(event);
+    return event.eventId();
+  }
+
+  /**
+   * Starts appending the event and returns at once; {@link AuditTrail.Pending#await} before releasing anything that
+   * depends on it.
+   *
+   * @throws io.custos.audit.AuditUnavailableException when the trail already cannot accept it
+   */
+  AuditTrail.Pending recordAsync(ToolExchange ex, AuditEvent.Phase phase, String outcome) {
+    return trail.appendAsync(event(ex, phase, outcome));
+  }
+
+  private AuditEvent event(ToolExchange ex, AuditEvent.Phase phase, String outcome) {
     Caller c = ex.caller != null ? ex.caller : ex.call.caller().orElse(null);
     var d = ex.declaration;
-    String eventId = UUID.randomUUID().toString();
     boolean intent = phase == AuditEvent.Phase.INTENT;
-    trail.append(new AuditEvent(eventId, ex.callId, clock.instant(), phase,
+    return new AuditEvent(UUID.randomUUID().toString(), ex.callId, clock.instant(), phase,
         c == null ? "anonymous" : c.subject(),
         c == null ? null : c.fhirUser().map(this::fhirUser).orElse(null),
         c == null ? null : c.clientId(),
@@ -59,8 +74,7 @@ final class AuditRecorder {
         intent ? null : ex.resultSha256,
         ex.elapsedMicros(), ex.call.sourceAddress(), serverVersion,
         ex.breakGlass != null, ex.breakGlass == null ? null : ex.breakGlass.reason(),
-        ex.breakGlass == null ? "TREAT" : "ETREAT"));
-    return eventId;
+        ex.breakGlass == null ? "TREAT" : "ETREAT");
   }
 
   /** The bound patient, else a well-formed requested one, plus every patient a directory result disclosed. */

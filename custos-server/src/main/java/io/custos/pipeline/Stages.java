@@ -23,6 +23,7 @@ public final class Stages {
   private final Authorize authorize;
   private final Audit audit;
   private final Stage auditIntent;
+  private final Stage auditIntentOverlapped;
   private final ValidateArguments validate;
   private final BindPatient bindPatient;
   private final UpstreamFetch fetch;
@@ -35,6 +36,7 @@ public final class Stages {
     authorize = new Authorize(b.access, b.clock);
     audit = new Audit(new AuditRecorder(b.trail, b.pseudonyms, b.clock, b.version));
     auditIntent = audit.intent();
+    auditIntentOverlapped = audit.intentOverlapped();
     validate = new ValidateArguments(b.validator);
     bindPatient = new BindPatient(b.access, b.upstream);
     PageCursors cursors = new PageCursors(b.clock, Duration.ofMinutes(15), 10_000);
@@ -58,6 +60,14 @@ public final class Stages {
   /** Writes the intent before the rest of the route and the result after it. */
   public Stage auditIntent() {
     return auditIntent;
+  }
+
+  /**
+   * For routes that only read: the intent's fsync overlaps the rest of the route; no result or refusal is released or
+   * audited before the intent is durable.
+   */
+  public Stage auditIntentOverlapped() {
+    return auditIntentOverlapped;
   }
 
   public Stage validate() {

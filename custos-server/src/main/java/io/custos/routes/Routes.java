@@ -26,7 +26,9 @@ import java.util.Map;
  *
  * <p>Each route is a gate (authenticate, rate limit, authorize: no upstream I/O, so HTTP can answer a refusal with 401,
  * 403 or 429) and a body that starts with the audit stage, which writes the intent before and the result after the
- * rest. The shared stages are the same objects on every route; only a route's own stages differ. A refusal anywhere is
+ * rest. Routes that only read use the overlapped form (the intent's fsync runs while the upstream is read; nothing is
+ * released before the intent is durable); routes that change state (writes, break-the-glass) are strictly write-ahead.
+ * The shared stages are the same objects on every route; only a route's own stages differ. A refusal anywhere is
  * audited by the pipeline as one {@code DENIED} event (before the intent) or as the call's {@code RESULT}.
  */
 public final class Routes {
@@ -54,9 +56,9 @@ public final class Routes {
     List<Stage> writeGate = List.of(s.authenticate(), s.rateLimit(), s.authorize(), p.writes().writable());
     return List.of(
         new RouteStages(Route.READ, gate,
-            List.of(s.auditIntent(), s.validate(), s.bindPatient(), s.fetch(), s.filter())),
+            List.of(s.auditIntentOverlapped(), s.validate(), s.bindPatient(), s.fetch(), s.filter())),
         new RouteStages(Route.RESEARCH, gate,
-            List.of(s.auditIntent(), s.validate(), p.cohort())),
+            List.of(s.auditIntentOverlapped(), s.validate(), p.cohort())),
         new RouteStages(Route.EMERGENCY_ACCESS, gate,
             List.of(s.alert("break-the-glass"), p.emergency().activate(), s.auditIntent(), s.validate(), s.bindPatient(),
                 p.emergency().declare())),
@@ -67,11 +69,11 @@ public final class Routes {
         new RouteStages(Route.WRITE_COMMIT, writeGate,
             List.of(s.auditIntent(), s.validate(), s.bindPatient(), p.writes().commit())),
         new RouteStages(Route.STATUS, gate,
-            List.of(s.auditIntent(), s.validate(), s.bindPatient(), p.status().fetchAndFilter())),
+            List.of(s.auditIntentOverlapped(), s.validate(), s.bindPatient(), p.status().fetchAndFilter())),
         new RouteStages(Route.PROMPT, gate,
-            List.of(s.auditIntent(), s.validate(), render(ex -> Map.of("text", Prompts.preVisitSummaryText(ex.arguments()))))),
+            List.of(s.auditIntentOverlapped(), s.validate(), render(ex -> Map.of("text", Prompts.preVisitSummaryText(ex.arguments()))))),
         new RouteStages(Route.RESOURCE, gate,
-            List.of(s.auditIntent(), s.validate(), render(ex -> PolicyDocument.of(registry)))));
+            List.of(s.auditIntentOverlapped(), s.validate(), render(ex -> PolicyDocument.of(registry)))));
   }
 
   private static Stage render(java.util.function.Function<io.custos.pipeline.ToolExchange, Map<String, Object>> content) {

@@ -9,7 +9,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Wraps the real {@link io.custos.fhir.HapiFhirUpstream} only to count how often the pipeline reaches the
  * upstream; every call is delegated unchanged. Tests use the count to show that a refused call touched no PHI.
  */
-final class CountingUpstream implements FhirUpstream {
+class CountingUpstream implements FhirUpstream {
   final FhirUpstream delegate;
   final AtomicInteger calls = new AtomicInteger();
 

@@ -28,6 +28,11 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import io.custos.fhir.FhirUpstream;
+import io.custos.fhir.SearchPage;
+import io.custos.fhir.UpstreamRequest;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /** Expired tokens and an unavailable audit trail stop a call before any clinical data is read or released. */
 class FailClosedTest {
@@ -123,5 +128,90 @@ class FailClosedTest {
     assertThat(out.structured()).isNull();
     assertThat(out.text()).doesNotContain("Condition").doesNotContain(PATIENT_A);
     assertThat(upstream.calls).hasPositiveValue();
+  }
+
+  /**
+   * A disk whose fsync of the intent finishes only when the test says so: here, when the upstream is first read, so
+   * the test sees the read overlap the intent's write and nothing leave before the intent is durable (or at all, when
+   * the fsync fails).
+   */
+  static final class SlowDiskTrail implements AuditTrail {
+    final CompletableFuture<Void> intentFsync = new CompletableFuture<>();
+    final List<String> appended = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+
+    @Override
+    public void append(AuditEvent event) {
+      appended.add(event.phase() + (intentFsync.isDone() && !intentFsync.isCompletedExceptionally() ? "" : " (intent not durable)"));
+    }
+
+    @Override
+    public Pending appendAsync(AuditEvent event) {
+      appended.add(event.phase() + " queued");
+      return () -> {
+        try {
+          intentFsync.get(10, java.util.concurrent.TimeUnit.SECONDS); // a strictly write-ahead stage would wait here in vain
+        } catch (java.util.concurrent.ExecutionException e) {
+          throw new AuditUnavailableException(e.getCause());
+        } catch (InterruptedException | java.util.concurrent.TimeoutException e) {
+          throw new AuditUnavailableException(e);
+        }
+      };
+    }
+
+    @Override
+    public void close() {}
+  }
+
+  /** Completes (or fails) the intent's fsync on the first upstream request and records whether it was still pending. */
+  static FhirUpstream releasingUpstream(SlowDiskTrail trail, boolean fsyncFails, AtomicBoolean pendingAtFirstRead) {
+    return new CountingUpstream(fx.upstream) {
+      @Override
+      public SearchPage execute(UpstreamRequest request) {
+        if (calls.get() == 0) {
+          pendingAtFirstRead.set(!trail.intentFsync.isDone());
+          if (fsyncFails) {
+            trail.intentFsync.completeExceptionally(new IOException("No space left on device"));
+          } else {
+            trail.intentFsync.complete(null);
+          }
+        }
+        return super.execute(request);
+      }
+    };
+  }
+
+  @Test
+  void aReadOverlapsTheIntentsFsyncAndReleasesNothingBeforeItIsDurable() {
+    SlowDiskTrail trail = new SlowDiskTrail();
+    AtomicBoolean pending = new AtomicBoolean();
+    GovernancePipeline pipeline = PipelineFixture.pipeline(trail, releasingUpstream(trail, false, pending), Clock.systemUTC());
+    ToolOutcome out = pipeline.handle(call(user("dr-who"), "get_active_conditions", Map.of("patient_id", PATIENT_A)));
+    assertThat(out.isError()).as(out.text()).isFalse();
+    assertThat(pending).as("the upstream was read while the intent's fsync was in flight").isTrue();
+    assertThat(trail.appended).as("the result event follows a durable intent").containsExactly("INTENT queued", "RESULT");
+  }
+
+  @Test
+  void anIntentThatFailsInFlightWithholdsTheResult() {
+    SlowDiskTrail trail = new SlowDiskTrail();
+    AtomicBoolean pending = new AtomicBoolean();
+    GovernancePipeline pipeline = PipelineFixture.pipeline(trail, releasingUpstream(trail, true, pending), Clock.systemUTC());
+    ToolOutcome out = pipeline.handle(call(user("dr-who"), "get_active_conditions", Map.of("patient_id", PATIENT_A)));
+    assertThat(pending).isTrue();
+    assertThat(out.error()).isEqualTo(ToolCallException.Reason.AUDIT_UNAVAILABLE);
+    assertThat(out.structured()).isNull();
+    assertThat(out.text()).doesNotContain("Condition").doesNotContain(PATIENT_A);
+  }
+
+  @Test
+  void writesStayStrictlyWriteAhead() {
+    SlowDiskTrail trail = new SlowDiskTrail();
+    trail.intentFsync.completeExceptionally(new IOException("No space left on device"));
+    CountingUpstream upstream = new CountingUpstream(fx.upstream);
+    GovernancePipeline pipeline = PipelineFixture.pipeline(trail, upstream, Clock.systemUTC());
+    ToolOutcome out = pipeline.handle(call(user("dr-who", "user/*.cruds"), "draft_clinical_note",
+        Map.of("patient_id", PATIENT_A, "title", "Follow-up", "text", "Doing well.")));
+    assertThat(out.error()).isEqualTo(ToolCallException.Reason.AUDIT_UNAVAILABLE);
+    assertThat(upstream.calls).as("nothing read or written before the write's intent is durable").hasValue(0);
   }
 }

@@ -6,9 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.custos.audit.JsonLinesAuditTrail;
 import io.custos.auth.Caller;
 import io.custos.emergency.EmergencyAccess;
-import io.custos.fhir.FhirUpstream;
-import io.custos.fhir.SearchPage;
-import io.custos.fhir.UpstreamRequest;
 import io.custos.policy.AccessControl;
 import io.custos.policy.AlertSink;
 import io.custos.policy.BreakGlass;
@@ -28,7 +25,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -49,7 +45,7 @@ class GovernedPathRegressionTest {
   @TempDir
   Path dir;
   Path auditFile;
-  final AtomicInteger upstreamRequests = new AtomicInteger();
+  CountingUpstream counting;
   final List<AlertSink.Alert> alerts = Collections.synchronizedList(new ArrayList<>());
   GovernancePipeline pipeline;
   /** The practitioner who cares for the fixture's patient A. */
@@ -72,7 +68,7 @@ class GovernedPathRegressionTest {
   void build() throws Exception {
     auditFile = dir.resolve("audit.jsonl");
     Clock clock = Clock.systemUTC();
-    FhirUpstream counting = counting(fixture.upstream);
+    counting = new CountingUpstream(fixture.upstream);
     AccessControl access = new AccessControl(RolePolicy.of(null, TestPaths.registry().toolNames()), new ScopeCheck(Set.of()),
         new FhirCareRelationship(counting, clock, Duration.ofMinutes(5)), true, true,
         new BreakGlass(clock, Duration.ofMinutes(60)), Set.of("clinician"));
@@ -96,7 +92,7 @@ class GovernedPathRegressionTest {
     ToolOutcome out = call(clinician("dr-m", practitioner, "agent"), "get_active_conditions", Map.of("patient_id", id));
     assertThat(out.error()).isEqualTo(ToolCallException.Reason.INVALID_ARGUMENTS);
     assertThat(out.text()).doesNotContain(id.isEmpty() ? "\u0001" : id);
-    assertThat(upstreamRequests).as("no upstream request for a malformed id").hasValue(0);
+    assertThat(counting.calls).as("no upstream request for a malformed id").hasValue(0);
     List<JsonNode> events = PipelineFixture.readAudit(auditFile);
     assertThat(PipelineFixture.phases(events)).containsExactly("INTENT", "RESULT");
     assertThat(events.get(1).path("outcome").asText()).isEqualTo("invalid_arguments");
@@ -106,7 +102,7 @@ class GovernedPathRegressionTest {
   void aLongIdIsInvalidNotAnUpstreamFailure() {
     ToolOutcome out = call(clinician("dr-l", practitioner, "agent"), "get_medications", Map.of("patient_id", "x".repeat(65)));
     assertThat(out.error()).isEqualTo(ToolCallException.Reason.INVALID_ARGUMENTS);
-    assertThat(upstreamRequests).hasValue(0);
+    assertThat(counting.calls).hasValue(0);
   }
 
   @Test
@@ -165,26 +161,5 @@ class GovernedPathRegressionTest {
     // Same user, a token naming another practitioner: decided afresh, not served from the first answer.
     assertThat(call(clinician("dr-c", "Practitioner/someone-else", "agent"), "get_allergies", args).error())
         .isEqualTo(ToolCallException.Reason.NO_CARE_RELATIONSHIP);
-  }
-
-  private FhirUpstream counting(FhirUpstream inner) {
-    return new FhirUpstream() {
-      @Override
-      public SearchPage execute(UpstreamRequest request) {
-        upstreamRequests.incrementAndGet();
-        return inner.execute(request);
-      }
-
-      @Override
-      public SearchPage nextPage(String nextLink) {
-        upstreamRequests.incrementAndGet();
-        return inner.nextPage(nextLink);
-      }
-
-      @Override
-      public String baseUrl() {
-        return inner.baseUrl();
-      }
-    };
   }
 }

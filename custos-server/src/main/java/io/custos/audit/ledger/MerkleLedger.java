@@ -124,13 +124,28 @@ public final class MerkleLedger implements AuditTrail {
    * @throws AuditUnavailableException if the event is not durable
    */
   public long appendForIndex(AuditEvent event) {
+    return await(enqueue(event));
+  }
+
+  /** Queues the event for the next group commit; durability is awaited separately (same order as appended). */
+  @Override
+  public AuditTrail.Pending appendAsync(AuditEvent event) {
+    CompletableFuture<Long> done = enqueue(event);
+    return () -> await(done);
+  }
+
+  private CompletableFuture<Long> enqueue(AuditEvent event) {
     if (closed || failure != null) {
       throw new AuditUnavailableException(failure != null ? failure : new IllegalStateException("ledger closed"));
     }
     Pending p = new Pending(event.eventId(), AuditEventCodec.encode(event), new CompletableFuture<>());
     queue.add(p);
+    return p.done();
+  }
+
+  private long await(CompletableFuture<Long> done) {
     try {
-      return p.done().get(options.appendTimeout().toMillis(), TimeUnit.MILLISECONDS);
+      return done.get(options.appendTimeout().toMillis(), TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new AuditUnavailableException(e);
