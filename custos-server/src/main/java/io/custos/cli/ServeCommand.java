@@ -1,7 +1,6 @@
 package io.custos.cli;
 
 import io.custos.config.CustosConfig;
-import io.modelcontextprotocol.server.transport.StdioServerTransportProvider;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -49,9 +48,7 @@ final class ServeCommand implements Callable<Integer> {
           return n;
         }
       };
-      var out = new io.custos.mcp.StdioErrorFilter(System.out);
-      var server = app.mcp().start(new StdioServerTransportProvider(app.jsonMapper(), new io.custos.mcp.StdioInboundFilter(in, out), out),
-          () -> app.stdioCaller(tokenFile));
+      var server = app.mcp().startStdio(in, System.out, () -> app.stdioCaller(tokenFile));
       var closed = new java.util.concurrent.atomic.AtomicBoolean();
       Runnable close = () -> {
         if (closed.compareAndSet(false, true)) {

@@ -21,6 +21,9 @@ import io.modelcontextprotocol.spec.McpError;
 import io.modelcontextprotocol.spec.McpSchema;
 import io.modelcontextprotocol.spec.McpServerTransportProvider;
 import io.modelcontextprotocol.spec.McpStreamableServerTransportProvider;
+import io.modelcontextprotocol.server.transport.StdioServerTransportProvider;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -81,6 +84,22 @@ public final class CustosMcpServer {
   public McpSyncServer start(McpServerTransportProvider provider, Supplier<Optional<Caller>> stdioIdentity) {
     this.stdioIdentity = stdioIdentity;
     return configure(McpServer.sync(provider)).build();
+  }
+
+  /**
+   * Server over stdio as {@code custos serve --stdio} runs it: {@link StdioInboundFilter} on {@code in} (every line
+   * answered, undeclared tool, prompt and resource names audited as refusals, as the HTTP gate does) and
+   * {@link StdioErrorFilter} on {@code out} (no request value in any error).
+   *
+   * @param identity authenticates the local credential on every call
+   */
+  public McpSyncServer startStdio(InputStream in, OutputStream out, Supplier<Optional<Caller>> identity) {
+    StdioErrorFilter replies = new StdioErrorFilter(out);
+    StdioInboundFilter filtered = new StdioInboundFilter(in, replies, StdioInboundFilter.DEFAULT_MAX_BYTES,
+        message -> InboundMessages.governed(message)
+            .filter(g -> pipeline.registry().find(g.getKey(), g.getValue()).isEmpty())
+            .ifPresent(g -> pipeline.admit(g.getKey(), new ToolCall(g.getValue(), Map.of(), identity.get(), null, "stdio"))));
+    return start(new StdioServerTransportProvider(jsonMapper, filtered, replies), identity);
   }
 
   private <S extends McpServer.SyncSpecification<S>> McpServer.SyncSpecification<S> configure(McpServer.SyncSpecification<S> spec) {

@@ -1,6 +1,7 @@
 package io.custos.mcp;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.custos.tools.Declaration;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeType;
 import java.io.IOException;
@@ -176,6 +177,23 @@ public final class InboundMessages {
         && (result != null ? result.isObject()
             : error.isObject() && error.path("code").isIntegralNumber() && error.path("message").isTextual());
     return wellFormed ? new Pass(message) : new Refuse(Optional.empty(), RpcError.INVALID_REQUEST, logged);
+  }
+
+  /**
+   * The kind of declaration a passed request names, with the name: {@code tools/call} and {@code prompts/get} name a
+   * tool or prompt, {@code resources/read} a resource URI; empty for anything else (notifications included).
+   */
+  public static Optional<Map.Entry<Declaration.Kind, String>> governed(JsonNode message) {
+    if (message == null || !message.has("id")) {
+      return Optional.empty();
+    }
+    JsonNode params = message.path("params");
+    return switch (String.valueOf(message.path("method").textValue())) {
+      case "tools/call" -> Optional.of(Map.entry(Declaration.Kind.TOOL, params.path("name").asText()));
+      case "prompts/get" -> Optional.of(Map.entry(Declaration.Kind.PROMPT, params.path("name").asText()));
+      case "resources/read" -> Optional.of(Map.entry(Declaration.Kind.RESOURCE, params.path("uri").asText()));
+      default -> Optional.empty();
+    };
   }
 
   /**

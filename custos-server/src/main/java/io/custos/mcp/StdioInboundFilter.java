@@ -1,9 +1,11 @@
 package io.custos.mcp;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Arrays;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,6 +24,7 @@ public final class StdioInboundFilter extends InputStream {
   private final InputStream in;
   private final StdioErrorFilter replies;
   private final int maxBytes;
+  private final Consumer<JsonNode> passed;
   private byte[] pending = new byte[0];
   private int position;
   private boolean eof;
@@ -32,14 +35,22 @@ public final class StdioInboundFilter extends InputStream {
    * @param maxBytes largest accepted message, newline excluded
    */
   public StdioInboundFilter(InputStream in, StdioErrorFilter replies, int maxBytes) {
-    this.in = new java.io.BufferedInputStream(in);
-    this.replies = replies;
-    this.maxBytes = maxBytes;
+    this(in, replies, maxBytes, message -> { });
   }
 
   /** With the {@link #DEFAULT_MAX_BYTES} bound. */
   public StdioInboundFilter(InputStream in, StdioErrorFilter replies) {
     this(in, replies, DEFAULT_MAX_BYTES);
+  }
+
+  /**
+   * As above; {@code passed} sees each message handed to the SDK (parsed) just before the SDK reads it.
+   */
+  public StdioInboundFilter(InputStream in, StdioErrorFilter replies, int maxBytes, Consumer<JsonNode> passed) {
+    this.in = new java.io.BufferedInputStream(in);
+    this.replies = replies;
+    this.maxBytes = maxBytes;
+    this.passed = passed;
   }
 
   @Override
@@ -84,6 +95,7 @@ public final class StdioInboundFilter extends InputStream {
       }
       switch (InboundMessages.check(line)) {
         case InboundMessages.Pass p -> {
+          passed.accept(p.message());
           pending = Arrays.copyOf(line, line.length + 1);
           pending[line.length] = '\n';
           position = 0;

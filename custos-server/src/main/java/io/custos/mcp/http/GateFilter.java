@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.custos.auth.Caller;
 import io.custos.auth.CallerContext;
+import io.custos.mcp.InboundMessages;
 import io.custos.mcp.RpcError;
 import io.custos.pipeline.Admission;
 import io.custos.pipeline.GovernancePipeline;
@@ -43,16 +44,16 @@ final class GateFilter extends HttpFilter {
       throws IOException, ServletException {
     JsonNode message = (JsonNode) req.getAttribute(InboundMessageFilter.MESSAGE);
     Caller caller = (Caller) req.getAttribute(CallerContext.CALLER);
-    Optional<Declaration.Kind> kind = kind(message);
-    if (kind.isPresent() && caller != null) {
-      JsonNode params = message.path("params");
-      String name = kind.get() == Declaration.Kind.RESOURCE ? params.path("uri").textValue() : params.path("name").textValue();
-      JsonNode arguments = params.path("arguments");
+    var governed = InboundMessages.governed(message);
+    if (governed.isPresent() && caller != null) {
+      Declaration.Kind kind = governed.get().getKey();
+      String name = governed.get().getValue();
+      JsonNode arguments = message.path("params").path("arguments");
       Map<String, Object> args = arguments.isObject() ? JSON.convertValue(arguments, new TypeReference<Map<String, Object>>() { })
           : Map.of();
-      Admission admission = pipeline.admit(kind.get(),
+      Admission admission = pipeline.admit(kind,
           new ToolCall(name, args, Optional.of(caller), req.getHeader("Mcp-Session-Id"), req.getRemoteAddr()));
-      if (admission instanceof Admission.Refused refused && render(req, res, message, kind.get(), name, refused.outcome())) {
+      if (admission instanceof Admission.Refused refused && render(req, res, message, kind, name, refused.outcome())) {
         return;
       }
       req.setAttribute(CallerContext.ADMISSION, admission);
@@ -98,18 +99,5 @@ final class GateFilter extends HttpFilter {
         return false;
       }
     }
-  }
-
-  /** The kind of declaration a governed request names: a tool, prompt or resource; empty for anything else. */
-  static Optional<Declaration.Kind> kind(JsonNode message) {
-    if (message == null || !message.has("id")) {
-      return Optional.empty();
-    }
-    return switch (String.valueOf(message.path("method").textValue())) {
-      case "tools/call" -> Optional.of(Declaration.Kind.TOOL);
-      case "prompts/get" -> Optional.of(Declaration.Kind.PROMPT);
-      case "resources/read" -> Optional.of(Declaration.Kind.RESOURCE);
-      default -> Optional.empty();
-    };
   }
 }

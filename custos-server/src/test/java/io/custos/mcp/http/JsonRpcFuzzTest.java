@@ -32,8 +32,8 @@ class JsonRpcFuzzTest {
       return; // refused or dropped by InboundMessageFilter before the SDK sees it
     }
     // The gate relies on the inbound check: a governed request's name (or uri) is a string.
-    GateFilter.kind(passed.message()).ifPresent(k -> assertThat(passed.message().path("params")
-        .path(k == io.custos.tools.Declaration.Kind.RESOURCE ? "uri" : "name").isTextual()).as("checked name").isTrue());
+    io.custos.mcp.InboundMessages.governed(passed.message()).ifPresent(g -> assertThat(passed.message().path("params")
+        .path(g.getKey() == io.custos.tools.Declaration.Kind.RESOURCE ? "uri" : "name").isTextual()).as("checked name").isTrue());
     try {
       McpSchema.deserializeJsonRpcMessage(MAPPER, new String(body, StandardCharsets.UTF_8));
     } catch (IOException | IllegalArgumentException expected) {

@@ -10,7 +10,6 @@ import io.custos.mcp.StdioInboundFilter;
 import io.modelcontextprotocol.server.McpSyncServer;
 import io.modelcontextprotocol.server.transport.StdioServerTransportProvider;
 import java.io.BufferedReader;
-import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.io.PipedInputStream;
@@ -46,10 +45,8 @@ final class StdioSession {
       PipedInputStream serverIn = new PipedInputStream(toServer, 1 << 16);
       PipedInputStream fromServer = new PipedInputStream(1 << 20);
       OutputStream serverOut = new PipedOutputStream(fromServer);
-      StdioErrorFilter out = new StdioErrorFilter(serverOut);
-      InputStream in = filtered ? new StdioInboundFilter(serverIn, out) : serverIn;
-      McpSyncServer server = app.mcp().start(new StdioServerTransportProvider(app.jsonMapper(), in, filtered ? out : serverOut),
-          () -> Optional.of(caller));
+      McpSyncServer server = filtered ? app.mcp().startStdio(serverIn, serverOut, () -> Optional.of(caller))
+          : app.mcp().start(new StdioServerTransportProvider(app.jsonMapper(), serverIn, serverOut), () -> Optional.of(caller));
       List<String> lines = new ArrayList<>();
       // Not closed here: the reader thread holds the reader's lock while it waits; ending the pipes ends it.
       BlockingQueue<String> reader = lines(new BufferedReader(new InputStreamReader(fromServer, StandardCharsets.UTF_8)));

@@ -61,6 +61,22 @@ class UnknownToolTest {
   }
 
   @Test
+  void undeclaredNamesOverStdioAreAuditedAsRefusals() throws Exception {
+    Path data = dir.resolve("stdio-audit");
+    StdioSession.run(data, caller("clinician", "user/*.rs"), true,
+        "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/call\",\"params\":{\"name\":\"" + MARKER + "\",\"arguments\":{}}}",
+        "{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"prompts/get\",\"params\":{\"name\":\"" + MARKER + "\"}}",
+        "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"resources/read\",\"params\":{\"uri\":\"custos://" + MARKER + "\"}}");
+    List<io.custos.audit.AuditEvent> events = new ArrayList<>();
+    io.custos.audit.ledger.LedgerEvents.forEach(data.resolve("ledger"),
+        io.custos.audit.ledger.LocalKeySource.open(data.resolve("keys")).ledgerAead(), stored -> events.add(stored.event()));
+    assertThat(events).extracting(e -> e.subject() + " " + e.tool() + " " + e.phase() + " " + e.outcome())
+        .containsExactly("stdio-clinician (undeclared) DENIED unknown_tool", "stdio-clinician (undeclared) DENIED unknown_tool",
+            "stdio-clinician (undeclared) DENIED unknown_tool");
+    assertThat(events.toString()).doesNotContain("Marker4711");
+  }
+
+  @Test
   void researcherToolsAreRegisteredAndShownToResearchersOnly() throws Exception {
     String list = "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/list\",\"params\":{}}";
     String count = "{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"tools/call\",\"params\":{\"name\":\"cohort_count\","
