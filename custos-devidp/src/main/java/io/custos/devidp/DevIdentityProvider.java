@@ -36,6 +36,12 @@ import no.nav.security.mock.oauth2.token.OAuth2TokenProvider;
 public final class DevIdentityProvider {
   static final String ISSUER_ID = "custos-demo";
   static final String CLIENT_ID = "custos-demo-client";
+  /**
+   * The person's own application, as opposed to the agent's client: a token minted with {@code demo_client=approval-app}
+   * carries this client id and can approve writes on Custos's approval page (the agent's client never can).
+   */
+  static final String APPROVAL_CLIENT_ID = "custos-demo-approval-app";
+  static final String CLIENT_PARAMETER = "demo_client";
   /** Token request parameter naming the demo role. */
   static final String ROLE_PARAMETER = "demo_role";
 
@@ -91,7 +97,8 @@ public final class DevIdentityProvider {
       Map<String, Object> claims = new LinkedHashMap<>((Map<String, Object>) identity(request).get("claims"));
       claims.put("amr", List.of("pwd", "otp", "mfa"));
       claims.put("auth_time", Instant.now().getEpochSecond());
-      claims.put("client_id", CLIENT_ID);
+      List<String> client = request.getCustomParameters().get(CLIENT_PARAMETER);
+      claims.put("client_id", client != null && client.equals(List.of("approval-app")) ? APPROVAL_CLIENT_ID : CLIENT_ID);
       return claims;
     }
 

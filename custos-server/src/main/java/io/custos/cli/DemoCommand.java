@@ -132,6 +132,8 @@ final class DemoCommand implements Callable<Integer> {
     connection.put("patients", ordered.subList(0, Math.min(5, ordered.size())));
     connection.put("token", clinicianToken);
     connection.put("tokens", tokens);
+    // The clinician in their own application (another client id): approves proposals on the approval page.
+    connection.put("approval_token", DemoTokens.mint(tokenEndpoint, DemoRole.CLINICIAN, true).accessToken());
     connection.put("token_expires_at", expiresAt.toString());
     connection.put("token_endpoint", tokenEndpoint.toString());
     connection.put("clinician", Map.of("subject", DemoRole.CLINICIAN.subject(), "fhirUser", cast.practitioner(),

@@ -33,9 +33,18 @@ final class DemoTokens {
    * @throws IOException if the provider answers anything but a token (the body is not repeated: it may hold one)
    */
   static Token mint(URI tokenEndpoint, DemoRole role) throws IOException, InterruptedException {
+    return mint(tokenEndpoint, role, false);
+  }
+
+  /**
+   * @param approvalApp whether the token is for the person's own application (client {@code custos-demo-approval-app}),
+   *                    which may approve writes on the approval page, rather than for the agent's client
+   */
+  static Token mint(URI tokenEndpoint, DemoRole role, boolean approvalApp) throws IOException, InterruptedException {
     HttpRequest request = HttpRequest.newBuilder(tokenEndpoint).timeout(Duration.ofSeconds(30))
         .header("Authorization", BASIC).header("Content-Type", "application/x-www-form-urlencoded")
-        .POST(HttpRequest.BodyPublishers.ofString("grant_type=client_credentials&demo_role=" + role.id())).build();
+        .POST(HttpRequest.BodyPublishers.ofString("grant_type=client_credentials&demo_role=" + role.id()
+            + (approvalApp ? "&demo_client=approval-app" : ""))).build();
     HttpResponse<String> response = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
     JsonNode body = response.statusCode() == 200 ? new ObjectMapper().readTree(response.body()) : null;
     if (body == null || !body.path("access_token").isTextual()) {

@@ -116,7 +116,7 @@ public record CustosConfig(Server server, Upstream upstream, Identity identity, 
    * @param rateLimitPerMinute      tool calls per user per minute, default 120; per client 10x; per user and tool half
    * @param readOnly                global read-only mode, write tools hidden and refused; default false
    * @param proposalTtlSeconds      how long a write proposal can be approved and committed, 1..86400, default 900
-   * @param elicitationApproval     whether the user's answer to an MCP elicitation approves a write; default true
+   * @param elicitationApproval     whether the user's answer to an MCP elicitation approves a write; default false (Custos cannot tell a person answering the client's dialog from the agent's client answering it itself, so only the approval page, from another application, approves unless this is turned on)
    *                                (false: only the out-of-band approval endpoint)
    */
   public record Policy(java.util.Map<String, List<String>> roles, Boolean requireCareRelationship, List<String> breakGlassRoles,
@@ -180,7 +180,7 @@ public record CustosConfig(Server server, Upstream upstream, Identity identity, 
             or(p.breakGlassRoles(), DEFAULT_BREAK_GLASS_ROLES), p.breakGlassMinutes() == null ? 60 : p.breakGlassMinutes(),
             p.rateLimitPerMinute() == null ? 120 : p.rateLimitPerMinute(),
             p.readOnly() == null ? Boolean.FALSE : p.readOnly(), p.proposalTtlSeconds() == null ? 900 : p.proposalTtlSeconds(),
-            p.elicitationApproval() == null ? Boolean.TRUE : p.elicitationApproval()),
+            p.elicitationApproval() == null ? Boolean.FALSE : p.elicitationApproval()),
         dataDir == null ? ".custos-data" : dataDir);
   }
 

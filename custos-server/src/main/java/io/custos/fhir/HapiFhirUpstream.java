@@ -90,6 +90,10 @@ public final class HapiFhirUpstream implements FhirUpstream {
   public SearchPage execute(UpstreamRequest request) {
     return switch (request) {
       case UpstreamRequest.Read read -> {
+        if (read.id().equals(".") || read.id().equals("..")) {
+          // Valid by the FHIR id pattern, but a URL dot-segment: never let it reach the server as a path.
+          throw new UpstreamException(UpstreamException.Kind.NOT_FOUND, 404);
+        }
         IBaseResource resource = call(() -> client.read().resource(read.resourceType()).withId(read.id()).execute());
         yield new SearchPage(List.of((Resource) resource), Optional.empty());
       }

@@ -1,5 +1,6 @@
 package io.custos.pipeline;
 
+import io.custos.audit.AuditIds;
 import io.custos.audit.AuditEvent;
 import io.custos.audit.AuditTrail;
 import io.custos.audit.PatientPseudonyms;
@@ -9,7 +10,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -60,7 +60,7 @@ final class AuditRecorder {
     Caller c = ex.caller != null ? ex.caller : ex.call.caller().orElse(null);
     var d = ex.declaration;
     boolean intent = phase == AuditEvent.Phase.INTENT;
-    return new AuditEvent(UUID.randomUUID().toString(), ex.callId, clock.instant(), phase,
+    return new AuditEvent(AuditIds.event(), ex.callId, clock.instant(), phase,
         c == null ? "anonymous" : c.subject(),
         c == null ? null : c.fhirUser().map(this::fhirUser).orElse(null),
         c == null ? null : c.clientId(),

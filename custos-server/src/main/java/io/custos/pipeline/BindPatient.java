@@ -42,9 +42,15 @@ final class BindPatient implements Stage {
                   "You have no care relationship with this patient. In an emergency, declare break_the_glass with a reason."));
         }
       } catch (UpstreamException e) {
-        throw e.kind() == UpstreamException.Kind.NOT_FOUND
+        if (e.kind() != UpstreamException.Kind.NOT_FOUND) {
+          throw ToolCallException.fromUpstream(e);
+        }
+        // Break-the-glass names a patient who must exist; anyone else learns no more about an unknown id than
+        // about a patient outside their care (no existence oracle).
+        throw binding == Access.PatientBinding.EXISTING_PATIENT
             ? new ToolCallException(ToolCallException.Reason.NOT_FOUND, "The patient was not found.")
-            : ToolCallException.fromUpstream(e);
+            : new ToolCallException(ToolCallException.Reason.NO_CARE_RELATIONSHIP,
+                "You have no care relationship with this patient. In an emergency, declare break_the_glass with a reason.");
       }
       ex.patientId = pid;
     }

@@ -100,11 +100,21 @@ public final class GovernancePipeline {
     }
   }
 
-  /** Records a request refused because no valid credential was presented (HTTP 401) as one PHI-free DENIED event. */
-  public void refuseAuthentication(String presentedTokenSha256, String sourceAddress) {
-    ToolExchange ex = new ToolExchange(new ToolCall(AuditRecorder.UNDECLARED, Map.of(), Optional.empty(), null, sourceAddress));
-    ex.presentedTokenSha256 = presentedTokenSha256;
-    stages.audit().refuse(ex, new ToolCallException(ToolCallException.Reason.UNAUTHENTICATED, "Authentication is required."));
+  /**
+   * Records a request refused because no valid credential was presented (HTTP 401) as one PHI-free DENIED event,
+   * within a per-address rate limit so that requests without a credential cannot grow the audit trail without bound.
+   *
+   * @return empty when the refusal was audited (answer 401); else the seconds to wait (answer 429 with
+   *     {@code Retry-After}; not audited one by one)
+   */
+  public Optional<Long> refuseAuthentication(String presentedTokenSha256, String sourceAddress) {
+    Optional<Long> wait = stages.rateLimits().acquireUnauthenticated(String.valueOf(sourceAddress));
+    if (wait.isEmpty()) {
+      ToolExchange ex = new ToolExchange(new ToolCall(AuditRecorder.UNDECLARED, Map.of(), Optional.empty(), null, sourceAddress));
+      ex.presentedTokenSha256 = presentedTokenSha256;
+      stages.audit().refuse(ex, new ToolCallException(ToolCallException.Reason.UNAUTHENTICATED, "Authentication is required."));
+    }
+    return wait;
   }
 
   /** Whether a listing shows {@code d} to this caller: its role and scopes permit it (calls are checked in full). */

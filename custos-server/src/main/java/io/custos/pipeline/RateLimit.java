@@ -13,6 +13,10 @@ final class RateLimit implements Stage {
     this.limits = limits;
   }
 
+  RateLimits limits() {
+    return limits;
+  }
+
   @Override
   public StageName name() {
     return StageName.RATE_LIMIT;

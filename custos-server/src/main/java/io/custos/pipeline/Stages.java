@@ -112,6 +112,10 @@ public final class Stages {
     return audit;
   }
 
+  RateLimits rateLimits() {
+    return rateLimit.limits();
+  }
+
   Authorize authorizer() {
     return authorize;
   }

@@ -1,5 +1,6 @@
 package io.custos.pipeline;
 
+import io.custos.audit.AuditIds;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.custos.auth.Caller;
@@ -15,7 +16,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
 
 /**
  * The state of one call as it moves through a route (in the manner of HAPI's {@code RequestDetails}). Each field is
@@ -25,7 +25,7 @@ public final class ToolExchange {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   final ToolCall call;
-  final String callId = UUID.randomUUID().toString();
+  final String callId = AuditIds.call();
   final long startNanos = System.nanoTime();
   /** Every stage entered, in order ({@link Stage#run}). */
   final List<StageName> passed = new ArrayList<>();

@@ -22,6 +22,16 @@ public final class RateLimits {
   }
 
   /**
+   * Takes one refused authentication from the bucket of {@code sourceAddress} (as many per minute as a user's calls):
+   * bounds how fast requests without a valid credential can make the audit trail grow.
+   *
+   * @return empty when allowed, else the seconds to wait (for {@code Retry-After})
+   */
+  public Optional<Long> acquireUnauthenticated(String sourceAddress) {
+    return take("a:" + sourceAddress, perUser);
+  }
+
+  /**
    * Takes one call from each applicable bucket.
    *
    * @return empty when allowed, else the seconds to wait (for {@code Retry-After})
@@ -30,14 +40,20 @@ public final class RateLimits {
     // Fixed order: user, client, then user+tool.
     for (var entry : java.util.List.of(Map.entry("u:" + subject, perUser), Map.entry("c:" + clientId, perUser * 10),
         Map.entry("t:" + subject + ":" + tool, Math.max(1, perUser / 2)))) {
-      Bucket bucket = buckets.computeIfAbsent(entry.getKey(), k -> Bucket.builder()
-          .addLimit(Bandwidth.builder().capacity(entry.getValue()).refillGreedy(entry.getValue(), Duration.ofMinutes(1)).build())
-          .build());
-      ConsumptionProbe probe = bucket.tryConsumeAndReturnRemaining(1);
-      if (!probe.isConsumed()) {
-        return Optional.of(Math.max(1, Duration.ofNanos(probe.getNanosToWaitForRefill()).toSeconds()));
+      Optional<Long> wait = take(entry.getKey(), entry.getValue());
+      if (wait.isPresent()) {
+        return wait;
       }
     }
     return Optional.empty();
+  }
+
+  private Optional<Long> take(String key, int perMinute) {
+    Bucket bucket = buckets.computeIfAbsent(key, k -> Bucket.builder()
+        .addLimit(Bandwidth.builder().capacity(perMinute).refillGreedy(perMinute, Duration.ofMinutes(1)).build())
+        .build());
+    ConsumptionProbe probe = bucket.tryConsumeAndReturnRemaining(1);
+    return probe.isConsumed() ? Optional.empty()
+        : Optional.of(Math.max(1, Duration.ofNanos(probe.getNanosToWaitForRefill()).toSeconds()));
   }
 }

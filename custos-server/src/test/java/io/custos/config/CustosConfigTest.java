@@ -69,6 +69,9 @@ class CustosConfigTest {
     assertThat(cfg.server().maxRequestBytes()).isEqualTo(1 << 20);
     assertThat(cfg.upstream().timeoutSeconds()).isEqualTo(10);
     assertThat(cfg.dataDir()).isEqualTo(".custos-data");
+    // Safe defaults: only a person on the approval page, from another application, approves a write.
+    assertThat(cfg.policy().elicitationApproval()).isFalse();
+    assertThat(cfg.policy().readOnly()).isFalse();
   }
 
   @Test

@@ -56,6 +56,9 @@ class DemoNewcomerIT {
       conn.path("tokens").fieldNames().forEachRemaining(roles::add);
       assertThat(roles).containsExactly("clinician", "nurse", "front-desk", "billing", "researcher", "patient");
       assertThat(conn.path("tokens").path("clinician").asText()).isEqualTo(conn.path("token").asText());
+      // The approval page needs the person's own application: a token of another client than the agent's.
+      assertThat(clientId(conn.path("approval_token").asText())).isEqualTo("custos-demo-approval-app");
+      assertThat(clientId(conn.path("token").asText())).isEqualTo("custos-demo-client");
       Process fresh = new ProcessBuilder(ROOT.resolve("custos").toString(), "demo", "token", "--dir", dir.toString(),
           "--role", "nurse").redirectError(ProcessBuilder.Redirect.DISCARD).start();
       String nurse = new String(fresh.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
@@ -89,5 +92,11 @@ class DemoNewcomerIT {
       assertThat(demo.waitFor(30, TimeUnit.SECONDS)).as("demo stops on SIGTERM").isTrue();
     }
     assertThat(Files.readString(log)).contains("demo: stopped");
+  }
+
+  /** The {@code client_id} claim of a JWT (payload only; the server validates signatures, this test reads a claim). */
+  private static String clientId(String jwt) throws Exception {
+    String payload = jwt.split("\\.")[1];
+    return new ObjectMapper().readTree(java.util.Base64.getUrlDecoder().decode(payload)).path("client_id").asText();
   }
 }

@@ -103,7 +103,7 @@ class WritesIT {
         new CustosConfig.Identity("oauth", oauth.issuerUrl(ISSUER_ID).toString(), oauth.jwksUrl(ISSUER_ID).toString(), AUDIENCE,
             null, null, null, null, null, null, null, null),
         // care relationships are covered by the authorization matrix; here any fixture patient
-        new CustosConfig.Policy(null, false, null, null, 10_000, null, ttlSeconds, null),
+        new CustosConfig.Policy(null, false, null, null, 10_000, null, ttlSeconds, true), // elicitation opted in
         work.resolve(name + "-data").toString()).withDefaults().validated();
   }
 

@@ -87,7 +87,7 @@ class GovernedPathRegressionTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"A,B", "abc\n", "abc\u0000", "\uD800abc", "abc def", "a|b", "*", ""})
+  @ValueSource(strings = {"A,B", "abc\n", "abc\u0000", "\uD800abc", "abc def", "a|b", "*", "", "../Patient/x", "x?_include=*"})
   void malformedPatientIdsNeverReachTheUpstreamAndAreAuditedAsRefusals(String id) throws Exception {
     ToolOutcome out = call(clinician("dr-m", practitioner, "agent"), "get_active_conditions", Map.of("patient_id", id));
     assertThat(out.error()).isEqualTo(ToolCallException.Reason.INVALID_ARGUMENTS);
@@ -96,6 +96,13 @@ class GovernedPathRegressionTest {
     List<JsonNode> events = PipelineFixture.readAudit(auditFile);
     assertThat(PipelineFixture.phases(events)).containsExactly("INTENT", "RESULT");
     assertThat(events.get(1).path("outcome").asText()).isEqualTo("invalid_arguments");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"no-such-patient", ".", ".."})
+  void anUnknownPatientLooksLikeOneOutsideTheCallersCare(String id) {
+    ToolOutcome out = call(clinician("dr-o", practitioner, "agent"), "get_allergies", Map.of("patient_id", id));
+    assertThat(out.error()).as("no existence oracle").isEqualTo(ToolCallException.Reason.NO_CARE_RELATIONSHIP);
   }
 
   @Test
@@ -137,6 +144,9 @@ class GovernedPathRegressionTest {
     assertThat(alerts).singleElement().satisfies(a -> {
       assertThat(a.subject()).isEqualTo("dr-g");
       assertThat(a.eventId()).isEqualTo(events.get(1).path("eventId").asText());
+      // The ids survive the log masking (which hashes UUID-shaped values), so the alert line can be matched.
+      assertThat(io.custos.phi.logging.PhiMasker.mask("event=" + a.eventId() + " call=" + a.callId()))
+          .isEqualTo("event=" + a.eventId() + " call=" + a.callId());
     });
   }
 

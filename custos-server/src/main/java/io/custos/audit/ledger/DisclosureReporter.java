@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.UUID;
 
 /**
  * Produces an accounting of disclosures (45 CFR 164.528) for one patient from the encrypted ledger. The
@@ -57,7 +56,7 @@ public final class DisclosureReporter {
     Instant now = Instant.now();
     // The re-identification is audited before the report leaves this method; fail closed if it cannot be.
     try (MerkleLedger ledger = MerkleLedger.open(ledgerDir, keys)) {
-      ledger.append(new AuditEvent(UUID.randomUUID().toString(), UUID.randomUUID().toString(), now, AuditEvent.Phase.RESULT,
+      ledger.append(new AuditEvent(io.custos.audit.AuditIds.event(), io.custos.audit.AuditIds.call(), now, AuditEvent.Phase.RESULT,
           operator, null, "custos-cli", null, null, Set.of("administrator"), REIDENTIFY_TOOL, null, pseudonyms,
           "accounting-of-disclosures", "success", out.size(), null, 0, "cli", "custos"));
     }

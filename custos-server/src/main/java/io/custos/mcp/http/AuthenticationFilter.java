@@ -45,7 +45,13 @@ final class AuthenticationFilter extends HttpFilter {
       req.setAttribute(CallerContext.CALLER, authenticator.authenticate(bearer));
     } catch (AuthenticationException e) {
       log.info("request refused: authentication failed ({})", e.error() == null ? "no credential" : e.error());
-      pipeline.ifPresent(p -> p.refuseAuthentication(bearer.map(AuthenticationFilter::sha256).orElse(null), req.getRemoteAddr()));
+      Optional<Long> wait = pipeline.flatMap(p -> p.refuseAuthentication(bearer.map(AuthenticationFilter::sha256).orElse(null),
+          req.getRemoteAddr()));
+      if (wait.isPresent()) {
+        res.setHeader("Retry-After", Long.toString(wait.get()));
+        JsonRpcErrors.write(res, 429, JsonRpcErrors.SERVER_ERROR, "Too Many Requests: too many requests without a valid credential.");
+        return;
+      }
       // Host was validated against the allowlist by OriginHostFilter, so it is safe to echo.
       String metadata = req.getScheme() + "://" + req.getHeader("Host") + "/.well-known/oauth-protected-resource/mcp";
       String challenge = "Bearer resource_metadata=\"" + metadata + "\""

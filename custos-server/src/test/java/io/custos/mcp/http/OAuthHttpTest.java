@@ -508,6 +508,18 @@ class OAuthHttpTest {
           + "\"params\":{\"name\":\"get_allergies\",\"arguments\":" + patientArgs() + "}}")
           .header("Mcp-Session-Id", sid2).header("MCP-Protocol-Version", VERSION), dave).build());
       assertToolData(r, 50);
+      // Requests without a valid credential: the address's per-minute budget is audited (401), then 429, so they
+      // cannot grow the audit trail without bound.
+      List<Integer> statuses = new ArrayList<>();
+      for (int i = 0; i < 5; i++) {
+        statuses.add(send(c, authorized(post(server.endpoint(), HttpTestSupport.initializeBody(VERSION)), "garbage-" + i).build())
+            .statusCode());
+      }
+      assertThat(statuses).containsExactly(401, 401, 401, 429, 429);
+      List<io.custos.audit.AuditEvent> events = new ArrayList<>();
+      io.custos.audit.ledger.LedgerEvents.forEach(dir.resolve("ledger"),
+          io.custos.audit.ledger.LocalKeySource.open(dir.resolve("keys")).ledgerAead(), stored -> events.add(stored.event()));
+      assertThat(events).filteredOn(e -> e.outcome().equals("unauthenticated")).hasSize(3);
     }
   }
 }
