@@ -38,8 +38,8 @@ public final class PhiMasker {
       new Rule(Pattern.compile("\\b(?!127\\.)(?:25[0-5]|2[0-4]\\d|1?\\d?\\d)(?:\\.(?:25[0-5]|2[0-4]\\d|1?\\d?\\d)){3}\\b"), "[ip]"),
       // Licence/passport/MRN-like tokens: letters followed by 6+ digits (e.g. S99912345, X12345678X).
       new Rule(Pattern.compile("\\b[A-Z]{1,3}\\d{6,12}[A-Z]?\\b"), "[id]"),
-      // Long digit runs: account, plan, MRN, card numbers.
-      new Rule(Pattern.compile("(?<![\\w.:/-])\\d{7,19}\\b"), "[number]"));
+      // Long digit runs: account, plan, MRN, card numbers. Not after '#': an id# tag (hex) can be all digits.
+      new Rule(Pattern.compile("(?<![\\w.:/#-])\\d{7,19}\\b"), "[number]"));
 
   private static final byte[] SALT = new SecureRandom().generateSeed(16);
 
