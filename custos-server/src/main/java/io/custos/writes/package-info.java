@@ -5,8 +5,9 @@
  *
  * <p>Every write is two-phase: a call proposes (the tool validates, builds the exact FHIR resource, and returns a
  * preview and a proposal id bound to the SHA-256 of the canonical payload, the user, the patient and an expiry;
- * nothing is written); a human approves (MCP elicitation to the user, or the out-of-band approval page on the HTTP
- * server, where the agent's own client cannot approve); then the commit writes exactly the approved payload, once.
- * Every step is an audit event. See {@link io.custos.writes.WriteService}.
+ * nothing is written); a human approves (on the approval page of the HTTPS server, where the agent's own client cannot
+ * approve, or by MCP elicitation when {@code policy.elicitationApproval} is on);
+ * then the commit writes exactly the approved payload, once. Each step is a governed call on its own route
+ * ({@link io.custos.writes.WriteStages}), audited with INTENT and RESULT.
  */
 package io.custos.writes;

@@ -45,8 +45,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The write flow end to end at component level: WriteService over the embedded FHIR store (loaded with the Synthea
- * fixture) through the real HAPI client, with the real schema validator, role policy and an in-memory audit trail.
+ * The write routes end to end at component level: the production pipeline over the embedded FHIR store (loaded with
+ * the Synthea fixture) through the real HAPI client, with the real schema validator, role policy and an in-memory
+ * audit trail.
  * (The MCP transport, elicitation over the wire and the approval endpoint are covered by {@code WritesIT}.)
  */
 class WriteRoutesTest {
