@@ -63,7 +63,8 @@ public record ClaimsMapping(String rolesClaim, List<String> mfaAmr, List<String>
     return o instanceof String s && !s.isBlank() ? Optional.of(s) : Optional.empty();
   }
 
-  static String sha256(String s) {
+  /** SHA-256 (hex) of a token or claim: links audit events to a credential without storing it. */
+  public static String sha256(String s) {
     try {
       return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
     } catch (NoSuchAlgorithmException e) {

@@ -14,6 +14,7 @@ import io.custos.auth.DevelopmentAuthenticator;
 import io.custos.auth.ClaimsMapping;
 import io.custos.auth.IntrospectionAuthenticator;
 import io.custos.auth.JwtAuthenticator;
+import io.custos.pipeline.Stages;
 import io.custos.routes.GovernedPath;
 import io.custos.routes.Routes;
 import io.custos.policy.AccessControl;
@@ -104,13 +105,12 @@ public final class ServerAssembly implements AutoCloseable {
     AccessControl access = new AccessControl(roles, new ScopeCheck(Set.copyOf(identity.systemClients())),
         new FhirCareRelationship(upstream, clock, Duration.ofMinutes(5)), policy.requireCareRelationship(), true,
         new BreakGlass(clock, Duration.ofMinutes(policy.breakGlassMinutes())), Set.copyOf(policy.breakGlassRoles()));
-    GovernedPath path = GovernedPath.builder().clock(clock).access(access)
+    Stages stages = Stages.builder().clock(clock).access(access).rateLimits(new RateLimits(policy.rateLimitPerMinute()))
         .audit(audit, new PatientPseudonyms(secretKey(data.resolve("keys").resolve("pseudonym.key")), this::remember))
-        .upstream(upstream).cohorts(cohortService(upstream, data, clock)).version(VERSION)
-        .rateLimitPerMinute(policy.rateLimitPerMinute()).alerts(new LogAlertSink())
-        .writeSettings(new io.custos.writes.WriteSettings(policy.readOnly(), Duration.ofSeconds(policy.proposalTtlSeconds()),
-            policy.elicitationApproval()))
-        .observer(observer).build();
+        .version(VERSION).validator(new DefaultJsonSchemaValidator(mapper)).upstream(upstream, FHIR).alerts(new LogAlertSink())
+        .build();
+    GovernedPath path = GovernedPath.of(stages, cohortService(upstream, data, clock), new io.custos.writes.WriteSettings(
+        policy.readOnly(), Duration.ofSeconds(policy.proposalTtlSeconds()), policy.elicitationApproval()), observer);
     this.pipeline = path.pipeline();
     this.writes = path.writes();
     if (policy.readOnly()) {

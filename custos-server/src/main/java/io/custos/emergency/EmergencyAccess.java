@@ -4,8 +4,6 @@ import io.custos.pipeline.Completion;
 import io.custos.pipeline.Stage;
 import io.custos.pipeline.StageName;
 import io.custos.pipeline.ToolCallException;
-import io.custos.pipeline.ToolExchange;
-import io.custos.pipeline.ToolOutcome;
 import io.custos.policy.BreakGlass;
 import io.custos.tools.Access;
 import io.custos.tools.OperationSpec;
@@ -82,18 +80,6 @@ public final class EmergencyAccess {
 
   /** Outside the audit: activates the prepared grant once the declaration's result event is durable. */
   public Stage activate() {
-    return new Stage() {
-      @Override
-      public StageName name() {
-        return StageName.ACTIVATE_EMERGENCY_ACCESS;
-      }
-
-      @Override
-      public ToolOutcome intercept(ToolExchange ex, Chain next) {
-        ToolOutcome outcome = next.proceed(ex);
-        ex.breakGlass().ifPresent(grants::activate);
-        return outcome;
-      }
-    };
+    return Stage.afterSuccess(StageName.ACTIVATE_EMERGENCY_ACCESS, ex -> ex.breakGlass().ifPresent(grants::activate));
   }
 }

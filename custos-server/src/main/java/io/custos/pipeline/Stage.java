@@ -37,6 +37,26 @@ public interface Stage {
   }
 
   /**
+   * A stage that lets the rest of the route run first and then acts on its success (a refusal or failure propagates
+   * before {@code after} runs): placed before the audit stage, it acts once the result event is durable.
+   */
+  static Stage afterSuccess(StageName name, Consumer<ToolExchange> after) {
+    return new Stage() {
+      @Override
+      public StageName name() {
+        return name;
+      }
+
+      @Override
+      public ToolOutcome intercept(ToolExchange exchange, Chain next) {
+        ToolOutcome outcome = next.proceed(exchange);
+        after.accept(exchange);
+        return outcome;
+      }
+    };
+  }
+
+  /**
    * Runs {@code stages} in order; the last one's {@code next} returns the exchange's result. Each stage's name is
    * recorded in {@link ToolExchange#passed()} as it is entered.
    */

@@ -29,8 +29,10 @@ public final class Stages {
   private final UpstreamFetch fetch;
   private final FilterRedact filter;
   private final AlertSink alerts;
+  private final Builder settings;
 
   private Stages(Builder b) {
+    settings = b;
     authenticate = new Authenticate(b.clock);
     rateLimit = new RateLimit(b.rateLimits);
     authorize = new Authorize(b.access, b.clock);
@@ -93,19 +95,32 @@ public final class Stages {
    * alert names the durable result event it refers to (45 CFR 164.400-414 breach readiness).
    */
   public Stage alert(String kind) {
-    return new Stage() {
-      @Override
-      public StageName name() {
-        return StageName.ALERT;
-      }
+    return Stage.afterSuccess(StageName.ALERT,
+        ex -> alerts.alert(new AlertSink.Alert(kind, ex.caller.subject(), ex.resultEventId, ex.callId)));
+  }
 
-      @Override
-      public ToolOutcome intercept(ToolExchange ex, Chain next) {
-        ToolOutcome outcome = next.proceed(ex);
-        alerts.alert(new AlertSink.Alert(kind, ex.caller.subject(), ex.resultEventId, ex.callId));
-        return outcome;
-      }
-    };
+  /** The time source the stages use. */
+  public Clock clock() {
+    return settings.clock;
+  }
+
+  /** Roles, scopes, MFA, care relationships and break-the-glass, as the stages decide with them. */
+  public AccessControl access() {
+    return settings.access;
+  }
+
+  /** The FHIR upstream and its context, for a route's own stages. */
+  public FhirUpstream upstream() {
+    return settings.upstream;
+  }
+
+  public FhirContext fhir() {
+    return settings.fhir;
+  }
+
+  /** Who may receive records in sensitive categories, for a route's own filtering. */
+  public SensitiveDataPolicy sensitivePolicy() {
+    return settings.sensitivePolicy;
   }
 
   Audit audit() {

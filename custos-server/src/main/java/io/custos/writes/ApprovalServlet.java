@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.custos.auth.AuthenticationException;
 import io.custos.auth.Authenticator;
 import io.custos.auth.Caller;
+import io.custos.auth.ClaimsMapping;
 import io.custos.pipeline.GovernancePipeline;
 import io.custos.pipeline.ToolCall;
 import io.custos.pipeline.ToolCallException;
@@ -66,10 +67,10 @@ public final class ApprovalServlet extends HttpServlet {
       return;
     }
     Caller approver;
+    String header = req.getHeader("Authorization");
+    Optional<String> token = header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)
+        ? Optional.of(header.substring(7).trim()) : Optional.empty();
     try {
-      String header = req.getHeader("Authorization");
-      Optional<String> token = header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)
-          ? Optional.of(header.substring(7).trim()) : Optional.empty();
       if (token.isEmpty()) {
         pipeline.refuseAuthentication(null, req.getRemoteAddr());
         resp.setHeader("WWW-Authenticate", "Bearer");
@@ -78,7 +79,7 @@ public final class ApprovalServlet extends HttpServlet {
       }
       approver = authenticator.authenticate(token);
     } catch (AuthenticationException e) {
-      pipeline.refuseAuthentication(sha256(req.getHeader("Authorization")), req.getRemoteAddr());
+      pipeline.refuseAuthentication(token.map(ClaimsMapping::sha256).orElse(null), req.getRemoteAddr());
       resp.setHeader("WWW-Authenticate", "Bearer error=\"invalid_token\"");
       error(resp, json, 401, "unauthenticated", "The access token is not valid.");
       return;
@@ -119,15 +120,6 @@ public final class ApprovalServlet extends HttpServlet {
       case AUDIT_UNAVAILABLE -> 503;
       default -> 403;
     };
-  }
-
-  private static String sha256(String header) {
-    try {
-      return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
-          .digest(String.valueOf(header).getBytes(StandardCharsets.UTF_8)));
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
   }
 
   private static String page(Map<String, Object> v) {

@@ -105,9 +105,9 @@ class PromptInjectionCorpusTest {
     store = EmbeddedFhirStore.builder().repository(repo).enrich(false).port(0).build().start();
     work = Files.createTempDirectory("custos-injection");
     ObjectMapper mapper = new ObjectMapper();
-    pipeline = io.custos.routes.TestPaths.builder(new JsonLinesAuditTrail(work.resolve("audit.jsonl")),
+    pipeline = io.custos.routes.TestPaths.pipeline(io.custos.routes.TestPaths.stages(new JsonLinesAuditTrail(work.resolve("audit.jsonl")),
         new HapiFhirUpstream(FHIR, store.baseUrl(), Duration.ofSeconds(30), List.of()), Clock.systemUTC(),
-        io.custos.policy.TestAccess.withoutCareRelationships(Clock.systemUTC())).build().pipeline();
+        io.custos.policy.TestAccess.withoutCareRelationships(Clock.systemUTC())));
   }
 
   @AfterAll

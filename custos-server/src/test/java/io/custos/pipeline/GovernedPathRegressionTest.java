@@ -72,8 +72,8 @@ class GovernedPathRegressionTest {
     AccessControl access = new AccessControl(RolePolicy.of(null, TestPaths.registry().toolNames()), new ScopeCheck(Set.of()),
         new FhirCareRelationship(counting, clock, Duration.ofMinutes(5)), true, true,
         new BreakGlass(clock, Duration.ofMinutes(60)), Set.of("clinician"));
-    pipeline = TestPaths.builder(new JsonLinesAuditTrail(auditFile), counting, clock, access).rateLimitPerMinute(120)
-        .alerts(alerts::add).build().pipeline();
+    pipeline = TestPaths.pipeline(TestPaths.stages(new JsonLinesAuditTrail(auditFile), counting, clock, access)
+        .rateLimits(new io.custos.policy.RateLimits(120)).alerts(alerts::add));
   }
 
   static Caller clinician(String subject, String fhirUser, String clientId, String... scopes) {

@@ -81,7 +81,7 @@ final class PipelineFixture {
   }
 
   static GovernancePipeline pipeline(AuditTrail trail, FhirUpstream upstream, Clock clock) {
-    return io.custos.routes.TestPaths.builder(trail, upstream, clock, access(clock)).build().pipeline();
+    return io.custos.routes.TestPaths.pipeline(io.custos.routes.TestPaths.stages(trail, upstream, clock, access(clock)));
   }
 
   static io.custos.policy.AccessControl access(Clock clock) {

@@ -72,8 +72,9 @@ class ResearchToolsPipelineTest {
     var cohorts = new CohortService(upstream, new DeIdentifier(PipelineFixture.FHIR,
         DeidConfig.safeHarbor("research-key-0123456789abcdef".getBytes(StandardCharsets.UTF_8), today)), today, 5000);
     auditFile = dir.resolve("audit.jsonl");
-    pipeline = io.custos.routes.TestPaths.builder(new JsonLinesAuditTrail(auditFile), upstream, Clock.systemUTC(),
-        PipelineFixture.access(Clock.systemUTC())).cohorts(cohorts).build().pipeline();
+    pipeline = io.custos.routes.GovernedPath.of(io.custos.routes.TestPaths.stages(new JsonLinesAuditTrail(auditFile), upstream,
+        Clock.systemUTC(), PipelineFixture.access(Clock.systemUTC())).build(), cohorts, io.custos.writes.WriteSettings.defaults(),
+        GovernancePipeline.Observer.NONE).pipeline();
   }
 
   @AfterAll

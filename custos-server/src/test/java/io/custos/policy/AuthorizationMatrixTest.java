@@ -117,9 +117,8 @@ class AuthorizationMatrixTest {
         true, true, new BreakGlass(clock, Duration.ofMinutes(60)), BREAK_GLASS_ROLES);
     auditFile = dir.resolve("audit").resolve("audit.jsonl");
     trail = new JsonLinesAuditTrail(auditFile);
-    pipeline = io.custos.routes.TestPaths.builder(trail, upstream, clock, access)
-        .audit(trail, new PatientPseudonyms("matrix-test-pseudonym-key-0123456789abcdef".getBytes(StandardCharsets.UTF_8)))
-        .build().pipeline();
+    pipeline = io.custos.routes.TestPaths.pipeline(io.custos.routes.TestPaths.stages(trail, upstream, clock, access)
+        .audit(trail, new PatientPseudonyms("matrix-test-pseudonym-key-0123456789abcdef".getBytes(StandardCharsets.UTF_8))));
   }
 
   @AfterAll

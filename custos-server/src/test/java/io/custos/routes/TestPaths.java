@@ -1,16 +1,22 @@
 package io.custos.routes;
 
 import ca.uhn.fhir.context.FhirContext;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.custos.audit.AuditTrail;
 import io.custos.audit.PatientPseudonyms;
 import io.custos.fhir.FhirUpstream;
 import io.custos.phi.deid.DeIdentifier;
 import io.custos.phi.deid.DeidConfig;
 import io.custos.phi.research.CohortService;
+import io.custos.pipeline.GovernancePipeline;
+import io.custos.pipeline.Stages;
 import io.custos.policy.AccessControl;
+import io.custos.policy.RateLimits;
+import io.custos.writes.WriteSettings;
+import io.modelcontextprotocol.json.schema.jackson2.DefaultJsonSchemaValidator;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.time.LocalDate;
+import java.time.Clock;
 
 /** The production governed path for tests, with fixed test keys (pseudonyms, research de-identification). */
 public final class TestPaths {
@@ -24,12 +30,24 @@ public final class TestPaths {
     return Routes.registry(io.custos.tools.ToolCatalog.readTools(), io.custos.writes.WriteTools.standard());
   }
 
-  /** A builder with the required parts set; tests override what they need. */
-  public static GovernedPath.Builder builder(AuditTrail trail, FhirUpstream upstream, Clock clock, AccessControl access) {
-    LocalDate today = LocalDate.now(clock);
-    var deid = new DeIdentifier(FhirContext.forR4Cached(), DeidConfig.safeHarbor(RESEARCH_KEY, today));
-    return GovernedPath.builder().clock(clock).access(access).audit(trail, new PatientPseudonyms(PSEUDONYM_KEY))
-        .upstream(upstream).cohorts(new CohortService(upstream, deid, today, 5000)).version("test").rateLimitPerMinute(100_000)
+  /** The shared stages with test settings (rate limits that never bind, no alerts); tests override what they need. */
+  public static Stages.Builder stages(AuditTrail trail, FhirUpstream upstream, Clock clock, AccessControl access) {
+    return Stages.builder().clock(clock).access(access).rateLimits(new RateLimits(100_000))
+        .audit(trail, new PatientPseudonyms(PSEUDONYM_KEY)).version("test")
+        .validator(new DefaultJsonSchemaValidator(new ObjectMapper())).upstream(upstream, FhirContext.forR4Cached())
         .alerts(alert -> { });
+  }
+
+  /** The pipeline over {@code stages}, default write settings and a cohort engine keyed with the test key. */
+  public static GovernancePipeline pipeline(Stages.Builder stages) {
+    return path(stages.build(), WriteSettings.defaults()).pipeline();
+  }
+
+  /** The governed path over {@code stages} with a cohort engine keyed with the test key. */
+  public static GovernedPath path(Stages stages, WriteSettings writeSettings) {
+    LocalDate today = LocalDate.now(stages.clock());
+    var deid = new DeIdentifier(FhirContext.forR4Cached(), DeidConfig.safeHarbor(RESEARCH_KEY, today));
+    return GovernedPath.of(stages, new CohortService(stages.upstream(), deid, today, 5000), writeSettings,
+        GovernancePipeline.Observer.NONE);
   }
 }

@@ -114,8 +114,8 @@ class WriteRoutesTest {
       public void close() {}
     };
     var upstream = new HapiFhirUpstream(FhirContext.forR4Cached(), store.baseUrl(), Duration.ofSeconds(10), List.of());
-    return new Writes(io.custos.routes.TestPaths.builder(trail, upstream, CLOCK, TestAccess.withoutCareRelationships(CLOCK))
-        .writeSettings(settings).build().pipeline(), settings);
+    return new Writes(io.custos.routes.TestPaths.path(io.custos.routes.TestPaths.stages(trail, upstream, CLOCK,
+        TestAccess.withoutCareRelationships(CLOCK)).build(), settings).pipeline(), settings);
   }
 
   /** The write routes as a client and a person at the approval page use them. */

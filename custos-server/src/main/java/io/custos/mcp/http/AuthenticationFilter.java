@@ -2,6 +2,7 @@ package io.custos.mcp.http;
 
 import io.custos.auth.AuthenticationException;
 import io.custos.auth.Authenticator;
+import io.custos.auth.ClaimsMapping;
 import io.custos.auth.CallerContext;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
@@ -45,7 +46,7 @@ final class AuthenticationFilter extends HttpFilter {
       req.setAttribute(CallerContext.CALLER, authenticator.authenticate(bearer));
     } catch (AuthenticationException e) {
       log.info("request refused: authentication failed ({})", e.error() == null ? "no credential" : e.error());
-      Optional<Long> wait = pipeline.flatMap(p -> p.refuseAuthentication(bearer.map(AuthenticationFilter::sha256).orElse(null),
+      Optional<Long> wait = pipeline.flatMap(p -> p.refuseAuthentication(bearer.map(ClaimsMapping::sha256).orElse(null),
           req.getRemoteAddr()));
       if (wait.isPresent()) {
         res.setHeader("Retry-After", Long.toString(wait.get()));
@@ -62,14 +63,5 @@ final class AuthenticationFilter extends HttpFilter {
       return;
     }
     chain.doFilter(req, res);
-  }
-
-  static String sha256(String token) {
-    try {
-      return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
-          .digest(token.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
   }
 }
