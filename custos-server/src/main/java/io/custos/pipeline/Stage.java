@@ -20,8 +20,8 @@ public interface Stage {
     ToolOutcome proceed(ToolExchange exchange);
   }
 
-  /** A stage that checks or fills in the exchange and then always proceeds. */
-  static Stage step(StageName name, Consumer<ToolExchange> step) {
+  /** A named stage from its interception. */
+  static Stage of(StageName name, java.util.function.BiFunction<ToolExchange, Chain, ToolOutcome> intercept) {
     return new Stage() {
       @Override
       public StageName name() {
@@ -30,10 +30,17 @@ public interface Stage {
 
       @Override
       public ToolOutcome intercept(ToolExchange exchange, Chain next) {
-        step.accept(exchange);
-        return next.proceed(exchange);
+        return intercept.apply(exchange, next);
       }
     };
+  }
+
+  /** A stage that checks or fills in the exchange and then always proceeds. */
+  static Stage step(StageName name, Consumer<ToolExchange> step) {
+    return of(name, (exchange, next) -> {
+      step.accept(exchange);
+      return next.proceed(exchange);
+    });
   }
 
   /**
@@ -41,19 +48,11 @@ public interface Stage {
    * before {@code after} runs): placed before the audit stage, it acts once the result event is durable.
    */
   static Stage afterSuccess(StageName name, Consumer<ToolExchange> after) {
-    return new Stage() {
-      @Override
-      public StageName name() {
-        return name;
-      }
-
-      @Override
-      public ToolOutcome intercept(ToolExchange exchange, Chain next) {
-        ToolOutcome outcome = next.proceed(exchange);
-        after.accept(exchange);
-        return outcome;
-      }
-    };
+    return of(name, (exchange, next) -> {
+      ToolOutcome outcome = next.proceed(exchange);
+      after.accept(exchange);
+      return outcome;
+    });
   }
 
   /**
