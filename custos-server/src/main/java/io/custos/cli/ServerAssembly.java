@@ -9,6 +9,7 @@ import io.custos.audit.ledger.TokenMap;
 import io.custos.audit.PatientPseudonyms;
 import io.custos.auth.AuthenticationException;
 import io.custos.auth.Authenticator;
+import io.custos.auth.CachingAuthenticator;
 import io.custos.auth.Caller;
 import io.custos.auth.DevelopmentAuthenticator;
 import io.custos.auth.ClaimsMapping;
@@ -69,6 +70,8 @@ public final class ServerAssembly implements AutoCloseable {
   private final LocalKeySource keys;
 
   /** Scopes advertised in protected resource metadata and 401 challenges (SMART v2 wildcards). */
+  /** Most validated access tokens held at once (about 1 KB each). */
+  private static final long TOKEN_CACHE_SIZE = 100_000;
   static final List<String> SCOPES_SUPPORTED = List.of("openid", "fhirUser", "patient/*.rs", "user/*.rs");
   private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ServerAssembly.class);
 
@@ -118,7 +121,7 @@ public final class ServerAssembly implements AutoCloseable {
     }
     this.mcp = new CustosMcpServer(pipeline, mapper, jsonMapper, VERSION,
         new CustosMcpServer.Settings(!policy.readOnly(), policy.elicitationApproval()));
-    this.authenticator = switch (identity.mode()) {
+    Authenticator validation = switch (identity.mode()) {
       case "development" -> {
         log.warn("DEVELOPMENT IDENTITY: every caller is the local developer; loopback only, synthetic data only");
         yield new DevelopmentAuthenticator();
@@ -131,6 +134,9 @@ public final class ServerAssembly implements AutoCloseable {
           identity.tokenTypes(), identity.algorithms(), Duration.ofSeconds(identity.clockSkewSeconds()), identity.rolesClaim(),
           identity.mfaAmr(), identity.mfaAcr()), identity.jwksUri());
     };
+    // Each distinct token is validated once (signature or introspection), then reused until min(exp, cache age).
+    this.authenticator = identity.mode().equals("development") ? validation
+        : CachingAuthenticator.wrap(validation, Duration.ofSeconds(identity.tokenCacheSeconds()), TOKEN_CACHE_SIZE, clock);
   }
 
   /**

@@ -87,14 +87,21 @@ public record CustosConfig(Server server, Upstream upstream, Identity identity, 
    * @param introspectionUri   mode {@code introspection}: the RFC 7662 endpoint for opaque tokens
    * @param introspectionClientId     Custos's client id at that endpoint
    * @param introspectionClientSecretFile file holding the client secret (owner-only; never logged)
+   * @param tokenCacheSeconds  how long a validated access token is reused without validating it again (keyed by its
+   *                           SHA-256, never beyond its {@code exp}), 0..300 (0: validate every request); default 300
+   *                           for JWT access tokens, 30 for introspection, which is the latency with which a token
+   *                           revoked at the authorization server is refused
    */
   public record Identity(String mode, String issuer, String jwksUri, String audience, List<String> tokenTypes,
       List<String> algorithms, Integer clockSkewSeconds, String rolesClaim, List<String> mfaAmr, List<String> mfaAcr,
       List<String> systemClients, Integer idleTimeoutMinutes, String introspectionUri, String introspectionClientId,
-      String introspectionClientSecretFile) {
+      String introspectionClientSecretFile, Integer tokenCacheSeconds) {
+    @com.fasterxml.jackson.annotation.JsonCreator
+    public Identity {}
+
     /** Only the mode; everything else defaulted (development configurations). */
     public Identity(String mode) {
-      this(mode, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+      this(mode, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
     }
 
     /** JWT access tokens (no introspection settings). */
@@ -102,7 +109,7 @@ public record CustosConfig(Server server, Upstream upstream, Identity identity, 
         List<String> algorithms, Integer clockSkewSeconds, String rolesClaim, List<String> mfaAmr, List<String> mfaAcr,
         List<String> systemClients, Integer idleTimeoutMinutes) {
       this(mode, issuer, jwksUri, audience, tokenTypes, algorithms, clockSkewSeconds, rolesClaim, mfaAmr, mfaAcr,
-          systemClients, idleTimeoutMinutes, null, null, null);
+          systemClients, idleTimeoutMinutes, null, null, null, null);
     }
   }
 
@@ -175,7 +182,8 @@ public record CustosConfig(Server server, Upstream upstream, Identity identity, 
             i.clockSkewSeconds() == null ? 60 : i.clockSkewSeconds(), i.rolesClaim() == null ? "roles" : i.rolesClaim(),
             or(i.mfaAmr(), List.of("mfa")), or(i.mfaAcr(), List.of()), or(i.systemClients(), List.of()),
             i.idleTimeoutMinutes() == null ? 15 : i.idleTimeoutMinutes(), i.introspectionUri(), i.introspectionClientId(),
-            i.introspectionClientSecretFile()),
+            i.introspectionClientSecretFile(), i.tokenCacheSeconds() != null ? i.tokenCacheSeconds()
+                : "introspection".equals(i.mode()) ? 30 : 300),
         new Policy(p.roles(), p.requireCareRelationship() == null ? Boolean.TRUE : p.requireCareRelationship(),
             or(p.breakGlassRoles(), DEFAULT_BREAK_GLASS_ROLES), p.breakGlassMinutes() == null ? 60 : p.breakGlassMinutes(),
             p.rateLimitPerMinute() == null ? 120 : p.rateLimitPerMinute(),
@@ -274,6 +282,9 @@ public record CustosConfig(Server server, Upstream upstream, Identity identity, 
     }
     if (identity.idleTimeoutMinutes() < 1 || identity.idleTimeoutMinutes() > 60) {
       errors.add("identity.idleTimeoutMinutes: must be 1..60");
+    }
+    if (identity.tokenCacheSeconds() < 0 || identity.tokenCacheSeconds() > 300) {
+      errors.add("identity.tokenCacheSeconds: must be 0..300");
     }
   }
 

@@ -72,6 +72,23 @@ class CustosConfigTest {
     // Safe defaults: only a person on the approval page, from another application, approves a write.
     assertThat(cfg.policy().elicitationApproval()).isFalse();
     assertThat(cfg.policy().readOnly()).isFalse();
+    assertThat(cfg.identity().tokenCacheSeconds()).isEqualTo(300);
+  }
+
+  @Test
+  void introspectionReusesATokenForThirtySecondsByDefaultSoRevocationTakesEffectQuickly() throws IOException {
+    CustosConfig cfg = CustosConfig.load(yaml("""
+        upstream:
+          baseUrl: http://127.0.0.1:8080/fhir
+        identity:
+          mode: introspection
+          issuer: https://idp.example.org
+          audience: https://custos.example.org/mcp
+          introspectionUri: https://idp.example.org/introspect
+          introspectionClientId: custos
+          introspectionClientSecretFile: /run/secrets/introspection
+        """));
+    assertThat(cfg.identity().tokenCacheSeconds()).isEqualTo(30);
   }
 
   @Test
@@ -129,6 +146,13 @@ class CustosConfigTest {
         new Invalid("plain TLS and development identity on a non-loopback host", withServer("host: 0.0.0.0\ntls: plain"),
             Set.of("server.tls", "identity.mode")),
         new Invalid("maxRequestBytes below 1024", withServer("maxRequestBytes: 10"), Set.of("server.maxRequestBytes")),
+        new Invalid("token cache longer than the JWKS cache", """
+            upstream:
+              baseUrl: https://fhir.example.org/r4
+            identity:
+              mode: development
+              tokenCacheSeconds: 301
+            """, Set.of("identity.tokenCacheSeconds")),
         new Invalid("upstream timeout 0", """
             upstream:
               baseUrl: https://fhir.example.org/r4
