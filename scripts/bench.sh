@@ -3,7 +3,8 @@
 #
 #   scripts/bench.sh overhead [options]   upstream alone vs bare MCP SDK server vs Custos (one run), heap with
 #                                         1,000 open sessions -> bench-results/overhead/
-#   scripts/bench.sh coldstart [runs]     JVM launch of `java -jar custos.jar serve` to /readyz 200 -> bench-results/coldstart/
+#   scripts/bench.sh coldstart [runs]     `./custos serve` (class-data cache) and `java -jar custos.jar serve` to /readyz 200
+#                                         -> bench-results/coldstart/
 #   scripts/bench.sh jmh [JMH regexp]     JMH micro-benchmarks (token, policy, filter, de-id, ledger) -> bench-results/jmh/
 #   scripts/bench.sh all                  all three
 #
@@ -42,8 +43,11 @@ run_overhead() {
 run_coldstart() {
   mkdir -p "$OUT/coldstart"
   machine | tee "$OUT/coldstart/machine.txt"
-  "$JAVA" -Dbench.serverJvm="$SERVER_JVM" -cp "$CP" io.custos.bench.ColdStart --out "$OUT/coldstart" \
-    --jar custos-server/target/custos.jar --runs "${1:-10}" 2>&1 | tee "$OUT/coldstart/coldstart.log"
+  # The product launch (./custos: its JVM flags and class-data cache), then a plain `java -jar` without a cache.
+  "$JAVA" -cp "$CP" io.custos.bench.ColdStart --out "$OUT/coldstart/launcher" --launcher ./custos \
+    --jar custos-server/target/custos.jar --runs "${1:-10}" 2>&1 | tee "$OUT/coldstart/launcher.log"
+  "$JAVA" -Dbench.serverJvm="$SERVER_JVM" -cp "$CP" io.custos.bench.ColdStart --out "$OUT/coldstart/jar" \
+    --jar custos-server/target/custos.jar --runs "${1:-10}" 2>&1 | tee "$OUT/coldstart/jar.log"
 }
 
 run_jmh() {

@@ -57,8 +57,9 @@ public final class BareSdkServer {
     secure.setSniHostCheck(false);
     http.addCustomizer(secure);
     SslContextFactory.Server ssl = new SslContextFactory.Server();
-    ssl.setKeyStore(cert.load());
-    ssl.setKeyStorePassword(new String(cert.password()));
+    SelfSignedCertificate.InMemoryKeyStore keys = cert.load();
+    ssl.setKeyStore(keys.store());
+    ssl.setKeyStorePassword(new String(keys.password()));
     ssl.setIncludeProtocols("TLSv1.3");
     ServerConnector connector = new ServerConnector(server, new SslConnectionFactory(ssl, "http/1.1"),
         new HttpConnectionFactory(http));

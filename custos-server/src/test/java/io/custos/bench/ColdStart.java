@@ -25,7 +25,12 @@ import java.util.concurrent.TimeUnit;
  * keys, pseudonym key and TLS certificate; the remaining runs reuse that directory (an ordinary restart, which
  * also reopens and checks the ledger tail). Writes {@code coldstart.json}.
  *
- * <p>Usage: {@code java -cp <test classpath> io.custos.bench.ColdStart --jar custos.jar --out DIR --runs N}
+ * <p>With {@code --launcher ./custos} the product's own launcher starts the server instead (its JDK choice, JVM flags and
+ * class-data cache): the caches of the current jar are deleted first, so run 1 records the classes it uses, run 2
+ * starts the cache build in the background, and the tool waits for the cache before runs 3..N, which use it. Each
+ * run records whether a cache existed when it started.
+ *
+ * <p>Usage: {@code java -cp <test classpath> io.custos.bench.ColdStart (--jar custos.jar | --launcher ./custos) --out DIR --runs N}
  */
 public final class ColdStart {
   private ColdStart() {}
@@ -49,6 +54,11 @@ public final class ColdStart {
     Path out = Path.of(a.getOrDefault("out", "bench-results/coldstart")).toAbsolutePath();
     Path jar = Path.of(a.getOrDefault("jar", "custos-server/target/custos.jar")).toAbsolutePath();
     int runs = Integer.parseInt(a.getOrDefault("runs", "10"));
+    java.util.Optional<Path> launcher = java.util.Optional.ofNullable(a.get("launcher")).map(l -> Path.of(l).toAbsolutePath());
+    Path target = jar.getParent();
+    if (launcher.isPresent()) {
+      deleteCaches(target);
+    }
     Files.createDirectories(out);
     Path dir = out.resolve("server");
     BenchMain.deleteTree(dir);
@@ -80,7 +90,8 @@ public final class ColdStart {
     List<Map<String, Object>> results = new ArrayList<>();
     for (int i = 1; i <= runs; i++) {
       String load = BenchMain.loadAvg();
-      List<String> cmd = BenchMain.cmd(List.of("-jar", jar.toString(), "serve", "--config", config.toString()));
+      List<String> cmd = command(launcher, jar, config);
+      boolean cached = hasCache(target);
       long t0 = System.nanoTime();
       Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
           .redirectOutput(out.resolve("run-" + i + ".log").toFile()).start();
@@ -108,21 +119,26 @@ public final class ColdStart {
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("run", i);
       m.put("freshDataDir", i == 1);
+      m.put("classDataCache", cached);
       m.put("readyMs", ms);
       m.put("cpuMsAtReady", cpuMs);
       m.put("loadAvg", load);
       results.add(m);
-      BenchMain.log(String.format(Locale.ROOT, "cold start run %d%s: %.0f ms to /readyz 200, %d ms CPU (load %s)", i,
-          i == 1 ? " (fresh data dir)" : "", ms, cpuMs, load));
+      BenchMain.log(String.format(Locale.ROOT, "cold start run %d%s%s: %.0f ms to /readyz 200, %d ms CPU (load %s)", i,
+          i == 1 ? " (fresh data dir)" : "", cached ? " (class-data cache)" : "", ms, cpuMs, load));
+      if (launcher.isPresent() && i == 2) {
+        awaitCache(target);
+      }
     }
     double[] warm = results.stream().filter(m -> !(Boolean) m.get("freshDataDir"))
+        .filter(m -> launcher.isEmpty() || (Boolean) m.get("classDataCache"))
         .mapToDouble(m -> (Double) m.get("readyMs")).sorted().toArray();
     Map<String, Object> all = new LinkedHashMap<>();
     all.put("date", Instant.now().toString());
     all.put("nproc", Runtime.getRuntime().availableProcessors());
     all.put("jdk", System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"));
     all.put("serverJvmFlags", String.join(" ", BenchProcess.serverJvmFlags()));
-    all.put("command", String.join(" ", BenchMain.cmd(List.of("-jar", jar.toString(), "serve", "--config", config.toString()))));
+    all.put("command", String.join(" ", command(launcher, jar, config)));
     if (warm.length > 0) {
       all.put("restartMedianMs", warm[warm.length / 2]);
       all.put("restartMinMs", warm[0]);
@@ -132,5 +148,35 @@ public final class ColdStart {
     stub.stop(0);
     McpBenchClient.JSON.writerWithDefaultPrettyPrinter().writeValue(out.resolve("coldstart.json").toFile(), all);
     BenchMain.log("cold start summary " + McpBenchClient.JSON.writeValueAsString(all));
+  }
+
+  private static List<String> command(java.util.Optional<Path> launcher, Path jar, Path config) {
+    return launcher.map(l -> List.of(l.toString(), "serve", "--config", config.toString()))
+        .orElseGet(() -> BenchMain.cmd(List.of("-jar", jar.toString(), "serve", "--config", config.toString())));
+  }
+
+  /** The launcher's class-data caches and their records: {@code custos-<jar mtime>-<size>.*} beside the jar. */
+  private static List<Path> caches(Path target) throws IOException {
+    try (var files = Files.list(target)) {
+      return files.filter(f -> f.getFileName().toString().matches("custos-\\d+-\\d+\\..+")).toList();
+    }
+  }
+
+  private static boolean hasCache(Path target) throws IOException {
+    return caches(target).stream().anyMatch(f -> f.toString().endsWith(".aot") || f.toString().endsWith(".jsa"));
+  }
+
+  private static void deleteCaches(Path target) throws IOException {
+    for (Path f : caches(target)) {
+      Files.delete(f);
+    }
+  }
+
+  private static void awaitCache(Path target) throws IOException, InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+    while (!hasCache(target) && System.nanoTime() < deadline) {
+      Thread.sleep(500);
+    }
+    BenchMain.log(hasCache(target) ? "class-data cache built" : "class-data cache not built within 3 minutes");
   }
 }

@@ -92,6 +92,12 @@ class DemoNewcomerIT {
       assertThat(demo.waitFor(30, TimeUnit.SECONDS)).as("demo stops on SIGTERM").isTrue();
     }
     assertThat(Files.readString(log)).contains("demo: stopped");
+    // The launcher's class-data cache for this jar: the demo used it, or recorded its classes (JDK >= 25: the next
+    // start builds the cache from that record) or wrote the AppCDS archive at exit (JDK 21-24).
+    try (var files = Files.list(ROOT.resolve("custos-server/target"))) {
+      assertThat(files.map(f -> f.getFileName().toString()).toList())
+          .anyMatch(n -> n.matches("custos-\\d+-\\d+\\.(aot|jsa|\\d+\\.aotconf|\\d+\\.creating)"));
+    }
   }
 
   /** The {@code client_id} claim of a JWT (payload only; the server validates signatures, this test reads a claim). */

@@ -147,8 +147,9 @@ public final class McpHttpServer implements AutoCloseable {
       secure.setSniHostCheck(false); // Host is checked by OriginHostFilter against an explicit allowlist
       http.addCustomizer(secure);
       SslContextFactory.Server ssl = new SslContextFactory.Server();
-      ssl.setKeyStore(settings.certificate().load());
-      ssl.setKeyStorePassword(new String(settings.certificate().password()));
+      SelfSignedCertificate.InMemoryKeyStore keys = settings.certificate().load();
+      ssl.setKeyStore(keys.store());
+      ssl.setKeyStorePassword(new String(keys.password()));
       ssl.setIncludeProtocols(settings.tls() == TlsMode.TLS13 ? new String[] {"TLSv1.3"} : new String[] {"TLSv1.3", "TLSv1.2"});
       connector = new ServerConnector(server, new SslConnectionFactory(ssl, "http/1.1"), new HttpConnectionFactory(http));
     }
