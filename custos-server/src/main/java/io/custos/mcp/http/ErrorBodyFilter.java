@@ -123,7 +123,7 @@ final class ErrorBodyFilter extends HttpFilter {
    * JSON body) passes {@link OutboundErrors}. The SDK ends every event with a newline and flushes after every message,
    * so a message is never split across lines or flushes.
    */
-  private static final class SanitizingWriter extends PrintWriter {
+  static final class SanitizingWriter extends PrintWriter {
     private final PrintWriter target;
     private final StringBuilder line = new StringBuilder();
 
@@ -144,18 +144,23 @@ final class ErrorBodyFilter extends HttpFilter {
 
     @Override
     public void write(char[] buf, int off, int len) {
-      synchronized (lock) {
-        for (int i = off; i < off + len; i++) {
-          write(buf[i]);
-        }
-      }
+      write(new String(buf, off, len), 0, len);
     }
 
+    /** Appends whole runs up to each newline (a tool result is tens of kilobytes written in a few calls). */
     @Override
     public void write(String s, int off, int len) {
       synchronized (lock) {
-        for (int i = off; i < off + len; i++) {
-          write(s.charAt(i));
+        int end = off + len;
+        for (int start = off; start < end; ) {
+          int nl = s.indexOf('\n', start);
+          if (nl < 0 || nl >= end) {
+            line.append(s, start, end);
+            return;
+          }
+          line.append(s, start, nl + 1);
+          emit();
+          start = nl + 1;
         }
       }
     }
