@@ -4,6 +4,9 @@ import io.custos.fhir.FhirUpstream;
 import io.custos.fhir.UpstreamException;
 import io.custos.fhir.UpstreamRequest;
 import io.custos.tools.ToolSpec;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import java.time.Duration;
 
 /**
  * Stage 5, upstream fetch: the tool's declared request (or the page a cursor points at) against the FHIR
@@ -17,6 +20,13 @@ final class UpstreamFetch implements Stage {
 
   private final FhirUpstream upstream;
   private final PageCursors cursors;
+  /**
+   * (user, patient) pairs whose Patient this user recently saw exist (a non-empty search or a successful read), so
+   * an empty result does not cost a Patient read on every call. Per user: one user's reads never tell another that a
+   * patient exists. Five minutes, as the care relationships; a patient deleted meanwhile reads as "no records".
+   */
+  private final Cache<String, Boolean> existing = Caffeine.newBuilder().maximumSize(100_000)
+      .expireAfterWrite(Duration.ofMinutes(5)).build();
 
   UpstreamFetch(FhirUpstream upstream, PageCursors cursors) {
     this.upstream = upstream;
@@ -37,8 +47,12 @@ final class UpstreamFetch implements Stage {
         ex.page = upstream.nextPage(link);
       } else {
         ex.page = upstream.execute(spec.query().build(ex.arguments, ex.patientId, ex.pageSize));
-        if (ex.page.resources().isEmpty()) {
-          requirePatient(upstream, ex, spec); // only an empty result can hide an unknown patient
+        if (ex.patientId != null) {
+          String key = ex.caller.subject() + "\n" + ex.patientId;
+          if (ex.page.resources().isEmpty() && existing.getIfPresent(key) == null) {
+            requirePatient(upstream, ex, spec); // only an empty result can hide an unknown patient
+          }
+          existing.put(key, Boolean.TRUE);
         }
       }
     } catch (UpstreamException e) {

@@ -172,4 +172,24 @@ class GovernedPathRegressionTest {
     assertThat(call(clinician("dr-c", "Practitioner/someone-else", "agent"), "get_allergies", args).error())
         .isEqualTo(ToolCallException.Reason.NO_CARE_RELATIONSHIP);
   }
+
+  @Test
+  void anEmptyResultReadsThePatientOncePerUserNotOnEveryCall() {
+    Map<String, Object> empty = Map.of("patient_id", PipelineFixture.PATIENT_A, "date_from", "1901-01-01",
+        "date_to", "1901-01-31");
+    ToolOutcome first = call(clinician("dr-e", practitioner, "agent"), "get_lab_results", empty);
+    assertThat(first.isError()).isFalse();
+    int afterFirst = counting.calls.get(); // care relationship, search, Patient read
+    ToolOutcome again = call(clinician("dr-e", practitioner, "agent"), "get_lab_results", empty);
+    assertThat(again.isError()).isFalse();
+    assertThat(counting.calls.get() - afterFirst).as("only the search: the patient is known to exist").isEqualTo(1);
+    // Another user learns nothing from the first one's reads: its own care relationship, search and Patient read.
+    int beforeOther = counting.calls.get();
+    assertThat(call(clinician("dr-f", practitioner, "agent"), "get_lab_results", empty).isError()).isFalse();
+    assertThat(counting.calls.get() - beforeOther).isEqualTo(afterFirst);
+    // An unknown patient is still not found on every call.
+    assertThat(call(clinician("dr-e", practitioner, "agent"), "get_lab_results",
+        Map.of("patient_id", "no-such-patient")).error()).isIn(ToolCallException.Reason.NOT_FOUND,
+        ToolCallException.Reason.NO_CARE_RELATIONSHIP);
+  }
 }
