@@ -59,7 +59,7 @@ public final class ServerAssembly implements AutoCloseable {
   private static final FhirContext FHIR = FhirContext.forR4Cached();
 
   private final CustosConfig config;
-  private final ObjectMapper mapper = new ObjectMapper();
+  private final ObjectMapper mapper = new ObjectMapper().registerModule(new com.fasterxml.jackson.module.blackbird.BlackbirdModule());
   private final JacksonMcpJsonMapper jsonMapper = new JacksonMcpJsonMapper(mapper);
   private final AuditTrail audit;
   private final TokenMap tokenMap;

@@ -22,7 +22,7 @@ import java.util.Optional;
  * written by one stage, named beside it; route stages outside this package use the public accessors.
  */
 public final class ToolExchange {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = new ObjectMapper().registerModule(new com.fasterxml.jackson.module.blackbird.BlackbirdModule());
 
   final ToolCall call;
   final String callId = AuditIds.call();
