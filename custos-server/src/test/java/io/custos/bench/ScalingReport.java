@@ -30,15 +30,15 @@ public final class ScalingReport {
     JsonNode patients = read(dir.resolve("patients.json"));
     if (patients != null) {
       section(md, when, "Patients in the upstream", meta("patients", patients.get("meta")),
-          "| patients | store resources | load time | store heap after GC | upstream alone p50 / p99 | Custos p50 / p90 / p99 "
-              + "| Custos CPU / call | store CPU / Custos call | Custos errors | load avg |\n|---|---|---|---|---|---|---|---|---|---|\n");
+          "| patients | store resources | load time | store heap after GC | upstream alone p50 / p99 | store CPU / search alone | Custos p50 / p90 / p99 "
+              + "| Custos CPU / call | store CPU / Custos call | Custos errors | load avg |\n|---|---|---|---|---|---|---|---|---|---|---|\n");
       for (JsonNode r : patients.get("rows")) {
         JsonNode c = r.get("custos");
         JsonNode u = r.get("upstream");
-        md.append(String.format(Locale.ROOT, "| %,d | %,d | %.1f s | %.0f MB | %.2f / %.2f ms | %.2f / %.2f / %.2f ms | %.2f ms | %.2f ms | %d | %s |%n",
+        md.append(String.format(Locale.ROOT, "| %,d | %,d | %.1f s | %.0f MB | %.2f / %.2f ms | %.2f ms | %.2f / %.2f / %.2f ms | %.2f ms | %.2f ms | %d | %s |%n",
             r.get("patients").asInt(), r.get("storeResources").asLong(), r.get("loadSeconds").asDouble(),
             r.get("storeHeapUsedAfterGcKb").asLong() / 1024.0, u.get("p50Ms").asDouble(), u.get("p99Ms").asDouble(),
-            c.get("p50Ms").asDouble(), c.get("p90Ms").asDouble(), c.get("p99Ms").asDouble(),
+            u.get("serverCpuMsPerCall").asDouble(), c.get("p50Ms").asDouble(), c.get("p90Ms").asDouble(), c.get("p99Ms").asDouble(),
             c.get("serverCpuMsPerCall").asDouble(), c.get("storeCpuMsPerCall").asDouble(), c.get("errors").asLong(),
             c.get("loadAvg").asText()));
       }
@@ -62,6 +62,15 @@ public final class ScalingReport {
             r.get("lastBlockAppendsPerSecond").isNull() ? "-" : String.format(Locale.ROOT, "%,d", r.get("lastBlockAppendsPerSecond").asLong()),
             r.path("verifySeconds").asDouble(), r.path("verifyEntriesPerSecond").asLong(), r.get("verifyWallSeconds").asDouble(),
             r.get("reopenMillis").asLong(), r.get("diskBytes").asLong() / 1e6, r.get("loadAvg").asText()));
+      }
+      JsonNode blocks = ledger.get("blocks");
+      if (blocks.size() > 1) {
+        md.append(String.format(Locale.ROOT, "%nDurable appends/s per block of 100,000 while filling: first block %,d; "
+            + "median of the first ten blocks %,d; median of the last ten blocks %,d (of %d blocks).%n",
+            blocks.get(0).get("appendsPerSecond").asLong(), median(blocks, 0, Math.min(10, blocks.size())),
+            median(blocks, Math.max(0, blocks.size() - 10), blocks.size()), blocks.size()));
+        series.put("time per append, 100k blocks (ledger)", relative(blocks, r -> r.get("size").asDouble(),
+            r -> 1 / r.get("appendsPerSecond").asDouble()));
       }
       md.append('\n');
       series.put("time per append (ledger)", relative(ledger.get("sizes"), r -> r.get("entries").asDouble(),
@@ -98,6 +107,15 @@ public final class ScalingReport {
   private static void section(StringBuilder md, List<String> when, String title, String meta, String header) {
     when.add(meta);
     md.append("## ").append(title).append("\n\n").append(meta).append("\n\n").append(header);
+  }
+
+  private static long median(JsonNode blocks, int from, int to) {
+    List<Long> v = new ArrayList<>();
+    for (int i = from; i < to; i++) {
+      v.add(blocks.get(i).get("appendsPerSecond").asLong());
+    }
+    v.sort(null);
+    return v.get(v.size() / 2);
   }
 
   /** Points (size / first size, cost / first cost). */

@@ -88,14 +88,14 @@ final class SvgPlot {
   /**
    * Relative growth on log-log axes: each series is a list of (scale, cost) points, both relative to the series'
    * first point (scale 1, cost 1), so a flat line at 1 means the cost per unit of work does not grow with the size.
-   * Costs are clamped to [0.1, 100].
+   * Costs are clamped to [0.01, 100].
    */
   static String relativeGrowth(String title, String subtitle, Map<String, List<double[]>> series) {
     double xHi = Math.max(1, Math.ceil(Math.log10(series.values().stream().flatMap(List::stream)
         .mapToDouble(p -> p[0]).max().orElse(10))));
-    double yLo = -1;
+    double yLo = -2;
     double yHi = 2;
-    Layout l = new Layout(720, 420, 60, 250, 44, 50);
+    Layout l = new Layout(820, 420, 60, 290, 44, 50);
     int left = l.left();
     int top = l.top();
     int pw = l.plotWidth();
@@ -132,7 +132,7 @@ final class SvgPlot {
       StringBuilder pts = new StringBuilder();
       for (double[] p : e.getValue()) {
         double x = left + Math.log10(Math.max(1, p[0])) / xHi * pw;
-        double y = top + ph - (Math.log10(Math.min(100, Math.max(0.1, p[1]))) - yLo) / (yHi - yLo) * ph;
+        double y = top + ph - (Math.log10(Math.min(100, Math.max(0.01, p[1]))) - yLo) / (yHi - yLo) * ph;
         pts.append(String.format(Locale.ROOT, "%.1f,%.1f ", x, y));
         s.append(String.format(Locale.ROOT, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2.5\" fill=\"%s\"/>%n", x, y, color));
       }
@@ -162,7 +162,7 @@ final class SvgPlot {
   private static final List<String> PALETTE = List.of("#e8590c", "#1c7ed6", "#2b8a3e", "#862e9c", "#c92a2a", "#495057");
 
   private static String fmt(double v) {
-    return v >= 1 ? String.format(Locale.ROOT, "%.0f", v) : String.format(Locale.ROOT, "%.1f", v);
+    return String.format(Locale.ROOT, v >= 1 ? "%.0f" : v >= 0.1 ? "%.1f" : "%.2f", v);
   }
 
   private static String esc(String s) {
