@@ -100,7 +100,8 @@ public final class ScalingReport {
     md.append("![cost per unit of work relative to the smallest size](scaling.svg)\n");
     Files.writeString(dir.resolve("scaling.md"), md);
     Files.writeString(dir.resolve("scaling.svg"), SvgPlot.relativeGrowth("How cost per unit of work grows with the size",
-        String.join("; ", when.stream().map(w -> w.replace("`", "")).toList()), series));
+        String.join("; ", when.stream().map(w -> w.substring(0, w.indexOf(", nproc"))).toList()) + " UTC; nproc "
+            + Runtime.getRuntime().availableProcessors() + "; load average in scaling.md", series));
     System.out.print(md);
   }
 
