@@ -7,9 +7,17 @@
 #                                         -> bench-results/coldstart/
 #   scripts/bench.sh jmh [JMH regexp]     JMH micro-benchmarks (token, policy, filter, de-id, ledger) -> bench-results/jmh/
 #   scripts/bench.sh all                  all three
+#   scripts/bench.sh scaling [options]    per-call latency and CPU with 20 / 1,000 / 10,000 patients in the upstream, then
+#                                         heap and time to open 1,000 / 10,000 MCP sessions (Custos vs bare SDK)
+#                                         -> bench-results/scaling/ (tables in scaling.md, plot scaling.svg)
+#   scripts/bench.sh ledger-scaling [options]  ledger append time and `custos audit verify` at 10^3 / 10^6 / 10^7 entries
+#                                         -> bench-results/scaling/ (scratch ledger deleted afterwards)
 #
 # overhead options (defaults): --rates 25,50,100,200,300 --fixed-rate 100 --step-seconds 20 --warmup-requests 15000 --warmup-seconds 150
 #   --saturation-seconds 30 --concurrency 16 --sessions 20 --heap-sessions 1000 --max-in-flight 256
+# scaling options (defaults): --patients 20,1000,10000 --rate 50 --step-seconds 30 --warmup-requests 3000 --sessions 1000,10000
+#   --types Encounter,Condition,CareTeam (patient-bundle types kept in the grown population) --skip patients|sessions
+# ledger-scaling options (defaults): --sizes 1000,1000000,10000000 --threads 64 --window 10000 --block 100000
 # Environment: BENCH_SERVER_JVM (server JVM flags, default "-Xms256m -Xmx1g -XX:+UseG1GC"),
 #   MVN_FLAGS (e.g. -o for offline builds).
 set -eu
@@ -70,10 +78,29 @@ run_jmh() {
   done
 }
 
+run_scaling() {
+  mkdir -p "$OUT/scaling"
+  machine | tee "$OUT/scaling/machine.txt"
+  "$JAVA" -Xmx2g -Dbench.serverJvm="$SERVER_JVM" -cp "$CP" io.custos.bench.ScalingMain --out "$OUT/scaling" \
+    --jar custos-server/target/custos.jar "$@" 2>&1 | tee "$OUT/scaling/driver.log"
+  "$JAVA" -cp "$CP" io.custos.bench.ScalingReport "$OUT/scaling"
+}
+
+run_ledger_scaling() {
+  mkdir -p "$OUT/scaling"
+  machine | tee "$OUT/scaling/ledger-machine.txt"
+  "$JAVA" -Xmx2g -cp "$CP" io.custos.bench.LedgerScaling --dir "$OUT/scaling/ledger-data" \
+    --out "$OUT/scaling/ledger.json" "$@" 2>&1 | tee "$OUT/scaling/ledger.log"
+  rm -rf "$OUT/scaling/ledger-data"
+  "$JAVA" -cp "$CP" io.custos.bench.ScalingReport "$OUT/scaling"
+}
+
 case "$mode" in
   overhead) run_overhead "$@" ;;
   coldstart) run_coldstart "$@" ;;
   jmh) run_jmh "$@" ;;
   all) run_coldstart; run_jmh; run_overhead ;;
-  *) echo "usage: scripts/bench.sh overhead|coldstart|jmh|all [options]" >&2; exit 2 ;;
+  scaling) run_scaling "$@" ;;
+  ledger-scaling) run_ledger_scaling "$@" ;;
+  *) echo "usage: scripts/bench.sh overhead|coldstart|jmh|all|scaling|ledger-scaling [options]" >&2; exit 2 ;;
 esac

@@ -181,7 +181,7 @@ public final class BenchMain {
     LoadDriver.Result run() throws Exception;
   }
 
-  private static Row measure(Run run, BenchProcess server, BenchProcess upstream) throws Exception {
+  static Row measure(Run run, BenchProcess server, BenchProcess upstream) throws Exception {
     String load = loadAvg();
     long s0 = server.cpuMillis();
     long u0 = upstream.cpuMillis();
@@ -195,7 +195,7 @@ public final class BenchMain {
     return row;
   }
 
-  private static Map<String, Object> sessionHeap(BenchProcess server, McpBenchClient client, List<String> tokens, int n)
+  static Map<String, Object> sessionHeap(BenchProcess server, McpBenchClient client, List<String> tokens, int n)
       throws Exception {
     long before = server.heapUsedKb(true);
     ExecutorService pool = Executors.newFixedThreadPool(8);

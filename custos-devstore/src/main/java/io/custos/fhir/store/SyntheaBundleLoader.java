@@ -121,12 +121,15 @@ public final class SyntheaBundleLoader {
    * @throws UncheckedIOException if the file cannot be read
    */
   public LoadResult loadFile(Path file) {
-    String name = file.getFileName().toString();
+    return load(parse(fhirContext, file), file.getFileName().toString());
+  }
+
+  /** Parses one {@code .json} or {@code .json.gz} file (a Bundle or a single resource). */
+  static IBaseResource parse(FhirContext fhirContext, Path file) {
     try (InputStream raw = new BufferedInputStream(Files.newInputStream(file), 1 << 16);
-         InputStream in = name.endsWith(".gz") ? new GZIPInputStream(raw, 1 << 16) : raw;
+         InputStream in = file.getFileName().toString().endsWith(".gz") ? new GZIPInputStream(raw, 1 << 16) : raw;
          Reader reader = new InputStreamReader(in, StandardCharsets.UTF_8)) {
-      IBaseResource parsed = fhirContext.newJsonParser().parseResource(reader);
-      return load(parsed, name);
+      return fhirContext.newJsonParser().parseResource(reader);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read FHIR data file", e);
     }

@@ -47,9 +47,14 @@ public class LedgerAppendBenchmark {
 
   @Benchmark
   public void durableAppend() {
-    ledger.append(new AuditEvent(UUID.randomUUID().toString(), UUID.randomUUID().toString(), Instant.now(),
+    ledger.append(intentEvent());
+  }
+
+  /** A typical intent event (synthetic: fixed user, tool and pseudonymous patient; fresh event and call ids). */
+  public static AuditEvent intentEvent() {
+    return new AuditEvent(UUID.randomUUID().toString(), UUID.randomUUID().toString(), Instant.now(),
         AuditEvent.Phase.INTENT, "dr-alice", "Practitioner/p1", "agent-client", "session-1", "tokhash",
         Set.of("clinician"), "get_medications", "MedicationRequest", List.of("pt_0123456789abcdef0123456789abcdef"),
-        "patient/MedicationRequest.rs", "success", 0, null, 1234, "127.0.0.1", "0.1.0"));
+        "patient/MedicationRequest.rs", "success", 0, null, 1234, "127.0.0.1", "0.1.0");
   }
 }
