@@ -9,7 +9,11 @@ import java.util.HexFormat;
  * alert that names its ledger event must name it in a form that survives the masking and can be looked up.
  */
 public final class AuditIds {
-  private static final SecureRandom RANDOM = new SecureRandom();
+  /**
+   * One DRBG (NIST SP 800-90A, seeded by the JDK from the system's entropy) per thread: the default {@code NativePRNG}
+   * serialises every caller on one lock, which showed as blocked threads under load.
+   */
+  private static final ThreadLocal<SecureRandom> RANDOM = ThreadLocal.withInitial(AuditIds::drbg);
 
   private AuditIds() {}
 
@@ -25,7 +29,15 @@ public final class AuditIds {
 
   private static String random() {
     byte[] b = new byte[16];
-    RANDOM.nextBytes(b);
+    RANDOM.get().nextBytes(b);
     return HexFormat.of().formatHex(b);
+  }
+
+  private static SecureRandom drbg() {
+    try {
+      return SecureRandom.getInstance("DRBG");
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("DRBG unavailable", e);
+    }
   }
 }

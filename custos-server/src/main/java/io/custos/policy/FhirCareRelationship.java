@@ -1,12 +1,13 @@
 package io.custos.policy;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.custos.auth.Caller;
 import io.custos.fhir.FhirUpstream;
 import io.custos.fhir.UpstreamRequest;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.hl7.fhir.r4.model.Patient;
@@ -26,12 +27,8 @@ public final class FhirCareRelationship implements CareRelationship {
   private final FhirUpstream upstream;
   private final Clock clock;
   private final Duration ttl;
-  private final Map<Key, Answer> cache = new LinkedHashMap<>(64, 0.75f, true) {
-    @Override
-    protected boolean removeEldestEntry(Map.Entry<Key, Answer> eldest) {
-      return size() > 10_000;
-    }
-  };
+  /** At most 10,000 answers; read without a lock (a shared, synchronized map was contended under load). */
+  private final Cache<Key, Answer> cache = Caffeine.newBuilder().maximumSize(10_000).build();
 
   public FhirCareRelationship(FhirUpstream upstream, Clock clock, Duration ttl) {
     this.upstream = upstream;
@@ -46,18 +43,14 @@ public final class FhirCareRelationship implements CareRelationship {
       return false; // no fhirUser, or not a practitioner: no relationship can be established
     }
     Key key = new Key(caller.subject(), practitioner, patientId);
-    synchronized (cache) {
-      Answer a = cache.get(key);
-      if (a != null && clock.instant().isBefore(a.until())) {
-        return a.exists();
-      }
+    Answer a = cache.getIfPresent(key);
+    if (a != null && clock.instant().isBefore(a.until())) {
+      return a.exists();
     }
     FhirUpstream up = upstream.as(caller); // the lookup is made on the user's behalf (upstream.auth)
     boolean exists = search(up, "CareTeam", patientId, practitioner) || search(up, "Encounter", patientId, practitioner)
         || generalPractitioner(up, patientId, practitioner);
-    synchronized (cache) {
-      cache.put(key, new Answer(exists, clock.instant().plus(ttl)));
-    }
+    cache.put(key, new Answer(exists, clock.instant().plus(ttl)));
     return exists;
   }
 
