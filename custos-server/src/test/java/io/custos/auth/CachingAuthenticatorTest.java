@@ -3,16 +3,14 @@ package io.custos.auth;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import io.custos.testing.ManualClock;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -20,7 +18,7 @@ import org.junit.jupiter.api.Test;
  * token, keyed by the token's hash so different tokens never share a caller.
  */
 class CachingAuthenticatorTest {
-  private final MovingClock clock = new MovingClock(Instant.parse("2026-11-29T12:00:00Z"));
+  private final ManualClock clock = new ManualClock(Instant.parse("2026-11-29T12:00:00Z"));
   private final Counting delegate = new Counting();
 
   private Authenticator cache(Duration maxAge) {
@@ -30,7 +28,7 @@ class CachingAuthenticatorTest {
   @Test
   void aTokenIsValidatedOnceAndItsCallerReused() {
     Authenticator a = cache(Duration.ofMinutes(5));
-    delegate.expiry.put("tok-a", clock.now.plus(Duration.ofHours(1)));
+    delegate.expiry.put("tok-a", clock.instant().plus(Duration.ofHours(1)));
     Caller first = a.authenticate(Optional.of("tok-a"));
     for (int i = 0; i < 50; i++) {
       clock.advance(Duration.ofSeconds(1));
@@ -42,8 +40,8 @@ class CachingAuthenticatorTest {
   @Test
   void differentTokensNeverShareACaller() {
     Authenticator a = cache(Duration.ofMinutes(5));
-    delegate.expiry.put("tok-a", clock.now.plus(Duration.ofHours(1)));
-    delegate.expiry.put("tok-b", clock.now.plus(Duration.ofHours(1)));
+    delegate.expiry.put("tok-a", clock.instant().plus(Duration.ofHours(1)));
+    delegate.expiry.put("tok-b", clock.instant().plus(Duration.ofHours(1)));
     assertThat(a.authenticate(Optional.of("tok-a")).subject()).isEqualTo("sub-tok-a");
     assertThat(a.authenticate(Optional.of("tok-b")).subject()).isEqualTo("sub-tok-b");
     assertThat(a.authenticate(Optional.of("tok-a")).subject()).isEqualTo("sub-tok-a");
@@ -53,7 +51,7 @@ class CachingAuthenticatorTest {
   @Test
   void afterTheAgeLimitTheTokenIsValidatedAgainSoARevocationTakesEffect() {
     Authenticator a = cache(Duration.ofSeconds(30));
-    delegate.expiry.put("tok-a", clock.now.plus(Duration.ofHours(1)));
+    delegate.expiry.put("tok-a", clock.instant().plus(Duration.ofHours(1)));
     a.authenticate(Optional.of("tok-a"));
     clock.advance(Duration.ofSeconds(29));
     a.authenticate(Optional.of("tok-a"));
@@ -68,7 +66,7 @@ class CachingAuthenticatorTest {
   @Test
   void aCachedCallerNeverOutlivesItsToken() {
     Authenticator a = cache(Duration.ofMinutes(5));
-    delegate.expiry.put("tok-a", clock.now.plus(Duration.ofSeconds(10)));
+    delegate.expiry.put("tok-a", clock.instant().plus(Duration.ofSeconds(10)));
     a.authenticate(Optional.of("tok-a"));
     clock.advance(Duration.ofSeconds(11));
     assertThatThrownBy(() -> a.authenticate(Optional.of("tok-a"))).isInstanceOf(AuthenticationException.class);
@@ -98,7 +96,7 @@ class CachingAuthenticatorTest {
   void theCacheIsBounded() {
     Authenticator a = CachingAuthenticator.wrap(delegate, Duration.ofMinutes(5), 10, clock);
     for (int i = 0; i < 200; i++) {
-      delegate.expiry.put("tok-" + i, clock.now.plus(Duration.ofHours(1)));
+      delegate.expiry.put("tok-" + i, clock.instant().plus(Duration.ofHours(1)));
       a.authenticate(Optional.of("tok-" + i));
     }
     assertThat(((CachingAuthenticator) a).size()).isLessThanOrEqualTo(10);
@@ -129,33 +127,6 @@ class CachingAuthenticatorTest {
       }
       return new Caller("sub-" + t, "client", Optional.empty(), Set.of("clinician"), Set.of("user/*.rs"), Optional.empty(),
           true, ClaimsMapping.sha256(t), exp);
-    }
-  }
-
-  private static final class MovingClock extends Clock {
-    Instant now;
-
-    MovingClock(Instant now) {
-      this.now = now;
-    }
-
-    void advance(Duration d) {
-      now = now.plus(d);
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
     }
   }
 }

@@ -6,39 +6,21 @@ import io.custos.auth.Caller;
 import io.custos.fhir.FhirUpstream;
 import io.custos.fhir.SearchPage;
 import io.custos.fhir.UpstreamRequest;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
+import io.custos.testing.ManualClock;
 import org.hl7.fhir.r4.model.CareTeam;
 import org.junit.jupiter.api.Test;
 
 /** Care relationships are decided upstream once per (user, practitioner, patient) and reused only for the TTL. */
 class FhirCareRelationshipTest {
-  private Instant now = Instant.parse("2026-11-29T12:00:00Z");
   private final AtomicInteger searches = new AtomicInteger();
 
-  private final Clock clock = new Clock() {
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
-  };
+  private final ManualClock clock = new ManualClock(Instant.parse("2026-11-29T12:00:00Z"));
 
   /** Patient p1 has a CareTeam with Practitioner/dr; nothing else exists. */
   private final FhirUpstream upstream = new FhirUpstream() {
@@ -71,10 +53,10 @@ class FhirCareRelationshipTest {
     FhirCareRelationship care = new FhirCareRelationship(upstream, clock, Duration.ofMinutes(5));
     assertThat(care.exists(caller("u1", "Practitioner/dr"), "p1")).isTrue();
     int first = searches.get();
-    now = now.plus(Duration.ofMinutes(4));
+    clock.advance(Duration.ofMinutes(4));
     assertThat(care.exists(caller("u1", "Practitioner/dr"), "p1")).isTrue();
     assertThat(searches.get()).isEqualTo(first);
-    now = now.plus(Duration.ofMinutes(2));
+    clock.advance(Duration.ofMinutes(2));
     assertThat(care.exists(caller("u1", "Practitioner/dr"), "p1")).isTrue();
     assertThat(searches.get()).isGreaterThan(first);
   }

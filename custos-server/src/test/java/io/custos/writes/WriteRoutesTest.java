@@ -17,11 +17,9 @@ import io.custos.tools.Declaration;
 import io.custos.policy.TestAccess;
 import java.net.URL;
 import java.nio.file.Path;
-import java.time.Clock;
+import io.custos.testing.ManualClock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -29,7 +27,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicReference;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Appointment;
 import org.hl7.fhir.r4.model.Claim;
@@ -55,23 +52,7 @@ class WriteRoutesTest {
   static InMemoryRepository repo;
   static String patient;
   static String practitioner;
-  static final AtomicReference<Instant> now = new AtomicReference<>();
-  static final Clock CLOCK = new Clock() {
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return now.get();
-    }
-  };
+  static final ManualClock CLOCK = new ManualClock(Instant.parse("2026-01-01T08:00:00Z"));
   final List<AuditEvent> events = Collections.synchronizedList(new ArrayList<>());
   Writes writes;
 
@@ -99,7 +80,7 @@ class WriteRoutesTest {
 
   @BeforeEach
   void service() {
-    now.set(Instant.parse("2026-01-01T08:00:00Z"));
+    CLOCK.set(Instant.parse("2026-01-01T08:00:00Z"));
     writes = service(new WriteSettings(false, Duration.ofMinutes(15), true));
   }
 
@@ -386,7 +367,7 @@ class WriteRoutesTest {
     assertThat(code(writes.handle(call(user("bob", "agent-app", "clinician", true), "draft_clinical_note",
         with(note(), "proposal_id", id)), null))).isEqualTo(ToolCallException.Reason.WRONG_USER.code());
     // expired
-    now.set(now.get().plus(Duration.ofMinutes(16)));
+    CLOCK.advance(Duration.ofMinutes(16));
     assertThat(code(writes.handle(call(AGENT, "draft_clinical_note", with(note(), "proposal_id", id)), null)))
         .isEqualTo(ToolCallException.Reason.EXPIRED.code());
     // wrong role proposes
