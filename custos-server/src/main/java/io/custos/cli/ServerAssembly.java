@@ -97,7 +97,8 @@ public final class ServerAssembly implements AutoCloseable {
     Clock clock = Clock.systemUTC();
     ToolCatalog catalog = ToolCatalog.readTools();
     var upstream = new HapiFhirUpstream(FHIR, this.config.upstream().baseUrl(),
-        Duration.ofSeconds(this.config.upstream().timeoutSeconds()), List.of(), upstreamAuth(this.config.upstream(), clock));
+        Duration.ofSeconds(this.config.upstream().timeoutSeconds()), List.of(), upstreamAuth(this.config.upstream(), clock),
+        this.config.upstream().searchMethod());
     var policy = this.config.policy();
     var identity = this.config.identity();
     RolePolicy roles = RolePolicy.of(policy.roles(),

@@ -15,6 +15,7 @@ import ca.uhn.fhir.rest.server.util.ISearchParamRegistry;
 import io.custos.fhir.store.DevStore;
 import io.custos.fhir.store.EmbeddedFhirStore;
 import io.custos.fhir.store.InMemoryRepository;
+import io.custos.fhir.store.RefusePostSearch;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -23,6 +24,8 @@ import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
+import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.hl7.fhir.instance.model.api.IBaseResource;
@@ -38,23 +41,26 @@ import org.springframework.context.annotation.AnnotationConfigApplicationContext
  * the derived Coverage, Appointment, Schedule and Slot resources), ids kept.
  *
  * <p>Arguments: those of {@link DevStore} ({@code --data DIR [--reference ISO-8601] [--schedule-start
- * ISO-8601|now] [--port P]}) and {@code [--refuse-post-search true]}, which answers 405 to search by POST (see
- * {@link RefusePostSearch}). Standard output gets one line, {@code {"base_url":"http://127.0.0.1:PORT/fhir"}}, once
- * the fixture is loaded; then it runs until killed.
+ * ISO-8601|now] [--port P]}). Standard output gets one line, {@code {"base_url":"http://127.0.0.1:PORT/fhir",
+ * "get_only_base_url":"http://127.0.0.1:PORT/fhir-get-only"}}, once the fixture is loaded; then it runs until
+ * killed.
  */
 public final class JpaStore implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(JpaStore.class);
   /** Resources per transaction Bundle while loading. */
   private static final int TRANSACTION_SIZE = 500;
+  /** Context path of the endpoint that refuses search by POST. */
+  public static final String GET_ONLY_PATH = "/fhir-get-only";
 
   private final AnnotationConfigApplicationContext spring;
   private final Server jetty;
-  private final String baseUrl;
+  /** {@code http://127.0.0.1:PORT} */
+  private final String root;
 
-  private JpaStore(AnnotationConfigApplicationContext spring, Server jetty, String baseUrl) {
+  private JpaStore(AnnotationConfigApplicationContext spring, Server jetty, String root) {
     this.spring = spring;
     this.jetty = jetty;
-    this.baseUrl = baseUrl;
+    this.root = root;
   }
 
   public static void main(String[] args) throws Exception {
@@ -65,28 +71,48 @@ public final class JpaStore implements AutoCloseable {
     try (EmbeddedFhirStore dev = DevStore.builder(opts).port(0).build().start()) {
       fixture = dev.repository();
     }
-    JpaStore store = start(Integer.parseInt(opts.getOrDefault("--port", "0")),
-        Boolean.parseBoolean(opts.getOrDefault("--refuse-post-search", "false")));
+    JpaStore store = start(Integer.parseInt(opts.getOrDefault("--port", "0")));
     Runtime.getRuntime().addShutdownHook(new Thread(store::close));
     LOG.info("HAPI FHIR JPA server serving after {} ms", (System.nanoTime() - started) / 1_000_000);
     store.load(fixture);
     LOG.info("HAPI FHIR JPA server ready in {} ms", (System.nanoTime() - started) / 1_000_000);
-    DevStore.announce(store.baseUrl);
+    System.out.println("{\"base_url\":\"" + store.baseUrl() + "\",\"get_only_base_url\":\"" + store.getOnlyBaseUrl()
+        + "\"}");
+    System.out.flush();
     Thread.currentThread().join();
   }
 
   /**
-   * Starts the JPA server on 127.0.0.1.
+   * Starts the JPA server on 127.0.0.1 with two FHIR endpoints over the same database: {@code /fhir}, and
+   * {@code /fhir-get-only}, which answers 405 to search by POST ({@link RefusePostSearch}).
    *
    * @param port the port, 0 for any free one
-   * @param refusePostSearch whether search by POST is answered with 405
    * @throws Exception if Spring or Jetty cannot start
    */
-  public static JpaStore start(int port, boolean refusePostSearch) throws Exception {
+  public static JpaStore start(int port) throws Exception {
     AnnotationConfigApplicationContext spring = new AnnotationConfigApplicationContext(JpaServerConfig.class);
+    RestfulServer fhir = restfulServer(spring);
+    RestfulServer getOnly = restfulServer(spring);
+    getOnly.registerInterceptor(new RefusePostSearch());
+    Server jetty = new Server();
+    ServerConnector connector = new ServerConnector(jetty, 1, 1);
+    connector.setHost(EmbeddedFhirStore.BIND_HOST);
+    connector.setPort(port);
+    jetty.addConnector(connector);
+    ServletContextHandler context = EmbeddedFhirStore.servletContext(fhir);
+    context.addServlet(new ServletHolder("fhir-get-only", getOnly), GET_ONLY_PATH + "/*");
+    jetty.setHandler(context);
+    jetty.start();
+    String root = "http://" + EmbeddedFhirStore.BIND_HOST + ":" + connector.getLocalPort();
+    fhir.setServerAddressStrategy(new HardcodedServerAddressStrategy(root + EmbeddedFhirStore.CONTEXT_PATH));
+    getOnly.setServerAddressStrategy(new HardcodedServerAddressStrategy(root + GET_ONLY_PATH));
+    return new JpaStore(spring, jetty, root);
+  }
+
+  /** A FHIR endpoint over the JPA server's resource providers, system provider and paging. */
+  private static RestfulServer restfulServer(AnnotationConfigApplicationContext spring) {
     IFhirSystemDao<?, ?> systemDao = spring.getBean(IFhirSystemDao.class);
-    FhirContext ctx = systemDao.getContext();
-    RestfulServer fhir = new RestfulServer(ctx);
+    RestfulServer fhir = new RestfulServer(systemDao.getContext());
     fhir.registerProviders(spring.getBean("myResourceProvidersR4", ResourceProviderFactory.class).createProviders());
     fhir.registerProvider(spring.getBean(JpaSystemProvider.class));
     fhir.setServerConformanceProvider(new JpaCapabilityStatementProvider(fhir, systemDao,
@@ -94,20 +120,7 @@ public final class JpaStore implements AutoCloseable {
         spring.getBean(IValidationSupport.class)));
     fhir.setPagingProvider(spring.getBean(DatabaseBackedPagingProvider.class));
     fhir.setDefaultResponseEncoding(EncodingEnum.JSON);
-    if (refusePostSearch) {
-      fhir.registerInterceptor(new RefusePostSearch());
-    }
-    Server jetty = new Server();
-    ServerConnector connector = new ServerConnector(jetty, 1, 1);
-    connector.setHost(EmbeddedFhirStore.BIND_HOST);
-    connector.setPort(port);
-    jetty.addConnector(connector);
-    jetty.setHandler(EmbeddedFhirStore.servletContext(fhir));
-    jetty.start();
-    String baseUrl = "http://" + EmbeddedFhirStore.BIND_HOST + ":" + connector.getLocalPort()
-        + EmbeddedFhirStore.CONTEXT_PATH;
-    fhir.setServerAddressStrategy(new HardcodedServerAddressStrategy(baseUrl));
-    return new JpaStore(spring, jetty, baseUrl);
+    return fhir;
   }
 
   /**
@@ -131,7 +144,7 @@ public final class JpaStore implements AutoCloseable {
           String ref = r.fhirType() + "/" + r.getIdElement().getIdPart();
           tx.addEntry().setFullUrl(ref).setResource(r).getRequest().setMethod(Bundle.HTTPVerb.PUT).setUrl(ref);
         }
-        HttpResponse<String> res = http.send(HttpRequest.newBuilder(URI.create(baseUrl))
+        HttpResponse<String> res = http.send(HttpRequest.newBuilder(URI.create(baseUrl()))
             .header("Content-Type", "application/fhir+json")
             .POST(HttpRequest.BodyPublishers.ofString(ctx.newJsonParser().encodeResourceToString(tx))).build(),
             HttpResponse.BodyHandlers.ofString());
@@ -145,7 +158,12 @@ public final class JpaStore implements AutoCloseable {
 
   /** @return the FHIR base URL, {@code http://127.0.0.1:PORT/fhir} */
   public String baseUrl() {
-    return baseUrl;
+    return root + EmbeddedFhirStore.CONTEXT_PATH;
+  }
+
+  /** @return the base URL of the endpoint that refuses search by POST, {@code http://127.0.0.1:PORT/fhir-get-only} */
+  public String getOnlyBaseUrl() {
+    return root + GET_ONLY_PATH;
   }
 
   @Override

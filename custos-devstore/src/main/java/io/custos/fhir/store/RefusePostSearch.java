@@ -1,4 +1,4 @@
-package io.custos.fhir.jpa;
+package io.custos.fhir.store;
 
 import ca.uhn.fhir.interceptor.api.Hook;
 import ca.uhn.fhir.interceptor.api.Interceptor;
