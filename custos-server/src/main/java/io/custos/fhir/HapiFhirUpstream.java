@@ -17,6 +17,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Bundle;
+import org.hl7.fhir.r4.model.CapabilityStatement;
 import org.hl7.fhir.r4.model.Resource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -149,6 +150,15 @@ public final class HapiFhirUpstream implements FhirUpstream {
   /** The search method in use now: the configured one, or GET after the upstream refused POST. */
   public SearchMethod searchMethod() {
     return searchMethod.get();
+  }
+
+  /**
+   * The upstream's CapabilityStatement ({@code GET [base]/metadata}).
+   *
+   * @throws UpstreamException if it cannot be read (classified as for any call)
+   */
+  public CapabilityStatement capabilities() {
+    return call(() -> client.capabilities().ofType(CapabilityStatement.class).execute());
   }
 
   @Override

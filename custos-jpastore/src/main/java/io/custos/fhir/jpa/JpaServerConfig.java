@@ -36,13 +36,16 @@ import org.springframework.orm.jpa.LocalContainerEntityManagerFactoryBean;
 public class JpaServerConfig {
 
   /**
-   * Storage settings: client-assigned ids of any form (Synthea's UUIDs are kept), references to resources that
-   * the fixture does not hold are accepted, and deletes are allowed (the write tools' cleanup of held slots).
+   * Storage settings: client-assigned ids of any form (Synthea's UUIDs are kept) and references to resources not
+   * (yet) stored are accepted.
    */
   @Bean
   public JpaStorageSettings storageSettings() {
     JpaStorageSettings settings = new JpaStorageSettings();
     settings.setResourceClientIdStrategy(JpaStorageSettings.ClientIdStrategyEnum.ANY);
+    // The fixture is loaded in several transactions: a reference to a resource of a later one gets a placeholder
+    // that the later PUT fills in. Without it the reference is not indexed and `patient=` searches find nothing.
+    settings.setAutoCreatePlaceholderReferenceTargets(true);
     settings.setEnforceReferentialIntegrityOnWrite(false);
     settings.setAllowExternalReferences(true);
     settings.setAdvancedHSearchIndexing(false);
