@@ -143,6 +143,9 @@ public final class HapiFhirUpstream implements FhirUpstream {
         .whereMap(search.params())
         .count(search.count())
         .usingStyle(method == SearchMethod.POST ? SearchStyleEnum.POST : SearchStyleEnum.GET)
+        // Fresh results: a server may answer a repeated search from a cache of earlier results (HAPI FHIR JPA does
+        // for 60 s), which would hide a write just committed and offer a Slot already taken.
+        .withAdditionalHeader("Cache-Control", "no-cache")
         .returnBundle(Bundle.class)
         .execute();
   }

@@ -24,15 +24,17 @@ class SearchMethodTest {
   private static final FhirContext FHIR = FhirContext.forR4Cached();
   private static final UpstreamRequest.Search PATIENTS = new UpstreamRequest.Search("Patient", Map.of(), 10);
 
-  /** The HTTP methods of the searches a store received, in order. */
+  /** The HTTP methods and Cache-Control headers of the searches a store received, in order. */
   @Interceptor
   public static final class SearchLog {
     final List<String> methods = new CopyOnWriteArrayList<>();
+    final List<String> cacheControl = new CopyOnWriteArrayList<>();
 
     @Hook(Pointcut.SERVER_INCOMING_REQUEST_POST_PROCESSED)
     public void record(RequestDetails request) {
       if (request.getRestOperationType() == RestOperationTypeEnum.SEARCH_TYPE) {
         methods.add(request.getRequestType().name());
+        cacheControl.add(String.valueOf(request.getHeader("Cache-Control")));
       }
     }
   }
@@ -70,6 +72,15 @@ class SearchMethodTest {
     assertThat(upstream.execute(PATIENTS).resources()).hasSize(5);
     assertThat(log.methods).containsExactly("POST", "POST");
     assertThat(upstream.searchMethod()).isEqualTo(SearchMethod.POST);
+  }
+
+  @Test
+  void searchesAskForFreshResultsByEitherMethod() throws Exception {
+    // A server's search cache (HAPI FHIR JPA: 60 s) would hide a write just committed.
+    SearchLog log = start(false);
+    upstream(SearchMethod.POST).execute(PATIENTS);
+    upstream(SearchMethod.GET).execute(PATIENTS);
+    assertThat(log.cacheControl).containsExactly("no-cache", "no-cache");
   }
 
   @Test
