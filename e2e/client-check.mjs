@@ -152,10 +152,12 @@ function errorText(e) {
 // FHIR helpers (plain fetch against FHIR_BASE)
 // ---------------------------------------------------------------------------------------------
 const FHIR_BASE = (env('FHIR_BASE')).replace(/\/+$/, '');
+// A server may answer a repeated search from a cache of earlier results (HAPI FHIR JPA: 60 s); ask for fresh ones.
+const FHIR_HEADERS = { Accept: 'application/fhir+json', 'Cache-Control': 'no-cache' };
 
 async function fhirGet(pathOrUrl) {
   const url = /^https?:/.test(pathOrUrl) ? pathOrUrl : `${FHIR_BASE}/${pathOrUrl}`;
-  const res = await fetch(url, { headers: { Accept: 'application/fhir+json' } });
+  const res = await fetch(url, { headers: FHIR_HEADERS });
   if (!res.ok) throw new Error(`FHIR GET ${url} -> HTTP ${res.status}`);
   return res.json();
 }

@@ -55,6 +55,8 @@ const SHORT_ENDPOINT = process.env.CUSTOS_SHORT_TTL_ENDPOINT;
 const SHORT_TTL = Number(process.env.CUSTOS_SHORT_TTL_SECONDS ?? 4);
 const TOKENS = JSON.parse(process.env.CUSTOS_TOKENS);
 const FHIR = process.env.FHIR_BASE.replace(/\/+$/, '');
+// A server may answer a repeated search from a cache of earlier results (HAPI FHIR JPA: 60 s); ask for fresh ones.
+const FHIR_HEADERS = { Accept: 'application/fhir+json', 'Cache-Control': 'no-cache' };
 const PID = process.env.CUSTOS_PATIENT;
 const PRACTITIONER = process.env.CUSTOS_PRACTITIONER;
 const CONDITION = process.env.CUSTOS_CONDITION;
@@ -104,12 +106,12 @@ async function approval(url, token, decision, sha) {
 
 async function fhirCount(type, params) {
   const res = await fetch(`${FHIR}/${type}?${new URLSearchParams({ ...params, _count: '1', _summary: 'count' })}`, {
-    headers: { Accept: 'application/fhir+json' } });
+    headers: FHIR_HEADERS });
   const b = await res.json();
   return b.total;
 }
 async function fhirRead(type, id) {
-  const res = await fetch(`${FHIR}/${type}/${id}`, { headers: { Accept: 'application/fhir+json' } });
+  const res = await fetch(`${FHIR}/${type}/${id}`, { headers: FHIR_HEADERS });
   if (!res.ok) fail(`FHIR read ${type}/${id}: HTTP ${res.status}`);
   return res.json();
 }
@@ -342,7 +344,7 @@ async function main() {
     await b.close();
   });
   await check('refusal: a taken slot -> slot_taken with a clear message', async () => {
-    const busy = await fetch(`${FHIR}/Slot?${new URLSearchParams({ status: 'busy', _count: '1' })}`, { headers: { Accept: 'application/fhir+json' } })
+    const busy = await fetch(`${FHIR}/Slot?${new URLSearchParams({ status: 'busy', _count: '1' })}`, { headers: FHIR_HEADERS })
       .then((r) => r.json());
     const slot = busy.entry?.[0]?.resource;
     expect(slot, 'no busy slot in the store');

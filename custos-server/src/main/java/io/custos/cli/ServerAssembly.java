@@ -87,6 +87,13 @@ public final class ServerAssembly implements AutoCloseable {
    */
   public ServerAssembly(CustosConfig config, GovernancePipeline.Observer observer) throws IOException {
     this.config = config.validated();
+    Clock clock = Clock.systemUTC();
+    ToolCatalog catalog = ToolCatalog.readTools();
+    var upstream = new HapiFhirUpstream(FHIR, this.config.upstream().baseUrl(),
+        Duration.ofSeconds(this.config.upstream().timeoutSeconds()), List.of(), upstreamAuth(this.config.upstream(), clock),
+        this.config.upstream().searchMethod());
+    var registry = Routes.registry(catalog, io.custos.writes.WriteTools.standard());
+    checkUpstream(upstream, registry, this.config.policy());
     Path data = dataDir();
     Files.createDirectories(data);
     // The tamper-evident, encrypted Merkle ledger (45 CFR 164.312(b),(c)); patient pseudonyms go to its encrypted token map.
@@ -97,14 +104,9 @@ public final class ServerAssembly implements AutoCloseable {
     } catch (java.security.GeneralSecurityException e) {
       throw new IOException("token map key unavailable", e);
     }
-    Clock clock = Clock.systemUTC();
-    ToolCatalog catalog = ToolCatalog.readTools();
-    var upstream = new HapiFhirUpstream(FHIR, this.config.upstream().baseUrl(),
-        Duration.ofSeconds(this.config.upstream().timeoutSeconds()), List.of(), upstreamAuth(this.config.upstream(), clock));
     var policy = this.config.policy();
     var identity = this.config.identity();
-    RolePolicy roles = RolePolicy.of(policy.roles(),
-        Routes.registry(catalog, io.custos.writes.WriteTools.standard()).toolNames());
+    RolePolicy roles = RolePolicy.of(policy.roles(), registry.toolNames());
     AccessControl access = new AccessControl(roles, new ScopeCheck(Set.copyOf(identity.systemClients())),
         new FhirCareRelationship(upstream, clock, Duration.ofMinutes(5)), policy.requireCareRelationship(), true,
         new BreakGlass(clock, Duration.ofMinutes(policy.breakGlassMinutes())), Set.copyOf(policy.breakGlassRoles()));
@@ -152,6 +154,33 @@ public final class ServerAssembly implements AutoCloseable {
   }
 
   /** The outbound credential scheme of {@code upstream.auth}; the inbound token is never one of them. */
+  /**
+   * Refuses to start when the upstream's CapabilityStatement lacks an interaction or search parameter that a served
+   * tool (or the care-relationship lookup) needs; the error names each tool and what is missing. An upstream that
+   * cannot be asked (down, or its metadata needs credentials) is not checked here: readiness reports it.
+   *
+   * @throws ConfigException listing every unmet need
+   */
+  static void checkUpstream(HapiFhirUpstream upstream, io.custos.tools.Registry registry, CustosConfig.Policy policy) {
+    org.hl7.fhir.r4.model.CapabilityStatement statement;
+    try {
+      statement = upstream.capabilities();
+    } catch (io.custos.fhir.UpstreamException e) {
+      log.warn("FHIR upstream CapabilityStatement not available ({}): its support for the tools is not checked at start",
+          e.kind());
+      return;
+    }
+    // Write tools are not served read-only, so their needs do not count then.
+    List<io.custos.tools.Declaration> served = registry.of(io.custos.tools.Declaration.Kind.TOOL).stream()
+        .filter(d -> !policy.readOnly() || d.hints().readOnly()).toList();
+    List<String> missing = new io.custos.fhir.CapabilityCheck(statement).missing(served, policy.requireCareRelationship());
+    if (!missing.isEmpty()) {
+      throw new io.custos.config.ConfigException("the FHIR upstream's CapabilityStatement does not declare what Custos needs: "
+          + String.join("; ", missing));
+    }
+    log.info("FHIR upstream CapabilityStatement declares every interaction and search parameter the tools need");
+  }
+
   static io.custos.fhir.UpstreamAuth upstreamAuth(CustosConfig.Upstream u, Clock clock) throws IOException {
     var a = u.auth();
     if (a == null || a.mode().equals("none")) {

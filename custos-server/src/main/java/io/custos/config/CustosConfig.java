@@ -3,7 +3,9 @@ package io.custos.config;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.custos.fhir.SearchMethod;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.URI;
@@ -44,11 +46,18 @@ public record CustosConfig(Server server, Upstream upstream, Identity identity, 
    * @param baseUrl        FHIR R4 base URL; {@code https} required unless the host is loopback
    * @param timeoutSeconds connect/read timeout; default 10, 1..120
    * @param auth           how upstream requests are authorized; default {@code mode: none}
+   * @param searchMethod   {@code post} (default: {@code POST [type]/_search}, falling back to GET for good on a 405) or
+   *                       {@code get} (for servers that refuse POST search; search values then appear in upstream URLs)
    */
-  public record Upstream(String baseUrl, Integer timeoutSeconds, UpstreamAuth auth) {
+  public record Upstream(String baseUrl, Integer timeoutSeconds, UpstreamAuth auth, SearchMethod searchMethod) {
     /** Without upstream credentials ({@code mode: none}). */
     public Upstream(String baseUrl, Integer timeoutSeconds) {
       this(baseUrl, timeoutSeconds, null);
+    }
+
+    /** With the default search method. */
+    public Upstream(String baseUrl, Integer timeoutSeconds, UpstreamAuth auth) {
+      this(baseUrl, timeoutSeconds, auth, null);
     }
   }
 
@@ -159,6 +168,10 @@ public record CustosConfig(Server server, Upstream upstream, Identity identity, 
     } catch (UnrecognizedPropertyException e) {
       throw new ConfigException("unknown configuration key '" + e.getPathReference().replaceAll("io\\.custos\\.config\\.CustosConfig(\\$\\w+)?", "")
           .replaceAll("\\[\"(\\w+)\"\\]", ".$1").replaceAll("^\\.|->", "") + "' in " + file.getFileName());
+    } catch (ValueInstantiationException e) {
+      // An enum-valued key with a value outside its set; the enum's message names the key and the allowed values.
+      throw new ConfigException(e.getCause() == null ? "invalid value in " + file.getFileName()
+          : e.getCause().getMessage() + " in " + file.getFileName());
     } catch (IOException e) {
       throw new ConfigException("cannot read configuration file " + file.getFileName() + ": " + e.getClass().getSimpleName());
     }
@@ -176,7 +189,8 @@ public record CustosConfig(Server server, Upstream upstream, Identity identity, 
             s.tls() == null ? "tls13" : s.tls().toLowerCase(Locale.ROOT),
             s.allowedOrigins() == null ? List.of() : s.allowedOrigins(), s.allowedHosts() == null ? List.of() : s.allowedHosts(),
             s.maxRequestBytes() == null ? 1 << 20 : s.maxRequestBytes()),
-        new Upstream(u.baseUrl(), u.timeoutSeconds() == null ? 10 : u.timeoutSeconds(), upstreamAuth(u)),
+        new Upstream(u.baseUrl(), u.timeoutSeconds() == null ? 10 : u.timeoutSeconds(), upstreamAuth(u),
+            u.searchMethod() == null ? SearchMethod.POST : u.searchMethod()),
         new Identity(i.mode() == null ? "oauth" : i.mode(), i.issuer(), i.jwksUri(), i.audience(),
             or(i.tokenTypes(), List.of("at+jwt", "application/at+jwt")), or(i.algorithms(), List.of("RS256", "PS256", "ES256")),
             i.clockSkewSeconds() == null ? 60 : i.clockSkewSeconds(), i.rolesClaim() == null ? "roles" : i.rolesClaim(),

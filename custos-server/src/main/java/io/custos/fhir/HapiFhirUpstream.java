@@ -8,34 +8,41 @@ import ca.uhn.fhir.rest.client.api.IGenericClient;
 import ca.uhn.fhir.rest.client.api.ServerValidationModeEnum;
 import ca.uhn.fhir.rest.client.exceptions.FhirClientConnectionException;
 import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Bundle;
+import org.hl7.fhir.r4.model.CapabilityStatement;
 import org.hl7.fhir.r4.model.Resource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@link FhirUpstream} over HAPI FHIR's generic REST client, usable against any FHIR R4 base URL.
  *
  * <p>Searches go out as {@code POST [type]/_search} (FHIR R4 3.1.1.3.1) so no search value appears in
- * an upstream URL. Connect and read timeouts are bounded. Upstream error bodies are never read into
+ * an upstream URL, unless the upstream is configured for {@link SearchMethod#GET}; FHIR lets a server refuse one of
+ * GET and POST search, so a {@code 405} to a POST search switches this upstream (and every per-caller view of it) to
+ * GET for the rest of the process, and the search is sent again by GET. Connect and read timeouts are bounded. Upstream error bodies are never read into
  * exceptions: failures become an {@link UpstreamException} that carries only a kind and a status.
  * Outbound credentials are added by {@link IClientInterceptor}s supplied by the caller; the inbound MCP
  * bearer token is never among them.
  */
 public final class HapiFhirUpstream implements FhirUpstream {
+  private static final Logger LOG = LoggerFactory.getLogger(HapiFhirUpstream.class);
 
   private final FhirContext context;
   private final String baseUrl;
   private final List<IClientInterceptor> interceptors;
   private final UpstreamAuth auth;
   private final IGenericClient client;
+  /** Shared by every per-caller view: one 405 to POST search switches them all. */
+  private final AtomicReference<SearchMethod> searchMethod;
 
   /**
    * @param context      shared R4 context (expensive to create; one per process)
@@ -54,7 +61,18 @@ public final class HapiFhirUpstream implements FhirUpstream {
    */
   public HapiFhirUpstream(FhirContext context, String baseUrl, Duration timeout, List<IClientInterceptor> interceptors,
       UpstreamAuth auth) {
-    this(context, baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl, List.copyOf(interceptors), auth);
+    this(context, baseUrl, timeout, interceptors, auth, SearchMethod.POST);
+  }
+
+  /**
+   * As above, with the search method to start with ({@code upstream.searchMethod}).
+   *
+   * @param searchMethod {@link SearchMethod#POST} (falls back to GET on a 405) or {@link SearchMethod#GET}
+   */
+  public HapiFhirUpstream(FhirContext context, String baseUrl, Duration timeout, List<IClientInterceptor> interceptors,
+      UpstreamAuth auth, SearchMethod searchMethod) {
+    this(context, baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl, List.copyOf(interceptors), auth,
+        new AtomicReference<>(searchMethod));
     var factory = context.getRestfulClientFactory();
     factory.setServerValidationMode(ServerValidationModeEnum.NEVER);
     factory.setConnectTimeout((int) timeout.toMillis());
@@ -62,8 +80,10 @@ public final class HapiFhirUpstream implements FhirUpstream {
     factory.setConnectionRequestTimeout((int) timeout.toMillis());
   }
 
-  private HapiFhirUpstream(FhirContext context, String baseUrl, List<IClientInterceptor> interceptors, UpstreamAuth auth) {
+  private HapiFhirUpstream(FhirContext context, String baseUrl, List<IClientInterceptor> interceptors, UpstreamAuth auth,
+      AtomicReference<SearchMethod> searchMethod) {
     this.context = context;
+    this.searchMethod = searchMethod;
     this.baseUrl = baseUrl;
     this.interceptors = interceptors;
     this.auth = auth;
@@ -83,7 +103,7 @@ public final class HapiFhirUpstream implements FhirUpstream {
     }
     List<IClientInterceptor> all = new ArrayList<>(interceptors);
     all.add(credential.get());
-    return new HapiFhirUpstream(context, baseUrl, all, UpstreamAuth.none());
+    return new HapiFhirUpstream(context, baseUrl, all, UpstreamAuth.none(), searchMethod);
   }
 
   @Override
@@ -97,12 +117,51 @@ public final class HapiFhirUpstream implements FhirUpstream {
         IBaseResource resource = call(() -> client.read().resource(read.resourceType()).withId(read.id()).execute());
         yield new SearchPage(List.of((Resource) resource), Optional.empty());
       }
-      case UpstreamRequest.Search search -> toPage(call(() -> client.search()
-          .byUrl(search.resourceType() + "?" + query(search))
-          .usingStyle(SearchStyleEnum.POST)
-          .returnBundle(Bundle.class)
-          .execute()));
+      case UpstreamRequest.Search search -> toPage(search(search));
     };
+  }
+
+  private Bundle search(UpstreamRequest.Search search) {
+    SearchMethod method = searchMethod.get();
+    try {
+      return call(() -> search(search, method));
+    } catch (UpstreamException e) {
+      if (method != SearchMethod.POST || e.status() != 405) {
+        throw e;
+      }
+      if (searchMethod.compareAndSet(SearchMethod.POST, SearchMethod.GET)) {
+        LOG.warn("The FHIR upstream refused search by POST (HTTP 405): searching by GET from now on");
+      }
+      return call(() -> search(search, SearchMethod.GET));
+    }
+  }
+
+  private Bundle search(UpstreamRequest.Search search, SearchMethod method) {
+    // Parameters as a map, not a search URL: the client sends a URL-built search by GET whatever the style.
+    return client.search()
+        .forResource(search.resourceType())
+        .whereMap(search.params())
+        .count(search.count())
+        .usingStyle(method == SearchMethod.POST ? SearchStyleEnum.POST : SearchStyleEnum.GET)
+        // Fresh results: a server may answer a repeated search from a cache of earlier results (HAPI FHIR JPA does
+        // for 60 s), which would hide a write just committed and offer a Slot already taken.
+        .withAdditionalHeader("Cache-Control", "no-cache")
+        .returnBundle(Bundle.class)
+        .execute();
+  }
+
+  /** The search method in use now: the configured one, or GET after the upstream refused POST. */
+  public SearchMethod searchMethod() {
+    return searchMethod.get();
+  }
+
+  /**
+   * The upstream's CapabilityStatement ({@code GET [base]/metadata}).
+   *
+   * @throws UpstreamException if it cannot be read (classified as for any call)
+   */
+  public CapabilityStatement capabilities() {
+    return call(() -> client.capabilities().ofType(CapabilityStatement.class).execute());
   }
 
   @Override
@@ -149,21 +208,6 @@ public final class HapiFhirUpstream implements FhirUpstream {
   @Override
   public String baseUrl() {
     return baseUrl;
-  }
-
-  private static String query(UpstreamRequest.Search search) {
-    List<String> parts = new ArrayList<>();
-    for (Map.Entry<String, List<String>> e : search.params().entrySet()) {
-      for (String value : e.getValue()) {
-        parts.add(encode(e.getKey()) + "=" + encode(value));
-      }
-    }
-    parts.add("_count=" + search.count());
-    return String.join("&", parts);
-  }
-
-  private static String encode(String s) {
-    return URLEncoder.encode(s, StandardCharsets.UTF_8);
   }
 
   private static SearchPage toPage(Bundle bundle) {

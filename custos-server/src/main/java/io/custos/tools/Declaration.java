@@ -31,6 +31,14 @@ public interface Declaration {
 
   Access access();
 
+  /**
+   * What the declaration needs from the FHIR upstream (interactions and search parameters), checked against the
+   * upstream's CapabilityStatement at start. Empty for declarations that do not reach the upstream.
+   */
+  default List<io.custos.fhir.UpstreamNeed> upstreamNeeds() {
+    return List.of();
+  }
+
   /** How the declaration is offered. */
   default Kind kind() {
     return Kind.TOOL;

@@ -1,6 +1,9 @@
 package io.custos.tools;
 
+import io.custos.fhir.UpstreamNeed;
 import io.custos.fhir.UpstreamRequest;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -210,6 +213,41 @@ public record ToolSpec(
       }
       return value;
     }
+  }
+
+  /**
+   * Derived from {@link #query}: the request it builds when every declared argument is given (so every search
+   * parameter the tool can send), as a read or a search with its parameters. Result parameters such as
+   * {@code _sort} are not listed: a CapabilityStatement does not declare them per resource.
+   */
+  @Override
+  public List<UpstreamNeed> upstreamNeeds() {
+    UpstreamRequest probe = query.build(new ToolArguments(probeArguments()), "probe", maxResults);
+    return switch (probe) {
+      case UpstreamRequest.Read read -> List.of(UpstreamNeed.interaction(read.resourceType(), UpstreamNeed.Interaction.READ));
+      case UpstreamRequest.Search search -> {
+        List<UpstreamNeed> needs = new ArrayList<>();
+        needs.add(UpstreamNeed.interaction(search.resourceType(), UpstreamNeed.Interaction.SEARCH_TYPE));
+        search.params().keySet().stream().filter(k -> !k.startsWith("_")).sorted()
+            .forEach(k -> needs.add(UpstreamNeed.searchParam(search.resourceType(), k)));
+        yield needs;
+      }
+    };
+  }
+
+  /** A valid-looking value for every declared argument: an enum's first value, a date, a number, a token. */
+  private Map<String, Object> probeArguments() {
+    @SuppressWarnings("unchecked")
+    Map<String, Map<String, Object>> props = (Map<String, Map<String, Object>>) inputSchema.getOrDefault("properties", Map.of());
+    Map<String, Object> args = new LinkedHashMap<>();
+    props.forEach((name, schema) -> {
+      Object value = schema.get("enum") instanceof List<?> values && !values.isEmpty() ? values.get(0)
+          : "integer".equals(schema.get("type")) || "number".equals(schema.get("type")) ? 1
+          : "boolean".equals(schema.get("type")) ? Boolean.TRUE
+          : "date".equals(schema.get("format")) ? "2000-01-01" : "probe";
+      args.put(name, value);
+    });
+    return args;
   }
 
   /** Whether the tool reads one patient's compartment (and so needs a bound patient). */

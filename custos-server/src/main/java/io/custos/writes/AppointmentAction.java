@@ -1,5 +1,6 @@
 package io.custos.writes;
 
+import io.custos.fhir.UpstreamNeed;
 import io.custos.pipeline.ToolCallException;
 import io.custos.fhir.FhirUpstream;
 import io.custos.fhir.UpstreamException;
@@ -29,6 +30,15 @@ import org.hl7.fhir.r4.model.Slot;
  * created (conditionally, once); if that fails the slot is released again.
  */
 final class AppointmentAction implements WriteAction {
+
+  /** Finds the practitioner's Schedules and a free Slot in them, then marks that Slot busy (If-Match). */
+  @Override
+  public List<UpstreamNeed> upstreamNeeds() {
+    return List.of(UpstreamNeed.searchParam("Schedule", "actor"), UpstreamNeed.searchParam("Slot", "schedule"),
+        UpstreamNeed.searchParam("Slot", "status"), UpstreamNeed.searchParam("Slot", "start"),
+        UpstreamNeed.searchParam("Slot", "service-type"), UpstreamNeed.interaction("Slot", UpstreamNeed.Interaction.READ),
+        UpstreamNeed.interaction("Slot", UpstreamNeed.Interaction.UPDATE));
+  }
   static final int MAX_RANGE_DAYS = 31;
 
   @Override

@@ -1,7 +1,9 @@
 package io.custos.writes;
 
+import io.custos.fhir.UpstreamNeed;
 import java.nio.charset.StandardCharsets;
 import java.util.Date;
+import java.util.List;
 import java.util.Map;
 import org.hl7.fhir.r4.model.Attachment;
 import org.hl7.fhir.r4.model.CodeableConcept;
@@ -18,6 +20,12 @@ import org.hl7.fhir.r4.model.Reference;
  * {@code context.encounter} (which must belong to the patient).
  */
 final class ClinicalNoteAction implements WriteAction {
+
+  /** Reads the Encounter the note is linked to. */
+  @Override
+  public List<UpstreamNeed> upstreamNeeds() {
+    return List.of(UpstreamNeed.interaction("Encounter", UpstreamNeed.Interaction.READ));
+  }
   /** note_type -> LOINC code and display. */
   static final Map<String, String[]> TYPES = Map.of(
       "progress-note", new String[] {"11506-3", "Progress note"},

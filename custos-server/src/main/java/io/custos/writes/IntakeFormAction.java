@@ -1,5 +1,6 @@
 package io.custos.writes;
 
+import io.custos.fhir.UpstreamNeed;
 import io.custos.fhir.UpstreamRequest;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -23,6 +24,12 @@ import org.hl7.fhir.r4.model.StringType;
  * Patient by this tool. Current values are not disclosed, only which fields would change.
  */
 final class IntakeFormAction implements WriteAction {
+
+  /** Reads the Patient the answers are compared with. */
+  @Override
+  public List<UpstreamNeed> upstreamNeeds() {
+    return List.of(UpstreamNeed.interaction("Patient", UpstreamNeed.Interaction.READ));
+  }
   static final String DEFAULT_QUESTIONNAIRE = "urn:custos:questionnaire:patient-intake";
 
   /** Demographic link ids -> current values on Patient. */

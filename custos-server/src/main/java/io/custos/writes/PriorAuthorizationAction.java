@@ -1,5 +1,6 @@
 package io.custos.writes;
 
+import io.custos.fhir.UpstreamNeed;
 import io.custos.pipeline.ToolCallException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -22,6 +23,13 @@ import org.hl7.fhir.r4.model.Reference;
  * ClaimResponse ({@code request} = the Claim) with {@code get_prior_authorization_status}.
  */
 final class PriorAuthorizationAction implements WriteAction {
+
+  /** Reads the Coverage and the Condition the request cites. */
+  @Override
+  public List<UpstreamNeed> upstreamNeeds() {
+    return List.of(UpstreamNeed.interaction("Coverage", UpstreamNeed.Interaction.READ),
+        UpstreamNeed.interaction("Condition", UpstreamNeed.Interaction.READ));
+  }
   static final Map<String, String> CODE_SYSTEMS = Map.of(
       "cpt", "http://www.ama-assn.org/go/cpt",
       "snomed", "http://snomed.info/sct",

@@ -3,9 +3,11 @@ package io.custos.writes;
 import io.custos.pipeline.ToolCallException;
 import io.custos.auth.Caller;
 import io.custos.fhir.FhirUpstream;
+import io.custos.fhir.UpstreamNeed;
 import io.custos.fhir.WriteOutcome;
 import io.custos.tools.ToolArguments;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.hl7.fhir.r4.model.Resource;
@@ -45,6 +47,11 @@ public interface WriteAction {
 
   /** @throws ToolCallException for invalid input (never echoing values) */
   Draft draft(Context ctx);
+
+  /** What the action reads or updates upstream besides its conditional create; checked at start. */
+  default List<UpstreamNeed> upstreamNeeds() {
+    return List.of();
+  }
 
   /**
    * Writes the approved resource exactly once: a conditional create on the proposal identifier (FHIR R4 3.1.0.8

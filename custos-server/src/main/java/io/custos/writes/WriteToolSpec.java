@@ -1,6 +1,8 @@
 package io.custos.writes;
 
+import io.custos.fhir.UpstreamNeed;
 import io.custos.tools.ToolHints;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -39,6 +41,20 @@ public record WriteToolSpec(String name, String title, String description, Strin
   @Override
   public io.custos.tools.Route route() {
     return io.custos.tools.Route.WRITE_PROPOSE;
+  }
+
+  /**
+   * A conditional create of {@code resourceType} (If-None-Exist on the proposal's {@code identifier}, so a retried
+   * commit never writes twice; {@code conditionalCreate: true} promises the server evaluates it), plus what the
+   * action reads or updates besides.
+   */
+  @Override
+  public List<UpstreamNeed> upstreamNeeds() {
+    List<UpstreamNeed> needs = new ArrayList<>(List.of(
+        UpstreamNeed.interaction(resourceType, UpstreamNeed.Interaction.CREATE),
+        UpstreamNeed.interaction(resourceType, UpstreamNeed.Interaction.CONDITIONAL_CREATE)));
+    needs.addAll(action.upstreamNeeds());
+    return needs;
   }
 
   /** The SMART permission on the resource type, bound to a patient with a care relationship. */

@@ -3,6 +3,7 @@ package io.custos.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.custos.fhir.SearchMethod;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,6 +42,7 @@ class CustosConfigTest {
         upstream:
           baseUrl: https://fhir.example.org/r4
           timeoutSeconds: 30
+          searchMethod: GET
         identity:
           mode: development
         dataDir: /var/lib/custos
@@ -48,9 +50,21 @@ class CustosConfigTest {
     assertThat(cfg.server()).isEqualTo(new CustosConfig.Server("127.0.0.1", 9443, "tls12", List.of("https://inspector.example"),
         List.of("custos.internal"), 65536));
     assertThat(cfg.upstream()).isEqualTo(new CustosConfig.Upstream("https://fhir.example.org/r4", 30,
-        new CustosConfig.UpstreamAuth("none", null, null, null, null, null, null)));
+        new CustosConfig.UpstreamAuth("none", null, null, null, null, null, null), SearchMethod.GET));
     assertThat(cfg.identity().mode()).isEqualTo("development");
     assertThat(cfg.dataDir()).isEqualTo("/var/lib/custos");
+  }
+
+  @Test
+  void searchMethodDefaultsToPostAndAnUnknownOneNamesTheKey() throws IOException {
+    assertThat(CustosConfig.load(yaml("""
+        upstream: {baseUrl: "http://127.0.0.1:8080/fhir"}
+        identity: {mode: development}
+        """)).upstream().searchMethod()).isEqualTo(SearchMethod.POST);
+    assertThatThrownBy(() -> CustosConfig.load(yaml("""
+        upstream: {baseUrl: "http://127.0.0.1:8080/fhir", searchMethod: put}
+        identity: {mode: development}
+        """))).isInstanceOf(ConfigException.class).hasMessageStartingWith("upstream.searchMethod: must be post or get");
   }
 
   @Test

@@ -20,6 +20,19 @@ public final class DevStore {
   private DevStore() {}
 
   public static void main(String[] args) throws Exception {
+    Map<String, String> opts = options(args);
+    EmbeddedFhirStore store = builder(opts).build().start();
+    Runtime.getRuntime().addShutdownHook(new Thread(store::close));
+    announce(store.baseUrl());
+    Thread.currentThread().join();
+  }
+
+  /**
+   * Reads {@code --name value} pairs; exits the process with status 2 when {@code --data} is missing.
+   *
+   * @return the options in argument order
+   */
+  public static Map<String, String> options(String[] args) {
     Map<String, String> opts = new LinkedHashMap<>();
     for (int i = 0; i + 1 < args.length; i += 2) {
       opts.put(args[i], args[i + 1]);
@@ -28,6 +41,11 @@ public final class DevStore {
       System.err.println("devstore: missing --data");
       System.exit(2);
     }
+    return opts;
+  }
+
+  /** A store builder for the options {@code --data}, {@code --reference}, {@code --schedule-start} and {@code --port}. */
+  public static EmbeddedFhirStore.Builder builder(Map<String, String> opts) {
     EmbeddedFhirStore.Builder builder = EmbeddedFhirStore.builder().dataDirectory(Path.of(opts.get("--data")))
         .port(Integer.parseInt(opts.getOrDefault("--port", "0")));
     if (opts.containsKey("--reference")) {
@@ -37,10 +55,12 @@ public final class DevStore {
     if (scheduleStart != null) {
       builder.scheduleStart(scheduleStart.equals("now") ? Instant.now() : Instant.parse(scheduleStart));
     }
-    EmbeddedFhirStore store = builder.build().start();
-    Runtime.getRuntime().addShutdownHook(new Thread(store::close));
-    System.out.println("{\"base_url\":\"" + store.baseUrl() + "\"}");
+    return builder;
+  }
+
+  /** Writes the one line a parent process waits for: {@code {"base_url":"..."}}. */
+  public static void announce(String baseUrl) {
+    System.out.println("{\"base_url\":\"" + baseUrl + "\"}");
     System.out.flush();
-    Thread.currentThread().join();
   }
 }

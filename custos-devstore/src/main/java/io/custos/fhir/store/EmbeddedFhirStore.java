@@ -140,12 +140,7 @@ public final class EmbeddedFhirStore implements AutoCloseable {
     connector.setHost(BIND_HOST);
     connector.setPort(port);
     jetty.addConnector(connector);
-    ServletContextHandler context = new ServletContextHandler();
-    context.setContextPath("/");
-    ServletHolder holder = new ServletHolder("fhir", fhirServlet);
-    holder.setInitOrder(1);
-    context.addServlet(holder, CONTEXT_PATH + "/*");
-    jetty.setHandler(context);
+    jetty.setHandler(servletContext(fhirServlet));
     try {
       jetty.start();
     } catch (Exception e) {
@@ -162,6 +157,19 @@ public final class EmbeddedFhirStore implements AutoCloseable {
     fhirServlet.setServerAddressStrategy(new HardcodedServerAddressStrategy(baseUrl));
     LOG.info("Embedded FHIR store listening on {}:{}", BIND_HOST, connector.getLocalPort());
     return this;
+  }
+
+  /**
+   * A Jetty context serving {@code fhirServlet} at {@link #CONTEXT_PATH}, the layout of every FHIR server the tests
+   * start.
+   */
+  public static ServletContextHandler servletContext(RestfulServer fhirServlet) {
+    ServletContextHandler context = new ServletContextHandler();
+    context.setContextPath("/");
+    ServletHolder holder = new ServletHolder("fhir", fhirServlet);
+    holder.setInitOrder(1);
+    context.addServlet(holder, CONTEXT_PATH + "/*");
+    return context;
   }
 
   /**
