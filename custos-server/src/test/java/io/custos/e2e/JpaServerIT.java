@@ -44,7 +44,7 @@ import org.junit.jupiter.api.Test;
  * and commits every write tool and reads the writes back from the JPA server ({@link WriteCheck}); care
  * relationships, paging and the search methods are compared between the two servers from Java.
  *
- * <p>Runs in the {@code jpa-upstream} Maven profile (see README, "Run all tests"). The JPA server's log is kept in
+ * <p>Runs in every {@code ./mvnw verify} ({@code -Pno-jpa-upstream} leaves it out). The JPA server's log is kept in
  * {@code target/e2e-logs/jpa-server.log}.
  */
 class JpaServerIT {
