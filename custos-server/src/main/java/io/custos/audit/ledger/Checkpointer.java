@@ -5,6 +5,7 @@ import io.custos.verify.LeafHashFile;
 import io.custos.verify.LedgerCorruptException;
 import io.custos.verify.PrunedRanges;
 import io.custos.verify.checkpoint.Checkpoint;
+import io.custos.verify.checkpoint.CheckpointKey;
 import io.custos.verify.merkle.MerkleFrontier;
 import io.custos.verify.merkle.MerkleHash;
 import java.io.IOException;
@@ -14,6 +15,8 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Keeps the Merkle root of a {@link LedgerStore} up to date by reading newly durable entries, records their
@@ -23,13 +26,17 @@ import java.util.Optional;
  * hooking the writer makes it correct when several writers share one store. Not thread-safe: one owner.
  */
 final class Checkpointer implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Checkpointer.class);
   private final LedgerStore store;
   private final LeafHashFile leafHashes;
   private final CheckpointSigner signer;
   private final CheckpointLog log;
   private final Optional<CheckpointLog> witness;
   private final Clock clock;
-  private final MerkleFrontier frontier = new MerkleFrontier();
+  private MerkleFrontier frontier = new MerkleFrontier();
+  private Optional<Checkpoint> resumeFrom = Optional.empty();
+  /** tree size of the frontier in {@link FrontierFile}; -1 if unknown */
+  private long persistedSize = -1;
   private Checkpoint last;
   private java.nio.file.Path dir;
 
@@ -44,8 +51,12 @@ final class Checkpointer implements AutoCloseable {
   }
 
   /**
-   * Opens the checkpointer for a ledger directory: replays every stored entry into the tree and refuses to
-   * continue (fail closed) if the stored entries no longer match the last signed checkpoint.
+   * Opens the checkpointer for a ledger directory and refuses to continue (fail closed) if the stored entries no
+   * longer match the last signed checkpoint. When the saved {@link FrontierFile} is authenticated by a signed
+   * checkpoint (its root equals that checkpoint's root and the signature verifies with the ledger's key), the tree
+   * resumes from it and only the entries after that checkpoint are read (O(entries since the checkpoint)); the
+   * entries before it are then checked by {@link HistoryCheck} in the background. Otherwise (no frontier: a ledger
+   * from before frontiers, a damaged file, a rotated checkpoint key) every entry is read and checked here.
    */
   static Checkpointer open(LedgerStore store, java.nio.file.Path dir, Optional<java.nio.file.Path> witnessDir,
       CheckpointSigner signer, Clock clock) throws IOException {
@@ -57,13 +68,55 @@ final class Checkpointer implements AutoCloseable {
     Checkpointer c = new Checkpointer(store, hashes, signer, log, w, clock);
     c.last = lastSigned;
     c.dir = dir;
-    if (lastSigned != null && lastSigned.treeSize() > store.size()) {
+    try {
+      if (lastSigned != null && lastSigned.treeSize() > store.size()) {
+        throw new LedgerCorruptException("ledger holds " + store.size() + " entries but its last checkpoint covers "
+            + lastSigned.treeSize() + ": entries were deleted or truncated. Run: custos audit verify --ledger " + dir);
+      }
+      Optional<MerkleFrontier> saved = FrontierFile.read(dir);
+      c.resumeFrom = c.authenticating(saved, existing);
+      if (c.resumeFrom.isPresent()) {
+        c.frontier = saved.orElseThrow();
+        c.persistedSize = c.frontier.size();
+        LOG.info("ledger resumes from the signed frontier at entry {}; reading the {} entries after it",
+            c.frontier.size(), store.size() - c.frontier.size());
+      } else if (store.size() > 0) {
+        LOG.warn("ledger has no usable saved frontier; reading and checking all {} entries", store.size());
+      }
+      c.catchUp(lastSigned, true);
+    } catch (IOException | RuntimeException e) {
       c.close();
-      throw new LedgerCorruptException("ledger holds " + store.size() + " entries but its last checkpoint covers "
-          + lastSigned.treeSize() + ": entries were deleted or truncated. Run: custos audit verify --ledger " + dir);
+      throw e;
     }
-    c.catchUp(lastSigned, true);
     return c;
+  }
+
+  /**
+   * The signed checkpoint that authenticates the saved frontier: same size, same root, valid signature, not past
+   * the store, and the leaf-hash file and the pruned prefix reach it (else the full replay repairs or refuses).
+   */
+  private Optional<Checkpoint> authenticating(Optional<MerkleFrontier> saved, List<Checkpoint> signed) throws IOException {
+    if (saved.isEmpty() || saved.get().size() == 0 || saved.get().size() > store.size()
+        || saved.get().size() > leafHashes.count() || saved.get().size() < PrunedRanges.read(dir).prefixEnd()) {
+      return Optional.empty();
+    }
+    byte[] root = saved.get().root();
+    CheckpointKey key = CheckpointKey.of(signer.key());
+    for (int i = signed.size() - 1; i >= 0; i--) {
+      Checkpoint cp = signed.get(i);
+      if (cp.treeSize() == saved.get().size() && MessageDigest.isEqual(cp.rootHash(), root) && cp.verifiedBy(key)) {
+        return Optional.of(cp);
+      }
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * The signed checkpoint the tree resumed from at open, whose earlier entries were not read then; empty when
+   * every entry was read and checked at open.
+   */
+  Optional<Checkpoint> resumedFrom() {
+    return resumeFrom;
   }
 
   /** Reads entries the tree has not seen yet; on replay also repairs the leaf-hash file and checks the last checkpoint. */
@@ -73,14 +126,7 @@ final class Checkpointer implements AutoCloseable {
     List<byte[]> newHashes = new ArrayList<>();
     boolean sidecarOk = true;
     if (replay && frontier.size() == 0 && dir != null) {
-      // Entries pruned after retention (45 CFR 164.316(b)(2)) enter the tree by their kept leaf hashes.
-      long pruned = PrunedRanges.read(dir).prefixEnd();
-      if (pruned > have) {
-        throw new LedgerCorruptException("entries 0.." + (pruned - 1) + " were pruned but their leaf hashes are missing");
-      }
-      for (long i = 0; i < pruned; i++) {
-        frontier.add(leafHashes.get(i));
-      }
+      addPrunedPrefix(frontier, dir, leafHashes);
     }
     while (frontier.size() < target) {
       List<byte[]> batch = store.read(frontier.size(), 8192);
@@ -116,14 +162,30 @@ final class Checkpointer implements AutoCloseable {
     leafHashes.append(newHashes);
   }
 
-  /** Brings the tree up to the store and writes a checkpoint if it grew (or {@code force} and none yet). */
+  /**
+   * Adds the entries pruned after retention (45 CFR 164.316(b)(2)) to an empty tree by their kept leaf hashes.
+   *
+   * @throws LedgerCorruptException if the leaf-hash file does not reach the end of the pruned prefix
+   */
+  static void addPrunedPrefix(MerkleFrontier tree, java.nio.file.Path dir, LeafHashFile hashes) throws IOException {
+    long pruned = PrunedRanges.read(dir).prefixEnd();
+    if (pruned > hashes.count()) {
+      throw new LedgerCorruptException("entries 0.." + (pruned - 1) + " were pruned but their leaf hashes are missing");
+    }
+    for (long i = 0; i < pruned; i++) {
+      tree.add(hashes.get(i));
+    }
+  }
+
+  /**
+   * Brings the tree up to the store and writes a checkpoint if it grew (or {@code force} and none yet), then saves
+   * the frontier of the last checkpoint if it is not saved yet.
+   */
   synchronized Optional<Checkpoint> checkpoint(boolean force) throws IOException, GeneralSecurityException {
     catchUp(null, false);
     long n = frontier.size();
-    if (last != null && last.treeSize() == n && !force) {
-      return Optional.empty();
-    }
-    if (last != null && last.treeSize() == n && force && n == 0) {
+    if (last != null && last.treeSize() == n && (!force || n == 0)) {
+      saveFrontier();
       return Optional.empty();
     }
     leafHashes.force();
@@ -133,7 +195,17 @@ final class Checkpointer implements AutoCloseable {
       witness.get().append(cp);
     }
     last = cp;
+    saveFrontier();
     return Optional.of(cp);
+  }
+
+  /** Saves the frontier when it is that of the last checkpoint (after the checkpoint is durable, so it can vouch). */
+  private void saveFrontier() throws IOException {
+    long n = frontier.size();
+    if (dir != null && n > 0 && n != persistedSize && last != null && last.treeSize() == n) {
+      FrontierFile.write(dir, frontier);
+      persistedSize = n;
+    }
   }
 
   synchronized Checkpoint last() {

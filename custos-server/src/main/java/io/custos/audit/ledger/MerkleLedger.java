@@ -4,6 +4,7 @@ import com.google.crypto.tink.Aead;
 import io.custos.audit.AuditEvent;
 import io.custos.audit.AuditTrail;
 import io.custos.audit.AuditUnavailableException;
+import io.custos.verify.LedgerCorruptException;
 import io.custos.verify.checkpoint.Checkpoint;
 import io.custos.verify.checkpoint.CheckpointKey;
 import java.io.IOException;
@@ -15,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -36,6 +38,12 @@ import org.slf4j.LoggerFactory;
  * {@link AuditUnavailableException} otherwise. After a store failure the ledger stays failed (fail closed):
  * after an fsync error the page cache can no longer be trusted; a restart recovers. A store whose failed batches
  * leave nothing behind ({@link LedgerStore#retryableAfterFailure()}, PostgreSQL) refuses only the failed batch.
+ *
+ * <p>Reopening: the tree resumes from the frontier saved with the last signed checkpoint once the signature and root
+ * authenticate it, and only the entries after that checkpoint are read at start (see {@link Checkpointer}); a
+ * low-priority daemon thread then re-hashes the older entries against the signed root ({@link HistoryCheck}) and,
+ * on a mismatch or an unreadable entry, fails the ledger closed as a mismatch found at start would have
+ * ({@link #accepting()} turns false, so readiness reports the ledger down).
  */
 public final class MerkleLedger implements AuditTrail {
   private static final Logger log = LoggerFactory.getLogger(MerkleLedger.class);
@@ -46,17 +54,22 @@ public final class MerkleLedger implements AuditTrail {
   private final Aead aead;
   private final Checkpointer checkpointer;
   private final LedgerOptions options;
+  private final Path checkpointDir;
+  private final CompletableFuture<HistoryCheck.Outcome> history = new CompletableFuture<>();
+  private final CountDownLatch closing = new CountDownLatch(1);
+  private Optional<Thread> historyThread = Optional.empty();
   private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
   private final Thread committer;
   private final ScheduledExecutorService scheduler;
   private volatile Throwable failure;
   private volatile boolean closed;
 
-  private MerkleLedger(LedgerStore store, Aead aead, Checkpointer checkpointer, LedgerOptions options) {
+  private MerkleLedger(LedgerStore store, Aead aead, Checkpointer checkpointer, LedgerOptions options, Path checkpointDir) {
     this.store = store;
     this.aead = aead;
     this.checkpointer = checkpointer;
     this.options = options;
+    this.checkpointDir = checkpointDir;
     this.committer = Thread.ofPlatform().name("custos-ledger-commit").daemon(true).unstarted(this::commitLoop);
     this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().name("custos-ledger-checkpoint")
         .daemon(true).unstarted(r));
@@ -99,7 +112,7 @@ public final class MerkleLedger implements AuditTrail {
       }
       CheckpointSigner signer = CheckpointSigner.forLedger(checkpointDir, keys.checkpointSigningKey(), keys.checkpointPublicKey());
       Checkpointer cp = Checkpointer.open(store, checkpointDir, options.witnessDir(), signer, clock);
-      MerkleLedger ledger = new MerkleLedger(store, keys.ledgerAead(), cp, options);
+      MerkleLedger ledger = new MerkleLedger(store, keys.ledgerAead(), cp, options, checkpointDir);
       ledger.start();
       return ledger;
     } catch (GeneralSecurityException e) {
@@ -111,6 +124,52 @@ public final class MerkleLedger implements AuditTrail {
     committer.start();
     long ms = options.checkpointInterval().toMillis();
     scheduler.scheduleAtFixedRate(this::checkpointQuietly, ms, ms, TimeUnit.MILLISECONDS);
+    Optional<Checkpoint> resumed = checkpointer.resumedFrom();
+    if (resumed.isEmpty()) {
+      history.complete(HistoryCheck.Outcome.VERIFIED); // every entry was checked at open
+      return;
+    }
+    historyThread = Optional.of(Thread.ofPlatform().name("custos-ledger-history").daemon(true)
+        .priority(Thread.MIN_PRIORITY).start(() -> checkHistory(resumed.get())));
+  }
+
+  /** Runs {@link HistoryCheck} after {@link LedgerOptions#historyCheckDelay}; fails the ledger closed unless it verifies. */
+  private void checkHistory(Checkpoint signed) {
+    try {
+      if (closing.await(options.historyCheckDelay().toMillis(), TimeUnit.MILLISECONDS)) {
+        history.complete(HistoryCheck.Outcome.CANCELLED);
+        return;
+      }
+      HistoryCheck.Outcome outcome = HistoryCheck.run(store, checkpointDir, signed, () -> closed);
+      if (outcome == HistoryCheck.Outcome.MISMATCH) {
+        failure = new LedgerCorruptException("ledger entries do not match signed " + signed
+            + ": entries were edited, deleted, inserted or reordered. Run: custos audit verify --ledger <dir>");
+        log.error("audit ledger entries before the resumed checkpoint (size {}) do not match its signed root; refusing "
+            + "further appends (fail closed). Run: custos audit verify", signed.treeSize());
+      } else if (outcome == HistoryCheck.Outcome.VERIFIED) {
+        log.info("audit ledger history verified in the background: {} entries match the signed checkpoint", signed.treeSize());
+      }
+      history.complete(outcome);
+    } catch (InterruptedException e) {
+      history.complete(HistoryCheck.Outcome.CANCELLED);
+    } catch (IOException | RuntimeException e) {
+      if (closed) {
+        history.complete(HistoryCheck.Outcome.CANCELLED);
+        return;
+      }
+      failure = e;
+      log.error("audit ledger history check could not read the entries; refusing further appends (fail closed): {}",
+          e.getClass().getName());
+      history.completeExceptionally(e);
+    }
+  }
+
+  /**
+   * The background check of the entries a reopen did not read: completes {@code VERIFIED} at once when the open read
+   * them all, else when {@link HistoryCheck} ends (exceptionally if the entries could not be read).
+   */
+  CompletableFuture<HistoryCheck.Outcome> historyCheck() {
+    return history;
   }
 
   @Override
@@ -246,8 +305,12 @@ public final class MerkleLedger implements AuditTrail {
       return;
     }
     closed = true;
+    closing.countDown();
     try {
       committer.join(options.appendTimeout().toMillis());
+      if (historyThread.isPresent()) {
+        historyThread.get().join(options.appendTimeout().toMillis()); // it stops at its next batch
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

@@ -37,12 +37,22 @@ public final class SegmentFileStore implements LedgerStore {
   private volatile long size;
   private volatile long truncatedTornBytes;
 
-  // Sequential-read hint for read(): next index and its file offset within its segment.
+  /**
+   * Where a sequential reader stopped: the next index and its file offset within its segment. Two of them, so the
+   * checkpointer reading the tail and a background check reading from the start each continue where they stopped
+   * instead of re-scanning a segment's record headers from its beginning on every call.
+   */
+  private static final class Cursor {
+    long segment = -1;
+    long index = -1;
+    long offset;
+    FileChannel channel;
+    long lastUse;
+  }
+
   private final Object readLock = new Object();
-  private long hintIndex = -1;
-  private long hintOffset;
-  private long hintSegment = -1;
-  private FileChannel readChannel;
+  private final Cursor[] cursors = {new Cursor(), new Cursor()};
+  private long reads;
 
   private SegmentFileStore(Path dir, long segmentBytes, FileChannel lockChannel, FileLock lock) {
     this.dir = dir;
@@ -210,42 +220,43 @@ public final class SegmentFileStore implements LedgerStore {
         if (seg == null) {
           throw new IOException("no segment holds entry " + idx);
         }
-        if (hintSegment != seg.getKey()) {
-          if (readChannel != null) {
-            readChannel.close();
+        Cursor c = cursorFor(seg.getKey(), idx);
+        if (c.segment != seg.getKey()) {
+          if (c.channel != null) {
+            c.channel.close();
           }
-          readChannel = FileChannel.open(seg.getValue(), StandardOpenOption.READ);
-          hintSegment = seg.getKey();
-          hintIndex = seg.getKey();
-          hintOffset = SegmentFormat.HEADER;
+          c.channel = FileChannel.open(seg.getValue(), StandardOpenOption.READ);
+          c.segment = seg.getKey();
+          c.index = seg.getKey();
+          c.offset = SegmentFormat.HEADER;
         }
-        if (hintIndex > idx) {
-          hintIndex = seg.getKey();
-          hintOffset = SegmentFormat.HEADER;
+        if (c.index > idx) {
+          c.index = seg.getKey();
+          c.offset = SegmentFormat.HEADER;
         }
         ByteBuffer head = ByteBuffer.allocate(8);
-        while (hintIndex <= idx && idx < end) {
+        while (c.index <= idx && idx < end) {
           head.clear();
-          int r = readChannel.read(head, hintOffset);
+          int r = c.channel.read(head, c.offset);
           if (r < 8) {
             break; // end of this segment: next segment
           }
           head.flip();
           int len = head.getInt();
           int crc = head.getInt();
-          if (hintIndex == idx) {
+          if (c.index == idx) {
             ByteBuffer p = ByteBuffer.allocate(len);
-            SegmentFormat.readFully(readChannel, p, hintOffset + 8);
+            SegmentFormat.readFully(c.channel, p, c.offset + 8);
             if (SegmentFormat.crc(p.array(), 0, len) != crc) {
               throw new LedgerCorruptException("entry " + idx + " fails its CRC");
             }
             out.add(p.array());
             idx++;
           }
-          hintIndex++;
-          hintOffset += 8 + len;
+          c.index++;
+          c.offset += 8 + len;
         }
-        if (hintIndex <= idx && idx < end) {
+        if (c.index <= idx && idx < end) {
           // ran off the end of the segment: continue in the next one
           Long next;
           synchronized (segments) {
@@ -260,12 +271,29 @@ public final class SegmentFileStore implements LedgerStore {
     return out;
   }
 
+  /** The cursor nearest before {@code idx} in segment {@code segment}, else the least recently used one. */
+  private Cursor cursorFor(long segment, long idx) {
+    Cursor best = null;
+    for (Cursor c : cursors) {
+      if (c.segment == segment && c.index <= idx && (best == null || c.index > best.index)) {
+        best = c;
+      }
+    }
+    if (best == null) {
+      best = cursors[0].lastUse <= cursors[1].lastUse ? cursors[0] : cursors[1];
+    }
+    best.lastUse = ++reads;
+    return best;
+  }
+
   @Override
   public synchronized void close() throws IOException {
     try {
       synchronized (readLock) {
-        if (readChannel != null) {
-          readChannel.close();
+        for (Cursor c : cursors) {
+          if (c.channel != null) {
+            c.channel.close();
+          }
         }
       }
       if (tail != null) {

@@ -204,12 +204,14 @@ class MerkleLedgerTest {
   }
 
   @Test
-  void editedEntryWithRepairedCrcIsRefusedOnOpen() throws Exception {
+  void editedEntryWithRepairedCrcIsRefusedOnOpenWhenEveryEntryIsRead() throws Exception {
     try (MerkleLedger ledger = MerkleLedger.open(ledgerDir(), keys())) {
       for (int i = 0; i < 10; i++) {
         ledger.append(LedgerFixtures.event());
       }
     }
+    // Without a saved frontier the open re-reads every entry (with one, the background check catches the edit).
+    Files.delete(ledgerDir().resolve(FrontierFile.FILE));
     LedgerFixtures.rewrite(ledgerDir(), l -> {
       l.set(4, LedgerFixtures.flipLastByte(l.get(4)));
       return l;

@@ -13,6 +13,36 @@ public final class MerkleFrontier {
   private final List<byte[]> subtrees = new ArrayList<>();
   private long size;
 
+  /** An empty tree. */
+  public MerkleFrontier() {}
+
+  /**
+   * The frontier of a tree of {@code size} leaves from its perfect-subtree hashes (as returned by
+   * {@link #subtrees()}): one per set bit of {@code size}, largest first, each {@link MerkleHash#SIZE} bytes. The
+   * hashes are taken on trust; compare {@link #root()} with a signed root to authenticate them.
+   *
+   * @throws IllegalArgumentException if the count or a length does not fit {@code size}
+   */
+  public static MerkleFrontier of(long size, List<byte[]> subtrees) {
+    if (size < 0 || subtrees.size() != Long.bitCount(size)) {
+      throw new IllegalArgumentException("a tree of " + size + " leaves has " + Long.bitCount(size) + " subtrees");
+    }
+    MerkleFrontier f = new MerkleFrontier();
+    for (byte[] h : subtrees) {
+      if (h.length != MerkleHash.SIZE) {
+        throw new IllegalArgumentException("subtree hash of " + h.length + " bytes");
+      }
+      f.subtrees.add(h.clone());
+    }
+    f.size = size;
+    return f;
+  }
+
+  /** @return copies of the perfect-subtree hashes, largest (leftmost) first: the RFC 9162 compact range [0, size) */
+  public List<byte[]> subtrees() {
+    return subtrees.stream().map(byte[]::clone).toList();
+  }
+
   /** Adds the next leaf by its leaf hash ({@link MerkleHash#leaf}). */
   public void add(byte[] leafHash) {
     byte[] h = leafHash;

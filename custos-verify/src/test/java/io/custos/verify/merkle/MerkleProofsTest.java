@@ -1,6 +1,7 @@
 package io.custos.verify.merkle;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -37,6 +38,33 @@ class MerkleProofsTest {
       f.add(l.get(n - 1));
       assertThat(f.root()).as("size %d", n).isEqualTo(p.root(n));
     }
+  }
+
+  @Test
+  void aFrontierRestoredFromItsSubtreesContinuesLikeTheOriginal() {
+    List<byte[]> l = leaves(300);
+    MerkleProofs p = new MerkleProofs(l);
+    MerkleFrontier f = new MerkleFrontier();
+    for (int n = 1; n <= 200; n++) {
+      f.add(l.get(n - 1));
+      MerkleFrontier restored = MerkleFrontier.of(f.size(), f.subtrees());
+      assertThat(restored.subtrees()).hasSize(Long.bitCount(n));
+      assertThat(restored.root()).as("size %d", n).isEqualTo(p.root(n));
+    }
+    MerkleFrontier restored = MerkleFrontier.of(f.size(), f.subtrees());
+    for (int n = 201; n <= 300; n++) {
+      restored.add(l.get(n - 1));
+    }
+    assertThat(restored.root()).isEqualTo(p.root(300));
+  }
+
+  @Test
+  void aFrontierWithTheWrongNumberOrLengthOfSubtreesIsRejected() {
+    byte[] h = leaf(0);
+    assertThatThrownBy(() -> MerkleFrontier.of(3, List.of(h)))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> MerkleFrontier.of(1, List.of(new byte[31])))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test
