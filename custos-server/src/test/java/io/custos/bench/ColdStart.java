@@ -50,6 +50,7 @@ public final class ColdStart {
     Map.of("/fhir/metadata", metadata, "/jwks", "{\"keys\":[{\"kty\":\"oct\",\"k\":\"AA\"}]}")
         .forEach((path, body) -> stub.createContext(path, x -> {
           byte[] b = body.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+          x.getResponseHeaders().set("Content-Type", path.endsWith("metadata") ? "application/fhir+json" : "application/json");
           x.sendResponseHeaders(200, b.length);
           x.getResponseBody().write(b);
           x.close();
