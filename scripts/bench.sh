@@ -15,6 +15,7 @@
 #
 # overhead options (defaults): --rates 25,50,100,200,300 --fixed-rate 100 --step-seconds 20 --warmup-requests 15000 --warmup-seconds 150
 #   --saturation-seconds 30 --concurrency 16 --sessions 20 --heap-sessions 1000 --max-in-flight 256
+#   --upstream embedded (the embedded FHIR store) | jpa (the HAPI FHIR JPA server of module custos-jpastore)
 # scaling options (defaults): --patients 20,1000,10000 --rate 50 --step-seconds 30 --warmup-requests 3000 --sessions 1000,10000
 #   --types Encounter,Condition,CareTeam (patient-bundle types kept in the grown population) --skip patients|sessions
 # ledger-scaling options (defaults): --sizes 1000,1000000,10000000 --threads 64 --window 10000 --block 100000
@@ -34,6 +35,8 @@ echo "bench: building (package, tests compiled but not run)" >&2
 # written last, so it is the one in the output file.
 ./mvnw -q ${MVN_FLAGS:-} -pl custos-server -am -DskipTests package dependency:build-classpath \
   -Dmdep.outputFile="$PWD/$OUT/test-classpath.txt" -Dmdep.includeScope=test >/dev/null
+# --upstream jpa: the JPA server runs from its own packaged jar and class path.
+case " $* " in *" --upstream jpa "*) ./mvnw -q ${MVN_FLAGS:-} -pl custos-jpastore -am -DskipTests package >/dev/null ;; esac
 CP="custos-server/target/test-classes:custos-server/target/classes:$(cat "$OUT/test-classpath.txt")"
 SERVER_JVM="${BENCH_SERVER_JVM:--Xms256m -Xmx1g -XX:+UseG1GC}"
 

@@ -1,5 +1,6 @@
 package io.custos.tools;
 
+import io.custos.fhir.UpstreamNeed;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -9,13 +10,14 @@ import java.util.Objects;
  * prior-authorization status, the approval operation, prompts and resources. Built with {@link #builder(String)}.
  */
 public record OperationSpec(String name, String title, String description, Map<String, Object> inputSchema,
-    Map<String, Object> outputSchema, ToolHints hints, List<String> requiredScopes, Route route, Access access, Kind kind)
-    implements Declaration {
+    Map<String, Object> outputSchema, ToolHints hints, List<String> requiredScopes, Route route, Access access, Kind kind,
+    List<UpstreamNeed> upstreamNeeds) implements Declaration {
 
   public OperationSpec {
     inputSchema = Map.copyOf(inputSchema);
     outputSchema = Map.copyOf(outputSchema);
     requiredScopes = List.copyOf(requiredScopes);
+    upstreamNeeds = List.copyOf(upstreamNeeds);
     if (!Boolean.FALSE.equals(inputSchema.get("additionalProperties"))) {
       throw new IllegalArgumentException(name + ": inputSchema must set additionalProperties=false");
     }
@@ -37,6 +39,7 @@ public record OperationSpec(String name, String title, String description, Map<S
     private Route route;
     private Access access;
     private Kind kind = Kind.TOOL;
+    private List<UpstreamNeed> needs = List.of();
 
     private Builder(String name) {
       this.name = Objects.requireNonNull(name);
@@ -87,10 +90,19 @@ public record OperationSpec(String name, String title, String description, Map<S
       return this;
     }
 
+    /**
+     * What the operation needs from the FHIR upstream, checked against its CapabilityStatement at start; none by
+     * default (operations that do not reach the upstream).
+     */
+    public Builder needs(UpstreamNeed... v) {
+      needs = List.of(v);
+      return this;
+    }
+
     public OperationSpec build() {
       return new OperationSpec(name, Objects.requireNonNull(title, "title"), Objects.requireNonNull(description, "description"),
           Objects.requireNonNull(input, "input"), output, hints, scopes, Objects.requireNonNull(route, "route"),
-          Objects.requireNonNull(access, "access"), kind);
+          Objects.requireNonNull(access, "access"), kind, needs);
     }
   }
 }

@@ -1,5 +1,6 @@
 package io.custos.tools;
 
+import io.custos.fhir.UpstreamNeed;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -74,7 +75,11 @@ public final class ResearchTools {
       Map<String, Object> output, ToolHints hints) {
     return OperationSpec.builder(name).title(title).description(description).input(input).output(output).hints(hints)
         .scopes("user/Patient.rs", "user/Condition.rs").route(Route.RESEARCH)
-        .access(Access.crossPatient(List.of("Patient", "Condition"))).build();
+        .access(Access.crossPatient(List.of("Patient", "Condition")))
+        // The cohort is a Condition search by SNOMED CT code, paged; the age band reads each member's Patient.
+        .needs(UpstreamNeed.interaction("Condition", UpstreamNeed.Interaction.SEARCH_TYPE),
+            UpstreamNeed.searchParam("Condition", "code"), UpstreamNeed.interaction("Patient", UpstreamNeed.Interaction.READ))
+        .build();
   }
 
   public static List<OperationSpec> all() {

@@ -4,6 +4,7 @@ import ca.uhn.fhir.context.FhirContext;
 import io.custos.auth.Caller;
 import io.custos.fhir.FhirUpstream;
 import io.custos.fhir.UpstreamException;
+import io.custos.fhir.UpstreamNeed;
 import io.custos.phi.ElementAllowlist;
 import io.custos.phi.SensitiveCategories;
 import io.custos.phi.SensitiveCategory;
@@ -73,7 +74,11 @@ public final class PriorAuthorizationStatus {
             + "ClaimResponse: outcome, disposition and authorization number; 'pending' until the payer answers.")
         .input(WriteTools.statusInputSchema()).output(out).hints(ToolHints.READ)
         .scopes("user/ClaimResponse.rs", "patient/ClaimResponse.rs").route(Route.STATUS)
-        .access(Access.readPatient("ClaimResponse")).build();
+        .access(Access.readPatient("ClaimResponse"))
+        .needs(UpstreamNeed.interaction("Claim", UpstreamNeed.Interaction.READ),
+            UpstreamNeed.interaction("ClaimResponse", UpstreamNeed.Interaction.SEARCH_TYPE),
+            UpstreamNeed.searchParam("ClaimResponse", "request"))
+        .build();
   }
 
   /** Reads the Claim (the patient's, a preauthorization) and its ClaimResponses, and filters them. */

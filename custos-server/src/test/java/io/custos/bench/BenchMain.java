@@ -1,6 +1,8 @@
 package io.custos.bench;
 
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.custos.e2e.JpaFhirServer;
+import io.custos.phi.SyntheaFixture;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
@@ -35,10 +37,18 @@ import no.nav.security.mock.oauth2.MockOAuth2Server;
  *
  * <p>Run via {@code scripts/bench.sh}; options: {@code --out DIR --jar PATH --rates 50,100,200 --fixed-rate R
  * --step-seconds S --warmup-requests N --warmup-seconds S --saturation-seconds S --concurrency N --sessions N --heap-sessions N
- * --max-in-flight N}.
+ * --max-in-flight N --upstream embedded|jpa}.
  */
 public final class BenchMain {
   private BenchMain() {}
+
+  /** The FHIR upstream all three configurations share ({@code --upstream embedded|jpa}). */
+  enum Upstream {
+    /** The embedded FHIR store ({@link BenchUpstream}), with the JVM flags of the servers. */
+    EMBEDDED,
+    /** The HAPI FHIR JPA server ({@code custos-jpastore}, H2 database, 1 GiB heap), loaded with the same fixture. */
+    JPA
+  }
 
   /** One measured run with resource use. */
   record Row(LoadDriver.Result result, long serverCpuMs, long upstreamCpuMs, long driverCpuMs, String loadAvg) {}
@@ -57,6 +67,7 @@ public final class BenchMain {
     int sessionsPerTarget = Integer.parseInt(a.getOrDefault("sessions", "20"));
     int heapSessions = Integer.parseInt(a.getOrDefault("heap-sessions", "1000"));
     int maxInFlight = Integer.parseInt(a.getOrDefault("max-in-flight", "256"));
+    Upstream upstreamKind = Upstream.valueOf(a.getOrDefault("upstream", "embedded").toUpperCase(Locale.ROOT));
     Files.createDirectories(out);
     String cp = System.getProperty("java.class.path");
     Map<String, Object> meta = new LinkedHashMap<>();
@@ -74,8 +85,12 @@ public final class BenchMain {
     Map<String, Object> heap = new LinkedHashMap<>();
     try {
       // Upstream (shared by all three configurations).
-      BenchProcess upstream = BenchProcess.start("upstream", cmd(List.of("-cp", cp, BenchUpstream.class.getName())),
-          Pattern.compile("^READY (\\S+)"), out.resolve("logs/upstream.log"), Duration.ofMinutes(3));
+      BenchProcess upstream = upstreamKind == Upstream.JPA
+          ? BenchProcess.start("upstream", JpaFhirServer.command(Path.of("").toAbsolutePath(), SyntheaFixture.directory(),
+              SyntheaFixture.REFERENCE), Pattern.compile("\"base_url\":\"([^\"]+)\""), out.resolve("logs/upstream.log"),
+              Duration.ofMinutes(8))
+          : BenchProcess.start("upstream", cmd(List.of("-cp", cp, BenchUpstream.class.getName())),
+              Pattern.compile("^READY (\\S+)"), out.resolve("logs/upstream.log"), Duration.ofMinutes(3));
       procs.add(upstream);
       String fhirBase = upstream.ready;
       log("upstream " + fhirBase);

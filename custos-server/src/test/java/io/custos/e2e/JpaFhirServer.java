@@ -1,17 +1,15 @@
 package io.custos.e2e;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -27,7 +25,7 @@ import java.util.concurrent.TimeUnit;
  * <p>Needs {@code custos-jpastore/target/custos-jpastore.jar} and its {@code classpath.txt}, written when that module
  * is packaged (it comes before this one in the reactor).
  */
-record JpaFhirServer(Process process, String baseUrl, String getOnlyBaseUrl, Duration startup) implements AutoCloseable {
+public record JpaFhirServer(Process process, String baseUrl, String getOnlyBaseUrl, Duration startup) implements AutoCloseable {
   /** Spring, Hibernate schema creation and loading ~4,100 resources through transactions, on a shared 2-core machine. */
   private static final Duration START_TIMEOUT = Duration.ofMinutes(6);
 
@@ -38,14 +36,8 @@ record JpaFhirServer(Process process, String baseUrl, String getOnlyBaseUrl, Dur
    * @param reference the enrichment's reference instant (as for the embedded store)
    */
   static JpaFhirServer start(Path fixture, Instant reference) throws Exception {
-    Path module = ClientScript.ROOT.resolve("custos-jpastore/target");
-    Path jar = module.resolve("custos-jpastore.jar");
-    Path classpath = module.resolve("classpath.txt");
-    assertThat(jar).as("package custos-jpastore first (./mvnw -pl custos-jpastore -am package)").exists();
     Files.createDirectories(ClientScript.LOGS);
-    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx1g", "-cp", jar + java.io.File.pathSeparator + Files.readString(classpath).trim(),
-        "io.custos.fhir.jpa.JpaStore", "--data", fixture.toString(), "--reference", reference.toString()));
+    List<String> cmd = command(ClientScript.ROOT, fixture, reference);
     long t0 = System.nanoTime();
     Process p = new ProcessBuilder(cmd).redirectError(ClientScript.LOGS.resolve("jpa-server.log").toFile()).start();
     CompletableFuture<String> line = CompletableFuture.supplyAsync(() -> {
@@ -69,6 +61,29 @@ record JpaFhirServer(Process process, String baseUrl, String getOnlyBaseUrl, Dur
     JsonNode urls = new ObjectMapper().readTree(announced);
     return new JpaFhirServer(p, urls.get("base_url").asText(), urls.get("get_only_base_url").asText(),
         Duration.ofNanos(System.nanoTime() - t0));
+  }
+
+  /**
+   * The command line that starts the server ({@code io.custos.fhir.jpa.JpaStore}, 1 GiB heap). Its standard output
+   * gets one JSON line, {@code {"base_url":"...","get_only_base_url":"..."}}, once the fixture is loaded; it runs
+   * until stopped.
+   *
+   * @param root      the repository root, where {@code custos-jpastore/target} holds the packaged jar and class path
+   * @param fixture   the directory of Synthea bundles
+   * @param reference the enrichment's reference instant
+   * @throws IOException if the class path file cannot be read
+   * @throws IllegalStateException if custos-jpastore is not packaged
+   */
+  public static List<String> command(Path root, Path fixture, Instant reference) throws IOException {
+    Path module = root.resolve("custos-jpastore/target");
+    Path jar = module.resolve("custos-jpastore.jar");
+    Path classpath = module.resolve("classpath.txt");
+    if (!Files.exists(jar) || !Files.exists(classpath)) {
+      throw new IllegalStateException("package custos-jpastore first (./mvnw -pl custos-jpastore -am package)");
+    }
+    return List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Xmx1g", "-cp", jar + java.io.File.pathSeparator + Files.readString(classpath).trim(),
+        "io.custos.fhir.jpa.JpaStore", "--data", fixture.toString(), "--reference", reference.toString());
   }
 
   @Override

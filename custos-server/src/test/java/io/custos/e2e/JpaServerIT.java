@@ -4,9 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ca.uhn.fhir.context.FhirContext;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.custos.audit.AuditEvent;
+import io.custos.audit.ledger.LedgerEvents;
+import io.custos.audit.ledger.LocalKeySource;
 import io.custos.auth.Caller;
 import io.custos.cli.ServerAssembly;
 import io.custos.config.CustosConfig;
+import io.custos.emergency.EmergencyAccess;
 import io.custos.fhir.FhirUpstream;
 import io.custos.fhir.HapiFhirUpstream;
 import io.custos.fhir.SearchMethod;
@@ -17,6 +21,11 @@ import io.custos.fhir.store.EmbeddedFhirStore;
 import io.custos.mcp.http.HttpTestSupport;
 import io.custos.mcp.http.McpHttpServer;
 import io.custos.policy.FhirCareRelationship;
+import io.modelcontextprotocol.client.McpClient;
+import io.modelcontextprotocol.client.McpSyncClient;
+import io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTransport;
+import io.modelcontextprotocol.spec.McpSchema;
+import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -30,11 +39,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import no.nav.security.mock.oauth2.MockOAuth2Server;
+import no.nav.security.mock.oauth2.token.DefaultOAuth2TokenCallback;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Resource;
+import org.hl7.fhir.r4.model.Patient;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * Custos in front of the HAPI FHIR JPA server, the reference FHIR server, loaded with the same fixture as the
@@ -42,11 +57,16 @@ import org.junit.jupiter.api.Test;
  * FHIR searches made directly on the JPA server (paging included), once through an upstream that takes search by
  * POST and once through one that answers 405 to it (Custos falls back to GET); the same client proposes, approves
  * and commits every write tool and reads the writes back from the JPA server ({@link WriteCheck}); care
- * relationships, paging and the search methods are compared between the two servers from Java.
+ * relationships, paging and the search methods are compared between the two servers from Java. A clinician with no
+ * care relationship to a patient is refused, declares break-the-glass, then reads the patient (cross-checked against
+ * the JPA server), and the audit ledger records it. Last, every log line and console byte of this JVM from the whole
+ * run (Custos's own log, {@link PhiLogCapture}) and Custos's data directories are searched for the fixture
+ * patients' identifiers.
  *
  * <p>Runs in every {@code ./mvnw verify} ({@code -Pno-jpa-upstream} leaves it out). The JPA server's log is kept in
  * {@code target/e2e-logs/jpa-server.log}.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class JpaServerIT {
   private static final FhirContext FHIR = FhirContext.forR4Cached();
   /** Today: the derived Slots and appointments lie in the future, as the write tools need. */
@@ -59,9 +79,11 @@ class JpaServerIT {
   private static McpHttpServer http;
   private static McpHttpServer getOnlyHttp;
   private static Path work;
+  private static PhiLogCapture logs;
 
   @BeforeAll
   static void start() throws Exception {
+    logs = PhiLogCapture.start();
     work = Files.createTempDirectory("custos-jpa-e2e");
     jpa = JpaFhirServer.start(HttpTestSupport.fixtureDir(), REFERENCE);
     System.out.printf("HAPI FHIR JPA server started and loaded in %d s%n", jpa.startup().toSeconds());
@@ -83,6 +105,9 @@ class JpaServerIT {
       } catch (Exception ignored) {
         // shutting down
       }
+    }
+    if (logs != null) {
+      logs.close();
     }
   }
 
@@ -171,6 +196,114 @@ class JpaServerIT {
       }
     }
     assertThat(tally).as("some pairs with and some without a relationship").containsKeys(true, false);
+  }
+
+  @Test
+  void breakTheGlassOpensAPatientOutsideTheCareRelationshipsAndTheLedgerRecordsIt() throws Exception {
+    FhirUpstream reference = upstream(jpa.baseUrl());
+    FhirCareRelationship relationships = new FhirCareRelationship(reference, Clock.systemUTC(), Duration.ZERO);
+    // A practitioner with a care relationship to some fixture patient but not to one who has active conditions.
+    String practitioner = null;
+    String patient = null;
+    List<String> expected = List.of();
+    for (IBaseResource r : embedded.repository().all("Practitioner")) {
+      String id = r.getIdElement().getIdPart();
+      Caller probe = new Caller("probe-" + id, "agent-app", Optional.of("Practitioner/" + id), Set.of("clinician"),
+          Set.of("user/*.rs"), Optional.empty(), true, "h", Instant.now().plusSeconds(600));
+      List<String> outside = patients().stream().filter(p -> !relationships.exists(probe, p)).toList();
+      if (outside.size() == patients().size()) {
+        continue;
+      }
+      for (String p : outside) {
+        List<String> active = ids(reference, new UpstreamRequest.Search("Condition",
+            Map.of("patient", List.of(p), "clinical-status", List.of("active")), 50));
+        if (!active.isEmpty()) {
+          practitioner = id;
+          patient = p;
+          expected = active;
+          break;
+        }
+      }
+      if (patient != null) {
+        break;
+      }
+    }
+    assertThat(patient).as("a practitioner outside one patient's care relationships").isNotNull();
+
+    String subject = "dr-glass";
+    MockOAuth2Server oauth = new MockOAuth2Server();
+    oauth.start(InetAddress.getByName("127.0.0.1"), 0);
+    Path config = work.resolve("glass.yaml");
+    Files.writeString(config, """
+        server: {host: 127.0.0.1, port: 0, tls: plain}
+        upstream: {baseUrl: "%s"}
+        identity: {mode: oauth, issuer: "%s", jwksUri: "%s", audience: "%s"}
+        policy: {requireCareRelationship: true}
+        dataDir: "%s"
+        """.formatted(jpa.baseUrl(), oauth.issuerUrl(WriteCheck.ISSUER_ID), oauth.jwksUrl(WriteCheck.ISSUER_ID),
+        WriteCheck.AUDIENCE, work.resolve("glass-data")));
+    Map<String, Object> claims = new HashMap<>();
+    claims.put("scope", "openid fhirUser user/*.rs");
+    claims.put("roles", List.of("clinician"));
+    claims.put("fhirUser", "Practitioner/" + practitioner);
+    claims.put("client_id", "agent-app");
+    claims.put("amr", List.of("pwd", "mfa"));
+    claims.put("auth_time", Instant.now().getEpochSecond());
+    String token = oauth.issueToken(WriteCheck.ISSUER_ID, "agent-app", new DefaultOAuth2TokenCallback(WriteCheck.ISSUER_ID,
+        subject, "at+jwt", List.of(WriteCheck.AUDIENCE), claims, 600)).serialize();
+    String reason = "Unconscious patient in the emergency department, no relatives reachable";
+    Map<String, Object> args = Map.of("patient_id", patient);
+    try (ServerAssembly glass = new ServerAssembly(CustosConfig.load(config)); McpHttpServer glassHttp = glass.startHttp(false)) {
+      var transport = HttpClientStreamableHttpTransport.builder("http://" + glassHttp.endpoint().getAuthority()).endpoint("/mcp")
+          .httpRequestCustomizer((request, method, uri, body, context) -> request.header("Authorization", "Bearer " + token))
+          .build();
+      try (McpSyncClient client = McpClient.sync(transport).requestTimeout(Duration.ofSeconds(60)).build()) {
+        client.initialize();
+        McpSchema.CallToolResult refused = client.callTool(new McpSchema.CallToolRequest("get_active_conditions", args));
+        assertThat(refused.isError()).as("no care relationship").isTrue();
+        McpSchema.CallToolResult declared = client.callTool(new McpSchema.CallToolRequest(EmergencyAccess.TOOL,
+            Map.of("patient_id", patient, "reason", reason)));
+        assertThat(declared.isError()).as("break-the-glass declared").isFalse();
+        McpSchema.CallToolResult read = client.callTool(new McpSchema.CallToolRequest("get_active_conditions", args));
+        assertThat(read.isError()).as("read under break-the-glass").isFalse();
+        @SuppressWarnings("unchecked")
+        Map<String, Object> structured = (Map<String, Object>) read.structuredContent();
+        List<?> items = (List<?>) structured.get("items");
+        assertThat(items.stream().map(i -> String.valueOf(((Map<?, ?>) i).get("id"))).toList()).as("the JPA server's active conditions")
+            .containsExactlyInAnyOrderElementsOf(expected);
+      }
+      List<AuditEvent> events = new ArrayList<>();
+      LedgerEvents.forEach(glass.ledgerDir(), LocalKeySource.open(glass.dataDir().resolve("keys")).ledgerAead(),
+          stored -> events.add(stored.event()));
+      List<AuditEvent> own = events.stream().filter(e -> e.subject().equals(subject)).toList();
+      assertThat(own).filteredOn(e -> e.phase() != AuditEvent.Phase.INTENT)
+          .extracting(e -> e.tool() + " " + e.outcome() + " " + e.breakGlass() + " " + e.purposeOfUse())
+          .containsSubsequence(
+              "get_active_conditions no_care_relationship false TREAT",
+              EmergencyAccess.TOOL + " break_the_glass_declared true ETREAT",
+              "get_active_conditions success true ETREAT");
+      assertThat(own).filteredOn(AuditEvent::breakGlass).extracting(AuditEvent::breakGlassReason).containsOnly(reason);
+      assertThat(events.toString()).as("patients only as pseudonyms").doesNotContain(patient);
+    } finally {
+      oauth.shutdown();
+    }
+  }
+
+  /** Runs last: everything this JVM logged and printed during the run, and Custos's data directories. */
+  @Test
+  @Order(Integer.MAX_VALUE)
+  void noIdentifierOfAnyFixturePatientReachesCustosLogsOrDataFiles() throws Exception {
+    Map<String, Set<String>> identifiers = PhiLogCapture.identifiers(
+        embedded.repository().all("Patient").stream().map(Patient.class::cast).toList());
+    List<String> haystacks = logs.haystacks();
+    try (var dirs = Files.list(work)) {
+      for (Path dir : dirs.filter(Files::isDirectory).toList()) {
+        haystacks.addAll(PhiLogCapture.dataFiles(dir));
+      }
+    }
+    assertThat(logs.logRecords()).as("log output was captured").isPositive();
+    assertThat(PhiLogCapture.count(identifiers)).isGreaterThan(40);
+    assertThat(PhiLogCapture.hits(identifiers, haystacks)).as("patient identifiers found in logs or data files").isEmpty();
   }
 
   private static FhirUpstream upstream(String baseUrl) {

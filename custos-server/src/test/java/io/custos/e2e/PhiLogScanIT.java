@@ -2,12 +2,6 @@ package io.custos.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.LoggerContext;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.classic.spi.ThrowableProxyUtil;
-import ch.qos.logback.core.AppenderBase;
-import ch.qos.logback.core.OutputStreamAppender;
 import io.custos.cli.ServerAssembly;
 import io.custos.config.CustosConfig;
 import io.custos.fhir.store.EmbeddedFhirStore;
@@ -16,15 +10,11 @@ import io.modelcontextprotocol.client.McpClient;
 import io.modelcontextprotocol.client.McpSyncClient;
 import io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTransport;
 import io.modelcontextprotocol.spec.McpSchema;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -32,23 +22,14 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Pattern;
-import java.util.stream.Stream;
-import org.hl7.fhir.r4.model.Address;
-import org.hl7.fhir.r4.model.ContactPoint;
-import org.hl7.fhir.r4.model.Extension;
-import org.hl7.fhir.r4.model.HumanName;
 import org.hl7.fhir.r4.model.Identifier;
 import org.hl7.fhir.r4.model.Patient;
-import org.hl7.fhir.r4.model.StringType;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.slf4j.LoggerFactory;
 
 /**
  * HIPAA control 7, "PHI-free logs, proven": drives the whole server (embedded FHIR store +
@@ -68,68 +49,12 @@ class PhiLogScanIT {
   private static ServerAssembly app;
   private static McpHttpServer http;
   private static Path work;
-  private static final List<String> logs = Collections.synchronizedList(new ArrayList<>());
   private static final List<String> errorBodies = Collections.synchronizedList(new ArrayList<>());
-  private static final ByteArrayOutputStream console = new ByteArrayOutputStream();
-  private static CapturingAppender appender;
-  private static PrintStream savedOut;
-  private static PrintStream savedErr;
-
-  /** Records each event both as the masking encoder prints it and as raw text (message + stack trace). */
-  private static final class CapturingAppender extends AppenderBase<ILoggingEvent> {
-    private final ch.qos.logback.core.encoder.Encoder<ILoggingEvent> encoder;
-
-    CapturingAppender(ch.qos.logback.core.encoder.Encoder<ILoggingEvent> encoder) {
-      this.encoder = encoder;
-    }
-
-    @Override
-    protected void append(ILoggingEvent e) {
-      logs.add("encoded: " + new String(encoder.encode(e), StandardCharsets.UTF_8));
-      String raw = e.getLoggerName() + " " + e.getFormattedMessage();
-      if (e.getThrowableProxy() != null) {
-        raw += "\n" + ThrowableProxyUtil.asString(e.getThrowableProxy());
-      }
-      logs.add("raw: " + raw);
-    }
-  }
-
-  /** Tees a stream into {@link #console}. */
-  private static PrintStream tee(PrintStream original) {
-    return new PrintStream(new OutputStream() {
-      @Override
-      public void write(int b) {
-        original.write(b);
-        synchronized (console) {
-          console.write(b);
-        }
-      }
-
-      @Override
-      public void write(byte[] b, int off, int len) {
-        original.write(b, off, len);
-        synchronized (console) {
-          console.write(b, off, len);
-        }
-      }
-    }, true, StandardCharsets.UTF_8);
-  }
+  private static PhiLogCapture capture;
 
   @BeforeAll
-  @SuppressWarnings("unchecked")
   static void start() throws Exception {
-    LoggerContext ctx = (LoggerContext) LoggerFactory.getILoggerFactory();
-    Logger root = ctx.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-    var configured = (OutputStreamAppender<ILoggingEvent>) root.getAppender("STDERR");
-    appender = new CapturingAppender(configured.getEncoder());
-    appender.setContext(ctx);
-    appender.start();
-    root.addAppender(appender);
-    savedOut = System.out;
-    savedErr = System.err;
-    System.setOut(tee(savedOut));
-    System.setErr(tee(savedErr));
-
+    capture = PhiLogCapture.start();
     work = Files.createTempDirectory("custos-phi-scan");
     store = EmbeddedFhirStore.builder().dataDirectory(FIXTURE).port(0)
         .referenceInstant(Instant.parse("2026-01-01T00:00:00Z")).build().start();
@@ -155,52 +80,9 @@ class PhiLogScanIT {
     if (store != null) {
       store.close();
     }
-    if (savedOut != null) {
-      System.setOut(savedOut);
-      System.setErr(savedErr);
+    if (capture != null) {
+      capture.close();
     }
-    if (appender != null) {
-      ((LoggerContext) LoggerFactory.getILoggerFactory()).getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).detachAppender(appender);
-    }
-  }
-
-  /** Every identifier of every fixture patient (Safe Harbor kinds present in Synthea data). */
-  static Map<String, Set<String>> identifiers(List<Patient> patients) {
-    Map<String, Set<String>> out = new LinkedHashMap<>();
-    for (Patient p : patients) {
-      Set<String> ids = new LinkedHashSet<>();
-      for (HumanName n : p.getName()) {
-        n.getGiven().forEach(g -> ids.add(g.getValue()));
-        if (n.hasFamily()) {
-          ids.add(n.getFamily());
-        }
-      }
-      for (Identifier i : p.getIdentifier()) {
-        ids.add(i.getValue());
-      }
-      ids.add(p.getIdPart());
-      if (p.hasBirthDate()) {
-        ids.add(p.getBirthDateElement().getValueAsString());
-      }
-      for (Address a : p.getAddress()) {
-        a.getLine().forEach(l -> ids.add(l.getValue()));
-        if (a.hasPostalCode()) {
-          ids.add(a.getPostalCode());
-          ids.add(a.getCity() + " " + a.getPostalCode());
-        }
-      }
-      for (ContactPoint cp : p.getTelecom()) {
-        ids.add(cp.getValue());
-      }
-      for (Extension e : p.getExtension()) {
-        if (e.getUrl().endsWith("patient-mothersMaidenName") && e.getValue() instanceof StringType s) {
-          ids.add(s.getValue());
-        }
-      }
-      ids.removeIf(s -> s == null || s.isBlank());
-      out.put(p.getIdPart(), ids);
-    }
-    return out;
   }
 
   private static McpSchema.CallToolResult call(McpSyncClient client, String tool, Map<String, Object> args) {
@@ -232,7 +114,7 @@ class PhiLogScanIT {
   void noIdentifierOfAnyTestPatientReachesLogsOrErrorBodies() throws Exception {
     List<Patient> patients = store.repository().all("Patient").stream().map(Patient.class::cast).toList();
     assertThat(patients).hasSize(5);
-    Map<String, Set<String>> identifiers = identifiers(patients);
+    Map<String, Set<String>> identifiers = PhiLogCapture.identifiers(patients);
 
     var transport = HttpClientStreamableHttpTransport.builder("http://" + http.endpoint().getAuthority()).endpoint("/mcp").build();
     int calls = 0;
@@ -320,42 +202,18 @@ class PhiLogScanIT {
       }
     }
 
-    String consoleText;
-    synchronized (console) {
-      consoleText = console.toString(StandardCharsets.UTF_8);
-    }
-    List<String> haystacks = new ArrayList<>(logs);
-    haystacks.add("console: " + consoleText);
+    List<String> haystacks = capture.haystacks();
     haystacks.addAll(errorBodies);
-    // The audit ledger and keys directory: every byte, read as Latin-1 so any plaintext identifier would show.
-    try (Stream<Path> files = Files.walk(work.resolve("data"))) {
-      for (Path f : files.filter(Files::isRegularFile).toList()) {
-        haystacks.add("data file " + f.getFileName() + ": " + new String(Files.readAllBytes(f), StandardCharsets.ISO_8859_1));
-      }
-    }
-
-    List<String> hits = new ArrayList<>();
-    int searched = 0;
-    for (var entry : identifiers.entrySet()) {
-      for (String id : entry.getValue()) {
-        Pattern word = Pattern.compile("(?<![\\p{L}\\p{N}])" + Pattern.quote(id) + "(?![\\p{L}\\p{N}])", Pattern.CASE_INSENSITIVE);
-        searched++;
-        for (String h : haystacks) {
-          var m = word.matcher(h);
-          if (m.find()) {
-            int from = Math.max(0, m.start() - 120);
-            hits.add("identifier of patient #" + patients.stream().map(Patient::getIdPart).toList().indexOf(entry.getKey())
-                + " (" + id.length() + " chars) in: ..." + h.substring(from, Math.min(h.length(), m.end() + 120)).replace(id, "<HIT>") + "...");
-          }
-        }
-      }
-    }
-    System.setErr(savedErr);
-    savedErr.printf("PhiLogScanIT: %d calls, %d log records, %d error bodies, %d console chars, %d identifiers searched, %d hits%n",
-        calls, logs.size() / 2, errorBodies.size(), consoleText.length(), searched, hits.size());
+    // The audit ledger and keys directory: every byte.
+    haystacks.addAll(PhiLogCapture.dataFiles(work.resolve("data")));
+    List<String> hits = PhiLogCapture.hits(identifiers, haystacks);
+    int searched = PhiLogCapture.count(identifiers);
+    capture.close();
+    System.err.printf("PhiLogScanIT: %d calls, %d log records, %d error bodies, %d console chars, %d identifiers searched, %d hits%n",
+        calls, capture.logRecords(), errorBodies.size(), capture.consoleChars(), searched, hits.size());
     assertThat(calls).isGreaterThan(100);
     assertThat(errorBodies.size()).as("error paths exercised").isGreaterThan(60);
-    assertThat(logs).as("log output was captured").isNotEmpty();
+    assertThat(capture.logRecords()).as("log output was captured").isPositive();
     assertThat(searched).isGreaterThan(40);
     assertThat(hits).as("patient identifiers found in logs or error bodies").isEmpty();
   }

@@ -24,6 +24,8 @@ import org.hl7.fhir.instance.model.api.IBaseConformance;
 import org.hl7.fhir.r4.model.CapabilityStatement;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** The start-up check of the upstream's CapabilityStatement against what each tool declares it needs. */
 class CapabilityCheckTest {
@@ -65,6 +67,17 @@ class CapabilityCheckTest {
             UpstreamNeed.searchParam("Observation", "code"), UpstreamNeed.searchParam("Observation", "date"));
     assertThat(TOOLS.stream().filter(t -> t.name().equals("find_patient")).findFirst().orElseThrow().upstreamNeeds())
         .as("modifiers dropped").contains(UpstreamNeed.searchParam("Patient", "family"));
+    for (String tool : List.of("cohort_count", "cohort_extract")) {
+      assertThat(tool(tool).upstreamNeeds()).as(tool)
+          .contains(UpstreamNeed.searchParam("Condition", "code"), UpstreamNeed.interaction("Patient", UpstreamNeed.Interaction.READ));
+    }
+    assertThat(tool("get_prior_authorization_status").upstreamNeeds())
+        .contains(UpstreamNeed.searchParam("ClaimResponse", "request"), UpstreamNeed.interaction("Claim", UpstreamNeed.Interaction.READ));
+    assertThat(tool("break_the_glass").upstreamNeeds()).as("does not reach the upstream").isEmpty();
+  }
+
+  private static Declaration tool(String name) {
+    return TOOLS.stream().filter(t -> t.name().equals(name)).findFirst().orElseThrow();
   }
 
   @Test
@@ -103,14 +116,19 @@ class CapabilityCheckTest {
         .contains("tool draft_clinical_note needs interaction 'conditional create' on DocumentReference");
   }
 
-  @Test
-  void custosRefusesToStartAndNamesTheToolAndTheParameter(@TempDir Path dir) {
-    try (EmbeddedFhirStore store = store(new DropSearchParam("Observation", "category"))) {
+  @ParameterizedTest
+  @CsvSource({
+      "Observation, category, get_lab_results",
+      "Condition, code, cohort_count",
+      "Condition, code, cohort_extract",
+      "ClaimResponse, request, get_prior_authorization_status"})
+  void custosRefusesToStartAndNamesTheToolAndTheParameter(String type, String param, String tool, @TempDir Path dir) {
+    try (EmbeddedFhirStore store = store(new DropSearchParam(type, param))) {
       CustosConfig config = new CustosConfig(new CustosConfig.Server("127.0.0.1", 0, "plain", List.of(), List.of(), null),
           new CustosConfig.Upstream(store.baseUrl(), 10), new CustosConfig.Identity("development"),
           new CustosConfig.Policy(null, false, null, null, null), dir.toString()).withDefaults().validated();
       assertThatThrownBy(() -> new ServerAssembly(config)).isInstanceOf(ConfigException.class)
-          .hasMessageContaining("tool get_lab_results needs search parameter 'category' on Observation");
+          .hasMessageContaining("tool " + tool + " needs search parameter '" + param + "' on " + type);
     }
   }
 }
