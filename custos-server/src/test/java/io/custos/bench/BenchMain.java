@@ -59,13 +59,7 @@ public final class BenchMain {
     int maxInFlight = Integer.parseInt(a.getOrDefault("max-in-flight", "256"));
     Files.createDirectories(out);
     String cp = System.getProperty("java.class.path");
-    Map<String, Object> meta = new LinkedHashMap<>();
-    meta.put("date", Instant.now().toString());
-    meta.put("nproc", Runtime.getRuntime().availableProcessors());
-    meta.put("jdk", System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"));
-    meta.put("serverJvmFlags", String.join(" ", BenchProcess.serverJvmFlags()));
-    meta.put("loadAvgStart", loadAvg());
-    meta.put("args", String.join(" ", argv));
+    Map<String, Object> meta = meta(argv);
     log("start " + meta);
 
     List<BenchProcess> procs = new ArrayList<>();
@@ -74,15 +68,12 @@ public final class BenchMain {
     Map<String, Object> heap = new LinkedHashMap<>();
     try {
       // Upstream (shared by all three configurations).
-      BenchProcess upstream = BenchProcess.start("upstream", cmd(List.of("-cp", cp, BenchUpstream.class.getName())),
-          Pattern.compile("^READY (\\S+)"), out.resolve("logs/upstream.log"), Duration.ofMinutes(3));
+      BenchProcess upstream = startUpstream(out, cp);
       procs.add(upstream);
       String fhirBase = upstream.ready;
       log("upstream " + fhirBase);
 
       oauth.start(InetAddress.getByName("127.0.0.1"), 0);
-      String issuer = oauth.issuerUrl(BenchUsers.ISSUER_ID).toString();
-      String jwks = oauth.jwksUrl(BenchUsers.ISSUER_ID).toString();
       List<BenchUsers.Pair> pairs = BenchUsers.pairs();
       List<String> pairTokens = BenchUsers.tokens(oauth, pairs);
       Target.Mix mix = new Target.Mix(pairs.stream().map(BenchUsers.Pair::patientId).toList());
@@ -90,31 +81,7 @@ public final class BenchMain {
 
       // Custos, from its jar, oauth mode, full pipeline.
       Path custosDir = out.resolve("custos");
-      deleteTree(custosDir);
-      Files.createDirectories(custosDir);
-      Path config = custosDir.resolve("custos.yaml");
-      Files.writeString(config, """
-          # Written by io.custos.bench.BenchMain. Synthetic data only.
-          server:
-            host: 127.0.0.1
-            port: 0
-            tls: tls13
-          upstream:
-            baseUrl: %s
-          identity:
-            mode: oauth
-            issuer: %s
-            jwksUri: %s
-            audience: %s
-          policy:
-            # The maximum allowed (per user; per user and tool is half): rate limiting is evaluated on every call
-            # but does not bind at the benchmark's rates.
-            rateLimitPerMinute: 100000
-          dataDir: %s
-          """.formatted(fhirBase, issuer, jwks, BenchUsers.AUDIENCE, custosDir.resolve("data")));
-      List<String> custosCmd = cmd(List.of("-jar", jar.toString(), "serve", "--config", config.toString()));
-      BenchProcess custos = BenchProcess.start("custos", custosCmd, Pattern.compile("listening on (\\S+)"),
-          out.resolve("logs/custos.log"), Duration.ofMinutes(3));
+      BenchProcess custos = startCustos(custosDir, jar, fhirBase, oauth, out.resolve("logs/custos.log"));
       procs.add(custos);
       log("custos " + custos.ready);
 
@@ -175,6 +142,63 @@ public final class BenchMain {
     }
     meta.put("loadAvgEnd", loadAvg());
     write(out, meta, rows, heap, fixedRate);
+  }
+
+  /** Run metadata: date, CPUs, JDK, server JVM flags, 1/5/15-minute load average at the start, arguments. */
+  static Map<String, Object> meta(String[] argv) {
+    Map<String, Object> meta = new LinkedHashMap<>();
+    meta.put("date", Instant.now().toString());
+    meta.put("nproc", Runtime.getRuntime().availableProcessors());
+    meta.put("jdk", System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"));
+    meta.put("serverJvmFlags", String.join(" ", BenchProcess.serverJvmFlags()));
+    meta.put("loadAvgStart", loadAvg());
+    meta.put("args", String.join(" ", argv));
+    return meta;
+  }
+
+  /** The shared upstream ({@link BenchUpstream}) in its own JVM; {@code ready} is its FHIR base URL. */
+  static BenchProcess startUpstream(Path out, String classPath) throws IOException, InterruptedException {
+    return BenchProcess.start("upstream", cmd(List.of("-cp", classPath, BenchUpstream.class.getName())),
+        Pattern.compile("^READY (\\S+)"), out.resolve("logs/upstream.log"), Duration.ofMinutes(3));
+  }
+
+  /**
+   * Writes a fresh {@code custos.yaml} in {@code custosDir} (deleted first): oauth mode against {@code oauth}'s
+   * issuer, upstream {@code fhirBase}, rate limits at their maximum, data under {@code custosDir/data}.
+   */
+  static Path writeCustosConfig(Path custosDir, String fhirBase, MockOAuth2Server oauth) throws IOException {
+    deleteTree(custosDir);
+    Files.createDirectories(custosDir);
+    Path config = custosDir.resolve("custos.yaml");
+    Files.writeString(config, """
+        # Written by io.custos.bench. Synthetic data only.
+        server:
+          host: 127.0.0.1
+          port: 0
+          tls: tls13
+        upstream:
+          baseUrl: %s
+        identity:
+          mode: oauth
+          issuer: %s
+          jwksUri: %s
+          audience: %s
+        policy:
+          # The maximum allowed (per user; per user and tool is half): rate limiting is evaluated on every call
+          # but does not bind at the benchmark's rates.
+          rateLimitPerMinute: 100000
+        dataDir: %s
+        """.formatted(fhirBase, oauth.issuerUrl(BenchUsers.ISSUER_ID), oauth.jwksUrl(BenchUsers.ISSUER_ID),
+        BenchUsers.AUDIENCE, custosDir.resolve("data")));
+    return config;
+  }
+
+  /** Custos from its jar ({@code java -jar custos.jar serve}, the production launch); {@code ready} is its endpoint. */
+  static BenchProcess startCustos(Path custosDir, Path jar, String fhirBase, MockOAuth2Server oauth, Path log)
+      throws IOException, InterruptedException {
+    Path config = writeCustosConfig(custosDir, fhirBase, oauth);
+    return BenchProcess.start("custos", cmd(List.of("-jar", jar.toString(), "serve", "--config", config.toString())),
+        Pattern.compile("listening on (\\S+)"), log, Duration.ofMinutes(3));
   }
 
   interface Run {
