@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -35,7 +36,8 @@ import no.nav.security.mock.oauth2.MockOAuth2Server;
  *
  * <p>Run via {@code scripts/bench.sh}; options: {@code --out DIR --jar PATH --rates 50,100,200 --fixed-rate R
  * --step-seconds S --warmup-requests N --warmup-seconds S --saturation-seconds S --concurrency N --sessions N --heap-sessions N
- * --max-in-flight N}.
+ * --max-in-flight N --disk-contention} (the last: {@link DiskContention} beside Custos's ledger during the measured steps,
+ * recorded in {@code results.json} and {@code results.csv}).
  */
 public final class BenchMain {
   private BenchMain() {}
@@ -57,9 +59,11 @@ public final class BenchMain {
     int sessionsPerTarget = Integer.parseInt(a.getOrDefault("sessions", "20"));
     int heapSessions = Integer.parseInt(a.getOrDefault("heap-sessions", "1000"));
     int maxInFlight = Integer.parseInt(a.getOrDefault("max-in-flight", "256"));
+    boolean diskContention = a.containsKey("disk-contention");
     Files.createDirectories(out);
     String cp = System.getProperty("java.class.path");
     Map<String, Object> meta = meta(argv);
+    meta.put("diskContention", "off");
     log("start " + meta);
 
     List<BenchProcess> procs = new ArrayList<>();
@@ -112,18 +116,29 @@ public final class BenchMain {
         LoadDriver.Result w = LoadDriver.closed(t, 4, warmup, warmupRequests);
         log("warmup " + w.summary());
       }
-      for (double rate : rates) {
-        for (Target t : targets) {
-          rows.add(measure(() -> LoadDriver.open(t, rate, step, Long.MAX_VALUE, maxInFlight), serverOf.get(t.name()), upstream));
+      // With --disk-contention, a writer fsyncs beside Custos's ledger (same file system) through every measured step.
+      Optional<DiskContention> disk = diskContention ? Optional.of(DiskContention.start(custosDir.resolve("data")))
+          : Optional.empty();
+      try {
+        for (double rate : rates) {
+          for (Target t : targets) {
+            rows.add(measure(() -> LoadDriver.open(t, rate, step, Long.MAX_VALUE, maxInFlight), serverOf.get(t.name()), upstream));
+          }
         }
-      }
-      if (Arrays.stream(rates).noneMatch(r -> r == fixedRate)) {
-        for (Target t : targets) {
-          rows.add(measure(() -> LoadDriver.open(t, fixedRate, step, Long.MAX_VALUE, maxInFlight), serverOf.get(t.name()), upstream));
+        if (Arrays.stream(rates).noneMatch(r -> r == fixedRate)) {
+          for (Target t : targets) {
+            rows.add(measure(() -> LoadDriver.open(t, fixedRate, step, Long.MAX_VALUE, maxInFlight), serverOf.get(t.name()), upstream));
+          }
         }
-      }
-      for (Target t : targets) {
-        rows.add(measure(() -> LoadDriver.closed(t, concurrency, saturation, Long.MAX_VALUE), serverOf.get(t.name()), upstream));
+        for (Target t : targets) {
+          rows.add(measure(() -> LoadDriver.closed(t, concurrency, saturation, Long.MAX_VALUE), serverOf.get(t.name()), upstream));
+        }
+      } finally {
+        if (disk.isPresent()) {
+          disk.get().close();
+          meta.put("diskContention", disk.get().summary());
+          log("disk contention " + disk.get().summary());
+        }
       }
 
       // Heap with N open sessions (after a full GC, before and after opening them).
@@ -263,14 +278,16 @@ public final class BenchMain {
     all.put("runs", rows);
     mapper.writeValue(out.resolve("results.json").toFile(), all);
     StringBuilder csv = new StringBuilder("target,mode,offered_rps,concurrency,seconds,ok,errors,throughput_rps,p50_ms,p90_ms,"
-        + "p99_ms,p999_ms,max_ms,mean_ms,server_cpu_ms,server_cpu_ms_per_req,upstream_cpu_ms,driver_cpu_ms,loadavg\n");
+        + "p99_ms,p999_ms,max_ms,mean_ms,server_cpu_ms,server_cpu_ms_per_req,upstream_cpu_ms,driver_cpu_ms,loadavg,"
+        + "disk_contention\n");
+    String disk = "off".equals(meta.get("diskContention")) ? "off" : "on";
     for (Row row : rows) {
       var r = row.result();
-      csv.append(String.format(Locale.ROOT, "%s,%s,%.0f,%d,%.2f,%d,%d,%.1f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%d,%.3f,%d,%d,%s%n",
+      csv.append(String.format(Locale.ROOT, "%s,%s,%.0f,%d,%.2f,%d,%d,%.1f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%d,%.3f,%d,%d,%s,%s%n",
           r.target(), r.mode(), r.offeredRps(), r.concurrency(), r.seconds(), r.ok(), r.errors(), r.throughputRps(), r.p50(),
           r.p90(), r.p99(), r.p999(), r.max(), r.mean(), row.serverCpuMs(),
           (double) row.serverCpuMs() / Math.max(1, r.ok() + r.errors()), row.upstreamCpuMs(), row.driverCpuMs(),
-          row.loadAvg().replace(' ', '/')));
+          row.loadAvg().replace(' ', '/'), disk));
     }
     Files.writeString(out.resolve("results.csv"), csv);
     Files.writeString(out.resolve("latency.svg"), SvgPlot.latencyVsLoad(rows.stream().map(Row::result).toList(), meta));
@@ -279,7 +296,10 @@ public final class BenchMain {
     log("summary " + text);
   }
 
-  /** Added p99 (custos - bare) and throughput ratio (custos / bare) at the fixed rate and at saturation. */
+  /**
+   * Added p99 (custos - bare) and throughput ratio (custos / bare) at the fixed rate and at saturation; and, at 100
+   * and 200 calls/s where measured, Custos's p99 against twice the bare server's ({@code met} also needs no error).
+   */
   static Map<String, Object> ratios(List<Row> rows, double fixedRate) {
     Map<String, Object> s = new LinkedHashMap<>();
     for (String mode : List.of("open", "closed")) {
@@ -305,8 +325,29 @@ public final class BenchMain {
       m.put("errorsCustos", custos.errors());
       s.put(mode.equals("open") ? "fixedLoad" : "saturation", m);
     }
+    List<Map<String, Object>> tails = new ArrayList<>();
+    for (double rate : P99_TARGET_RATES) {
+      LoadDriver.Result bare = find(rows, "bare", "open", rate);
+      LoadDriver.Result custos = find(rows, "custos", "open", rate);
+      if (bare != null && custos != null) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("offeredRps", rate);
+        m.put("p99BareMs", bare.p99());
+        m.put("p99CustosMs", custos.p99());
+        m.put("limitMs", round(2 * bare.p99()));
+        m.put("ratio", round(custos.p99() / bare.p99()));
+        m.put("met", custos.p99() <= 2 * bare.p99() && custos.errors() == 0);
+        m.put("errorsBare", bare.errors());
+        m.put("errorsCustos", custos.errors());
+        tails.add(m);
+      }
+    }
+    s.put("p99AtMostTwiceBare", tails);
     return s;
   }
+
+  /** Offered rates (calls/s) at which Custos's p99 is held to at most twice the bare server's, errors counted. */
+  private static final double[] P99_TARGET_RATES = {100, 200};
 
   private static LoadDriver.Result find(List<Row> rows, String target, String mode, double rate) {
     return rows.stream().map(Row::result).filter(r -> r.target().equals(target) && r.mode().equals(mode)
