@@ -261,13 +261,13 @@ public final class Soak {
     meta.put("loadAvgEnd", BenchMain.loadAvg());
     meta.put("diskContention", diskContention ? contention : "off");
     Files.writeString(out.resolve("soak.csv"), csv(report, diskContention));
-    Files.writeString(out.resolve("soak.svg"), SvgPlot.memoryVsTime(report.samples(), meta));
     Map<String, Object> summary = new LinkedHashMap<>();
     summary.put("meta", meta);
     summary.put("limits", report.plan().limits());
     summary.put("verdict", report.verdict());
     Files.writeString(out.resolve("summary.json"),
         McpBenchClient.JSON.copy().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(summary));
+    Files.writeString(out.resolve("soak.svg"), SvgPlot.memoryVsTime(report, meta));
     System.exit(report.verdict().pass() ? 0 : 1);
   }
 }

@@ -85,4 +85,17 @@ class SoakVerdictTest {
     assertThat(Soak.verdict(List.of(), 100_000, 100_000, new Soak.Limits(0.10, 16 * 1024, Double.POSITIVE_INFINITY))
         .failures()).containsExactly("no successful call");
   }
+
+  @Test
+  void thePlotDrawsRssAndHeapAndTheTwoRetainedHeapMarks() {
+    List<Soak.Sample> s = samples(30, 400_000, 0, Map.of());
+    Soak.Report report = new Soak.Report(new Soak.Plan(10, java.time.Duration.ofMinutes(5), java.time.Duration.ofSeconds(10),
+        64, LIMITS), s, Soak.verdict(s, 100_000, 101_000, LIMITS));
+
+    String svg = SvgPlot.memoryVsTime(report, Map.of("date", "2026-11-29T00:00:00Z", "nproc", 2, "rateRps", 10.0));
+
+    assertThat(svg).startsWith("<svg").endsWith("</svg>\n").contains("RSS", "heap used", "heap after full GC");
+    assertThat(svg.split("<polyline", -1)).hasSize(3);
+    assertThat(svg.split("fill=\"#2b8a3e\"", -1)).hasSize(4); // start, end, legend
+  }
 }

@@ -79,9 +79,11 @@ final class SvgPlot {
 
   /**
    * Memory of a soak against time: resident set size and used heap (MiB, linear axis from 0) per sample, and the
-   * p99 latency of each interval is left to the CSV (a second axis would hide the memory trend).
+   * retained heap after a full collection at the start and the end (squares). Latency per interval is left to the
+   * CSV (a second axis would hide the memory trend).
    */
-  static String memoryVsTime(List<Soak.Sample> samples, Map<String, Object> meta) {
+  static String memoryVsTime(Soak.Report report, Map<String, Object> meta) {
+    List<Soak.Sample> samples = report.samples();
     int left = BOX.left();
     int top = BOX.top();
     int pw = BOX.width();
@@ -119,6 +121,14 @@ final class SvgPlot {
       legend(s, left + pw + 10, legend, color, false, e.getKey());
       legend += 16;
     }
+    double end = samples.isEmpty() ? 0 : samples.get(samples.size() - 1).seconds() / 60;
+    for (double[] p : new double[][] {{0, report.verdict().heapAfterGcStartKb()}, {end, report.verdict().heapAfterGcEndKb()}}) {
+      s.append(String.format(Locale.ROOT, "<rect x=\"%.1f\" y=\"%.1f\" width=\"7\" height=\"7\" fill=\"#2b8a3e\"/>%n",
+          left + p[0] / xMax * pw - 3.5, top + ph - p[1] / 1024.0 / yMax * ph - 3.5));
+    }
+    s.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"7\" height=\"7\" fill=\"#2b8a3e\"/>%n",
+        left + pw + 19, legend - 3));
+    s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\">heap after full GC</text>%n", left + pw + 40, legend + 4));
     s.append("</svg>\n");
     return s.toString();
   }
