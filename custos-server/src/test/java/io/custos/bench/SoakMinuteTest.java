@@ -11,8 +11,9 @@ import org.junit.jupiter.api.io.TempDir;
  * The one-minute soak of the default suite (the 30-minute one is {@code scripts/bench.sh soak}): the same
  * {@link Soak#run} at a modest fixed rate against an in-process Custos (oauth mode, real tokens, full pipeline,
  * durable audit). Every call must succeed and the retained heap after a full collection must not grow by more than
- * {@value #HEAP_GROWTH_MIB} MiB from after warm-up to the end: a leak of about 6 KiB or more per call (1,500 calls) (a response,
- * a session's history, an audit record kept in memory) fails it. RSS is sampled but not judged here: in the first
+ * {@value #HEAP_GROWTH_MIB} MiB from after warm-up to the end (the whole test JVM's heap, which holds Custos): over
+ * 1,500 calls, a leak of about 6 KiB or more per call (a response, a session's history, an audit record kept in
+ * memory) fails it. RSS is sampled but not judged here: in the first
  * minutes of a JVM it follows the JIT and the heap's sizing, not leaks.
  */
 class SoakMinuteTest {
