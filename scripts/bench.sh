@@ -18,7 +18,9 @@
 # stdio options (defaults): --calls 3000 --warmup-calls 3000
 # --disk-contention: a writer thread writes 4 KiB-1 MiB blocks and fsyncs each, without pause, in a scratch file beside
 #   Custos's ledger (same file system) while the steps run.
-# Environment: BENCH_SERVER_JVM (server JVM flags, default "-Xms256m -Xmx1g -XX:+UseG1GC"),
+# Environment: BENCH_SERVER_JVM (server JVM flags, default "-Xms256m -Xmx1g -XX:+UseG1GC"), SOAK_SERVER_JVM (the soak's,
+#   default "-Xms1g -Xmx1g -XX:+AlwaysPreTouch -XX:+UseG1GC": a fixed, pre-touched heap, so RSS moves only with
+#   memory outside the heap and heap resizing under a backlog is not read as growth),
 #   MVN_FLAGS (e.g. -o for offline builds).
 set -eu
 cd "$(dirname "$0")/.."
@@ -55,7 +57,7 @@ run_overhead() {
 run_soak() {
   mkdir -p "$OUT/soak"
   machine "$@" | tee "$OUT/soak/machine.txt"
-  "$JAVA" -Xmx1g -Dbench.serverJvm="$SERVER_JVM" -cp "$CP" io.custos.bench.Soak --out "$OUT/soak" \
+  "$JAVA" -Xmx1g -Dbench.serverJvm="${SOAK_SERVER_JVM:--Xms1g -Xmx1g -XX:+AlwaysPreTouch -XX:+UseG1GC}" -cp "$CP" io.custos.bench.Soak --out "$OUT/soak" \
     --jar custos-server/target/custos.jar "$@" 2>&1 | tee "$OUT/soak/driver.log"
 }
 
