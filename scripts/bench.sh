@@ -13,7 +13,8 @@
 #
 # overhead options (defaults): --rates 25,50,100,200,300 --fixed-rate 100 --step-seconds 20 --warmup-requests 15000 --warmup-seconds 150
 #   --saturation-seconds 30 --concurrency 16 --sessions 20 --heap-sessions 1000 --max-in-flight 256 [--disk-contention]
-# soak options (defaults): --minutes 30 --rate (half a 20 s saturation run) --interval-seconds 10 --warmup-seconds 60
+# soak options (defaults): --minutes 30 --rate (half a 20 s saturation run) --settle-minutes 5 (at that rate, before the
+#   retained-heap baseline) --interval-seconds 10 --warmup-seconds 60
 #   --warmup-requests 6000 --heap-growth-percent 10 --heap-growth-floor-mib 16 --rss-slope-mib-per-min 1 [--disk-contention]
 # stdio options (defaults): --calls 3000 --warmup-calls 3000
 # --disk-contention: a writer thread writes 4 KiB-1 MiB blocks and fsyncs each, without pause, in a scratch file beside

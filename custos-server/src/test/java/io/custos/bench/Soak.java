@@ -32,9 +32,10 @@ import no.nav.security.mock.oauth2.MockOAuth2Server;
  *
  * <p>{@link #main} is {@code scripts/bench.sh soak}: Custos from its jar (as in {@link BenchMain}), the shared
  * upstream, real tokens; rate = the {@code --rate} given, or half the throughput of a short closed-loop saturation
- * run. Writes {@code soak.csv}, {@code soak.svg} and {@code summary.json}. Options (defaults): {@code --out DIR
+ * run; the warm-up ends with {@code --settle-minutes} at that rate before the measured run. Writes
+ * {@code soak.csv}, {@code soak.svg} and {@code summary.json}. Options (defaults): {@code --out DIR
  * --jar PATH --minutes 30 --rate R --interval-seconds 10 --warmup-seconds 60 --warmup-requests 6000
- * --saturation-seconds 20 --concurrency 16 --sessions 20 --max-in-flight 256 --heap-growth-percent 10
+ * --saturation-seconds 20 --settle-minutes 5 --concurrency 16 --sessions 20 --max-in-flight 256 --heap-growth-percent 10
  * --heap-growth-floor-mib 16 --rss-slope-mib-per-min 1 --disk-contention}.
  */
 public final class Soak {
@@ -192,6 +193,7 @@ public final class Soak {
     Duration warmup = Duration.ofSeconds((long) number(a, "warmup-seconds", 60));
     long warmupRequests = (long) number(a, "warmup-requests", 6000);
     Duration saturation = Duration.ofSeconds((long) number(a, "saturation-seconds", 20));
+    Duration settle = Duration.ofSeconds(Math.round(number(a, "settle-minutes", 5) * 60));
     int concurrency = (int) number(a, "concurrency", 16);
     int sessions = (int) number(a, "sessions", 20);
     int maxInFlight = (int) number(a, "max-in-flight", 256);
@@ -237,6 +239,11 @@ public final class Soak {
           rate = Math.max(1, Math.floor(sat.throughputRps() / 2));
         }
         meta.put("rateRps", rate);
+        // The warm-up ends with minutes at the soak's own rate: bounded state (caches, per-session and per-user
+        // structures) fills in the first minutes of load, and the retained-heap baseline is taken after it.
+        if (settle.toSeconds() > 0) {
+          BenchMain.log("settle " + LoadDriver.open(target, rate, settle, Long.MAX_VALUE, maxInFlight).summary());
+        }
         Plan plan = new Plan(rate, duration, every, maxInFlight, limits);
         BenchMain.log("soak at " + rate + "/s for " + duration + (diskContention ? " with disk contention" : ""));
         if (diskContention) {
