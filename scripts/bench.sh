@@ -1,8 +1,12 @@
 #!/bin/sh
-# Performance benchmarks. Not part of `./mvnw verify` (which runs only a 50-request smoke test).
+# Performance benchmarks. Not part of `./mvnw verify` (which runs only a 50-request smoke test and a one-minute soak).
 #
 #   scripts/bench.sh overhead [options]   upstream alone vs bare MCP SDK server vs Custos (one run), heap with
 #                                         1,000 open sessions -> bench-results/overhead/
+#   scripts/bench.sh soak [options]       Custos at a fixed open-loop rate for a long run, its RSS and heap sampled every
+#                                         10 s, verdict (no error, flat retained heap, flat RSS) -> bench-results/soak/
+#   scripts/bench.sh stdio [options]      per-call latency over stdio: bare MCP SDK stdio server vs `custos serve --stdio`
+#                                         -> bench-results/stdio/
 #   scripts/bench.sh coldstart [runs]     `./custos serve` (class-data cache) and `java -jar custos.jar serve` to /readyz 200
 #                                         -> bench-results/coldstart/
 #   scripts/bench.sh jmh [JMH regexp]     JMH micro-benchmarks (token, policy, filter, de-id, ledger) -> bench-results/jmh/
@@ -14,12 +18,20 @@
 #                                         -> bench-results/scaling/ (scratch ledger deleted afterwards)
 #
 # overhead options (defaults): --rates 25,50,100,200,300 --fixed-rate 100 --step-seconds 20 --warmup-requests 15000 --warmup-seconds 150
-#   --saturation-seconds 30 --concurrency 16 --sessions 20 --heap-sessions 1000 --max-in-flight 256
+#   --saturation-seconds 30 --concurrency 16 --sessions 20 --heap-sessions 1000 --max-in-flight 256 [--disk-contention]
 #   --upstream embedded (the embedded FHIR store) | jpa (the HAPI FHIR JPA server of module custos-jpastore)
 # scaling options (defaults): --patients 20,1000,10000 --rate 50 --step-seconds 30 --warmup-requests 3000 --sessions 1000,10000
 #   --types Encounter,Condition,CareTeam (patient-bundle types kept in the grown population) --skip patients|sessions
 # ledger-scaling options (defaults): --sizes 1000,1000000,10000000 --threads 64 --window 10000 --block 100000
-# Environment: BENCH_SERVER_JVM (server JVM flags, default "-Xms256m -Xmx1g -XX:+UseG1GC"),
+# soak options (defaults): --minutes 30 --rate (half a 20 s saturation run) --settle-minutes 5 (at that rate, before the
+#   retained-heap baseline) --interval-seconds 10 --warmup-seconds 60
+#   --warmup-requests 6000 --heap-growth-percent 10 --heap-growth-floor-mib 16 --rss-slope-mib-per-min 1 [--disk-contention]
+# stdio options (defaults): --calls 3000 --warmup-calls 3000
+# --disk-contention: a writer thread writes 4 KiB-1 MiB blocks and fsyncs each, without pause, in a scratch file beside
+#   Custos's ledger (same file system) while the steps run.
+# Environment: BENCH_SERVER_JVM (server JVM flags, default "-Xms256m -Xmx1g -XX:+UseG1GC"), SOAK_SERVER_JVM (the soak's,
+#   default "-Xms1g -Xmx1g -XX:+AlwaysPreTouch -XX:+UseG1GC": a fixed, pre-touched heap, so RSS moves only with
+#   memory outside the heap and heap resizing under a backlog is not read as growth),
 #   MVN_FLAGS (e.g. -o for offline builds).
 set -eu
 cd "$(dirname "$0")/.."
@@ -41,14 +53,32 @@ CP="custos-server/target/test-classes:custos-server/target/classes:$(cat "$OUT/t
 SERVER_JVM="${BENCH_SERVER_JVM:--Xms256m -Xmx1g -XX:+UseG1GC}"
 
 machine() {
-  echo "date=$(date -u +%Y-%m-%dT%H:%M:%SZ) nproc=$(nproc) jdk=$("$JAVA" -version 2>&1 | head -n 2 | tail -n 1) loadavg=$(cut -d' ' -f1-3 /proc/loadavg)"
+  disk=off
+  for arg in "$@"; do
+    [ "$arg" = --disk-contention ] && disk=on
+  done
+  echo "date=$(date -u +%Y-%m-%dT%H:%M:%SZ) nproc=$(nproc) jdk=$("$JAVA" -version 2>&1 | head -n 2 | tail -n 1) loadavg=$(cut -d' ' -f1-3 /proc/loadavg) disk_contention=$disk"
 }
 
 run_overhead() {
   mkdir -p "$OUT/overhead"
-  machine | tee "$OUT/overhead/machine.txt"
+  machine "$@" | tee "$OUT/overhead/machine.txt"
   "$JAVA" -Xmx1g -Dbench.serverJvm="$SERVER_JVM" -cp "$CP" io.custos.bench.BenchMain --out "$OUT/overhead" \
     --jar custos-server/target/custos.jar "$@" 2>&1 | tee "$OUT/overhead/driver.log"
+}
+
+run_soak() {
+  mkdir -p "$OUT/soak"
+  machine "$@" | tee "$OUT/soak/machine.txt"
+  "$JAVA" -Xmx1g -Dbench.serverJvm="${SOAK_SERVER_JVM:--Xms1g -Xmx1g -XX:+AlwaysPreTouch -XX:+UseG1GC}" -cp "$CP" io.custos.bench.Soak --out "$OUT/soak" \
+    --jar custos-server/target/custos.jar "$@" 2>&1 | tee "$OUT/soak/driver.log"
+}
+
+run_stdio() {
+  mkdir -p "$OUT/stdio"
+  machine "$@" | tee "$OUT/stdio/machine.txt"
+  "$JAVA" -Xmx1g -Dbench.serverJvm="$SERVER_JVM" -cp "$CP" io.custos.bench.StdioBench --out "$OUT/stdio" \
+    --jar custos-server/target/custos.jar "$@" 2>&1 | tee "$OUT/stdio/driver.log"
 }
 
 run_coldstart() {
@@ -100,10 +130,12 @@ run_ledger_scaling() {
 
 case "$mode" in
   overhead) run_overhead "$@" ;;
+  soak) run_soak "$@" ;;
+  stdio) run_stdio "$@" ;;
   coldstart) run_coldstart "$@" ;;
   jmh) run_jmh "$@" ;;
   all) run_coldstart; run_jmh; run_overhead ;;
   scaling) run_scaling "$@" ;;
   ledger-scaling) run_ledger_scaling "$@" ;;
-  *) echo "usage: scripts/bench.sh overhead|coldstart|jmh|all|scaling|ledger-scaling [options]" >&2; exit 2 ;;
+  *) echo "usage: scripts/bench.sh overhead|soak|stdio|coldstart|jmh|all|scaling|ledger-scaling [options]" >&2; exit 2 ;;
 esac

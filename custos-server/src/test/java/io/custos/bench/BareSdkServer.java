@@ -47,7 +47,7 @@ public final class BareSdkServer {
     String fhirBase = args[0];
     Path dataDir = Path.of(args[1]);
     FhirContext fhir = FhirContext.forR4Cached();
-    HapiFhirUpstream upstream = new HapiFhirUpstream(fhir, fhirBase, Duration.ofSeconds(10), List.of());
+    HapiFhirUpstream upstream = upstream(fhir, fhirBase);
     SelfSignedCertificate cert = SelfSignedCertificate.loadOrCreate(dataDir.resolve("tls"));
 
     Server server = new Server();
@@ -70,16 +70,9 @@ public final class BareSdkServer {
     JacksonMcpJsonMapper json = new JacksonMcpJsonMapper(new ObjectMapper());
     HttpServletStreamableServerTransportProvider transport = HttpServletStreamableServerTransportProvider.builder()
         .jsonMapper(json).mcpEndpoint("/mcp").build();
-    McpSchema.Tool tool = McpSchema.Tool.builder().name("get_active_conditions")
-        .description("Lists the patient's active conditions.")
-        .inputSchema(json, """
-            {"type":"object","properties":{"patient_id":{"type":"string"}},"required":["patient_id"]}""")
-        .build();
     McpSyncServer mcp = McpServer.sync(transport).serverInfo("bare-sdk", "1.0").jsonMapper(json)
         .capabilities(McpSchema.ServerCapabilities.builder().tools(false).build())
-        .tools(McpServerFeatures.SyncToolSpecification.builder().tool(tool)
-            .callHandler((exchange, request) -> conditions(upstream, fhir.newJsonParser(), request.arguments()))
-            .build())
+        .tools(conditionsTool(json, upstream, fhir))
         .build();
 
     ServletContextHandler context = new ServletContextHandler("/");
@@ -93,6 +86,24 @@ public final class BareSdkServer {
     BenchProcess.awaitStdinClosed();
     mcp.closeGracefully();
     server.stop();
+  }
+
+  /** The benchmark's upstream client: the same HAPI client as Custos's, 10 s timeout. */
+  static HapiFhirUpstream upstream(FhirContext fhir, String fhirBase) {
+    return new HapiFhirUpstream(fhir, fhirBase, Duration.ofSeconds(10), List.of());
+  }
+
+  /** The one tool, {@code get_active_conditions(patient_id)}, answered by {@link #conditions}. */
+  static McpServerFeatures.SyncToolSpecification conditionsTool(JacksonMcpJsonMapper json, HapiFhirUpstream upstream,
+      FhirContext fhir) {
+    McpSchema.Tool tool = McpSchema.Tool.builder().name("get_active_conditions")
+        .description("Lists the patient's active conditions.")
+        .inputSchema(json, """
+            {"type":"object","properties":{"patient_id":{"type":"string"}},"required":["patient_id"]}""")
+        .build();
+    return McpServerFeatures.SyncToolSpecification.builder().tool(tool)
+        .callHandler((exchange, request) -> conditions(upstream, fhir.newJsonParser(), request.arguments()))
+        .build();
   }
 
   static McpSchema.CallToolResult conditions(HapiFhirUpstream upstream, IParser parser, Map<String, Object> args) {

@@ -9,7 +9,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
-import org.HdrHistogram.ConcurrentHistogram;
 import org.HdrHistogram.Histogram;
 
 /**
@@ -41,41 +40,92 @@ final class LoadDriver {
     }
   }
 
-  private static final class Recorder {
-    final Histogram histogram = new ConcurrentHistogram(120_000_000L, 3);
-    final LongAdder ok = new LongAdder();
-    final LongAdder errors = new LongAdder();
+  /** Where each request's outcome goes: latency from {@code startNanos}, error null on success. */
+  interface Sink {
+    void record(long startNanos, String error);
+  }
+
+  /** Latency in microseconds since {@code startNanos}, at least 1, capped at the histograms' 120 s range. */
+  private static long micros(long startNanos) {
+    return Math.min(Math.max(1, (System.nanoTime() - startNanos) / 1_000), MAX_MICROS);
+  }
+
+  private static final long MAX_MICROS = 120_000_000L;
+
+  /** Errors by kind, counted without locks. */
+  private static final class Errors {
+    final LongAdder count = new LongAdder();
     final Map<String, LongAdder> kinds = new ConcurrentHashMap<>();
 
-    void record(long startNanos, String error) {
-      long micros = Math.max(1, (System.nanoTime() - startNanos) / 1_000);
+    void add(String kind) {
+      count.increment();
+      kinds.computeIfAbsent(kind, k -> new LongAdder()).increment();
+    }
+
+    /** Counts by kind; with {@code reset}, each counter restarts from zero (for interval reports). */
+    Map<String, Long> byKind(boolean reset) {
+      Map<String, Long> k = new TreeMap<>();
+      kinds.forEach((key, v) -> {
+        long n = reset ? v.sumThenReset() : v.sum();
+        if (n > 0) {
+          k.put(key, n);
+        }
+      });
+      return k;
+    }
+  }
+
+  /**
+   * Outcomes of one continuous run, reported whole or by interval: each {@link #next} returns the requests
+   * completed since the previous call (HdrHistogram's {@code Recorder} swaps histograms without stopping writers).
+   */
+  static final class Intervals implements Sink {
+    private final org.HdrHistogram.Recorder histogram = new org.HdrHistogram.Recorder(MAX_MICROS, 3);
+    private final Errors errors = new Errors();
+    private Histogram recycled;
+
+    @Override
+    public void record(long startNanos, String error) {
       if (error == null) {
-        histogram.recordValue(Math.min(micros, 120_000_000L));
-        ok.increment();
+        histogram.recordValue(micros(startNanos));
       } else {
-        errors.increment();
-        kinds.computeIfAbsent(error, k -> new LongAdder()).increment();
+        errors.add(error);
       }
     }
 
-    Result result(String target, String mode, double offered, int concurrency, double seconds) {
-      Map<String, Long> k = new TreeMap<>();
-      kinds.forEach((key, v) -> k.put(key, v.sum()));
-      Histogram h = histogram;
-      long n = ok.sum();
-      return new Result(target, mode, offered, concurrency, seconds, n, errors.sum(), k, n / seconds,
-          ms(h.getValueAtPercentile(50)), ms(h.getValueAtPercentile(90)), ms(h.getValueAtPercentile(99)),
-          ms(h.getValueAtPercentile(99.9)), ms(h.getMaxValue()), h.getTotalCount() == 0 ? 0 : h.getMean() / 1000.0);
+    /** The requests completed since the previous call, over {@code seconds}. */
+    synchronized Result next(String target, String mode, double offered, int concurrency, double seconds) {
+      recycled = histogram.getIntervalHistogram(recycled);
+      return LoadDriver.result(target, mode, offered, concurrency, seconds, recycled, errors.byKind(true));
     }
+  }
 
-    private static double ms(long micros) {
-      return micros / 1000.0;
-    }
+  private static Result result(String target, String mode, double offered, int concurrency, double seconds, Histogram h,
+      Map<String, Long> errorKinds) {
+    long n = h.getTotalCount();
+    long errors = errorKinds.values().stream().mapToLong(Long::longValue).sum();
+    return new Result(target, mode, offered, concurrency, seconds, n, errors, errorKinds, n / seconds,
+        ms(h.getValueAtPercentile(50)), ms(h.getValueAtPercentile(90)), ms(h.getValueAtPercentile(99)),
+        ms(h.getValueAtPercentile(99.9)), ms(h.getMaxValue()), n == 0 ? 0 : h.getMean() / 1000.0);
+  }
+
+  private static double ms(long micros) {
+    return micros / 1000.0;
   }
 
   /** Open loop at {@code rate} requests/s for {@code duration} or {@code maxRequests}. */
   static Result open(Target target, double rate, Duration duration, long maxRequests, int maxInFlight) throws InterruptedException {
-    Recorder rec = new Recorder();
+    Intervals rec = new Intervals();
+    double seconds = open(target, rate, duration, maxRequests, maxInFlight, rec);
+    return rec.next(target.name(), "open", rate, maxInFlight, seconds);
+  }
+
+  /**
+   * Open loop into {@code sink}; returns the seconds spent issuing requests (outstanding ones are then awaited, at
+   * most 60 s).
+   */
+  static double open(Target target, double rate, Duration duration, long maxRequests, int maxInFlight, Sink sink)
+      throws InterruptedException {
     Semaphore inFlight = new Semaphore(maxInFlight);
     double interval = 1e9 / rate;
     long start = System.nanoTime();
@@ -91,23 +141,22 @@ final class LoadDriver {
         LockSupport.parkNanos(wait);
       }
       if (!inFlight.tryAcquire()) {
-        rec.record(due, "overload");
+        sink.record(due, "overload");
         continue;
       }
       target.call(i).whenComplete((error, failure) -> {
-        rec.record(due, failure != null ? "exception" : error);
+        sink.record(due, failure != null ? "exception" : error);
         inFlight.release();
       });
     }
     long issuedEnd = System.nanoTime();
     inFlight.tryAcquire(maxInFlight, 60, TimeUnit.SECONDS);
-    double seconds = Math.max(issuedEnd, start + 1) - start;
-    return rec.result(target.name(), "open", rate, maxInFlight, seconds / 1e9);
+    return (Math.max(issuedEnd, start + 1) - start) / 1e9;
   }
 
   /** Closed loop with {@code concurrency} workers for {@code duration} or {@code maxRequests} in total. */
   static Result closed(Target target, int concurrency, Duration duration, long maxRequests) throws InterruptedException {
-    Recorder rec = new Recorder();
+    Intervals rec = new Intervals();
     AtomicLong seq = new AtomicLong();
     long start = System.nanoTime();
     long end = start + duration.toNanos();
@@ -131,6 +180,6 @@ final class LoadDriver {
       t.join(duration.toMillis() + 120_000);
     }
     double seconds = (System.nanoTime() - start) / 1e9;
-    return rec.result(target.name(), "closed", 0, concurrency, seconds);
+    return rec.next(target.name(), "closed", 0, concurrency, seconds);
   }
 }

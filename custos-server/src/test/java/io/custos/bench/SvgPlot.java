@@ -6,9 +6,20 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
-/** A small dependency-free SVG: p50 (dashed) and p99 (solid) latency against offered load, log-scale latency axis. */
+/**
+ * Small dependency-free SVG plots: latency against offered load (p50 dashed, p99 solid, log-scale latency axis) and
+ * a soak's memory against time.
+ */
 final class SvgPlot {
   private SvgPlot() {}
+
+  /** The plot area inside a 640 x 400 px image: 60 px left (axis), 150 px right (legend), 40 px top, 50 px bottom. */
+  private record Box(int left, int top, int width, int height) {
+    static final int IMAGE_WIDTH = 640;
+    static final int IMAGE_HEIGHT = 400;
+  }
+
+  private static final Box BOX = new Box(60, 40, Box.IMAGE_WIDTH - 60 - 150, Box.IMAGE_HEIGHT - 40 - 50);
 
   private static final Map<String, String> COLORS = Map.of("upstream", "#2b8a3e", "bare", "#1c7ed6", "custos", "#e8590c");
 
@@ -25,23 +36,11 @@ final class SvgPlot {
     double yMax = Math.max(1, results.stream().filter(r -> r.mode().equals("open")).mapToDouble(LoadDriver.Result::p99).max().orElse(1));
     double lo = Math.log10(yMin);
     double hi = Math.ceil(Math.log10(yMax));
-    int w = 640;
-    int h = 400;
-    int left = 60;
-    int right = 150;
-    int top = 40;
-    int bottom = 50;
-    int pw = w - left - right;
-    int ph = h - top - bottom;
-    StringBuilder s = new StringBuilder();
-    s.append(String.format(Locale.ROOT, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
-        + "font-family=\"sans-serif\" font-size=\"11\">%n", w, h));
-    s.append(String.format(Locale.ROOT, "<rect width=\"%d\" height=\"%d\" fill=\"white\"/>%n", w, h));
-    s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"18\" font-size=\"13\">get_active_conditions latency vs offered load "
-        + "(open loop)</text>%n", left));
-    s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"32\" fill=\"#555\">%s, %s CPUs, %s; load avg %s</text>%n", left,
-        esc(String.valueOf(meta.get("date"))).substring(0, 10), meta.get("nproc"), esc(String.valueOf(meta.get("jdk"))),
-        esc(String.valueOf(meta.get("loadAvgStart")))));
+    int left = BOX.left();
+    int top = BOX.top();
+    int pw = BOX.width();
+    int ph = BOX.height();
+    StringBuilder s = header("get_active_conditions latency vs offered load (open loop)", meta);
     // axes and grid
     for (double d = lo; d <= hi + 1e-9; d++) {
       double y = top + ph - (d - lo) / (hi - lo) * ph;
@@ -55,12 +54,7 @@ final class SvgPlot {
       s.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#eee\"/>%n", x, top, x, top + ph));
       s.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%.0f</text>%n", x, top + ph + 15, v));
     }
-    s.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" stroke=\"#333\"/>%n",
-        left, top, pw, ph));
-    s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">offered load (requests/s)</text>%n",
-        left + pw / 2, h - 12));
-    s.append(String.format(Locale.ROOT, "<text transform=\"translate(14,%d) rotate(-90)\" text-anchor=\"middle\">latency (ms, log)"
-        + "</text>%n", top + ph / 2));
+    frame(s, "offered load (requests/s)", "latency (ms, log)");
     int legend = top + 10;
     for (var e : series.entrySet()) {
       String color = COLORS.get(e.getKey());
@@ -75,9 +69,7 @@ final class SvgPlot {
         }
         s.append(String.format(Locale.ROOT, "<polyline points=\"%s\" fill=\"none\" stroke=\"%s\" stroke-width=\"1.8\"%s/>%n",
             pts.toString().trim(), color, pct.equals("p50") ? " stroke-dasharray=\"5,3\"" : ""));
-        s.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"%s\" stroke-width=\"1.8\"%s/>%n",
-            left + pw + 10, legend, left + pw + 35, legend, color, pct.equals("p50") ? " stroke-dasharray=\"5,3\"" : ""));
-        s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\">%s %s</text>%n", left + pw + 40, legend + 4, e.getKey(), pct));
+        legend(s, left + pw + 10, legend, color, pct.equals("p50"), e.getKey() + " " + pct);
         legend += 16;
       }
     }
@@ -148,6 +140,62 @@ final class SvgPlot {
     return s.toString();
   }
 
+  /**
+   * Memory of a soak against time: resident set size and used heap (MiB, linear axis from 0) per sample, and the
+   * retained heap after a full collection at the start and the end (squares). Latency per interval is left to the
+   * CSV (a second axis would hide the memory trend).
+   */
+  static String memoryVsTime(Soak.Report report, Map<String, Object> meta) {
+    List<Soak.Sample> samples = report.samples();
+    int left = BOX.left();
+    int top = BOX.top();
+    int pw = BOX.width();
+    int ph = BOX.height();
+    double xMax = Math.max(1, samples.stream().mapToDouble(x -> x.seconds() / 60).max().orElse(1));
+    double yMax = Math.max(1, samples.stream().mapToLong(x -> Math.max(x.rssKb(), x.heapUsedKb())).max().orElse(1) / 1024.0);
+    double yStep = Math.pow(10, Math.floor(Math.log10(yMax)));
+    yMax = Math.ceil(yMax / yStep) * yStep;
+    StringBuilder s = header("Custos memory during the soak (" + meta.get("rateRps") + " calls/s, open loop)", meta);
+    for (int i = 0; i <= 5; i++) {
+      double v = yMax * i / 5;
+      double y = top + ph - v / yMax * ph;
+      s.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#ddd\"/>%n", left, y, left + pw, y));
+      s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%.0f</text>%n", left - 5, y + 4, v));
+      double t = xMax * i / 5;
+      double x = left + t / xMax * pw;
+      s.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%.1f</text>%n", x, top + ph + 15, t));
+    }
+    frame(s, "time since the load started (min)", "MiB");
+    Map<String, java.util.function.ToLongFunction<Soak.Sample>> series = new LinkedHashMap<>();
+    series.put("RSS", Soak.Sample::rssKb);
+    series.put("heap used", Soak.Sample::heapUsedKb);
+    int legend = top + 10;
+    for (var e : series.entrySet()) {
+      String color = e.getKey().equals("RSS") ? "#e8590c" : "#1c7ed6";
+      StringBuilder pts = new StringBuilder();
+      for (Soak.Sample x : samples) {
+        long kb = e.getValue().applyAsLong(x);
+        if (kb >= 0) {
+          pts.append(String.format(Locale.ROOT, "%.1f,%.1f ", left + x.seconds() / 60 / xMax * pw, top + ph - kb / 1024.0 / yMax * ph));
+        }
+      }
+      s.append(String.format(Locale.ROOT, "<polyline points=\"%s\" fill=\"none\" stroke=\"%s\" stroke-width=\"1.5\"/>%n",
+          pts.toString().trim(), color));
+      legend(s, left + pw + 10, legend, color, false, e.getKey());
+      legend += 16;
+    }
+    double end = samples.isEmpty() ? 0 : samples.get(samples.size() - 1).seconds() / 60;
+    for (double[] p : new double[][] {{0, report.verdict().heapAfterGcStartKb()}, {end, report.verdict().heapAfterGcEndKb()}}) {
+      s.append(String.format(Locale.ROOT, "<rect x=\"%.1f\" y=\"%.1f\" width=\"7\" height=\"7\" fill=\"#2b8a3e\"/>%n",
+          left + p[0] / xMax * pw - 3.5, top + ph - p[1] / 1024.0 / yMax * ph - 3.5));
+    }
+    s.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"7\" height=\"7\" fill=\"#2b8a3e\"/>%n",
+        left + pw + 19, legend - 3));
+    s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\">heap after full GC</text>%n", left + pw + 40, legend + 4));
+    s.append("</svg>\n");
+    return s.toString();
+  }
+
   /** Canvas size and margins, in pixels. */
   private record Layout(int width, int height, int left, int right, int top, int bottom) {
     int plotWidth() {
@@ -160,6 +208,42 @@ final class SvgPlot {
   }
 
   private static final List<String> PALETTE = List.of("#e8590c", "#1c7ed6", "#2b8a3e", "#862e9c", "#c92a2a", "#495057");
+
+  /** The document start: white background, title and a subtitle with date, CPUs, JDK and load average. */
+  private static StringBuilder header(String title, Map<String, Object> meta) {
+    int w = Box.IMAGE_WIDTH;
+    int h = Box.IMAGE_HEIGHT;
+    int left = BOX.left();
+    StringBuilder s = new StringBuilder();
+    s.append(String.format(Locale.ROOT, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
+        + "font-family=\"sans-serif\" font-size=\"11\">%n", w, h));
+    s.append(String.format(Locale.ROOT, "<rect width=\"%d\" height=\"%d\" fill=\"white\"/>%n", w, h));
+    s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"18\" font-size=\"13\">%s</text>%n", left, esc(title)));
+    s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"32\" fill=\"#555\">%s, %s CPUs, %s; load avg %s</text>%n", left,
+        esc(String.valueOf(meta.get("date"))).substring(0, 10), meta.get("nproc"), esc(String.valueOf(meta.get("jdk"))),
+        esc(String.valueOf(meta.get("loadAvgStart")))));
+    return s;
+  }
+
+  /** The plot area's border and axis titles. */
+  private static void frame(StringBuilder s, String xTitle, String yTitle) {
+    int left = BOX.left();
+    int top = BOX.top();
+    int pw = BOX.width();
+    int ph = BOX.height();
+    s.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" stroke=\"#333\"/>%n",
+        left, top, pw, ph));
+    s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">%s</text>%n", left + pw / 2, Box.IMAGE_HEIGHT - 12,
+        esc(xTitle)));
+    s.append(String.format(Locale.ROOT, "<text transform=\"translate(14,%d) rotate(-90)\" text-anchor=\"middle\">%s</text>%n",
+        top + ph / 2, esc(yTitle)));
+  }
+
+  private static void legend(StringBuilder s, int x, int y, String color, boolean dashed, String label) {
+    s.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"%s\" stroke-width=\"1.8\"%s/>%n",
+        x, y, x + 25, y, color, dashed ? " stroke-dasharray=\"5,3\"" : ""));
+    s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\">%s</text>%n", x + 30, y + 4, esc(label)));
+  }
 
   private static String fmt(double v) {
     return String.format(Locale.ROOT, v >= 1 ? "%.0f" : v >= 0.1 ? "%.1f" : "%.2f", v);
