@@ -38,32 +38,28 @@ public final class CachingAuthenticator implements Authenticator {
     }
   }
 
-  private record Entry(Caller caller, Instant validUntil) {}
-
   private final Authenticator delegate;
-  private final Clock clock;
-  private final Duration maxAge;
-  private final Cache<String, Entry> validated;
+  private final Cache<String, Caller> validated;
 
   private CachingAuthenticator(Authenticator delegate, Settings settings, Clock clock) {
     this.delegate = delegate;
-    this.clock = clock;
-    this.maxAge = settings.maxAge();
+    long maxAgeNanos = settings.maxAge().toNanos();
+    // The clock is the cache's ticker, so an entry lives until min(exp, validated-at + maxAge) by that clock.
     this.validated = Caffeine.newBuilder().maximumSize(settings.maximumSize())
         .ticker(() -> nanos(clock.instant()))
-        .expireAfter(new Expiry<String, Entry>() {
+        .expireAfter(new Expiry<String, Caller>() {
           @Override
-          public long expireAfterCreate(String key, Entry e, long now) {
-            return Math.max(0, nanos(e.validUntil()) - now);
+          public long expireAfterCreate(String key, Caller caller, long now) {
+            return Math.max(0, Math.min(maxAgeNanos, nanos(caller.expiresAt()) - now));
           }
 
           @Override
-          public long expireAfterUpdate(String key, Entry e, long now, long current) {
-            return expireAfterCreate(key, e, now);
+          public long expireAfterUpdate(String key, Caller caller, long now, long current) {
+            return expireAfterCreate(key, caller, now);
           }
 
           @Override
-          public long expireAfterRead(String key, Entry e, long now, long current) {
+          public long expireAfterRead(String key, Caller caller, long now, long current) {
             return current;
           }
         }).build();
@@ -87,14 +83,12 @@ public final class CachingAuthenticator implements Authenticator {
       return delegate.authenticate(bearerToken);
     }
     String key = ClaimsMapping.sha256(token.get());
-    Instant now = clock.instant();
-    Entry hit = validated.getIfPresent(key);
-    if (hit != null && now.isBefore(hit.validUntil())) {
-      return hit.caller();
+    Caller hit = validated.getIfPresent(key);
+    if (hit != null) {
+      return hit;
     }
     Caller caller = delegate.authenticate(bearerToken);
-    Instant until = now.plus(maxAge);
-    validated.put(key, new Entry(caller, caller.expiresAt().isBefore(until) ? caller.expiresAt() : until));
+    validated.put(key, caller);
     return caller;
   }
 
