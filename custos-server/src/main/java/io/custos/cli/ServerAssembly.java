@@ -31,6 +31,8 @@ import java.util.stream.Collectors;
 import io.custos.config.CustosConfig;
 import io.custos.fhir.HapiFhirUpstream;
 import io.custos.mcp.CustosMcpServer;
+import io.custos.mcp.v2026.RequestStates;
+import io.custos.mcp.v2026.StatelessFront;
 import io.custos.mcp.http.McpHttpServer;
 import io.custos.mcp.http.SelfSignedCertificate;
 import io.custos.pipeline.GovernancePipeline;
@@ -64,6 +66,7 @@ public final class ServerAssembly implements AutoCloseable {
   private final AuditTrail audit;
   private final TokenMap tokenMap;
   private final CustosMcpServer mcp;
+  private final StatelessFront envelopes;
   private final Authenticator authenticator;
   private final GovernancePipeline pipeline;
   private final io.custos.writes.WriteStages writes;
@@ -123,6 +126,11 @@ public final class ServerAssembly implements AutoCloseable {
     }
     this.mcp = new CustosMcpServer(pipeline, mapper, jsonMapper, VERSION,
         new CustosMcpServer.Settings(!policy.readOnly(), policy.elicitationApproval()));
+    com.github.benmanes.caffeine.cache.Cache<String, Boolean> claimed = com.github.benmanes.caffeine.cache.Caffeine.newBuilder()
+        .expireAfterWrite(RequestStates.DEFAULT_TTL).maximumSize(100_000).build();
+    this.envelopes = new StatelessFront(mcp.catalog(), mapper,
+        RequestStates.ephemeral((key, expiresAt) -> claimed.asMap().putIfAbsent(key, Boolean.TRUE) == null, clock),
+        policy.elicitationApproval());
     Authenticator validation = switch (identity.mode()) {
       case "development" -> {
         log.warn("DEVELOPMENT IDENTITY: every caller is the local developer; loopback only, synthetic data only");
@@ -215,6 +223,11 @@ public final class ServerAssembly implements AutoCloseable {
     return Path.of(config.dataDir()).toAbsolutePath();
   }
 
+  /** The MCP 2026-07-28 front (stdio and Streamable HTTP), beside {@link #mcp()}. */
+  public StatelessFront envelopes() {
+    return envelopes;
+  }
+
   public CustosMcpServer mcp() {
     return mcp;
   }
@@ -252,7 +265,7 @@ public final class ServerAssembly implements AutoCloseable {
     var metadata = new McpHttpServer.ResourceMetadata(resource,
         identity.issuer() == null ? List.of() : List.of(identity.issuer()), SCOPES_SUPPORTED);
     var security = new McpHttpServer.Security(authenticator, Optional.of(pipeline), metadata,
-        Duration.ofMinutes(identity.idleTimeoutMinutes()));
+        Duration.ofMinutes(identity.idleTimeoutMinutes()), Optional.of(envelopes));
     McpHttpServer server = McpHttpServer.start(new McpHttpServer.Settings(s.host(), s.port(), mode, cert,
         new HashSet<>(s.allowedOrigins()), new HashSet<>(s.allowedHosts()), s.maxRequestBytes()), mcp::start, jsonMapper, security,
         readiness(), java.util.Map.of("/approvals/*", new io.custos.writes.ApprovalServlet(pipeline, authenticator)));
