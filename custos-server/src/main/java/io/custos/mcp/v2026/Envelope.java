@@ -24,7 +24,8 @@ import java.util.Set;
  *       -32020 HeaderMismatch (checked before the version, so a client that disagrees with itself is told so);</li>
  *   <li>the version is one this front serves; else -32022 UnsupportedProtocolVersion with {@code data.supported}.</li>
  * </ol>
- * No message here repeats a request value; {@code data.requested} is included only when it has the shape of a version.
+ * No message here repeats a request value; {@code data.requested} names the version asked for only when it is a
+ * published MCP revision, else {@code "unrecognized"}.
  *
  * @param id                 the request id (string or integer)
  * @param method             the JSON-RPC method
@@ -38,6 +39,8 @@ public record Envelope(JsonNode id, String method, ObjectNode params, JsonNode c
   public static final Set<String> HANDSHAKE_VERSIONS = Set.of("2025-03-26", "2025-06-18", "2025-11-25");
   /** Every version this endpoint speaks, oldest first. */
   public static final List<String> SUPPORTED_VERSIONS = List.of("2025-03-26", "2025-06-18", "2025-11-25", VERSION);
+  /** Every published MCP revision (a version one of these is safe to name back). */
+  private static final Set<String> KNOWN_REVISIONS = Set.of("2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25", VERSION);
   static final String CLIENT_CAPABILITIES_META_KEY = "io.modelcontextprotocol/clientCapabilities";
   static final String SERVER_INFO_META_KEY = "io.modelcontextprotocol/serverInfo";
 
@@ -98,7 +101,8 @@ public record Envelope(JsonNode id, String method, ObjectNode params, JsonNode c
   public static Checked.Rejected unsupported(Optional<JsonNode> id, Optional<String> requested) {
     ObjectNode data = JsonNodeFactory.instance.objectNode();
     SUPPORTED_VERSIONS.forEach(data.putArray("supported")::add);
-    requested.filter(v -> v.matches("[0-9A-Za-z.-]{1,32}")).ifPresent(v -> data.put("requested", v));
+    // data.requested is required by the schema; a value that is not a published revision is not repeated.
+    data.put("requested", requested.filter(KNOWN_REVISIONS::contains).orElse("unrecognized"));
     return new Checked.Rejected(id, new io.custos.mcp.RpcError(UNSUPPORTED_PROTOCOL_VERSION, "Unsupported protocol version."),
         Optional.of(data));
   }
