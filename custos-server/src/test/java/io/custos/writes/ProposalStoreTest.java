@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.custos.pipeline.ToolCallException;
+import io.custos.state.InProcessStateStore;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -14,7 +15,7 @@ class ProposalStoreTest {
   static final Instant T0 = Instant.parse("2026-01-01T10:00:00Z");
   static final String ARGS = CanonicalJson.sha256(CanonicalJson.of(Map.of("patient_id", "p1", "text", "hello")));
 
-  final ProposalStore store = new ProposalStore(100);
+  final ProposalStore store = new ProposalStore(InProcessStateStore.builder().maxProposals(100).build().proposals());
 
   Proposal propose(String id) {
     String payload = CanonicalJson.of(Map.of("tool", "draft_clinical_note", "patient_id", "p1", "resource", Map.of("a", 1)));
@@ -154,7 +155,7 @@ class ProposalStoreTest {
 
   @Test
   void theStoreIsBoundedAndForgetsLongExpiredProposals() {
-    ProposalStore small = new ProposalStore(1);
+    ProposalStore small = new ProposalStore(InProcessStateStore.builder().maxProposals(1).build().proposals());
     String payload = CanonicalJson.of(Map.of());
     Proposal a = new Proposal("p-a", "t", "u", "c", "p", "X", ARGS, payload, CanonicalJson.sha256(payload), "", Map.of(), T0,
         T0.plusSeconds(1));
