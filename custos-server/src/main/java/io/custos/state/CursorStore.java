@@ -28,7 +28,7 @@ public interface CursorStore {
   /**
    * Stores a next link and returns its opaque id (128 random bits, 22 base64url characters).
    *
-   * @param expiresAt after this instant the cursor no longer resolves
+   * @param expiresAt from this instant on the cursor no longer resolves
    */
   String issue(Owner owner, String nextLink, Instant expiresAt);
 
