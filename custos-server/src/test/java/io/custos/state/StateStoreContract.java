@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -295,12 +296,15 @@ public abstract class StateStoreContract {
 
   @Test
   void concurrentClaimsOfOneKeySucceedExactlyOnce() throws Exception {
-    int keys = 200;
+    int keys = 500;
     AtomicIntegerArray wins = new AtomicIntegerArray(keys);
     Instant expires = T0.plus(Duration.ofMinutes(5));
+    // every thread claims each key at the same moment
+    CyclicBarrier together = new CyclicBarrier(THREADS);
 
     race(() -> {
       for (int k = 0; k < keys; k++) {
+        together.await();
         if (store.singleUse().claimOnce("alice:state-" + k, expires)) {
           wins.incrementAndGet(k);
         }
