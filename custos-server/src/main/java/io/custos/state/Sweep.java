@@ -2,27 +2,24 @@ package io.custos.state;
 
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
+import java.util.concurrent.atomic.AtomicLong;
 
-/** When an in-process store next drops its expired records: at most once per interval, on a write. */
+/** When an in-process store next drops its expired records: at most once per interval, on a write. Lock-free. */
 final class Sweep {
   private final Clock clock;
-  private final Duration interval;
-  private Instant next;
+  private final long intervalMillis;
+  private final AtomicLong nextMillis;
 
   Sweep(Clock clock, Duration interval) {
     this.clock = clock;
-    this.interval = interval;
-    this.next = clock.instant().plus(interval);
+    this.intervalMillis = interval.toMillis();
+    this.nextMillis = new AtomicLong(clock.millis() + intervalMillis);
   }
 
-  /** True (and the next sweep scheduled) when a sweep is due. */
-  synchronized boolean due() {
-    Instant now = clock.instant();
-    if (now.isBefore(next)) {
-      return false;
-    }
-    next = now.plus(interval);
-    return true;
+  /** True (and the next sweep scheduled) for exactly one caller once a sweep is due. */
+  boolean due() {
+    long now = clock.millis();
+    long next = nextMillis.get();
+    return now >= next && nextMillis.compareAndSet(next, now + intervalMillis);
   }
 }
