@@ -25,6 +25,8 @@ import io.custos.policy.LogAlertSink;
 import io.custos.policy.RateLimits;
 import io.custos.policy.RolePolicy;
 import io.custos.policy.ScopeCheck;
+import io.custos.state.InProcessStateStore;
+import io.custos.state.StateStore;
 import io.custos.tools.ToolSpec;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -110,10 +112,14 @@ public final class ServerAssembly implements AutoCloseable {
     var policy = this.config.policy();
     var identity = this.config.identity();
     RolePolicy roles = RolePolicy.of(policy.roles(), registry.toolNames());
+    // The one state store: cursors, proposals, grants, rate-limit buckets and single-use records, keyed by user.
+    StateStore state = InProcessStateStore.builder().clock(clock).build();
     AccessControl access = new AccessControl(roles, new ScopeCheck(Set.copyOf(identity.systemClients())),
         new FhirCareRelationship(upstream, clock, Duration.ofMinutes(5)), policy.requireCareRelationship(), true,
-        new BreakGlass(clock, Duration.ofMinutes(policy.breakGlassMinutes())), Set.copyOf(policy.breakGlassRoles()));
-    Stages stages = Stages.builder().clock(clock).access(access).rateLimits(new RateLimits(policy.rateLimitPerMinute()))
+        new BreakGlass(clock, Duration.ofMinutes(policy.breakGlassMinutes()), state.grants()),
+        Set.copyOf(policy.breakGlassRoles()));
+    Stages stages = Stages.builder().clock(clock).access(access).state(state)
+        .rateLimits(new RateLimits(policy.rateLimitPerMinute(), state.rateLimitBuckets()))
         .audit(audit, new PatientPseudonyms(secretKey(data.resolve("keys").resolve("pseudonym.key")), this::remember))
         .version(VERSION).validator(new DefaultJsonSchemaValidator(mapper)).upstream(upstream, FHIR).alerts(new LogAlertSink())
         .build();

@@ -8,10 +8,13 @@ import io.custos.phi.SensitiveDataPolicy;
 import io.custos.policy.AccessControl;
 import io.custos.policy.AlertSink;
 import io.custos.policy.RateLimits;
+import io.custos.state.InProcessStateStore;
+import io.custos.state.StateStore;
 import io.modelcontextprotocol.json.schema.JsonSchemaValidator;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * The shared stages, one object each, used by every route that needs them (so a check is written once), and the
@@ -29,6 +32,7 @@ public final class Stages {
   private final UpstreamFetch fetch;
   private final FilterRedact filter;
   private final AlertSink alerts;
+  private final StateStore state;
   private final Builder settings;
 
   private Stages(Builder b) {
@@ -41,7 +45,8 @@ public final class Stages {
     auditIntentOverlapped = audit.intentOverlapped();
     validate = new ValidateArguments(b.validator);
     bindPatient = new BindPatient(b.access, b.upstream);
-    PageCursors cursors = new PageCursors(b.clock, Duration.ofMinutes(15), 10_000);
+    state = b.state.orElseGet(() -> InProcessStateStore.builder().clock(b.clock).build());
+    PageCursors cursors = new PageCursors(state.cursors(), b.clock, Duration.ofMinutes(15));
     fetch = new UpstreamFetch(b.upstream, cursors);
     filter = new FilterRedact(b.fhir, cursors, b.sensitivePolicy);
     alerts = b.alerts;
@@ -123,6 +128,11 @@ public final class Stages {
     return settings.sensitivePolicy;
   }
 
+  /** The server's one state store (cursors, proposals, grants, rate-limit buckets, single-use records). */
+  public StateStore state() {
+    return state;
+  }
+
   Audit audit() {
     return audit;
   }
@@ -139,7 +149,10 @@ public final class Stages {
     return new Builder();
   }
 
-  /** Builder; every setter is required except the sensitive-data policy (default {@link SensitiveDataPolicy#treating()}). */
+  /**
+   * Builder; every setter is required except the sensitive-data policy (default {@link SensitiveDataPolicy#treating()})
+   * and the state store (default a new {@link InProcessStateStore} on the builder's clock).
+   */
   public static final class Builder {
     private Clock clock;
     private AccessControl access;
@@ -152,6 +165,7 @@ public final class Stages {
     private FhirContext fhir;
     private SensitiveDataPolicy sensitivePolicy = SensitiveDataPolicy.treating();
     private AlertSink alerts;
+    private Optional<StateStore> state = Optional.empty();
 
     public Builder clock(Clock v) {
       clock = v;
@@ -199,6 +213,12 @@ public final class Stages {
 
     public Builder alerts(AlertSink v) {
       alerts = v;
+      return this;
+    }
+
+    /** The server's state store; the composition root passes the one it also gives break-the-glass and rate limits. */
+    public Builder state(StateStore v) {
+      state = Optional.of(v);
       return this;
     }
 

@@ -24,8 +24,8 @@ import io.custos.writes.WriteTools;
 public record GovernedPath(GovernancePipeline pipeline, WriteStages writes) {
 
   /**
-   * @param stages        the shared stages (their clock, access control, upstream and sensitive-data policy also serve
-   *                      the route-specific stages)
+   * @param stages        the shared stages (their clock, access control, upstream, sensitive-data policy and state store
+   *                      also serve the route-specific stages)
    * @param cohorts       the researcher tools' engine
    * @param writeSettings read-only mode, proposal lifetime, elicitation approval
    * @param observer      sees every completed call
@@ -34,7 +34,7 @@ public record GovernedPath(GovernancePipeline pipeline, WriteStages writes) {
       GovernancePipeline.Observer observer) {
     Registry registry = Routes.registry(ToolCatalog.readTools(), WriteTools.standard());
     WriteStages writes = new WriteStages(stages.upstream(), stages.fhir(), new ObjectMapper(), stages.clock(), writeSettings,
-        new ProposalStore(10_000), stages.access().roles());
+        new ProposalStore(stages.state().proposals()), stages.access().roles());
     var parts = new Routes.Parts(new CohortStage(cohorts), new EmergencyAccess(stages.access().breakGlass()), writes,
         new PriorAuthorizationStatus(stages.upstream(), stages.fhir(), stages.sensitivePolicy()));
     return new GovernedPath(new GovernancePipeline(registry, stages, Routes.compose(stages, parts, registry), observer), writes);

@@ -15,6 +15,8 @@ import io.custos.pipeline.ToolCallException;
 import io.custos.pipeline.ToolOutcome;
 import io.custos.tools.Declaration;
 import io.custos.policy.TestAccess;
+import io.custos.state.InProcessStateStore;
+import io.custos.state.StateStore;
 import java.net.URL;
 import java.nio.file.Path;
 import io.custos.testing.ManualClock;
@@ -85,6 +87,11 @@ class WriteRoutesTest {
   }
 
   Writes service(WriteSettings settings) {
+    return service(settings, InProcessStateStore.builder().clock(CLOCK).build());
+  }
+
+  /** The write routes of one server whose server-side state is {@code state}. */
+  Writes service(WriteSettings settings, StateStore state) {
     AuditTrail trail = new AuditTrail() {
       @Override
       public void append(AuditEvent event) {
@@ -96,7 +103,7 @@ class WriteRoutesTest {
     };
     var upstream = new HapiFhirUpstream(FhirContext.forR4Cached(), store.baseUrl(), Duration.ofSeconds(10), List.of());
     return new Writes(io.custos.routes.TestPaths.path(io.custos.routes.TestPaths.stages(trail, upstream, CLOCK,
-        TestAccess.withoutCareRelationships(CLOCK)).build(), settings).pipeline(), settings);
+        TestAccess.withoutCareRelationships(CLOCK)).state(state).build(), settings).pipeline(), settings);
   }
 
   /** The write routes as a client and a person at the approval page use them. */
@@ -177,6 +184,25 @@ class WriteRoutesTest {
   static String code(ToolOutcome r) {
     assertThat(r.isError()).as(r.text()).isTrue();
     return r.error().code();
+  }
+
+  @Test
+  void serversSharingOneStateStoreShareProposalsAndTheirSingleCommit() {
+    StateStore shared = InProcessStateStore.builder().clock(CLOCK).build();
+    WriteSettings settings = new WriteSettings(false, Duration.ofMinutes(15), false);
+    Writes first = service(settings, shared);
+    Writes second = service(settings, shared);
+
+    ToolOutcome proposed = first.handle(call(AGENT, "draft_clinical_note", note()), null);
+    String id = (String) proposed.structured().get("proposal_id");
+    String sha = (String) proposed.structured().get("payload_sha256");
+    assertThat(second.decide(HUMAN, id, "approve", sha, "127.0.0.1").structured()).containsEntry("state", "approved");
+    var commit = call(AGENT, "draft_clinical_note", with(note(), "proposal_id", id));
+    assertThat(first.handle(commit, null).structured()).containsEntry("status", "committed");
+
+    assertThat(code(second.handle(commit, null))).isEqualTo(ToolCallException.Reason.REPLAYED.code());
+    Writes elsewhere = service(settings, InProcessStateStore.builder().clock(CLOCK).build());
+    assertThat(code(elsewhere.handle(commit, null))).isEqualTo(ToolCallException.Reason.PROPOSAL_NOT_FOUND.code());
   }
 
   @Test
