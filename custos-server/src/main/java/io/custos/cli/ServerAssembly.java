@@ -132,10 +132,8 @@ public final class ServerAssembly implements AutoCloseable {
     }
     this.mcp = new CustosMcpServer(pipeline, mapper, jsonMapper, VERSION,
         new CustosMcpServer.Settings(!policy.readOnly(), policy.elicitationApproval()));
-    com.github.benmanes.caffeine.cache.Cache<String, Boolean> claimed = com.github.benmanes.caffeine.cache.Caffeine.newBuilder()
-        .expireAfterWrite(RequestStates.DEFAULT_TTL).maximumSize(100_000).build();
-    this.envelopes = new StatelessFront(mcp.catalog(), mapper,
-        RequestStates.ephemeral((key, expiresAt) -> claimed.asMap().putIfAbsent(key, Boolean.TRUE) == null, clock),
+    // A 2026-07-28 request state is single use: the claim lives in the same state store, keyed by the state's own id.
+    this.envelopes = new StatelessFront(mcp.catalog(), mapper, RequestStates.ephemeral(state.singleUse()::claimOnce, clock),
         policy.elicitationApproval());
     Authenticator validation = switch (identity.mode()) {
       case "development" -> {

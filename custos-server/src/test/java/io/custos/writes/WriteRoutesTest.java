@@ -449,14 +449,13 @@ class WriteRoutesTest {
   @org.junit.jupiter.api.Nested
   class MultiRoundTrip {
     final com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
-    final java.util.Set<String> claimed = java.util.concurrent.ConcurrentHashMap.newKeySet();
     io.custos.mcp.v2026.StatelessFront front;
     int ids;
 
     @BeforeEach
     void front() {
       front = new io.custos.mcp.v2026.StatelessFront(new io.custos.mcp.Catalog(writes.pipeline(), json, "test", true), json,
-          io.custos.mcp.v2026.RequestStates.ephemeral((key, expiresAt) -> claimed.add(key), CLOCK), true);
+          io.custos.mcp.v2026.RequestStates.ephemeral(io.custos.state.InProcessStateStore.builder().clock(CLOCK).build().singleUse()::claimOnce, CLOCK), true);
     }
 
     com.fasterxml.jackson.databind.JsonNode send(Caller caller, Map<String, Object> params) {
