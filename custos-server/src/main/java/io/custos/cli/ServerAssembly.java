@@ -118,12 +118,12 @@ public final class ServerAssembly implements AutoCloseable {
         new FhirCareRelationship(upstream, clock, Duration.ofMinutes(5)), policy.requireCareRelationship(), true,
         new BreakGlass(clock, Duration.ofMinutes(policy.breakGlassMinutes()), state.grants()),
         Set.copyOf(policy.breakGlassRoles()));
-    Stages stages = Stages.builder().clock(clock).access(access).state(state)
+    Stages stages = Stages.builder().clock(clock).access(access).cursors(state.cursors())
         .rateLimits(new RateLimits(policy.rateLimitPerMinute(), state.rateLimitBuckets()))
         .audit(audit, new PatientPseudonyms(secretKey(data.resolve("keys").resolve("pseudonym.key")), this::remember))
         .version(VERSION).validator(new DefaultJsonSchemaValidator(mapper)).upstream(upstream, FHIR).alerts(new LogAlertSink())
         .build();
-    GovernedPath path = GovernedPath.of(stages, cohortService(upstream, data, clock), new io.custos.writes.WriteSettings(
+    GovernedPath path = GovernedPath.of(stages, state.proposals(), cohortService(upstream, data, clock), new io.custos.writes.WriteSettings(
         policy.readOnly(), Duration.ofSeconds(policy.proposalTtlSeconds()), policy.elicitationApproval()), observer);
     this.pipeline = path.pipeline();
     this.writes = path.writes();

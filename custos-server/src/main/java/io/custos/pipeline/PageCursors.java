@@ -1,6 +1,5 @@
 package io.custos.pipeline;
 
-import io.custos.state.CursorStore;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;

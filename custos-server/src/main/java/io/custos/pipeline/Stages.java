@@ -8,8 +8,6 @@ import io.custos.phi.SensitiveDataPolicy;
 import io.custos.policy.AccessControl;
 import io.custos.policy.AlertSink;
 import io.custos.policy.RateLimits;
-import io.custos.state.InProcessStateStore;
-import io.custos.state.StateStore;
 import io.modelcontextprotocol.json.schema.JsonSchemaValidator;
 import java.time.Clock;
 import java.time.Duration;
@@ -32,7 +30,6 @@ public final class Stages {
   private final UpstreamFetch fetch;
   private final FilterRedact filter;
   private final AlertSink alerts;
-  private final StateStore state;
   private final Builder settings;
 
   private Stages(Builder b) {
@@ -45,8 +42,7 @@ public final class Stages {
     auditIntentOverlapped = audit.intentOverlapped();
     validate = new ValidateArguments(b.validator);
     bindPatient = new BindPatient(b.access, b.upstream);
-    state = b.state.orElseGet(() -> InProcessStateStore.builder().clock(b.clock).build());
-    PageCursors cursors = new PageCursors(state.cursors(), b.clock, Duration.ofMinutes(15));
+    PageCursors cursors = new PageCursors(b.cursors, b.clock, Duration.ofMinutes(15));
     fetch = new UpstreamFetch(b.upstream, cursors);
     filter = new FilterRedact(b.fhir, cursors, b.sensitivePolicy);
     alerts = b.alerts;
@@ -128,10 +124,6 @@ public final class Stages {
     return settings.sensitivePolicy;
   }
 
-  /** The server's one state store (cursors, proposals, grants, rate-limit buckets, single-use records). */
-  public StateStore state() {
-    return state;
-  }
 
   Audit audit() {
     return audit;
@@ -151,7 +143,7 @@ public final class Stages {
 
   /**
    * Builder; every setter is required except the sensitive-data policy (default {@link SensitiveDataPolicy#treating()})
-   * and the state store (default a new {@link InProcessStateStore} on the builder's clock).
+.
    */
   public static final class Builder {
     private Clock clock;
@@ -165,7 +157,7 @@ public final class Stages {
     private FhirContext fhir;
     private SensitiveDataPolicy sensitivePolicy = SensitiveDataPolicy.treating();
     private AlertSink alerts;
-    private Optional<StateStore> state = Optional.empty();
+    private CursorStore cursors;
 
     public Builder clock(Clock v) {
       clock = v;
@@ -216,14 +208,14 @@ public final class Stages {
       return this;
     }
 
-    /** The server's state store; the composition root passes the one it also gives break-the-glass and rate limits. */
-    public Builder state(StateStore v) {
-      state = Optional.of(v);
+    /** Where page cursors are kept (the server's state store). */
+    public Builder cursors(CursorStore v) {
+      cursors = v;
       return this;
     }
 
     public Stages build() {
-      for (Object o : new Object[] {clock, access, rateLimits, trail, pseudonyms, version, validator, upstream, fhir, sensitivePolicy, alerts}) {
+      for (Object o : new Object[] {clock, access, rateLimits, cursors, trail, pseudonyms, version, validator, upstream, fhir, sensitivePolicy, alerts}) {
         Objects.requireNonNull(o, "every Stages.Builder setting is required");
       }
       return new Stages(this);

@@ -1,7 +1,5 @@
 package io.custos.policy;
 
-import io.custos.state.GrantStore;
-import io.custos.state.InProcessStateStore;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -18,11 +16,6 @@ public final class BreakGlass {
   private final GrantStore grants;
   private final Clock clock;
   private final Duration duration;
-
-  /** Grants kept in a store of their own, on {@code clock}. */
-  public BreakGlass(Clock clock, Duration duration) {
-    this(clock, duration, InProcessStateStore.builder().clock(clock).build().grants());
-  }
 
   /**
    * @param duration how long a grant lasts

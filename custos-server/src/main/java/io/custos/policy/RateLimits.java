@@ -1,6 +1,5 @@
 package io.custos.policy;
 
-import io.custos.state.InProcessStateStore;
 import io.github.bucket4j.Bandwidth;
 import io.github.bucket4j.BucketConfiguration;
 import io.github.bucket4j.ConsumptionProbe;
@@ -18,11 +17,6 @@ import java.util.Optional;
 public final class RateLimits {
   private final int perUser;
   private final RemoteBucketBuilder<String> buckets;
-
-  /** Buckets kept in a store of their own. @param perUserPerMinute as below */
-  public RateLimits(int perUserPerMinute) {
-    this(perUserPerMinute, InProcessStateStore.create().rateLimitBuckets());
-  }
 
   /**
    * @param perUserPerMinute calls per user per minute; a client gets 10x, a user on one tool half

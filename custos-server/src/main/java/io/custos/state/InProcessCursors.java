@@ -1,5 +1,7 @@
 package io.custos.state;
 
+import io.custos.pipeline.CursorStore;
+
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Instant;

@@ -1,6 +1,7 @@
 package io.custos.state;
 
 import io.custos.policy.BreakGlass;
+import io.custos.policy.GrantStore;
 import java.time.Clock;
 import java.util.Map;
 import java.util.Optional;

@@ -1,5 +1,6 @@
 package io.custos.state;
 
+import io.custos.writes.ProposalRecords;
 import io.custos.writes.ProposalStore;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -17,12 +18,13 @@ final class InProcessProposals implements ProposalRecords {
   }
 
   @Override
-  public synchronized void insert(ProposalStore.Snapshot record, Instant dropExpiredBefore) {
+  public synchronized boolean insert(ProposalStore.Snapshot record, Instant dropExpiredBefore) {
     entries.values().removeIf(r -> r.proposal().expiresAt().isBefore(dropExpiredBefore));
     if (entries.size() >= capacity) {
-      throw new StateFullException("proposals");
+      return false;
     }
     entries.put(record.proposal().id(), record);
+    return true;
   }
 
   @Override

@@ -1,5 +1,11 @@
 package io.custos.state;
 
+import io.custos.pipeline.CursorStore;
+
+import io.custos.policy.GrantStore;
+
+import io.custos.writes.ProposalRecords;
+
 import io.github.bucket4j.distributed.proxy.ProxyManager;
 
 /**

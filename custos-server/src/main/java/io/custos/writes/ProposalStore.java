@@ -2,8 +2,6 @@ package io.custos.writes;
 
 import io.custos.pipeline.ToolCallException;
 import io.custos.fhir.WriteOutcome;
-import io.custos.state.ProposalRecords;
-import io.custos.state.StateFullException;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
@@ -55,9 +53,7 @@ public final class ProposalStore {
 
   /** Stores a new pending proposal. @throws ToolCallException when the store is full */
   public void add(Proposal p, Instant now) {
-    try {
-      records.insert(new Snapshot(p, Proposal.State.PENDING, Optional.empty(), Optional.empty()), now.minus(RETENTION));
-    } catch (StateFullException e) {
+    if (!records.insert(new Snapshot(p, Proposal.State.PENDING, Optional.empty(), Optional.empty()), now.minus(RETENTION))) {
       throw new ToolCallException(ToolCallException.Reason.UPSTREAM_UNAVAILABLE, "Too many open proposals; try again later.");
     }
   }

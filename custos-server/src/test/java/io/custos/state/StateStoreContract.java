@@ -1,5 +1,7 @@
 package io.custos.state;
 
+import io.custos.pipeline.CursorStore;
+
 import static io.custos.writes.TestProposals.ARGS;
 import static io.custos.writes.TestProposals.code;
 import static org.assertj.core.api.Assertions.assertThat;

@@ -103,7 +103,7 @@ class WriteRoutesTest {
     };
     var upstream = new HapiFhirUpstream(FhirContext.forR4Cached(), store.baseUrl(), Duration.ofSeconds(10), List.of());
     return new Writes(io.custos.routes.TestPaths.path(io.custos.routes.TestPaths.stages(trail, upstream, CLOCK,
-        TestAccess.withoutCareRelationships(CLOCK)).state(state).build(), settings).pipeline(), settings);
+        TestAccess.withoutCareRelationships(CLOCK)).cursors(state.cursors()).build(), state.proposals(), settings).pipeline(), settings);
   }
 
   /** The write routes as a client and a person at the approval page use them. */

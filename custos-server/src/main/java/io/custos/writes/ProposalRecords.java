@@ -1,6 +1,5 @@
-package io.custos.state;
+package io.custos.writes;
 
-import io.custos.writes.ProposalStore;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.function.UnaryOperator;
@@ -14,9 +13,9 @@ public interface ProposalRecords {
    * Stores a new record, first dropping records whose proposal expired before {@code dropExpiredBefore} (finished
    * proposals are remembered a while after expiry so that a replay is recognised as one).
    *
-   * @throws StateFullException when the store holds as many proposals as it may
+   * @return false, storing nothing, when the store holds as many proposals as it may
    */
-  void insert(ProposalStore.Snapshot record, Instant dropExpiredBefore);
+  boolean insert(ProposalStore.Snapshot record, Instant dropExpiredBefore);
 
   /** The record of proposal {@code id}, if stored. */
   Optional<ProposalStore.Snapshot> find(String id);

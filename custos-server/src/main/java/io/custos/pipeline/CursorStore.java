@@ -1,4 +1,4 @@
-package io.custos.state;
+package io.custos.pipeline;
 
 import java.time.Instant;
 import java.util.Objects;

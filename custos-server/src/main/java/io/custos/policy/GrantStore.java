@@ -1,6 +1,5 @@
-package io.custos.state;
+package io.custos.policy;
 
-import io.custos.policy.BreakGlass;
 import java.util.Optional;
 
 /** Active break-the-glass grants (HIPAA 164.312(a)(2)(ii)), at most one per user and patient. */
