@@ -133,8 +133,12 @@ public final class ServerAssembly implements AutoCloseable {
     this.mcp = new CustosMcpServer(pipeline, mapper, jsonMapper, VERSION,
         new CustosMcpServer.Settings(!policy.readOnly(), policy.elicitationApproval()));
     // A 2026-07-28 request state is single use: the claim lives in the same state store, keyed by the state's own id.
-    this.envelopes = new StatelessFront(mcp.catalog(), mapper, RequestStates.ephemeral(state.singleUse()::claimOnce, clock),
-        policy.elicitationApproval());
+    try {
+      this.envelopes = new StatelessFront(mcp.catalog(), mapper, new RequestStates(keys.requestStateAead(),
+          state.singleUse()::claimOnce, clock, RequestStates.DEFAULT_TTL), policy.elicitationApproval());
+    } catch (java.security.GeneralSecurityException e) {
+      throw new IOException("request-state key unavailable", e);
+    }
     Authenticator validation = switch (identity.mode()) {
       case "development" -> {
         log.warn("DEVELOPMENT IDENTITY: every caller is the local developer; loopback only, synthetic data only");
