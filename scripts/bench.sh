@@ -7,6 +7,8 @@
 #                                         10 s, verdict (no error, flat retained heap, flat RSS) -> bench-results/soak/
 #   scripts/bench.sh stdio [options]      per-call latency over stdio: bare MCP SDK stdio server vs `custos serve --stdio`
 #                                         -> bench-results/stdio/
+#   scripts/bench.sh eras [options]       per-call latency and server CPU of the two protocol fronts of one Custos:
+#                                         MCP 2025-11-25 (session) vs 2026-07-28 (stateless) -> bench-results/eras/
 #   scripts/bench.sh coldstart [runs]     `./custos serve` (class-data cache) and `java -jar custos.jar serve` to /readyz 200
 #                                         -> bench-results/coldstart/
 #   scripts/bench.sh jmh [JMH regexp]     JMH micro-benchmarks (token, policy, filter, de-id, ledger) -> bench-results/jmh/
@@ -27,6 +29,7 @@
 #   retained-heap baseline) --interval-seconds 10 --warmup-seconds 60
 #   --warmup-requests 6000 --heap-growth-percent 10 --heap-growth-floor-mib 16 --rss-slope-mib-per-min 1 [--disk-contention]
 # stdio options (defaults): --calls 3000 --warmup-calls 3000
+# eras options (defaults): --rounds 10 --block 300 --warmup-calls 3000
 # --disk-contention: a writer thread writes 4 KiB-1 MiB blocks and fsyncs each, without pause, in a scratch file beside
 #   Custos's ledger (same file system) while the steps run.
 # Environment: BENCH_SERVER_JVM (server JVM flags, default "-Xms256m -Xmx1g -XX:+UseG1GC"), SOAK_SERVER_JVM (the soak's,
@@ -81,6 +84,13 @@ run_stdio() {
     --jar custos-server/target/custos.jar "$@" 2>&1 | tee "$OUT/stdio/driver.log"
 }
 
+run_eras() {
+  mkdir -p "$OUT/eras"
+  machine "$@" | tee "$OUT/eras/machine.txt"
+  "$JAVA" -Xmx1g -Dbench.serverJvm="$SERVER_JVM" -cp "$CP" io.custos.bench.EraBench --out "$OUT/eras" \
+    --jar custos-server/target/custos.jar "$@" 2>&1 | tee "$OUT/eras/driver.log"
+}
+
 run_coldstart() {
   mkdir -p "$OUT/coldstart"
   machine | tee "$OUT/coldstart/machine.txt"
@@ -132,10 +142,11 @@ case "$mode" in
   overhead) run_overhead "$@" ;;
   soak) run_soak "$@" ;;
   stdio) run_stdio "$@" ;;
+  eras) run_eras "$@" ;;
   coldstart) run_coldstart "$@" ;;
   jmh) run_jmh "$@" ;;
   all) run_coldstart; run_jmh; run_overhead ;;
   scaling) run_scaling "$@" ;;
   ledger-scaling) run_ledger_scaling "$@" ;;
-  *) echo "usage: scripts/bench.sh overhead|soak|stdio|coldstart|jmh|all|scaling|ledger-scaling [options]" >&2; exit 2 ;;
+  *) echo "usage: scripts/bench.sh overhead|soak|stdio|eras|coldstart|jmh|all|scaling|ledger-scaling [options]" >&2; exit 2 ;;
 esac

@@ -48,7 +48,7 @@ final class ServeCommand implements Callable<Integer> {
           return n;
         }
       };
-      var server = app.mcp().startStdio(in, System.out, () -> app.stdioCaller(tokenFile));
+      var server = app.mcp().startStdio(in, System.out, () -> app.stdioCaller(tokenFile), app.envelopes());
       var closed = new java.util.concurrent.atomic.AtomicBoolean();
       Runnable close = () -> {
         if (closed.compareAndSet(false, true)) {

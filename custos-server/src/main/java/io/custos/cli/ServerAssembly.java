@@ -25,12 +25,16 @@ import io.custos.policy.LogAlertSink;
 import io.custos.policy.RateLimits;
 import io.custos.policy.RolePolicy;
 import io.custos.policy.ScopeCheck;
+import io.custos.state.InProcessStateStore;
+import io.custos.state.StateStore;
 import io.custos.tools.ToolSpec;
 import java.util.Set;
 import java.util.stream.Collectors;
 import io.custos.config.CustosConfig;
 import io.custos.fhir.HapiFhirUpstream;
 import io.custos.mcp.CustosMcpServer;
+import io.custos.mcp.v2026.RequestStates;
+import io.custos.mcp.v2026.StatelessFront;
 import io.custos.mcp.http.McpHttpServer;
 import io.custos.mcp.http.SelfSignedCertificate;
 import io.custos.pipeline.GovernancePipeline;
@@ -64,6 +68,7 @@ public final class ServerAssembly implements AutoCloseable {
   private final AuditTrail audit;
   private final TokenMap tokenMap;
   private final CustosMcpServer mcp;
+  private final StatelessFront envelopes;
   private final Authenticator authenticator;
   private final GovernancePipeline pipeline;
   private final io.custos.writes.WriteStages writes;
@@ -107,14 +112,18 @@ public final class ServerAssembly implements AutoCloseable {
     var policy = this.config.policy();
     var identity = this.config.identity();
     RolePolicy roles = RolePolicy.of(policy.roles(), registry.toolNames());
+    // The one state store: cursors, proposals, grants, rate-limit buckets and single-use records, keyed by user.
+    StateStore state = InProcessStateStore.builder().clock(clock).build();
     AccessControl access = new AccessControl(roles, new ScopeCheck(Set.copyOf(identity.systemClients())),
         new FhirCareRelationship(upstream, clock, Duration.ofMinutes(5)), policy.requireCareRelationship(), true,
-        new BreakGlass(clock, Duration.ofMinutes(policy.breakGlassMinutes())), Set.copyOf(policy.breakGlassRoles()));
-    Stages stages = Stages.builder().clock(clock).access(access).rateLimits(new RateLimits(policy.rateLimitPerMinute()))
+        new BreakGlass(clock, Duration.ofMinutes(policy.breakGlassMinutes()), state.grants()),
+        Set.copyOf(policy.breakGlassRoles()));
+    Stages stages = Stages.builder().clock(clock).access(access).cursors(state.cursors())
+        .rateLimits(new RateLimits(policy.rateLimitPerMinute(), state.rateLimitBuckets()))
         .audit(audit, new PatientPseudonyms(secretKey(data.resolve("keys").resolve("pseudonym.key")), this::remember))
         .version(VERSION).validator(new DefaultJsonSchemaValidator(mapper)).upstream(upstream, FHIR).alerts(new LogAlertSink())
         .build();
-    GovernedPath path = GovernedPath.of(stages, cohortService(upstream, data, clock), new io.custos.writes.WriteSettings(
+    GovernedPath path = GovernedPath.of(stages, state.proposals(), cohortService(upstream, data, clock), new io.custos.writes.WriteSettings(
         policy.readOnly(), Duration.ofSeconds(policy.proposalTtlSeconds()), policy.elicitationApproval()), observer);
     this.pipeline = path.pipeline();
     this.writes = path.writes();
@@ -123,6 +132,9 @@ public final class ServerAssembly implements AutoCloseable {
     }
     this.mcp = new CustosMcpServer(pipeline, mapper, jsonMapper, VERSION,
         new CustosMcpServer.Settings(!policy.readOnly(), policy.elicitationApproval()));
+    // A 2026-07-28 request state is single use: the claim lives in the same state store, keyed by the state's own id.
+    this.envelopes = new StatelessFront(mcp.catalog(), mapper, RequestStates.ephemeral(state.singleUse()::claimOnce, clock),
+        policy.elicitationApproval());
     Authenticator validation = switch (identity.mode()) {
       case "development" -> {
         log.warn("DEVELOPMENT IDENTITY: every caller is the local developer; loopback only, synthetic data only");
@@ -215,6 +227,11 @@ public final class ServerAssembly implements AutoCloseable {
     return Path.of(config.dataDir()).toAbsolutePath();
   }
 
+  /** The MCP 2026-07-28 front (stdio and Streamable HTTP), beside {@link #mcp()}. */
+  public StatelessFront envelopes() {
+    return envelopes;
+  }
+
   public CustosMcpServer mcp() {
     return mcp;
   }
@@ -252,7 +269,7 @@ public final class ServerAssembly implements AutoCloseable {
     var metadata = new McpHttpServer.ResourceMetadata(resource,
         identity.issuer() == null ? List.of() : List.of(identity.issuer()), SCOPES_SUPPORTED);
     var security = new McpHttpServer.Security(authenticator, Optional.of(pipeline), metadata,
-        Duration.ofMinutes(identity.idleTimeoutMinutes()));
+        Duration.ofMinutes(identity.idleTimeoutMinutes()), Optional.of(envelopes));
     McpHttpServer server = McpHttpServer.start(new McpHttpServer.Settings(s.host(), s.port(), mode, cert,
         new HashSet<>(s.allowedOrigins()), new HashSet<>(s.allowedHosts()), s.maxRequestBytes()), mcp::start, jsonMapper, security,
         readiness(), java.util.Map.of("/approvals/*", new io.custos.writes.ApprovalServlet(pipeline, authenticator)));

@@ -72,7 +72,8 @@ public final class ElicitedApproval {
     return ToolOutcome.of(out);
   }
 
-  private static Optional<Boolean> ask(McpSyncServerExchange exchange, String message) {
+  /** The form put to the user: one required choice, approve or reject (a flat schema, as form elicitation requires). */
+  public static Map<String, Object> decisionSchema() {
     Map<String, Object> decision = new LinkedHashMap<>();
     decision.put("type", "string");
     decision.put("title", "Decision");
@@ -82,8 +83,12 @@ public final class ElicitedApproval {
     schema.put("type", "object");
     schema.put("properties", Map.of("decision", decision));
     schema.put("required", List.of("decision"));
+    return schema;
+  }
+
+  private static Optional<Boolean> ask(McpSyncServerExchange exchange, String message) {
     McpSchema.ElicitResult result =
-        exchange.createElicitation(McpSchema.ElicitRequest.builder().message(message).requestedSchema(schema).build());
+        exchange.createElicitation(McpSchema.ElicitRequest.builder().message(message).requestedSchema(decisionSchema()).build());
     if (result == null || result.action() == null) {
       return Optional.empty();
     }

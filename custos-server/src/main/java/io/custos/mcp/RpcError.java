@@ -25,7 +25,7 @@ public record RpcError(int code, String message) {
   public static final RpcError INTERNAL_ERROR = new RpcError(-32603, "Internal error.");
 
   /** -32602 naming the offending params member (a name from the MCP schema, never from the request). */
-  static RpcError invalidParam(String member, String expected) {
+  public static RpcError invalidParam(String member, String expected) {
     return new RpcError(-32602, "Invalid params: " + member + " must be " + expected + ".");
   }
 

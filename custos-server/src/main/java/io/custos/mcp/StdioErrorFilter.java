@@ -76,7 +76,8 @@ public final class StdioErrorFilter extends OutputStream {
     return clean.equals(text) ? message : (clean + "\n").getBytes(StandardCharsets.UTF_8);
   }
 
-  private static boolean contains(byte[] hay, byte[] needle) {
+  /** Whether {@code needle} occurs in {@code hay} (a byte scan, no parse). */
+  static boolean contains(byte[] hay, byte[] needle) {
     outer:
     for (int i = 0; i + needle.length <= hay.length; i++) {
       for (int j = 0; j < needle.length; j++) {

@@ -5,7 +5,9 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Arrays;
+import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,10 +23,13 @@ public final class StdioInboundFilter extends InputStream {
   /** Default bound of one message (bytes), as the SDK's own stdio bound. */
   public static final int DEFAULT_MAX_BYTES = 16 * 1024 * 1024;
 
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
   private final InputStream in;
   private final StdioErrorFilter replies;
   private final int maxBytes;
   private final Consumer<JsonNode> passed;
+  private final Function<JsonNode, Optional<JsonNode>> envelopes;
   private byte[] pending = new byte[0];
   private int position;
   private boolean eof;
@@ -47,10 +52,20 @@ public final class StdioInboundFilter extends InputStream {
    * As above; {@code passed} sees each message handed to the SDK (parsed) just before the SDK reads it.
    */
   public StdioInboundFilter(InputStream in, StdioErrorFilter replies, int maxBytes, Consumer<JsonNode> passed) {
+    this(in, replies, maxBytes, passed, message -> Optional.empty());
+  }
+
+  /**
+   * As above; a message that {@link EnvelopeFront#carriesEnvelope carries its own protocol envelope} (MCP 2026-07-28)
+   * never reaches the SDK: {@code envelopes} answers it, on this reading thread, and its answer is written here.
+   */
+  public StdioInboundFilter(InputStream in, StdioErrorFilter replies, int maxBytes, Consumer<JsonNode> passed,
+      Function<JsonNode, Optional<JsonNode>> envelopes) {
     this.in = new java.io.BufferedInputStream(in);
     this.replies = replies;
     this.maxBytes = maxBytes;
     this.passed = passed;
+    this.envelopes = envelopes;
   }
 
   @Override
@@ -93,6 +108,9 @@ public final class StdioInboundFilter extends InputStream {
       if (isBlank(line)) {
         continue;
       }
+      if (divert(line)) {
+        continue;
+      }
       switch (InboundMessages.check(line)) {
         case InboundMessages.Pass p -> {
           passed.accept(p.message());
@@ -103,6 +121,27 @@ public final class StdioInboundFilter extends InputStream {
         case InboundMessages.Drop d -> log.info("notification dropped: {}", InboundMessages.UNKNOWN_METHOD);
         case InboundMessages.Refuse r -> refuse(r);
       }
+    }
+    return true;
+  }
+
+  /** Answers a 2026-07-28 message here; false for every other line (they go through the checks to the SDK). */
+  private boolean divert(byte[] line) throws IOException {
+    if (!EnvelopeFront.mayCarryEnvelope(line)) {
+      return false; // the common case costs a byte scan, not a second parse
+    }
+    JsonNode message;
+    try {
+      message = JSON.readTree(line);
+    } catch (IOException e) {
+      return false;
+    }
+    if (message == null || !EnvelopeFront.carriesEnvelope(message)) {
+      return false;
+    }
+    Optional<JsonNode> answer = envelopes.apply(message);
+    if (answer.isPresent()) {
+      replies.reply(answer.get().toString());
     }
     return true;
   }

@@ -117,6 +117,22 @@ public final class GovernancePipeline {
     return wait;
   }
 
+  /**
+   * Records a call that a protocol front refused before any route ran (an invalid, expired or replayed
+   * multi-round-trip request state) as one audited refusal of the named declaration.
+   *
+   * @param reason        the audited reason code
+   * @param publicMessage fixed text, never a request value
+   * @return the refusal as the route would have returned it
+   */
+  public ToolOutcome refuse(Declaration.Kind kind, ToolCall call, ToolCallException.Reason reason, String publicMessage) {
+    ToolExchange ex = new ToolExchange(call);
+    ex.declaration = registry.find(kind, call.name()).orElse(null);
+    ToolOutcome refused = stages.audit().refuse(ex, new ToolCallException(reason, publicMessage));
+    observer.completed(call, ex.passed(), refused);
+    return refused;
+  }
+
   /** Whether a listing shows {@code d} to this caller: its role and scopes permit it (calls are checked in full). */
   public boolean visible(Optional<Caller> caller, Declaration d) {
     return caller.isPresent() && stages.authorizer().visible(caller.get(), d);

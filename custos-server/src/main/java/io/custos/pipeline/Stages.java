@@ -12,6 +12,7 @@ import io.modelcontextprotocol.json.schema.JsonSchemaValidator;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * The shared stages, one object each, used by every route that needs them (so a check is written once), and the
@@ -41,7 +42,7 @@ public final class Stages {
     auditIntentOverlapped = audit.intentOverlapped();
     validate = new ValidateArguments(b.validator);
     bindPatient = new BindPatient(b.access, b.upstream);
-    PageCursors cursors = new PageCursors(b.clock, Duration.ofMinutes(15), 10_000);
+    PageCursors cursors = new PageCursors(b.cursors, b.clock, Duration.ofMinutes(15));
     fetch = new UpstreamFetch(b.upstream, cursors);
     filter = new FilterRedact(b.fhir, cursors, b.sensitivePolicy);
     alerts = b.alerts;
@@ -123,6 +124,7 @@ public final class Stages {
     return settings.sensitivePolicy;
   }
 
+
   Audit audit() {
     return audit;
   }
@@ -139,7 +141,10 @@ public final class Stages {
     return new Builder();
   }
 
-  /** Builder; every setter is required except the sensitive-data policy (default {@link SensitiveDataPolicy#treating()}). */
+  /**
+   * Builder; every setter is required except the sensitive-data policy (default {@link SensitiveDataPolicy#treating()})
+.
+   */
   public static final class Builder {
     private Clock clock;
     private AccessControl access;
@@ -152,6 +157,7 @@ public final class Stages {
     private FhirContext fhir;
     private SensitiveDataPolicy sensitivePolicy = SensitiveDataPolicy.treating();
     private AlertSink alerts;
+    private CursorStore cursors;
 
     public Builder clock(Clock v) {
       clock = v;
@@ -202,8 +208,14 @@ public final class Stages {
       return this;
     }
 
+    /** Where page cursors are kept (the server's state store). */
+    public Builder cursors(CursorStore v) {
+      cursors = v;
+      return this;
+    }
+
     public Stages build() {
-      for (Object o : new Object[] {clock, access, rateLimits, trail, pseudonyms, version, validator, upstream, fhir, sensitivePolicy, alerts}) {
+      for (Object o : new Object[] {clock, access, rateLimits, cursors, trail, pseudonyms, version, validator, upstream, fhir, sensitivePolicy, alerts}) {
         Objects.requireNonNull(o, "every Stages.Builder setting is required");
       }
       return new Stages(this);

@@ -30,6 +30,8 @@ public final class ToolCallException extends RuntimeException {
     NOT_APPROVED("not_approved"),
     EXPIRED("expired"),
     REPLAYED("already_used"),
+    /** A multi-round-trip request state that this server did not seal for this caller, tool and arguments. */
+    REQUEST_STATE_INVALID("invalid_request_state"),
     REJECTED("rejected"),
     SLOT_TAKEN("slot_taken"),
     CONFLICT("conflict"),

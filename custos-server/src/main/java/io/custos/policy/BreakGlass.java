@@ -3,9 +3,7 @@ package io.custos.policy;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Emergency access ("break-the-glass", HIPAA 164.312(a)(2)(ii)): a time-boxed grant for one user to one
@@ -15,21 +13,24 @@ public final class BreakGlass {
   /** An active grant. */
   public record Grant(String subject, String patientId, String reason, Instant expires) {}
 
-  private record Key(String subject, String patientId) {}
-
-  private final Map<Key, Grant> grants = new ConcurrentHashMap<>();
+  private final GrantStore grants;
   private final Clock clock;
   private final Duration duration;
 
-  public BreakGlass(Clock clock, Duration duration) {
+  /**
+   * @param duration how long a grant lasts
+   * @param grants   where grants are kept (the server's state store, on the same clock)
+   */
+  public BreakGlass(Clock clock, Duration duration, GrantStore grants) {
     this.clock = clock;
     this.duration = duration;
+    this.grants = grants;
   }
 
   /** Records a grant lasting the configured duration; returns it. */
   public Grant declare(String subject, String patientId, String reason) {
-    Grant g = new Grant(subject, patientId, reason, clock.instant().plus(duration));
-    grants.put(new Key(subject, patientId), g);
+    Grant g = prepare(subject, patientId, reason);
+    grants.put(g);
     return g;
   }
 
@@ -40,18 +41,12 @@ public final class BreakGlass {
 
   /** Makes a prepared grant active (after its declaration is durably audited). */
   public void activate(Grant g) {
-    grants.put(new Key(g.subject(), g.patientId()), g);
+    grants.put(g);
   }
 
   /** The unexpired grant of {@code subject} for {@code patientId}, if any. */
   public Optional<Grant> active(String subject, String patientId) {
-    Key k = new Key(subject, patientId);
-    Grant g = grants.get(k);
-    if (g != null && !clock.instant().isBefore(g.expires())) {
-      grants.remove(k, g);
-      return Optional.empty();
-    }
-    return Optional.ofNullable(g);
+    return grants.active(subject, patientId);
   }
 
   public Duration duration() {

@@ -1,24 +1,30 @@
 package io.custos.policy;
 
 import io.github.bucket4j.Bandwidth;
-import io.github.bucket4j.Bucket;
+import io.github.bucket4j.BucketConfiguration;
 import io.github.bucket4j.ConsumptionProbe;
+import io.github.bucket4j.distributed.proxy.ProxyManager;
+import io.github.bucket4j.distributed.proxy.RemoteBucketBuilder;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Tool-call rate limits per user, per client and per user and tool (Bucket4j token buckets, refilled
- * greedily each minute). Bounds the damage of a runaway or hijacked agent.
+ * greedily each minute). Bounds the damage of a runaway or hijacked agent. The buckets live in the server's state
+ * store, keyed by user, client and source address, so servers sharing a store share the limits.
  */
 public final class RateLimits {
   private final int perUser;
-  private final Map<String, Bucket> buckets = new ConcurrentHashMap<>();
+  private final RemoteBucketBuilder<String> buckets;
 
-  /** @param perUserPerMinute calls per user per minute; a client gets 10x, a user on one tool half */
-  public RateLimits(int perUserPerMinute) {
+  /**
+   * @param perUserPerMinute calls per user per minute; a client gets 10x, a user on one tool half
+   * @param buckets          where the buckets' state is kept (the server's state store)
+   */
+  public RateLimits(int perUserPerMinute, ProxyManager<String> buckets) {
     this.perUser = perUserPerMinute;
+    this.buckets = buckets.builder();
   }
 
   /**
@@ -49,10 +55,9 @@ public final class RateLimits {
   }
 
   private Optional<Long> take(String key, int perMinute) {
-    Bucket bucket = buckets.computeIfAbsent(key, k -> Bucket.builder()
+    ConsumptionProbe probe = buckets.build(key, () -> BucketConfiguration.builder()
         .addLimit(Bandwidth.builder().capacity(perMinute).refillGreedy(perMinute, Duration.ofMinutes(1)).build())
-        .build());
-    ConsumptionProbe probe = bucket.tryConsumeAndReturnRemaining(1);
+        .build()).tryConsumeAndReturnRemaining(1);
     return probe.isConsumed() ? Optional.empty()
         : Optional.of(Math.max(1, Duration.ofNanos(probe.getNanosToWaitForRefill()).toSeconds()));
   }

@@ -9,6 +9,7 @@ import io.custos.pipeline.Stages;
 import io.custos.tools.Registry;
 import io.custos.tools.ToolCatalog;
 import io.custos.writes.PriorAuthorizationStatus;
+import io.custos.writes.ProposalRecords;
 import io.custos.writes.ProposalStore;
 import io.custos.writes.WriteSettings;
 import io.custos.writes.WriteStages;
@@ -26,15 +27,16 @@ public record GovernedPath(GovernancePipeline pipeline, WriteStages writes) {
   /**
    * @param stages        the shared stages (their clock, access control, upstream and sensitive-data policy also serve
    *                      the route-specific stages)
+   * @param proposals     where write proposals are kept (the server's state store)
    * @param cohorts       the researcher tools' engine
    * @param writeSettings read-only mode, proposal lifetime, elicitation approval
    * @param observer      sees every completed call
    */
-  public static GovernedPath of(Stages stages, CohortService cohorts, WriteSettings writeSettings,
+  public static GovernedPath of(Stages stages, ProposalRecords proposals, CohortService cohorts, WriteSettings writeSettings,
       GovernancePipeline.Observer observer) {
     Registry registry = Routes.registry(ToolCatalog.readTools(), WriteTools.standard());
     WriteStages writes = new WriteStages(stages.upstream(), stages.fhir(), new ObjectMapper(), stages.clock(), writeSettings,
-        new ProposalStore(10_000), stages.access().roles());
+        new ProposalStore(proposals), stages.access().roles());
     var parts = new Routes.Parts(new CohortStage(cohorts), new EmergencyAccess(stages.access().breakGlass()), writes,
         new PriorAuthorizationStatus(stages.upstream(), stages.fhir(), stages.sensitivePolicy()));
     return new GovernedPath(new GovernancePipeline(registry, stages, Routes.compose(stages, parts, registry), observer), writes);

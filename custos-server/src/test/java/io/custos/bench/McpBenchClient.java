@@ -34,6 +34,7 @@ import javax.net.ssl.X509TrustManager;
  */
 final class McpBenchClient {
   static final String VERSION = "2025-11-25";
+  static final String STATELESS_VERSION = "2026-07-28";
   static final ObjectMapper JSON = new ObjectMapper();
 
   private final HttpClient http;
@@ -121,6 +122,23 @@ final class McpBenchClient {
     String body = "{\"jsonrpc\":\"2.0\",\"id\":" + id + ",\"method\":\"tools/call\",\"params\":{\"name\":\"" + tool
         + "\",\"arguments\":" + argumentsJson + "}}";
     return http.sendAsync(post(s.token(), s.id(), body).build(), HttpResponse.BodyHandlers.ofString())
+        .handle((r, failure) -> failure != null ? "io:" + rootName(failure) : check(r, id));
+  }
+
+  /**
+   * tools/call as an MCP 2026-07-28 request: no session; the envelope in {@code _meta} and the routing headers
+   * ({@code MCP-Protocol-Version}, {@code Mcp-Method}, {@code Mcp-Name}) on every request.
+   */
+  CompletableFuture<String> callToolStateless(String token, String tool, String argumentsJson) {
+    long id = ids.incrementAndGet();
+    String body = "{\"jsonrpc\":\"2.0\",\"id\":" + id + ",\"method\":\"tools/call\",\"params\":{\"_meta\":{"
+        + "\"io.modelcontextprotocol/protocolVersion\":\"" + STATELESS_VERSION + "\","
+        + "\"io.modelcontextprotocol/clientCapabilities\":{},"
+        + "\"io.modelcontextprotocol/clientInfo\":{\"name\":\"custos-bench\",\"version\":\"1.0\"}},"
+        + "\"name\":\"" + tool + "\",\"arguments\":" + argumentsJson + "}}";
+    HttpRequest request = post(token, null, body).header("MCP-Protocol-Version", STATELESS_VERSION)
+        .header("Mcp-Method", "tools/call").header("Mcp-Name", tool).build();
+    return http.sendAsync(request, HttpResponse.BodyHandlers.ofString())
         .handle((r, failure) -> failure != null ? "io:" + rootName(failure) : check(r, id));
   }
 

@@ -9,6 +9,7 @@ import ca.uhn.fhir.util.IModelVisitor2;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.custos.fhir.store.InMemoryRepository;
 import io.custos.phi.SyntheaFixture;
+import io.custos.state.InProcessStateStore;
 import io.custos.tools.ToolCatalog;
 import io.custos.tools.ToolSpec;
 import java.time.Clock;
@@ -83,7 +84,8 @@ class FilterRedactAllowlistTest {
 
   @Test
   void everyToolProjectsOnlyAllowedElements() {
-    FilterRedact stage = new FilterRedact(FHIR, new PageCursors(Clock.systemUTC(), Duration.ofMinutes(1), 10));
+    FilterRedact stage = new FilterRedact(FHIR,
+        new PageCursors(InProcessStateStore.create().cursors(), Clock.systemUTC(), Duration.ofMinutes(1)));
     List<Patient> patients = SyntheaFixture.patients(repo);
     assertThat(patients).hasSize(5);
     int checked = 0;

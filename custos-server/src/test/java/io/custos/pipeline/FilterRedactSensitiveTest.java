@@ -10,6 +10,7 @@ import io.custos.phi.SensitiveCategories;
 import io.custos.phi.SensitiveCategory;
 import io.custos.phi.SensitiveDataPolicy;
 import io.custos.phi.SyntheaFixture;
+import io.custos.state.InProcessStateStore;
 import io.custos.tools.ToolCatalog;
 import io.custos.tools.ToolSpec;
 import java.time.Clock;
@@ -38,7 +39,8 @@ class FilterRedactSensitiveTest {
   }
 
   private static FilterRedact stage() {
-    return new FilterRedact(FHIR, new PageCursors(Clock.systemUTC(), Duration.ofMinutes(1), 10), SensitiveDataPolicy.byRole());
+    return new FilterRedact(FHIR, new PageCursors(InProcessStateStore.create().cursors(), Clock.systemUTC(), Duration.ofMinutes(1)),
+        SensitiveDataPolicy.byRole());
   }
 
   private static Condition condition(String pid, String system, String code) {

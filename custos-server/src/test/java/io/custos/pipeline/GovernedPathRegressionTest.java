@@ -71,9 +71,9 @@ class GovernedPathRegressionTest {
     counting = new CountingUpstream(fixture.upstream);
     AccessControl access = new AccessControl(RolePolicy.of(null, TestPaths.registry().toolNames()), new ScopeCheck(Set.of()),
         new FhirCareRelationship(counting, clock, Duration.ofMinutes(5)), true, true,
-        new BreakGlass(clock, Duration.ofMinutes(60)), Set.of("clinician"));
+        new BreakGlass(clock, Duration.ofMinutes(60), io.custos.state.InProcessStateStore.builder().clock(clock).build().grants()), Set.of("clinician"));
     pipeline = TestPaths.pipeline(TestPaths.stages(new JsonLinesAuditTrail(auditFile), counting, clock, access)
-        .rateLimits(new io.custos.policy.RateLimits(120)).alerts(alerts::add));
+        .rateLimits(new io.custos.policy.RateLimits(120, io.custos.state.InProcessStateStore.builder().clock(clock).build().rateLimitBuckets())).alerts(alerts::add));
   }
 
   static Caller clinician(String subject, String fhirUser, String clientId, String... scopes) {

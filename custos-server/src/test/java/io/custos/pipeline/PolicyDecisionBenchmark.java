@@ -67,7 +67,7 @@ public class PolicyDecisionBenchmark {
     Clock clock = Clock.systemUTC();
     AccessControl access = new AccessControl(RolePolicy.of(null, names), new ScopeCheck(Set.of()),
         new FhirCareRelationship(upstream, clock, Duration.ofMinutes(5)), true, true,
-        new BreakGlass(clock, Duration.ofMinutes(60)), Set.of("clinician", "nurse"));
+        new BreakGlass(clock, Duration.ofMinutes(60), io.custos.state.InProcessStateStore.builder().clock(clock).build().grants()), Set.of("clinician", "nurse"));
     authorize = new Authorize(access, clock);
     spec = catalog.find("get_active_conditions").orElseThrow();
     caller = new Caller("dr-alice", "agent", Optional.of("Practitioner/p1"), Set.of("clinician"),

@@ -73,7 +73,8 @@ class ResearchToolsPipelineTest {
         DeidConfig.safeHarbor("research-key-0123456789abcdef".getBytes(StandardCharsets.UTF_8), today)), today, 5000);
     auditFile = dir.resolve("audit.jsonl");
     pipeline = io.custos.routes.GovernedPath.of(io.custos.routes.TestPaths.stages(new JsonLinesAuditTrail(auditFile), upstream,
-        Clock.systemUTC(), PipelineFixture.access(Clock.systemUTC())).build(), cohorts, io.custos.writes.WriteSettings.defaults(),
+        Clock.systemUTC(), PipelineFixture.access(Clock.systemUTC())).build(),
+        io.custos.state.InProcessStateStore.create().proposals(), cohorts, io.custos.writes.WriteSettings.defaults(),
         GovernancePipeline.Observer.NONE).pipeline();
   }
 

@@ -114,7 +114,7 @@ class AuthorizationMatrixTest {
         RolePolicy.of(null, io.custos.routes.Routes.registry(catalog, io.custos.writes.WriteTools.standard()).toolNames()),
         new ScopeCheck(Set.of()),
         new FhirCareRelationship(upstream, clock, Duration.ofMinutes(5)),
-        true, true, new BreakGlass(clock, Duration.ofMinutes(60)), BREAK_GLASS_ROLES);
+        true, true, new BreakGlass(clock, Duration.ofMinutes(60), io.custos.state.InProcessStateStore.builder().clock(clock).build().grants()), BREAK_GLASS_ROLES);
     auditFile = dir.resolve("audit").resolve("audit.jsonl");
     trail = new JsonLinesAuditTrail(auditFile);
     pipeline = io.custos.routes.TestPaths.pipeline(io.custos.routes.TestPaths.stages(trail, upstream, clock, access)

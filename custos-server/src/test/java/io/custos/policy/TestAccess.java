@@ -18,6 +18,6 @@ public final class TestAccess {
   public static AccessControl withoutCareRelationships(Clock clock) {
     Set<String> names = io.custos.routes.TestPaths.registry().toolNames();
     return new AccessControl(RolePolicy.of(null, names), new ScopeCheck(Set.of()), (caller, patient) -> false, false, true,
-        new BreakGlass(clock, Duration.ofMinutes(60)), Set.of("clinician", "nurse"));
+        new BreakGlass(clock, Duration.ofMinutes(60), io.custos.state.InProcessStateStore.builder().clock(clock).build().grants()), Set.of("clinician", "nurse"));
   }
 }

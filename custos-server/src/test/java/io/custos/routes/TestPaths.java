@@ -1,5 +1,9 @@
 package io.custos.routes;
 
+import io.custos.state.InProcessStateStore;
+import io.custos.state.StateStore;
+import io.custos.writes.ProposalRecords;
+
 import ca.uhn.fhir.context.FhirContext;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.custos.audit.AuditTrail;
@@ -30,9 +34,14 @@ public final class TestPaths {
     return Routes.registry(io.custos.tools.ToolCatalog.readTools(), io.custos.writes.WriteTools.standard());
   }
 
-  /** The shared stages with test settings (rate limits that never bind, no alerts); tests override what they need. */
+  /**
+   * The shared stages with test settings (rate limits that never bind, no alerts, a state store of their own); tests
+   * override what they need.
+   */
   public static Stages.Builder stages(AuditTrail trail, FhirUpstream upstream, Clock clock, AccessControl access) {
-    return Stages.builder().clock(clock).access(access).rateLimits(new RateLimits(100_000))
+    StateStore state = InProcessStateStore.builder().clock(clock).build();
+    return Stages.builder().clock(clock).access(access).rateLimits(new RateLimits(100_000, state.rateLimitBuckets()))
+        .cursors(state.cursors())
         .audit(trail, new PatientPseudonyms(PSEUDONYM_KEY)).version("test")
         .validator(new DefaultJsonSchemaValidator(new ObjectMapper())).upstream(upstream, FhirContext.forR4Cached())
         .alerts(alert -> { });
@@ -43,11 +52,16 @@ public final class TestPaths {
     return path(stages.build(), WriteSettings.defaults()).pipeline();
   }
 
-  /** The governed path over {@code stages} with a cohort engine keyed with the test key. */
+  /** The governed path over {@code stages} with a cohort engine keyed with the test key and proposals of its own. */
   public static GovernedPath path(Stages stages, WriteSettings writeSettings) {
+    return path(stages, InProcessStateStore.builder().clock(stages.clock()).build().proposals(), writeSettings);
+  }
+
+  /** As above, with proposals kept in {@code proposals}. */
+  public static GovernedPath path(Stages stages, ProposalRecords proposals, WriteSettings writeSettings) {
     LocalDate today = LocalDate.now(stages.clock());
     var deid = new DeIdentifier(FhirContext.forR4Cached(), DeidConfig.safeHarbor(RESEARCH_KEY, today));
-    return GovernedPath.of(stages, new CohortService(stages.upstream(), deid, today, 5000), writeSettings,
+    return GovernedPath.of(stages, proposals, new CohortService(stages.upstream(), deid, today, 5000), writeSettings,
         GovernancePipeline.Observer.NONE);
   }
 }

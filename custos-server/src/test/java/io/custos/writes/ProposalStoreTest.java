@@ -1,10 +1,11 @@
 package io.custos.writes;
 
+import static io.custos.writes.TestProposals.code;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.custos.pipeline.ToolCallException;
-import java.time.Duration;
+import io.custos.state.InProcessStateStore;
 import java.time.Instant;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -12,29 +13,18 @@ import org.junit.jupiter.api.Test;
 /** The proposal binding rules: payload digest, user, client, expiry, single use. */
 class ProposalStoreTest {
   static final Instant T0 = Instant.parse("2026-01-01T10:00:00Z");
-  static final String ARGS = CanonicalJson.sha256(CanonicalJson.of(Map.of("patient_id", "p1", "text", "hello")));
+  static final String ARGS = TestProposals.ARGS;
 
-  final ProposalStore store = new ProposalStore(100);
+  final ProposalStore store = new ProposalStore(InProcessStateStore.builder().maxProposals(100).build().proposals());
 
   Proposal propose(String id) {
-    String payload = CanonicalJson.of(Map.of("tool", "draft_clinical_note", "patient_id", "p1", "resource", Map.of("a", 1)));
-    Proposal p = new Proposal(id, "draft_clinical_note", "alice", "agent-app", "p1", "DocumentReference", ARGS, payload,
-        CanonicalJson.sha256(payload), "preview", Map.of(), T0, T0.plus(Duration.ofMinutes(15)));
+    Proposal p = TestProposals.note(id, "alice", T0);
     store.add(p, T0);
     return p;
   }
 
   Proposal.Approval human(String subject, String client) {
     return new Proposal.Approval(subject, client, Proposal.Channel.APPROVAL_ENDPOINT, null, T0.plusSeconds(5));
-  }
-
-  static String code(Runnable r) {
-    try {
-      r.run();
-    } catch (ToolCallException e) {
-      return e.reason().code();
-    }
-    return "none";
   }
 
   @Test
@@ -154,7 +144,7 @@ class ProposalStoreTest {
 
   @Test
   void theStoreIsBoundedAndForgetsLongExpiredProposals() {
-    ProposalStore small = new ProposalStore(1);
+    ProposalStore small = new ProposalStore(InProcessStateStore.builder().maxProposals(1).build().proposals());
     String payload = CanonicalJson.of(Map.of());
     Proposal a = new Proposal("p-a", "t", "u", "c", "p", "X", ARGS, payload, CanonicalJson.sha256(payload), "", Map.of(), T0,
         T0.plusSeconds(1));

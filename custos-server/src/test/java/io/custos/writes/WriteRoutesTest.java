@@ -15,6 +15,8 @@ import io.custos.pipeline.ToolCallException;
 import io.custos.pipeline.ToolOutcome;
 import io.custos.tools.Declaration;
 import io.custos.policy.TestAccess;
+import io.custos.state.InProcessStateStore;
+import io.custos.state.StateStore;
 import java.net.URL;
 import java.nio.file.Path;
 import io.custos.testing.ManualClock;
@@ -85,6 +87,11 @@ class WriteRoutesTest {
   }
 
   Writes service(WriteSettings settings) {
+    return service(settings, InProcessStateStore.builder().clock(CLOCK).build());
+  }
+
+  /** The write routes of one server whose server-side state is {@code state}. */
+  Writes service(WriteSettings settings, StateStore state) {
     AuditTrail trail = new AuditTrail() {
       @Override
       public void append(AuditEvent event) {
@@ -96,7 +103,7 @@ class WriteRoutesTest {
     };
     var upstream = new HapiFhirUpstream(FhirContext.forR4Cached(), store.baseUrl(), Duration.ofSeconds(10), List.of());
     return new Writes(io.custos.routes.TestPaths.path(io.custos.routes.TestPaths.stages(trail, upstream, CLOCK,
-        TestAccess.withoutCareRelationships(CLOCK)).build(), settings).pipeline(), settings);
+        TestAccess.withoutCareRelationships(CLOCK)).cursors(state.cursors()).build(), state.proposals(), settings).pipeline(), settings);
   }
 
   /** The write routes as a client and a person at the approval page use them. */
@@ -177,6 +184,25 @@ class WriteRoutesTest {
   static String code(ToolOutcome r) {
     assertThat(r.isError()).as(r.text()).isTrue();
     return r.error().code();
+  }
+
+  @Test
+  void serversSharingOneStateStoreShareProposalsAndTheirSingleCommit() {
+    StateStore shared = InProcessStateStore.builder().clock(CLOCK).build();
+    WriteSettings settings = new WriteSettings(false, Duration.ofMinutes(15), false);
+    Writes first = service(settings, shared);
+    Writes second = service(settings, shared);
+
+    ToolOutcome proposed = first.handle(call(AGENT, "draft_clinical_note", note()), null);
+    String id = (String) proposed.structured().get("proposal_id");
+    String sha = (String) proposed.structured().get("payload_sha256");
+    assertThat(second.decide(HUMAN, id, "approve", sha, "127.0.0.1").structured()).containsEntry("state", "approved");
+    var commit = call(AGENT, "draft_clinical_note", with(note(), "proposal_id", id));
+    assertThat(first.handle(commit, null).structured()).containsEntry("status", "committed");
+
+    assertThat(code(second.handle(commit, null))).isEqualTo(ToolCallException.Reason.REPLAYED.code());
+    Writes elsewhere = service(settings, InProcessStateStore.builder().clock(CLOCK).build());
+    assertThat(code(elsewhere.handle(commit, null))).isEqualTo(ToolCallException.Reason.PROPOSAL_NOT_FOUND.code());
   }
 
   @Test
@@ -412,5 +438,120 @@ class WriteRoutesTest {
   String approvalCode(Caller approver, String id, String sha) {
     ToolOutcome out = writes.decide(approver, id, "approve", sha, "x");
     return out.isError() ? out.error().code() : "approved";
+  }
+
+  /**
+   * Human approval of a write as an MCP 2026-07-28 multi-round-trip request, through the real 2026-07-28 front over the
+   * same pipeline: the propose step answers {@code input_required} with a form and a sealed request state; the retry
+   * carrying the answer approves and commits once; a replayed, forged, expired, other user's or altered state is
+   * refused with -32602 and audited.
+   */
+  @org.junit.jupiter.api.Nested
+  class MultiRoundTrip {
+    final com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+    io.custos.mcp.v2026.StatelessFront front;
+    int ids;
+
+    @BeforeEach
+    void front() {
+      front = new io.custos.mcp.v2026.StatelessFront(new io.custos.mcp.Catalog(writes.pipeline(), json, "test", true), json,
+          io.custos.mcp.v2026.RequestStates.ephemeral(io.custos.state.InProcessStateStore.builder().clock(CLOCK).build().singleUse()::claimOnce, CLOCK), true);
+    }
+
+    com.fasterxml.jackson.databind.JsonNode send(Caller caller, Map<String, Object> params) {
+      Map<String, Object> p = new LinkedHashMap<>(params);
+      p.put("_meta", Map.of("io.modelcontextprotocol/protocolVersion", "2026-07-28",
+          "io.modelcontextprotocol/clientCapabilities", Map.of("elicitation", Map.of("form", Map.of()))));
+      var message = json.valueToTree(Map.of("jsonrpc", "2.0", "id", ++ids, "method", "tools/call", "params", p));
+      var reply = front.answer(message, new io.custos.mcp.EnvelopeFront.Inbound(Optional.empty(), Optional.of(caller), "127.0.0.1", false));
+      return ((io.custos.mcp.EnvelopeFront.Reply.Answer) reply).body().orElseThrow();
+    }
+
+    com.fasterxml.jackson.databind.JsonNode propose(Map<String, Object> args) {
+      var r = send(AGENT, Map.of("name", "draft_clinical_note", "arguments", args)).path("result");
+      assertThat(r.path("resultType").asText()).as(r.toString()).isEqualTo("input_required");
+      var form = r.path("inputRequests").path("approval");
+      assertThat(form.path("method").asText()).isEqualTo("elicitation/create");
+      assertThat(form.path("params").path("mode").asText()).isEqualTo("form");
+      assertThat(form.path("params").path("message").asText()).contains("Payload SHA-256: ", "Follow-up");
+      assertThat(r.path("requestState").asText()).isNotBlank().doesNotContain(patient);
+      return r;
+    }
+
+    Map<String, Object> retry(Map<String, Object> args, String state, String action, String decision) {
+      Map<String, Object> answer = new LinkedHashMap<>();
+      answer.put("action", action);
+      if (decision != null) {
+        answer.put("content", Map.of("decision", decision));
+      }
+      return Map.of("name", "draft_clinical_note", "arguments", args, "requestState", state,
+          "inputResponses", Map.of("approval", answer));
+    }
+
+    @Test
+    void anApprovedFormCommitsOnceAndAReplayIsRefusedAndAudited() {
+      long before = repo.count("DocumentReference");
+      String state = propose(note()).path("requestState").asText();
+      var done = send(AGENT, retry(note(), state, "accept", "approve")).path("result");
+      assertThat(done.path("resultType").asText()).isEqualTo("complete");
+      assertThat(done.path("structuredContent").path("status").asText()).as(done.toString()).isEqualTo("committed");
+      assertThat(repo.count("DocumentReference")).isEqualTo(before + 1);
+      var replay = send(AGENT, retry(note(), state, "accept", "approve"));
+      assertThat(replay.path("error").path("code").asInt()).isEqualTo(-32602);
+      assertThat(replay.toString()).doesNotContain(state).doesNotContain(patient);
+      assertThat(repo.count("DocumentReference")).isEqualTo(before + 1);
+      assertThat(events.get(events.size() - 1).outcome()).isEqualTo(ToolCallException.Reason.REPLAYED.code());
+    }
+
+    @Test
+    void declinedOrRejectedWritesNothingAndDismissedStaysPending() {
+      long before = repo.count("DocumentReference");
+      var declined = send(AGENT, retry(note(), propose(note()).path("requestState").asText(), "decline", null));
+      assertThat(declined.path("result").path("structuredContent").path("status").asText()).isEqualTo("rejected");
+      var rejected = send(AGENT, retry(note(), propose(note()).path("requestState").asText(), "accept", "reject"));
+      assertThat(rejected.path("result").path("structuredContent").path("status").asText()).isEqualTo("rejected");
+      var dismissed = send(AGENT, retry(note(), propose(note()).path("requestState").asText(), "cancel", null));
+      assertThat(dismissed.path("result").path("structuredContent").path("status").asText()).isEqualTo("pending_approval");
+      assertThat(repo.count("DocumentReference")).isEqualTo(before);
+    }
+
+    @Test
+    void aStateIsBoundToItsUserClientArgumentsExpiryAndIntegrity() {
+      long before = repo.count("DocumentReference");
+      String state = propose(note()).path("requestState").asText();
+      Caller otherUser = user("bob", "agent-app", "clinician", true);
+      Map<String, Object> otherText = with(note(), "text", "Something else entirely.");
+      char[] forged = state.toCharArray();
+      forged[forged.length / 2] = forged[forged.length / 2] == 'A' ? 'B' : 'A';
+      List<com.fasterxml.jackson.databind.JsonNode> refusals = List.of(
+          send(otherUser, retry(note(), state, "accept", "approve")),
+          send(HUMAN, retry(note(), state, "accept", "approve")),
+          send(AGENT, retry(otherText, state, "accept", "approve")),
+          send(AGENT, retry(note(), new String(forged), "accept", "approve")),
+          send(AGENT, retry(note(), "not-a-state", "accept", "approve")));
+      for (var r : refusals) {
+        assertThat(r.path("error").path("code").asInt()).as(r.toString()).isEqualTo(-32602);
+      }
+      assertThat(events.subList(events.size() - 5, events.size())).extracting(AuditEvent::outcome)
+          .containsOnly(ToolCallException.Reason.REQUEST_STATE_INVALID.code());
+      CLOCK.advance(io.custos.mcp.v2026.RequestStates.DEFAULT_TTL.plusSeconds(1));
+      var expired = send(AGENT, retry(note(), state, "accept", "approve"));
+      assertThat(expired.path("error").path("code").asInt()).isEqualTo(-32602);
+      assertThat(events.get(events.size() - 1).outcome()).isEqualTo(ToolCallException.Reason.EXPIRED.code());
+      assertThat(repo.count("DocumentReference")).isEqualTo(before);
+    }
+
+    @Test
+    void aClientWithoutFormElicitationGetsThePendingProposal() {
+      Map<String, Object> p = new LinkedHashMap<>(Map.of("name", "draft_clinical_note", "arguments", note()));
+      p.put("_meta", Map.of("io.modelcontextprotocol/protocolVersion", "2026-07-28",
+          "io.modelcontextprotocol/clientCapabilities", Map.of()));
+      var message = json.valueToTree(Map.of("jsonrpc", "2.0", "id", 1, "method", "tools/call", "params", p));
+      var reply = (io.custos.mcp.EnvelopeFront.Reply.Answer) front.answer(message,
+          new io.custos.mcp.EnvelopeFront.Inbound(Optional.empty(), Optional.of(AGENT), "127.0.0.1", false));
+      var r = reply.body().orElseThrow().path("result");
+      assertThat(r.path("resultType").asText()).isEqualTo("complete");
+      assertThat(r.path("structuredContent").path("status").asText()).isEqualTo("pending_approval");
+    }
   }
 }

@@ -10,6 +10,7 @@ import io.custos.mcp.RpcError;
 import io.custos.pipeline.Admission;
 import io.custos.pipeline.GovernancePipeline;
 import io.custos.pipeline.ToolCall;
+import io.custos.pipeline.ToolCallException;
 import io.custos.pipeline.ToolOutcome;
 import io.custos.tools.Declaration;
 import jakarta.servlet.FilterChain;
@@ -64,6 +65,26 @@ final class GateFilter extends HttpFilter {
   /** Renders a refusal that has an HTTP form; returns false for refusals the tool result reports (role, patient). */
   private boolean render(HttpServletRequest req, HttpServletResponse res, JsonNode message, Declaration.Kind kind, String name,
       ToolOutcome refused) throws IOException {
+    if (refused.error() == ToolCallException.Reason.UNKNOWN_TOOL) {
+      // MCP SDK 2.1.0 answers an unknown name with "Tool not found: <name>" (and the like), reflecting the client's string.
+      RpcError error = switch (kind) {
+        case PROMPT -> RpcError.UNKNOWN_PROMPT;
+        case RESOURCE -> RpcError.RESOURCE_NOT_FOUND;
+        default -> RpcError.UNKNOWN_TOOL;
+      };
+      JsonRpcErrors.write(res, 200, error.response(Optional.of(message.get("id"))));
+      return true;
+    }
+    return renderHttp(req, res, pipeline, kind, name, refused);
+  }
+
+  /**
+   * Renders a scope, step-up or rate-limit refusal as its HTTP answer (403 {@code insufficient_scope} with the scopes to
+   * request, 401 {@code insufficient_user_authentication}, 429 with {@code Retry-After}); false for any other refusal.
+   * Shared by both protocol fronts.
+   */
+  static boolean renderHttp(HttpServletRequest req, HttpServletResponse res, GovernancePipeline pipeline,
+      Declaration.Kind kind, String name, ToolOutcome refused) throws IOException {
     String metadata = req.getScheme() + "://" + req.getHeader("Host") + "/.well-known/oauth-protected-resource/mcp";
     switch (refused.error()) {
       case INSUFFICIENT_SCOPE -> {
@@ -83,16 +104,6 @@ final class GateFilter extends HttpFilter {
       case RATE_LIMITED -> {
         res.setHeader("Retry-After", Long.toString(refused.retryAfterSeconds().orElse(1L)));
         JsonRpcErrors.write(res, 429, JsonRpcErrors.SERVER_ERROR, "Too Many Requests: rate limit exceeded.");
-        return true;
-      }
-      case UNKNOWN_TOOL -> {
-        // MCP SDK 2.1.0 answers an unknown name with "Tool not found: <name>" (and the like), reflecting the client's string.
-        RpcError error = switch (kind) {
-          case PROMPT -> RpcError.UNKNOWN_PROMPT;
-          case RESOURCE -> RpcError.RESOURCE_NOT_FOUND;
-          default -> RpcError.UNKNOWN_TOOL;
-        };
-        JsonRpcErrors.write(res, 200, error.response(Optional.of(message.get("id"))));
         return true;
       }
       default -> {

@@ -2,6 +2,8 @@ package io.custos.mcp.http;
 
 import io.custos.auth.Authenticator;
 import io.custos.auth.CallerContext;
+import io.custos.mcp.EnvelopeFront;
+import io.custos.mcp.v2026.Envelope;
 import io.modelcontextprotocol.common.McpTransportContext;
 import io.modelcontextprotocol.json.McpJsonMapper;
 import io.modelcontextprotocol.server.McpSyncServer;
@@ -37,7 +39,7 @@ import org.eclipse.jetty.util.ssl.SslContextFactory;
 /**
  * MCP Streamable HTTP at {@code /mcp} on Jetty 12 (ee10), over TLS 1.3 by default (HIPAA 164.312(e)).
  * The filter chain in {@link #start} closes the MCP Java SDK 2.1.0 transport gaps, in this order: request limits, Host/Origin, protocol version, authentication
- * (every request), session binding and idle logoff, JSON-RPC message checks (envelope, known methods, params
+ * (every request), the MCP 2026-07-28 front (a request of that revision is answered there and goes no further), session binding and idle logoff, JSON-RPC message checks (envelope, known methods, params
  * types), tools/call gate (the pipeline's scope / MFA step-up / rate-limit decision, rendered as 401/403/429), error sanitising (error statuses and JSON-RPC
  * errors), SDK servlet. {@code /readyz} reports the {@link Readiness} checks, {@code /healthz} liveness only.
  */
@@ -82,9 +84,16 @@ public final class McpHttpServer implements AutoCloseable {
    *                      audits failed authentications; empty for test fixtures without one
    * @param metadata      protected resource metadata served under {@code /.well-known}
    * @param idleTimeout   automatic logoff of idle sessions
+   * @param envelopes     the MCP 2026-07-28 front beside the SDK's 2025-11-25 one; empty: 2025-11-25 only
    */
   public record Security(Authenticator authenticator, Optional<GovernancePipeline> pipeline, ResourceMetadata metadata,
-      Duration idleTimeout) {}
+      Duration idleTimeout, Optional<EnvelopeFront> envelopes) {
+    /** 2025-11-25 only (test fixtures). */
+    public Security(Authenticator authenticator, Optional<GovernancePipeline> pipeline, ResourceMetadata metadata,
+        Duration idleTimeout) {
+      this(authenticator, pipeline, metadata, idleTimeout, Optional.empty());
+    }
+  }
 
   /**
    * Connector idle timeout: a connection that sends nothing for this long (slowloris headers, a stalled body,
@@ -196,9 +205,15 @@ public final class McpHttpServer implements AutoCloseable {
     addFilter(context, new RequestLimitFilter(settings.maxRequestBytes()), "/*");
     addFilter(context, new OriginHostFilter(allowedHosts(settings), settings.allowedOrigins(),
         InetAddress.getByName(settings.host()).isLoopbackAddress()), "/*");
-    addFilter(context, new ProtocolVersionFilter(new HashSet<>(transport.protocolVersions())), "/mcp");
+    Set<String> versions = new HashSet<>(transport.protocolVersions());
+    security.envelopes().ifPresent(f -> versions.add(Envelope.VERSION));
+    addFilter(context, new ProtocolVersionFilter(versions), "/mcp");
     addFilter(context, new AuthenticationFilter(security.authenticator(), String.join(" ", security.metadata().scopesSupported()),
         security.pipeline()), "/mcp");
+    if (security.envelopes().isPresent() && security.pipeline().isPresent()) {
+      addFilter(context, new EnvelopeFilter(security.envelopes().get(), new HashSet<>(transport.protocolVersions()),
+          security.pipeline().get()), "/mcp");
+    }
     addFilter(context, new SessionGuardFilter(security.idleTimeout(), java.time.Clock.systemUTC()), "/mcp");
     addFilter(context, new InboundMessageFilter(), "/mcp");
     security.pipeline().ifPresent(p -> addFilter(context, new GateFilter(p), "/mcp"));

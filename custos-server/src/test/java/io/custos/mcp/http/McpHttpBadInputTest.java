@@ -68,7 +68,9 @@ class McpHttpBadInputTest extends RunningServerTestBase {
     HttpResponse<String> r = send(client, post(server.endpoint(), TOOLS_LIST)
         .header("Mcp-Session-Id", session.id).header("MCP-Protocol-Version", "1999-01-01").build());
     JsonNode error = assertJsonRpcError(r, 400);
-    assertThat(error.path("error").path("message").asText()).contains("MCP-Protocol-Version").doesNotContain("1999-01-01");
+    assertThat(error.path("error").path("code").asInt()).isEqualTo(-32022); // UnsupportedProtocolVersion (MCP 2026-07-28)
+    assertThat(error.path("error").path("data").path("supported").toString()).contains("2025-11-25", "2026-07-28");
+    assertThat(r.body()).doesNotContain("1999-01-01");
   }
 
   @Test

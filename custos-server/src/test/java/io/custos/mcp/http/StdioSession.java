@@ -45,7 +45,7 @@ final class StdioSession {
       PipedInputStream serverIn = new PipedInputStream(toServer, 1 << 16);
       PipedInputStream fromServer = new PipedInputStream(1 << 20);
       OutputStream serverOut = new PipedOutputStream(fromServer);
-      McpSyncServer server = filtered ? app.mcp().startStdio(serverIn, serverOut, () -> Optional.of(caller))
+      McpSyncServer server = filtered ? app.mcp().startStdio(serverIn, serverOut, () -> Optional.of(caller), app.envelopes())
           : app.mcp().start(new StdioServerTransportProvider(app.jsonMapper(), serverIn, serverOut), () -> Optional.of(caller));
       List<String> lines = new ArrayList<>();
       // Not closed here: the reader thread holds the reader's lock while it waits; ending the pipes ends it.

@@ -1,0 +1,58 @@
+package io.custos.state;
+
+import io.custos.pipeline.CursorStore;
+
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/** Cursors in a least-recently-used map of bounded size; expired ones are dropped on lookup and by sweeps. */
+final class InProcessCursors implements CursorStore {
+  private record Cursor(Owner owner, String nextLink, Instant expires) {}
+
+  private final SecureRandom random = new SecureRandom();
+  private final Clock clock;
+  private final Sweep sweep;
+  private final Map<String, Cursor> entries;
+
+  InProcessCursors(Clock clock, Sweep sweep, int maxEntries) {
+    this.clock = clock;
+    this.sweep = sweep;
+    this.entries = new LinkedHashMap<>(16, 0.75f, true) {
+      @Override
+      protected boolean removeEldestEntry(Map.Entry<String, Cursor> eldest) {
+        return size() > maxEntries;
+      }
+    };
+  }
+
+  @Override
+  public synchronized String issue(Owner owner, String nextLink, Instant expiresAt) {
+    if (sweep.due()) {
+      Instant now = clock.instant();
+      entries.values().removeIf(c -> !now.isBefore(c.expires()));
+    }
+    byte[] id = new byte[16];
+    random.nextBytes(id);
+    String cursor = Base64.getUrlEncoder().withoutPadding().encodeToString(id);
+    entries.put(cursor, new Cursor(owner, nextLink, expiresAt));
+    return cursor;
+  }
+
+  @Override
+  public synchronized Optional<String> resolve(String cursor, Owner owner) {
+    Cursor c = entries.get(cursor);
+    if (c == null) {
+      return Optional.empty();
+    }
+    if (!clock.instant().isBefore(c.expires())) {
+      entries.remove(cursor);
+      return Optional.empty();
+    }
+    return c.owner().equals(owner) ? Optional.of(c.nextLink()) : Optional.empty();
+  }
+}

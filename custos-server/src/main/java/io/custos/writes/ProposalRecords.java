@@ -1,0 +1,31 @@
+package io.custos.writes;
+
+import java.time.Instant;
+import java.util.Optional;
+import java.util.function.UnaryOperator;
+
+/**
+ * Storage of write proposals by proposal id. Only storage and atomicity live here; which transitions are allowed
+ * (approval, commit at most once, expiry) is decided by {@link ProposalStore}, the same for every implementation.
+ */
+public interface ProposalRecords {
+  /**
+   * Stores a new record, first dropping records whose proposal expired before {@code dropExpiredBefore} (finished
+   * proposals are remembered a while after expiry so that a replay is recognised as one).
+   *
+   * @return false, storing nothing, when the store holds as many proposals as it may
+   */
+  boolean insert(ProposalStore.Snapshot record, Instant dropExpiredBefore);
+
+  /** The record of proposal {@code id}, if stored. */
+  Optional<ProposalStore.Snapshot> find(String id);
+
+  /**
+   * Atomically replaces the record of {@code id} with {@code change} applied to it. If {@code change} throws, the
+   * record is unchanged and the exception propagates. {@code change} must be a pure function of its argument (a
+   * shared implementation may apply it again after a concurrent update).
+   *
+   * @return the new record, or empty when no record has that id ({@code change} is then not applied)
+   */
+  Optional<ProposalStore.Snapshot> update(String id, UnaryOperator<ProposalStore.Snapshot> change);
+}
