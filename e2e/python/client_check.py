@@ -12,6 +12,8 @@ Environment (set by custos-server/src/test/java/io/custos/e2e/PythonSdkIT.java):
   CUSTOS_STDIO_CMD      (stdio) JSON array: command and arguments that start ``custos serve --stdio``
   CUSTOS_TOKEN                  bearer access token of a clinician (``Authorization`` over http; ``CUSTOS_TOKEN`` in
                                 the stdio child's environment)
+  CUSTOS_OTHER_TOKEN    (http)  the same for another user (same practitioner, other ``sub``): a request state is bound
+                                to its user
   FHIR_BASE                     plain-http base URL of the FHIR R4 upstream, for cross-checks
   CUSTOS_PATIENT                a patient in the clinician's care (more than two vital signs, for paging)
   CUSTOS_OUTSIDE_PATIENT        a patient outside the clinician's care
@@ -193,9 +195,10 @@ def approve_form(params: types.ElicitRequestParams) -> types.ElicitResult:
 class Session:
     """One Client connection plus what the checks remember (elicitation prompts seen)."""
 
-    def __init__(self, transport: str, mode: str) -> None:
+    def __init__(self, transport: str, mode: str, token_env: str = "CUSTOS_TOKEN") -> None:
         self.transport = transport
         self.mode = mode
+        self.token_env = token_env
         self.elicited: list[types.ElicitRequestParams] = []
         self.http: httpx2.AsyncClient | None = None
         self.version: str | None = None
@@ -205,7 +208,7 @@ class Session:
         return approve_form(params)
 
     def client(self) -> Client:
-        token = os.environ.get("CUSTOS_TOKEN", "")
+        token = os.environ.get(self.token_env, "")
         if self.transport == "http":
             tls = ssl.create_default_context(cafile=env("CUSTOS_CA_CERT"))
             headers = {"Authorization": f"Bearer {token}"} if token else {}
@@ -214,7 +217,7 @@ class Session:
             server: Any = streamable_http_client(env("CUSTOS_ENDPOINT"), http_client=self.http)
         else:
             cmd = json.loads(env("CUSTOS_STDIO_CMD"))
-            child_env = {k: v for k, v in os.environ.items() if k != "CUSTOS_TOKEN"}
+            child_env = {k: v for k, v in os.environ.items() if k not in ("CUSTOS_TOKEN", "CUSTOS_OTHER_TOKEN")}
             if token:
                 child_env["CUSTOS_TOKEN"] = token
             server = StdioServerParameters(command=cmd[0], args=cmd[1:], env=child_env)
@@ -409,11 +412,27 @@ async def write_checks(checks: Checks, s: Session, client: Client, modern: bool)
                          replayed_commit)
 
 
+async def refused_state(send: Callable[[], Awaitable[Any]], request_state: str) -> str:
+    """Sends a retry that carries a request state the server must refuse: -32602, nothing of the state echoed."""
+    try:
+        result = await send()
+    except MCPError as e:
+        expect(e.error.code == types.INVALID_PARAMS, f"refused with {e.error.code}, not -32602")
+        expect(request_state not in f"{e.error.message} {e.error.data}", "the error echoes the requestState")
+        return f"-32602 {e.error.message}"
+    raise CheckFailed(f"answered with {type(result).__name__}"
+                      + (f": {text_of(result)[:200]}" if isinstance(result, types.CallToolResult) else ""))
+
+
 async def modern_replay_checks(checks: Checks, s: Session, client: Client, tag: str) -> None:
-    """The multi-round-trip flow driven by hand with the low-level session, to send one round twice."""
+    """The multi-round-trip flow driven by hand with the low-level session, to send one round more than once."""
     session = client.session
     args = note_args(f"{tag}-3")
     state: dict[str, Any] = {}
+
+    def retry(on: Any, request_state: str, arguments: dict[str, str] = args) -> Callable[[], Awaitable[Any]]:
+        return lambda: on.call_tool(WRITE_TOOL, arguments, input_responses=state["responses"],
+                                    request_state=request_state, allow_input_required=True)
 
     async def input_required() -> str:
         first = await session.call_tool(WRITE_TOOL, args, allow_input_required=True)
@@ -428,47 +447,43 @@ async def modern_replay_checks(checks: Checks, s: Session, client: Client, tag: 
         state["request_state"] = first.request_state
         return ""
 
+    async def other_user() -> str:
+        expect(state, "no requestState to try")
+        other = Session(s.transport, s.mode, token_env="CUSTOS_OTHER_TOKEN")
+        try:
+            async with other.client() as bob:
+                detail = await refused_state(retry(bob.session, state["request_state"]), state["request_state"])
+        finally:
+            await other.http.aclose()
+        return detail
+
     async def commit_once() -> str:
         expect(state, "no InputRequiredResult to answer")
-        result = await session.call_tool(WRITE_TOOL, args, input_responses=state["responses"],
-                                         request_state=state["request_state"], allow_input_required=True)
+        result = await retry(session, state["request_state"])()
         expect(isinstance(result, types.CallToolResult), f"retry answered {type(result).__name__}")
         state["proposal_id"] = committed(WRITE_TOOL, result)["proposal_id"]
         return ""
 
     async def replay_refused() -> str:
         expect("proposal_id" in state, "nothing committed to replay")
-        try:
-            again = await session.call_tool(WRITE_TOOL, args, input_responses=state["responses"],
-                                            request_state=state["request_state"], allow_input_required=True)
-        except MCPError as e:
-            outcome = f"JSON-RPC error {e.error.code}"
-        else:
-            expect(isinstance(again, types.CallToolResult) and again.is_error,
-                   f"the replayed requestState was answered with {type(again).__name__}"
-                   + ("" if not isinstance(again, types.CallToolResult) else f": {text_of(again)[:200]}"))
-            outcome = f"isError: {text_of(again)[:120]}"
+        detail = await refused_state(retry(session, state["request_state"]), state["request_state"])
         expect(proposal_writes(state["proposal_id"]) == 1, "the replay wrote again")
-        return outcome
+        return detail
 
     async def tampered_state_refused() -> str:
         expect(state, "no requestState to tamper with")
         raw = state["request_state"]
         forged = raw[:-4] + ("AAAA" if not raw.endswith("AAAA") else "BBBB")
-        try:
-            result = await session.call_tool(WRITE_TOOL, note_args(f"{tag}-4"), input_responses=state["responses"],
-                                             request_state=forged, allow_input_required=True)
-        except MCPError as e:
-            return f"JSON-RPC error {e.error.code}"
-        expect(isinstance(result, types.CallToolResult) and result.is_error,
-               f"a forged requestState was answered with {type(result).__name__}")
-        return ""
+        return await refused_state(retry(session, forged), forged)
 
     await checks.run("write (low-level): the propose step answers InputRequiredResult with one elicitation/create form "
                      "and an opaque requestState", input_required)
+    if s.transport == "http":  # one stdio process serves one user
+        await checks.run("write (low-level): another user's retry with this requestState is refused (-32602)", other_user)
     await checks.run("write (low-level): the retry with inputResponses + requestState commits once", commit_once)
-    await checks.run("write (low-level): the same requestState sent again is refused, nothing written", replay_refused)
-    await checks.run("write (low-level): a tampered requestState is refused", tampered_state_refused)
+    await checks.run("write (low-level): the same requestState sent again is refused (-32602), nothing written",
+                     replay_refused)
+    await checks.run("write (low-level): a tampered requestState is refused (-32602)", tampered_state_refused)
 
 
 async def listing_checks(checks: Checks, client: Client, modern: bool) -> dict[str, types.Tool]:
@@ -548,6 +563,14 @@ async def run_checks(checks: Checks, s: Session, opts: argparse.Namespace, expec
             return s.version
 
         await checks.run(f"connect over {opts.transport} with mode={opts.mode} settles on {expected}", negotiated)
+        if opts.mode == "auto" and expected == MODERN:
+            async def discovered() -> str:
+                found = client.session.discover_result
+                expect(found is not None, "no server/discover result")
+                expect({MODERN, LEGACY} <= set(found.supported_versions), f"supportedVersions {found.supported_versions}")
+                return ", ".join(found.supported_versions)
+
+            await checks.run("server/discover lists 2026-07-28 and 2025-11-25", discovered)
         tools = await listing_checks(checks, client, modern)
         await read_checks(checks, client, pid, tools)
         await refusal_checks(checks, client, outside)

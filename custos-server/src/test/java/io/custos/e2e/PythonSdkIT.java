@@ -50,7 +50,6 @@ class PythonSdkIT {
   private static final Path MODULE = Path.of("").toAbsolutePath();
   private static final Path ROOT = MODULE.getParent();
   private static final Path PYTHON = ROOT.resolve(".tools/python-venv/bin/python");
-  private static final String CLINICIAN = "py-clinician";
 
   private static EmbeddedFhirStore store;
   private static MockOAuth2Server oauth;
@@ -136,8 +135,11 @@ class PythonSdkIT {
     return file;
   }
 
-  /** A clinician's access token: read and create scopes, multi-factor authentication, the picked practitioner. */
-  private static String token() {
+  /**
+   * A clinician's access token: read and create scopes, multi-factor authentication, the picked practitioner (so a
+   * second user differs from the first only by {@code sub}).
+   */
+  private static String token(String subject) {
     Map<String, Object> claims = new HashMap<>();
     claims.put("scope", "openid fhirUser user/*.rs user/*.c");
     claims.put("roles", List.of("clinician"));
@@ -146,7 +148,7 @@ class PythonSdkIT {
     claims.put("auth_time", Instant.now().getEpochSecond());
     claims.put("amr", List.of("pwd", "mfa"));
     return oauth.issueToken(WriteCheck.ISSUER_ID, "agent-app", new DefaultOAuth2TokenCallback(WriteCheck.ISSUER_ID,
-        CLINICIAN, "at+jwt", List.of(WriteCheck.AUDIENCE), claims, 3600)).serialize();
+        subject, "at+jwt", List.of(WriteCheck.AUDIENCE), claims, 3600)).serialize();
   }
 
   private static Map<String, String> env(String expectVersion) throws Exception {
@@ -157,7 +159,8 @@ class PythonSdkIT {
     env.put("CUSTOS_STDIO_CMD", json.writeValueAsString(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Dcustos.home=" + ROOT, "-jar",
         MODULE.resolve("target/custos.jar").toString(), "serve", "--stdio", "--config", writeConfig("stdio").toString())));
-    env.put("CUSTOS_TOKEN", token());
+    env.put("CUSTOS_TOKEN", token("py-clinician"));
+    env.put("CUSTOS_OTHER_TOKEN", token("py-other-clinician"));
     env.put("FHIR_BASE", store.baseUrl());
     env.put("CUSTOS_PATIENT", pick.patient());
     env.put("CUSTOS_OUTSIDE_PATIENT", pick.outside());
