@@ -212,7 +212,7 @@ class Session:
         if self.transport == "http":
             tls = ssl.create_default_context(cafile=env("CUSTOS_CA_CERT"))
             headers = {"Authorization": f"Bearer {token}"} if token else {}
-            # The transport leaves a caller-supplied httpx client open; main() closes it.
+            # The transport leaves a caller-supplied httpx client open; whoever made this Session closes it.
             self.http = httpx2.AsyncClient(verify=tls, headers=headers, timeout=httpx2.Timeout(30.0, read=TIMEOUT_SECONDS))
             server: Any = streamable_http_client(env("CUSTOS_ENDPOINT"), http_client=self.http)
         else:
@@ -237,7 +237,8 @@ async def check_list_tool(client: Client, tool: str, pid: str) -> str:
     ids = [it.get("id") for it in items]
     expect(all(isinstance(i, str) and i for i in ids), "an item has no id")
     expect(len(set(ids)) == len(ids), "duplicate ids on one page")
-    expect(json.loads(text_of(result)).get("items") is not None, "text content is not the JSON of structuredContent")
+    text_ids = [x.get("id") for x in json.loads(text_of(result)).get("items") or []]
+    expect(sorted(text_ids) == sorted(ids), "the text content's items differ from structuredContent's")
     total, resources = fhir_search_all(rtype, params(pid))
     fhir_ids = {r["id"] for r in resources}
     foreign = [i for i in ids if i not in fhir_ids]
@@ -509,21 +510,23 @@ async def listing_checks(checks: Checks, client: Client, modern: bool) -> dict[s
         expect(any(str(r.uri) == POLICY_RESOURCE for r in listed.resources), "custos://policy not listed")
         read = await client.read_resource(POLICY_RESOURCE)
         expect(read.contents and str(read.contents[0].uri) == POLICY_RESOURCE, "no contents")
-        if modern:
-            expect(read.ttl_ms >= 0 and read.cache_scope in ("private", "public"), "no caching directives")
+        if modern:  # what a caller may see depends on who asks: no shared cache may hold it
+            expect(listed.cache_scope == "private" and read.cache_scope == "private",
+                   f"cacheScope {listed.cache_scope} (list), {read.cache_scope} (read)")
         return ""
 
     async def prompt() -> str:
         listed = await client.list_prompts()
         expect(any(p.name == PROMPT for p in listed.prompts), f"{PROMPT} not listed")
+        expect(not modern or listed.cache_scope == "private", f"prompts/list cacheScope {listed.cache_scope}")
         got = await client.get_prompt(PROMPT, {"patient_id": os.environ["CUSTOS_PATIENT"]})
         expect(got.messages, "the prompt has no messages")
         return ""
 
-    await checks.run("tools/list lists every tool with a strict inputSchema"
-                     + (" (cacheScope private)" if modern else ""), list_tools)
-    await checks.run(f"resources/list lists {POLICY_RESOURCE} and resources/read reads it", policy_resource)
-    await checks.run(f"prompts/list lists {PROMPT} and prompts/get renders it", prompt)
+    private = " (cacheScope private)" if modern else ""
+    await checks.run(f"tools/list lists every tool with a strict inputSchema{private}", list_tools)
+    await checks.run(f"resources/list lists {POLICY_RESOURCE} and resources/read reads it{private}", policy_resource)
+    await checks.run(f"prompts/list lists {PROMPT} and prompts/get renders it{private}", prompt)
     return tools
 
 
