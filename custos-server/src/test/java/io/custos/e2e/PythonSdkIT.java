@@ -63,6 +63,7 @@ class PythonSdkIT {
 
   @BeforeAll
   static void start() throws Exception {
+    assertThat(PYTHON).as("the MCP Python SDK venv (installed by scripts/install-python-sdk.sh)").isExecutable();
     work = Files.createTempDirectory("custos-python-e2e");
     store = EmbeddedFhirStore.builder().dataDirectory(io.custos.mcp.http.HttpTestSupport.fixtureDir()).port(0)
         .referenceInstant(Instant.parse("2026-01-01T00:00:00Z")).build().start();
