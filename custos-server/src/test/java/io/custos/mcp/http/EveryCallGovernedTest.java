@@ -37,7 +37,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Every served tool, prompt and resource, over stdio and over Streamable HTTP, takes its route through the pipeline:
+ * Every served tool, prompt and resource, over stdio and over Streamable HTTP (MCP 2025-11-25 and 2026-07-28), takes its
+ * route through the pipeline:
  * the observer sees the stages each call entered. Every call passes authenticate, rate limit and authorize (or is
  * refused by one of them); every call past the gate has its intent and result audited and its arguments validated;
  * every successful call that returns FHIR data passed the minimum-necessary filter. Nothing is served that the
@@ -95,10 +96,19 @@ class EveryCallGovernedTest {
           });
           session.rawCall(id.incrementAndGet(), method(d), params);
         }
+        // MCP 2026-07-28 on the same endpoint: no session, the same pipeline.
+        transport.set("http-2026");
+        for (Declaration d : served) {
+          var params = (com.fasterxml.jackson.databind.node.ObjectNode) HttpTestSupport.JSON.valueToTree(switch (d.kind()) {
+            case TOOL, PROMPT -> Map.of("name", d.name(), "arguments", arguments(d, values));
+            default -> Map.of("uri", d.name());
+          });
+          HttpTestSupport.send(client, HttpTestSupport.stateless(http.endpoint(), id.incrementAndGet(), method(d), params).build());
+        }
       }
 
       assertThat(ToolManifest.of(registry).toolCount()).as("the manifest pins every declaration").isEqualTo(registry.all().size());
-      for (String t : List.of("stdio", "http")) {
+      for (String t : List.of("stdio", "http", "http-2026")) {
         Set<String> observed = new HashSet<>();
         seen.stream().filter(s -> s.transport().equals(t)).forEach(s -> observed.add(s.name()));
         assertThat(observed).as("%s: every served declaration reached the pipeline", t)

@@ -148,6 +148,30 @@ public final class HttpTestSupport {
     return client.send(request, HttpResponse.BodyHandlers.ofString());
   }
 
+  /**
+   * An MCP 2026-07-28 request: no session; the envelope in {@code params._meta} (unless {@code params} has one) and the
+   * routing headers ({@code MCP-Protocol-Version}, {@code Mcp-Method}, {@code Mcp-Name} for a name or URI) equal to the body.
+   */
+  static HttpRequest.Builder stateless(URI endpoint, int id, String method, com.fasterxml.jackson.databind.node.ObjectNode params) {
+    if (!params.has("_meta")) {
+      var meta = params.putObject("_meta");
+      meta.put("io.modelcontextprotocol/protocolVersion", "2026-07-28");
+      meta.putObject("io.modelcontextprotocol/clientCapabilities");
+      meta.putObject("io.modelcontextprotocol/clientInfo").put("name", "custos-test").put("version", "1");
+    }
+    var body = JSON.createObjectNode().put("jsonrpc", "2.0").put("id", id).put("method", method);
+    body.set("params", params);
+    HttpRequest.Builder b = post(endpoint, body.toString()).header("MCP-Protocol-Version", "2026-07-28").header("Mcp-Method", method);
+    for (String nameParam : List.of("name", "uri")) {
+      if (params.path(nameParam).isTextual()) {
+        b.header("Mcp-Name", params.get(nameParam).asText());
+      } else if (params.has(nameParam)) {
+        b.header("Mcp-Name", params.get(nameParam).toString());
+      }
+    }
+    return b;
+  }
+
   static String initializeBody(String protocolVersion) {
     return "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"" + protocolVersion
         + "\",\"capabilities\":{},\"clientInfo\":{\"name\":\"custos-http-test\",\"version\":\"1.0\"}}}";

@@ -59,6 +59,53 @@ class JsonRpcFuzzTest {
     }
   }
 
+  /**
+   * The MCP 2026-07-28 front of the same endpoint: the body as sent, with a 2026-07-28 header and the body's own method
+   * in {@code Mcp-Method} when it has one. The status always matches the JSON-RPC error code (400 for -32700, -32600,
+   * -32602, -32020, -32022; 404 for -32601; 413 for an oversized body), there is no 5xx, and every answer is one
+   * JSON-RPC message with the request's id or {@code null}.
+   */
+  @FuzzTest(maxDuration = "5m")
+  void overThe2026Front(byte[] body) throws Exception {
+    start();
+    String text = new String(body, StandardCharsets.UTF_8);
+    var request = java.net.http.HttpRequest.newBuilder(server.endpoint()).timeout(Duration.ofSeconds(30))
+        .header("Content-Type", "application/json").header("Accept", HttpTestSupport.ACCEPT_BOTH)
+        .header("MCP-Protocol-Version", "2026-07-28").POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(body));
+    com.fasterxml.jackson.databind.JsonNode sent = null;
+    try {
+      sent = HttpTestSupport.JSON.readTree(body);
+    } catch (IOException notJson) {
+      // the front answers -32700
+    }
+    if (sent != null && sent.path("method").isTextual() && sent.path("method").asText().matches("[ -~]{1,100}")) {
+      request.header("Mcp-Method", sent.path("method").asText());
+    }
+    HttpResponse<String> r = client.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    HttpTestSupport.assertNoInternals(r.body());
+    assertThat(r.statusCode()).as("status for %s", text).isLessThan(500);
+    if (r.statusCode() == 202 || r.statusCode() == 413 || r.statusCode() == 401) {
+      return;
+    }
+    com.fasterxml.jackson.databind.JsonNode answer = HttpTestSupport.JSON.readTree(r.body());
+    assertThat(answer.path("jsonrpc").asText()).isEqualTo("2.0");
+    if (answer.has("error")) {
+      int code = answer.path("error").path("code").asInt();
+      int expected = switch (code) {
+        case -32700, -32600, -32602, -32020, -32021, -32022 -> 400;
+        case -32601 -> 404;
+        default -> 200;
+      };
+      if (r.statusCode() != 403 && r.statusCode() != 429) {
+        assertThat(r.statusCode()).as("status of error %d for %s", code, text).isEqualTo(expected);
+      }
+    } else {
+      assertThat(r.statusCode()).isEqualTo(200);
+      assertThat(answer.path("result").path("resultType").isTextual()).as("resultType for %s", text).isTrue();
+      assertThat(answer.get("id")).isEqualTo(sent.get("id"));
+    }
+  }
+
   private static synchronized void start() throws Exception {
     if (server == null) {
       server = HttpTestSupport.start(Files.createTempDirectory("custos-fuzz"), "tls13", false);

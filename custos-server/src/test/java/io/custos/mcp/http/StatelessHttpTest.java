@@ -26,23 +26,7 @@ class StatelessHttpTest extends RunningServerTestBase {
 
   /** A 2026-07-28 request with consistent headers; {@code headers} may alter them. */
   HttpResponse<String> send(String method, ObjectNode params, UnaryOperator<HttpRequest.Builder> headers) throws Exception {
-    if (!params.has("_meta")) {
-      ObjectNode meta = params.putObject("_meta");
-      meta.put("io.modelcontextprotocol/protocolVersion", VERSION);
-      meta.putObject("io.modelcontextprotocol/clientCapabilities");
-      meta.putObject("io.modelcontextprotocol/clientInfo").put("name", "custos-test").put("version", "1");
-    }
-    ObjectNode body = HttpTestSupport.JSON.createObjectNode().put("jsonrpc", "2.0").put("id", ++ids).put("method", method);
-    body.set("params", params);
-    HttpRequest.Builder b = HttpRequest.newBuilder(server.endpoint()).header("Content-Type", "application/json")
-        .header("Accept", HttpTestSupport.ACCEPT_BOTH).header("MCP-Protocol-Version", VERSION).header("Mcp-Method", method)
-        .POST(HttpRequest.BodyPublishers.ofString(body.toString()));
-    if (params.has("name")) {
-      b.header("Mcp-Name", params.get("name").asText());
-    } else if (params.has("uri")) {
-      b.header("Mcp-Name", params.get("uri").asText());
-    }
-    return HttpTestSupport.send(client, headers.apply(b).build());
+    return HttpTestSupport.send(client, headers.apply(HttpTestSupport.stateless(server.endpoint(), ++ids, method, params)).build());
   }
 
   HttpResponse<String> send(String method, ObjectNode params) throws Exception {
