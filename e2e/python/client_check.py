@@ -40,6 +40,7 @@ from typing import Any
 
 import anyio
 import httpx2
+import mcp.client.session
 import mcp_types as types
 from mcp.client import Client
 from mcp.client.stdio import StdioServerParameters
@@ -216,6 +217,10 @@ class Session:
             self.http = httpx2.AsyncClient(verify=tls, headers=headers, timeout=httpx2.Timeout(30.0, read=TIMEOUT_SECONDS))
             server: Any = streamable_http_client(env("CUSTOS_ENDPOINT"), http_client=self.http)
         else:
+            # The SDK gives server/discover 10 s (DISCOVER_TIMEOUT_SECONDS) and then falls back to the 2025-11-25
+            # handshake. Over stdio that clock includes starting the server's JVM, 7-12 s on a busy 2-core machine:
+            # the probe gets the same time as every other request, so the era chosen does not depend on machine load.
+            mcp.client.session.DISCOVER_TIMEOUT_SECONDS = TIMEOUT_SECONDS
             cmd = json.loads(env("CUSTOS_STDIO_CMD"))
             child_env = {k: v for k, v in os.environ.items() if k not in ("CUSTOS_TOKEN", "CUSTOS_OTHER_TOKEN")}
             if token:

@@ -72,6 +72,26 @@ class PythonSdkIT {
     oauth.start(InetAddress.getByName("127.0.0.1"), 0);
     app = new ServerAssembly(CustosConfig.load(writeConfig("http")));
     http = app.startHttp(false);
+    fetchSigningKeys();
+  }
+
+  /**
+   * The identity provider runs in this JVM: on a busy machine its first JWKS answer can take longer than the JWKS
+   * client's fetch timeout (Nimbus default, 500 ms), and the first request would be refused 401 invalid_token.
+   * One validation before the clients start fills the HTTP server's key cache (each stdio server fetches its own).
+   */
+  private static void fetchSigningKeys() throws InterruptedException {
+    String token = token("py-clinician");
+    for (int attempt = 1; ; attempt++) {
+      try {
+        app.authenticator().authenticate(Optional.of(token));
+        return;
+      } catch (io.custos.auth.AuthenticationException e) {
+        // a failed fetch is rate limited (at most one per 30 s): wait that out
+        assertThat(attempt).as("the identity provider's JWKS could not be fetched").isLessThan(40);
+        Thread.sleep(1000);
+      }
+    }
   }
 
   @AfterAll
