@@ -50,6 +50,10 @@ from mcp.shared.exceptions import MCPError
 MODERN = "2026-07-28"
 LEGACY = "2025-11-25"
 
+def observation_date(r: dict) -> Any:
+    return r.get("effectiveDateTime") or (r.get("effectivePeriod") or {}).get("start") or r.get("issued")
+
+
 # The tool contract and its FHIR equivalent (the same table as e2e/client-check.mjs):
 # tool -> (largest accepted limit, FHIR type, search parameters for the patient, sort key of a _sort=-date search).
 LIST_TOOLS: dict[str, tuple[int, str, Callable[[str], dict[str, str]], Callable[[dict], Any] | None]] = {
@@ -57,11 +61,9 @@ LIST_TOOLS: dict[str, tuple[int, str, Callable[[str], dict[str, str]], Callable[
     "get_medications": (50, "MedicationRequest", lambda p: {"patient": p, "status": "active"}, None),
     "get_allergies": (50, "AllergyIntolerance", lambda p: {"patient": p}, None),
     "get_lab_results": (50, "Observation", lambda p: {"patient": p, "category": "laboratory", "_sort": "-date"},
-                        lambda r: r.get("effectiveDateTime") or (r.get("effectivePeriod") or {}).get("start")
-                        or r.get("issued")),
+                        observation_date),
     "get_vital_signs": (50, "Observation", lambda p: {"patient": p, "category": "vital-signs", "_sort": "-date"},
-                        lambda r: r.get("effectiveDateTime") or (r.get("effectivePeriod") or {}).get("start")
-                        or r.get("issued")),
+                        observation_date),
     "get_immunizations": (50, "Immunization", lambda p: {"patient": p}, None),
     "list_encounters": (50, "Encounter", lambda p: {"patient": p, "_sort": "-date"},
                         lambda r: (r.get("period") or {}).get("start") or (r.get("period") or {}).get("end")),
