@@ -10,13 +10,13 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code custos keys init|rotate}: ledger and token-map keysets and the checkpoint signing key. Prints ids, never keys. */
+/** {@code custos keys init|rotate}: ledger, token-map and request-state keysets and the checkpoint signing key. Prints ids, never keys. */
 @Command(name = "keys", mixinStandardHelpOptions = true, description = "Create or rotate the audit ledger keys.",
     subcommands = {KeysCommand.Init.class, KeysCommand.Rotate.class})
 final class KeysCommand {
   private KeysCommand() {}
 
-  @Command(name = "init", description = "Create AES-256-GCM keysets (ledger, token map) and an Ed25519 checkpoint key pair.")
+  @Command(name = "init", description = "Create AES-256-GCM keysets (ledger, token map, request state) and an Ed25519 checkpoint key pair.")
   static final class Init implements Callable<Integer> {
     @Option(names = "--dir", required = true, description = "key directory (created, owner-only)") Path dir;
 

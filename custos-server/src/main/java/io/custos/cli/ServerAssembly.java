@@ -123,7 +123,7 @@ public final class ServerAssembly implements AutoCloseable {
         .audit(audit, new PatientPseudonyms(secretKey(data.resolve("keys").resolve("pseudonym.key")), this::remember))
         .version(VERSION).validator(new DefaultJsonSchemaValidator(mapper)).upstream(upstream, FHIR).alerts(new LogAlertSink())
         .build();
-    GovernedPath path = GovernedPath.of(stages, state.proposals(), cohortService(upstream, data, clock), new io.custos.writes.WriteSettings(
+    GovernedPath path = GovernedPath.of(stages, state.proposals(), cohortService(upstream, data, clock, this.config.research()), new io.custos.writes.WriteSettings(
         policy.readOnly(), Duration.ofSeconds(policy.proposalTtlSeconds()), policy.elicitationApproval()), observer);
     this.pipeline = path.pipeline();
     this.writes = path.writes();
@@ -133,8 +133,12 @@ public final class ServerAssembly implements AutoCloseable {
     this.mcp = new CustosMcpServer(pipeline, mapper, jsonMapper, VERSION,
         new CustosMcpServer.Settings(!policy.readOnly(), policy.elicitationApproval()));
     // A 2026-07-28 request state is single use: the claim lives in the same state store, keyed by the state's own id.
-    this.envelopes = new StatelessFront(mcp.catalog(), mapper, RequestStates.ephemeral(state.singleUse()::claimOnce, clock),
-        policy.elicitationApproval());
+    try {
+      this.envelopes = new StatelessFront(mcp.catalog(), mapper, new RequestStates(keys.requestStateAead(),
+          state.singleUse()::claimOnce, clock, RequestStates.DEFAULT_TTL), policy.elicitationApproval());
+    } catch (java.security.GeneralSecurityException e) {
+      throw new IOException("request-state key unavailable", e);
+    }
     Authenticator validation = switch (identity.mode()) {
       case "development" -> {
         log.warn("DEVELOPMENT IDENTITY: every caller is the local developer; loopback only, synthetic data only");
@@ -157,15 +161,19 @@ public final class ServerAssembly implements AutoCloseable {
    * The researcher tools' engine: Safe Harbor de-identification keyed by {@code <dataDir>/keys/research.key}
    * (pseudonyms stable across calls, unlinkable to the audit pseudonyms), ages relative to today.
    */
-  private static io.custos.phi.research.CohortService cohortService(io.custos.fhir.FhirUpstream upstream, Path data, Clock clock)
-      throws IOException {
+  private static io.custos.phi.research.CohortService cohortService(io.custos.fhir.FhirUpstream upstream, Path data, Clock clock,
+      CustosConfig.Research research) throws IOException {
     java.time.LocalDate today = java.time.LocalDate.now(clock);
     var deid = new io.custos.phi.deid.DeIdentifier(FHIR,
         io.custos.phi.deid.DeidConfig.safeHarbor(secretKey(data.resolve("keys").resolve("research.key")), today));
-    return new io.custos.phi.research.CohortService(upstream, deid, today, 5000);
+    var protocols = io.custos.phi.research.ResearchProtocols.of(research.protocols().stream()
+        .map(p -> new io.custos.phi.research.ResearchProtocols.Protocol(p.id(), p.categories().stream()
+            .map(id -> io.custos.phi.SensitiveCategory.byId(id).orElseThrow()) // validated with the configuration
+            .collect(java.util.stream.Collectors.toSet()), p.linkage()))
+        .toList());
+    return new io.custos.phi.research.CohortService(upstream, deid, today, 5000, protocols);
   }
 
-  /** The outbound credential scheme of {@code upstream.auth}; the inbound token is never one of them. */
   /**
    * Refuses to start when the upstream's CapabilityStatement lacks an interaction or search parameter that a served
    * tool (or the care-relationship lookup) needs; the error names each tool and what is missing. An upstream that

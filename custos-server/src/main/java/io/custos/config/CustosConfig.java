@@ -24,9 +24,36 @@ import java.util.Locale;
  * @param upstream FHIR R4 upstream
  * @param identity how callers are authenticated
  * @param policy   roles, care relationships, break-the-glass and rate limits
+ * @param research approved research protocols (sensitive cohorts, linkable extracts); default none
  * @param dataDir  directory for the audit trail, keys and the generated TLS certificate
  */
-public record CustosConfig(Server server, Upstream upstream, Identity identity, Policy policy, String dataDir) {
+public record CustosConfig(Server server, Upstream upstream, Identity identity, Policy policy, Research research,
+    String dataDir) {
+  @com.fasterxml.jackson.annotation.JsonCreator
+  public CustosConfig {}
+
+  /** A configuration without research protocols. */
+  public CustosConfig(Server server, Upstream upstream, Identity identity, Policy policy, String dataDir) {
+    this(server, upstream, identity, policy, null, dataDir);
+  }
+
+  /**
+   * Research governance beyond Safe Harbor (45 CFR 164.512(i): research approved by an IRB or privacy board).
+   *
+   * @param protocols approved protocols researchers may cite as {@code protocol_id}; default none
+   */
+  public record Research(List<Protocol> protocols) {}
+
+  /**
+   * One approved research protocol.
+   *
+   * @param id         identifier researchers cite, 1..64 of {@code A-Z a-z 0-9 . _ -}, unique
+   * @param categories sensitive categories its cohorts may be about ({@code substance-use}, {@code mental-health},
+   *                   {@code hiv}, {@code reproductive-health}, {@code sexual-domestic-violence}); the researcher also
+   *                   needs the role {@code sensitive-data:<category>}; default none
+   * @param linkage    whether its extracts keep one pseudonym per patient across extracts; default false
+   */
+  public record Protocol(String id, List<String> categories, Boolean linkage) {}
   /** Roles that may declare break-the-glass when {@code policy.breakGlassRoles} is absent. */
   public static final List<String> DEFAULT_BREAK_GLASS_ROLES = List.of("clinician", "nurse");
 
@@ -184,6 +211,8 @@ public record CustosConfig(Server server, Upstream upstream, Identity identity, 
     Upstream u = upstream == null ? new Upstream(null, null) : upstream;
     Identity i = identity == null ? new Identity(null) : identity;
     Policy p = policy == null ? new Policy(null, null, null, null, null, null, null, null) : policy;
+    List<Protocol> protocols = research == null || research.protocols() == null ? List.of() : research.protocols().stream()
+        .map(r -> new Protocol(r.id(), or(r.categories(), List.of()), r.linkage() != null && r.linkage())).toList();
     return new CustosConfig(
         new Server(s.host() == null ? "127.0.0.1" : s.host(), s.port() == null ? 8443 : s.port(),
             s.tls() == null ? "tls13" : s.tls().toLowerCase(Locale.ROOT),
@@ -203,6 +232,7 @@ public record CustosConfig(Server server, Upstream upstream, Identity identity, 
             p.rateLimitPerMinute() == null ? 120 : p.rateLimitPerMinute(),
             p.readOnly() == null ? Boolean.FALSE : p.readOnly(), p.proposalTtlSeconds() == null ? 900 : p.proposalTtlSeconds(),
             p.elicitationApproval() == null ? Boolean.FALSE : p.elicitationApproval()),
+        new Research(protocols),
         dataDir == null ? ".custos-data" : dataDir);
   }
 
@@ -220,6 +250,18 @@ public record CustosConfig(Server server, Upstream upstream, Identity identity, 
   /** @throws ConfigException listing every invalid key */
   public CustosConfig validated() {
     List<String> errors = new ArrayList<>();
+    java.util.Set<String> protocolIds = new java.util.HashSet<>();
+    for (Protocol p : research == null ? List.<Protocol>of() : research.protocols()) {
+      if (p.id() == null || !p.id().matches("[A-Za-z0-9._-]{1,64}") || !protocolIds.add(p.id())) {
+        errors.add("research.protocols: each id must be 1..64 of A-Z a-z 0-9 . _ - and unique");
+      }
+      for (String c : p.categories()) {
+        if (io.custos.phi.SensitiveCategory.byId(c).isEmpty()) {
+          errors.add("research.protocols.categories: must be one of substance-use, mental-health, hiv, "
+              + "reproductive-health, sexual-domestic-violence");
+        }
+      }
+    }
     if (server.port() < 0 || server.port() > 65535) {
       errors.add("server.port: must be 0..65535");
     }

@@ -35,6 +35,16 @@ public enum SensitiveCategory {
     return id;
   }
 
+  /** The category with this {@link #id()}. */
+  public static java.util.Optional<SensitiveCategory> byId(String id) {
+    for (SensitiveCategory c : values()) {
+      if (c.id.equals(id)) {
+        return java.util.Optional.of(c);
+      }
+    }
+    return java.util.Optional.empty();
+  }
+
   /** The v3 ActCode label for this category (e.g. {@code ETH}). */
   public String securityLabel() {
     return securityLabel;

@@ -26,6 +26,8 @@ public final class ResearchTools {
     Map<String, Object> in = new LinkedHashMap<>();
     in.put("snomed_code", Schemas.string("SNOMED CT code of the condition, e.g. 44054006 (diabetes mellitus type 2)", "^[0-9]{6,18}$", 18));
     in.put("age_band", Schemas.enumOf("Age band at the reference date", List.of("0-17", "18-39", "40-64", "65-89", "90+", "any")));
+    in.put("protocol_id", Schemas.string("Approved research protocol this query is made under (needed for a sensitive "
+        + "condition, with the sensitive-data role, and for pseudonyms linkable across extracts)", "^[A-Za-z0-9._-]{1,64}$", 64));
     return in;
   }
 
@@ -39,7 +41,7 @@ public final class ResearchTools {
         "pseudonym", Schemas.text("Pseudonymous id (not the FHIR id)"),
         "gender", Schemas.nullable(Schemas.text("Administrative gender code")),
         "birthYear", Schemas.nullable(Map.of("type", "integer", "description", "Year of birth")),
-        "ageBand", Schemas.text("Age band at the reference date, or unknown"),
+        "ageBand", Schemas.text("Age band at the reference date, unknown, or suppressed (small cell)"),
         "state", Schemas.nullable(Schemas.text("State")),
         "zip3", Schemas.nullable(Schemas.text("First three digits of the ZIP code (000 for small areas)")),
         "conditions", Schemas.arrayOf("The patient's conditions with the cohort's code", condition)));
@@ -47,13 +49,18 @@ public final class ResearchTools {
     props.put("items", Schemas.arrayOf("De-identified rows, at most " + MAX_EXTRACT, row));
     props.put("count", Map.of("type", "integer", "minimum", 0, "description", "Number of rows"));
     props.put("cohortSize", Map.of("type", "integer", "minimum", 0, "description", "Patients in the cohort"));
+    props.put("suppressedCells", Map.of("type", "integer", "minimum", 0,
+        "description", "Values replaced by null (or suppressed) because fewer than " + MIN_CELL + " rows share them"));
+    props.put("linkage", Schemas.bool("Whether pseudonyms are the same across extracts (an approved protocol's linkage); "
+        + "otherwise they are valid for this extract only"));
     props.put("deidentification", Schemas.text("Name of the de-identification configuration applied"));
     return Map.of("type", "object", "properties", props, "required", List.of("items", "count"));
   }
 
   public static final OperationSpec COHORT_COUNT = research("cohort_count", "Cohort count (de-identified)",
       "Counts patients with a condition (SNOMED CT code) in an age band. Returns a count only; counts from 1 to "
-          + (MIN_CELL - 1) + " are suppressed.",
+          + (MIN_CELL - 1) + " are suppressed, with other bands where one could be derived from the rest. A condition in "
+          + "a sensitive category needs the sensitive-data role and an approved protocol_id.",
       Schemas.object(cohortArgs(), List.of("snomed_code", "age_band")),
       // count is null when suppressed (small cell), so the output schema allows null.
       Map.of("type", "object", "properties", Schemas.fields(
@@ -66,7 +73,9 @@ public final class ResearchTools {
   public static final OperationSpec COHORT_EXTRACT = research("cohort_extract", "Cohort extract (de-identified)",
       "Returns Safe Harbor de-identified rows (pseudonymous id, gender, birth year, age band, state, 3-digit ZIP, "
           + "condition codes with onset year) for at most " + MAX_EXTRACT + " patients of a cohort; cohorts under "
-          + MIN_CELL + " patients are refused.",
+          + MIN_CELL + " patients are refused, values shared by fewer rows are suppressed, and pseudonyms are valid for "
+          + "one extract unless an approved protocol_id allows linkage. A condition in a sensitive category needs the "
+          + "sensitive-data role and an approved protocol_id.",
       Schemas.object(cohortArgs(), List.of("snomed_code", "age_band")),
       extractOutput(),
       ToolHints.READ);

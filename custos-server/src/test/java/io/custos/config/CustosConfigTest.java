@@ -68,6 +68,32 @@ class CustosConfigTest {
   }
 
   @Test
+  void researchProtocolsAreReadAndCheckedNamingTheKey() throws IOException {
+    CustosConfig cfg = CustosConfig.load(yaml("""
+        upstream: {baseUrl: "http://127.0.0.1:8080/fhir"}
+        identity: {mode: development}
+        research:
+          protocols:
+            - {id: IRB-2026-014, categories: [hiv, mental-health], linkage: true}
+            - {id: IRB-2026-015}
+        """));
+    assertThat(cfg.research().protocols()).containsExactly(
+        new CustosConfig.Protocol("IRB-2026-014", List.of("hiv", "mental-health"), true),
+        new CustosConfig.Protocol("IRB-2026-015", List.of(), false));
+    assertThat(CustosConfig.load(yaml("""
+        upstream: {baseUrl: "http://127.0.0.1:8080/fhir"}
+        identity: {mode: development}
+        """)).research().protocols()).isEmpty();
+    assertThatThrownBy(() -> CustosConfig.load(yaml("""
+        upstream: {baseUrl: "http://127.0.0.1:8080/fhir"}
+        identity: {mode: development}
+        research:
+          protocols: [{id: A, categories: [oncology]}, {id: A}]
+        """))).isInstanceOf(ConfigException.class).hasMessageContaining("research.protocols.categories")
+        .hasMessageContaining("research.protocols: each id").hasMessageNotContaining("oncology");
+  }
+
+  @Test
   void minimalYamlGetsDefaults() throws IOException {
     CustosConfig cfg = CustosConfig.load(yaml("""
         upstream:

@@ -453,9 +453,15 @@ class WriteRoutesTest {
     int ids;
 
     @BeforeEach
-    void front() {
+    void front() throws Exception {
+      com.google.crypto.tink.aead.AeadConfig.register();
+      var key = com.google.crypto.tink.KeysetHandle.generateNew(com.google.crypto.tink.aead.PredefinedAeadParameters.AES256_GCM)
+          .getPrimitive(com.google.crypto.tink.RegistryConfiguration.get(), com.google.crypto.tink.Aead.class);
+      var states = new io.custos.mcp.v2026.RequestStates(key,
+          io.custos.state.InProcessStateStore.builder().clock(CLOCK).build().singleUse()::claimOnce, CLOCK,
+          io.custos.mcp.v2026.RequestStates.DEFAULT_TTL);
       front = new io.custos.mcp.v2026.StatelessFront(new io.custos.mcp.Catalog(writes.pipeline(), json, "test", true), json,
-          io.custos.mcp.v2026.RequestStates.ephemeral(io.custos.state.InProcessStateStore.builder().clock(CLOCK).build().singleUse()::claimOnce, CLOCK), true);
+          states, true);
     }
 
     com.fasterxml.jackson.databind.JsonNode send(Caller caller, Map<String, Object> params) {

@@ -40,6 +40,9 @@ import java.util.Optional;
 public final class LocalKeySource implements KeySource {
   public static final String LEDGER_KEYSET = "ledger.keyset.json";
   public static final String TOKEN_MAP_KEYSET = "token-map.keyset.json";
+  /** Seals MCP 2026-07-28 request states (multi-round-trip requests); created on first open where missing. */
+  public static final String REQUEST_STATE_KEYSET = "request-state.keyset.json";
+  private static final List<String> AEAD_KEYSETS = List.of(LEDGER_KEYSET, TOKEN_MAP_KEYSET, REQUEST_STATE_KEYSET);
   public static final String SIGNING_KEY = "checkpoint-ed25519.key";
   public static final String PUBLIC_KEY = "checkpoint-public.pem";
 
@@ -57,6 +60,7 @@ public final class LocalKeySource implements KeySource {
   private final Optional<Aead> kek;
   private volatile Aead ledger;
   private volatile Aead tokenMap;
+  private volatile Aead requestState;
   private volatile PrivateKey signingKey;
   private volatile PublicKey publicKey;
 
@@ -75,7 +79,21 @@ public final class LocalKeySource implements KeySource {
     if (!Files.exists(dir.resolve(LEDGER_KEYSET))) {
       throw new IOException("no ledger keys in " + dir + " (run: custos keys init --dir " + dir + ")");
     }
+    addMissing(dir, kek);
     return new LocalKeySource(dir, kek);
+  }
+
+  /** Creates the keysets a directory made by an older version lacks (the request-state keyset). */
+  private static void addMissing(Path dir, Optional<Aead> kek) throws IOException {
+    for (String name : AEAD_KEYSETS) {
+      if (!Files.exists(dir.resolve(name))) {
+        try {
+          writeKeyset(dir.resolve(name), KeysetHandle.generateNew(PredefinedAeadParameters.AES256_GCM), kek);
+        } catch (GeneralSecurityException e) {
+          throw new IOException("could not create keys: " + e.getClass().getSimpleName(), e);
+        }
+      }
+    }
   }
 
   /** Opens the keys in {@code dir}, creating them first if the directory holds none. */
@@ -100,7 +118,7 @@ public final class LocalKeySource implements KeySource {
     ownerOnly(dir, "rwx------");
     try {
       List<KeysetInfo> out = new ArrayList<>();
-      for (String name : List.of(LEDGER_KEYSET, TOKEN_MAP_KEYSET)) {
+      for (String name : AEAD_KEYSETS) {
         KeysetHandle h = KeysetHandle.generateNew(PredefinedAeadParameters.AES256_GCM);
         writeKeyset(dir.resolve(name), h, kek);
         out.add(info(name, h));
@@ -116,13 +134,14 @@ public final class LocalKeySource implements KeySource {
   }
 
   /**
-   * Adds a fresh AES256_GCM key to the ledger and token-map keysets and makes it primary; old keys stay
+   * Adds a fresh AES256_GCM key to the ledger, token-map and request-state keysets and makes it primary; old keys stay
    * for decryption. The checkpoint signing key is not rotated (auditors pin its public key).
    */
   public static List<KeysetInfo> rotate(Path dir, Optional<Aead> kek) throws IOException {
+    addMissing(dir, kek);
     try {
       List<KeysetInfo> out = new ArrayList<>();
-      for (String name : List.of(LEDGER_KEYSET, TOKEN_MAP_KEYSET)) {
+      for (String name : AEAD_KEYSETS) {
         KeysetHandle old = readKeyset(dir.resolve(name), kek);
         KeysetHandle rotated = KeysetHandle.newBuilder(old)
             .addEntry(KeysetHandle.generateEntryFromParameters(PredefinedAeadParameters.AES256_GCM).withRandomId().makePrimary())
@@ -140,7 +159,10 @@ public final class LocalKeySource implements KeySource {
   public static List<KeysetInfo> describe(Path dir, Optional<Aead> kek) throws IOException {
     try {
       List<KeysetInfo> out = new ArrayList<>();
-      for (String name : List.of(LEDGER_KEYSET, TOKEN_MAP_KEYSET)) {
+      for (String name : AEAD_KEYSETS) {
+        if (!Files.exists(dir.resolve(name))) {
+          continue; // made by an older version; created at the server's next start
+        }
         out.add(info(name, readKeyset(dir.resolve(name), kek)));
       }
       return out;
@@ -163,6 +185,18 @@ public final class LocalKeySource implements KeySource {
     Aead a = tokenMap;
     if (a == null) {
       tokenMap = a = aead(TOKEN_MAP_KEYSET);
+    }
+    return a;
+  }
+
+  /**
+   * AEAD that seals MCP 2026-07-28 request states: every server sharing this key directory can open the states the
+   * others sealed, and they survive a restart until they expire.
+   */
+  public Aead requestStateAead() throws GeneralSecurityException {
+    Aead a = requestState;
+    if (a == null) {
+      requestState = a = aead(REQUEST_STATE_KEYSET);
     }
     return a;
   }

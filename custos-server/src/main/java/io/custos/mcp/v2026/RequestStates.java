@@ -3,10 +3,6 @@ package io.custos.mcp.v2026;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.crypto.tink.Aead;
-import com.google.crypto.tink.KeysetHandle;
-import com.google.crypto.tink.RegistryConfiguration;
-import com.google.crypto.tink.aead.AeadConfig;
-import com.google.crypto.tink.aead.PredefinedAeadParameters;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
@@ -80,7 +76,8 @@ public final class RequestStates {
   private final SecureRandom random = new SecureRandom();
 
   /**
-   * @param aead    the sealing key (shared by every replica that may receive the retry)
+   * @param aead    the sealing key (the key directory's request-state keyset, shared by every server that may receive
+   *                the retry)
    * @param oneTime the single-use store
    * @param ttl     lifetime of a state, 1 s .. 1 h
    */
@@ -92,18 +89,6 @@ public final class RequestStates {
     this.oneTime = oneTime;
     this.clock = clock;
     this.ttl = ttl;
-  }
-
-  /** With a fresh in-memory AES256-GCM key: states do not survive a restart (the user is asked again). */
-  public static RequestStates ephemeral(OneTime oneTime, Clock clock) {
-    try {
-      AeadConfig.register();
-      Aead aead = KeysetHandle.generateNew(PredefinedAeadParameters.AES256_GCM)
-          .getPrimitive(RegistryConfiguration.get(), Aead.class);
-      return new RequestStates(aead, oneTime, clock, DEFAULT_TTL);
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("request state key could not be created", e);
-    }
   }
 
   /** Seals a new state for {@code proposal}; returns the opaque base64url token. */

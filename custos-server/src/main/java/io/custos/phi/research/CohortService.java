@@ -5,10 +5,14 @@ import io.custos.fhir.FhirUpstream;
 import io.custos.fhir.SearchPage;
 import io.custos.fhir.UpstreamRequest;
 import io.custos.phi.deid.DeIdentifier;
+import io.custos.phi.SensitiveCategories;
+import io.custos.phi.SensitiveCategory;
+import io.custos.phi.SensitiveDataPolicy;
 import io.custos.phi.deid.DeidContext;
 import io.custos.pipeline.ToolCallException;
 import io.custos.tools.ResearchTools;
 import io.custos.tools.ToolArguments;
+import java.security.SecureRandom;
 import java.time.LocalDate;
 import java.time.Period;
 import java.util.ArrayList;
@@ -16,6 +20,8 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import org.hl7.fhir.r4.model.Condition;
 import org.hl7.fhir.r4.model.Patient;
@@ -26,20 +32,48 @@ import org.hl7.fhir.r4.model.Resource;
  * 164.514(b)(2) Safe Harbor through {@link DeIdentifier}; 164.514(d) minimum necessary through counts,
  * small-cell suppression and bounded extracts). The caller needs the researcher role and every declared
  * scope; cohorts are bounded by {@code maxConditions} upstream records.
+ *
+ * <p>Beyond Safe Harbor:
+ * <ul>
+ *   <li>a cohort on a condition in a {@link SensitiveCategory} (42 CFR Part 2, mental health, HIV, ...) is refused unless
+ *       the caller holds {@code sensitive-data:<category>} and cites an approved {@link ResearchProtocols protocol} that
+ *       covers the category;</li>
+ *   <li>small cells ({@link ResearchTools#MIN_CELL}) are suppressed in every released statistic: the age-band counts of
+ *       {@code cohort_count} are computed for all bands at once and suppressed together (a small band, and as many
+ *       more as it takes for the suppressed total to reach the threshold), so no band is the difference of released
+ *       ones; in an extract, each released attribute (age band, sex, birth year, state, 3-digit ZIP, onset year) has
+ *       every value held by fewer rows than the threshold, plus complementary values, replaced by null
+ *       ({@code "suppressed"} for the age band);</li>
+ *   <li>each extract gets pseudonyms of its own (HMAC-SHA256 of the Safe Harbor pseudonym under a random per-extract
+ *       key), so rows of two extracts cannot be joined, unless the cited protocol approves linkage.</li>
+ * </ul>
  */
 public final class CohortService {
   private static final String SNOMED = "http://snomed.info/sct";
+  private static final List<String> BANDS = List.of("0-17", "18-39", "40-64", "65-89", "90+", "unknown");
 
   private final FhirUpstream upstream;
   private final DeIdentifier deid;
   private final LocalDate referenceDate;
   private final int maxConditions;
+  private final ResearchProtocols protocols;
+  private final SensitiveCategories sensitive;
+  private final SecureRandom random = new SecureRandom();
 
+  /** Without approved protocols. */
   public CohortService(FhirUpstream upstream, DeIdentifier deid, LocalDate referenceDate, int maxConditions) {
+    this(upstream, deid, referenceDate, maxConditions, ResearchProtocols.none());
+  }
+
+  /** @param protocols the organisation's approved research protocols */
+  public CohortService(FhirUpstream upstream, DeIdentifier deid, LocalDate referenceDate, int maxConditions,
+      ResearchProtocols protocols) {
     this.upstream = upstream;
     this.deid = deid;
     this.referenceDate = referenceDate;
     this.maxConditions = maxConditions;
+    this.protocols = protocols;
+    this.sensitive = new SensitiveCategories(ca.uhn.fhir.context.FhirContext.forR4Cached());
   }
 
   /**
@@ -47,35 +81,80 @@ public final class CohortService {
    * stages; this only interprets validated arguments.
    *
    * @param tool {@code cohort_count} or {@code cohort_extract}
-   * @param args validated {@code snomed_code} and {@code age_band}
-   * @throws ToolCallException FORBIDDEN for an extract of a cohort under the minimum cell size
+   * @param args validated {@code snomed_code}, {@code age_band} and optional {@code protocol_id}
+   * @throws ToolCallException FORBIDDEN for an extract of a cohort under the minimum cell size, a sensitive condition
+   *     without the role and an approved protocol covering it, or a protocol id that is not approved
    * @throws io.custos.fhir.UpstreamException when the upstream fails
    */
   public Map<String, Object> call(Caller caller, String tool, ToolArguments args) {
     String code = args.required("snomed_code");
     String band = args.required("age_band");
+    Optional<ResearchProtocols.Protocol> protocol = protocol(args.string("protocol_id"));
+    permitSensitive(caller, code, protocol);
     FhirUpstream up = upstream.as(caller); // upstream.auth credentials for this caller, never the inbound token
-    Map<String, List<Condition>> cohort = cohort(up, code, band);
-    return tool.equals(ResearchTools.COHORT_COUNT.name()) ? count(cohort) : extract(up, cohort);
+    if (tool.equals(ResearchTools.COHORT_COUNT.name())) {
+      return count(up, cohort(up, code), band);
+    }
+    return extract(up, inBand(up, cohort(up, code), band), protocol.map(ResearchProtocols.Protocol::linkage).orElse(false));
   }
 
-  private Map<String, Object> count(Map<String, List<Condition>> cohort) {
-    int n = cohort.size();
+  private Optional<ResearchProtocols.Protocol> protocol(Optional<String> id) {
+    if (id.isEmpty()) {
+      return Optional.empty();
+    }
+    return Optional.of(protocols.find(id.get()).orElseThrow(() -> new ToolCallException(ToolCallException.Reason.FORBIDDEN,
+        "The cited research protocol is not an approved one.")));
+  }
+
+  /** A condition in a sensitive category needs the category's role and an approved protocol that covers it. */
+  private void permitSensitive(Caller caller, String code, Optional<ResearchProtocols.Protocol> protocol) {
+    Condition probe = new Condition();
+    probe.getCode().addCoding().setSystem(SNOMED).setCode(code);
+    SensitiveDataPolicy roles = SensitiveDataPolicy.byRole();
+    for (SensitiveCategory c : sensitive.classify(probe)) {
+      if (!roles.permits(caller, c) || protocol.map(p -> !p.categories().contains(c)).orElse(true)) {
+        throw new ToolCallException(ToolCallException.Reason.FORBIDDEN, "The condition is in a sensitive category ("
+            + c.id() + "): a cohort needs the role " + SensitiveDataPolicy.ALL_ROLE + ":" + c.id()
+            + " and an approved research protocol that covers it.");
+      }
+    }
+  }
+
+  /**
+   * The count for {@code band}: the counts of every band are suppressed together, so a suppressed band cannot be
+   * recovered from the total and the released bands.
+   */
+  private Map<String, Object> count(FhirUpstream up, Map<String, List<Condition>> cohort, String band) {
     Map<String, Object> out = new LinkedHashMap<>();
-    boolean suppressed = n > 0 && n < ResearchTools.MIN_CELL;
-    out.put("count", suppressed ? null : n);
-    out.put("suppressed", suppressed);
-    if (suppressed) {
-      out.put("note", "Counts from 1 to " + (ResearchTools.MIN_CELL - 1) + " are suppressed.");
+    Integer n;
+    if (band.equals("any")) {
+      n = cohort.size() > 0 && cohort.size() < ResearchTools.MIN_CELL ? null : cohort.size();
+    } else {
+      Map<String, Integer> bands = new LinkedHashMap<>();
+      BANDS.forEach(b -> bands.put(b, 0));
+      for (String pid : cohort.keySet()) {
+        Patient p = readPatient(up, pid);
+        bands.merge(p == null ? "unknown" : AgeBand.of(p, referenceDate), 1, Integer::sum);
+      }
+      Set<String> hidden = SmallCells.suppressed(bands, ResearchTools.MIN_CELL);
+      n = hidden.contains(band) ? null : bands.get(band);
+    }
+    out.put("count", n);
+    out.put("suppressed", n == null);
+    if (n == null) {
+      out.put("note", "Small cells are suppressed: counts from 1 to " + (ResearchTools.MIN_CELL - 1)
+          + ", and other bands with them where one could be derived from the rest.");
     }
     return out;
   }
 
-  private Map<String, Object> extract(FhirUpstream upstream, Map<String, List<Condition>> cohort) {
+  private Map<String, Object> extract(FhirUpstream upstream, Map<String, List<Condition>> cohort, boolean linkage) {
     if (cohort.size() < ResearchTools.MIN_CELL) {
       throw new ToolCallException(ToolCallException.Reason.FORBIDDEN,
           "The cohort is smaller than " + ResearchTools.MIN_CELL + " patients; only a suppressed count is available.");
     }
+    byte[] extractKey = new byte[32];
+    random.nextBytes(extractKey);
     List<Map<String, Object>> rows = new ArrayList<>();
     for (var e : cohort.entrySet()) {
       Patient p = readPatient(upstream, e.getKey());
@@ -104,17 +183,35 @@ public final class CohortService {
       rows.add(row);
     }
     rows.sort(Comparator.comparing(r -> (String) r.get("pseudonym")));
-    List<Map<String, Object>> bounded = rows.subList(0, Math.min(rows.size(), ResearchTools.MAX_EXTRACT));
+    List<Map<String, Object>> bounded = new ArrayList<>(rows.subList(0, Math.min(rows.size(), ResearchTools.MAX_EXTRACT)));
+    if (!linkage) {
+      bounded.forEach(r -> r.put("pseudonym", SmallCells.extractPseudonym(extractKey, (String) r.get("pseudonym"))));
+      bounded.sort(Comparator.comparing(r -> (String) r.get("pseudonym")));
+    }
+    int suppressedCells = SmallCells.suppressRows(bounded, ResearchTools.MIN_CELL);
     Map<String, Object> out = new LinkedHashMap<>();
-    out.put("items", new ArrayList<>(bounded));
+    out.put("items", bounded);
     out.put("count", bounded.size());
     out.put("cohortSize", cohort.size());
+    out.put("suppressedCells", suppressedCells);
+    out.put("linkage", linkage);
     out.put("deidentification", deid.config().name());
     return out;
   }
 
-  /** Patient id -> that patient's matching conditions, for patients in the age band. */
-  private Map<String, List<Condition>> cohort(FhirUpstream upstream, String code, String band) {
+  /** The members of {@code cohort} in the age band ({@code any}: all). */
+  private Map<String, List<Condition>> inBand(FhirUpstream upstream, Map<String, List<Condition>> cohort, String band) {
+    if (!band.equals("any")) {
+      cohort.keySet().removeIf(pid -> {
+        Patient p = readPatient(upstream, pid);
+        return p == null || !band.equals(AgeBand.of(p, referenceDate));
+      });
+    }
+    return cohort;
+  }
+
+  /** Patient id -> that patient's matching conditions. */
+  private Map<String, List<Condition>> cohort(FhirUpstream upstream, String code) {
     Map<String, List<Condition>> byPatient = new TreeMap<>();
     SearchPage page = upstream.execute(new UpstreamRequest.Search("Condition", Map.of("code", List.of(SNOMED + "|" + code)), 100));
     int seen = 0;
@@ -128,12 +225,6 @@ public final class CohortService {
         break;
       }
       page = upstream.nextPage(page.nextLink().get());
-    }
-    if (!band.equals("any")) {
-      byPatient.keySet().removeIf(pid -> {
-        Patient p = readPatient(upstream, pid);
-        return p == null || !band.equals(AgeBand.of(p, referenceDate));
-      });
     }
     return byPatient;
   }

@@ -84,8 +84,9 @@ class CohortServiceTest {
   void countsAreSuppressedBelowElevenAndZeroIsReported() {
     Map<String, Object> big = service.call(researcher(), "cohort_count", new io.custos.tools.ToolArguments(Map.of("snomed_code", DIABETES, "age_band", "any")));
     assertThat(big).containsEntry("count", 15).containsEntry("suppressed", false);
+    // 40-64 holds most of the cohort, but the 65-89 band is a small cell: both are suppressed, or 40-64 would reveal it
     Map<String, Object> band = service.call(researcher(), "cohort_count", new io.custos.tools.ToolArguments(Map.of("snomed_code", DIABETES, "age_band", "40-64")));
-    assertThat((Integer) band.get("count")).isGreaterThanOrEqualTo(11);
+    assertThat(band).containsEntry("count", null).containsEntry("suppressed", true);
     Map<String, Object> small = service.call(researcher(), "cohort_count", new io.custos.tools.ToolArguments(Map.of("snomed_code", "59621000", "age_band", "any")));
     assertThat(small.get("count")).isNull();
     assertThat(small).containsEntry("suppressed", true);
@@ -108,7 +109,8 @@ class CohortServiceTest {
     }
     Map<?, ?> row = (Map<?, ?>) items.get(0);
     assertThat(new ArrayList<Object>(row.keySet())).isEqualTo(List.of("pseudonym", "gender", "birthYear", "ageBand", "state", "zip3", "conditions"));
-    assertThat((String) row.get("zip3")).hasSize(3);
+    assertThat(items).extracting(r -> ((Map<?, ?>) r).get("zip3")).filteredOn(java.util.Objects::nonNull)
+        .isNotEmpty().allSatisfy(z -> assertThat((String) z).hasSize(3));
   }
 
   @Test

@@ -1,0 +1,128 @@
+package io.custos.phi.research;
+
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * Small-cell suppression for released research statistics and extracts (45 CFR 164.514(d) minimum necessary; the CMS
+ * cell-size suppression policy). A value held by 1 to {@code min - 1} patients is suppressed (primary) and more is
+ * suppressed with it (complementary) until what is hidden covers at least {@code min} patients, so a hidden value can
+ * neither be recovered by subtracting released counts from a released total nor singled out among few hidden rows:
+ * <ul>
+ *   <li>in a table of counts, whole cells, the smallest first;</li>
+ *   <li>in an extract's rows, single rows' values, taken from the smallest remaining values first (a value held by
+ *       {@code min} or more rows may then show in fewer: it is still a large cell).</li>
+ * </ul>
+ */
+final class SmallCells {
+  /** Released attributes of an extract row that are suppressed cell by cell, with the value a suppressed one takes. */
+  private static final Map<String, Object> ROW_ATTRIBUTES = new java.util.LinkedHashMap<>();
+
+  static {
+    ROW_ATTRIBUTES.put("ageBand", "suppressed");
+    ROW_ATTRIBUTES.put("gender", null);
+    ROW_ATTRIBUTES.put("birthYear", null);
+    ROW_ATTRIBUTES.put("state", null);
+    ROW_ATTRIBUTES.put("zip3", null);
+  }
+
+  private SmallCells() {}
+
+  /**
+   * The cells to suppress.
+   *
+   * @param cells patients per cell (zero cells are released as zero)
+   * @param min   the threshold, at least 2
+   */
+  static Set<String> suppressed(Map<String, Integer> cells, int min) {
+    Set<String> hidden = new HashSet<>();
+    int total = 0;
+    for (var e : cells.entrySet()) {
+      if (e.getValue() > 0 && e.getValue() < min) {
+        hidden.add(e.getKey());
+        total += e.getValue();
+      }
+    }
+    if (!hidden.isEmpty() && total < min) {
+      List<Map.Entry<String, Integer>> rest = new ArrayList<>(cells.entrySet());
+      rest.removeIf(e -> e.getValue() == 0 || hidden.contains(e.getKey()));
+      rest.sort(Map.Entry.comparingByValue(Comparator.naturalOrder()));
+      for (var e : rest) {
+        if (total >= min) {
+          break;
+        }
+        hidden.add(e.getKey());
+        total += e.getValue();
+      }
+    }
+    return hidden;
+  }
+
+  /**
+   * Suppresses, attribute by attribute, every value of an extract's rows held by too few rows (and complementary ones),
+   * and likewise the onset years of the rows' conditions.
+   *
+   * @return the number of cells (row values) suppressed
+   */
+  @SuppressWarnings("unchecked")
+  static int suppressRows(List<Map<String, Object>> rows, int min) {
+    int suppressedCells = 0;
+    for (var attribute : ROW_ATTRIBUTES.entrySet()) {
+      suppressedCells += suppress(rows, attribute.getKey(), attribute.getValue(), min);
+    }
+    List<Map<String, Object>> conditions = new ArrayList<>();
+    rows.forEach(r -> conditions.addAll((List<Map<String, Object>>) r.get("conditions")));
+    return suppressedCells + suppress(conditions, "onsetYear", null, min);
+  }
+
+  private static int suppress(List<Map<String, Object>> rows, String attribute, Object replacement, int min) {
+    Map<String, List<Map<String, Object>>> byValue = new HashMap<>();
+    for (Map<String, Object> r : rows) {
+      Object v = r.get(attribute);
+      if (v != null) {
+        byValue.computeIfAbsent(String.valueOf(v), k -> new ArrayList<>()).add(r);
+      }
+    }
+    List<Map<String, Object>> hidden = new ArrayList<>();
+    List<List<Map<String, Object>>> others = new ArrayList<>();
+    for (List<Map<String, Object>> group : byValue.values()) {
+      if (group.size() < min) {
+        hidden.addAll(group);
+      } else {
+        others.add(group);
+      }
+    }
+    if (!hidden.isEmpty()) {
+      others.sort(Comparator.comparingInt(List::size));
+      for (List<Map<String, Object>> group : others) {
+        for (int i = 0; i < group.size() && hidden.size() < min; i++) {
+          hidden.add(group.get(i));
+        }
+      }
+    }
+    hidden.forEach(r -> r.put(attribute, replacement));
+    return hidden.size();
+  }
+
+  /** A pseudonym valid for one extract only: HMAC-SHA256 of the stable pseudonym under the extract's random key. */
+  static String extractPseudonym(byte[] extractKey, String pseudonym) {
+    try {
+      Mac mac = Mac.getInstance("HmacSHA256");
+      mac.init(new SecretKeySpec(extractKey, "HmacSHA256"));
+      byte[] h = mac.doFinal(pseudonym.getBytes(StandardCharsets.UTF_8));
+      return "x-" + Base64.getUrlEncoder().withoutPadding().encodeToString(java.util.Arrays.copyOf(h, 16));
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("HmacSHA256 unavailable", e);
+    }
+  }
+}
