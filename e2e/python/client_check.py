@@ -205,10 +205,15 @@ class Session:
         self.elicited: list[types.ElicitRequestParams] = []
         self.http: httpx2.AsyncClient | None = None
         self.version: str | None = None
+        self.session_ids: set[str] = set()  # Mcp-Session-Id values the server handed out (HTTP)
 
     async def on_elicit(self, _ctx: Any, params: types.ElicitRequestParams) -> types.ElicitResult:
         self.elicited.append(params)
         return approve_form(params)
+
+    async def on_response(self, response: httpx2.Response) -> None:
+        if "mcp-session-id" in response.headers:
+            self.session_ids.add(response.headers["mcp-session-id"])
 
     def client(self) -> Client:
         token = os.environ.get(self.token_env, "")
@@ -216,7 +221,8 @@ class Session:
             tls = ssl.create_default_context(cafile=env("CUSTOS_CA_CERT"))
             headers = {"Authorization": f"Bearer {token}"} if token else {}
             # The transport leaves a caller-supplied httpx client open; whoever made this Session closes it.
-            self.http = httpx2.AsyncClient(verify=tls, headers=headers, timeout=httpx2.Timeout(30.0, read=TIMEOUT_SECONDS))
+            self.http = httpx2.AsyncClient(verify=tls, headers=headers, timeout=httpx2.Timeout(30.0, read=TIMEOUT_SECONDS),
+                                           event_hooks={"response": [self.on_response]})
             server: Any = streamable_http_client(env("CUSTOS_ENDPOINT"), http_client=self.http)
         else:
             # The SDK gives server/discover 10 s (DISCOVER_TIMEOUT_SECONDS) and then falls back to the 2025-11-25
@@ -586,6 +592,15 @@ async def run_checks(checks: Checks, s: Session, opts: argparse.Namespace, expec
         await refusal_checks(checks, client, outside)
         await paging_checks(checks, client, pid, outside)
         await write_checks(checks, s, client, modern)
+        if opts.transport == "http":
+            async def sessions() -> str:
+                if modern:
+                    expect(not s.session_ids, "a 2026-07-28 response carried Mcp-Session-Id")
+                    return "stateless: no Mcp-Session-Id"
+                expect(len(s.session_ids) == 1, f"{len(s.session_ids)} Mcp-Session-Id values over one connection")
+                return "one Mcp-Session-Id"
+
+            await checks.run("HTTP: no session in 2026-07-28, one session in 2025-11-25", sessions)
 
 
 if __name__ == "__main__":
