@@ -29,12 +29,19 @@ final class ClientScript {
     return new ProcessBuilder(command).directory(ROOT.toFile());
   }
 
+  /** A finished script: its combined output, exit code and the processes it left running (now stopped). */
+  record Finished(String output, int exitCode, List<String> leftovers) {
+    /** The last 6,000 characters of the output, for assertion messages. */
+    String tail() {
+      return output.length() > 6000 ? output.substring(output.length() - 6000) : output;
+    }
+  }
+
   /**
-   * Runs the script to completion and asserts it finished in time, printed a summary with zero failures and exited 0.
-   *
-   * @return the number of passed checks
+   * Runs the script to completion (stdout and stderr into {@code target/e2e-logs/<logName>.log}) and asserts it
+   * finished in time.
    */
-  static int run(ProcessBuilder pb, String logName, Duration timeout) throws Exception {
+  static Finished finish(ProcessBuilder pb, String logName, Duration timeout) throws Exception {
     Files.createDirectories(LOGS);
     Path log = LOGS.resolve(logName + ".log");
     Process p = pb.redirectErrorStream(true).redirectOutput(log.toFile()).start();
@@ -48,18 +55,28 @@ final class ClientScript {
       }
     }
     List<String> leftovers = ChildProcesses.leftovers(p.toHandle(), started);
-    String out = Files.readString(log);
-    String tail = out.length() > 6000 ? out.substring(out.length() - 6000) : out;
-    assertThat(done).as("%s timed out:\n%s", logName, tail).isTrue();
-    Matcher m = SUMMARY.matcher(out);
+    Finished f = new Finished(Files.readString(log), done ? p.exitValue() : -1, leftovers);
+    assertThat(done).as("%s timed out:\n%s", logName, f.tail()).isTrue();
+    return f;
+  }
+
+  /**
+   * Runs the script to completion and asserts it finished in time, printed a summary with zero failures and exited 0.
+   *
+   * @return the number of passed checks
+   */
+  static int run(ProcessBuilder pb, String logName, Duration timeout) throws Exception {
+    Finished f = finish(pb, logName, timeout);
+    String tail = f.tail();
+    Matcher m = SUMMARY.matcher(f.output());
     int[] counts = null;
     while (m.find()) {
       counts = new int[] {Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2))};
     }
     assertThat(counts).as("%s printed no 'N passed, M failed' line:\n%s", logName, tail).isNotNull();
     assertThat(counts[1]).as("%s failures:\n%s", logName, tail).isZero();
-    assertThat(p.exitValue()).as("%s exit code:\n%s", logName, tail).isZero();
-    assertThat(leftovers).as("%s exited and left these processes running (now stopped)", logName).isEmpty();
+    assertThat(f.exitCode()).as("%s exit code:\n%s", logName, tail).isZero();
+    assertThat(f.leftovers()).as("%s exited and left these processes running (now stopped)", logName).isEmpty();
     return counts[0];
   }
 }
