@@ -36,6 +36,11 @@ if [ -n "$wanted_version" ] && [ "$wanted_version" != "$spec" ] && [ "$(installe
     exit 0
 fi
 
+if ! command -v "$python" >/dev/null 2>&1 && [ "$python" = python3 ] && [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "install-python-sdk.sh: python3 not found; installing python3 and python3-venv with apt-get" >&2
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3 python3-venv; } >&2 \
+        || die "apt-get install python3 python3-venv failed"
+fi
 command -v "$python" >/dev/null 2>&1 || die "$python not found on PATH; install Python 3.10 or newer (e.g. apt-get install python3 python3-venv)"
 "$python" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else 1)' \
     || die "$python is $("$python" -V 2>&1); the MCP Python SDK needs Python 3.10 or newer"
@@ -56,7 +61,11 @@ if [ ! -x "$venv_python" ]; then
 fi
 
 echo "install-python-sdk.sh: pip install $spec into $venv" >&2
-"$venv_python" -m pip install --disable-pip-version-check --no-input -q "$spec" >&2 \
+# First without retries: where pip is configured with a local index beside an unreachable PyPI (offline build
+# machines), each retry of PyPI backs off for seconds per package (3.5 min in all instead of 3 s). A real network
+# hiccup gets the second, retrying attempt.
+"$venv_python" -m pip install --disable-pip-version-check --no-input -q --retries 0 --timeout 15 "$spec" >&2 \
+    || "$venv_python" -m pip install --disable-pip-version-check --no-input -q "$spec" >&2 \
     || die "pip install $spec failed (is the package index reachable?)"
 [ -n "$(installed_version)" ] || die "mcp is not importable from $venv after install"
 

@@ -84,6 +84,8 @@ public final class JwtAuthenticator implements Authenticator {
 
   /** How long fetched JWKS keys are used without a refresh. */
   static final Duration JWKS_CACHE = Duration.ofMinutes(5);
+  /** Connect and read timeout of one JWKS fetch (50 KiB at most). */
+  static final Duration JWKS_TIMEOUT = Duration.ofSeconds(3);
 
   /**
    * As {@link #remote(Settings, String)} with a given cache lifetime (tests of an unreachable identity provider).
@@ -93,7 +95,12 @@ public final class JwtAuthenticator implements Authenticator {
    */
   static JwtAuthenticator remote(Settings settings, String jwksUri, Duration cacheLifetime) {
     try {
-      JWKSourceBuilder<SecurityContext> b = JWKSourceBuilder.<SecurityContext>create(URI.create(jwksUri).toURL())
+      // The library's default 500 ms connect and read timeouts refuse valid tokens when the identity provider or this
+      // host is briefly slow; a fetch gets JWKS_TIMEOUT and one retry instead.
+      var retriever = new com.nimbusds.jose.util.DefaultResourceRetriever((int) JWKS_TIMEOUT.toMillis(),
+          (int) JWKS_TIMEOUT.toMillis(), 50 * 1024);
+      JWKSourceBuilder<SecurityContext> b = JWKSourceBuilder.<SecurityContext>create(URI.create(jwksUri).toURL(), retriever)
+          .retrying(true)
           .cache(cacheLifetime.toMillis(), Math.min(Duration.ofSeconds(15).toMillis(), cacheLifetime.toMillis() / 2))
           .rateLimited(Math.min(Duration.ofSeconds(30).toMillis(), cacheLifetime.toMillis() / 2))
           .refreshAheadCache(cacheLifetime.compareTo(Duration.ofMinutes(1)) > 0);
