@@ -1,31 +1,47 @@
 package io.custos.phi;
 
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.TreeSet;
 
 /**
  * The term list for uncoded text, read from {@code io/custos/phi/sensitive-terms.json}: per category, terms matched
- * case-insensitively on word boundaries (a trailing {@code *} matches any word that starts with the term), and
- * case-sensitive terms (abbreviations such as {@code AIDS}, which must not match "hearing aids"). Spaces and hyphens in
- * a term match any run of spaces or hyphens. All terms of all categories are one alternation, so a text is scanned
- * once.
+ * as whole words, case-insensitively (a trailing {@code *} matches any word that starts with the term), and
+ * case-sensitive terms (abbreviations such as {@code AIDS}, which must not match "hearing aids"). A word is a run of
+ * letters and digits; a term of several words matches the same words in a row, whatever separates them.
+ *
+ * <p>Cost: the text is split into words once and each word is looked up in hash tables (its lower-case form, its
+ * exact form, and its prefixes of each stem length), so a note costs time linear in its length, whatever the number
+ * of terms.
  */
 final class SensitiveTerms {
   private static final String FILE = "/io/custos/phi/sensitive-terms.json";
-  private final Pattern pattern;
-  /** Capturing group number -> category. */
-  private final List<SensitiveCategory> groups;
 
-  private SensitiveTerms(Pattern pattern, List<SensitiveCategory> groups) {
-    this.pattern = pattern;
-    this.groups = groups;
-  }
+  /**
+   * One term.
+   *
+   * @param words         its words (lower case unless case-sensitive)
+   * @param stem          whether the last word matches as a prefix
+   * @param caseSensitive whether words match exactly
+   * @param category      the category it signals
+   */
+  private record Term(String[] words, boolean stem, boolean caseSensitive, SensitiveCategory category) {}
+
+  /** Case-insensitive terms by lower-case first word (stems excluded). */
+  private final Map<String, List<Term>> byWord = new HashMap<>();
+  /** Case-sensitive terms by exact first word. */
+  private final Map<String, List<Term>> byExactWord = new HashMap<>();
+  /** Single-word stems by the stem. */
+  private final Map<String, List<Term>> byStem = new HashMap<>();
+  private final Set<Integer> stemLengths = new TreeSet<>();
+  private final Set<SensitiveCategory> categories = EnumSet.noneOf(SensitiveCategory.class);
+
+  private SensitiveTerms() {}
 
   private static final class BuiltIn {
     static final SensitiveTerms INSTANCE = read();
@@ -36,30 +52,44 @@ final class SensitiveTerms {
   }
 
   private static SensitiveTerms read() {
-    Map<SensitiveCategory, List<String>> alternatives = new EnumMap<>(SensitiveCategory.class);
+    SensitiveTerms t = new SensitiveTerms();
     CategoryData.forEach(FILE, (cat, entry) -> {
-      List<String> alts = alternatives.computeIfAbsent(cat, c -> new ArrayList<>());
-      entry.path("terms").forEach(t -> alts.add(regex(t.asText())));
-      entry.path("caseSensitive").forEach(t -> alts.add("(?-i:" + regex(t.asText()) + ")"));
+      entry.path("terms").forEach(term -> t.add(term.asText(), false, cat));
+      entry.path("caseSensitive").forEach(term -> t.add(term.asText(), true, cat));
     });
-    StringBuilder sb = new StringBuilder("(?iu)");
-    List<SensitiveCategory> groups = new ArrayList<>();
-    alternatives.forEach((cat, alts) -> {
-      sb.append(groups.isEmpty() ? "" : "|").append('(').append(String.join("|", alts)).append(')');
-      groups.add(cat);
-    });
-    return new SensitiveTerms(Pattern.compile(sb.toString()), List.copyOf(groups));
+    return t;
   }
 
-  /** A word-bounded regular expression for one term. */
-  private static String regex(String term) {
-    boolean stem = term.endsWith("*");
-    String body = stem ? term.substring(0, term.length() - 1) : term;
-    List<String> words = new ArrayList<>();
-    for (String w : body.strip().split("[\\s-]+")) {
-      words.add(Pattern.quote(w));
+  private void add(String text, boolean caseSensitive, SensitiveCategory category) {
+    boolean stem = text.endsWith("*");
+    String body = stem ? text.substring(0, text.length() - 1) : text;
+    List<String> words = words(caseSensitive ? body : body.toLowerCase(Locale.ROOT));
+    if (words.isEmpty()) {
+      throw new IllegalStateException("sensitive-terms.json: empty term");
     }
-    return "\\b" + String.join("[\\s-]+", words) + (stem ? "" : "\\b");
+    Term term = new Term(words.toArray(String[]::new), stem, caseSensitive, category);
+    Map<String, List<Term>> index = caseSensitive ? byExactWord : stem && words.size() == 1 ? byStem : byWord;
+    if (index == byStem) {
+      stemLengths.add(words.get(0).length());
+    }
+    index.computeIfAbsent(words.get(0), w -> new ArrayList<>()).add(term);
+    categories.add(category);
+  }
+
+  /** The runs of letters and digits of {@code text}. */
+  private static List<String> words(CharSequence text) {
+    List<String> words = new ArrayList<>();
+    int start = -1;
+    for (int i = 0; i <= text.length(); i++) {
+      boolean wordChar = i < text.length() && Character.isLetterOrDigit(text.charAt(i));
+      if (wordChar && start < 0) {
+        start = i;
+      } else if (!wordChar && start >= 0) {
+        words.add(text.subSequence(start, i).toString());
+        start = -1;
+      }
+    }
+    return words;
   }
 
   /** Adds to {@code found} every category a term of which occurs in {@code text}. */
@@ -67,18 +97,44 @@ final class SensitiveTerms {
     if (text == null || text.isEmpty()) {
       return;
     }
-    Matcher m = pattern.matcher(text);
-    while (m.find()) {
-      for (int g = 1; g <= groups.size(); g++) {
-        if (m.group(g) != null) {
-          found.add(groups.get(g - 1));
+    List<String> words = words(text);
+    String[] lower = new String[words.size()];
+    for (int i = 0; i < lower.length; i++) {
+      lower[i] = words.get(i).toLowerCase(Locale.ROOT);
+    }
+    for (int i = 0; i < lower.length && !found.containsAll(categories); i++) {
+      match(byWord.get(lower[i]), words, lower, i, found);
+      match(byExactWord.get(words.get(i)), words, lower, i, found);
+      for (int len : stemLengths) {
+        if (len > lower[i].length()) {
           break;
         }
-      }
-      if (found.containsAll(groups)) {
-        return;
+        match(byStem.get(lower[i].substring(0, len)), words, lower, i, found);
       }
     }
+  }
+
+  private static void match(List<Term> candidates, List<String> words, String[] lower, int at, Set<SensitiveCategory> found) {
+    if (candidates == null) {
+      return;
+    }
+    for (Term t : candidates) {
+      if (at + t.words().length <= lower.length && rest(t, words, lower, at)) {
+        found.add(t.category());
+      }
+    }
+  }
+
+  /** Whether the words after the first match. */
+  private static boolean rest(Term t, List<String> words, String[] lower, int at) {
+    for (int k = 1; k < t.words().length; k++) {
+      String w = t.caseSensitive() ? words.get(at + k) : lower[at + k];
+      boolean last = k == t.words().length - 1;
+      if (!(last && t.stem() ? w.startsWith(t.words()[k]) : w.equals(t.words()[k]))) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** The categories mentioned in {@code text}. */
