@@ -37,8 +37,9 @@ import org.hl7.fhir.r4.model.ValueSet;
  * <p>A value set contributes {@code expansion.contains} (what VSAC returns) when present, else
  * {@code compose.include.concept}; {@code compose.include.filter} {@code concept is-a X} is honoured for ICD-10-CM,
  * whose hierarchy is its code prefix (a descendant's code starts with its ancestor's). Lookups are hash lookups: one
- * per code, plus one per prefix length for ICD-10-CM (at most 7). WHO ICD-10 codes are looked up in the ICD-10-CM
- * sets (ICD-10-CM keeps ICD-10's categories); ICD codes are compared without their dot and in upper case.
+ * per code, plus for ICD-10-CM one per prefix length up to the longest is-a root (6 characters in the checked-in
+ * sets). WHO ICD-10 codes are looked up in the ICD-10-CM sets (ICD-10-CM keeps ICD-10's categories); ICD codes are
+ * compared without their dot and in upper case.
  */
 public final class SensitiveValueSets {
   static final String SNOMED = "http://snomed.info/sct";
@@ -129,7 +130,7 @@ public final class SensitiveValueSets {
       throw new IllegalArgumentException("not a directory");
     }
     try (Stream<Path> files = Files.walk(dir, 2)) {
-      for (Path f : files.filter(p -> p.getFileName().toString().endsWith(".json")).sorted().toList()) {
+      for (Path f : files.filter(p -> Files.isRegularFile(p) && p.getFileName().toString().endsWith(".json")).sorted().toList()) {
         String name = f.getFileName().toString();
         Optional<SensitiveCategory> byDirectory = f.getParent().equals(dir) ? Optional.empty()
             : SensitiveCategory.byId(f.getParent().getFileName().toString());

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ca.uhn.fhir.context.FhirContext;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.custos.fhir.store.InMemoryRepository;
 import io.custos.phi.SensitiveCategories;
 import io.custos.phi.SensitiveCategory;
