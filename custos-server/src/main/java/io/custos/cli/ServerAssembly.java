@@ -158,10 +158,6 @@ public final class ServerAssembly implements AutoCloseable {
   }
 
   /**
-   * The researcher tools' engine: Safe Harbor de-identification keyed by {@code <dataDir>/keys/research.key}
-   * (pseudonyms stable across calls, unlinkable to the audit pseudonyms), ages relative to today.
-   */
-  /**
    * The checked-in sensitive-data value sets, united with the organisation's VSAC expansions when
    * {@code policy.sensitiveValueSets} names a directory.
    *
@@ -175,6 +171,10 @@ public final class ServerAssembly implements AutoCloseable {
     }
   }
 
+  /**
+   * The researcher tools' engine: Safe Harbor de-identification keyed by {@code <dataDir>/keys/research.key}
+   * (pseudonyms stable across calls, unlinkable to the audit pseudonyms), ages relative to today.
+   */
   private static io.custos.phi.research.CohortService cohortService(io.custos.fhir.FhirUpstream upstream, Path data, Clock clock)
       throws IOException {
     java.time.LocalDate today = java.time.LocalDate.now(clock);

@@ -149,8 +149,7 @@ public final class Stages {
 
   /**
    * Builder; every setter is required except the sensitive-data policy (default {@link SensitiveDataPolicy#treating()})
-   * and classifier (default: the checked-in value sets, {@link SensitiveCategories#SensitiveCategories(FhirContext)})
-.
+   * and classifier (default: the checked-in value sets, {@link SensitiveCategories#SensitiveCategories(FhirContext)}).
    */
   public static final class Builder {
     private Clock clock;
