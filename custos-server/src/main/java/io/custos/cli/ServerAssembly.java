@@ -15,6 +15,8 @@ import io.custos.auth.DevelopmentAuthenticator;
 import io.custos.auth.ClaimsMapping;
 import io.custos.auth.IntrospectionAuthenticator;
 import io.custos.auth.JwtAuthenticator;
+import io.custos.phi.SensitiveCategories;
+import io.custos.phi.SensitiveValueSets;
 import io.custos.pipeline.Stages;
 import io.custos.routes.GovernedPath;
 import io.custos.routes.Routes;
@@ -30,6 +32,7 @@ import io.custos.state.StateStore;
 import io.custos.tools.ToolSpec;
 import java.util.Set;
 import java.util.stream.Collectors;
+import io.custos.config.ConfigException;
 import io.custos.config.CustosConfig;
 import io.custos.fhir.HapiFhirUpstream;
 import io.custos.mcp.CustosMcpServer;
@@ -122,6 +125,7 @@ public final class ServerAssembly implements AutoCloseable {
         .rateLimits(new RateLimits(policy.rateLimitPerMinute(), state.rateLimitBuckets()))
         .audit(audit, new PatientPseudonyms(secretKey(data.resolve("keys").resolve("pseudonym.key")), this::remember))
         .version(VERSION).validator(new DefaultJsonSchemaValidator(mapper)).upstream(upstream, FHIR).alerts(new LogAlertSink())
+        .sensitiveCategories(new SensitiveCategories(FHIR, sensitiveValueSets(policy)))
         .build();
     GovernedPath path = GovernedPath.of(stages, state.proposals(), cohortService(upstream, data, clock, this.config.research()), new io.custos.writes.WriteSettings(
         policy.readOnly(), Duration.ofSeconds(policy.proposalTtlSeconds()), policy.elicitationApproval()), observer);
@@ -155,6 +159,20 @@ public final class ServerAssembly implements AutoCloseable {
     // Each distinct token is validated once (signature or introspection), then reused until min(exp, cache age).
     this.authenticator = identity.mode().equals("development") ? validation
         : CachingAuthenticator.wrap(validation, Duration.ofSeconds(identity.tokenCacheSeconds()), TOKEN_CACHE_SIZE, clock);
+  }
+
+  /**
+   * The checked-in sensitive-data value sets, united with the organisation's VSAC expansions when
+   * {@code policy.sensitiveValueSets} names a directory.
+   *
+   * @throws ConfigException naming the key and the offending file (never its content)
+   */
+  private static SensitiveValueSets sensitiveValueSets(CustosConfig.Policy policy) {
+    try {
+      return SensitiveValueSets.load(Optional.ofNullable(policy.sensitiveValueSets()).map(Path::of));
+    } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
+      throw new ConfigException("policy.sensitiveValueSets: " + e.getMessage());
+    }
   }
 
   /**

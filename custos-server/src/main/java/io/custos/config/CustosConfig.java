@@ -161,12 +161,24 @@ public record CustosConfig(Server server, Upstream upstream, Identity identity, 
    * @param proposalTtlSeconds      how long a write proposal can be approved and committed, 1..86400, default 900
    * @param elicitationApproval     whether the user's answer to an MCP elicitation approves a write; default false (Custos cannot tell a person answering the client's dialog from the agent's client answering it itself, so only the approval page, from another application, approves unless this is turned on)
    *                                (false: only the out-of-band approval endpoint)
+   * @param sensitiveValueSets      a directory of FHIR R4 ValueSet JSON files (VSAC expansions, in per-category
+   *                                subdirectories such as {@code substance-use/} or each with a v3-ActCode sensitivity
+   *                                label as its useContext focus) added to the checked-in sensitive-data value sets;
+   *                                default none (the checked-in sets only)
    */
   public record Policy(java.util.Map<String, List<String>> roles, Boolean requireCareRelationship, List<String> breakGlassRoles,
       Integer breakGlassMinutes, Integer rateLimitPerMinute, Boolean readOnly, Integer proposalTtlSeconds,
-      Boolean elicitationApproval) {
+      Boolean elicitationApproval, String sensitiveValueSets) {
     @com.fasterxml.jackson.annotation.JsonCreator
     public Policy {}
+
+    /** The policy without an organisation's sensitive-data value sets. */
+    public Policy(java.util.Map<String, List<String>> roles, Boolean requireCareRelationship, List<String> breakGlassRoles,
+        Integer breakGlassMinutes, Integer rateLimitPerMinute, Boolean readOnly, Integer proposalTtlSeconds,
+        Boolean elicitationApproval) {
+      this(roles, requireCareRelationship, breakGlassRoles, breakGlassMinutes, rateLimitPerMinute, readOnly, proposalTtlSeconds,
+          elicitationApproval, null);
+    }
 
     /** The policy without write settings (defaults apply). */
     public Policy(java.util.Map<String, List<String>> roles, Boolean requireCareRelationship, List<String> breakGlassRoles,
@@ -231,7 +243,7 @@ public record CustosConfig(Server server, Upstream upstream, Identity identity, 
             or(p.breakGlassRoles(), DEFAULT_BREAK_GLASS_ROLES), p.breakGlassMinutes() == null ? 60 : p.breakGlassMinutes(),
             p.rateLimitPerMinute() == null ? 120 : p.rateLimitPerMinute(),
             p.readOnly() == null ? Boolean.FALSE : p.readOnly(), p.proposalTtlSeconds() == null ? 900 : p.proposalTtlSeconds(),
-            p.elicitationApproval() == null ? Boolean.FALSE : p.elicitationApproval()),
+            p.elicitationApproval() == null ? Boolean.FALSE : p.elicitationApproval(), p.sensitiveValueSets()),
         new Research(protocols),
         dataDir == null ? ".custos-data" : dataDir);
   }
@@ -300,6 +312,9 @@ public record CustosConfig(Server server, Upstream upstream, Identity identity, 
     }
     if (policy.proposalTtlSeconds() != null && (policy.proposalTtlSeconds() < 1 || policy.proposalTtlSeconds() > 86_400)) {
       errors.add("policy.proposalTtlSeconds: must be 1..86400");
+    }
+    if (policy.sensitiveValueSets() != null && !java.nio.file.Files.isDirectory(java.nio.file.Path.of(policy.sensitiveValueSets()))) {
+      errors.add("policy.sensitiveValueSets: not a directory");
     }
     if (!errors.isEmpty()) {
       throw new ConfigException("invalid configuration:\n  " + String.join("\n  ", errors));

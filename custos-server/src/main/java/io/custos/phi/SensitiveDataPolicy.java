@@ -39,18 +39,20 @@ public interface SensitiveDataPolicy {
         || caller.roles().contains(ALL_ROLE + ":" + category.id());
   }
 
-  /** Roles that treat patients (and the patient themself) and so may see sensitive categories other than Part 2. */
+  /** Roles that treat patients (and the patient themself) and so may see sensitive categories other than Part 2 and restricted. */
   Set<String> TREATING_ROLES = Set.of("clinician", "nurse", "patient");
 
   /**
    * The server's default: treating roles (clinician, nurse, the patient) receive every category except
    * substance-use records (42 CFR Part 2 requires specific consent, granted as role
-   * {@code sensitive-data:substance-use}); every other role only with the sensitive-data roles.
+   * {@code sensitive-data:substance-use}) and records marked restricted confidentiality (role
+   * {@code sensitive-data:restricted}); every other role only with the sensitive-data roles.
    */
   static SensitiveDataPolicy treating() {
     SensitiveDataPolicy roles = byRole();
+    Set<SensitiveCategory> needRole = EnumSet.of(SensitiveCategory.SUBSTANCE_USE, SensitiveCategory.RESTRICTED);
     return (caller, category) -> roles.permits(caller, category)
-        || (category != SensitiveCategory.SUBSTANCE_USE && caller.roles().stream().anyMatch(TREATING_ROLES::contains));
+        || (!needRole.contains(category) && caller.roles().stream().anyMatch(TREATING_ROLES::contains));
   }
 
   /** Deny-unless-role policy with nothing open to everyone. */

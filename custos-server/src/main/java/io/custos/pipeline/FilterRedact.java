@@ -44,7 +44,11 @@ final class FilterRedact implements Stage {
   }
 
   FilterRedact(FhirContext fhir, PageCursors cursors, SensitiveDataPolicy sensitivePolicy) {
-    this.sensitive = new SensitiveCategories(fhir);
+    this(fhir, cursors, new SensitiveCategories(fhir), sensitivePolicy);
+  }
+
+  FilterRedact(FhirContext fhir, PageCursors cursors, SensitiveCategories sensitive, SensitiveDataPolicy sensitivePolicy) {
+    this.sensitive = sensitive;
     this.sensitivePolicy = sensitivePolicy;
     this.fhir = fhir;
     this.terser = fhir.newTerser();
@@ -59,8 +63,8 @@ final class FilterRedact implements Stage {
     List<String> disclosed = new ArrayList<>();
     for (Resource r : ex.page.resources()) {
       if (items.size() < spec.maxResults() && r.fhirType().equals(spec.resourceType()) && inCompartment(ex, r)) {
-        // Sensitive categories (42 CFR Part 2, mental health, HIV, reproductive health): classified on the
-        // full resource (security labels live in meta), withheld unless the policy permits, and counted.
+        // Sensitive categories (42 CFR Part 2, mental health, HIV, reproductive health, violence, restricted):
+        // classified on the full resource (security labels live in meta), withheld unless the policy permits, and counted.
         Set<SensitiveCategory> categories = sensitive.classify(r);
         if (!categories.isEmpty() && !sensitivePolicy.permitsAll(ex.caller, categories)) {
           withheld.add(categories);

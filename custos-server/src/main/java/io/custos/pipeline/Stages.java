@@ -4,6 +4,7 @@ import ca.uhn.fhir.context.FhirContext;
 import io.custos.audit.AuditTrail;
 import io.custos.audit.PatientPseudonyms;
 import io.custos.fhir.FhirUpstream;
+import io.custos.phi.SensitiveCategories;
 import io.custos.phi.SensitiveDataPolicy;
 import io.custos.policy.AccessControl;
 import io.custos.policy.AlertSink;
@@ -44,7 +45,7 @@ public final class Stages {
     bindPatient = new BindPatient(b.access, b.upstream);
     PageCursors cursors = new PageCursors(b.cursors, b.clock, Duration.ofMinutes(15));
     fetch = new UpstreamFetch(b.upstream, cursors);
-    filter = new FilterRedact(b.fhir, cursors, b.sensitivePolicy);
+    filter = new FilterRedact(b.fhir, cursors, b.sensitiveCategories, b.sensitivePolicy);
     alerts = b.alerts;
   }
 
@@ -119,6 +120,11 @@ public final class Stages {
     return settings.fhir;
   }
 
+  /** The sensitive-category classifier, for a route's own filtering. */
+  public SensitiveCategories sensitiveCategories() {
+    return settings.sensitiveCategories;
+  }
+
   /** Who may receive records in sensitive categories, for a route's own filtering. */
   public SensitiveDataPolicy sensitivePolicy() {
     return settings.sensitivePolicy;
@@ -143,7 +149,7 @@ public final class Stages {
 
   /**
    * Builder; every setter is required except the sensitive-data policy (default {@link SensitiveDataPolicy#treating()})
-.
+   * and classifier (default: the checked-in value sets, {@link SensitiveCategories#SensitiveCategories(FhirContext)}).
    */
   public static final class Builder {
     private Clock clock;
@@ -156,6 +162,7 @@ public final class Stages {
     private FhirUpstream upstream;
     private FhirContext fhir;
     private SensitiveDataPolicy sensitivePolicy = SensitiveDataPolicy.treating();
+    private SensitiveCategories sensitiveCategories;
     private AlertSink alerts;
     private CursorStore cursors;
 
@@ -203,6 +210,12 @@ public final class Stages {
       return this;
     }
 
+    /** The classifier, e.g. over the organisation's VSAC value sets ({@code policy.sensitiveValueSets}). */
+    public Builder sensitiveCategories(SensitiveCategories v) {
+      sensitiveCategories = v;
+      return this;
+    }
+
     public Builder alerts(AlertSink v) {
       alerts = v;
       return this;
@@ -217,6 +230,9 @@ public final class Stages {
     public Stages build() {
       for (Object o : new Object[] {clock, access, rateLimits, cursors, trail, pseudonyms, version, validator, upstream, fhir, sensitivePolicy, alerts}) {
         Objects.requireNonNull(o, "every Stages.Builder setting is required");
+      }
+      if (sensitiveCategories == null) {
+        sensitiveCategories = new SensitiveCategories(fhir);
       }
       return new Stages(this);
     }

@@ -38,7 +38,7 @@ public record GovernedPath(GovernancePipeline pipeline, WriteStages writes) {
     WriteStages writes = new WriteStages(stages.upstream(), stages.fhir(), new ObjectMapper(), stages.clock(), writeSettings,
         new ProposalStore(proposals), stages.access().roles());
     var parts = new Routes.Parts(new CohortStage(cohorts), new EmergencyAccess(stages.access().breakGlass()), writes,
-        new PriorAuthorizationStatus(stages.upstream(), stages.fhir(), stages.sensitivePolicy()));
+        new PriorAuthorizationStatus(stages.upstream(), stages.fhir(), stages.sensitiveCategories(), stages.sensitivePolicy()));
     return new GovernedPath(new GovernancePipeline(registry, stages, Routes.compose(stages, parts, registry), observer), writes);
   }
 }

@@ -47,9 +47,9 @@ public final class PriorAuthorizationStatus {
   private final ElementAllowlist claimElements;
   private final ElementAllowlist responseElements;
 
-  public PriorAuthorizationStatus(FhirUpstream upstream, FhirContext fhir, SensitiveDataPolicy policy) {
+  public PriorAuthorizationStatus(FhirUpstream upstream, FhirContext fhir, SensitiveCategories sensitive, SensitiveDataPolicy policy) {
     this.upstream = upstream;
-    this.sensitive = new SensitiveCategories(fhir);
+    this.sensitive = sensitive;
     this.policy = policy;
     this.claimElements = new ElementAllowlist(fhir, "Claim", CLAIM_ELEMENTS);
     this.responseElements = new ElementAllowlist(fhir, "ClaimResponse", RESPONSE_ELEMENTS);

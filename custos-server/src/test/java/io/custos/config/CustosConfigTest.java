@@ -247,6 +247,22 @@ class CustosConfigTest {
   }
 
   @Test
+  void sensitiveValueSetsNamesADirectoryOfTheOrganisationsExpansions() throws IOException {
+    String base = """
+        upstream:
+          baseUrl: http://127.0.0.1:8080/fhir
+        identity:
+          mode: development
+        """;
+    assertThat(CustosConfig.load(yaml(base)).policy().sensitiveValueSets()).isNull();
+    Path vsac = Files.createDirectories(dir.resolve("vsac"));
+    assertThat(CustosConfig.load(yaml(base + "policy:\n  sensitiveValueSets: " + vsac + "\n")).policy().sensitiveValueSets())
+        .isEqualTo(vsac.toString());
+    assertThatThrownBy(() -> CustosConfig.load(yaml(base + "policy:\n  sensitiveValueSets: " + dir.resolve("absent") + "\n")))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("policy.sensitiveValueSets: not a directory");
+  }
+
+  @Test
   void malformedYamlIsAConfigExceptionWithoutContent() throws IOException {
     Path file = yaml("server: [unclosed\n  secret-value-canary: x\n");
     assertThatThrownBy(() -> CustosConfig.load(file)).isInstanceOf(ConfigException.class)

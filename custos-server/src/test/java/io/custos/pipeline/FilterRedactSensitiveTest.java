@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ca.uhn.fhir.context.FhirContext;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.custos.fhir.store.InMemoryRepository;
 import io.custos.phi.SensitiveCategories;
 import io.custos.phi.SensitiveCategory;
@@ -21,7 +20,10 @@ import java.util.Set;
 import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.Condition;
+import org.hl7.fhir.r4.model.DocumentReference;
 import org.hl7.fhir.r4.model.Encounter;
+import org.hl7.fhir.r4.model.MedicationRequest;
+import org.hl7.fhir.r4.model.Observation;
 import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.Resource;
 import org.junit.jupiter.api.BeforeAll;
@@ -38,9 +40,9 @@ class FilterRedactSensitiveTest {
     repo = SyntheaFixture.load();
   }
 
-  private static FilterRedact stage() {
+  private static FilterRedact stage(SensitiveDataPolicy policy) {
     return new FilterRedact(FHIR, new PageCursors(InProcessStateStore.create().cursors(), Clock.systemUTC(), Duration.ofMinutes(1)),
-        SensitiveDataPolicy.byRole());
+        policy);
   }
 
   private static Condition condition(String pid, String system, String code) {
@@ -51,12 +53,79 @@ class FilterRedactSensitiveTest {
     return c;
   }
 
-  @SuppressWarnings("unchecked")
   private static Map<String, Object> run(String tool, Set<String> roles, String pid, List<? extends Resource> resources) {
+    return run(SensitiveDataPolicy.byRole(), tool, roles, pid, resources);
+  }
+
+  private static Map<String, Object> run(SensitiveDataPolicy policy, String tool, Set<String> roles, String pid,
+      List<? extends Resource> resources) {
     ToolSpec spec = CATALOG.find(tool).orElseThrow();
     ToolExchange ex = PipelineFixtures.fetched(spec, PipelineFixtures.caller(roles, Set.of("user/*.rs"), null), pid, resources);
-    stage().intercept(ex, e -> null);
+    stage(policy).intercept(ex, e -> null);
     return ex.structured;
+  }
+
+  /** Under the server's default policy: no item returned, one withheld, in {@code category}. */
+  private static void withheldByDefault(String tool, String role, Resource r, String category) {
+    Map<String, Object> out = run(SensitiveDataPolicy.treating(), tool, Set.of(role), "p1", List.of(r));
+    assertThat((List<?>) out.get("items")).as(tool + " for " + role).isEmpty();
+    Map<?, ?> withheld = (Map<?, ?>) out.get("withheld");
+    assertThat(withheld.get("count")).as(tool + " for " + role).isEqualTo(1);
+    assertThat(withheld.get("categories")).as(tool + " for " + role).isEqualTo(List.of(category));
+  }
+
+  private static Reference p1() {
+    return new Reference("Patient/p1");
+  }
+
+  @Test
+  void regression_partTwoMedicationsAreWithheldFromClinicianAndNurseWithASignal() {
+    for (String[] med : new String[][] {{"351266", "buprenorphine 2 MG / naloxone 0.5 MG Sublingual Tablet"},
+        {"864706", "methadone hydrochloride 10 MG Oral Tablet"}}) {
+      MedicationRequest m = new MedicationRequest().setSubject(p1())
+          .setMedication(new CodeableConcept(new Coding("http://www.nlm.nih.gov/research/umls/rxnorm", med[0], med[1])));
+      m.setId("m-" + med[0]);
+      for (String role : List.of("clinician", "nurse")) {
+        withheldByDefault("get_medications", role, m, "substance-use");
+      }
+    }
+  }
+
+  @Test
+  void regression_opioidDependenceIsWithheldFromClinicianNurseAndBilling() {
+    Condition c = condition("p1", "http://snomed.info/sct", "75544000");
+    for (String role : List.of("clinician", "nurse", "billing")) {
+      withheldByDefault("get_active_conditions", role, c, "substance-use");
+    }
+  }
+
+  @Test
+  void regression_aPositiveDrugsOfAbusePanelIsWithheld() {
+    Observation o = new Observation().setSubject(p1()).setStatus(Observation.ObservationStatus.FINAL)
+        .setCode(new CodeableConcept(new Coding("http://loinc.org", "65750-2", "Drugs of abuse 5 panel - Urine by Screen method")))
+        .setValue(new CodeableConcept().setText("Positive"));
+    o.setId("o-doa");
+    withheldByDefault("get_lab_results", "clinician", o, "substance-use");
+  }
+
+  @Test
+  void regression_notesNamingBuprenorphineNaloxoneAreWithheldFromTheClinician() {
+    DocumentReference d = new DocumentReference().setSubject(p1());
+    d.setId("d-bup");
+    d.addContent().getAttachment().setContentType("text/plain")
+        .setData("Plan: continue buprenorphine/naloxone 8/2 mg SL daily.".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    withheldByDefault("get_clinical_notes", "clinician", d, "substance-use");
+  }
+
+  @Test
+  void regression_uncodedHivTextAndContraceptionReasonsAreWithheldFromBilling() {
+    Condition hiv = new Condition().setSubject(p1()).setCode(new CodeableConcept().setText("HIV positive, on antiretroviral therapy"));
+    hiv.setId("c-hiv-text");
+    withheldByDefault("get_active_conditions", "billing", hiv, "hiv");
+    Encounter e = new Encounter().setSubject(p1())
+        .addReasonCode(new CodeableConcept(new Coding("http://snomed.info/sct", "389095005", "Contraception care (regime/therapy)")));
+    e.setId("e-contraception");
+    withheldByDefault("list_encounters", "billing", e, "reproductive-health");
   }
 
   @Test
@@ -126,8 +195,9 @@ class FilterRedactSensitiveTest {
 
   @Test
   void notesMentioningACategoryAreWithheld() {
-    assertThat(SensitiveCategories.classifyText("Patient misuses drugs (finding).")).containsExactly(SensitiveCategory.SUBSTANCE_USE);
-    assertThat(SensitiveCategories.classifyText("Hearing aids fitted. Hypertension.")).isEmpty();
-    assertThat(SensitiveCategories.classifyText("HIV test negative")).containsExactly(SensitiveCategory.HIV);
+    SensitiveCategories table = new SensitiveCategories(FHIR);
+    assertThat(table.categoriesOfText("Patient misuses drugs (finding).")).containsExactly(SensitiveCategory.SUBSTANCE_USE);
+    assertThat(table.categoriesOfText("Hearing aids fitted. Hypertension.")).isEmpty();
+    assertThat(table.categoriesOfText("HIV test negative")).containsExactly(SensitiveCategory.HIV);
   }
 }
