@@ -26,7 +26,7 @@ import java.util.Map;
  */
 public final class ToolManifest {
   /** The current tool-policy version. */
-  public static final String POLICY_VERSION = "2026.5";
+  public static final String POLICY_VERSION = "2026.6";
 
   /** Policy version -> manifest hash, append-only. */
   public static final Map<String, String> PINNED = Map.of(
@@ -39,7 +39,10 @@ public final class ToolManifest {
       "2026.4", "bafc4232aa3f6c850eb1454aafe7869f4df31d25aa0db366d57d8cc73190b0a1",
       // one registry: every tool (writes and status included), prompt, resource and the approval operation, each with
       // its route and authorization rules
-      "2026.5", "e21d9b7399a7fa783cceba056bf73c62dbea325a23f511398ff397260f8d96e9");
+      "2026.5", "e21d9b7399a7fa783cceba056bf73c62dbea325a23f511398ff397260f8d96e9",
+      // free text written by people returned as {"untrusted_text": ...} (concept text, dosage, descriptions, reference
+      // ranges, string values, payer dispositions), and tool descriptions that say so
+      "2026.6", "5d43322abe25dc56a9a44f23d03d0cb8200882cae8c3bfd71c3ad837e57c7bc0");
 
   private static final ObjectMapper CANONICAL = new ObjectMapper().configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
 
