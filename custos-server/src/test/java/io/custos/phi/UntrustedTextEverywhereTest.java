@@ -486,6 +486,39 @@ class UntrustedTextEverywhereTest {
     assertThat((String) out.structured().get("preview")).contains("Follow<U+202E>up", "Doing well.<U+200B> Continue.");
   }
 
+  @Test
+  void overTheRealMcpFrontToo(@org.junit.jupiter.api.io.TempDir java.nio.file.Path work) throws Exception {
+    java.nio.file.Path config = work.resolve("custos.yaml");
+    java.nio.file.Files.writeString(config, """
+        server: {host: 127.0.0.1, port: 0, tls: plain}
+        upstream: {baseUrl: "%s"}
+        identity: {mode: development}
+        policy: {requireCareRelationship: false}
+        dataDir: "%s"
+        """.formatted(store.baseUrl(), work.resolve("data")));
+    try (var app = new io.custos.cli.ServerAssembly(io.custos.config.CustosConfig.load(config)); var http = app.startHttp(false)) {
+      var transport = io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTransport
+          .builder("http://" + http.endpoint().getAuthority()).endpoint("/mcp").build();
+      try (var client = io.modelcontextprotocol.client.McpClient.sync(transport).requestTimeout(Duration.ofSeconds(60)).build()) {
+        client.initialize();
+        for (String tool : List.of("get_active_conditions", "get_medications", "list_appointments", "get_clinical_notes")) {
+          var result = client.callTool(new io.modelcontextprotocol.spec.McpSchema.CallToolRequest(tool,
+              Map.of("patient_id", patientId(0))));
+          String what = "MCP " + tool;
+          assertThat(result.isError()).as(what).isFalse();
+          Set<String> seen = new TreeSet<>();
+          walk(what, "$", result.structuredContent(), false, true, seen);
+          assertThat(seen).as(what).containsAll(expected.get(0).get(tool));
+          for (var content : result.content()) {
+            String text = ((io.modelcontextprotocol.spec.McpSchema.TextContent) content).text();
+            assertClean(what + " text content", text, false, false);
+            assertThat(text).as(what).doesNotContain(INSTRUCTION);
+          }
+        }
+      }
+    }
+  }
+
   // --- assertions ----------------------------------------------------------------------------------
 
   /** Walks a result: every string is clean; planted free text only under the marker or in a fenced note. */
