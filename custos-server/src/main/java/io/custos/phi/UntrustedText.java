@@ -1,7 +1,7 @@
 package io.custos.phi;
 
+import com.ibm.icu.text.Normalizer2;
 import com.ibm.icu.text.UnicodeSet;
-import java.text.Normalizer;
 import java.util.Map;
 import java.util.regex.Pattern;
 
@@ -23,7 +23,7 @@ import java.util.regex.Pattern;
  * <p>The invisible set is Unicode's {@code Default_Ignorable_Code_Point} property (UAX #44; zero-width and bidi
  * controls, variation selectors, tag characters, Hangul fillers, U+034F...) together with every format character
  * ({@code General_Category=Cf}) and U+2028/U+2029, read from ICU4J's Unicode Character Database rather than a hand
- * list, so it follows Unicode as ICU is upgraded.
+ * list, so it follows Unicode as ICU is upgraded; NFKC comes from the same data.
  */
 public final class UntrustedText {
 
@@ -35,6 +35,8 @@ public final class UntrustedText {
       new UnicodeSet("[[:Default_Ignorable_Code_Point:][:Cf:][\\u2028\\u2029]]").freeze();
   /** Control characters (Cc) other than tab and line feed. */
   private static final UnicodeSet OTHER_CONTROL = new UnicodeSet("[[:Cc:]-[\\u0009\\u000A]]").freeze();
+  /** NFKC from the same Unicode data as {@link #INVISIBLE}. */
+  private static final Normalizer2 NFKC = Normalizer2.getNFKCInstance();
 
   private static final Pattern HTML_COMMENT = Pattern.compile("(?s)<!--.*?-->");
   private static final Pattern HTML_TAG = Pattern.compile("</?[A-Za-z][^>]{0,500}>");
@@ -78,7 +80,7 @@ public final class UntrustedText {
     String s = raw.replace("\r\n", "\n");
     for (int round = 0; round < MAX_ROUNDS; round++) {
       // NFKC folds full-width and other compatibility look-alikes (e.g. U+FF1C for '<') before any matching.
-      String next = removeHidden(Normalizer.normalize(s, Normalizer.Form.NFKC));
+      String next = removeHidden(NFKC.normalize(s));
       if (next.equals(s)) {
         break;
       }
