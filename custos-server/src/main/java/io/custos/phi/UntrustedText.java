@@ -96,6 +96,21 @@ public final class UntrustedText {
     return s.replace("<<<", "«").replace(">>>", "»");
   }
 
+  /**
+   * A structured value from the record (a code, a code system URI): only the {@link #INVISIBLE} and control characters
+   * are removed; nothing is normalised or rewritten, since the value is compared, not read.
+   *
+   * @param raw a value, may be null
+   * @return the value without hidden characters, or null when nothing is left
+   */
+  public static String token(String raw) {
+    if (raw == null) {
+      return null;
+    }
+    String s = removeHidden(raw).replace("\n", "");
+    return s.isEmpty() ? null : s;
+  }
+
   private static String removeHidden(String s) {
     StringBuilder out = new StringBuilder(s.length());
     s.codePoints().forEach(cp -> {

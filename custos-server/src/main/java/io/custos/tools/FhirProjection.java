@@ -22,7 +22,8 @@ import org.hl7.fhir.r4.model.Type;
  * <p>Every string taken from the record passes {@link UntrustedText}: free text written by people
  * ({@link #freeText}: CodeableConcept.text, dosage text, descriptions, string values) is marked as
  * {@code {"untrusted_text": ...}}; code displays, names and other short controlled strings are {@link UntrustedText#label
- * labels}. Code systems, codes, ids, dates and numbers are structured values, not text.
+ * labels}. Code systems and codes are {@link UntrustedText#token tokens} (hidden characters removed); ids, dates and
+ * numbers are structured values.
  */
 final class FhirProjection {
   private FhirProjection() {}
@@ -61,7 +62,8 @@ final class FhirProjection {
     Json j = json();
     if (cc.hasCoding()) {
       Coding c = cc.getCodingFirstRep();
-      j.with("system", c.getSystem()).with("code", c.getCode()).with("display", UntrustedText.label(c.getDisplay()));
+      j.with("system", UntrustedText.token(c.getSystem())).with("code", UntrustedText.token(c.getCode()))
+          .with("display", UntrustedText.label(c.getDisplay()));
     }
     if (cc.hasText() && !(cc.hasCoding() && cc.getText().equals(cc.getCodingFirstRep().getDisplay()))) {
       j.with("text", freeText(cc.getText()));
@@ -82,7 +84,7 @@ final class FhirProjection {
 
   /** The code of the first coding of a status-like concept (e.g. {@code clinicalStatus}), or null. */
   static String status(CodeableConcept cc) {
-    return cc == null || !cc.hasCoding() ? null : cc.getCodingFirstRep().getCode();
+    return cc == null || !cc.hasCoding() ? null : UntrustedText.token(cc.getCodingFirstRep().getCode());
   }
 
   static Map<String, Object> quantity(Quantity q) {

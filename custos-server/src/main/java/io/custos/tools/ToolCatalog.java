@@ -385,7 +385,7 @@ public final class ToolCatalog {
   private static Map<String, Object> encounterJson(Resource r) {
     Encounter e = (Encounter) r;
     return json().with("id", e.getIdPart()).with("status", e.hasStatus() ? e.getStatus().toCode() : null)
-        .with("class", e.hasClass_() ? e.getClass_().getCode() : null).with("type", codes(e.getType()))
+        .with("class", e.hasClass_() ? UntrustedText.token(e.getClass_().getCode()) : null).with("type", codes(e.getType()))
         .with("period", period(e.getPeriod())).with("reason", codes(e.getReasonCode()))
         .with("serviceProvider", display(e.getServiceProvider()));
   }

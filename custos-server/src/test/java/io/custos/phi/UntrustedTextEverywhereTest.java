@@ -138,8 +138,12 @@ class UntrustedTextEverywhereTest {
     return sentinel + " " + element + " " + PAYLOADS.get(payload) + " end";
   }
 
+  /** Hidden characters planted into codes and code systems (structured values, not text, but no hidden channel). */
+  private static final String HIDDEN_IN_CODES = "\u200B\u202E\uDB40\uDC41\u3164";
+
   private static CodeableConcept concept(int i, String system, String code, String element, String... tools) {
-    CodeableConcept cc = new CodeableConcept(new Coding(system, code, label(i, element + ".display", tools)));
+    CodeableConcept cc = new CodeableConcept(new Coding(system + HIDDEN_IN_CODES, code + HIDDEN_IN_CODES,
+        label(i, element + ".display", tools)));
     return cc.setText(free(i, element + ".text", tools));
   }
 
@@ -211,7 +215,7 @@ class UntrustedTextEverywhereTest {
     e.setId("inj-enc-" + i);
     e.setSubject(subject);
     e.setStatus(Encounter.EncounterStatus.FINISHED);
-    e.setClass_(new Coding("http://terminology.hl7.org/CodeSystem/v3-ActCode", "AMB", null));
+    e.setClass_(new Coding("http://terminology.hl7.org/CodeSystem/v3-ActCode", "AMB" + HIDDEN_IN_CODES, null));
     e.addType(concept(i, "http://snomed.info/sct", "185349003", "Encounter.type", "list_encounters", "get_encounter"));
     e.addReasonCode(concept(i, "http://snomed.info/sct", "38341003", "Encounter.reasonCode", "list_encounters", "get_encounter"));
     e.setServiceProvider(new Reference().setDisplay(label(i, "serviceProvider.display", "list_encounters", "get_encounter")));

@@ -167,6 +167,15 @@ class UntrustedTextTest {
   }
 
   @Test
+  void tokensLoseOnlyHiddenCharacters() {
+    assertThat(UntrustedText.token("http://snomed.info/sct\u200B\u2028")).isEqualTo("http://snomed.info/sct");
+    assertThat(UntrustedText.token("44054006\u202E\uDB40\uDC41")).isEqualTo("44054006");
+    assertThat(UntrustedText.token("\u00BD<!--x-->")).isEqualTo("\u00BD<!--x-->"); // not normalised, not rewritten
+    assertThat(UntrustedText.token("\u200B")).isNull();
+    assertThat(UntrustedText.token(null)).isNull();
+  }
+
+  @Test
   void revealShowsHiddenCharactersWithoutRemovingAnything() {
     assertThat(UntrustedText.reveal("a\u202Eb\u200Bc<!-- x -->\u3164\n\td\u0007"))
         .isEqualTo("a<U+202E>b<U+200B>c<!-- x --><U+3164>\n\td<U+0007>");

@@ -96,7 +96,7 @@ public final class CohortService {
       for (Condition c : e.getValue()) {
         Condition dc = deid.deidentify(c, ctx);
         Map<String, Object> cm = new LinkedHashMap<>();
-        cm.put("code", dc.getCode().getCodingFirstRep().getCode());
+        cm.put("code", UntrustedText.token(dc.getCode().getCodingFirstRep().getCode()));
         cm.put("display", UntrustedText.label(dc.getCode().getCodingFirstRep().getDisplay()));
         cm.put("onsetYear", dc.hasOnsetDateTimeType() ? dc.getOnsetDateTimeType().getYear() : null);
         conditions.add(cm);
