@@ -1,5 +1,6 @@
 package io.custos.tools;
 
+import io.custos.phi.UntrustedText;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -11,11 +12,18 @@ import org.hl7.fhir.r4.model.HumanName;
 import org.hl7.fhir.r4.model.Period;
 import org.hl7.fhir.r4.model.Quantity;
 import org.hl7.fhir.r4.model.Reference;
+import org.hl7.fhir.r4.model.StringType;
 import org.hl7.fhir.r4.model.Type;
 
 /**
  * Compact JSON building blocks for tool output: codes with system and display text, quantities with
  * UCUM units, ISO 8601 dates. Null and empty values are omitted so the model sees only what exists.
+ *
+ * <p>Every string taken from the record passes {@link UntrustedText}: free text written by people
+ * ({@link #freeText}: CodeableConcept.text, dosage text, descriptions, string values) is marked as
+ * {@code {"untrusted_text": ...}}; code displays, names and other short controlled strings are {@link UntrustedText#label
+ * labels}. Code systems and codes are {@link UntrustedText#token tokens} (hidden characters removed); ids, dates and
+ * numbers are structured values.
  */
 final class FhirProjection {
   private FhirProjection() {}
@@ -31,11 +39,22 @@ final class FhirProjection {
     }
   }
 
+  /** Upper bound on the characters of one free-text element other than a note body. */
+  static final int MAX_FREE_TEXT_CHARS = 2_000;
+
+  /** Free text written by people, stripped and marked as data, or null when there is none. */
+  static Map<String, Object> freeText(String raw) {
+    return UntrustedText.marked(raw, MAX_FREE_TEXT_CHARS);
+  }
+
   static Json json() {
     return new Json();
   }
 
-  /** {@code {system, code, display}} of the first coding (plus {@code text} when it differs), or null. */
+  /**
+   * {@code {system, code, display}} of the first coding (display as a label) plus {@code text} (marked free text) when
+   * it differs from the display, or null.
+   */
   static Map<String, Object> code(CodeableConcept cc) {
     if (cc == null || cc.isEmpty()) {
       return null;
@@ -43,10 +62,11 @@ final class FhirProjection {
     Json j = json();
     if (cc.hasCoding()) {
       Coding c = cc.getCodingFirstRep();
-      j.with("system", c.getSystem()).with("code", c.getCode()).with("display", c.getDisplay());
+      j.with("system", UntrustedText.token(c.getSystem())).with("code", UntrustedText.token(c.getCode()))
+          .with("display", UntrustedText.label(c.getDisplay()));
     }
-    if (cc.hasText() && !cc.getText().equals(j.get("display"))) {
-      j.with("text", cc.getText());
+    if (cc.hasText() && !(cc.hasCoding() && cc.getText().equals(cc.getCodingFirstRep().getDisplay()))) {
+      j.with("text", freeText(cc.getText()));
     }
     return j;
   }
@@ -64,14 +84,14 @@ final class FhirProjection {
 
   /** The code of the first coding of a status-like concept (e.g. {@code clinicalStatus}), or null. */
   static String status(CodeableConcept cc) {
-    return cc == null || !cc.hasCoding() ? null : cc.getCodingFirstRep().getCode();
+    return cc == null || !cc.hasCoding() ? null : UntrustedText.token(cc.getCodingFirstRep().getCode());
   }
 
   static Map<String, Object> quantity(Quantity q) {
     if (q == null || !q.hasValue()) {
       return null;
     }
-    return json().with("value", q.getValue()).with("unit", q.hasUnit() ? q.getUnit() : q.getCode());
+    return json().with("value", q.getValue()).with("unit", UntrustedText.label(q.hasUnit() ? q.getUnit() : q.getCode()));
   }
 
   static String date(BaseDateTimeType d) {
@@ -96,28 +116,35 @@ final class FhirProjection {
     return json().with("start", date(p.getStartElement())).with("end", date(p.getEndElement()));
   }
 
-  /** A reference's display text (never its id: ids of other resources are not part of tool output). */
+  /** A reference's display text as a label (never its id: ids of other resources are not part of tool output). */
   static String display(Reference r) {
-    return r == null || !r.hasDisplay() ? null : r.getDisplay();
+    return r == null || !r.hasDisplay() ? null : UntrustedText.label(r.getDisplay());
   }
 
-  /** "Given Family" of the official (else first) name. */
+  /** "Given Family" of the official (else first) name, as a label. */
   static String name(List<HumanName> names) {
     HumanName chosen = names.stream().filter(n -> n.getUse() == HumanName.NameUse.OFFICIAL).findFirst()
         .orElse(names.isEmpty() ? null : names.get(0));
     if (chosen == null) {
       return null;
     }
-    return chosen.hasText() ? chosen.getText() : (chosen.getGivenAsSingleString() + " " + chosen.getFamily()).trim();
+    return UntrustedText.label(chosen.hasText() ? chosen.getText() : chosen.getGivenAsSingleString() + " "
+        + java.util.Objects.requireNonNullElse(chosen.getFamily(), ""));
   }
 
-  /** Value of an Observation-like {@code value[x]}: a quantity map, a code map, or a string. */
+  /**
+   * Value of an Observation-like {@code value[x]}: a quantity map, a code map, marked free text (valueString), or
+   * another primitive (boolean, integer, time, dateTime) as a string.
+   */
   static Object value(Type v) {
     if (v instanceof Quantity q) {
       return quantity(q);
     }
     if (v instanceof CodeableConcept cc) {
       return code(cc);
+    }
+    if (v instanceof StringType text) {
+      return freeText(text.getValue());
     }
     if (v != null && v.isPrimitive()) {
       return v.primitiveValue();

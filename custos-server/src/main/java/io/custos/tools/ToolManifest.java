@@ -41,8 +41,9 @@ public final class ToolManifest {
       // its route and authorization rules
       "2026.5", "e21d9b7399a7fa783cceba056bf73c62dbea325a23f511398ff397260f8d96e9",
       // research: protocol_id (sensitive cohorts, linkage), small cells suppressed across counts and extracts,
-      // pseudonyms per extract
-      "2026.6", "e849c3a4298d487db0d04c02e428d59cf47a860215cab51d1f83cccb0ae19430");
+      // pseudonyms per extract; free text written by people returned as {"untrusted_text": ...} (concept text, dosage,
+      // descriptions, reference ranges, string values, payer dispositions), and tool descriptions that say so
+      "2026.6", "RECOMPUTE");
 
   private static final ObjectMapper CANONICAL = new ObjectMapper().configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
 

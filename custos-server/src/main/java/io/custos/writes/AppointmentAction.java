@@ -1,5 +1,6 @@
 package io.custos.writes;
 
+import io.custos.phi.UntrustedText;
 import io.custos.fhir.UpstreamNeed;
 import io.custos.pipeline.ToolCallException;
 import io.custos.fhir.FhirUpstream;
@@ -89,9 +90,9 @@ final class AppointmentAction implements WriteAction {
         + "Patient: Patient/" + ctx.patientId() + "\n"
         + "Practitioner: Practitioner/" + practitioner + "\n"
         + "When: " + start + " to " + slot.getEndElement().getValueAsString() + "\n"
-        + "Service: " + slot.getServiceType().stream().map(c -> c.hasText() ? c.getText() : c.getCodingFirstRep().getDisplay())
-            .findFirst().orElse("(unspecified)") + "\n"
-        + "Description: " + a.getDescription() + "\n"
+        + "Service: " + slot.getServiceType().stream().map(c -> UntrustedText.label(c.hasText() ? c.getText() : c.getCodingFirstRep().getDisplay()))
+            .filter(java.util.Objects::nonNull).findFirst().orElse("(unspecified)") + "\n"
+        + "Description: " + UntrustedText.reveal(a.getDescription()) + "\n"
         + "Slot: Slot/" + slot.getIdPart();
     Map<String, Object> details = new LinkedHashMap<>();
     details.put("slot_id", slot.getIdPart());

@@ -1,5 +1,6 @@
 package io.custos.writes;
 
+import io.custos.phi.UntrustedText;
 import io.custos.fhir.UpstreamNeed;
 import java.nio.charset.StandardCharsets;
 import java.util.Date;
@@ -65,10 +66,10 @@ final class ClinicalNoteAction implements WriteAction {
     String preview = "DRAFT clinical note (status preliminary; a clinician reviews it before it becomes final)\n"
         + "Patient: Patient/" + ctx.patientId() + "\n"
         + "Type: " + loinc[1] + " (LOINC " + loinc[0] + ")\n"
-        + "Title: " + title + "\n"
+        + "Title: " + UntrustedText.reveal(title) + "\n"
         + "Author: " + FhirWrites.user(ctx.caller()).map(Reference::getReference).orElse(ctx.caller().subject()) + "\n"
         + args.string("encounter_id").map(e -> "Encounter: Encounter/" + e + "\n").orElse("")
-        + "Text (" + text.length() + " characters):\n" + text;
+        + "Text (" + text.length() + " characters):\n" + UntrustedText.reveal(text);
     return new Draft(d, preview, Map.of(), Map.of());
   }
 }

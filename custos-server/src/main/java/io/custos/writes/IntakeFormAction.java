@@ -1,5 +1,6 @@
 package io.custos.writes;
 
+import io.custos.phi.UntrustedText;
 import io.custos.fhir.UpstreamNeed;
 import io.custos.fhir.UpstreamRequest;
 import java.util.ArrayList;
@@ -78,19 +79,20 @@ final class IntakeFormAction implements WriteAction {
       String value = (String) a.get("answer");
       var item = q.addItem().setLinkId(linkId).setText(text);
       item.addAnswer().setValue(new StringType(value));
-      answers.append("  ").append(text != null ? text : linkId).append(": ").append(value).append('\n');
+      answers.append("  ").append(UntrustedText.reveal(text != null ? text : linkId)).append(": ").append(UntrustedText.reveal(value))
+          .append('\n');
       var current = DEMOGRAPHICS.get(linkId.toLowerCase(Locale.ROOT));
       if (current != null && current.apply(patient).stream().noneMatch(v -> v != null && normalize(v).equals(normalize(value)))) {
         Map<String, Object> change = new LinkedHashMap<>();
         change.put("field", linkId.toLowerCase(Locale.ROOT));
-        change.put("proposed_value", value);
+        change.put("proposed_value", UntrustedText.reveal(value));
         change.put("applied", false);
         changes.add(change);
       }
     }
     StringBuilder preview = new StringBuilder("Intake form (QuestionnaireResponse, completed)\n")
         .append("Patient: Patient/").append(pid).append('\n')
-        .append("Questionnaire: ").append(questionnaire).append('\n')
+        .append("Questionnaire: ").append(UntrustedText.reveal(questionnaire)).append('\n')
         .append("Answers:\n").append(answers);
     if (!changes.isEmpty()) {
       preview.append("Demographic changes implied by the answers (PROPOSED ONLY, not applied to the patient record; "

@@ -1,5 +1,6 @@
 package io.custos.writes;
 
+import io.custos.phi.UntrustedText;
 import java.util.Map;
 import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.Coding;
@@ -39,8 +40,8 @@ final class PatientMessageAction implements WriteAction {
         + "To: Patient/" + ctx.patientId() + "\n"
         + "From: " + FhirWrites.user(ctx.caller()).map(r -> r.getReference()).orElse(ctx.caller().subject()) + "\n"
         + "Category: " + category + "\n"
-        + "Subject: " + subject + "\n"
-        + "Message (" + text.length() + " characters):\n" + text;
+        + "Subject: " + UntrustedText.reveal(subject) + "\n"
+        + "Message (" + text.length() + " characters):\n" + UntrustedText.reveal(text);
     return new Draft(c, preview, Map.of(), Map.of());
   }
 }

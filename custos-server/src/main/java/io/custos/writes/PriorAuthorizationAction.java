@@ -1,5 +1,6 @@
 package io.custos.writes;
 
+import io.custos.phi.UntrustedText;
 import io.custos.fhir.UpstreamNeed;
 import io.custos.pipeline.ToolCallException;
 import java.util.ArrayList;
@@ -95,10 +96,11 @@ final class PriorAuthorizationAction implements WriteAction {
     }
     String preview = "Prior authorization request (Claim, use preauthorization)\n"
         + "Patient: Patient/" + pid + "\n"
-        + "Coverage: Coverage/" + coverage.getIdPart() + " " + coverage.getPayor().stream().map(Reference::getDisplay)
+        + "Coverage: Coverage/" + coverage.getIdPart() + " " + coverage.getPayor().stream().map(p -> UntrustedText.label(p.getDisplay()))
             .filter(d -> d != null).findFirst().orElse("") + "\n"
         + "Provider: " + (c.getProvider().hasReference() ? c.getProvider().getReference() : ctx.caller().subject()) + "\n"
-        + "Requested service: " + code + (serviceDisplay == null ? "" : " " + serviceDisplay) + " (" + system + "), quantity "
+        + "Requested service: " + code + (serviceDisplay == null ? "" : " " + UntrustedText.reveal(serviceDisplay)) + " (" + system
+        + "), quantity "
         + quantity + "\n"
         + "Priority: " + priority + "\n"
         + String.join("\n", lines);
@@ -107,10 +109,9 @@ final class PriorAuthorizationAction implements WriteAction {
     return new Draft(c, preview.strip(), Map.of(), details);
   }
 
+  /** The concept's text, else its first display, as a label (record text, stripped like every tool's output). */
   private static String display(CodeableConcept cc) {
-    if (cc.hasText()) {
-      return cc.getText();
-    }
-    return cc.getCoding().stream().map(Coding::getDisplay).filter(d -> d != null).findFirst().orElse("");
+    String raw = cc.hasText() ? cc.getText() : cc.getCoding().stream().map(Coding::getDisplay).filter(d -> d != null).findFirst().orElse(null);
+    return java.util.Objects.requireNonNullElse(UntrustedText.label(raw), "");
   }
 }

@@ -9,6 +9,7 @@ import io.custos.phi.ElementAllowlist;
 import io.custos.phi.SensitiveCategories;
 import io.custos.phi.SensitiveCategory;
 import io.custos.phi.SensitiveDataPolicy;
+import io.custos.phi.UntrustedText;
 import io.custos.phi.WithheldTally;
 import io.custos.pipeline.Completion;
 import io.custos.pipeline.Stage;
@@ -17,6 +18,7 @@ import io.custos.pipeline.ToolCallException;
 import io.custos.tools.Access;
 import io.custos.tools.OperationSpec;
 import io.custos.tools.Route;
+import io.custos.tools.Schemas;
 import io.custos.tools.ToolHints;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -40,6 +42,8 @@ public final class PriorAuthorizationStatus {
       "ClaimResponse.disposition", "ClaimResponse.preAuthRef", "ClaimResponse.created", "ClaimResponse.patient",
       "ClaimResponse.request");
   static final int MAX_RESPONSES = 20;
+  /** Upper bound on the characters of a payer's disposition message. */
+  static final int MAX_DISPOSITION_CHARS = 2_000;
 
   private final FhirUpstream upstream;
   private final SensitiveCategories sensitive;
@@ -60,7 +64,8 @@ public final class PriorAuthorizationStatus {
     out.put("type", "object");
     Map<String, Object> response = Map.of("type", "object", "properties", Map.of(
         "id", Map.of("type", "string"), "status", Map.of("type", "string"), "outcome", Map.of("type", "string"),
-        "disposition", Map.of("type", "string"), "pre_auth_ref", Map.of("type", "string"), "created", Map.of("type", "string")));
+        "disposition", Schemas.untrusted("The payer's disposition message"), "pre_auth_ref", Map.of("type", "string"),
+        "created", Map.of("type", "string")));
     out.put("properties", Map.of(
         "patient_id", Map.of("type", "string", "description", "The patient"),
         "claim", Map.of("type", "object", "description", "The prior authorization request", "properties", Map.of(
@@ -71,7 +76,8 @@ public final class PriorAuthorizationStatus {
         "withheld", Map.of("type", "object", "description", "Answers withheld as sensitive categories")));
     return OperationSpec.builder(WriteTools.PRIOR_AUTH_STATUS).title("Prior authorization status")
         .description("Status of a prior authorization request (FHIR Claim with use 'preauthorization') from the payer's "
-            + "ClaimResponse: outcome, disposition and authorization number; 'pending' until the payer answers.")
+            + "ClaimResponse: outcome, disposition and authorization number; 'pending' until the payer answers. "
+            + Schemas.UNTRUSTED_DATA + ".")
         .input(WriteTools.statusInputSchema()).output(out).hints(ToolHints.READ)
         .scopes("user/ClaimResponse.rs", "patient/ClaimResponse.rs").route(Route.STATUS)
         .access(Access.readPatient("ClaimResponse"))
@@ -142,8 +148,8 @@ public final class PriorAuthorizationStatus {
     m.put("id", cr.getIdPart());
     m.put("status", cr.hasStatus() ? cr.getStatus().toCode() : null);
     m.put("outcome", cr.hasOutcome() ? cr.getOutcome().toCode() : null);
-    m.put("disposition", cr.getDisposition());
-    m.put("pre_auth_ref", cr.getPreAuthRef());
+    m.put("disposition", UntrustedText.marked(cr.getDisposition(), MAX_DISPOSITION_CHARS));
+    m.put("pre_auth_ref", UntrustedText.label(cr.getPreAuthRef()));
     m.put("created", cr.hasCreated() ? cr.getCreatedElement().getValueAsString() : null);
     m.values().removeIf(Objects::isNull);
     return m;

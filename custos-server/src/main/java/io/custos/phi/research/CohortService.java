@@ -4,6 +4,7 @@ import io.custos.auth.Caller;
 import io.custos.fhir.FhirUpstream;
 import io.custos.fhir.SearchPage;
 import io.custos.fhir.UpstreamRequest;
+import io.custos.phi.UntrustedText;
 import io.custos.phi.deid.DeIdentifier;
 import io.custos.phi.SensitiveCategories;
 import io.custos.phi.SensitiveCategory;
@@ -168,14 +169,14 @@ public final class CohortService {
       row.put("gender", dp.hasGender() ? dp.getGender().toCode() : null);
       row.put("birthYear", dp.hasBirthDate() ? dp.getBirthDateElement().getYear() : null);
       row.put("ageBand", AgeBand.of(p, referenceDate));
-      row.put("state", dp.hasAddress() ? dp.getAddressFirstRep().getState() : null);
-      row.put("zip3", dp.hasAddress() ? dp.getAddressFirstRep().getPostalCode() : null);
+      row.put("state", dp.hasAddress() ? UntrustedText.label(dp.getAddressFirstRep().getState()) : null);
+      row.put("zip3", dp.hasAddress() ? UntrustedText.label(dp.getAddressFirstRep().getPostalCode()) : null);
       List<Map<String, Object>> conditions = new ArrayList<>();
       for (Condition c : e.getValue()) {
         Condition dc = deid.deidentify(c, ctx);
         Map<String, Object> cm = new LinkedHashMap<>();
-        cm.put("code", dc.getCode().getCodingFirstRep().getCode());
-        cm.put("display", dc.getCode().getCodingFirstRep().getDisplay());
+        cm.put("code", UntrustedText.token(dc.getCode().getCodingFirstRep().getCode()));
+        cm.put("display", UntrustedText.label(dc.getCode().getCodingFirstRep().getDisplay()));
         cm.put("onsetYear", dc.hasOnsetDateTimeType() ? dc.getOnsetDateTimeType().getYear() : null);
         conditions.add(cm);
       }
