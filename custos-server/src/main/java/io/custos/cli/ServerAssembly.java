@@ -123,7 +123,10 @@ public final class ServerAssembly implements AutoCloseable {
         .audit(audit, new PatientPseudonyms(secretKey(data.resolve("keys").resolve("pseudonym.key")), this::remember))
         .version(VERSION).validator(new DefaultJsonSchemaValidator(mapper)).upstream(upstream, FHIR).alerts(new LogAlertSink())
         .build();
-    GovernedPath path = GovernedPath.of(stages, state.proposals(), cohortService(upstream, data, clock), new io.custos.writes.WriteSettings(
+    // The patients' Consents, read from the upstream and reused for two minutes per patient.
+    var consent = new io.custos.consent.ConsentDirectives(upstream, clock, Duration.ofMinutes(2), policy.breakGlassOverridesConsent());
+    GovernedPath path = GovernedPath.of(stages, state.proposals(), cohortService(upstream, data, clock, consent), consent,
+        new io.custos.writes.WriteSettings(
         policy.readOnly(), Duration.ofSeconds(policy.proposalTtlSeconds()), policy.elicitationApproval()), observer);
     this.pipeline = path.pipeline();
     this.writes = path.writes();
@@ -157,12 +160,12 @@ public final class ServerAssembly implements AutoCloseable {
    * The researcher tools' engine: Safe Harbor de-identification keyed by {@code <dataDir>/keys/research.key}
    * (pseudonyms stable across calls, unlinkable to the audit pseudonyms), ages relative to today.
    */
-  private static io.custos.phi.research.CohortService cohortService(io.custos.fhir.FhirUpstream upstream, Path data, Clock clock)
-      throws IOException {
+  private static io.custos.phi.research.CohortService cohortService(io.custos.fhir.FhirUpstream upstream, Path data, Clock clock,
+      io.custos.consent.ConsentDirectives consent) throws IOException {
     java.time.LocalDate today = java.time.LocalDate.now(clock);
     var deid = new io.custos.phi.deid.DeIdentifier(FHIR,
         io.custos.phi.deid.DeidConfig.safeHarbor(secretKey(data.resolve("keys").resolve("research.key")), today));
-    return new io.custos.phi.research.CohortService(upstream, deid, today, 5000);
+    return new io.custos.phi.research.CohortService(upstream, deid, today, 5000, consent);
   }
 
   /** The outbound credential scheme of {@code upstream.auth}; the inbound token is never one of them. */

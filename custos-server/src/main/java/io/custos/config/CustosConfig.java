@@ -134,17 +134,19 @@ public record CustosConfig(Server server, Upstream upstream, Identity identity, 
    * @param proposalTtlSeconds      how long a write proposal can be approved and committed, 1..86400, default 900
    * @param elicitationApproval     whether the user's answer to an MCP elicitation approves a write; default false (Custos cannot tell a person answering the client's dialog from the agent's client answering it itself, so only the approval page, from another application, approves unless this is turned on)
    *                                (false: only the out-of-band approval endpoint)
+   * @param breakGlassOverridesConsent which patient Consent denials break-the-glass (emergency treatment) sets aside,
+   *                                {@code patient-privacy} (default) or {@code none}; research consents never
    */
   public record Policy(java.util.Map<String, List<String>> roles, Boolean requireCareRelationship, List<String> breakGlassRoles,
       Integer breakGlassMinutes, Integer rateLimitPerMinute, Boolean readOnly, Integer proposalTtlSeconds,
-      Boolean elicitationApproval) {
+      Boolean elicitationApproval, io.custos.consent.BreakGlassOverride breakGlassOverridesConsent) {
     @com.fasterxml.jackson.annotation.JsonCreator
     public Policy {}
 
     /** The policy without write settings (defaults apply). */
     public Policy(java.util.Map<String, List<String>> roles, Boolean requireCareRelationship, List<String> breakGlassRoles,
         Integer breakGlassMinutes, Integer rateLimitPerMinute) {
-      this(roles, requireCareRelationship, breakGlassRoles, breakGlassMinutes, rateLimitPerMinute, null, null, null);
+      this(roles, requireCareRelationship, breakGlassRoles, breakGlassMinutes, rateLimitPerMinute, null, null, null, null);
     }
   }
 
@@ -183,7 +185,7 @@ public record CustosConfig(Server server, Upstream upstream, Identity identity, 
     Server s = server == null ? new Server(null, null, null, null, null, null) : server;
     Upstream u = upstream == null ? new Upstream(null, null) : upstream;
     Identity i = identity == null ? new Identity(null) : identity;
-    Policy p = policy == null ? new Policy(null, null, null, null, null, null, null, null) : policy;
+    Policy p = policy == null ? new Policy(null, null, null, null, null, null, null, null, null) : policy;
     return new CustosConfig(
         new Server(s.host() == null ? "127.0.0.1" : s.host(), s.port() == null ? 8443 : s.port(),
             s.tls() == null ? "tls13" : s.tls().toLowerCase(Locale.ROOT),
@@ -202,7 +204,8 @@ public record CustosConfig(Server server, Upstream upstream, Identity identity, 
             or(p.breakGlassRoles(), DEFAULT_BREAK_GLASS_ROLES), p.breakGlassMinutes() == null ? 60 : p.breakGlassMinutes(),
             p.rateLimitPerMinute() == null ? 120 : p.rateLimitPerMinute(),
             p.readOnly() == null ? Boolean.FALSE : p.readOnly(), p.proposalTtlSeconds() == null ? 900 : p.proposalTtlSeconds(),
-            p.elicitationApproval() == null ? Boolean.FALSE : p.elicitationApproval()),
+            p.elicitationApproval() == null ? Boolean.FALSE : p.elicitationApproval(),
+            p.breakGlassOverridesConsent() == null ? io.custos.consent.BreakGlassOverride.PATIENT_PRIVACY : p.breakGlassOverridesConsent()),
         dataDir == null ? ".custos-data" : dataDir);
   }
 

@@ -95,7 +95,7 @@ final class WriteCheck implements AutoCloseable {
         new CustosConfig.Identity("oauth", oauth.issuerUrl(ISSUER_ID).toString(), oauth.jwksUrl(ISSUER_ID).toString(), AUDIENCE,
             null, null, null, null, null, null, null, null),
         // care relationships are covered by the authorization matrix; here any fixture patient
-        new CustosConfig.Policy(null, false, null, null, 10_000, null, ttlSeconds, true), // elicitation opted in
+        new CustosConfig.Policy(null, false, null, null, 10_000, null, ttlSeconds, true, null), // elicitation opted in
         work.resolve(name + "-data").toString()).withDefaults().validated();
   }
 

@@ -1,6 +1,7 @@
 package io.custos.phi.research;
 
 import io.custos.auth.Caller;
+import io.custos.consent.ConsentDirectives;
 import io.custos.fhir.FhirUpstream;
 import io.custos.fhir.SearchPage;
 import io.custos.fhir.UpstreamRequest;
@@ -34,12 +35,16 @@ public final class CohortService {
   private final DeIdentifier deid;
   private final LocalDate referenceDate;
   private final int maxConditions;
+  private final ConsentDirectives consent;
 
-  public CohortService(FhirUpstream upstream, DeIdentifier deid, LocalDate referenceDate, int maxConditions) {
+  /** @param consent the patients' Consents: records they do not permit for research are left out of every cohort */
+  public CohortService(FhirUpstream upstream, DeIdentifier deid, LocalDate referenceDate, int maxConditions,
+      ConsentDirectives consent) {
     this.upstream = upstream;
     this.deid = deid;
     this.referenceDate = referenceDate;
     this.maxConditions = maxConditions;
+    this.consent = consent;
   }
 
   /**
@@ -56,6 +61,7 @@ public final class CohortService {
     String band = args.required("age_band");
     FhirUpstream up = upstream.as(caller); // upstream.auth credentials for this caller, never the inbound token
     Map<String, List<Condition>> cohort = cohort(up, code, band);
+    withoutConsentForResearch(caller, cohort);
     return tool.equals(ResearchTools.COHORT_COUNT.name()) ? count(cohort) : extract(up, cohort);
   }
 
@@ -136,6 +142,17 @@ public final class CohortService {
       });
     }
     return byPatient;
+  }
+
+  /**
+   * Leaves out every Condition the patient's Consents do not permit for research (HRESCH), and with it a patient left
+   * with none (a research opt-out leaves out the patient), before anything is counted or extracted.
+   */
+  private void withoutConsentForResearch(Caller caller, Map<String, List<Condition>> cohort) {
+    cohort.entrySet().removeIf(e -> {
+      e.getValue().removeIf(c -> !consent.researchPermitted(caller, e.getKey(), c));
+      return e.getValue().isEmpty();
+    });
   }
 
   private static Patient readPatient(FhirUpstream upstream, String id) {
