@@ -129,7 +129,7 @@ final class ConsentEvaluator {
       if (m == Match.NO) {
         continue;
       }
-      Outcome childEffect = child.hasType() ? effect(child.getType()) : invert(effect);
+      Outcome childEffect = childEffect(child, effect);
       Map<Outcome, String> options = new EnumMap<>(node(child, path + ".provision[" + i + "]", childEffect, req, record, now).outcomes());
       if (m == Match.MAYBE) {
         options.put(Outcome.NOT_APPLICABLE, path);
@@ -144,6 +144,11 @@ final class ConsentEvaluator {
     Map<Outcome, String> out = new EnumMap<>(Outcome.class);
     acc.forEach((o, at) -> out.putIfAbsent(o == Outcome.NOT_APPLICABLE ? effect : o, o == Outcome.NOT_APPLICABLE ? path : at));
     return new Possible(out);
+  }
+
+  /** A nested provision's effect: its type, else the inverse of its parent's. */
+  static Outcome childEffect(Consent.ProvisionComponent child, Outcome parent) {
+    return child.hasType() ? effect(child.getType()) : invert(parent);
   }
 
   private static Outcome effect(Consent.ConsentProvisionType type) {

@@ -26,7 +26,7 @@ import java.util.Map;
  */
 public final class ToolManifest {
   /** The current tool-policy version. */
-  public static final String POLICY_VERSION = "2026.5";
+  public static final String POLICY_VERSION = "2026.6";
 
   /** Policy version -> manifest hash, append-only. */
   public static final Map<String, String> PINNED = Map.of(
@@ -39,7 +39,9 @@ public final class ToolManifest {
       "2026.4", "bafc4232aa3f6c850eb1454aafe7869f4df31d25aa0db366d57d8cc73190b0a1",
       // one registry: every tool (writes and status included), prompt, resource and the approval operation, each with
       // its route and authorization rules
-      "2026.5", "e21d9b7399a7fa783cceba056bf73c62dbea325a23f511398ff397260f8d96e9");
+      "2026.5", "e21d9b7399a7fa783cceba056bf73c62dbea325a23f511398ff397260f8d96e9",
+      // get_patient_consents: the patient's active consent directives in plain words
+      "2026.6", "0dc0532b445a904c9404c512637240b63c9f4abdeb42fd78badb566e9907de7b");
 
   private static final ObjectMapper CANONICAL = new ObjectMapper().configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
 
