@@ -12,7 +12,8 @@ import org.hl7.fhir.r4.model.Consent;
 import org.hl7.fhir.r4.model.Period;
 
 /**
- * A Consent in plain words for a clinician: one sentence per provision, nested exceptions introduced by "except". The
+ * A Consent in plain words for a clinician: one sentence per provision, nested exceptions introduced by "except" (an
+ * exception to an exception by "except (within the exception above)"). The
  * sentences are built from codes and references only (never from free text in the resource), so nothing the record's
  * author typed reaches the model outside the tool's fenced fields.
  */
@@ -38,12 +39,13 @@ public final class ConsentWords {
       out.add("Not in force: status " + (c.hasStatus() ? c.getStatus().toCode() : "unknown") + ".");
     }
     if (c.hasProvision()) {
-      sentences(c.getProvision(), ConsentEvaluator.baseEffect(c), "", out);
+      sentences(c.getProvision(), ConsentEvaluator.baseEffect(c), 0, out);
     }
     return out;
   }
 
-  private static void sentences(Consent.ProvisionComponent p, ConsentEvaluator.Outcome effect, String lead, List<String> out) {
+  private static void sentences(Consent.ProvisionComponent p, ConsentEvaluator.Outcome effect, int depth, List<String> out) {
+    String lead = depth == 0 ? "" : depth == 1 ? "except: " : "except (within the exception above): ";
     StringBuilder s = new StringBuilder(lead).append(effect == ConsentEvaluator.Outcome.DENY ? "deny" : "permit");
     if (p.hasAction()) {
       s.append(' ').append(p.getAction().stream().flatMap(a -> a.getCoding().stream()).map(Coding::getCode).collect(Collectors.joining("/")));
@@ -78,7 +80,7 @@ public final class ConsentWords {
     String sentence = s.append('.').toString();
     out.add(Character.toUpperCase(sentence.charAt(0)) + sentence.substring(1));
     for (Consent.ProvisionComponent child : p.getProvision()) {
-      sentences(child, ConsentEvaluator.childEffect(child, effect), lead + "except: ", out);
+      sentences(child, ConsentEvaluator.childEffect(child, effect), depth + 1, out);
     }
   }
 
