@@ -19,11 +19,6 @@ public record ConsentRequest(Set<String> actors, Set<String> roles, PurposeOfUse
     roles = Set.copyOf(roles);
   }
 
-  /** The same request for another resource type. */
-  public ConsentRequest forType(String type) {
-    return new ConsentRequest(actors, roles, purpose, action, type);
-  }
-
   /** Consent actions ({@code http://terminology.hl7.org/CodeSystem/consentaction}) a call performs. */
   public enum Action {
     /** A read tool: access, use, disclose. */

@@ -199,7 +199,7 @@ class ConsentDecisionMatrixTest {
   static void plant(InMemoryRepository repo, String pid, Kind kind) {
     Patient p = new Patient();
     p.setId(pid);
-    p.addName().setFamily("Matrix").addGiven(pid);
+    p.addName().setFamily(pid).addGiven("Matrix");
     p.setBirthDateElement(new org.hl7.fhir.r4.model.DateType("1970-01-01"));
     repo.put(p);
     Reference subject = new Reference("Patient/" + pid);
@@ -476,6 +476,18 @@ class ConsentDecisionMatrixTest {
       assertThat(e.path("consent").toString()).contains(hash + "#provision:deny:break-the-glass");
     });
     assertThat(Files.readString(auditFile)).doesNotContain("consent-" + pid);
+  }
+
+  @Test
+  void aDirectoryLookupWithholdsAPatientWhoseConsentDeniesTheCaller() {
+    Map<String, Object> args = Map.of("family", patient(Kind.ACTOR), "birthdate", "1970-01-01");
+    ToolOutcome outsider = pipelines.get(BreakGlassOverride.PATIENT_PRIVACY).handle(new ToolCall("find_patient", args,
+        Optional.of(Who.NURSE.caller()), "s", "127.0.0.1"));
+    assertThat(ids(outsider)).isEmpty();
+    assertThat(withheld(outsider)).isEqualTo(1);
+    ToolOutcome insider = pipelines.get(BreakGlassOverride.PATIENT_PRIVACY).handle(new ToolCall("find_patient", args,
+        Optional.of(Who.DOC_IN.caller()), "s", "127.0.0.1"));
+    assertThat(ids(insider)).containsExactly(patient(Kind.ACTOR));
   }
 
   @Test

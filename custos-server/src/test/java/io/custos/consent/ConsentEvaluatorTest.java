@@ -158,7 +158,8 @@ class ConsentEvaluatorTest {
     assertThat(ConsentEvaluator.evaluate(c, OTHER, Optional.of(condition(false, "2015-01-01")), NOW).only(Outcome.DENY)).isTrue();
     assertThat(ConsentEvaluator.evaluate(c, OTHER, Optional.of(condition(false, "2022-01-01")), NOW).only(Outcome.PERMIT))
         .as("after the data period").isTrue();
-    assertThat(ConsentEvaluator.evaluate(c, OTHER.forType("Observation"), Optional.empty(), NOW).only(Outcome.PERMIT))
+    assertThat(ConsentEvaluator.evaluate(c, new ConsentRequest(OTHER.actors(), OTHER.roles(), PurposeOfUse.TREAT,
+        ConsentRequest.Action.READ, "Observation"), Optional.empty(), NOW).only(Outcome.PERMIT))
         .as("another class").isTrue();
     var write = new ConsentRequest(OTHER.actors(), OTHER.roles(), PurposeOfUse.TREAT, ConsentRequest.Action.WRITE, "Condition");
     assertThat(ConsentEvaluator.evaluate(c, write, Optional.of(condition(false, "2015-01-01")), NOW).only(Outcome.PERMIT))
