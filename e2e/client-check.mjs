@@ -12,6 +12,10 @@
 //   FHIR_BASE                 plain-http base URL of the upstream FHIR R4 server with the same data
 //   CUSTOS_PATIENTS           JSON array of FHIR Patient logical ids to test with
 //   CUSTOS_MAX_PATIENTS (opt) how many of them to run the full tool sweep for (default 3)
+//   CUSTOS_CONSENT_RESTRICTED (opt) a patient whose active Consent restricts disclosure to an organisation the
+//                             caller is not in: every read is refused with reason consent
+//   CUSTOS_RESEARCH_OPTED_OUT (opt) a patient with an active research opt-out Consent: treatment reads succeed and
+//                             get_patient_consents shows the opt-out
 //   CUSTOS_TIMEOUT_MS   (opt) per-request timeout (default 60000)
 //   CUSTOS_VERBOSE=1    (opt) print details of passing checks too
 //
@@ -557,6 +561,42 @@ async function runChecks(client, sweep, patients) {
     await client.ping(reqOpts);
     return true;
   });
+
+  await consentChecks(client);
+}
+
+// ---- the patient's Consents (FHIR R4 Consent) -------------------------------------------------
+async function consentChecks(client) {
+  const restricted = process.env.CUSTOS_CONSENT_RESTRICTED;
+  const optedOut = process.env.CUSTOS_RESEARCH_OPTED_OUT;
+  if (restricted) {
+    for (const tool of ['get_active_conditions', 'get_patient_consents']) {
+      await check(`[consent] ${tool} for a patient whose consent restricts disclosure to another organisation is refused`, async () => {
+        const r = await call(client, tool, { patient_id: restricted });
+        if (r.error) return `JSON-RPC error instead of isError result: ${errorText(r.error)}`;
+        if (!r.result.isError) return `not refused: ${JSON.stringify(r.result.structuredContent).slice(0, 200)}`;
+        const msg = textOf(r.result);
+        if (!/consent/i.test(msg)) return `refusal does not name the consent: ${msg.slice(0, 200)}`;
+        return !stackTraceIn(msg) || `stack trace text: ${stackTraceIn(msg)}`;
+      });
+    }
+  }
+  if (optedOut) {
+    await check('[consent] a research opt-out does not restrict treatment: get_active_conditions matches FHIR', async () => {
+      const sc = structured('get_active_conditions', await call(client, 'get_active_conditions', { patient_id: optedOut }));
+      const fhir = await fhirSearchAll('Condition', { patient: optedOut, 'clinical-status': 'active' });
+      const got = sc.items.map((i) => i.id);
+      const want = fhir.resources.map((r) => r.id);
+      return (want.length > 0 && sameSet(got, want)) || `tool ${got} vs FHIR ${want}`;
+    });
+    await check('[consent] get_patient_consents shows the research opt-out in plain words', async () => {
+      const sc = structured('get_patient_consents', await call(client, 'get_patient_consents', { patient_id: optedOut }));
+      if (sc.items?.length !== 1) return `items: ${JSON.stringify(sc.items).slice(0, 300)}`;
+      const c = sc.items[0];
+      if (c.scope !== 'research') return `scope ${c.scope}`;
+      return c.rules.some((rule) => /deny/i.test(rule) && /research/i.test(rule)) || `rules: ${JSON.stringify(c.rules)}`;
+    });
+  }
 }
 
 const isMain = (() => {

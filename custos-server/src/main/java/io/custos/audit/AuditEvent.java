@@ -31,6 +31,8 @@ import java.util.Set;
  * @param breakGlass     whether the call relied on (or declared) break-the-glass emergency access
  * @param breakGlassReason the reason the user stated for break-the-glass, or null
  * @param purposeOfUse   HL7 v3 PurposeOfUse code: {@code TREAT}, or {@code ETREAT} under break-the-glass
+ * @param consent        the patient's Consent provisions that decided the call (result events), PHI-free:
+ *                       {@code <16 hex of SHA-256(Consent/id)>#<provision path>:<deny|permit>[:break-the-glass]}
  */
 public record AuditEvent(
     String eventId,
@@ -55,7 +57,8 @@ public record AuditEvent(
     String serverVersion,
     boolean breakGlass,
     String breakGlassReason,
-    String purposeOfUse) {
+    String purposeOfUse,
+    List<String> consent) {
 
   /** Stage of a tool call the event records. */
   public enum Phase {
@@ -70,6 +73,7 @@ public record AuditEvent(
   public AuditEvent {
     roles = roles == null ? Set.of() : Set.copyOf(roles);
     patientRefs = patientRefs == null ? List.of() : List.copyOf(patientRefs);
+    consent = consent == null ? List.of() : List.copyOf(consent);
   }
 
   /** An ordinary (treatment, no break-the-glass) event. */
@@ -78,6 +82,6 @@ public record AuditEvent(
       List<String> patientRefs, String scope, String outcome, int recordCount, String resultSha256, long durationMicros,
       String sourceAddress, String serverVersion) {
     this(eventId, callId, timestamp, phase, subject, fhirUser, clientId, sessionId, tokenIdHash, roles, tool, resourceType,
-        patientRefs, scope, outcome, recordCount, resultSha256, durationMicros, sourceAddress, serverVersion, false, null, "TREAT");
+        patientRefs, scope, outcome, recordCount, resultSha256, durationMicros, sourceAddress, serverVersion, false, null, "TREAT", List.of());
   }
 }

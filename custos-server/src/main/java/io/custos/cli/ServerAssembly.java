@@ -127,7 +127,11 @@ public final class ServerAssembly implements AutoCloseable {
         .version(VERSION).validator(new DefaultJsonSchemaValidator(mapper)).upstream(upstream, FHIR).alerts(new LogAlertSink())
         .sensitiveCategories(new SensitiveCategories(FHIR, sensitiveValueSets(policy)))
         .build();
-    GovernedPath path = GovernedPath.of(stages, state.proposals(), cohortService(upstream, data, clock, this.config.research()), new io.custos.writes.WriteSettings(
+    // The patients' Consents, read from the upstream and reused for two minutes per patient.
+    var consent = new io.custos.consent.ConsentDirectives(upstream, clock, Duration.ofMinutes(2), policy.breakGlassOverridesConsent());
+    GovernedPath path = GovernedPath.of(stages, state.proposals(), cohortService(upstream, data, clock,
+        new io.custos.phi.research.CohortService.Governance(consent, protocols(this.config.research()), stages.sensitiveCategories())),
+        consent, new io.custos.writes.WriteSettings(
         policy.readOnly(), Duration.ofSeconds(policy.proposalTtlSeconds()), policy.elicitationApproval()), observer);
     this.pipeline = path.pipeline();
     this.writes = path.writes();
@@ -180,16 +184,19 @@ public final class ServerAssembly implements AutoCloseable {
    * (pseudonyms stable across calls, unlinkable to the audit pseudonyms), ages relative to today.
    */
   private static io.custos.phi.research.CohortService cohortService(io.custos.fhir.FhirUpstream upstream, Path data, Clock clock,
-      CustosConfig.Research research) throws IOException {
+      io.custos.phi.research.CohortService.Governance governance) throws IOException {
     java.time.LocalDate today = java.time.LocalDate.now(clock);
     var deid = new io.custos.phi.deid.DeIdentifier(FHIR,
         io.custos.phi.deid.DeidConfig.safeHarbor(secretKey(data.resolve("keys").resolve("research.key")), today));
-    var protocols = io.custos.phi.research.ResearchProtocols.of(research.protocols().stream()
+    return new io.custos.phi.research.CohortService(upstream, deid, today, 5000, governance);
+  }
+
+  private static io.custos.phi.research.ResearchProtocols protocols(CustosConfig.Research research) {
+    return io.custos.phi.research.ResearchProtocols.of(research.protocols().stream()
         .map(p -> new io.custos.phi.research.ResearchProtocols.Protocol(p.id(), p.categories().stream()
             .map(id -> io.custos.phi.SensitiveCategory.byId(id).orElseThrow()) // validated with the configuration
             .collect(java.util.stream.Collectors.toSet()), p.linkage()))
         .toList());
-    return new io.custos.phi.research.CohortService(upstream, deid, today, 5000, protocols);
   }
 
   /**

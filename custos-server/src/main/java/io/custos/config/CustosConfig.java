@@ -165,19 +165,22 @@ public record CustosConfig(Server server, Upstream upstream, Identity identity, 
    *                                subdirectories such as {@code substance-use/} or each with a v3-ActCode sensitivity
    *                                label as its useContext focus) added to the checked-in sensitive-data value sets;
    *                                default none (the checked-in sets only)
+   * @param breakGlassOverridesConsent which patient Consent denials break-the-glass (emergency treatment) sets aside,
+   *                                {@code patient-privacy} (default) or {@code none}; research consents never
    */
   public record Policy(java.util.Map<String, List<String>> roles, Boolean requireCareRelationship, List<String> breakGlassRoles,
       Integer breakGlassMinutes, Integer rateLimitPerMinute, Boolean readOnly, Integer proposalTtlSeconds,
-      Boolean elicitationApproval, String sensitiveValueSets) {
+      Boolean elicitationApproval, String sensitiveValueSets,
+      io.custos.consent.BreakGlassOverride breakGlassOverridesConsent) {
     @com.fasterxml.jackson.annotation.JsonCreator
     public Policy {}
 
-    /** The policy without an organisation's sensitive-data value sets. */
+    /** The policy without an organisation's sensitive-data value sets and with the default break-the-glass override. */
     public Policy(java.util.Map<String, List<String>> roles, Boolean requireCareRelationship, List<String> breakGlassRoles,
         Integer breakGlassMinutes, Integer rateLimitPerMinute, Boolean readOnly, Integer proposalTtlSeconds,
         Boolean elicitationApproval) {
       this(roles, requireCareRelationship, breakGlassRoles, breakGlassMinutes, rateLimitPerMinute, readOnly, proposalTtlSeconds,
-          elicitationApproval, null);
+          elicitationApproval, null, null);
     }
 
     /** The policy without write settings (defaults apply). */
@@ -222,7 +225,7 @@ public record CustosConfig(Server server, Upstream upstream, Identity identity, 
     Server s = server == null ? new Server(null, null, null, null, null, null) : server;
     Upstream u = upstream == null ? new Upstream(null, null) : upstream;
     Identity i = identity == null ? new Identity(null) : identity;
-    Policy p = policy == null ? new Policy(null, null, null, null, null, null, null, null) : policy;
+    Policy p = policy == null ? new Policy(null, null, null, null, null, null, null, null, null, null) : policy;
     List<Protocol> protocols = research == null || research.protocols() == null ? List.of() : research.protocols().stream()
         .map(r -> new Protocol(r.id(), or(r.categories(), List.of()), r.linkage() != null && r.linkage())).toList();
     return new CustosConfig(
@@ -243,7 +246,8 @@ public record CustosConfig(Server server, Upstream upstream, Identity identity, 
             or(p.breakGlassRoles(), DEFAULT_BREAK_GLASS_ROLES), p.breakGlassMinutes() == null ? 60 : p.breakGlassMinutes(),
             p.rateLimitPerMinute() == null ? 120 : p.rateLimitPerMinute(),
             p.readOnly() == null ? Boolean.FALSE : p.readOnly(), p.proposalTtlSeconds() == null ? 900 : p.proposalTtlSeconds(),
-            p.elicitationApproval() == null ? Boolean.FALSE : p.elicitationApproval(), p.sensitiveValueSets()),
+            p.elicitationApproval() == null ? Boolean.FALSE : p.elicitationApproval(), p.sensitiveValueSets(),
+            p.breakGlassOverridesConsent() == null ? io.custos.consent.BreakGlassOverride.PATIENT_PRIVACY : p.breakGlassOverridesConsent()),
         new Research(protocols),
         dataDir == null ? ".custos-data" : dataDir);
   }

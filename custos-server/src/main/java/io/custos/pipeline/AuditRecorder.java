@@ -74,7 +74,7 @@ final class AuditRecorder {
         intent ? null : ex.resultSha256,
         ex.elapsedMicros(), ex.call.sourceAddress(), serverVersion,
         ex.breakGlass != null, ex.breakGlass == null ? null : ex.breakGlass.reason(),
-        ex.breakGlass == null ? "TREAT" : "ETREAT");
+        ex.breakGlass == null ? "TREAT" : "ETREAT", intent ? List.of() : ex.consentApplied);
   }
 
   /** The bound patient, else a well-formed requested one, plus every patient a directory result disclosed. */

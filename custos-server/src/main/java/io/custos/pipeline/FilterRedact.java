@@ -63,6 +63,10 @@ final class FilterRedact implements Stage {
     List<String> disclosed = new ArrayList<>();
     for (Resource r : ex.page.resources()) {
       if (items.size() < spec.maxResults() && r.fhirType().equals(spec.resourceType()) && inCompartment(ex, r)) {
+        if (ex.consentWithholds.test(r)) { // the patient's Consent (consent stage): withheld and signalled
+          withheld.addConsent();
+          continue;
+        }
         // Sensitive categories (42 CFR Part 2, mental health, HIV, reproductive health, violence, restricted):
         // classified on the full resource (security labels live in meta), withheld unless the policy permits, and counted.
         Set<SensitiveCategory> categories = sensitive.classify(r);
@@ -82,6 +86,9 @@ final class FilterRedact implements Stage {
     }
     switch (spec.shape()) {
       case ResultShape.Single single -> {
+        if (items.isEmpty() && withheld.onlyConsent()) {
+          throw new ToolCallException(ToolCallException.Reason.CONSENT, "The record is withheld: the patient's consent does not permit it for this caller or purpose.");
+        }
         if (items.isEmpty() && !withheld.isEmpty()) {
           throw new ToolCallException(ToolCallException.Reason.FORBIDDEN, "The record is withheld: it is in a sensitive category ("
               + String.join(", ", withheld.categoryIds()) + ") that this caller's role does not permit.");

@@ -8,6 +8,7 @@ public enum StageName {
   AUDIT_INTENT,
   VALIDATE,
   BIND_PATIENT,
+  CONSENT,
   FETCH,
   FILTER,
   COHORT,

@@ -16,6 +16,8 @@ public final class ToolCallException extends RuntimeException {
     INSUFFICIENT_SCOPE("insufficient_scope"),
     MFA_REQUIRED("insufficient_user_authentication"),
     NO_CARE_RELATIONSHIP("no_care_relationship"),
+    /** The patient's Consent (FHIR R4 Consent) does not permit this caller, purpose or record. */
+    CONSENT("consent"),
     RATE_LIMITED("rate_limited"),
     UNKNOWN_TOOL("unknown_tool"),
     INVALID_ARGUMENTS("invalid_arguments"),

@@ -16,6 +16,8 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Predicate;
+import org.hl7.fhir.r4.model.Resource;
 
 /**
  * The state of one call as it moves through a route (in the manner of HAPI's {@code RequestDetails}). Each field is
@@ -59,6 +61,10 @@ public final class ToolExchange {
   String resultJson;
   String resultSha256;
   int recordCount;
+  /** Consent stage: whether a record of this call is withheld by the patient's consent (the filter counts it). */
+  Predicate<Resource> consentWithholds = r -> false;
+  /** Consent stage: the Consent provisions that decided this call (PHI-free, audited). */
+  List<String> consentApplied = List.of();
   /** Route stage: patients a directory result names (each audited as a pseudonym). */
   List<String> disclosedPatients = List.of();
   Completion completion = Completion.SUCCESS;
@@ -143,6 +149,19 @@ public final class ToolExchange {
    */
   public void boundToPayload(String payloadSha256) {
     this.resultSha256 = payloadSha256;
+  }
+
+  /**
+   * Lets the filter withhold each record {@code withholds} accepts, counted in the result's {@code withheld} with
+   * category {@code consent} (never silently dropped).
+   */
+  public void withholdByConsent(Predicate<Resource> withholds) {
+    this.consentWithholds = withholds;
+  }
+
+  /** The Consent provisions that decided this call, PHI-free entries recorded in its result event. */
+  public void consentApplied(java.util.Collection<String> entries) {
+    this.consentApplied = List.copyOf(entries);
   }
 
   /** Patients named in a directory result, audited as pseudonyms. */

@@ -67,7 +67,7 @@ public final class FhirCareRelationship implements CareRelationship {
   }
 
   /** {@code https://ehr/fhir/Practitioner/1} -> {@code Practitioner/1}. */
-  static String relative(String fhirUser) {
+  public static String relative(String fhirUser) {
     String[] parts = fhirUser.split("/");
     return parts.length < 2 ? fhirUser : parts[parts.length - 2] + "/" + parts[parts.length - 1];
   }

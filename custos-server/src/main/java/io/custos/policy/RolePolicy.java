@@ -17,7 +17,7 @@ public record RolePolicy(Map<String, Set<String>> roles) {
 
   private static final List<String> CLINICAL = List.of("find_patient", "get_patient_demographics", "get_active_conditions",
       "get_medications", "get_allergies", "get_lab_results", "get_vital_signs", "get_immunizations", "list_encounters",
-      "get_encounter", "check_coverage", "list_appointments", "get_clinical_notes");
+      "get_encounter", "check_coverage", "list_appointments", "get_clinical_notes", "get_patient_consents");
 
   /**
    * Built-in roles, used when {@code policy.roles} is absent (write tools per {@link #WRITE_TOOLS}): clinicians and nurses read the clinical record;

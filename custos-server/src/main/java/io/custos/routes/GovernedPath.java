@@ -1,6 +1,8 @@
 package io.custos.routes;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.custos.consent.ConsentDirectives;
+import io.custos.consent.ConsentStage;
 import io.custos.emergency.EmergencyAccess;
 import io.custos.phi.research.CohortService;
 import io.custos.phi.research.CohortStage;
@@ -28,17 +30,19 @@ public record GovernedPath(GovernancePipeline pipeline, WriteStages writes) {
    * @param stages        the shared stages (their clock, access control, upstream and sensitive-data policy also serve
    *                      the route-specific stages)
    * @param proposals     where write proposals are kept (the server's state store)
-   * @param cohorts       the researcher tools' engine
+   * @param cohorts       the researcher tools' engine (which leaves out what {@code consent} does not permit)
+   * @param consent       the patients' Consents, enforced on every route that reads or writes a patient's record
    * @param writeSettings read-only mode, proposal lifetime, elicitation approval
    * @param observer      sees every completed call
    */
-  public static GovernedPath of(Stages stages, ProposalRecords proposals, CohortService cohorts, WriteSettings writeSettings,
-      GovernancePipeline.Observer observer) {
+  public static GovernedPath of(Stages stages, ProposalRecords proposals, CohortService cohorts, ConsentDirectives consent,
+      WriteSettings writeSettings, GovernancePipeline.Observer observer) {
     Registry registry = Routes.registry(ToolCatalog.readTools(), WriteTools.standard());
     WriteStages writes = new WriteStages(stages.upstream(), stages.fhir(), new ObjectMapper(), stages.clock(), writeSettings,
         new ProposalStore(proposals), stages.access().roles());
     var parts = new Routes.Parts(new CohortStage(cohorts), new EmergencyAccess(stages.access().breakGlass()), writes,
-        new PriorAuthorizationStatus(stages.upstream(), stages.fhir(), stages.sensitiveCategories(), stages.sensitivePolicy()));
+        new PriorAuthorizationStatus(stages.upstream(), stages.fhir(), stages.sensitiveCategories(), stages.sensitivePolicy()),
+        new ConsentStage(consent));
     return new GovernedPath(new GovernancePipeline(registry, stages, Routes.compose(stages, parts, registry), observer), writes);
   }
 }

@@ -1,5 +1,6 @@
 package io.custos.routes;
 
+import io.custos.consent.ConsentStage;
 import io.custos.emergency.EmergencyAccess;
 import io.custos.phi.research.CohortStage;
 import io.custos.pipeline.Completion;
@@ -34,8 +35,12 @@ import java.util.Map;
 public final class Routes {
   private Routes() {}
 
-  /** The route-specific stages, built by the composition root. */
-  public record Parts(CohortStage cohort, EmergencyAccess emergency, WriteStages writes, PriorAuthorizationStatus status) {}
+  /**
+   * The route-specific stages, built by the composition root; {@code consent} enforces the bound patient's Consents on
+   * every route that reads or writes their record (the research route through the cohort engine).
+   */
+  public record Parts(CohortStage cohort, EmergencyAccess emergency, WriteStages writes, PriorAuthorizationStatus status,
+      ConsentStage consent) {}
 
   /** Every declaration Custos serves, in the order {@code tools/list} shows them. */
   public static Registry registry(ToolCatalog reads, WriteTools writes) {
@@ -56,20 +61,20 @@ public final class Routes {
     List<Stage> writeGate = List.of(s.authenticate(), s.rateLimit(), s.authorize(), p.writes().writable());
     return List.of(
         new RouteStages(Route.READ, gate,
-            List.of(s.auditIntentOverlapped(), s.validate(), s.bindPatient(), s.fetch(), s.filter())),
+            List.of(s.auditIntentOverlapped(), s.validate(), s.bindPatient(), p.consent(), s.fetch(), s.filter())),
         new RouteStages(Route.RESEARCH, gate,
             List.of(s.auditIntentOverlapped(), s.validate(), p.cohort())),
         new RouteStages(Route.EMERGENCY_ACCESS, gate,
             List.of(s.alert("break-the-glass"), p.emergency().activate(), s.auditIntent(), s.validate(), s.bindPatient(),
                 p.emergency().declare())),
         new RouteStages(Route.WRITE_PROPOSE, writeGate,
-            List.of(s.auditIntent(), s.validate(), s.bindPatient(), p.writes().propose())),
+            List.of(s.auditIntent(), s.validate(), s.bindPatient(), p.consent(), p.writes().propose())),
         new RouteStages(Route.WRITE_APPROVE, writeGate,
             List.of(s.auditIntent(), s.validate(), p.writes().approve())),
         new RouteStages(Route.WRITE_COMMIT, writeGate,
-            List.of(s.auditIntent(), s.validate(), s.bindPatient(), p.writes().commit())),
+            List.of(s.auditIntent(), s.validate(), s.bindPatient(), p.consent(), p.writes().commit())),
         new RouteStages(Route.STATUS, gate,
-            List.of(s.auditIntentOverlapped(), s.validate(), s.bindPatient(), p.status().fetchAndFilter())),
+            List.of(s.auditIntentOverlapped(), s.validate(), s.bindPatient(), p.consent(), p.status().fetchAndFilter())),
         new RouteStages(Route.PROMPT, gate,
             List.of(s.auditIntentOverlapped(), s.validate(), render(ex -> Map.of("text", Prompts.preVisitSummaryText(ex.arguments()))))),
         new RouteStages(Route.RESOURCE, gate,

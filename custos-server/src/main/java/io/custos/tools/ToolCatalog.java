@@ -11,6 +11,7 @@ import static io.custos.tools.FhirProjection.period;
 import static io.custos.tools.FhirProjection.status;
 import static io.custos.tools.FhirProjection.value;
 
+import io.custos.consent.ConsentWords;
 import io.custos.fhir.UpstreamRequest;
 import io.custos.phi.UntrustedText;
 import java.util.ArrayList;
@@ -21,6 +22,7 @@ import java.util.Optional;
 import org.hl7.fhir.r4.model.AllergyIntolerance;
 import org.hl7.fhir.r4.model.Appointment;
 import org.hl7.fhir.r4.model.Condition;
+import org.hl7.fhir.r4.model.Consent;
 import org.hl7.fhir.r4.model.ContactPoint;
 import org.hl7.fhir.r4.model.Coverage;
 import org.hl7.fhir.r4.model.DocumentReference;
@@ -66,7 +68,7 @@ public final class ToolCatalog {
   public static ToolCatalog readTools() {
     return new ToolCatalog(List.of(
         findPatient(), demographics(), conditions(), medications(), allergies(), labs(), vitals(),
-        immunizations(), encounters(), encounter(), coverage(), appointments(), notes()));
+        immunizations(), encounters(), encounter(), coverage(), appointments(), notes(), consents()));
   }
 
   // --- declarations -------------------------------------------------------------------------
@@ -522,6 +524,34 @@ public final class ToolCatalog {
               .with("type", code(d.getType())).with("status", d.hasStatus() ? d.getStatus().toCode() : null)
               .with("authors", d.getAuthor().stream().map(FhirProjection::display).filter(java.util.Objects::nonNull).toList())
               .with("text", ClinicalText.of(d));
+        })
+        .build();
+  }
+
+  /** The patient's active privacy and research Consents (FHIR R4 Consent), each in plain words. */
+  private static ToolSpec consents() {
+    return ToolSpec.builder("get_patient_consents").title("Patient consents")
+        .description("Lists the patient's active consent directives (FHIR Consent: privacy and research), each with its scope, "
+            + "date and its rules in plain words (who may see which records for which purpose, and the exceptions). Custos "
+            + "enforces these directives on every tool: records they deny are withheld and counted under withheld category "
+            + "consent.")
+        .resourceType("Consent").input(listInput(20, Map.of()))
+        .output(Schemas.listOutput(Schemas.object("An active consent directive", Schemas.fields(
+            "id", Schemas.text("FHIR logical id of the Consent"),
+            "scope", Schemas.text("patient privacy or research"),
+            "date", Schemas.text("When the consent was given (ISO 8601)"),
+            "policy", Schemas.codedList("The policy rule, e.g. v3-ActCode OPTIN or OPTOUT"),
+            "rules", Schemas.textList("The rules in plain words, exceptions introduced by \"except\""))), true))
+        .scopes(readScopes("Consent"))
+        .elements(List.of("Consent.id", "Consent.status", "Consent.scope", "Consent.dateTime", "Consent.policyRule",
+            "Consent.provision", "Consent.patient"))
+        .maxResults(20).patientPath("patient")
+        .query((args, patient, count) -> search("Consent", count, "patient", patient, "status", "active"))
+        .projection(r -> {
+          Consent c = (Consent) r;
+          return json().with("id", c.getIdPart()).with("scope", ConsentWords.scope(c)).with("date", date(c.getDateTimeElement()))
+              .with("policy", codes(c.hasPolicyRule() ? List.of(c.getPolicyRule()) : List.of()))
+              .with("rules", ConsentWords.rules(c));
         })
         .build();
   }

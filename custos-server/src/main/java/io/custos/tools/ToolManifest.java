@@ -42,8 +42,9 @@ public final class ToolManifest {
       "2026.5", "e21d9b7399a7fa783cceba056bf73c62dbea325a23f511398ff397260f8d96e9",
       // research: protocol_id (sensitive cohorts, linkage), small cells suppressed across counts and extracts,
       // pseudonyms per extract; free text written by people returned as {"untrusted_text": ...} (concept text, dosage,
-      // descriptions, reference ranges, string values, payer dispositions), and tool descriptions that say so
-      "2026.6", "RECOMPUTE");
+      // descriptions, reference ranges, string values, payer dispositions), and tool descriptions that say so;
+      // get_patient_consents: the patient's active consent directives in plain words
+      "2026.6", "42ed054f44e86411a0315873a3e0b495741d9e8d0a9feb70816b8953bb68df4b");
 
   private static final ObjectMapper CANONICAL = new ObjectMapper().configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
 

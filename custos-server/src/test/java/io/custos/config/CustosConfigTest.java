@@ -94,6 +94,25 @@ class CustosConfigTest {
   }
 
   @Test
+  void breakGlassOverridesPatientPrivacyConsentsByDefaultAndAnUnknownValueNamesTheKey() throws IOException {
+    assertThat(CustosConfig.load(yaml("""
+        upstream: {baseUrl: "http://127.0.0.1:8080/fhir"}
+        identity: {mode: development}
+        """)).policy().breakGlassOverridesConsent()).isEqualTo(io.custos.consent.BreakGlassOverride.PATIENT_PRIVACY);
+    assertThat(CustosConfig.load(yaml("""
+        upstream: {baseUrl: "http://127.0.0.1:8080/fhir"}
+        identity: {mode: development}
+        policy: {breakGlassOverridesConsent: none}
+        """)).policy().breakGlassOverridesConsent()).isEqualTo(io.custos.consent.BreakGlassOverride.NONE);
+    assertThatThrownBy(() -> CustosConfig.load(yaml("""
+        upstream: {baseUrl: "http://127.0.0.1:8080/fhir"}
+        identity: {mode: development}
+        policy: {breakGlassOverridesConsent: research}
+        """))).isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("policy.breakGlassOverridesConsent: must be one of patient-privacy, none");
+  }
+
+  @Test
   void minimalYamlGetsDefaults() throws IOException {
     CustosConfig cfg = CustosConfig.load(yaml("""
         upstream:

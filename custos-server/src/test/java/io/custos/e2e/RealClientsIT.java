@@ -49,6 +49,7 @@ class RealClientsIT {
     patients = io.custos.mcp.http.HttpTestSupport.fixturePatientIds();
     store = EmbeddedFhirStore.builder().dataDirectory(fixture).port(0)
         .referenceInstant(Instant.parse("2026-01-01T00:00:00Z")).build().start();
+    ConsentPatients.plant(store.repository());
     app = new ServerAssembly(CustosConfig.load(writeConfig("http")));
     http = app.startHttp(false);
   }
@@ -86,6 +87,8 @@ class RealClientsIT {
     env.put("FHIR_BASE", store.baseUrl());
     env.put("CUSTOS_PATIENTS", new ObjectMapper().writeValueAsString(patients));
     env.put("CUSTOS_MAX_PATIENTS", "5");
+    env.put("CUSTOS_CONSENT_RESTRICTED", ConsentPatients.RESTRICTED);
+    env.put("CUSTOS_RESEARCH_OPTED_OUT", ConsentPatients.OPTED_OUT);
     Path jar = MODULE.resolve("target/custos.jar");
     env.put("CUSTOS_STDIO_CMD", new ObjectMapper().writeValueAsString(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Dcustos.home=" + ROOT, "-jar", jar.toString(),

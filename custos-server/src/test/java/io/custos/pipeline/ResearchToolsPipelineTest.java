@@ -70,11 +70,15 @@ class ResearchToolsPipelineTest {
     var upstream = new HapiFhirUpstream(PipelineFixture.FHIR, store.baseUrl(), Duration.ofSeconds(30), List.of());
     LocalDate today = LocalDate.of(2026, 1, 1);
     var cohorts = new CohortService(upstream, new DeIdentifier(PipelineFixture.FHIR,
-        DeidConfig.safeHarbor("research-key-0123456789abcdef".getBytes(StandardCharsets.UTF_8), today)), today, 5000);
+        DeidConfig.safeHarbor("research-key-0123456789abcdef".getBytes(StandardCharsets.UTF_8), today)), today, 5000,
+        CohortService.Governance.of(io.custos.routes.TestPaths.consent(upstream, Clock.systemUTC(),
+            io.custos.consent.BreakGlassOverride.PATIENT_PRIVACY)));
     auditFile = dir.resolve("audit.jsonl");
     pipeline = io.custos.routes.GovernedPath.of(io.custos.routes.TestPaths.stages(new JsonLinesAuditTrail(auditFile), upstream,
         Clock.systemUTC(), PipelineFixture.access(Clock.systemUTC())).build(),
-        io.custos.state.InProcessStateStore.create().proposals(), cohorts, io.custos.writes.WriteSettings.defaults(),
+        io.custos.state.InProcessStateStore.create().proposals(), cohorts,
+        io.custos.routes.TestPaths.consent(upstream, Clock.systemUTC(), io.custos.consent.BreakGlassOverride.PATIENT_PRIVACY),
+        io.custos.writes.WriteSettings.defaults(),
         GovernancePipeline.Observer.NONE).pipeline();
   }
 

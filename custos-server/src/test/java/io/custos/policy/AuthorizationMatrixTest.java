@@ -243,7 +243,7 @@ class AuthorizationMatrixTest {
   @Test
   void everyRoleTimesEveryToolTimesOwnOutsideAndBreakGlassHasZeroEscapesAndZeroFalseDenials() {
     List<String> tools = new ArrayList<>(catalog.tools().stream().map(ToolSpec::name).toList());
-    assertThat(tools).hasSize(13);
+    assertThat(tools).hasSize(14);
     tools.add(EmergencyAccess.TOOL); // last in each column: it activates a grant for its subject
     assertThat(RolePolicy.DEFAULT_ROLES.keySet()).containsExactlyInAnyOrderElementsOf(ROLES);
 
@@ -284,7 +284,7 @@ class AuthorizationMatrixTest {
       }
     }
     tally.forEach((column, counts) -> System.out.printf("matrix %s: %d allowed, %d denied%n", column, counts[0], counts[1]));
-    assertThat(cells).isEqualTo(ROLES.size() * 14 * 3);
+    assertThat(cells).isEqualTo(ROLES.size() * 15 * 3);
     assertThat(escapes).as("ESCAPES (success where the policy demands denial)").isEmpty();
     assertThat(falseDenials).as("FALSE DENIALS").isEmpty();
     assertThat(wrongReasons).as("denied, but not by access control").isEmpty();

@@ -7,6 +7,8 @@ import io.custos.writes.ProposalRecords;
 import ca.uhn.fhir.context.FhirContext;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.custos.audit.AuditTrail;
+import io.custos.consent.BreakGlassOverride;
+import io.custos.consent.ConsentDirectives;
 import io.custos.audit.PatientPseudonyms;
 import io.custos.fhir.FhirUpstream;
 import io.custos.phi.deid.DeIdentifier;
@@ -59,9 +61,20 @@ public final class TestPaths {
 
   /** As above, with proposals kept in {@code proposals}. */
   public static GovernedPath path(Stages stages, ProposalRecords proposals, WriteSettings writeSettings) {
+    return path(stages, proposals, writeSettings, consent(stages.upstream(), stages.clock(), BreakGlassOverride.PATIENT_PRIVACY));
+  }
+
+  /** As above, with the patients' Consents decided by {@code consent}. */
+  public static GovernedPath path(Stages stages, ProposalRecords proposals, WriteSettings writeSettings, ConsentDirectives consent) {
     LocalDate today = LocalDate.now(stages.clock());
     var deid = new DeIdentifier(FhirContext.forR4Cached(), DeidConfig.safeHarbor(RESEARCH_KEY, today));
-    return GovernedPath.of(stages, proposals, new CohortService(stages.upstream(), deid, today, 5000), writeSettings,
-        GovernancePipeline.Observer.NONE);
+    return GovernedPath.of(stages, proposals, new CohortService(stages.upstream(), deid, today, 5000,
+        new CohortService.Governance(consent, io.custos.phi.research.ResearchProtocols.none(), stages.sensitiveCategories())), consent,
+        writeSettings, GovernancePipeline.Observer.NONE);
+  }
+
+  /** The patients' Consents read from {@code upstream}, cached for a minute, break-the-glass overriding as {@code override}. */
+  public static ConsentDirectives consent(FhirUpstream upstream, Clock clock, BreakGlassOverride override) {
+    return new ConsentDirectives(upstream, clock, java.time.Duration.ofMinutes(1), override);
   }
 }

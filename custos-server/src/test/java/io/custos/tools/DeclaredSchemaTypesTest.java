@@ -39,7 +39,7 @@ class DeclaredSchemaTypesTest {
 
   @Test
   void declaresTwentyTools() {
-    assertThat(declaredTools()).hasSize(20); // 13 read + 2 researcher + 5 write
+    assertThat(declaredTools()).hasSize(21); // 14 read + 2 researcher + 5 write
   }
 
   @Test

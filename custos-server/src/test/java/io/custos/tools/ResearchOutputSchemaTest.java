@@ -63,9 +63,11 @@ class ResearchOutputSchemaTest {
     repo.put(condition("c-asthma", (Patient) repo.get("Patient", "r-0").orElseThrow(), ASTHMA));
     store = EmbeddedFhirStore.builder().fhirContext(FHIR).repository(repo).enrich(false).port(0).build().start();
     LocalDate today = LocalDate.of(2026, 1, 1);
-    cohorts = new CohortService(new HapiFhirUpstream(FHIR, store.baseUrl(), Duration.ofSeconds(30), List.of()),
+    var upstream = new HapiFhirUpstream(FHIR, store.baseUrl(), Duration.ofSeconds(30), List.of());
+    cohorts = new CohortService(upstream,
         new DeIdentifier(FHIR, DeidConfig.safeHarbor("research-key-0123456789abcdef".getBytes(StandardCharsets.UTF_8), today)),
-        today, 5000);
+        today, 5000, CohortService.Governance.of(io.custos.routes.TestPaths.consent(upstream, java.time.Clock.systemUTC(),
+            io.custos.consent.BreakGlassOverride.PATIENT_PRIVACY)));
   }
 
   @AfterAll

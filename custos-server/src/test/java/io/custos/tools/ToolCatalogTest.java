@@ -20,11 +20,11 @@ class ToolCatalogTest {
   }
 
   @Test
-  void declaresTheThirteenReadTools() {
+  void declaresTheFourteenReadTools() {
     assertThat(CATALOG.tools()).extracting(ToolSpec::name).containsExactly("find_patient", "get_patient_demographics",
         "get_active_conditions", "get_medications", "get_allergies", "get_lab_results", "get_vital_signs",
         "get_immunizations", "list_encounters", "get_encounter", "check_coverage", "list_appointments",
-        "get_clinical_notes");
+        "get_clinical_notes", "get_patient_consents");
     assertThat(CATALOG.find("get_lab_results")).isPresent();
     assertThat(CATALOG.find("nope")).isEmpty();
   }

@@ -63,6 +63,8 @@ import static io.custos.fhir.store.SearchMatchers.reference;
  *   <tr><td>Appointment</td><td>patient, actor, date, status</td><td>date</td></tr>
  *   <tr><td>Coverage</td><td>beneficiary, patient, status</td><td>-</td></tr>
  *   <tr><td>CareTeam</td><td>patient, subject, status</td><td>-</td></tr>
+ *   <tr><td>Consent</td><td>patient, status, scope</td><td>-</td></tr>
+ *   <tr><td>PractitionerRole</td><td>practitioner, organization</td><td>-</td></tr>
  *   <tr><td>Practitioner</td><td>_id, identifier, name, family, given</td><td>-</td></tr>
  *   <tr><td>Organization, Location</td><td>_id, identifier, name</td><td>-</td></tr>
  *   <tr><td>Slot</td><td>_id, schedule, start, status, service-type</td><td>start</td></tr>
@@ -85,7 +87,8 @@ public final class StoreProviders {
         new MedicationRequestProvider(repository), new AllergyIntoleranceProvider(repository),
         new ImmunizationProvider(repository), new DocumentReferenceProvider(repository),
         new EncounterProvider(repository), new AppointmentProvider(repository), new CoverageProvider(repository),
-        new CareTeamProvider(repository), new PractitionerProvider(repository),
+        new CareTeamProvider(repository), new ConsentProvider(repository), new PractitionerRoleProvider(repository),
+        new PractitionerProvider(repository),
         new OrganizationProvider(repository), new LocationProvider(repository),
         // Scheduling, prior authorization status, and the written resource types, which
         // need providers (create, read, search by patient) even before the first one exists.
@@ -390,6 +393,42 @@ public final class StoreProviders {
                   && (subject == null || reference(subject, c.getSubject(), null))
                   && (participant == null || c.getParticipant().stream().anyMatch(p -> reference(participant, p.getMember(), null)))
                   && all(status, t -> code(t, c.getStatusElement())),
+          null, Map.of());
+    }
+  }
+
+  /** Consent search (R4 Consent search parameters patient, status, scope): a patient's privacy directives. */
+  public static final class ConsentProvider extends StoreResourceProvider<org.hl7.fhir.r4.model.Consent> {
+    public ConsentProvider(InMemoryRepository repository) {
+      super(repository, org.hl7.fhir.r4.model.Consent.class);
+    }
+
+    @Search
+    public IBundleProvider search(
+        @OptionalParam(name = org.hl7.fhir.r4.model.Consent.SP_PATIENT) ReferenceParam patient,
+        @OptionalParam(name = org.hl7.fhir.r4.model.Consent.SP_STATUS) TokenAndListParam status,
+        @OptionalParam(name = org.hl7.fhir.r4.model.Consent.SP_SCOPE) TokenAndListParam scope) {
+      return respond(candidates(patient), c ->
+              (patient == null || reference(patient, c.getPatient(), "Patient"))
+                  && all(status, t -> code(t, c.getStatusElement()))
+                  && all(scope, t -> concept(t, c.getScope())),
+          null, Map.of());
+    }
+  }
+
+  /** PractitionerRole search: the roles (and so the organizations) of a practitioner. */
+  public static final class PractitionerRoleProvider extends StoreResourceProvider<org.hl7.fhir.r4.model.PractitionerRole> {
+    public PractitionerRoleProvider(InMemoryRepository repository) {
+      super(repository, org.hl7.fhir.r4.model.PractitionerRole.class);
+    }
+
+    @Search
+    public IBundleProvider search(
+        @OptionalParam(name = org.hl7.fhir.r4.model.PractitionerRole.SP_PRACTITIONER) ReferenceParam practitioner,
+        @OptionalParam(name = org.hl7.fhir.r4.model.PractitionerRole.SP_ORGANIZATION) ReferenceParam organization) {
+      return respond(candidates(), r ->
+              (practitioner == null || reference(practitioner, r.getPractitioner(), null))
+                  && (organization == null || reference(organization, r.getOrganization(), null)),
           null, Map.of());
     }
   }

@@ -64,6 +64,8 @@ import java.util.UUID;
  *       copied from the patient's latest ambulatory encounter.</li>
  *   <li><b>Schedule and Slot</b> ({@link #enrichSchedules}): a Schedule with bookable Slots for every practitioner,
  *       in the days after the schedule start.</li>
+ *   <li><b>Security labels and Consent</b> ({@link ConsentEnrichment}): DS4P labels on mental-health records and
+ *       patient privacy and research Consents on a minority of patients.</li>
  * </ul>
  *
  * <p>The schedule start is the reference instant unless {@link #schedulesFrom} moves it: Synthea's history ends at
@@ -144,6 +146,7 @@ public final class SyntheaEnrichment {
     }
     LOG.info("Enrichment added {} Coverage and {} Appointment resources", coverages, appointments);
     enrichSchedules(repository); // bookable Slots for book_appointment
+    new ConsentEnrichment(referenceInstant).enrich(repository); // DS4P labels and patient Consents
     return new Result(coverages, appointments);
   }
 

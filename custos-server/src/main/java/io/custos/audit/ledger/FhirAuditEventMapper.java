@@ -122,6 +122,9 @@ public final class FhirAuditEventMapper {
     if (e.sessionId() != null) {
       detail(data, "mcpSession", e.sessionId());
     }
+    for (String consent : e.consent()) {
+      detail(data, "consent", consent); // the patient's Consent provision that decided (hashed id, provision path)
+    }
     return ae;
   }
 

@@ -1,6 +1,7 @@
 package io.custos.phi.research;
 
 import io.custos.auth.Caller;
+import io.custos.consent.ConsentDirectives;
 import io.custos.fhir.FhirUpstream;
 import io.custos.fhir.SearchPage;
 import io.custos.fhir.UpstreamRequest;
@@ -57,24 +58,34 @@ public final class CohortService {
   private final DeIdentifier deid;
   private final LocalDate referenceDate;
   private final int maxConditions;
+  private final ConsentDirectives consent;
   private final ResearchProtocols protocols;
   private final SensitiveCategories sensitive;
   private final SecureRandom random = new SecureRandom();
 
-  /** Without approved protocols. */
-  public CohortService(FhirUpstream upstream, DeIdentifier deid, LocalDate referenceDate, int maxConditions) {
-    this(upstream, deid, referenceDate, maxConditions, ResearchProtocols.none());
+  /**
+   * What governs research releases beyond Safe Harbor.
+   *
+   * @param consent   the patients' Consents: records they do not permit for research are left out of every cohort
+   * @param protocols the organisation's approved research protocols
+   * @param sensitive the server's sensitive-category classifier (the same value sets as every other route)
+   */
+  public record Governance(ConsentDirectives consent, ResearchProtocols protocols, SensitiveCategories sensitive) {
+    /** No approved protocol, the checked-in value sets. */
+    public static Governance of(ConsentDirectives consent) {
+      return new Governance(consent, ResearchProtocols.none(), new SensitiveCategories(ca.uhn.fhir.context.FhirContext.forR4Cached()));
+    }
   }
 
-  /** @param protocols the organisation's approved research protocols */
   public CohortService(FhirUpstream upstream, DeIdentifier deid, LocalDate referenceDate, int maxConditions,
-      ResearchProtocols protocols) {
+      Governance governance) {
     this.upstream = upstream;
     this.deid = deid;
     this.referenceDate = referenceDate;
     this.maxConditions = maxConditions;
-    this.protocols = protocols;
-    this.sensitive = new SensitiveCategories(ca.uhn.fhir.context.FhirContext.forR4Cached());
+    this.consent = governance.consent();
+    this.protocols = governance.protocols();
+    this.sensitive = governance.sensitive();
   }
 
   /**
@@ -94,9 +105,10 @@ public final class CohortService {
     permitSensitive(caller, code, protocol);
     FhirUpstream up = upstream.as(caller); // upstream.auth credentials for this caller, never the inbound token
     if (tool.equals(ResearchTools.COHORT_COUNT.name())) {
-      return count(up, cohort(up, code), band);
+      return count(up, withoutConsentForResearch(caller, cohort(up, code)), band);
     }
-    return extract(up, inBand(up, cohort(up, code), band), protocol.map(ResearchProtocols.Protocol::linkage).orElse(false));
+    return extract(up, inBand(up, withoutConsentForResearch(caller, cohort(up, code)), band),
+        protocol.map(ResearchProtocols.Protocol::linkage).orElse(false));
   }
 
   private Optional<ResearchProtocols.Protocol> protocol(Optional<String> id) {
@@ -228,6 +240,18 @@ public final class CohortService {
       page = upstream.nextPage(page.nextLink().get());
     }
     return byPatient;
+  }
+
+  /**
+   * Leaves out every Condition the patient's Consents do not permit for research (HRESCH), and with it a patient left
+   * with none (a research opt-out leaves out the patient), before anything is counted or extracted.
+   */
+  private Map<String, List<Condition>> withoutConsentForResearch(Caller caller, Map<String, List<Condition>> cohort) {
+    cohort.entrySet().removeIf(e -> {
+      e.getValue().removeIf(c -> !consent.researchPermitted(caller, e.getKey(), c));
+      return e.getValue().isEmpty();
+    });
+    return cohort;
   }
 
   private static Patient readPatient(FhirUpstream upstream, String id) {

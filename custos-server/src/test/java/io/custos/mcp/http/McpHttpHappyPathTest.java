@@ -26,7 +26,7 @@ class McpHttpHappyPathTest extends RunningServerTestBase {
   void toolsListReturnsTheReadToolsAndBreakTheGlassWithClosedInputSchemas() throws Exception {
     JsonNode result = session.call("tools/list", "{}").path("result");
     JsonNode tools = result.path("tools");
-    assertThat(tools.size()).isEqualTo(15); // 13 read tools + break_the_glass + get_prior_authorization_status (write tools need write scopes)
+    assertThat(tools.size()).isEqualTo(16); // 14 read tools + break_the_glass + get_prior_authorization_status (write tools need write scopes)
     List<String> names = new ArrayList<>();
     for (JsonNode tool : tools) {
       names.add(tool.path("name").asText());

@@ -65,7 +65,9 @@ class CohortServiceTest {
     everyone.addAll(SyntheaFixture.patients(repo));
     store = EmbeddedFhirStore.builder().repository(repo).enrich(false).port(0).build().start();
     DeIdentifier deid = new DeIdentifier(FHIR, DeidConfig.safeHarbor("research-key-0123456789abcdef".getBytes(StandardCharsets.UTF_8), TODAY));
-    service = new CohortService(new HapiFhirUpstream(FHIR, store.baseUrl(), Duration.ofSeconds(30), List.of()), deid, TODAY, 5000);
+    var upstream = new HapiFhirUpstream(FHIR, store.baseUrl(), Duration.ofSeconds(30), List.of());
+    service = new CohortService(upstream, deid, TODAY, 5000, CohortService.Governance.of(io.custos.routes.TestPaths.consent(upstream,
+        java.time.Clock.systemUTC(), io.custos.consent.BreakGlassOverride.PATIENT_PRIVACY)));
   }
 
   @AfterAll

@@ -73,9 +73,12 @@ class ResearchDisclosureTest {
     }
     store = EmbeddedFhirStore.builder().repository(repo).enrich(false).port(0).build().start();
     DeIdentifier deid = new DeIdentifier(FHIR, DeidConfig.safeHarbor("research-key-0123456789abcdef".getBytes(StandardCharsets.UTF_8), TODAY));
-    service = new CohortService(new HapiFhirUpstream(FHIR, store.baseUrl(), Duration.ofSeconds(30), List.of()), deid, TODAY, 5000,
+    var upstream = new HapiFhirUpstream(FHIR, store.baseUrl(), Duration.ofSeconds(30), List.of());
+    service = new CohortService(upstream, deid, TODAY, 5000, new CohortService.Governance(
+        io.custos.routes.TestPaths.consent(upstream, java.time.Clock.systemUTC(), io.custos.consent.BreakGlassOverride.PATIENT_PRIVACY),
         ResearchProtocols.of(List.of(new ResearchProtocols.Protocol("IRB-HIV-1", Set.of(SensitiveCategory.HIV), false),
-            new ResearchProtocols.Protocol("IRB-LINK-1", Set.of(), true))));
+            new ResearchProtocols.Protocol("IRB-LINK-1", Set.of(), true))),
+        new io.custos.phi.SensitiveCategories(FHIR)));
   }
 
   private static Condition condition(String id, Patient p, String code) {
