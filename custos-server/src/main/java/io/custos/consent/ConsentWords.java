@@ -1,5 +1,7 @@
 package io.custos.consent;
 
+import io.custos.phi.UntrustedText;
+
 import java.text.SimpleDateFormat;
 import java.util.ArrayList;
 import java.util.Date;
@@ -28,8 +30,8 @@ public final class ConsentWords {
 
   /** The scope in words: {@code patient privacy}, {@code research}, or the code. */
   public static String scope(Consent c) {
-    String s = ConsentEvaluator.scope(c);
-    return s.isEmpty() ? "unspecified" : s.replace('-', ' ');
+    String s = UntrustedText.label(ConsentEvaluator.scope(c));
+    return s == null || s.isEmpty() ? "unspecified" : s.replace('-', ' ');
   }
 
   /** One sentence per provision, in document order; an inactive or out-of-period Consent says so first. */
@@ -77,7 +79,7 @@ public final class ConsentWords {
     if (p.hasPeriod()) {
       s.append(", in force ").append(period(p.getPeriod()));
     }
-    String sentence = s.append('.').toString();
+    String sentence = UntrustedText.label(s.append('.').toString());
     out.add(Character.toUpperCase(sentence.charAt(0)) + sentence.substring(1));
     for (Consent.ProvisionComponent child : p.getProvision()) {
       sentences(child, ConsentEvaluator.childEffect(child, effect), depth + 1, out);

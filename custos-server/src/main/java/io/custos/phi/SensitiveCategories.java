@@ -66,7 +66,9 @@ public final class SensitiveCategories {
   /** The categories of {@code r}; empty when it is not sensitive. */
   public Set<SensitiveCategory> classify(Resource r) {
     Walk walk = new Walk();
-    terser.visit(r, walk);
+    // A Consent's provisions name the codes and labels it governs; they say nothing about the Consent itself, which is
+    // sensitive only by its own labels.
+    terser.visit(r instanceof org.hl7.fhir.r4.model.Consent ? new org.hl7.fhir.r4.model.Consent().setMeta(r.getMeta()) : r, walk);
     if (walk.restricted && walk.found.isEmpty()) {
       walk.found.add(SensitiveCategory.RESTRICTED);
     }

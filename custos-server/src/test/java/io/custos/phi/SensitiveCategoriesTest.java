@@ -37,6 +37,17 @@ class SensitiveCategoriesTest {
   }
 
   @Test
+  void aConsentIsSensitiveByItsOwnLabelsNotByTheCodesAndLabelsItGoverns() {
+    org.hl7.fhir.r4.model.Consent consent = new org.hl7.fhir.r4.model.Consent();
+    var provision = consent.getProvision().addProvision();
+    provision.addSecurityLabel(new Coding("http://terminology.hl7.org/CodeSystem/v3-Confidentiality", "R", null));
+    provision.addCode(new org.hl7.fhir.r4.model.CodeableConcept(new Coding("http://snomed.info/sct", "165816005", null)));
+    assertThat(C.classify(consent)).isEmpty();
+    consent.getMeta().addSecurity("http://terminology.hl7.org/CodeSystem/v3-Confidentiality", "R", null);
+    assertThat(C.classify(consent)).containsExactly(SensitiveCategory.RESTRICTED);
+  }
+
+  @Test
   void regression_opioidTreatmentMedicationsAreSubstanceUse() {
     assertThat(C.classify(medication(RX, "351266", "buprenorphine 2 MG / naloxone 0.5 MG Sublingual Tablet"))).containsExactly(SUBSTANCE_USE);
     assertThat(C.classify(medication(RX, "864706", "methadone hydrochloride 10 MG Oral Tablet"))).containsExactly(SUBSTANCE_USE);

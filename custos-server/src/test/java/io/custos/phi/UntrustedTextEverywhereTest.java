@@ -170,6 +170,20 @@ class UntrustedTextEverywhereTest {
     p.addTelecom().setSystem(ContactPoint.ContactPointSystem.PHONE).setValue(label(i, "telecom.value", "get_patient_demographics"));
     repo.put(p);
 
+    // A Consent that withholds nothing the test reads; its codes and references are written into get_patient_consents' rules.
+    org.hl7.fhir.r4.model.Consent consent = new org.hl7.fhir.r4.model.Consent();
+    consent.setId("inj-consent-" + i);
+    consent.setStatus(org.hl7.fhir.r4.model.Consent.ConsentState.ACTIVE);
+    consent.setScope(new CodeableConcept(new Coding("http://terminology.hl7.org/CodeSystem/consentscope", "patient-privacy", null)));
+    consent.setPatient(subject);
+    var except = consent.getProvision().setType(org.hl7.fhir.r4.model.Consent.ConsentProvisionType.PERMIT).addProvision()
+        .setType(org.hl7.fhir.r4.model.Consent.ConsentProvisionType.DENY);
+    except.addCode(new CodeableConcept(new Coding("http://snomed.info/sct",
+        label(i, "Consent.provision.code", "get_patient_consents"), null)));
+    except.addActor().setRole(new CodeableConcept(new Coding("http://terminology.hl7.org/CodeSystem/v3-RoleClass",
+        label(i, "Consent.provision.actor.role", "get_patient_consents"), null)));
+    repo.put(consent);
+
     Condition c = new Condition();
     c.setId("inj-cond-" + i);
     c.setSubject(subject);
@@ -385,7 +399,8 @@ class UntrustedTextEverywhereTest {
     return switch (d.name()) {
       case "find_patient" -> List.of(new Plan(k, d.name(), CLINICIAN, Map.of("identifier", "urn:custos-test|INJ-" + i)));
       case "get_patient_demographics", "get_active_conditions", "get_medications", "get_allergies", "get_lab_results",
-          "get_vital_signs", "get_immunizations", "list_encounters", "check_coverage", "get_clinical_notes" -> List.of(clinician);
+          "get_vital_signs", "get_immunizations", "list_encounters", "check_coverage", "get_clinical_notes",
+          "get_patient_consents" -> List.of(clinician);
       case "list_appointments" -> List.of(clinician, new Plan(k, d.name(), caller("front-desk", "desk-app"), patient));
       case "get_encounter" -> List.of(new Plan(k, d.name(), CLINICIAN, Map.of("patient_id", pid, "encounter_id", "inj-enc-" + i)));
       case "break_the_glass" -> List.of(new Plan(k, d.name(), caller("clinician", "agent-app"), Map.of("patient_id", pid,

@@ -305,7 +305,8 @@ class OAuthHttpTest {
     List<String> names = new ArrayList<>();
     response(list, 2).path("result").path("tools").forEach(t -> names.add(t.path("name").asText()));
     // + get_prior_authorization_status (a read); write tools stay hidden without write scopes
-    assertThat(names).hasSize(15).contains("get_active_conditions", "get_clinical_notes", "break_the_glass", "get_prior_authorization_status");
+    assertThat(names).hasSize(16).contains("get_active_conditions", "get_clinical_notes", "break_the_glass", "get_prior_authorization_status",
+        "get_patient_consents");
     JsonNode result = assertToolData(callTool(token, sid, 3, "get_active_conditions", patientArgs()), 3);
     assertNoInternals(result.toString());
     assertToolData(callTool(token, sid, 4, "get_patient_demographics", patientArgs()), 4);
