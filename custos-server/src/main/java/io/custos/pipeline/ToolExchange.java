@@ -159,6 +159,11 @@ public final class ToolExchange {
     this.consentWithholds = withholds;
   }
 
+  /** Whether the patient's Consents (the consent stage) deny {@code record} to this call; false before that stage. */
+  public boolean withheldByConsent(Resource record) {
+    return consentWithholds.test(record);
+  }
+
   /** The Consent provisions that decided this call, PHI-free entries recorded in its result event. */
   public void consentApplied(java.util.Collection<String> entries) {
     this.consentApplied = List.copyOf(entries);

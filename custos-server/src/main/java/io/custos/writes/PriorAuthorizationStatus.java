@@ -106,6 +106,10 @@ public final class PriorAuthorizationStatus {
         throw new ToolCallException(ToolCallException.Reason.NOT_FOUND, "No prior authorization request with this id for this patient.");
       }
       ex.passedStage(StageName.FILTER);
+      if (ex.withheldByConsent(claim)) {
+        throw new ToolCallException(ToolCallException.Reason.CONSENT,
+            "The record is withheld: the patient's consent does not permit it for this caller or purpose.");
+      }
       if (!permitted(caller, claim)) {
         throw new ToolCallException(ToolCallException.Reason.FORBIDDEN,
             "The record is withheld: it is in a sensitive category that this caller's role does not permit.");
@@ -116,6 +120,10 @@ public final class PriorAuthorizationStatus {
       for (Resource r : answers) {
         if (!(r instanceof ClaimResponse cr) || !cr.getPatient().getReferenceElement().getIdPart().equals(pid)) {
           continue; // outside the patient's compartment
+        }
+        if (ex.withheldByConsent(cr)) {
+          withheld.addConsent();
+          continue;
         }
         Set<SensitiveCategory> categories = sensitive.classify(cr);
         if (!categories.isEmpty() && !policy.permitsAll(caller, categories)) {

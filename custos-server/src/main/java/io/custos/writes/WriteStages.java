@@ -98,6 +98,7 @@ public final class WriteStages {
       Instant now = clock.instant();
       WriteAction.Draft draft = upstreamCall(() -> spec.action().draft(new WriteAction.Context(
           new io.custos.tools.ToolArguments(args), patient, caller, upstream.as(caller), now, id)));
+      refuseWhereConsentDenies(ex, draft.resource());
       Map<String, Object> payload = new LinkedHashMap<>();
       payload.put("tool", spec.name());
       payload.put("patient_id", patient);
@@ -111,6 +112,14 @@ public final class WriteStages {
       ex.result(proposalResult(p, "pending_approval", null), 0, Completion.WRITE_PROPOSED);
       ex.boundToPayload(p.payloadSha256());
     });
+  }
+
+  /** The record to be written is judged by the patient's Consents like a record read (its codes, labels and dates). */
+  private static void refuseWhereConsentDenies(ToolExchange ex, Resource record) {
+    if (ex.withheldByConsent(record)) {
+      throw new ToolCallException(ToolCallException.Reason.CONSENT,
+          "The patient's consent does not permit this record to be written by this caller for this purpose.");
+    }
   }
 
   // --- approve -------------------------------------------------------------------------------------
@@ -187,6 +196,7 @@ public final class WriteStages {
       try {
         Map<?, ?> payload = mapper.readValue(p.payloadJson(), Map.class);
         Resource resource = (Resource) fhir.newJsonParser().parseResource(mapper.writeValueAsString(payload.get("resource")));
+        refuseWhereConsentDenies(ex, resource); // a Consent made or changed since the proposal also counts
         @SuppressWarnings("unchecked")
         Map<String, String> bindings = (Map<String, String>) payload.get("bindings");
         written = upstreamCall(() -> spec.action().commit(resource, bindings, p.id(), upstream.as(ex.caller())));

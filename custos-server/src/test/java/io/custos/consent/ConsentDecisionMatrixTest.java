@@ -142,6 +142,37 @@ class ConsentDecisionMatrixTest {
   static final Map<Kind, List<Rec>> records = new EnumMap<>(Kind.class);
   static final Map<Kind, List<Resource>> resources = new EnumMap<>(Kind.class);
 
+  /** A patient whose Consent denies consult notes (LOINC 11488-4) to everyone: a write is judged record by record. */
+  static final String WRITE_PATIENT = "cm-write";
+
+  static Consent consultNotesDenied() {
+    Consent c = new Consent();
+    c.setId(WRITE_PATIENT + "-consent");
+    c.setStatus(Consent.ConsentState.ACTIVE);
+    c.setScope(new CodeableConcept(new Coding(ConsentEvaluator.CONSENT_SCOPE, "patient-privacy", null)));
+    c.setPatient(new Reference("Patient/" + WRITE_PATIENT));
+    c.getProvision().setType(Consent.ConsentProvisionType.PERMIT).addProvision().setType(Consent.ConsentProvisionType.DENY)
+        .addCode(new CodeableConcept(new Coding("http://loinc.org", "11488-4", null)));
+    return c;
+  }
+
+  @Test
+  void aRecordToBeWrittenIsJudgedByTheConsentsLikeARecordRead() {
+    Caller writer = new Caller(Who.DOC_IN.subject(), "matrix-client", Optional.of("Practitioner/" + Who.DOC_IN.subject()),
+        Set.of("clinician"), Set.of("user/*.rs", "user/DocumentReference.c"), Optional.empty(), true, "tok-writer",
+        Instant.now().plus(Duration.ofHours(1)));
+    Map<String, Object> args = new java.util.HashMap<>(Map.of("patient_id", WRITE_PATIENT, "title", "Follow-up",
+        "text", "Doing well.", "note_type", "consult-note"));
+    ToolOutcome denied = pipelines.get(BreakGlassOverride.PATIENT_PRIVACY).handle(new ToolCall("draft_clinical_note", args,
+        Optional.of(writer), "s", "127.0.0.1"));
+    assertThat(denied.error()).as(denied.text()).isEqualTo(io.custos.pipeline.ToolCallException.Reason.CONSENT);
+    args.put("note_type", "progress-note");
+    ToolOutcome allowed = pipelines.get(BreakGlassOverride.PATIENT_PRIVACY).handle(new ToolCall("draft_clinical_note", args,
+        Optional.of(writer), "s", "127.0.0.1"));
+    assertThat(allowed.error()).as(allowed.text()).isNull();
+    assertThat(allowed.structured()).containsEntry("status", "pending_approval");
+  }
+
   static String patient(Kind k) {
     return "cm-" + k.name().toLowerCase().replace('_', '-');
   }
@@ -171,6 +202,10 @@ class ConsentDecisionMatrixTest {
     for (int i = 0; i < FILLERS; i++) {
       plant(repo, "cm-filler-" + i, null);
     }
+    Patient writePatient = new Patient(); // no records: the cohorts and the matrix's counts stay as planted above
+    writePatient.setId(WRITE_PATIENT);
+    repo.put(writePatient);
+    repo.put(consultNotesDenied());
     store = EmbeddedFhirStore.builder().fhirContext(FHIR).repository(repo).enrich(false).port(0).build().start();
     var upstream = new HapiFhirUpstream(FHIR, store.baseUrl(), Duration.ofSeconds(30), List.of());
     Clock clock = Clock.systemUTC();
