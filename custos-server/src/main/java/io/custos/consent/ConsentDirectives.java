@@ -132,11 +132,14 @@ public final class ConsentDirectives {
    * {@code caller}: false for a research opt-out, or a patient-privacy deny that covers the record. For the cohort
    * engine, which leaves out what is not permitted.
    *
+   * @param applied receives the PHI-free entries of the provisions that decided (for the call's audit event)
    * @throws io.custos.fhir.UpstreamException when the Consents cannot be read
    */
-  public boolean researchPermitted(Caller caller, String patientId, Resource record) {
+  public boolean researchPermitted(Caller caller, String patientId, Resource record, Set<String> applied) {
     ConsentRequest req = request(caller, patientId, PurposeOfUse.HRESCH, ConsentRequest.Action.READ, record.fhirType());
-    return !judge(caller, patientId, req, Optional.of(record)).denied();
+    Judgement j = judge(caller, patientId, req, Optional.of(record));
+    applied.addAll(j.applied());
+    return !j.denied();
   }
 
   private Directives directives(Caller caller, String patientId) {

@@ -517,6 +517,23 @@ class ConsentDecisionMatrixTest {
       assertThat(e.path("consent").toString()).contains(hash + "#provision:deny:break-the-glass");
     });
     assertThat(Files.readString(auditFile)).doesNotContain("consent-" + pid);
+
+    // The research route records the Consents that left patients out (the opt-out), in its result event too.
+    Caller researcher = new Caller("researcher-audit", "matrix-client", Optional.empty(), Set.of("researcher"),
+        Set.of("user/*.rs"), Optional.empty(), true, "tok-researcher-audit", Instant.now().plus(Duration.ofHours(1)));
+    assertThat(pipelines.get(BreakGlassOverride.PATIENT_PRIVACY).handle(new ToolCall("cohort_count",
+        Map.of("snomed_code", DIABETES, "age_band", "any"), Optional.of(researcher), "s", "127.0.0.1")).error()).isNull();
+    Consent optOut = new Consent();
+    optOut.setId("consent-" + patient(Kind.RESEARCH_OPT_OUT));
+    String optOutHash = ConsentDirectives.consentHash(optOut);
+    List<JsonNode> research = new ArrayList<>();
+    for (String line : Files.readAllLines(auditFile)) {
+      JsonNode e = new ObjectMapper().readTree(line);
+      if ("RESULT".equals(e.path("phase").asText()) && e.path("subject").asText().equals("researcher-audit")) {
+        research.add(e);
+      }
+    }
+    assertThat(research).singleElement().satisfies(e -> assertThat(e.path("consent").toString()).contains(optOutHash + "#provision"));
   }
 
   @Test

@@ -92,7 +92,7 @@ class ResearchOutputSchemaTest {
 
   @Test
   void extractRowsWithMissingValuesMatchTheSchema() {
-    Map<String, Object> out = cohorts.call(RESEARCHER, "cohort_extract", new ToolArguments(Map.of("snomed_code", DIABETES, "age_band", "any")));
+    Map<String, Object> out = cohorts.call(RESEARCHER, "cohort_extract", new ToolArguments(Map.of("snomed_code", DIABETES, "age_band", "any")), new java.util.HashSet<>());
     assertThat((List<?>) out.get("items")).hasSize(13);
     assertThat(out.toString()).contains("=null"); // the case the nullable declarations are for
     assertMatches(ResearchTools.COHORT_EXTRACT, out);
@@ -100,10 +100,10 @@ class ResearchOutputSchemaTest {
 
   @Test
   void countsAndSuppressedCountsMatchTheSchema() {
-    Map<String, Object> count = cohorts.call(RESEARCHER, "cohort_count", new ToolArguments(Map.of("snomed_code", DIABETES, "age_band", "any")));
+    Map<String, Object> count = cohorts.call(RESEARCHER, "cohort_count", new ToolArguments(Map.of("snomed_code", DIABETES, "age_band", "any")), new java.util.HashSet<>());
     assertThat(count).containsEntry("count", 13);
     assertMatches(ResearchTools.COHORT_COUNT, count);
-    Map<String, Object> suppressed = cohorts.call(RESEARCHER, "cohort_count", new ToolArguments(Map.of("snomed_code", ASTHMA, "age_band", "any")));
+    Map<String, Object> suppressed = cohorts.call(RESEARCHER, "cohort_count", new ToolArguments(Map.of("snomed_code", ASTHMA, "age_band", "any")), new java.util.HashSet<>());
     assertThat(suppressed).containsEntry("suppressed", true).containsEntry("count", null);
     assertMatches(ResearchTools.COHORT_COUNT, suppressed);
   }

@@ -94,20 +94,21 @@ public final class CohortService {
    *
    * @param tool {@code cohort_count} or {@code cohort_extract}
    * @param args validated {@code snomed_code}, {@code age_band} and optional {@code protocol_id}
+   * @param consentApplied receives the PHI-free entries of the Consent provisions that left records out
    * @throws ToolCallException FORBIDDEN for an extract of a cohort under the minimum cell size, a sensitive condition
    *     without the role and an approved protocol covering it, or a protocol id that is not approved
    * @throws io.custos.fhir.UpstreamException when the upstream fails
    */
-  public Map<String, Object> call(Caller caller, String tool, ToolArguments args) {
+  public Map<String, Object> call(Caller caller, String tool, ToolArguments args, Set<String> consentApplied) {
     String code = args.required("snomed_code");
     String band = args.required("age_band");
     Optional<ResearchProtocols.Protocol> protocol = protocol(args.string("protocol_id"));
     permitSensitive(caller, code, protocol);
     FhirUpstream up = upstream.as(caller); // upstream.auth credentials for this caller, never the inbound token
     if (tool.equals(ResearchTools.COHORT_COUNT.name())) {
-      return count(up, withoutConsentForResearch(caller, cohort(up, code)), band);
+      return count(up, withoutConsentForResearch(caller, cohort(up, code), consentApplied), band);
     }
-    return extract(up, inBand(up, withoutConsentForResearch(caller, cohort(up, code)), band),
+    return extract(up, inBand(up, withoutConsentForResearch(caller, cohort(up, code), consentApplied), band),
         protocol.map(ResearchProtocols.Protocol::linkage).orElse(false));
   }
 
@@ -246,9 +247,10 @@ public final class CohortService {
    * Leaves out every Condition the patient's Consents do not permit for research (HRESCH), and with it a patient left
    * with none (a research opt-out leaves out the patient), before anything is counted or extracted.
    */
-  private Map<String, List<Condition>> withoutConsentForResearch(Caller caller, Map<String, List<Condition>> cohort) {
+  private Map<String, List<Condition>> withoutConsentForResearch(Caller caller, Map<String, List<Condition>> cohort,
+      Set<String> applied) {
     cohort.entrySet().removeIf(e -> {
-      e.getValue().removeIf(c -> !consent.researchPermitted(caller, e.getKey(), c));
+      e.getValue().removeIf(c -> !consent.researchPermitted(caller, e.getKey(), c, applied));
       return e.getValue().isEmpty();
     });
     return cohort;

@@ -7,7 +7,9 @@ import io.custos.pipeline.StageName;
 import io.custos.pipeline.ToolCallException;
 import io.custos.pipeline.ToolExchange;
 import io.custos.pipeline.ToolOutcome;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.Map;
 
 /**
@@ -30,7 +32,12 @@ public final class CohortStage implements Stage {
   public ToolOutcome intercept(ToolExchange ex, Chain next) {
     Map<String, Object> out;
     try {
-      out = cohorts.call(ex.caller(), ex.declaration().name(), ex.arguments());
+      Set<String> consentApplied = new LinkedHashSet<>();
+      try {
+        out = cohorts.call(ex.caller(), ex.declaration().name(), ex.arguments(), consentApplied);
+      } finally {
+        ex.consentApplied(consentApplied); // which Consents left patients out, in the call's result event
+      }
     } catch (UpstreamException e) {
       throw ToolCallException.fromUpstream(e);
     }

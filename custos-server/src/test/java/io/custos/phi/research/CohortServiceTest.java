@@ -84,21 +84,21 @@ class CohortServiceTest {
 
   @Test
   void countsAreSuppressedBelowElevenAndZeroIsReported() {
-    Map<String, Object> big = service.call(researcher(), "cohort_count", new io.custos.tools.ToolArguments(Map.of("snomed_code", DIABETES, "age_band", "any")));
+    Map<String, Object> big = service.call(researcher(), "cohort_count", new io.custos.tools.ToolArguments(Map.of("snomed_code", DIABETES, "age_band", "any")), new java.util.HashSet<>());
     assertThat(big).containsEntry("count", 15).containsEntry("suppressed", false);
     // 40-64 holds most of the cohort, but the 65-89 band is a small cell: both are suppressed, or 40-64 would reveal it
-    Map<String, Object> band = service.call(researcher(), "cohort_count", new io.custos.tools.ToolArguments(Map.of("snomed_code", DIABETES, "age_band", "40-64")));
+    Map<String, Object> band = service.call(researcher(), "cohort_count", new io.custos.tools.ToolArguments(Map.of("snomed_code", DIABETES, "age_band", "40-64")), new java.util.HashSet<>());
     assertThat(band).containsEntry("count", null).containsEntry("suppressed", true);
-    Map<String, Object> small = service.call(researcher(), "cohort_count", new io.custos.tools.ToolArguments(Map.of("snomed_code", "59621000", "age_band", "any")));
+    Map<String, Object> small = service.call(researcher(), "cohort_count", new io.custos.tools.ToolArguments(Map.of("snomed_code", "59621000", "age_band", "any")), new java.util.HashSet<>());
     assertThat(small.get("count")).isNull();
     assertThat(small).containsEntry("suppressed", true);
-    Map<String, Object> none = service.call(researcher(), "cohort_count", new io.custos.tools.ToolArguments(Map.of("snomed_code", "123456789", "age_band", "any")));
+    Map<String, Object> none = service.call(researcher(), "cohort_count", new io.custos.tools.ToolArguments(Map.of("snomed_code", "123456789", "age_band", "any")), new java.util.HashSet<>());
     assertThat(none).containsEntry("count", 0).containsEntry("suppressed", false);
   }
 
   @Test
   void extractIsDeidentifiedAndBounded() throws Exception {
-    Map<String, Object> out = service.call(researcher(), "cohort_extract", new io.custos.tools.ToolArguments(Map.of("snomed_code", DIABETES, "age_band", "any")));
+    Map<String, Object> out = service.call(researcher(), "cohort_extract", new io.custos.tools.ToolArguments(Map.of("snomed_code", DIABETES, "age_band", "any")), new java.util.HashSet<>());
     List<?> items = (List<?>) out.get("items");
     assertThat(items).hasSize(15);
     String json = new ObjectMapper().writeValueAsString(out);
@@ -117,7 +117,7 @@ class CohortServiceTest {
 
   @Test
   void extractsOfSmallCohortsAreRefused() {
-    assertThatThrownBy(() -> service.call(researcher(), "cohort_extract", new io.custos.tools.ToolArguments(Map.of("snomed_code", "59621000", "age_band", "any"))))
+    assertThatThrownBy(() -> service.call(researcher(), "cohort_extract", new io.custos.tools.ToolArguments(Map.of("snomed_code", "59621000", "age_band", "any")), new java.util.HashSet<>()))
         .isInstanceOf(ToolCallException.class).hasMessageContaining("smaller than 11");
     // role, scopes and the argument schema are the research route's shared stages (ResearchToolsPipelineTest)
   }

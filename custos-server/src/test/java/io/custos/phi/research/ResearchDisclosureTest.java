@@ -109,7 +109,7 @@ class ResearchDisclosureTest {
     if (protocol != null) {
       args.put("protocol_id", protocol);
     }
-    return service.call(caller, tool, new ToolArguments(args));
+    return service.call(caller, tool, new ToolArguments(args), new java.util.HashSet<>());
   }
 
   @SuppressWarnings("unchecked")
