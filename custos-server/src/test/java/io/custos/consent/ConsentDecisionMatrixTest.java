@@ -500,13 +500,7 @@ class ConsentDecisionMatrixTest {
     Consent consent = new Consent();
     consent.setId("consent-" + pid);
     String hash = ConsentDirectives.consentHash(consent);
-    List<JsonNode> results = new ArrayList<>();
-    for (String line : Files.readAllLines(auditFile)) {
-      JsonNode e = new ObjectMapper().readTree(line);
-      if ("RESULT".equals(e.path("phase").asText()) && e.path("tool").asText().equals("get_vital_signs")) {
-        results.add(e);
-      }
-    }
+    List<JsonNode> results = resultEvents(e -> e.path("tool").asText().equals("get_vital_signs"));
     assertThat(results).anySatisfy(e -> {
       assertThat(e.path("outcome").asText()).isEqualTo("consent");
       assertThat(e.path("consent").toString()).contains(hash + "#provision:deny\"");
@@ -526,14 +520,20 @@ class ConsentDecisionMatrixTest {
     Consent optOut = new Consent();
     optOut.setId("consent-" + patient(Kind.RESEARCH_OPT_OUT));
     String optOutHash = ConsentDirectives.consentHash(optOut);
-    List<JsonNode> research = new ArrayList<>();
+    List<JsonNode> research = resultEvents(e -> e.path("subject").asText().equals("researcher-audit"));
+    assertThat(research).singleElement().satisfies(e -> assertThat(e.path("consent").toString()).contains(optOutHash + "#provision"));
+  }
+
+  /** The RESULT events of the audit trail that {@code which} accepts. */
+  static List<JsonNode> resultEvents(java.util.function.Predicate<JsonNode> which) throws java.io.IOException {
+    List<JsonNode> events = new ArrayList<>();
     for (String line : Files.readAllLines(auditFile)) {
       JsonNode e = new ObjectMapper().readTree(line);
-      if ("RESULT".equals(e.path("phase").asText()) && e.path("subject").asText().equals("researcher-audit")) {
-        research.add(e);
+      if ("RESULT".equals(e.path("phase").asText()) && which.test(e)) {
+        events.add(e);
       }
     }
-    assertThat(research).singleElement().satisfies(e -> assertThat(e.path("consent").toString()).contains(optOutHash + "#provision"));
+    return events;
   }
 
   @Test
