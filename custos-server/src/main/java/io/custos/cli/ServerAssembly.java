@@ -195,7 +195,7 @@ public final class ServerAssembly implements AutoCloseable {
     return io.custos.phi.research.ResearchProtocols.of(research.protocols().stream()
         .map(p -> new io.custos.phi.research.ResearchProtocols.Protocol(p.id(), p.categories().stream()
             .map(id -> io.custos.phi.SensitiveCategory.byId(id).orElseThrow()) // validated with the configuration
-            .collect(java.util.stream.Collectors.toSet()), p.linkage()))
+            .collect(java.util.stream.Collectors.toSet()), p.linkage(), Set.copyOf(p.investigators())))
         .toList());
   }
 

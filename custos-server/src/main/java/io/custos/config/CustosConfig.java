@@ -52,8 +52,10 @@ public record CustosConfig(Server server, Upstream upstream, Identity identity, 
    *                   {@code hiv}, {@code reproductive-health}, {@code sexual-domestic-violence}); the researcher also
    *                   needs the role {@code sensitive-data:<category>}; default none
    * @param linkage    whether its extracts keep one pseudonym per patient across extracts; default false
+   * @param investigators users ({@code sub} of their tokens) approved to work under it; at least one, no one else may
+   *                   cite it
    */
-  public record Protocol(String id, List<String> categories, Boolean linkage) {}
+  public record Protocol(String id, List<String> categories, Boolean linkage, List<String> investigators) {}
   /** Roles that may declare break-the-glass when {@code policy.breakGlassRoles} is absent. */
   public static final List<String> DEFAULT_BREAK_GLASS_ROLES = List.of("clinician", "nurse");
 
@@ -227,7 +229,8 @@ public record CustosConfig(Server server, Upstream upstream, Identity identity, 
     Identity i = identity == null ? new Identity(null) : identity;
     Policy p = policy == null ? new Policy(null, null, null, null, null, null, null, null, null, null) : policy;
     List<Protocol> protocols = research == null || research.protocols() == null ? List.of() : research.protocols().stream()
-        .map(r -> new Protocol(r.id(), or(r.categories(), List.of()), r.linkage() != null && r.linkage())).toList();
+        .map(r -> new Protocol(r.id(), or(r.categories(), List.of()), r.linkage() != null && r.linkage(),
+            or(r.investigators(), List.of()))).toList();
     return new CustosConfig(
         new Server(s.host() == null ? "127.0.0.1" : s.host(), s.port() == null ? 8443 : s.port(),
             s.tls() == null ? "tls13" : s.tls().toLowerCase(Locale.ROOT),
@@ -270,6 +273,9 @@ public record CustosConfig(Server server, Upstream upstream, Identity identity, 
     for (Protocol p : research == null ? List.<Protocol>of() : research.protocols()) {
       if (p.id() == null || !p.id().matches("[A-Za-z0-9._-]{1,64}") || !protocolIds.add(p.id())) {
         errors.add("research.protocols: each id must be 1..64 of A-Z a-z 0-9 . _ - and unique");
+      }
+      if (p.investigators().isEmpty()) {
+        errors.add("research.protocols.investigators: each protocol names at least one investigator (token sub)");
       }
       for (String c : p.categories()) {
         if (io.custos.phi.SensitiveCategory.byId(c).isEmpty()) {

@@ -51,6 +51,8 @@ public final class ResearchTools {
     props.put("cohortSize", Map.of("type", "integer", "minimum", 0, "description", "Patients in the cohort"));
     props.put("suppressedCells", Map.of("type", "integer", "minimum", 0,
         "description", "Values replaced by null (or suppressed) because fewer than " + MIN_CELL + " rows share them"));
+    props.put("withheld", Schemas.withheld("Conditions left out of the cohort: in a sensitive category the caller's role "
+        + "and protocol do not cover"));
     props.put("linkage", Schemas.bool("Whether pseudonyms are the same across extracts (an approved protocol's linkage); "
         + "otherwise they are valid for this extract only"));
     props.put("deidentification", Schemas.text("Name of the de-identification configuration applied"));
@@ -67,7 +69,9 @@ public final class ResearchTools {
           "count", Schemas.nullable(Map.of("type", "integer", "minimum", 0,
               "description", "Number of patients; null when suppressed (1 to " + (MIN_CELL - 1) + ")")),
           "suppressed", Schemas.bool("Whether the count is suppressed as a small cell"),
-          "note", Schemas.text("Why the count is suppressed"))),
+          "note", Schemas.text("Why the count is suppressed"),
+          "withheld", Schemas.withheld("Conditions left out of the cohort: in a sensitive category the caller's role "
+              + "and protocol do not cover"))),
       ToolHints.READ);
 
   public static final OperationSpec COHORT_EXTRACT = research("cohort_extract", "Cohort extract (de-identified)",

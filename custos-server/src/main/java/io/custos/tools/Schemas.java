@@ -73,13 +73,17 @@ public final class Schemas {
     if (paged) {
       props.put("next_cursor", text("Opaque cursor for the next page; absent on the last page"));
     }
-    // Records withheld for sensitive categories are counted here, never silently dropped.
+    props.put("withheld", withheld("Records withheld from this page because of their sensitive category or the patient's consent"));
+    return Map.of("type", "object", "properties", props, "required", List.of("items", "count"));
+  }
+
+  /** The {@code withheld} signal: records left out are counted here, never silently dropped. */
+  public static Map<String, Object> withheld(String description) {
     Map<String, Object> withheld = new LinkedHashMap<>();
     withheld.put("count", Map.of("type", "integer", "minimum", 0, "description", "Number of records withheld"));
-    withheld.put("categories", arrayOf("Sensitive categories of the withheld records", text("Category id")));
+    withheld.put("categories", arrayOf("Sensitive categories of the withheld records, or consent", text("Category id")));
     withheld.put("reason", text("Why the records are withheld"));
-    props.put("withheld", object("Records withheld from this page because of their sensitive category", withheld));
-    return Map.of("type", "object", "properties", props, "required", List.of("items", "count"));
+    return object(description, withheld);
   }
 
   /** Output schema of single-resource tools: {@code {patient_id, <key>: {...}}}. */

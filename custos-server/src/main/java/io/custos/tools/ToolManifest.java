@@ -43,8 +43,9 @@ public final class ToolManifest {
       // research: protocol_id (sensitive cohorts, linkage), small cells suppressed across counts and extracts,
       // pseudonyms per extract; free text written by people returned as {"untrusted_text": ...} (concept text, dosage,
       // descriptions, reference ranges, string values, payer dispositions), and tool descriptions that say so;
-      // get_patient_consents: the patient's active consent directives in plain words
-      "2026.6", "42ed054f44e86411a0315873a3e0b495741d9e8d0a9feb70816b8953bb68df4b");
+      // get_patient_consents: the patient's active consent directives in plain words; research results signal withheld
+      // sensitive conditions
+      "2026.6", "f6eafab530e6ab84d80514cc85b4cc475fb0b96c79b4154ce0460fe2ce2ab4cf");
 
   private static final ObjectMapper CANONICAL = new ObjectMapper().configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
 

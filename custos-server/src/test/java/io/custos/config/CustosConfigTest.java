@@ -74,12 +74,12 @@ class CustosConfigTest {
         identity: {mode: development}
         research:
           protocols:
-            - {id: IRB-2026-014, categories: [hiv, mental-health], linkage: true}
-            - {id: IRB-2026-015}
+            - {id: IRB-2026-014, categories: [hiv, mental-health], linkage: true, investigators: [alice]}
+            - {id: IRB-2026-015, investigators: [bob, carol]}
         """));
     assertThat(cfg.research().protocols()).containsExactly(
-        new CustosConfig.Protocol("IRB-2026-014", List.of("hiv", "mental-health"), true),
-        new CustosConfig.Protocol("IRB-2026-015", List.of(), false));
+        new CustosConfig.Protocol("IRB-2026-014", List.of("hiv", "mental-health"), true, List.of("alice")),
+        new CustosConfig.Protocol("IRB-2026-015", List.of(), false, List.of("bob", "carol")));
     assertThat(CustosConfig.load(yaml("""
         upstream: {baseUrl: "http://127.0.0.1:8080/fhir"}
         identity: {mode: development}
@@ -88,9 +88,10 @@ class CustosConfigTest {
         upstream: {baseUrl: "http://127.0.0.1:8080/fhir"}
         identity: {mode: development}
         research:
-          protocols: [{id: A, categories: [oncology]}, {id: A}]
+          protocols: [{id: A, categories: [oncology], investigators: [alice]}, {id: A}]
         """))).isInstanceOf(ConfigException.class).hasMessageContaining("research.protocols.categories")
-        .hasMessageContaining("research.protocols: each id").hasMessageNotContaining("oncology");
+        .hasMessageContaining("research.protocols: each id").hasMessageContaining("research.protocols.investigators")
+        .hasMessageNotContaining("oncology");
   }
 
   @Test

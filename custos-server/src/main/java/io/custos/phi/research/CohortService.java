@@ -10,6 +10,7 @@ import io.custos.phi.deid.DeIdentifier;
 import io.custos.phi.SensitiveCategories;
 import io.custos.phi.SensitiveCategory;
 import io.custos.phi.SensitiveDataPolicy;
+import io.custos.phi.WithheldTally;
 import io.custos.phi.deid.DeidContext;
 import io.custos.pipeline.ToolCallException;
 import io.custos.tools.ResearchTools;
@@ -102,31 +103,72 @@ public final class CohortService {
   public Map<String, Object> call(Caller caller, String tool, ToolArguments args, Set<String> consentApplied) {
     String code = args.required("snomed_code");
     String band = args.required("age_band");
-    Optional<ResearchProtocols.Protocol> protocol = protocol(args.string("protocol_id"));
+    Optional<ResearchProtocols.Protocol> protocol = protocol(args.string("protocol_id"), caller);
     permitSensitive(caller, code, protocol);
     FhirUpstream up = upstream.as(caller); // upstream.auth credentials for this caller, never the inbound token
-    if (tool.equals(ResearchTools.COHORT_COUNT.name())) {
-      return count(up, withoutConsentForResearch(caller, cohort(up, code), consentApplied), band);
+    WithheldTally withheld = new WithheldTally();
+    Map<String, List<Condition>> cohort = withoutSensitive(caller, protocol,
+        withoutConsentForResearch(caller, cohort(up, code), consentApplied), withheld);
+    // Every band of the cohort is counted and suppressed together, for counts and extracts alike: a band hidden as a
+    // small cell, or with one, is never released by either tool.
+    Set<String> hiddenBands = band.equals("any") ? Set.of() : SmallCells.suppressed(bands(up, cohort), ResearchTools.MIN_CELL);
+    Map<String, Object> out = tool.equals(ResearchTools.COHORT_COUNT.name()) ? count(up, cohort, band, hiddenBands)
+        : extract(up, inBand(up, cohort, band, hiddenBands), protocol.map(ResearchProtocols.Protocol::linkage).orElse(false));
+    if (!withheld.isEmpty()) {
+      out.put("withheld", withheld.toJson());
     }
-    return extract(up, inBand(up, withoutConsentForResearch(caller, cohort(up, code), consentApplied), band),
-        protocol.map(ResearchProtocols.Protocol::linkage).orElse(false));
+    return out;
   }
 
-  private Optional<ResearchProtocols.Protocol> protocol(Optional<String> id) {
+  /**
+   * Leaves out each Condition in a sensitive category the caller's role and protocol do not cover (its other codings, its
+   * labels and its text, classified like every other record), and a patient left with none.
+   */
+  private Map<String, List<Condition>> withoutSensitive(Caller caller, Optional<ResearchProtocols.Protocol> protocol,
+      Map<String, List<Condition>> cohort, WithheldTally withheld) {
+    cohort.entrySet().removeIf(e -> {
+      e.getValue().removeIf(c -> {
+        Set<SensitiveCategory> categories = sensitive.classify(c);
+        boolean out = categories.stream().anyMatch(k -> !covered(caller, k, protocol));
+        if (out) {
+          withheld.add(categories);
+        }
+        return out;
+      });
+      return e.getValue().isEmpty();
+    });
+    return cohort;
+  }
+
+  private static boolean covered(Caller caller, SensitiveCategory c, Optional<ResearchProtocols.Protocol> protocol) {
+    return SensitiveDataPolicy.byRole().permits(caller, c) && protocol.map(p -> p.categories().contains(c)).orElse(false);
+  }
+
+  /** Patients per age band (every band, zeros included). */
+  private Map<String, Integer> bands(FhirUpstream up, Map<String, List<Condition>> cohort) {
+    Map<String, Integer> bands = new LinkedHashMap<>();
+    BANDS.forEach(b -> bands.put(b, 0));
+    for (String pid : cohort.keySet()) {
+      Patient p = readPatient(up, pid);
+      bands.merge(p == null ? "unknown" : AgeBand.of(p, referenceDate), 1, Integer::sum);
+    }
+    return bands;
+  }
+
+  private Optional<ResearchProtocols.Protocol> protocol(Optional<String> id, Caller caller) {
     if (id.isEmpty()) {
       return Optional.empty();
     }
-    return Optional.of(protocols.find(id.get()).orElseThrow(() -> new ToolCallException(ToolCallException.Reason.FORBIDDEN,
-        "The cited research protocol is not an approved one.")));
+    return Optional.of(protocols.find(id.get(), caller.subject()).orElseThrow(() -> new ToolCallException(
+        ToolCallException.Reason.FORBIDDEN, "The cited research protocol is not an approved one with this user as an investigator.")));
   }
 
   /** A condition in a sensitive category needs the category's role and an approved protocol that covers it. */
   private void permitSensitive(Caller caller, String code, Optional<ResearchProtocols.Protocol> protocol) {
     Condition probe = new Condition();
     probe.getCode().addCoding().setSystem(SNOMED).setCode(code);
-    SensitiveDataPolicy roles = SensitiveDataPolicy.byRole();
     for (SensitiveCategory c : sensitive.classify(probe)) {
-      if (!roles.permits(caller, c) || protocol.map(p -> !p.categories().contains(c)).orElse(true)) {
+      if (!covered(caller, c, protocol)) {
         throw new ToolCallException(ToolCallException.Reason.FORBIDDEN, "The condition is in a sensitive category ("
             + c.id() + "): a cohort needs the role " + SensitiveDataPolicy.ALL_ROLE + ":" + c.id()
             + " and an approved research protocol that covers it.");
@@ -138,20 +180,13 @@ public final class CohortService {
    * The count for {@code band}: the counts of every band are suppressed together, so a suppressed band cannot be
    * recovered from the total and the released bands.
    */
-  private Map<String, Object> count(FhirUpstream up, Map<String, List<Condition>> cohort, String band) {
+  private Map<String, Object> count(FhirUpstream up, Map<String, List<Condition>> cohort, String band, Set<String> hiddenBands) {
     Map<String, Object> out = new LinkedHashMap<>();
     Integer n;
     if (band.equals("any")) {
       n = cohort.size() > 0 && cohort.size() < ResearchTools.MIN_CELL ? null : cohort.size();
     } else {
-      Map<String, Integer> bands = new LinkedHashMap<>();
-      BANDS.forEach(b -> bands.put(b, 0));
-      for (String pid : cohort.keySet()) {
-        Patient p = readPatient(up, pid);
-        bands.merge(p == null ? "unknown" : AgeBand.of(p, referenceDate), 1, Integer::sum);
-      }
-      Set<String> hidden = SmallCells.suppressed(bands, ResearchTools.MIN_CELL);
-      n = hidden.contains(band) ? null : bands.get(band);
+      n = hiddenBands.contains(band) ? null : bands(up, cohort).get(band);
     }
     out.put("count", n);
     out.put("suppressed", n == null);
@@ -213,8 +248,13 @@ public final class CohortService {
     return out;
   }
 
-  /** The members of {@code cohort} in the age band ({@code any}: all). */
-  private Map<String, List<Condition>> inBand(FhirUpstream upstream, Map<String, List<Condition>> cohort, String band) {
+  /** The members of {@code cohort} in the age band ({@code any}: all); a suppressed band is refused. */
+  private Map<String, List<Condition>> inBand(FhirUpstream upstream, Map<String, List<Condition>> cohort, String band,
+      Set<String> hiddenBands) {
+    if (hiddenBands.contains(band)) {
+      throw new ToolCallException(ToolCallException.Reason.FORBIDDEN, "This age band of the cohort is suppressed as a "
+          + "small cell (or with one); only the suppressed count is available.");
+    }
     if (!band.equals("any")) {
       cohort.keySet().removeIf(pid -> {
         Patient p = readPatient(upstream, pid);

@@ -20,10 +20,12 @@ public final class ResearchProtocols {
    * @param categories sensitive categories its cohorts may be about (the researcher also needs the
    *                   {@code sensitive-data:<category>} role)
    * @param linkage    whether its extracts keep the same pseudonym for a patient across extracts (approved linkage)
+   * @param investigators the users ({@code sub}) approved to work under it; no one else may cite it
    */
-  public record Protocol(String id, Set<SensitiveCategory> categories, boolean linkage) {
+  public record Protocol(String id, Set<SensitiveCategory> categories, boolean linkage, Set<String> investigators) {
     public Protocol {
       categories = categories.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(categories));
+      investigators = Set.copyOf(investigators);
     }
   }
 
@@ -49,8 +51,8 @@ public final class ResearchProtocols {
     return new ResearchProtocols(m);
   }
 
-  /** The approved protocol with {@code id}. */
-  public Optional<Protocol> find(String id) {
-    return Optional.ofNullable(byId.get(id));
+  /** The approved protocol with {@code id}, if {@code subject} is one of its investigators. */
+  public Optional<Protocol> find(String id, String subject) {
+    return Optional.ofNullable(byId.get(id)).filter(p -> p.investigators().contains(subject));
   }
 }

@@ -46,6 +46,8 @@ class ResearchDisclosureTest {
   private static final LocalDate TODAY = LocalDate.of(2026, 1, 1);
   /** A code no fixture patient has: the cohort is exactly the planted patients. */
   private static final String CODE = "999000111";
+  /** A code whose Conditions also carry an ICD-10-CM HIV coding. */
+  private static final String SENSITIVE_ELSEWHERE = "999000222";
   /** HIV disease (a sensitive category). */
   private static final String HIV_CODE = "165816005";
   private static EmbeddedFhirStore store;
@@ -70,14 +72,19 @@ class ResearchDisclosureTest {
       if (i < 12) {
         repo.put(condition("h-" + i, p, HIV_CODE));
       }
+      if (i < 13) {
+        Condition both = condition("b-" + i, p, SENSITIVE_ELSEWHERE);
+        both.getCode().addCoding().setSystem("http://hl7.org/fhir/sid/icd-10-cm").setCode("B20");
+        repo.put(both);
+      }
     }
     store = EmbeddedFhirStore.builder().repository(repo).enrich(false).port(0).build().start();
     DeIdentifier deid = new DeIdentifier(FHIR, DeidConfig.safeHarbor("research-key-0123456789abcdef".getBytes(StandardCharsets.UTF_8), TODAY));
     var upstream = new HapiFhirUpstream(FHIR, store.baseUrl(), Duration.ofSeconds(30), List.of());
     service = new CohortService(upstream, deid, TODAY, 5000, new CohortService.Governance(
         io.custos.routes.TestPaths.consent(upstream, java.time.Clock.systemUTC(), io.custos.consent.BreakGlassOverride.PATIENT_PRIVACY),
-        ResearchProtocols.of(List.of(new ResearchProtocols.Protocol("IRB-HIV-1", Set.of(SensitiveCategory.HIV), false),
-            new ResearchProtocols.Protocol("IRB-LINK-1", Set.of(), true))),
+        ResearchProtocols.of(List.of(new ResearchProtocols.Protocol("IRB-HIV-1", Set.of(SensitiveCategory.HIV), false, Set.of("r1")),
+            new ResearchProtocols.Protocol("IRB-LINK-1", Set.of(), true, Set.of("r1")))),
         new io.custos.phi.SensitiveCategories(FHIR)));
   }
 
@@ -125,6 +132,12 @@ class ResearchDisclosureTest {
           .containsEntry("suppressed", true);
     }
     assertThat(call(researcher(), "cohort_count", CODE, "0-17", null)).containsEntry("count", 0);
+    // an extract of a band the counts hide (here 40-64, hidden with the small ones) is refused: its size would be
+    // cohortSize, and the small bands the difference
+    for (String band : List.of("40-64", "65-89", "90+")) {
+      assertThatThrownBy(() -> call(researcher(), "cohort_extract", CODE, band, null)).as(band)
+          .isInstanceOf(ToolCallException.class).hasMessageContaining("suppressed");
+    }
   }
 
   @Test
@@ -159,7 +172,7 @@ class ResearchDisclosureTest {
   @Test
   void extractsCannotBeJoinedByPseudonymUnlessAProtocolApprovesLinkage() {
     Set<Object> first = pseudonyms(call(researcher(), "cohort_extract", CODE, "any", null));
-    Set<Object> second = pseudonyms(call(researcher(), "cohort_extract", CODE, "40-64", null));
+    Set<Object> second = pseudonyms(call(researcher(), "cohort_extract", CODE, "any", null)); // the same cohort again
     assertThat(first).hasSize(15).doesNotContainAnyElementsOf(second);
     Set<Object> linked = pseudonyms(call(researcher(), "cohort_extract", CODE, "any", "IRB-LINK-1"));
     assertThat(pseudonyms(call(researcher(), "cohort_extract", CODE, "any", "IRB-LINK-1"))).isEqualTo(linked);
@@ -186,5 +199,18 @@ class ResearchDisclosureTest {
     assertThat(call(researcher("sensitive-data:hiv"), "cohort_count", HIV_CODE, "any", "IRB-HIV-1")).containsEntry("count", 12);
     assertThatThrownBy(() -> call(researcher("sensitive-data:hiv"), "cohort_count", HIV_CODE, "any", "zz-NOT-APPROVED"))
         .isInstanceOf(ToolCallException.class).hasMessageNotContaining("zz-NOT-APPROVED");
+    // a protocol is cited only by its investigators
+    Caller other = new Caller("r2", "app", Optional.empty(), Set.of("researcher", "sensitive-data:hiv"),
+        Set.of("user/Patient.rs", "user/Condition.rs"), Optional.empty(), true, "t2", Instant.MAX);
+    assertThatThrownBy(() -> call(other, "cohort_count", HIV_CODE, "any", "IRB-HIV-1")).isInstanceOf(ToolCallException.class);
+  }
+
+  @Test
+  void aConditionInASensitiveCategoryThroughItsOtherCodingsIsLeftOutAndCounted() {
+    // Thirteen of the planted patients' CODE conditions also carry an ICD-10-CM HIV coding (B20): the requested code is
+    // not sensitive, the records are.
+    Map<String, Object> out = call(researcher(), "cohort_count", SENSITIVE_ELSEWHERE, "any", null);
+    assertThat(out).containsEntry("count", 0);
+    assertThat(out.get("withheld").toString()).contains("count=13", "hiv");
   }
 }
