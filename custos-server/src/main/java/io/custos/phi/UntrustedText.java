@@ -44,7 +44,13 @@ public final class UntrustedText {
   private static final Pattern DATA_URI = Pattern.compile("(?i)data:[a-z0-9.+/-]+;base64,[A-Za-z0-9+/=]+");
   // Bare and reference-style URLs and script/data/mail schemes, and look-alike fence markers.
   private static final Pattern BARE_URL = Pattern.compile(
-      "(?i)\\b(?:https?|ftp|file|javascript|vbscript|data|mailto|blob|ws|wss):[^\\s<>\"'`)\\]]+|\\bwww\\.[^\\s<>\"'`)\\]]+");
+      "(?i)\\b(?:https?|ftp|file|javascript|vbscript|data|mailto|blob|ws|wss):[^\\s<>\"'`)\\]]+|\\bwww\\.[^\\s<>\"'`)\\]]+"
+          // protocol-relative: //host.tld/...
+          + "|(?<![\\w:/])//[\\w-]+(?:\\.[\\w-]+)+[^\\s<>\"'`)\\]]*");
+  /** Markdown reference-style links and images, {@code [text][ref]} and {@code ![alt][ref]}: the text is kept. */
+  private static final Pattern MARKDOWN_REFERENCE = Pattern.compile("!?\\[([^\\]]{0,500})\\]\\[[^\\]]{0,200}\\]");
+  /** Markdown link definitions, {@code [ref]: target}, on a line of their own. */
+  private static final Pattern LINK_DEFINITION = Pattern.compile("(?m)^[ \\t]{0,3}\\[[^\\]]{1,200}\\]:[ \\t]*\\S+.*$");
   private static final Pattern FENCE_LOOKALIKE = Pattern.compile("(?i)(?:END\\s+)?UNTRUSTED\\s+CLINICAL\\s+TEXT");
   private static final Pattern WHITESPACE_RUN = Pattern.compile("\\s+");
   /** Upper bound on NFKC/strip rounds; two suffice for every known input, more means a pathological one. */
@@ -86,10 +92,25 @@ public final class UntrustedText {
       }
       s = next;
     }
+    // Removing one construct can assemble another (a tag inside "<!-" "-" rebuilds a comment opener), so the whole
+    // sequence runs until the text no longer changes.
+    for (int round = 0; round < MAX_ROUNDS; round++) {
+      String next = removeMarkup(s);
+      if (next.equals(s)) {
+        break;
+      }
+      s = next;
+    }
+    return s;
+  }
+
+  private static String removeMarkup(String s) {
     s = HTML_COMMENT.matcher(s).replaceAll("");
     s = s.replace("<!--", ""); // a nested or unterminated comment must not hide the rest when rendered
     s = DATA_URI.matcher(s).replaceAll("[data removed]");
     s = MARKDOWN_IMAGE_OR_LINK.matcher(s).replaceAll("$1");
+    s = MARKDOWN_REFERENCE.matcher(s).replaceAll("$1");
+    s = LINK_DEFINITION.matcher(s).replaceAll("");
     s = HTML_TAG.matcher(s).replaceAll("");
     s = BARE_URL.matcher(s).replaceAll("[link removed]");
     s = FENCE_LOOKALIKE.matcher(s).replaceAll("[fence marker removed]");
