@@ -41,12 +41,34 @@ final class SecurityLabels {
     if (code == null) {
       return Optional.empty();
     }
-    if (SensitiveCategory.ACT_CODE.equals(system)) {
+    String canonical = canonical(system);
+    if (SensitiveCategory.ACT_CODE.equals(canonical)) {
       return Optional.ofNullable(byCode.get(code));
     }
-    if (SensitiveCategory.CONFIDENTIALITY.equals(system) && (code.equals("R") || code.equals("V"))) {
+    if (SensitiveCategory.CONFIDENTIALITY.equals(canonical) && (code.equals("R") || code.equals("V"))) {
       return Optional.of(SensitiveCategory.RESTRICTED);
     }
     return Optional.empty();
+  }
+
+  /**
+   * Whether a security label ({@code meta.security}, {@code securityLabel}) is a v3-ActCode code the mapping does not
+   * know (a sensitivity, privacy policy or handling caveat such as {@code PRS} or {@code NORDSCLCD}): such a record is
+   * treated as restricted rather than released (deny unless known).
+   */
+  boolean unknownActCode(String system, String code) {
+    return code != null && SensitiveCategory.ACT_CODE.equals(canonical(system)) && !byCode.containsKey(code);
+  }
+
+  /** The FHIR R4 system URI for the OID and pre-R4 forms of v3-ActCode and v3-Confidentiality. */
+  private static String canonical(String system) {
+    if (system == null) {
+      return null;
+    }
+    return switch (system) {
+      case "urn:oid:2.16.840.1.113883.5.4", "http://hl7.org/fhir/v3/ActCode" -> SensitiveCategory.ACT_CODE;
+      case "urn:oid:2.16.840.1.113883.5.25", "http://hl7.org/fhir/v3/Confidentiality" -> SensitiveCategory.CONFIDENTIALITY;
+      default -> system;
+    };
   }
 }

@@ -69,10 +69,22 @@ public final class SensitiveCategories {
     // A Consent's provisions name the codes and labels it governs; they say nothing about the Consent itself, which is
     // sensitive only by its own labels.
     terser.visit(r instanceof org.hl7.fhir.r4.model.Consent ? new org.hl7.fhir.r4.model.Consent().setMeta(r.getMeta()) : r, walk);
+    for (Coding label : labelsOf(r)) {
+      walk.restricted |= valueSets.labels().unknownActCode(label.getSystem(), label.getCode());
+    }
     if (walk.restricted && walk.found.isEmpty()) {
       walk.found.add(SensitiveCategory.RESTRICTED);
     }
     return walk.found;
+  }
+
+  /** The record's security labels: {@code meta.security}, and a DocumentReference's {@code securityLabel}. */
+  private static List<Coding> labelsOf(Resource r) {
+    List<Coding> labels = new java.util.ArrayList<>(r.getMeta().getSecurity());
+    if (r instanceof org.hl7.fhir.r4.model.DocumentReference d) {
+      d.getSecurityLabel().forEach(cc -> labels.addAll(cc.getCoding()));
+    }
+    return labels;
   }
 
   /**

@@ -37,6 +37,22 @@ class SensitiveCategoriesTest {
   }
 
   @Test
+  void anUnknownSensitivityLabelOrAnOidFormRestrictsTheRecordButAnEncounterClassDoesNot() {
+    org.hl7.fhir.r4.model.Condition prs = new org.hl7.fhir.r4.model.Condition();
+    prs.getMeta().addSecurity("http://terminology.hl7.org/CodeSystem/v3-ActCode", "PRS", null);
+    assertThat(C.classify(prs)).containsExactly(SensitiveCategory.RESTRICTED);
+    org.hl7.fhir.r4.model.Condition oid = new org.hl7.fhir.r4.model.Condition();
+    oid.getMeta().addSecurity("urn:oid:2.16.840.1.113883.5.25", "R", null);
+    assertThat(C.classify(oid)).containsExactly(SensitiveCategory.RESTRICTED);
+    org.hl7.fhir.r4.model.Condition legacyPsy = new org.hl7.fhir.r4.model.Condition();
+    legacyPsy.getMeta().addSecurity("http://hl7.org/fhir/v3/ActCode", "PSY", null);
+    assertThat(C.classify(legacyPsy)).containsExactly(SensitiveCategory.MENTAL_HEALTH);
+    org.hl7.fhir.r4.model.Encounter ambulatory = new org.hl7.fhir.r4.model.Encounter();
+    ambulatory.setClass_(new Coding("http://terminology.hl7.org/CodeSystem/v3-ActCode", "AMB", "ambulatory"));
+    assertThat(C.classify(ambulatory)).isEmpty();
+  }
+
+  @Test
   void aConsentIsSensitiveByItsOwnLabelsNotByTheCodesAndLabelsItGoverns() {
     org.hl7.fhir.r4.model.Consent consent = new org.hl7.fhir.r4.model.Consent();
     var provision = consent.getProvision().addProvision();
@@ -120,7 +136,8 @@ class SensitiveCategoriesTest {
     assertThat(C.classify(labelled("STD"))).containsExactly(REPRODUCTIVE_HEALTH);
     assertThat(C.classify(labelled("SDV"))).containsExactly(VIOLENCE);
     assertThat(C.classify(labelled("TBOO"))).containsExactly(RESTRICTED);
-    assertThat(C.classify(labelled("ALC"))).as("ActCode ALC is 'Alternative Level of Care', not alcohol").isEmpty();
+    // ActCode ALC is "Alternative Level of Care", not alcohol; as a security label it is an unknown one: restricted
+    assertThat(C.classify(labelled("ALC"))).doesNotContain(SUBSTANCE_USE).containsExactly(RESTRICTED);
     Condition restricted = condition(new CodeableConcept(new Coding(SCT, "44054006", null)));
     restricted.getMeta().addSecurity(new Coding(SensitiveCategory.CONFIDENTIALITY, "R", null));
     assertThat(C.classify(restricted)).containsExactly(RESTRICTED);
