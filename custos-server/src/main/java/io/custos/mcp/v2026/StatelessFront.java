@@ -136,16 +136,20 @@ public final class StatelessFront implements EnvelopeFront {
     Map<String, Object> args = objectParam(e, "arguments");
     ToolCall call = new ToolCall(name, args, in.caller(), null, in.sourceAddress());
     JsonNode requestState = e.params().get("requestState");
-    if (requestState != null && !requestState.isNull()) {
-      if (!requestState.isTextual()) {
-        throw new BadParams(RpcError.invalidParam("requestState", "a string"));
-      }
-      return resumeApproval(e, call, requestState.textValue());
+    if (requestState != null && !requestState.isNull() && !requestState.isTextual()) {
+      throw new BadParams(RpcError.invalidParam("requestState", "a string"));
     }
+    // The gate runs first for a retry too: a caller sending request states is authorized and rate limited like any call.
     Admission admission = pipeline.admit(Declaration.Kind.TOOL, call);
     Optional<Reply> refused = refusal(e, in, Declaration.Kind.TOOL, admission);
     if (refused.isPresent()) {
       return refused.get();
+    }
+    if (requestState != null && requestState.isTextual()) {
+      if (admission instanceof Admission.Refused r) {
+        return complete(e, json.valueToTree(Catalog.toolResult(r.outcome())), Optional.empty(), Duration.ZERO);
+      }
+      return resumeApproval(e, call, requestState.textValue());
     }
     ToolOutcome outcome = pipeline.handle(call.admitted(admission));
     Declaration d = pipeline.registry().find(Declaration.Kind.TOOL, name).orElseThrow();
