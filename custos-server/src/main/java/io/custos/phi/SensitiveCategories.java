@@ -149,10 +149,12 @@ public final class SensitiveCategories {
 
     private void concept(CodeableConcept cc) {
       for (Coding c : cc.getCoding()) {
-        if (c.hasCode() && valueSets.covers(c.getSystem())) {
-          return; // coded: its codings decide
+        if (c.hasCode() && valueSets.covers(c.getSystem()) && !valueSets.categoriesOf(c.getSystem(), c.getCode()).isEmpty()) {
+          return; // a listed code decides
         }
       }
+      // No listed code: the value sets are a reviewed subset, so a code they do not list (another strength of a drug, a
+      // child concept) is not evidence the record is not sensitive; its text and displays are read too.
       terms.classify(cc.getText(), found);
       for (Coding c : cc.getCoding()) {
         if (c.hasCode()) {

@@ -103,9 +103,16 @@ class SensitiveCategoriesTest {
   }
 
   @Test
-  void aCodedConceptIsClassifiedByItsCodeAloneUncodedOnesByTheirText() {
+  void aListedCodeDecidesOtherConceptsAreAlsoReadByTheirText() {
+    CodeableConcept listed = new CodeableConcept(new Coding(SCT, "165816005", "HIV positive")).setText("HIV positive");
+    assertThat(C.classify(condition(listed))).containsExactly(HIV);
+    CodeableConcept plain = new CodeableConcept(new Coding(SCT, "44054006", "Diabetes")).setText("Diabetes mellitus type 2");
+    assertThat(C.classify(condition(plain))).isEmpty();
+    // a code the value sets do not list is no evidence: the text that comes back with it is read too
     CodeableConcept codedWithText = new CodeableConcept(new Coding(SCT, "44054006", "Diabetes")).setText("Diabetes; history of depression");
-    assertThat(C.classify(condition(codedWithText))).as("the value sets, not words, decide a covered code").isEmpty();
+    assertThat(C.classify(condition(codedWithText))).containsExactly(MENTAL_HEALTH);
+    CodeableConcept genericHiv = new CodeableConcept(new Coding(SCT, "64572001", "Disease")).setText("HIV positive, on antiretroviral therapy");
+    assertThat(C.classify(condition(genericHiv))).containsExactly(HIV);
     CodeableConcept localCode = new CodeableConcept(new Coding("urn:oid:1.2.3.4.local", "MM1", "Methadone maintenance program"));
     assertThat(C.classify(condition(localCode))).containsExactly(SUBSTANCE_USE);
     CodeableConcept displayOnly = new CodeableConcept(new Coding().setSystem(SCT).setDisplay("Major depressive disorder"));
