@@ -143,7 +143,10 @@ public final class ConsentDirectives {
   }
 
   private Directives directives(Caller caller, String patientId) {
-    Directives cached = byPatient.getIfPresent(patientId);
+    // Read with the caller's upstream credentials, so cached per caller and patient: an upstream that shows a user fewer
+    // Consents must not make them disappear for everyone else.
+    String key = caller.subject() + "\n" + patientId;
+    Directives cached = byPatient.getIfPresent(key);
     if (cached != null) {
       return cached;
     }
@@ -155,8 +158,11 @@ public final class ConsentDirectives {
           .filter(c -> c.getPatient().getReferenceElement().getIdPart() != null
               && patientId.equals(c.getPatient().getReferenceElement().getIdPart()))
           .forEach(consents::add);
-      if (page.nextLink().isEmpty() || pages >= MAX_PAGES) {
+      if (page.nextLink().isEmpty()) {
         break;
+      }
+      if (pages >= MAX_PAGES) { // more Consents than are read: deciding on some of them could release what others deny
+        throw new io.custos.fhir.UpstreamException(io.custos.fhir.UpstreamException.Kind.INVALID_RESPONSE, 0);
       }
       page = up.nextPage(page.nextLink().get());
     }
@@ -169,7 +175,7 @@ public final class ConsentDirectives {
       }
     }
     Directives d = consents.isEmpty() ? Directives.NONE : new Directives(List.copyOf(consents), Map.copyOf(teams));
-    byPatient.put(patientId, d);
+    byPatient.put(key, d);
     return d;
   }
 

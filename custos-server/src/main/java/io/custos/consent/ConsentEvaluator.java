@@ -41,7 +41,8 @@ import org.hl7.fhir.r4.model.Resource;
  *
  * <p>Without a record (deciding a whole request before anything is read), conditions on code, data period and security
  * label are unknown: the result then lists every outcome still possible, and a request is refused as a whole only when
- * deny is the only one. Records without a date lie outside every data period.
+ * deny is the only one. A clinical record without its date lies inside a deny provision's data period and outside a
+ * permit provision's (deny unless known); a record of a type without a clinical date (Patient) lies outside every one.
  */
 final class ConsentEvaluator {
   private ConsentEvaluator() {}
@@ -107,7 +108,7 @@ final class ConsentEvaluator {
       return Possible.silent();
     }
     Consent.ProvisionComponent root = c.getProvision();
-    Match m = match(root, req, record, now);
+    Match m = match(root, baseEffect(c), req, record, now);
     if (m == Match.NO) {
       return Possible.silent();
     }
@@ -125,11 +126,11 @@ final class ConsentEvaluator {
     List<Consent.ProvisionComponent> children = p.getProvision();
     for (int i = 0; i < children.size(); i++) {
       Consent.ProvisionComponent child = children.get(i);
-      Match m = match(child, req, record, now);
+      Outcome childEffect = childEffect(child, effect);
+      Match m = match(child, childEffect, req, record, now);
       if (m == Match.NO) {
         continue;
       }
-      Outcome childEffect = childEffect(child, effect);
       Map<Outcome, String> options = new EnumMap<>(node(child, path + ".provision[" + i + "]", childEffect, req, record, now).outcomes());
       if (m == Match.MAYBE) {
         options.put(Outcome.NOT_APPLICABLE, path);
@@ -159,7 +160,12 @@ final class ConsentEvaluator {
     return o == Outcome.DENY ? Outcome.PERMIT : Outcome.DENY;
   }
 
-  private static Match match(Consent.ProvisionComponent p, ConsentRequest req, Optional<Resource> record, Instant now) {
+  /**
+   * @param effect the provision's effect: a record whose date is unknown counts as inside a deny provision's data period
+   *               (deny unless known) and outside a permit provision's
+   */
+  private static Match match(Consent.ProvisionComponent p, Outcome effect, ConsentRequest req, Optional<Resource> record,
+      Instant now) {
     if (!within(p.getPeriod(), now)) {
       return Match.NO;
     }
@@ -180,7 +186,8 @@ final class ConsentEvaluator {
     Resource r = record.get();
     boolean code = !p.hasCode() || p.getCode().stream().flatMap(cc -> cc.getCoding().stream())
         .anyMatch(x -> codings(r).stream().anyMatch(y -> same(x, y)));
-    boolean dated = !p.hasDataPeriod() || recordDate(r).map(d -> within(p.getDataPeriod(), d.toInstant())).orElse(false);
+    boolean dated = !p.hasDataPeriod() || recordDate(r).map(d -> within(p.getDataPeriod(), d.toInstant()))
+        .orElse(effect == Outcome.DENY && clinical(r));
     boolean label = !p.hasSecurityLabel() || p.getSecurityLabel().stream()
         .anyMatch(x -> r.getMeta().getSecurity().stream().anyMatch(y -> same(x, y)));
     return code && dated && label ? Match.YES : Match.NO;
@@ -228,6 +235,13 @@ final class ConsentEvaluator {
     } else if (v instanceof Coding c) {
       out.add(c);
     }
+  }
+
+  /** Whether a record is of a type that has a clinical date ({@link #recordDate}), whether or not this one carries it. */
+  static boolean clinical(Resource r) {
+    return r instanceof Observation || r instanceof Condition || r instanceof MedicationRequest || r instanceof DocumentReference
+        || r instanceof Encounter || r instanceof Immunization || r instanceof AllergyIntolerance || r instanceof Procedure
+        || r instanceof DiagnosticReport || r instanceof Appointment || r instanceof Coverage;
   }
 
   /** The clinically relevant date of a record (when it happened or was recorded), if it has one. */

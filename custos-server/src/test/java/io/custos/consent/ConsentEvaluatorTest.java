@@ -148,6 +148,19 @@ class ConsentEvaluatorTest {
   }
 
   @Test
+  void anUndatedClinicalRecordIsInsideADenyDataPeriodButAPatientIsNot() {
+    Consent c = active("patient-privacy");
+    c.getProvision().setType(Consent.ConsentProvisionType.PERMIT).addProvision().setType(Consent.ConsentProvisionType.DENY)
+        .setDataPeriod(new Period().setEnd(Date.from(Instant.parse("2019-12-31T00:00:00Z"))));
+    Condition undated = condition(false, "2015-01-01");
+    undated.setOnset(null);
+    assertThat(ConsentEvaluator.evaluate(c, OTHER, Optional.of(undated), NOW).only(Outcome.DENY))
+        .as("deny unless the date is known").isTrue();
+    assertThat(ConsentEvaluator.evaluate(c, OTHER, Optional.of(new org.hl7.fhir.r4.model.Patient()), NOW).only(Outcome.PERMIT))
+        .as("a Patient has no clinical date").isTrue();
+  }
+
+  @Test
   void classCodeDataPeriodAndActionEachNarrowAProvision() {
     Consent c = active("patient-privacy");
     var deny = c.getProvision().setType(Consent.ConsentProvisionType.PERMIT).addProvision().setType(Consent.ConsentProvisionType.DENY);
