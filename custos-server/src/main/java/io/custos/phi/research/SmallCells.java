@@ -80,6 +80,7 @@ final class SmallCells {
     for (var attribute : ROW_ATTRIBUTES.entrySet()) {
       suppressedCells += suppress(rows, attribute.getKey(), attribute.getValue(), min);
     }
+    suppressedCells += suppressCombinations(rows, min);
     List<Map<String, Object>> conditions = new ArrayList<>();
     rows.forEach(r -> conditions.addAll((List<Map<String, Object>>) r.get("conditions")));
     return suppressedCells + suppress(conditions, "onsetYear", null, min);
@@ -112,6 +113,54 @@ final class SmallCells {
     }
     hidden.forEach(r -> r.put(attribute, replacement));
     return hidden.size();
+  }
+
+  /**
+   * Values shared attribute by attribute can still single a row out in combination (sex, birth year, state and ZIP3
+   * together): every row whose combination of the released attributes is held by fewer than {@code min} rows has all of
+   * them suppressed, and rows of the smallest other combinations join it until the fully suppressed rows are at least
+   * {@code min} (k-anonymity over the released attributes, k = {@code min}).
+   *
+   * @return the number of cells suppressed
+   */
+  private static int suppressCombinations(List<Map<String, Object>> rows, int min) {
+    Map<List<Object>, List<Map<String, Object>>> byCombination = new HashMap<>();
+    for (Map<String, Object> r : rows) {
+      List<Object> key = new ArrayList<>();
+      ROW_ATTRIBUTES.keySet().forEach(a -> key.add(r.get(a)));
+      byCombination.computeIfAbsent(key, k -> new ArrayList<>()).add(r);
+    }
+    List<Object> allSuppressed = new ArrayList<>(ROW_ATTRIBUTES.values());
+    List<Map<String, Object>> hidden = new ArrayList<>(byCombination.getOrDefault(allSuppressed, List.of()));
+    List<List<Map<String, Object>>> others = new ArrayList<>();
+    byCombination.forEach((key, group) -> {
+      if (!key.equals(allSuppressed)) {
+        if (group.size() < min) {
+          hidden.addAll(group);
+        } else {
+          others.add(group);
+        }
+      }
+    });
+    if (!hidden.isEmpty()) {
+      others.sort(Comparator.comparingInt(List::size));
+      for (List<Map<String, Object>> group : others) {
+        if (hidden.size() >= min) {
+          break;
+        }
+        hidden.addAll(group); // a whole combination: a part of one left released would be a smaller one
+      }
+    }
+    int n = 0;
+    for (Map<String, Object> r : hidden) {
+      for (var attribute : ROW_ATTRIBUTES.entrySet()) {
+        if (!java.util.Objects.equals(r.get(attribute.getKey()), attribute.getValue())) {
+          r.put(attribute.getKey(), attribute.getValue());
+          n++;
+        }
+      }
+    }
+    return n;
   }
 
   /** A pseudonym valid for one extract only: HMAC-SHA256 of the stable pseudonym under the extract's random key. */

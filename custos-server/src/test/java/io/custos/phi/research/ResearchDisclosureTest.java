@@ -165,6 +165,14 @@ class ResearchDisclosureTest {
       assertThat(hidden).as("%s: hidden values cover at least %d rows", attribute.getKey(), ResearchTools.MIN_CELL)
           .isGreaterThanOrEqualTo(ResearchTools.MIN_CELL);
     }
+    // in combination too: every released (age band, sex, birth year, state, ZIP3) is shared by at least eleven rows
+    Map<List<Object>, Integer> combinations = new HashMap<>();
+    for (Map<String, Object> row : rows) {
+      combinations.merge(java.util.Arrays.asList(row.get("ageBand"), row.get("gender"), row.get("birthYear"), row.get("state"),
+          row.get("zip3")), 1, Integer::sum);
+    }
+    assertThat(combinations.values()).as("combinations %s", combinations).allSatisfy(n -> assertThat(n)
+        .isGreaterThanOrEqualTo(ResearchTools.MIN_CELL));
     assertThat(rows).extracting(r -> r.get("ageBand")).doesNotContain("65-89", "90+");
     assertThat(rows).extracting(r -> r.get("gender")).doesNotContain("male");
   }
