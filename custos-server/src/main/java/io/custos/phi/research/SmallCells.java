@@ -94,23 +94,7 @@ final class SmallCells {
         byValue.computeIfAbsent(String.valueOf(v), k -> new ArrayList<>()).add(r);
       }
     }
-    List<Map<String, Object>> hidden = new ArrayList<>();
-    List<List<Map<String, Object>>> others = new ArrayList<>();
-    for (List<Map<String, Object>> group : byValue.values()) {
-      if (group.size() < min) {
-        hidden.addAll(group);
-      } else {
-        others.add(group);
-      }
-    }
-    if (!hidden.isEmpty()) {
-      others.sort(Comparator.comparingInt(List::size));
-      for (List<Map<String, Object>> group : others) {
-        for (int i = 0; i < group.size() && hidden.size() < min; i++) {
-          hidden.add(group.get(i));
-        }
-      }
-    }
+    List<Map<String, Object>> hidden = toHide(byValue.values(), new ArrayList<>(), min, false);
     hidden.forEach(r -> r.put(attribute, replacement));
     return hidden.size();
   }
@@ -131,26 +115,8 @@ final class SmallCells {
       byCombination.computeIfAbsent(key, k -> new ArrayList<>()).add(r);
     }
     List<Object> allSuppressed = new ArrayList<>(ROW_ATTRIBUTES.values());
-    List<Map<String, Object>> hidden = new ArrayList<>(byCombination.getOrDefault(allSuppressed, List.of()));
-    List<List<Map<String, Object>>> others = new ArrayList<>();
-    byCombination.forEach((key, group) -> {
-      if (!key.equals(allSuppressed)) {
-        if (group.size() < min) {
-          hidden.addAll(group);
-        } else {
-          others.add(group);
-        }
-      }
-    });
-    if (!hidden.isEmpty()) {
-      others.sort(Comparator.comparingInt(List::size));
-      for (List<Map<String, Object>> group : others) {
-        if (hidden.size() >= min) {
-          break;
-        }
-        hidden.addAll(group); // a whole combination: a part of one left released would be a smaller one
-      }
-    }
+    List<Map<String, Object>> hidden = toHide(byCombination.entrySet().stream().filter(e -> !e.getKey().equals(allSuppressed))
+        .map(Map.Entry::getValue).toList(), new ArrayList<>(byCombination.getOrDefault(allSuppressed, List.of())), min, true);
     int n = 0;
     for (Map<String, Object> r : hidden) {
       for (var attribute : ROW_ATTRIBUTES.entrySet()) {
@@ -161,6 +127,36 @@ final class SmallCells {
       }
     }
     return n;
+  }
+
+  /**
+   * The rows to hide: {@code hidden} plus every group smaller than {@code min}; then, if any is hidden, rows of the
+   * smallest other groups (one by one, or {@code wholeGroups}) until at least {@code min} rows are hidden.
+   */
+  private static List<Map<String, Object>> toHide(java.util.Collection<List<Map<String, Object>>> groups,
+      List<Map<String, Object>> hidden, int min, boolean wholeGroups) {
+    List<List<Map<String, Object>>> others = new ArrayList<>();
+    for (List<Map<String, Object>> group : groups) {
+      if (group.size() < min) {
+        hidden.addAll(group);
+      } else {
+        others.add(group);
+      }
+    }
+    if (!hidden.isEmpty()) {
+      others.sort(Comparator.comparingInt(List::size));
+      for (List<Map<String, Object>> group : others) {
+        if (hidden.size() >= min) {
+          break;
+        }
+        if (wholeGroups) {
+          hidden.addAll(group); // a part of a combination left released would be a smaller one
+        } else {
+          hidden.addAll(group.subList(0, Math.min(group.size(), min - hidden.size())));
+        }
+      }
+    }
+    return hidden;
   }
 
   /** A pseudonym valid for one extract only: HMAC-SHA256 of the stable pseudonym under the extract's random key. */
