@@ -1,5 +1,6 @@
 package io.custos.consent;
 
+import io.custos.phi.SensitiveCategories;
 import io.custos.phi.UntrustedText;
 
 import java.text.SimpleDateFormat;
@@ -60,7 +61,7 @@ public final class ConsentWords {
       s.append(" to all records");
     }
     if (p.hasSecurityLabel()) {
-      s.append(" labelled ").append(p.getSecurityLabel().stream().map(x -> LABELS.getOrDefault(x.getCode(), x.getCode()))
+      s.append(" labelled ").append(p.getSecurityLabel().stream().map(ConsentWords::label)
           .collect(Collectors.joining(" or ")));
     }
     if (p.hasCode()) {
@@ -86,7 +87,31 @@ public final class ConsentWords {
     }
   }
 
+  /**
+   * The built-in sensitive-data value sets and labels: a code or label that puts records in a sensitive category is not
+   * named (a Consent that excludes "SNOMED CT 86406008" all but states the diagnosis), whoever reads the sentence.
+   */
+  private static final SensitiveCategories SENSITIVE = new SensitiveCategories(ca.uhn.fhir.context.FhirContext.forR4Cached());
+  private static final String SENSITIVE_CODE = "a code in a sensitive category";
+
+  private static String label(Coding c) {
+    if (!"R".equals(c.getCode()) && !"V".equals(c.getCode()) && !"N".equals(c.getCode())
+        && !SENSITIVE.classify(labelled(c)).isEmpty()) {
+      return "a sensitive category";
+    }
+    return LABELS.getOrDefault(c.getCode(), c.getCode());
+  }
+
+  private static org.hl7.fhir.r4.model.Basic labelled(Coding c) {
+    org.hl7.fhir.r4.model.Basic b = new org.hl7.fhir.r4.model.Basic();
+    b.getMeta().addSecurity(c.copy());
+    return b;
+  }
+
   private static String code(Coding c) {
+    if (!SENSITIVE.categoriesOf(c.getSystem(), c.getCode()).isEmpty()) {
+      return SENSITIVE_CODE;
+    }
     String system = c.getSystem() == null ? "" : c.getSystem().contains("snomed") ? "SNOMED CT " : c.getSystem().contains("loinc")
         ? "LOINC " : c.getSystem().contains("rxnorm") ? "RxNorm " : c.getSystem().contains("icd-10") ? "ICD-10-CM " : "";
     return system + c.getCode();

@@ -148,6 +148,19 @@ class ConsentEvaluatorTest {
   }
 
   @Test
+  void theWordsNeverNameASensitiveCodeOrLabel() {
+    Consent c = active("patient-privacy");
+    var deny = c.getProvision().setType(Consent.ConsentProvisionType.PERMIT).addProvision().setType(Consent.ConsentProvisionType.DENY);
+    deny.addCode(new CodeableConcept(new Coding("http://snomed.info/sct", "165816005", null)));
+    deny.addCode(new CodeableConcept(new Coding("http://snomed.info/sct", "44054006", null)));
+    deny.addSecurityLabel(new Coding("http://terminology.hl7.org/CodeSystem/v3-ActCode", "PSY", null));
+    deny.addSecurityLabel(new Coding("http://terminology.hl7.org/CodeSystem/v3-Confidentiality", "R", null));
+    String words = String.join(" ", ConsentWords.rules(c));
+    assertThat(words).doesNotContain("165816005", "mental health", "PSY")
+        .contains("a code in a sensitive category", "SNOMED CT 44054006", "a sensitive category", "restricted");
+  }
+
+  @Test
   void anUndatedClinicalRecordIsInsideADenyDataPeriodButAPatientIsNot() {
     Consent c = active("patient-privacy");
     c.getProvision().setType(Consent.ConsentProvisionType.PERMIT).addProvision().setType(Consent.ConsentProvisionType.DENY)
