@@ -7,7 +7,7 @@ import java.util.Optional;
 /**
  * Tunables of a {@link MerkleLedger}.
  *
- * @param checkpointInterval how often a signed checkpoint is written when the tree grew (SPEC: at most 1 s)
+ * @param checkpointInterval how often a signed checkpoint is written when the tree grew (at most 1 s)
  * @param witnessDir         optional second directory that receives a copy of every checkpoint
  * @param maxBatch           largest group-commit batch
  * @param appendTimeout      how long an appender waits for durability before failing closed
