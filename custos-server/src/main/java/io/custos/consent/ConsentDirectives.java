@@ -115,9 +115,11 @@ public final class ConsentDirectives {
       var possible = ConsentEvaluator.evaluate(c, request, record, clock.instant());
       boolean deny = record.isPresent() ? possible.can(ConsentEvaluator.Outcome.DENY) : possible.only(ConsentEvaluator.Outcome.DENY);
       if (deny) {
+        String path = possible.outcomes().get(ConsentEvaluator.Outcome.DENY);
         boolean overridden = request.purpose() == PurposeOfUse.ETREAT && override == BreakGlassOverride.PATIENT_PRIVACY
-            && ConsentEvaluator.PATIENT_PRIVACY.equals(ConsentEvaluator.scope(c));
-        applied.add(entry(c, possible.outcomes().get(ConsentEvaluator.Outcome.DENY), "deny") + (overridden ? ":break-the-glass" : ""));
+            && ConsentEvaluator.PATIENT_PRIVACY.equals(ConsentEvaluator.scope(c))
+            && !aimedAtEmergencyOrCaller(ConsentEvaluator.provisionAt(c, path), request);
+        applied.add(entry(c, path, "deny") + (overridden ? ":break-the-glass" : ""));
         denied |= !overridden;
       } else if (record.isPresent() && possible.can(ConsentEvaluator.Outcome.PERMIT)
           && possible.outcomes().get(ConsentEvaluator.Outcome.PERMIT).contains(".provision[")) {
@@ -125,6 +127,18 @@ public final class ConsentDirectives {
       }
     }
     return new Judgement(denied, applied);
+  }
+
+  /**
+   * A deny written for emergencies ({@code purpose} ETREAT) or against this very caller ({@code actor} naming it) is
+   * what the patient said about break-the-glass itself: the override does not set it aside.
+   */
+  private static boolean aimedAtEmergencyOrCaller(Optional<Consent.ProvisionComponent> provision, ConsentRequest request) {
+    return provision.map(p -> p.getPurpose().stream().anyMatch(x -> PurposeOfUse.ETREAT.name().equals(x.getCode()))
+        || p.getActor().stream().anyMatch(a -> {
+          String ref = a.getReference().getReferenceElement().toUnqualifiedVersionless().getValue();
+          return ref != null && request.actors().contains(ref);
+        })).orElse(false);
   }
 
   /**

@@ -147,6 +147,23 @@ final class ConsentEvaluator {
     return new Possible(out);
   }
 
+  /** The provision at {@code path} ({@code provision}, {@code provision.provision[0]}, ...), as the evaluation names it. */
+  static Optional<Consent.ProvisionComponent> provisionAt(Consent c, String path) {
+    if (path == null || !path.startsWith("provision")) {
+      return Optional.empty();
+    }
+    Consent.ProvisionComponent p = c.getProvision();
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\.provision\\[(\\d+)]").matcher(path);
+    while (m.find()) {
+      int i = Integer.parseInt(m.group(1));
+      if (i >= p.getProvision().size()) {
+        return Optional.empty();
+      }
+      p = p.getProvision().get(i);
+    }
+    return Optional.of(p);
+  }
+
   /** A nested provision's effect: its type, else the inverse of its parent's. */
   static Outcome childEffect(Consent.ProvisionComponent child, Outcome parent) {
     return child.hasType() ? effect(child.getType()) : invert(parent);

@@ -156,6 +156,27 @@ class ConsentDecisionMatrixTest {
     return c;
   }
 
+  /** A patient whose Consent denies everything to the break-the-glass clinician by name. */
+  static final String GLASS_PATIENT = "cm-glass";
+
+  static Consent deniedToTheEmergencyClinician() {
+    Consent c = new Consent();
+    c.setId(GLASS_PATIENT + "-consent");
+    c.setStatus(Consent.ConsentState.ACTIVE);
+    c.setScope(new CodeableConcept(new Coding(ConsentEvaluator.CONSENT_SCOPE, "patient-privacy", null)));
+    c.setPatient(new Reference("Patient/" + GLASS_PATIENT));
+    c.getProvision().setType(Consent.ConsentProvisionType.PERMIT).addProvision().setType(Consent.ConsentProvisionType.DENY)
+        .addActor().setReference(new Reference("Practitioner/" + Who.DOC_GLASS.subject()));
+    return c;
+  }
+
+  @Test
+  void breakTheGlassDoesNotSetAsideADenyNamingTheCaller() {
+    ToolOutcome out = pipelines.get(BreakGlassOverride.PATIENT_PRIVACY).handle(new ToolCall("get_patient_demographics",
+        Map.of("patient_id", GLASS_PATIENT), Optional.of(Who.DOC_GLASS.caller()), "s", "127.0.0.1"));
+    assertThat(out.error()).as(out.text()).isEqualTo(io.custos.pipeline.ToolCallException.Reason.CONSENT);
+  }
+
   @Test
   void aRecordToBeWrittenIsJudgedByTheConsentsLikeARecordRead() {
     Caller writer = new Caller(Who.DOC_IN.subject(), "matrix-client", Optional.of("Practitioner/" + Who.DOC_IN.subject()),
@@ -206,6 +227,10 @@ class ConsentDecisionMatrixTest {
     writePatient.setId(WRITE_PATIENT);
     repo.put(writePatient);
     repo.put(consultNotesDenied());
+    Patient glassPatient = new Patient();
+    glassPatient.setId(GLASS_PATIENT);
+    repo.put(glassPatient);
+    repo.put(deniedToTheEmergencyClinician());
     store = EmbeddedFhirStore.builder().fhirContext(FHIR).repository(repo).enrich(false).port(0).build().start();
     var upstream = new HapiFhirUpstream(FHIR, store.baseUrl(), Duration.ofSeconds(30), List.of());
     Clock clock = Clock.systemUTC();
@@ -214,6 +239,7 @@ class ConsentDecisionMatrixTest {
     for (Kind k : Kind.values()) {
       glass.declare(Who.DOC_GLASS.subject(), patient(k), "Unconscious patient in the emergency department");
     }
+    glass.declare(Who.DOC_GLASS.subject(), GLASS_PATIENT, "Unconscious patient in the emergency department");
     AccessControl access = new AccessControl(RolePolicy.of(null, TestPaths.registry().toolNames()), new ScopeCheck(Set.of()),
         (caller, patientId) -> Who.valueOf(caller.subject().toUpperCase().replace('-', '_')).care, true, true, glass,
         Set.of("clinician", "nurse"));
