@@ -146,13 +146,19 @@ class ConsentDecisionMatrixTest {
   static final String WRITE_PATIENT = "cm-write";
 
   static Consent consultNotesDenied() {
+    Consent c = permitExcept(WRITE_PATIENT);
+    c.getProvision().getProvisionFirstRep().addCode(new CodeableConcept(new Coding("http://loinc.org", "11488-4", null)));
+    return c;
+  }
+
+  /** An active patient-privacy Consent of {@code patient}: permit, with one nested deny for the caller to narrow. */
+  static Consent permitExcept(String patient) {
     Consent c = new Consent();
-    c.setId(WRITE_PATIENT + "-consent");
+    c.setId(patient + "-consent");
     c.setStatus(Consent.ConsentState.ACTIVE);
     c.setScope(new CodeableConcept(new Coding(ConsentEvaluator.CONSENT_SCOPE, "patient-privacy", null)));
-    c.setPatient(new Reference("Patient/" + WRITE_PATIENT));
-    c.getProvision().setType(Consent.ConsentProvisionType.PERMIT).addProvision().setType(Consent.ConsentProvisionType.DENY)
-        .addCode(new CodeableConcept(new Coding("http://loinc.org", "11488-4", null)));
+    c.setPatient(new Reference("Patient/" + patient));
+    c.getProvision().setType(Consent.ConsentProvisionType.PERMIT).addProvision().setType(Consent.ConsentProvisionType.DENY);
     return c;
   }
 
@@ -160,13 +166,8 @@ class ConsentDecisionMatrixTest {
   static final String GLASS_PATIENT = "cm-glass";
 
   static Consent deniedToTheEmergencyClinician() {
-    Consent c = new Consent();
-    c.setId(GLASS_PATIENT + "-consent");
-    c.setStatus(Consent.ConsentState.ACTIVE);
-    c.setScope(new CodeableConcept(new Coding(ConsentEvaluator.CONSENT_SCOPE, "patient-privacy", null)));
-    c.setPatient(new Reference("Patient/" + GLASS_PATIENT));
-    c.getProvision().setType(Consent.ConsentProvisionType.PERMIT).addProvision().setType(Consent.ConsentProvisionType.DENY)
-        .addActor().setReference(new Reference("Practitioner/" + Who.DOC_GLASS.subject()));
+    Consent c = permitExcept(GLASS_PATIENT);
+    c.getProvision().getProvisionFirstRep().addActor().setReference(new Reference("Practitioner/" + Who.DOC_GLASS.subject()));
     return c;
   }
 
