@@ -63,33 +63,23 @@ machine() {
   echo "date=$(date -u +%Y-%m-%dT%H:%M:%SZ) nproc=$(nproc) jdk=$("$JAVA" -version 2>&1 | head -n 2 | tail -n 1) loadavg=$(cut -d' ' -f1-3 /proc/loadavg) disk_contention=$disk"
 }
 
-run_overhead() {
-  mkdir -p "$OUT/overhead"
-  machine "$@" | tee "$OUT/overhead/machine.txt"
-  "$JAVA" -Xmx1g -Dbench.serverJvm="$SERVER_JVM" -cp "$CP" io.custos.bench.BenchMain --out "$OUT/overhead" \
-    --jar custos-server/target/custos.jar "$@" 2>&1 | tee "$OUT/overhead/driver.log"
+# run_driver NAME CLASS SERVER_JVM [options]: one driver class against custos.jar -> $OUT/NAME (machine.txt, driver.log)
+run_driver() {
+  name=$1 class=$2 jvm=$3
+  shift 3
+  mkdir -p "$OUT/$name"
+  machine "$@" | tee "$OUT/$name/machine.txt"
+  "$JAVA" -Xmx1g -Dbench.serverJvm="$jvm" -cp "$CP" "io.custos.bench.$class" --out "$OUT/$name" \
+    --jar custos-server/target/custos.jar "$@" 2>&1 | tee "$OUT/$name/driver.log"
 }
 
-run_soak() {
-  mkdir -p "$OUT/soak"
-  machine "$@" | tee "$OUT/soak/machine.txt"
-  "$JAVA" -Xmx1g -Dbench.serverJvm="${SOAK_SERVER_JVM:--Xms1g -Xmx1g -XX:+AlwaysPreTouch -XX:+UseG1GC}" -cp "$CP" io.custos.bench.Soak --out "$OUT/soak" \
-    --jar custos-server/target/custos.jar "$@" 2>&1 | tee "$OUT/soak/driver.log"
-}
+run_overhead() { run_driver overhead BenchMain "$SERVER_JVM" "$@"; }
+run_soak() { run_driver soak Soak "${SOAK_SERVER_JVM:--Xms1g -Xmx1g -XX:+AlwaysPreTouch -XX:+UseG1GC}" "$@"; }
+run_stdio() { run_driver stdio StdioBench "$SERVER_JVM" "$@"; }
+run_eras() { run_driver eras EraBench "$SERVER_JVM" "$@"; }
 
-run_stdio() {
-  mkdir -p "$OUT/stdio"
-  machine "$@" | tee "$OUT/stdio/machine.txt"
-  "$JAVA" -Xmx1g -Dbench.serverJvm="$SERVER_JVM" -cp "$CP" io.custos.bench.StdioBench --out "$OUT/stdio" \
-    --jar custos-server/target/custos.jar "$@" 2>&1 | tee "$OUT/stdio/driver.log"
-}
 
-run_eras() {
-  mkdir -p "$OUT/eras"
-  machine "$@" | tee "$OUT/eras/machine.txt"
-  "$JAVA" -Xmx1g -Dbench.serverJvm="$SERVER_JVM" -cp "$CP" io.custos.bench.EraBench --out "$OUT/eras" \
-    --jar custos-server/target/custos.jar "$@" 2>&1 | tee "$OUT/eras/driver.log"
-}
+
 
 run_coldstart() {
   mkdir -p "$OUT/coldstart"

@@ -90,9 +90,9 @@ public final class StatelessFront implements EnvelopeFront {
   private Reply dispatch(Envelope e, Inbound in) {
     return switch (e.method()) {
       case "server/discover" -> complete(e, discover(), Optional.of(CacheScope.PUBLIC), LIST_TTL);
-      case "tools/list" -> list(e, in, Declaration.Kind.TOOL, "tools", d -> Catalog.tool(d));
-      case "prompts/list" -> list(e, in, Declaration.Kind.PROMPT, "prompts", d -> Catalog.prompt(d));
-      case "resources/list" -> list(e, in, Declaration.Kind.RESOURCE, "resources", d -> Catalog.resource(d));
+      case "tools/list" -> list(e, in, Declaration.Kind.TOOL, "tools", Catalog::tool);
+      case "prompts/list" -> list(e, in, Declaration.Kind.PROMPT, "prompts", Catalog::prompt);
+      case "resources/list" -> list(e, in, Declaration.Kind.RESOURCE, "resources", Catalog::resource);
       case "resources/templates/list" -> {
         noCursor(e);
         ObjectNode r = json.createObjectNode();

@@ -165,9 +165,7 @@ public final class CohortService {
 
   /** A condition in a sensitive category needs the category's role and an approved protocol that covers it. */
   private void permitSensitive(Caller caller, String code, Optional<ResearchProtocols.Protocol> protocol) {
-    Condition probe = new Condition();
-    probe.getCode().addCoding().setSystem(SNOMED).setCode(code);
-    for (SensitiveCategory c : sensitive.classify(probe)) {
+    for (SensitiveCategory c : sensitive.categoriesOf(SNOMED, code)) {
       if (!covered(caller, c, protocol)) {
         throw new ToolCallException(ToolCallException.Reason.FORBIDDEN, "The condition is in a sensitive category ("
             + c.id() + "): a cohort needs the role " + SensitiveDataPolicy.ALL_ROLE + ":" + c.id()
