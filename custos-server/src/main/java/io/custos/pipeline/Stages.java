@@ -98,7 +98,8 @@ public final class Stages {
    */
   public Stage alert(String kind) {
     return Stage.afterSuccess(StageName.ALERT,
-        ex -> alerts.alert(new AlertSink.Alert(kind, ex.caller.subject(), ex.resultEventId, ex.callId)));
+        ex -> alerts.alert(AlertSink.Alert.single(kind, AlertSink.Severity.HIGH, ex.caller.subject(), ex.resultEventId,
+            ex.callId, settings.clock.instant())));
   }
 
   /** The time source the stages use. */

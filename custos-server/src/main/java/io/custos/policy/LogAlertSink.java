@@ -10,6 +10,7 @@ public final class LogAlertSink implements AlertSink {
   // The subject comes from a validated token, but a claim may still hold control characters (CWE-117).
   @Override
   public void alert(Alert a) {
-    log.warn("ALERT {} user={} event={} call={}", a.kind(), a.subject().replaceAll("[\\p{Cntrl}\\u2028\\u2029]", "?"), a.eventId(), a.callId());
+    log.warn("ALERT {} severity={} user={} evidence={} call={}", a.rule(), a.severity(),
+        a.subject().replaceAll("[\\p{Cntrl}\\u2028\\u2029]", "?"), a.evidenceEventIds(), a.callId());
   }
 }

@@ -143,10 +143,11 @@ class GovernedPathRegressionTest {
     // The alert names the user and the durable ledger event it refers to.
     assertThat(alerts).singleElement().satisfies(a -> {
       assertThat(a.subject()).isEqualTo("dr-g");
-      assertThat(a.eventId()).isEqualTo(events.get(1).path("eventId").asText());
+      assertThat(a.evidenceEventIds()).containsExactly(events.get(1).path("eventId").asText());
+      assertThat(a.rule()).isEqualTo("break-the-glass");
       // The ids survive the log masking (which hashes UUID-shaped values), so the alert line can be matched.
-      assertThat(io.custos.phi.logging.PhiMasker.mask("event=" + a.eventId() + " call=" + a.callId()))
-          .isEqualTo("event=" + a.eventId() + " call=" + a.callId());
+      assertThat(io.custos.phi.logging.PhiMasker.mask("event=" + a.evidenceEventIds().get(0) + " call=" + a.callId()))
+          .isEqualTo("event=" + a.evidenceEventIds().get(0) + " call=" + a.callId());
     });
   }
 
