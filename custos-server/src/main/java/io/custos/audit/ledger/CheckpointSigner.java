@@ -48,6 +48,15 @@ public final class CheckpointSigner {
    * @throws LedgerCorruptException if the verifier key file is malformed (the origin must not change silently)
    */
   static CheckpointSigner forLedger(Path dir, PrivateKey privateKey, PublicKey publicKey) throws IOException {
+    return forLedger(dir, Optional.empty(), privateKey, publicKey);
+  }
+
+  /**
+   * As {@link #forLedger(Path, PrivateKey, PublicKey)}; with {@code shared} checkpoints (a fleet's database) the
+   * origin is the one the database holds, claimed by the first server, so every server signs under one origin.
+   */
+  static CheckpointSigner forLedger(Path dir, Optional<SharedCheckpoints> shared, PrivateKey privateKey,
+      PublicKey publicKey) throws IOException {
     Path file = dir.resolve(VKEY_FILE);
     String origin;
     if (Files.exists(file)) {
@@ -58,6 +67,9 @@ public final class CheckpointSigner {
       }
     } else {
       origin = lastOrigin(CheckpointLog.read(dir).checkpoints()).orElseGet(CheckpointSigner::newOrigin);
+    }
+    if (shared.isPresent()) {
+      origin = shared.get().claimOrigin(origin);
     }
     NoteKey key = new NoteKey(origin, publicKey);
     String vkey = key.vkey() + "\n";
