@@ -17,13 +17,18 @@ here=$(cd "$(dirname "$0")" && pwd)
 # doclet in one library names it), plus jdk.zipfs (zip file systems).
 modules=java.base,java.desktop,java.management,java.naming,java.net.http,java.scripting,java.security.jgss
 modules=$modules,java.security.sasl,java.sql,java.xml.crypto,jdk.unsupported,jdk.zipfs
-stamp="$JAVA_HOME $modules"
+# Protobuf (under Tink) still calls sun.misc.Unsafe; JDK 24+ warns about it on every start. Baked into the runtime
+# (jlink --add-options) because the option does not exist before JDK 23.
+options=
+major=$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$JAVA_HOME/release")
+[ "$major" -lt 24 ] || options=-Dsun.misc.unsafe.memory.access=allow
+stamp="$JAVA_HOME $modules $options"
 
 runtime="$out/opt/java"
 if [ ! -x "$runtime/bin/java" ] || [ "$(cat "$out.stamp" 2>/dev/null)" != "$stamp" ]; then
   rm -rf "$out" "$out.stamp"
   mkdir -p "$out/opt"
-  "$JAVA_HOME/bin/jlink" --add-modules "$modules" --strip-debug --no-man-pages --no-header-files \
+  "$JAVA_HOME/bin/jlink" --add-modules "$modules" ${options:+--add-options="$options"} --strip-debug --no-man-pages --no-header-files \
     --compress=zip-6 --output "$runtime"
   # Native parts of AWT that need X11 or ALSA (absent from the image); headless AWT (java.awt.headless=true) uses none.
   rm -f "$runtime/lib/libawt_xawt.so" "$runtime/lib/libjawt.so" "$runtime/lib/libsplashscreen.so" "$runtime/lib/libjsound.so"

@@ -171,6 +171,8 @@ class ImageTarballIT {
         }
       }
       assertThat(status).as(() -> output(log)).isEqualTo(200);
+      // The runtime allows protobuf's sun.misc.Unsafe calls (jlink --add-options) instead of warning at each start.
+      assertThat(output(log)).doesNotContain("sun.misc.Unsafe");
       assertThat(data.resolve("ledger")).isDirectory();
     } finally {
       server.destroy();
