@@ -224,6 +224,13 @@ class HelmChartIT {
   }
 
   @Test
+  void refusesAMistypedValue() {
+    assertThatThrownBy(() -> render(t -> t.set("replicaCont", 3))).hasMessageContaining("replicaCont");
+    assertThatThrownBy(() -> render(t -> t.set("postgres.jdbcUrl", "postgres://db/custos")))
+        .hasMessageContaining("jdbcUrl");
+  }
+
+  @Test
   void refusesToRenderWithoutKeys() {
     assertThatThrownBy(() -> render(t -> t.set("keys.existingSecret", "")))
         .hasMessageContaining("keys.existingSecret is required");
