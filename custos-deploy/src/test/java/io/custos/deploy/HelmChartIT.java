@@ -105,6 +105,66 @@ class HelmChartIT {
   }
 
   @Test
+  void everyFieldIsOneTheKubernetesApiDefines() throws Exception {
+    for (JsonNode doc : manifests) {
+      assertThat(unknownFields(doc)).as(doc.get("kind").asText()).isEmpty();
+    }
+  }
+
+  @Test
+  void aMistypedFieldIsReported() throws Exception {
+    ObjectNode deployment = only(manifests, "Deployment").deepCopy();
+    ((ObjectNode) deployment.at("/spec/template/spec/containers/0/securityContext")).put("runAsNonRot", true);
+    assertThat(unknownFields(deployment)).containsExactly("/spec/template/spec/containers/0/securityContext/runAsNonRot");
+  }
+
+  private static final Map<String, Class<?>> MODELS = Map.of(
+      "v1/ServiceAccount", io.fabric8.kubernetes.api.model.ServiceAccount.class,
+      "v1/ConfigMap", io.fabric8.kubernetes.api.model.ConfigMap.class,
+      "v1/Service", io.fabric8.kubernetes.api.model.Service.class,
+      "apps/v1/Deployment", io.fabric8.kubernetes.api.model.apps.Deployment.class,
+      "policy/v1/PodDisruptionBudget", io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget.class,
+      "networking.k8s.io/v1/NetworkPolicy", io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy.class);
+
+  /**
+   * JSON pointers of the fields of {@code doc} that its kind does not define: read into the fabric8 model of the
+   * kind, every such field lands in some object's {@code additionalProperties}.
+   */
+  private static List<String> unknownFields(JsonNode doc) throws Exception {
+    Class<?> model = MODELS.get(doc.get("apiVersion").asText() + "/" + doc.get("kind").asText());
+    assertThat(model).as("model of " + doc.get("kind")).isNotNull();
+    List<String> unknown = new ArrayList<>();
+    collectUnknown(JSON.treeToValue(doc, model), "", unknown);
+    return unknown;
+  }
+
+  private static void collectUnknown(Object value, String path, List<String> out) throws Exception {
+    if (value instanceof java.util.Collection<?> items) {
+      int i = 0;
+      for (Object item : items) {
+        collectUnknown(item, path + "/" + i++, out);
+      }
+    } else if (value instanceof Map<?, ?> map) {
+      for (var e : map.entrySet()) {
+        collectUnknown(e.getValue(), path + "/" + e.getKey(), out);
+      }
+    } else if (value != null && value.getClass().getPackageName().startsWith("io.fabric8.kubernetes.api.model")) {
+      for (var getter : value.getClass().getMethods()) {
+        if (getter.getParameterCount() > 0 || !getter.getName().startsWith("get") || getter.getName().equals("getClass")) {
+          continue;
+        }
+        Object field = getter.invoke(value);
+        if (getter.getName().equals("getAdditionalProperties")) {
+          ((Map<?, ?>) field).keySet().forEach(k -> out.add(path + "/" + k));
+        } else {
+          String name = getter.getName().substring(3);
+          collectUnknown(field, path + "/" + Character.toLowerCase(name.charAt(0)) + name.substring(1), out);
+        }
+      }
+    }
+  }
+
+  @Test
   void podIsHardenedAsTheRestrictedPodSecurityStandardAsks() {
     JsonNode pod = only(manifests, "Deployment").at("/spec/template/spec");
     assertThat(pod.at("/securityContext/runAsNonRoot").asBoolean()).isTrue();
