@@ -49,8 +49,9 @@ for lib in libc.so.6 libm.so.6 libdl.so.2 libpthread.so.0 librt.so.1 libgcc_s.so
   fi
 done
 cp -L /lib64/ld-linux-x86-64.so.2 "$out/lib64/ld-linux-x86-64.so.2"
-# Fail here, not at run time, if the runtime needs a library that is not in the image.
-missing=$(find "$runtime" -type f \( -name '*.so' -o -path '*/bin/*' \) -exec ldd {} \; 2>/dev/null | awk '/=> \// {print $1}' | sort -u | while read -r lib; do
+# Fail here, not at run time, if the runtime needs a library that is not in the image (found on this machine or
+# not). Unversioned names (libjava.so, libjvm.so, ...) are the runtime's own.
+missing=$(find "$runtime" -type f \( -name '*.so' -o -path '*/bin/*' \) -exec ldd {} \; 2>/dev/null | awk '/=>/ {print $1}' | sort -u | while read -r lib; do
     case "$lib" in lib[a-z]*.so) ;; *) [ -e "$libdir/$lib" ] || echo "$lib" ;; esac
   done)
 if [ -n "$missing" ]; then
