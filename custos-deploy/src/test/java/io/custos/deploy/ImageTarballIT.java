@@ -214,7 +214,8 @@ class ImageTarballIT {
   /**
    * A container made of namespaces: a private mount and PID namespace, the image's root bind-mounted read-only,
    * /proc, a tmpfs on /tmp, {@code data} on /data, optionally {@code etc} read-only on /etc/custos, then chroot
-   * to it as the image's user running the image's entrypoint; standard output and error go to {@code log}.
+   * to it as the image's user running the image's entrypoint with the image's environment; standard output and
+   * error go to {@code log}.
    */
   private static ProcessBuilder container(Path data, Path etc, List<String> args, Path log) throws IOException {
     Files.createDirectories(rootfs.resolve("proc"));
@@ -232,6 +233,11 @@ class ImageTarballIT {
     command.addAll(args);
     ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
     pb.environment().clear();
+    // The image's environment; chroot passes it on to the entrypoint.
+    for (String variable : strings(config.at("/config/Env"))) {
+      int eq = variable.indexOf('=');
+      pb.environment().put(variable.substring(0, eq), variable.substring(eq + 1));
+    }
     pb.environment().put("R", r);
     pb.environment().put("DATA", data.toString());
     if (etc != null) {
