@@ -46,5 +46,8 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 {{- $_ := set $server "allowedHosts" (concat (default list $server.allowedHosts) $svc | uniq) -}}
 {{- $_ := set $cfg "server" $server -}}
 {{- $_ := set $cfg "dataDir" "/data" -}}
+{{- if .Values.postgres.enabled -}}
+{{- $_ := set $cfg "database" (dict "jdbcUrl" .Values.postgres.jdbcUrl "user" .Values.postgres.user "passwordFile" "/etc/custos/postgres/password") -}}
+{{- end -}}
 {{- toYaml $cfg -}}
 {{- end -}}

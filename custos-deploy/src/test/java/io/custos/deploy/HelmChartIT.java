@@ -257,15 +257,18 @@ class HelmChartIT {
     assertThat(cfg.server().tls()).isEqualTo("tls13");
     assertThat(cfg.dataDir()).isEqualTo("/data");
     assertThat(cfg.server().allowedHosts()).contains("custos", "custos.clinical.svc", "custos.clinical.svc.cluster.local");
+    // the replicas share one PostgreSQL ledger and state store, the password read from the mounted secret
+    assertThat(cfg.database()).hasValueSatisfying(db -> {
+      assertThat(db.jdbcUrl()).startsWith("jdbc:postgresql://");
+      assertThat(db.user()).isEqualTo("custos");
+      assertThat(db.passwordFile()).isEqualTo("/etc/custos/postgres/password");
+    });
   }
 
   @Test
   void postgresPasswordComesFromASecretFile() {
     JsonNode pod = only(manifests, "Deployment").at("/spec/template/spec");
-    Map<String, String> env = new java.util.HashMap<>();
-    pod.at("/containers/0/env").forEach(e -> env.put(e.get("name").asText(), e.path("value").asText()));
-    assertThat(env).containsKeys("CUSTOS_POSTGRES_JDBC_URL", "CUSTOS_POSTGRES_USER")
-        .containsEntry("CUSTOS_POSTGRES_PASSWORD_FILE", "/etc/custos/postgres/password");
+    assertThat(mount(pod, "postgres").get("mountPath").asText()).isEqualTo("/etc/custos/postgres");
     assertThat(volume(pod, "postgres").at("/secret/secretName").asText()).isEqualTo("custos-postgres");
   }
 
