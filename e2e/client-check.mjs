@@ -16,6 +16,7 @@
 //                             caller is not in: every read is refused with reason consent
 //   CUSTOS_RESEARCH_OPTED_OUT (opt) a patient with an active research opt-out Consent: treatment reads succeed and
 //                             get_patient_consents shows the opt-out
+//   CUSTOS_CARE_RELATIONSHIPS=1 (opt) the server enforces care relationships (an unknown patient is outside care)
 //   CUSTOS_TIMEOUT_MS   (opt) per-request timeout (default 60000)
 //   CUSTOS_VERBOSE=1    (opt) print details of passing checks too
 //
@@ -510,7 +511,13 @@ async function runChecks(client, sweep, patients) {
     if (r.error) return `JSON-RPC error instead of isError result: ${errorText(r.error)}`;
     if (!r.result.isError) return `no isError: ${JSON.stringify(r.result.structuredContent ?? textOf(r.result)).slice(0, 200)}`;
     const msg = textOf(r.result);
-    if (!/not\s*found|unknown patient|no such|does not exist/i.test(msg)) return `message does not say not found: ${msg.slice(0, 200)}`;
+    // With care relationships enforced, an unknown patient is simply not in the caller's care: the refusal must not
+    // reveal whether the patient exists.
+    if (process.env.CUSTOS_CARE_RELATIONSHIPS === '1') {
+      if (!/care relationship/i.test(msg)) return `not refused as outside the caller's care: ${msg.slice(0, 200)}`;
+    } else if (!/not\s*found|unknown patient|no such|does not exist/i.test(msg)) {
+      return `message does not say not found: ${msg.slice(0, 200)}`;
+    }
     const st = stackTraceIn(msg);
     return !st || `stack trace text: ${st}`;
   });

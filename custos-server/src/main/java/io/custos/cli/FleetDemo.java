@@ -80,7 +80,11 @@ final class FleetDemo {
           user: postgres
         keysDir: %s
         """.formatted(jdbc, demo.resolve("data").resolve("keys"));
-    Path custos = SyntheaCommand.home().resolve("custos");
+    // The replica JVMs are started directly (not through the launcher script), so that a replica's pid is its JVM:
+    // SIGTERM drains it, SIGKILL kills it.
+    List<String> java = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Dcustos.home=" + SyntheaCommand.home(), "-XX:+UseSerialGC", "-Xlog:disable", "-Xlog:all=warning:stderr", "-jar",
+        SyntheaCommand.home().resolve("custos-server/target/custos.jar").toString());
     List<Replica> out = new ArrayList<>();
     List<Integer> ports = new ArrayList<>();
     List<Process> processes = new ArrayList<>();
@@ -88,7 +92,9 @@ final class FleetDemo {
       int port = DemoCommand.freePort();
       Path file = demo.resolve("replica-" + i + ".yaml");
       config.write(file, port, demo.resolve("data-replica-" + i), database);
-      Process p = new ProcessBuilder(custos.toString(), "serve", "--config", file.toString())
+      List<String> cmd = new ArrayList<>(java);
+      cmd.addAll(List.of("serve", "--config", file.toString()));
+      Process p = new ProcessBuilder(cmd)
           .redirectOutput(ProcessBuilder.Redirect.DISCARD)
           .redirectError(demo.resolve("replica-" + i + ".log").toFile()).start();
       started.push(() -> stop(p));
@@ -149,7 +155,8 @@ final class FleetDemo {
           default_backend replicas
         backend replicas
           balance roundrobin
-          option httpchk GET /readyz
+          option httpchk
+          http-check send meth GET uri /readyz ver HTTP/1.1 hdr Host localhost
           http-check expect status 200
           stick-table type string len 128 size 100k expire 60m
           stick on req.hdr(Mcp-Session-Id)

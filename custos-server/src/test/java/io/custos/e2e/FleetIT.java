@@ -66,6 +66,7 @@ class FleetIT {
       env.put("CUSTOS_PATIENTS", patients);
       env.put("CUSTOS_MAX_PATIENTS", "1");
       env.put("FHIR_BASE", conn.path("fhir_base").asText());
+      env.put("CUSTOS_CARE_RELATIONSHIPS", "1");
       ProcessBuilder client = ClientScript.in("sh", "e2e/with-node.sh", "node", "e2e/client-check.mjs", "--transport", "http");
       client.environment().putAll(env);
       assertThat(ClientScript.run(client, "fleet-client-http", Duration.ofMinutes(8))).isPositive();
