@@ -1,10 +1,13 @@
 package io.custos.audit.ledger;
 
 import io.custos.verify.CheckpointLog;
+import io.custos.verify.KeyTransitions;
 import io.custos.verify.LedgerCorruptException;
 import io.custos.verify.checkpoint.Checkpoint;
+import io.custos.verify.checkpoint.KeyTransition;
 import io.custos.verify.checkpoint.NoteCheckpoint;
 import io.custos.verify.checkpoint.NoteKey;
+import io.custos.verify.checkpoint.SignedNote;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -25,7 +28,9 @@ import java.util.Optional;
  *
  * <p>Origin: each ledger has one, {@code custos/ledger/<32 hex digits>} (128 random bits, chosen when the ledger
  * first signs and never changed), which is also the key name of its signatures. It is published with the public
- * key as a C2SP verifier key in {@value #VKEY_FILE} in the ledger directory.
+ * key as a C2SP verifier key in {@value #VKEY_FILE} in the ledger directory. The key may rotate
+ * ({@code custos keys rotate}); the origin stays, and the transition statements that chain each key to the previous
+ * one are published beside the verifier key ({@link KeyTransitions#FILE}).
  */
 public final class CheckpointSigner {
   /** File in the ledger directory holding the C2SP verifier key {@code <origin>+<key id>+<base64 key>}. */
@@ -42,12 +47,15 @@ public final class CheckpointSigner {
   }
 
   /**
-   * The signer of the ledger in {@code dir}: its origin is read from {@value #VKEY_FILE}, else from the last
-   * signed-note checkpoint, else newly chosen; the verifier key file is (re)written for {@code publicKey}.
+   * The signer of the ledger in {@code dir} with the current checkpoint key of {@code keys}: its origin is read from
+   * {@value #VKEY_FILE}, else from the last signed-note checkpoint, else newly chosen; the verifier key file is
+   * (re)written for the current key, and the key's transition statements are published as
+   * {@link KeyTransitions#FILE} beside it.
    *
-   * @throws LedgerCorruptException if the verifier key file is malformed (the origin must not change silently)
+   * @throws LedgerCorruptException if the verifier key file is malformed (the origin must not change silently), or
+   *     the ledger published key transitions the key directory lacks
    */
-  static CheckpointSigner forLedger(Path dir, PrivateKey privateKey, PublicKey publicKey) throws IOException {
+  static CheckpointSigner forLedger(Path dir, KeySource keys) throws IOException, GeneralSecurityException {
     Path file = dir.resolve(VKEY_FILE);
     String origin;
     if (Files.exists(file)) {
@@ -59,12 +67,35 @@ public final class CheckpointSigner {
     } else {
       origin = lastOrigin(CheckpointLog.read(dir).checkpoints()).orElseGet(CheckpointSigner::newOrigin);
     }
+    PublicKey publicKey = keys.checkpointPublicKey();
+    publishTransitions(dir, keys.checkpointKeyTransitions(), publicKey);
     NoteKey key = new NoteKey(origin, publicKey);
     String vkey = key.vkey() + "\n";
     if (!Files.exists(file) || !Files.readString(file, StandardCharsets.UTF_8).equals(vkey)) {
       Files.writeString(file, vkey, StandardCharsets.UTF_8);
     }
-    return new CheckpointSigner(key, privateKey);
+    return new CheckpointSigner(key, keys.checkpointSigningKey());
+  }
+
+  /**
+   * Publishes the key directory's transition statements in the ledger directory before anything is signed with the
+   * key they endorse, so verifiers that pinned an earlier key find the chain to the current one.
+   */
+  private static void publishTransitions(Path dir, List<KeyTransition> transitions, PublicKey current) throws IOException {
+    if (!transitions.isEmpty() && !KeyTransition.sameKey(transitions.get(transitions.size() - 1).newKey().publicKey(), current)) {
+      throw new LedgerCorruptException("the key directory's last checkpoint key transition does not endorse its checkpoint"
+          + " key; restore the key directory");
+    }
+    Path published = dir.resolve(KeyTransitions.FILE);
+    String have = Files.exists(published) ? Files.readString(published, StandardCharsets.UTF_8) : "";
+    String want = KeyTransitions.encode(transitions);
+    if (!want.startsWith(have)) {
+      throw new LedgerCorruptException(KeyTransitions.FILE + " in " + dir + " holds checkpoint key transitions the key"
+          + " directory lacks: it is older than the ledger; restore the current key directory");
+    }
+    if (!want.equals(have)) {
+      KeyTransitions.write(dir, want);
+    }
   }
 
   private static Optional<String> lastOrigin(List<Checkpoint> checkpoints) {
@@ -86,6 +117,11 @@ public final class CheckpointSigner {
   /** @return the note key: the ledger's origin and the checkpoint public key */
   public NoteKey key() {
     return key;
+  }
+
+  /** Signs {@code text} (C2SP signed-note text rules) as a note by the ledger's key, named after its origin. */
+  public SignedNote signNote(String text) throws GeneralSecurityException {
+    return key.sign(text, privateKey);
   }
 
   /** Signs the tree head of {@code treeSize} entries with root {@code root} at {@code timestamp}. */
