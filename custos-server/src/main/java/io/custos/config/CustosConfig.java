@@ -216,7 +216,7 @@ public record CustosConfig(Server server, Upstream upstream, Identity identity, 
     try {
       raw = YAML.readValue(Files.readAllBytes(file), CustosConfig.class);
     } catch (UnrecognizedPropertyException e) {
-      throw new ConfigException("unknown configuration key '" + e.getPathReference().replaceAll("io\\.custos\\.config\\.CustosConfig(\\$\\w+)?", "")
+      throw new ConfigException("unknown configuration key '" + e.getPathReference().replaceAll("io\\.custos\\.config\\.\\w+(\\$\\w+)?", "")
           .replaceAll("\\[\"(\\w+)\"\\]", ".$1").replaceAll("^\\.|->", "") + "' in " + file.getFileName());
     } catch (ValueInstantiationException e) {
       // An enum-valued key with a value outside its set; the enum's message names the key and the allowed values.

@@ -116,6 +116,37 @@ class LedgerPrunerTest {
   }
 
   @Test
+  void prunedRangeRecordsAreSignedAndAnAlteredOneIsAFinding() throws Exception {
+    LedgerPruner.prune(dir, pk, keys, PrunedRanges.DEFAULT_RETENTION_DAYS, NOW);
+    List<PrunedRanges.Range> ranges = PrunedRanges.read(dir).ranges();
+    assertThat(ranges).isNotEmpty().allSatisfy(r -> assertThat(r.verifiedBy(pk)).isTrue());
+    assertThat(verify().warnings()).noneMatch(w -> w.contains("pruned-range"));
+
+    // Claim the range was pruned under a one-day retention: the record no longer matches its signature.
+    Path file = dir.resolve(PrunedRanges.FILE);
+    Files.writeString(file, Files.readString(file).replaceFirst(" " + PrunedRanges.DEFAULT_RETENTION_DAYS + " ", " 1 "));
+    VerificationReport v = verify();
+    assertThat(v.ok()).isFalse();
+    assertThat(v.findings()).singleElement().satisfies(f -> {
+      assertThat(f.kind()).isEqualTo(Finding.Kind.BAD_PRUNED_RANGE);
+      assertThat(f.entryIndex()).isZero();
+    });
+  }
+
+  @Test
+  void anUnsignedRecordOfAnOlderLedgerIsOnlyAWarning() throws Exception {
+    LedgerPruner.prune(dir, pk, keys, PrunedRanges.DEFAULT_RETENTION_DAYS, NOW);
+    // The custos-pruned/v1 line an older version wrote: the same fields, no origin and no signature.
+    Path file = dir.resolve(PrunedRanges.FILE);
+    Files.writeString(file, Files.readString(file).replaceAll("custos-pruned/v2 (\\S+ \\S+ \\S+ \\S+ \\S+) \\S+ \\S+",
+        "custos-pruned/v1 $1"));
+    assertThat(PrunedRanges.read(dir).ranges()).hasSize(10).allSatisfy(r -> assertThat(r.note()).isEmpty());
+    VerificationReport v = verify();
+    assertThat(v.ok()).as(v.findings().toString()).isTrue();
+    assertThat(v.warnings()).anyMatch(w -> w.contains("10 pruned-range record(s) carry no signature"));
+  }
+
+  @Test
   void tooYoungSegmentsAreRefused() throws Exception {
     long before = SegmentFormat.list(dir).size();
     LedgerPruner.Result r = LedgerPruner.prune(dir, pk, keys, PrunedRanges.DEFAULT_RETENTION_DAYS, OLD.plus(Duration.ofDays(PrunedRanges.DEFAULT_RETENTION_DAYS - 1)));
