@@ -37,8 +37,7 @@ final class KeysCommand {
 
   @Command(name = "rotate", description = "Add a new primary key to each keyset (old keys stay so old entries remain"
       + " readable) and replace the Ed25519 checkpoint key: the old key signs a transition statement endorsing the new one,"
-      + " then its private half is deleted. Stop Custos first: checkpoints signed with the retired key after the rotation"
-      + " are verification findings.")
+      + " then its private half is deleted. A running Custos signs its next checkpoint with the new key.")
   static final class Rotate implements Callable<Integer> {
     @Option(names = "--dir", required = true, description = "key directory") Path dir;
 
@@ -49,8 +48,9 @@ final class KeysCommand {
       System.out.println("rotated checkpoint key (Ed25519): key " + KeyTransition.id(t.oldKey().publicKey()) + " retired,"
           + " key " + KeyTransition.id(t.newKey().publicKey()) + " signs from " + t.from() + "; the retired private key is"
           + " deleted, the transition statement signed by it is in " + dir.resolve(KeyTransitions.FILE));
-      System.out.println("restart Custos to encrypt new entries with the new keys; each ledger then publishes the statement"
-          + " beside its " + CheckpointSigner.VKEY_FILE + ", and auditors keep verifying with the key they pinned");
+      System.out.println("restart Custos to encrypt new entries with the new keys; each ledger publishes the statement"
+          + " beside its " + CheckpointSigner.VKEY_FILE + " before signing with the new key, and auditors keep verifying"
+          + " with the key they pinned");
       return 0;
     }
   }

@@ -27,16 +27,21 @@ class AuditPruneCommandTest {
     return CliRun.capturingOut(out, args);
   }
 
+  /** A synthetic audit event with fresh ids, timestamped now. */
+  static AuditEvent event() {
+    return new AuditEvent(UUID.randomUUID().toString(), UUID.randomUUID().toString(), Instant.now(),
+        AuditEvent.Phase.INTENT, "dr-alice", "Practitioner/p1", "agent-client", "session-1", "tokhash", Set.of("clinician"),
+        "get_medications", "MedicationRequest", List.of(), "patient/MedicationRequest.rs", "success", 0, null, 1, "127.0.0.1",
+        "0.1.0");
+  }
+
   /** Writes a ledger of six one-entry segments under {@code tmp}, with its keys in {@code tmp/keys}. */
   private Path writeLedger() throws Exception {
     Path ledger = tmp.resolve("ledger");
     LocalKeySource keys = LocalKeySource.openOrCreate(tmp.resolve("keys"));
     try (MerkleLedger l = MerkleLedger.open(ledger, keys, LedgerOptions.defaults().withSegmentBytes(1))) {
       for (int i = 0; i < 6; i++) {
-        l.append(new AuditEvent(UUID.randomUUID().toString(), UUID.randomUUID().toString(), Instant.now(),
-            AuditEvent.Phase.INTENT, "dr-alice", "Practitioner/p1", "agent-client", "session-1", "tokhash", Set.of("clinician"),
-            "get_medications", "MedicationRequest", List.of(), "patient/MedicationRequest.rs", "success", 0, null, 1, "127.0.0.1",
-            "0.1.0"));
+        l.append(event());
       }
       l.checkpointNow();
     }

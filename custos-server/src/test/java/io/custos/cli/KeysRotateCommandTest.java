@@ -2,7 +2,6 @@ package io.custos.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.custos.audit.AuditEvent;
 import io.custos.audit.ledger.LedgerOptions;
 import io.custos.audit.ledger.LocalKeySource;
 import io.custos.audit.ledger.MerkleLedger;
@@ -12,10 +11,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.List;
-import java.util.Set;
-import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,10 +28,7 @@ class KeysRotateCommandTest {
     try (MerkleLedger l = MerkleLedger.open(ledger, LocalKeySource.open(keys),
         LedgerOptions.defaults().withCheckpointInterval(Duration.ofHours(1)))) {
       for (int i = 0; i < 3; i++) {
-        l.append(new AuditEvent(UUID.randomUUID().toString(), UUID.randomUUID().toString(), Instant.now(),
-            AuditEvent.Phase.INTENT, "dr-alice", "Practitioner/p1", "agent-client", "session-1", "tokhash", Set.of("clinician"),
-            "get_medications", "MedicationRequest", List.of(), "patient/MedicationRequest.rs", "success", 0, null, 1, "127.0.0.1",
-            "0.1.0"));
+        l.append(AuditPruneCommandTest.event());
       }
       l.checkpointNow();
     }

@@ -37,13 +37,17 @@ public final class CheckpointSigner {
   public static final String VKEY_FILE = "checkpoint.vkey";
   static final String ORIGIN_PREFIX = "custos/ledger/";
 
-  private final NoteKey key;
-  private final PrivateKey privateKey;
+  /** The key that signs now and the first instant it may sign at (the instant its transition names). */
+  private record Signing(NoteKey key, PrivateKey privateKey, Instant validFrom) {}
 
-  /** @param key the note key (origin as name, public key); @param privateKey its private half */
-  public CheckpointSigner(NoteKey key, PrivateKey privateKey) {
-    this.key = key;
-    this.privateKey = privateKey;
+  private final Path dir;
+  private final KeySource keys;
+  private volatile Signing signing;
+
+  private CheckpointSigner(Path dir, KeySource keys, Signing signing) {
+    this.dir = dir;
+    this.keys = keys;
+    this.signing = signing;
   }
 
   /**
@@ -67,22 +71,18 @@ public final class CheckpointSigner {
     } else {
       origin = lastOrigin(CheckpointLog.read(dir).checkpoints()).orElseGet(CheckpointSigner::newOrigin);
     }
-    PublicKey publicKey = keys.checkpointPublicKey();
-    publishTransitions(dir, keys.checkpointKeyTransitions(), publicKey);
-    NoteKey key = new NoteKey(origin, publicKey);
-    String vkey = key.vkey() + "\n";
-    if (!Files.exists(file) || !Files.readString(file, StandardCharsets.UTF_8).equals(vkey)) {
-      Files.writeString(file, vkey, StandardCharsets.UTF_8);
-    }
-    return new CheckpointSigner(key, keys.checkpointSigningKey());
+    List<KeyTransition> transitions = keys.checkpointKeyTransitions();
+    return new CheckpointSigner(dir, keys, publish(dir, origin, transitions, keys.checkpointPublicKey(),
+        keys.checkpointSigningKey()));
   }
 
   /**
-   * Publishes the key directory's transition statements in the ledger directory before anything is signed with the
-   * key they endorse, so verifiers that pinned an earlier key find the chain to the current one.
+   * Publishes the key's transition statements and its verifier key in the ledger directory, before anything is signed
+   * with it, so verifiers that pinned an earlier key find the chain to this one.
    */
-  private static void publishTransitions(Path dir, List<KeyTransition> transitions, PublicKey current) throws IOException {
-    if (!transitions.isEmpty() && !KeyTransition.sameKey(transitions.get(transitions.size() - 1).newKey().publicKey(), current)) {
+  private static Signing publish(Path dir, String origin, List<KeyTransition> transitions, PublicKey publicKey,
+      PrivateKey privateKey) throws IOException {
+    if (!transitions.isEmpty() && !KeyTransition.sameKey(transitions.getLast().newKey().publicKey(), publicKey)) {
       throw new LedgerCorruptException("the key directory's last checkpoint key transition does not endorse its checkpoint"
           + " key; restore the key directory");
     }
@@ -96,6 +96,39 @@ public final class CheckpointSigner {
     if (!want.equals(have)) {
       KeyTransitions.write(dir, want);
     }
+    NoteKey key = new NoteKey(origin, publicKey);
+    Path file = dir.resolve(VKEY_FILE);
+    String vkey = key.vkey() + "\n";
+    if (!Files.exists(file) || !Files.readString(file, StandardCharsets.UTF_8).equals(vkey)) {
+      Files.writeString(file, vkey, StandardCharsets.UTF_8);
+    }
+    return new Signing(key, privateKey, transitions.isEmpty() ? Instant.MIN : transitions.getLast().from());
+  }
+
+  /**
+   * The key to sign with now. When the key directory endorsed a newer key since (a {@code custos keys rotate} while
+   * the server runs), switches to it after publishing its statement, so the retired key signs nothing after its
+   * retirement.
+   *
+   * @throws GeneralSecurityException while a rotation is half done (its statement written, the new key not yet in
+   *     place): the checkpoint is signed at the next attempt
+   */
+  private Signing current() throws GeneralSecurityException {
+    Signing s = signing;
+    List<KeyTransition> transitions = keys.checkpointKeyTransitions();
+    if (transitions.isEmpty() || KeyTransition.sameKey(transitions.getLast().newKey().publicKey(), s.key().publicKey())) {
+      return s;
+    }
+    PublicKey endorsed = keys.checkpointPublicKey();
+    if (!KeyTransition.sameKey(transitions.getLast().newKey().publicKey(), endorsed)) {
+      throw new GeneralSecurityException("checkpoint key rotation under way; the checkpoint is signed at the next attempt");
+    }
+    try {
+      signing = s = publish(dir, s.key().name(), transitions, endorsed, keys.checkpointSigningKey());
+    } catch (IOException e) {
+      throw new GeneralSecurityException("could not publish the checkpoint key transition", e);
+    }
+    return s;
   }
 
   private static Optional<String> lastOrigin(List<Checkpoint> checkpoints) {
@@ -114,18 +147,25 @@ public final class CheckpointSigner {
     return ORIGIN_PREFIX + HexFormat.of().formatHex(id);
   }
 
-  /** @return the note key: the ledger's origin and the checkpoint public key */
+  /** @return the note key: the ledger's origin and the checkpoint public key signing now */
   public NoteKey key() {
-    return key;
+    return signing.key();
   }
 
-  /** Signs {@code text} (C2SP signed-note text rules) as a note by the ledger's key, named after its origin. */
+  /** Signs {@code text} (C2SP signed-note text rules) as a note by the ledger's current key, named after its origin. */
   public SignedNote signNote(String text) throws GeneralSecurityException {
-    return key.sign(text, privateKey);
+    Signing s = current();
+    return s.key().sign(text, s.privateKey());
   }
 
-  /** Signs the tree head of {@code treeSize} entries with root {@code root} at {@code timestamp}. */
+  /**
+   * Signs the tree head of {@code treeSize} entries with root {@code root} at {@code timestamp}, with the current key;
+   * a timestamp before that key's transition instant (another host's clock running behind) is raised to it, so the
+   * checkpoint lies in the key's validity period.
+   */
   public NoteCheckpoint sign(long treeSize, byte[] root, Instant timestamp) throws GeneralSecurityException {
-    return NoteCheckpoint.sign(key, privateKey, treeSize, root, timestamp);
+    Signing s = current();
+    return NoteCheckpoint.sign(s.key(), s.privateKey(), treeSize, root, timestamp.isBefore(s.validFrom()) ? s.validFrom()
+        : timestamp);
   }
 }

@@ -69,8 +69,10 @@ public final class LocalKeySource implements KeySource {
   private volatile Aead ledger;
   private volatile Aead tokenMap;
   private volatile Aead requestState;
-  private volatile PrivateKey signingKey;
-  private volatile PublicKey publicKey;
+  private volatile SigningPair signingPair;
+
+  /** The checkpoint key pair as read, and how many transition statements the key directory held then. */
+  private record SigningPair(PrivateKey privateKey, PublicKey publicKey, int rotations) {}
 
   private LocalKeySource(Path dir, Optional<Aead> kek) {
     this.dir = dir;
@@ -168,9 +170,10 @@ public final class LocalKeySource implements KeySource {
    * endorsing the new public key from {@code from} on (appended to {@value KeyTransitions#FILE}), then replaces the
    * private key file (so the retired private key is gone) and the public key file. Auditors keep the key they pinned:
    * verifiers follow the statements from it. A rotation cut short by a crash is completed, or discarded if its
-   * statement was not written, at the next {@link #open} or rotation. A running server signs with the new key after
-   * its next restart; the checkpoints it signs with the retired key from {@code from} on are verification findings,
-   * so stop it first.
+   * statement was not written, at the next {@link #open} or rotation. A running server reading this directory
+   * switches to the new key at its next checkpoint ({@code CheckpointSigner}); a server holding a copy of the retired
+   * key elsewhere must be restarted, as the checkpoints it signs with it from {@code from} on are verification
+   * findings.
    *
    * @return the statement written
    * @throws IOException if the keys cannot be read or written
@@ -181,8 +184,8 @@ public final class LocalKeySource implements KeySource {
       PrivateKey oldPrivate = readSigningKey(dir.resolve(SIGNING_KEY), kek);
       PublicKey oldPublic = CheckpointKey.fromPem(Files.readString(dir.resolve(PUBLIC_KEY)));
       List<KeyTransition> chain = transitions(dir);
-      if (!chain.isEmpty() && !from.isAfter(chain.get(chain.size() - 1).from())) {
-        throw new IOException("the checkpoint key was last rotated at " + chain.get(chain.size() - 1).from()
+      if (!chain.isEmpty() && !from.isAfter(chain.getLast().from())) {
+        throw new IOException("the checkpoint key was last rotated at " + chain.getLast().from()
             + "; a rotation must come after it");
       }
       KeyPair next = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
@@ -221,7 +224,7 @@ public final class LocalKeySource implements KeySource {
       throw new IOException(e.getMessage(), e);
     }
     PublicKey next = CheckpointKey.fromPem(Files.readString(nextPublic));
-    boolean endorsed = !chain.isEmpty() && KeyTransition.sameKey(chain.get(chain.size() - 1).newKey().publicKey(), next);
+    boolean endorsed = !chain.isEmpty() && KeyTransition.sameKey(chain.getLast().newKey().publicKey(), next);
     if (endorsed && Files.exists(nextPrivate)) {
       // Private half first: a reader that sees the new public key always finds the new private key.
       Files.move(nextPrivate, dir.resolve(SIGNING_KEY), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
@@ -299,24 +302,36 @@ public final class LocalKeySource implements KeySource {
 
   @Override
   public PrivateKey checkpointSigningKey() throws GeneralSecurityException {
-    PrivateKey k = signingKey;
-    if (k == null) {
-      signingKey = k = readSigningKey(dir.resolve(SIGNING_KEY), kek);
-    }
-    return k;
+    return signingPair().privateKey();
   }
 
   @Override
   public PublicKey checkpointPublicKey() throws GeneralSecurityException {
-    PublicKey k = publicKey;
-    if (k == null) {
-      try {
-        publicKey = k = CheckpointKey.fromPem(Files.readString(dir.resolve(PUBLIC_KEY)));
-      } catch (IOException | IllegalArgumentException e) {
-        throw new GeneralSecurityException("public key unreadable", e);
-      }
+    return signingPair().publicKey();
+  }
+
+  /**
+   * The checkpoint key pair, read again after each rotation ({@link #rotateCheckpointKey}, possibly by another
+   * process) so a running server signs with the new key. A pair the last transition statement does not endorse (a
+   * rotation half done) is returned but not kept.
+   */
+  private SigningPair signingPair() throws GeneralSecurityException {
+    SigningPair p = signingPair;
+    List<KeyTransition> chain = transitions(dir);
+    if (p != null && p.rotations() == chain.size()) {
+      return p;
     }
-    return k;
+    PublicKey publicKey;
+    try {
+      publicKey = CheckpointKey.fromPem(Files.readString(dir.resolve(PUBLIC_KEY)));
+    } catch (IOException | IllegalArgumentException e) {
+      throw new GeneralSecurityException("public key unreadable", e);
+    }
+    p = new SigningPair(readSigningKey(dir.resolve(SIGNING_KEY), kek), publicKey, chain.size());
+    if (chain.isEmpty() || KeyTransition.sameKey(chain.getLast().newKey().publicKey(), publicKey)) {
+      signingPair = p;
+    }
+    return p;
   }
 
   /** @return the PEM file holding the checkpoint public key */

@@ -123,6 +123,26 @@ class CheckpointKeyRotationTest {
   }
 
   @Test
+  void aRunningLedgerSwitchesToTheNewKeyAtItsNextCheckpoint() throws Exception {
+    LedgerOptions o = LedgerOptions.defaults().withCheckpointInterval(Duration.ofHours(1));
+    try (MerkleLedger l = MerkleLedger.open(SegmentFileStore.open(dir, o.segmentBytes()), dir, LocalKeySource.open(keysDir), o,
+        clock)) {
+      l.append(LedgerFixtures.event());
+      l.checkpointNow();
+      LocalKeySource.rotateCheckpointKey(keysDir, Optional.empty(), T1);
+      clock.now = T1.minusSeconds(5); // this host's clock runs behind the one that rotated
+      l.append(LedgerFixtures.event());
+      Checkpoint after = l.checkpointNow().orElseThrow();
+      assertThat(after.timestamp()).as("raised into the new key's validity").isEqualTo(T1);
+      assertThat(after.verifiedBy(CheckpointKey.anyOrigin(LocalKeySource.open(keysDir).checkpointPublicKey()))).isTrue();
+      assertThat(KeyTransitions.read(dir).transitions()).hasSize(1);
+    }
+    VerificationReport r = verifyPinned();
+    assertThat(r.ok()).as(r.findings().toString()).isTrue();
+    assertThat(r.entries()).isEqualTo(2);
+  }
+
+  @Test
   void aCheckpointSignedWithTheRetiredKeyAfterTheTransitionIsAFinding() throws Exception {
     PrivateKey retired = currentPrivate();
     appendAndCheckpoint(T0, 5);
