@@ -18,6 +18,7 @@ import io.custos.config.CustosConfig;
 import io.custos.config.LedgerSettings;
 import io.custos.verify.KeyTransitions;
 import io.custos.verify.LedgerVerifier;
+import io.custos.verify.LedgerSource;
 import io.custos.verify.PrunedRanges;
 import io.custos.verify.VerificationReport;
 import io.custos.verify.VerifyMain;
@@ -75,23 +76,33 @@ final class AuditCommand {
   @Command(name = "verify", description = "Check every entry, checkpoint signature and root offline (no decryption key)."
       + " The same check as the stand-alone custos-verify.jar that auditors run without the server.")
   static final class Verify implements Callable<Integer> {
-    @Option(names = "--ledger", required = true, description = "ledger directory") Path ledger;
+    @Option(names = "--ledger", required = true, description = "ledger directory, or the jdbc:postgresql:// URL of the"
+        + " database a fleet shares (credentials from PGUSER and PGPASSWORD)") String ledger;
     @Option(names = "--public-key", description = "checkpoint key: a C2SP verifier key (" + CheckpointSigner.VKEY_FILE
         + ", pins the origin) or a PEM public key; later keys are followed through the transition statements in "
-        + KeyTransitions.FILE + "; default: the ledger's first key (from those statements, else the PEM copy in the"
-        + " ledger directory). Auditors should pass the key they obtained out of band.") Path publicKey;
+        + KeyTransitions.FILE + "; default for a directory: the ledger's first key (from those statements, else the PEM"
+        + " copy in it); required for a database. Auditors should pass the key they obtained out of band.") Path publicKey;
     @Option(names = "--witness", description = "witness directory holding copies of the checkpoints") Path witness;
 
     @Override
     public Integer call() throws Exception {
-      if (!Files.isDirectory(ledger) || !Files.exists(ledger.resolve(LocalKeySource.PUBLIC_KEY)) && publicKey == null) {
-        System.err.println("custos: no ledger at " + ledger.toAbsolutePath().normalize()
+      boolean database = ledger.startsWith("jdbc:");
+      if (database && publicKey == null) {
+        System.err.println("custos: --public-key is required to verify a database ledger");
+        return 1;
+      }
+      Path dir = database ? null : Path.of(ledger);
+      if (!database && (!Files.isDirectory(dir) || !Files.exists(dir.resolve(LocalKeySource.PUBLIC_KEY)) && publicKey == null)) {
+        System.err.println("custos: no ledger at " + dir.toAbsolutePath().normalize()
             + " (expected a directory with segment files and " + LocalKeySource.PUBLIC_KEY + ")");
         return 1;
       }
-      VerificationReport r = LedgerVerifier.verify(ledger, publicKey(ledger, publicKey), Optional.ofNullable(witness));
-      VerifyMain.print(r, System.out);
-      return r.ok() ? VerifyMain.OK : VerifyMain.FINDINGS;
+      CheckpointKey key = database ? CheckpointKey.read(publicKey) : publicKey(dir, publicKey);
+      try (LedgerSource source = LedgerSource.open(ledger)) {
+        VerificationReport r = LedgerVerifier.verify(source, key, Optional.ofNullable(witness));
+        VerifyMain.print(r, System.out);
+        return r.ok() ? VerifyMain.OK : VerifyMain.FINDINGS;
+      }
     }
   }
 
@@ -150,8 +161,10 @@ final class AuditCommand {
 
   @Command(name = "export", description = "Export every event as FHIR R4 AuditEvent (IHE BALP) NDJSON or as PHI-free JSON lines.")
   static final class Export implements Callable<Integer> {
-    @Option(names = "--ledger", required = true) Path ledger;
-    @Option(names = "--keys", description = "key directory (default: keys/ beside the ledger)") Path keys;
+    @Option(names = "--ledger", required = true, description = "ledger directory, or the jdbc:postgresql:// URL of a"
+        + " fleet's database") String ledger;
+    @Option(names = "--keys", description = "key directory (default: keys/ beside a ledger directory; required for a"
+        + " database)") Path keys;
     @Option(names = "--format", required = true, description = "fhir | jsonl") String format;
     @Option(names = "--out", description = "output file (default: standard output)") Path out;
 
@@ -161,14 +174,18 @@ final class AuditCommand {
         System.err.println("custos: --format must be fhir or jsonl");
         return 1;
       }
-      var keySource = LocalKeySource.open(keysDir(ledger, keys));
+      if (ledger.startsWith("jdbc:") && keys == null) {
+        System.err.println("custos: --keys is required to export a database ledger");
+        return 1;
+      }
+      var keySource = LocalKeySource.open(ledger.startsWith("jdbc:") ? keys : keysDir(Path.of(ledger), keys));
       IParser fhir = FhirContext.forR4Cached().newJsonParser().setPrettyPrint(false);
       ObjectMapper m = AuditEventCodec.mapper();
       Writer w = out != null ? Files.newBufferedWriter(out, StandardCharsets.UTF_8)
           : new BufferedWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8));
       long[] n = {0};
-      try (PrintWriter pw = new PrintWriter(w)) {
-        LedgerEvents.forEach(ledger, keySource.ledgerAead(), s -> {
+      try (PrintWriter pw = new PrintWriter(w); LedgerSource source = LedgerSource.open(ledger)) {
+        LedgerEvents.forEach(source, keySource.ledgerAead(), s -> {
           if (format.equals("fhir")) {
             for (var ae : FhirAuditEventMapper.map(s)) {
               pw.println(fhir.encodeResourceToString(ae));

@@ -102,13 +102,21 @@ public final class ServerAssembly implements AutoCloseable {
         this.config.upstream().searchMethod());
     var registry = Routes.registry(catalog, io.custos.writes.WriteTools.standard());
     checkUpstream(upstream, registry, this.config.policy());
-    Path data = dataDir();
-    Files.createDirectories(data);
+    Files.createDirectories(dataDir());
     // The tamper-evident, encrypted Merkle ledger (45 CFR 164.312(b),(c)); patient pseudonyms go to its encrypted token map.
-    this.keys = LocalKeySource.openOrCreate(data.resolve("keys"));
-    this.audit = MerkleLedger.open(ledgerDir(), keys);
+    Path keysDir = this.config.keysPath().toAbsolutePath();
+    this.keys = LocalKeySource.openOrCreate(keysDir);
     try {
-      this.tokenMap = TokenMap.open(ledgerDir().resolve(TokenMap.FILE), keys.tokenMapAead());
+      if (this.config.database().isPresent()) {
+        // A fleet: one ledger and token map in the shared database; ledgerDir() keeps this server's checkpoint cache.
+        var db = this.config.database().get();
+        var store = io.custos.audit.ledger.PostgresLedgerStore.connect(db.jdbcUrl(), db.user(), db.password());
+        this.audit = MerkleLedger.open(store, ledgerDir(), keys, io.custos.audit.ledger.LedgerOptions.defaults(), clock);
+        this.tokenMap = TokenMap.open(store, keys.tokenMapAead());
+      } else {
+        this.audit = MerkleLedger.open(ledgerDir(), keys);
+        this.tokenMap = TokenMap.open(ledgerDir().resolve(TokenMap.FILE), keys.tokenMapAead());
+      }
     } catch (java.security.GeneralSecurityException e) {
       throw new IOException("token map key unavailable", e);
     }
@@ -123,13 +131,13 @@ public final class ServerAssembly implements AutoCloseable {
         Set.copyOf(policy.breakGlassRoles()));
     Stages stages = Stages.builder().clock(clock).access(access).cursors(state.cursors())
         .rateLimits(new RateLimits(policy.rateLimitPerMinute(), state.rateLimitBuckets()))
-        .audit(audit, new PatientPseudonyms(secretKey(data.resolve("keys").resolve("pseudonym.key")), this::remember))
+        .audit(audit, new PatientPseudonyms(secretKey(keysDir.resolve("pseudonym.key")), this::remember))
         .version(VERSION).validator(new DefaultJsonSchemaValidator(mapper)).upstream(upstream, FHIR).alerts(new LogAlertSink())
         .sensitiveCategories(new SensitiveCategories(FHIR, sensitiveValueSets(policy)))
         .build();
     // The patients' Consents, read from the upstream and reused for two minutes per patient.
     var consent = new io.custos.consent.ConsentDirectives(upstream, clock, Duration.ofMinutes(2), policy.breakGlassOverridesConsent());
-    GovernedPath path = GovernedPath.of(stages, state.proposals(), cohortService(upstream, data, clock,
+    GovernedPath path = GovernedPath.of(stages, state.proposals(), cohortService(upstream, keysDir, clock,
         new io.custos.phi.research.CohortService.Governance(consent, protocols(this.config.research()), stages.sensitiveCategories())),
         consent, new io.custos.writes.WriteSettings(
         policy.readOnly(), Duration.ofSeconds(policy.proposalTtlSeconds()), policy.elicitationApproval()), observer);
@@ -183,11 +191,11 @@ public final class ServerAssembly implements AutoCloseable {
    * The researcher tools' engine: Safe Harbor de-identification keyed by {@code <dataDir>/keys/research.key}
    * (pseudonyms stable across calls, unlinkable to the audit pseudonyms), ages relative to today.
    */
-  private static io.custos.phi.research.CohortService cohortService(io.custos.fhir.FhirUpstream upstream, Path data, Clock clock,
+  private static io.custos.phi.research.CohortService cohortService(io.custos.fhir.FhirUpstream upstream, Path keysDir, Clock clock,
       io.custos.phi.research.CohortService.Governance governance) throws IOException {
     java.time.LocalDate today = java.time.LocalDate.now(clock);
     var deid = new io.custos.phi.deid.DeIdentifier(FHIR,
-        io.custos.phi.deid.DeidConfig.safeHarbor(secretKey(data.resolve("keys").resolve("research.key")), today));
+        io.custos.phi.deid.DeidConfig.safeHarbor(secretKey(keysDir.resolve("research.key")), today));
     return new io.custos.phi.research.CohortService(upstream, deid, today, 5000, governance);
   }
 

@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Locale;
 
 /**
@@ -26,16 +27,55 @@ import java.util.Locale;
  * @param policy   roles, care relationships, break-the-glass and rate limits
  * @param research approved research protocols (sensitive cohorts, linkable extracts); default none
  * @param dataDir  directory for the audit trail, keys and the generated TLS certificate
+ * @param database the PostgreSQL database a fleet of servers shares for its audit ledger and state; absent for one
+ *                 server (ledger in {@code dataDir}, state in process)
+ * @param keysDir  directory of the ledger, token-map, request-state and pseudonym keys; default
+ *                 {@code <dataDir>/keys} (every server of a fleet mounts the same keys)
  * @param ledger   how the audit ledger is kept (retention); default {@link LedgerSettings} defaults
  */
 public record CustosConfig(Server server, Upstream upstream, Identity identity, Policy policy, Research research,
-    String dataDir, LedgerSettings ledger) {
+    String dataDir, Optional<Database> database, String keysDir, LedgerSettings ledger) {
   @com.fasterxml.jackson.annotation.JsonCreator
-  public CustosConfig {}
+  public CustosConfig {
+    database = database == null ? Optional.empty() : database;
+  }
+
+  /** A single-server configuration (no shared database, keys in the data directory). */
+  public CustosConfig(Server server, Upstream upstream, Identity identity, Policy policy, Research research,
+      String dataDir) {
+    this(server, upstream, identity, policy, research, dataDir, Optional.empty(), null);
+  }
 
   /** A configuration with the default ledger settings. */
-  public CustosConfig(Server server, Upstream upstream, Identity identity, Policy policy, Research research, String dataDir) {
-    this(server, upstream, identity, policy, research, dataDir, null);
+  public CustosConfig(Server server, Upstream upstream, Identity identity, Policy policy, Research research,
+      String dataDir, Optional<Database> database, String keysDir) {
+    this(server, upstream, identity, policy, research, dataDir, database, keysDir, null);
+  }
+
+  /**
+   * The PostgreSQL database of a fleet (JDBC through a HikariCP pool). The password comes from {@code passwordFile}
+   * (a mounted secret) or the environment variable {@code passwordEnv}, never from this file.
+   *
+   * @param jdbcUrl      {@code jdbc:postgresql://host:port/database}
+   * @param user         database role
+   * @param passwordFile file holding the password (trailing newline ignored)
+   * @param passwordEnv  environment variable holding the password; default {@code CUSTOS_DB_PASSWORD}
+   * @param maxPoolSize  connections per server, 2..64; default 8 (the fleet's total must stay under the
+   *                     database's {@code max_connections})
+   */
+  public record Database(String jdbcUrl, String user, String passwordFile, String passwordEnv, Integer maxPoolSize) {
+    /** The password from the file or the environment; empty when neither is set. */
+    public String password() {
+      if (passwordFile != null) {
+        try {
+          return Files.readString(Path.of(passwordFile)).strip();
+        } catch (IOException e) {
+          throw new ConfigException("database.passwordFile: cannot read it (" + e.getClass().getSimpleName() + ")");
+        }
+      }
+      String v = System.getenv(passwordEnv == null ? "CUSTOS_DB_PASSWORD" : passwordEnv);
+      return v == null ? "" : v;
+    }
   }
 
   /** A configuration without research protocols. */
@@ -204,6 +244,7 @@ public record CustosConfig(Server server, Upstream upstream, Identity identity, 
   }
 
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
+      .registerModule(new com.fasterxml.jackson.datatype.jdk8.Jdk8Module())
       .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
   /**
@@ -259,7 +300,15 @@ public record CustosConfig(Server server, Upstream upstream, Identity identity, 
             p.breakGlassOverridesConsent() == null ? io.custos.consent.BreakGlassOverride.PATIENT_PRIVACY : p.breakGlassOverridesConsent()),
         new Research(protocols),
         dataDir == null ? ".custos-data" : dataDir,
+        database.map(d -> new Database(d.jdbcUrl(), d.user(), d.passwordFile(), d.passwordEnv(),
+            d.maxPoolSize() == null ? 8 : d.maxPoolSize())),
+        keysDir,
         (ledger == null ? new LedgerSettings(null) : ledger).withDefaults());
+  }
+
+  /** The key directory: {@code keysDir}, else {@code <dataDir>/keys}. */
+  public Path keysPath() {
+    return keysDir != null ? Path.of(keysDir) : Path.of(dataDir).resolve("keys");
   }
 
   private static UpstreamAuth upstreamAuth(Upstream u) {
@@ -289,6 +338,15 @@ public record CustosConfig(Server server, Upstream upstream, Identity identity, 
           errors.add("research.protocols.categories: must be one of substance-use, mental-health, hiv, "
               + "reproductive-health, sexual-domestic-violence");
         }
+      }
+    }
+    if (database.isPresent()) {
+      Database d = database.get();
+      if (d.jdbcUrl() == null || !d.jdbcUrl().startsWith("jdbc:postgresql://")) {
+        errors.add("database.jdbcUrl: must be a jdbc:postgresql:// URL");
+      }
+      if (d.maxPoolSize() != null && (d.maxPoolSize() < 2 || d.maxPoolSize() > 64)) {
+        errors.add("database.maxPoolSize: must be 2..64");
       }
     }
     if (server.port() < 0 || server.port() > 65535) {

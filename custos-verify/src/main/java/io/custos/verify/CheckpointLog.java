@@ -42,7 +42,7 @@ public final class CheckpointLog implements AutoCloseable {
     if (size > 0) {
       ByteBuffer all = ByteBuffer.allocate((int) size);
       SegmentFormat.readFully(ch, all, 0);
-      long complete = parse(new String(all.array(), StandardCharsets.UTF_8), file).completeBytes();
+      long complete = parse(new String(all.array(), StandardCharsets.UTF_8), file.toString()).completeBytes();
       if (complete != size) {
         ch.truncate(complete);
         ch.force(true);
@@ -81,10 +81,14 @@ public final class CheckpointLog implements AutoCloseable {
     if (!Files.exists(file)) {
       return new Contents(new ArrayList<>(), new ArrayList<>(), 0);
     }
-    return parse(Files.readString(file, StandardCharsets.UTF_8), file);
+    return parse(Files.readString(file, StandardCharsets.UTF_8), file.toString());
   }
 
-  private static Contents parse(String text, Path file) {
+  /**
+   * Parses checkpoint-log text (entries as {@link #entry} writes them; {@code file} names their origin in problems).
+   * A last entry without its terminating blank line is torn and ignored.
+   */
+  public static Contents parse(String text, String file) {
     List<Checkpoint> cps = new ArrayList<>();
     List<String> problems = new ArrayList<>();
     // The last element is "" for a terminated file, else a line torn by a crash: never part of an entry.

@@ -16,7 +16,8 @@ import java.util.Optional;
 import java.util.TreeMap;
 
 /**
- * Offline verification of a ledger directory from its files and the checkpoint public key alone (no
+ * Offline verification of a ledger (a directory, or the PostgreSQL database a fleet shares: {@link LedgerSource})
+ * from its stored parts and the checkpoint public key alone (no
  * decryption key): HIPAA 45 CFR 164.312(c)(2) "mechanism to corroborate that ePHI has not been altered or
  * destroyed", applied to the audit trail of 164.312(b).
  *
@@ -40,25 +41,36 @@ public final class LedgerVerifier {
    * @throws IOException if the directory holds no segment or a file cannot be read
    */
   public static VerificationReport verify(Path ledgerDir, CheckpointKey key, Optional<Path> witnessDir) throws IOException {
+    return verify(new DirectoryLedger(ledgerDir), key, witnessDir);
+  }
+
+  /**
+   * Verifies the ledger {@code source} holds (a directory or a fleet's PostgreSQL database) against {@code key},
+   * comparing with {@code witnessDir} if given.
+   *
+   * @throws IOException if the entries or checkpoints cannot be read
+   */
+  public static VerificationReport verify(LedgerSource source, CheckpointKey key, Optional<Path> witnessDir)
+      throws IOException {
     long start = System.nanoTime();
     List<Finding> findings = new ArrayList<>();
     List<String> warnings = new ArrayList<>();
 
     List<byte[]> hashes = new ArrayList<>();
-    LedgerFiles.ScanResult scan = LedgerFiles.leafHashes(ledgerDir, hashes);
+    LedgerFiles.ScanResult scan = source.leafHashes(hashes);
     findings.addAll(scan.findings());
     warnings.addAll(scan.warnings());
     long n = scan.entries();
 
-    KeyRing ring = KeyRing.build(key, KeyTransitions.read(ledgerDir));
+    KeyRing ring = KeyRing.build(key, source.keyTransitions());
     findings.addAll(ring.findings());
     warnings.addAll(ring.warnings());
-    List<Target> local = signedCheckpoints(CheckpointLog.read(ledgerDir), false, ring, findings);
+    List<Target> local = signedCheckpoints(source.checkpoints(), false, ring, findings);
     List<Target> witness = witnessDir.isPresent()
         ? signedCheckpoints(CheckpointLog.read(witnessDir.get()), true, ring, findings) : List.of();
     Optional<String> origin = checkOrigin(local, witness, findings);
     if (local.isEmpty() && n > 0) {
-      warnings.add("no valid checkpoint in " + ledgerDir + ": no entry is covered by a signature");
+      warnings.add("no valid checkpoint in " + source.describe() + ": no entry is covered by a signature");
     }
 
     // Recompute the root at every checkpointed size in one pass.
@@ -98,7 +110,7 @@ public final class LedgerVerifier {
     } else if (!failed.isEmpty()) {
       failed.sort((a, b) -> Long.compare(a.cp().treeSize(), b.cp().treeSize()));
       Target first = failed.get(0);
-      findings.add(localize(ledgerDir, hashes, first, lastGoodBelow(local, failed, first.cp().treeSize())));
+      findings.add(localize(source, hashes, first, lastGoodBelow(local, failed, first.cp().treeSize())));
       for (Target t : failed) {
         if (t.witness() && t.cp().treeSize() > n) {
           findings.add(new Finding(Finding.Kind.ROLLED_BACK, n, t.number(), "ledger rolled back: witness checkpoint #"
@@ -122,8 +134,8 @@ public final class LedgerVerifier {
       }
     }
     long unanchored = Math.max(0, n - Math.max(lastGood, 0));
-    checkPruned(ledgerDir, local, findings, warnings);
-    PrunedRangeSignatures.check(PrunedRanges.read(ledgerDir), ring, origin, findings, warnings);
+    checkPruned(source, local, findings, warnings);
+    PrunedRangeSignatures.check(source.prunedRanges(), ring, origin, findings, warnings);
     return VerificationReport.builder().entries(n).checkpoints(local.size()).witnessCheckpoints(witness.size())
         .pruned(scan.pruned()).unanchored(unanchored).origin(origin).findings(findings).warnings(warnings)
         .elapsed(Duration.ofNanos(System.nanoTime() - start)).build();
@@ -159,9 +171,9 @@ public final class LedgerVerifier {
    * RFC 9162 roots above; here each pruned range must also have been old enough when pruned: some validly
    * signed checkpoint covering its last entry is at least the recorded retention older than the prune time.
    */
-  private static void checkPruned(Path dir, List<Target> local, List<Finding> findings, List<String> warnings)
+  private static void checkPruned(LedgerSource source, List<Target> local, List<Finding> findings, List<String> warnings)
       throws IOException {
-    for (PrunedRanges.Range r : PrunedRanges.read(dir).ranges()) {
+    for (PrunedRanges.Range r : source.prunedRanges().ranges()) {
       Instant cutoff = r.prunedAt().minus(Duration.ofDays(r.retentionDays()));
       boolean old = local.stream().anyMatch(t -> t.cp().treeSize() >= r.end() && t.cp().timestamp().isBefore(cutoff));
       if (!old) {
@@ -228,11 +240,11 @@ public final class LedgerVerifier {
   }
 
   /** Names the entry responsible for the first failed checkpoint, using the leaf-hash file when it is authentic. */
-  private static Finding localize(Path dir, List<byte[]> actual, Target t, long lastGood) throws IOException {
+  private static Finding localize(LedgerSource source, List<byte[]> actual, Target t, long lastGood) throws IOException {
     Checkpoint cp = t.cp();
     String cpName = (t.witness() ? "witness checkpoint #" : "checkpoint #") + t.number() + " (" + cp + ")";
     long n = actual.size();
-    List<byte[]> ref = LeafHashFile.readAll(dir);
+    List<byte[]> ref = source.recordedLeafHashes();
     boolean authentic = ref.size() >= cp.treeSize()
         && MessageDigest.isEqual(new MerkleProofs(ref).root(cp.treeSize()), cp.rootHash());
     if (!authentic) {

@@ -77,7 +77,8 @@ public final class PrunedRanges {
           && new NoteKey(origin.get(), key.publicKey()).verifies(note.get());
     }
 
-    String toLine() {
+    /** The record's line (without the newline), as stored in the file or in a database row. */
+    public String toLine() {
       String fields = " " + first + " " + end + " " + prunedAt + " " + retentionDays + " " + segment;
       return note.map(n -> SIGNED_TAG + fields + " " + origin().orElseThrow() + " " + n.signatures().get(0).base64())
           .orElse(TAG + fields);
@@ -99,12 +100,20 @@ public final class PrunedRanges {
   /** Reads {@code dir/pruned-ranges.txt}; a missing file reads as empty; a torn last line is ignored. */
   public static Contents read(Path dir) throws IOException {
     Path f = dir.resolve(FILE);
+    if (!Files.exists(f)) {
+      return new Contents(new ArrayList<>(), new ArrayList<>());
+    }
+    return parse(Files.readString(f, StandardCharsets.UTF_8), f.toString());
+  }
+
+  /**
+   * Parses newline-terminated range lines ({@code where} names their origin in problems); a last line without its
+   * newline is torn and ignored.
+   */
+  public static Contents parse(String text, String where) {
     List<Range> out = new ArrayList<>();
     List<String> problems = new ArrayList<>();
-    if (!Files.exists(f)) {
-      return new Contents(out, problems);
-    }
-    String[] lines = Files.readString(f, StandardCharsets.UTF_8).split("\n", -1);
+    String[] lines = text.split("\n", -1);
     long next = 0;
     for (int i = 0; i < lines.length - 1; i++) {
       if (lines[i].isBlank()) {
@@ -121,14 +130,14 @@ public final class PrunedRanges {
           r = r.signed(new SignedNote(r.noteText(p[6]), List.of(SignedNote.Signature.of(p[6], p[7]))));
         }
         if (r.first() != next || r.end() <= r.first()) {
-          problems.add("line " + (i + 1) + " of " + f + ": pruned range " + r.first() + ".." + (r.end() - 1)
+          problems.add("line " + (i + 1) + " of " + where + ": pruned range " + r.first() + ".." + (r.end() - 1)
               + " does not continue the pruned prefix 0.." + (next - 1));
           break;
         }
         out.add(r);
         next = r.end();
       } catch (RuntimeException e) {
-        problems.add("line " + (i + 1) + " of " + f + " is not a valid pruned range");
+        problems.add("line " + (i + 1) + " of " + where + " is not a valid pruned range");
         break;
       }
     }

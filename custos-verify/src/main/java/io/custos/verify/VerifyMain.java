@@ -3,14 +3,14 @@ package io.custos.verify;
 import io.custos.verify.checkpoint.CheckpointKey;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Optional;
 
 /**
  * The auditor's stand-alone verifier: {@code java -jar custos-verify.jar <ledger-dir> --public-key <file>
- * [--witness <dir>]}. Needs the JDK only, no server and no decryption key. Prints every warning and finding, then
+ * [--witness <dir>]}, or for a fleet's PostgreSQL ledger {@code java -cp custos-verify.jar:postgresql.jar
+ * io.custos.verify.VerifyMain jdbc:postgresql://... --public-key <file>}. Needs the JDK only, no server and no decryption key. Prints every warning and finding, then
  * one summary line. Exit status: 0 the ledger verifies, 2 a finding (tampering or damage), 1 a usage or read error.
  */
 public final class VerifyMain {
@@ -23,6 +23,7 @@ public final class VerifyMain {
 
   static final String HELP = """
       Usage: java -jar custos-verify.jar <ledger-dir> --public-key <file> [--witness <dir>]
+             java -cp custos-verify.jar:postgresql.jar io.custos.verify.VerifyMain <jdbc-url> --public-key <file>
 
       Verifies a Custos audit ledger offline: every record's framing and CRC-32C, every checkpoint's Ed25519
       signature (C2SP signed-note checkpoints, and the legacy one-line checkpoints of older ledgers), and every
@@ -30,6 +31,8 @@ public final class VerifyMain {
 
         <ledger-dir>        the ledger directory (segment-*.seg, checkpoints.txt, leaf-hashes.bin, and
                             checkpoint-transitions.txt once the checkpoint key was rotated)
+        <jdbc-url>          or the PostgreSQL ledger a fleet shares, jdbc:postgresql://host:port/db
+                            (credentials from PGUSER and PGPASSWORD; the PostgreSQL JDBC driver on the class path)
         --public-key FILE   the checkpoint key, obtained out of band: a C2SP verifier key
                             (<origin>+<key id>+<base64 key>, pins the origin) or a PEM Ed25519 public key;
                             keys it endorsed later (key transitions signed by it) are followed from it
@@ -47,7 +50,7 @@ public final class VerifyMain {
 
   /** Runs the verifier with {@code args}, printing to {@code out} and {@code err}; returns the exit status. */
   public static int run(String[] args, PrintStream out, PrintStream err) {
-    Optional<Path> ledger = Optional.empty();
+    Optional<String> ledger = Optional.empty();
     Optional<Path> key = Optional.empty();
     Optional<Path> witness = Optional.empty();
     for (int i = 0; i < args.length; i++) {
@@ -73,7 +76,7 @@ public final class VerifyMain {
             err.println("custos-verify: unexpected argument\n\n" + HELP);
             return USAGE;
           }
-          ledger = Optional.of(Path.of(args[i]));
+          ledger = Optional.of(args[i]);
         }
       }
     }
@@ -81,12 +84,8 @@ public final class VerifyMain {
       err.println("custos-verify: give the ledger directory and --public-key\n\n" + HELP);
       return USAGE;
     }
-    if (!Files.isDirectory(ledger.get())) {
-      err.println("custos-verify: no ledger directory at " + ledger.get().toAbsolutePath().normalize());
-      return USAGE;
-    }
-    try {
-      VerificationReport r = LedgerVerifier.verify(ledger.get(), CheckpointKey.read(key.get()), witness);
+    try (LedgerSource source = LedgerSource.open(ledger.get())) {
+      VerificationReport r = LedgerVerifier.verify(source, CheckpointKey.read(key.get()), witness);
       print(r, out);
       return r.ok() ? OK : FINDINGS;
     } catch (NoSuchFileException e) {

@@ -52,14 +52,17 @@ public final class CheckpointSigner {
 
   /**
    * The signer of the ledger in {@code dir} with the current checkpoint key of {@code keys}: its origin is read from
-   * {@value #VKEY_FILE}, else from the last signed-note checkpoint, else newly chosen; the verifier key file is
+   * {@value #VKEY_FILE}, else from the last signed-note checkpoint, else newly chosen; with {@code shared}
+   * checkpoints (a fleet's database) it is the one the database holds, claimed by the first server, so every server
+   * signs under one origin. The verifier key file is
    * (re)written for the current key, and the key's transition statements are published as
    * {@link KeyTransitions#FILE} beside it.
    *
    * @throws LedgerCorruptException if the verifier key file is malformed (the origin must not change silently), or
    *     the ledger published key transitions the key directory lacks
    */
-  static CheckpointSigner forLedger(Path dir, KeySource keys) throws IOException, GeneralSecurityException {
+  static CheckpointSigner forLedger(Path dir, Optional<SharedCheckpoints> shared, KeySource keys)
+      throws IOException, GeneralSecurityException {
     Path file = dir.resolve(VKEY_FILE);
     String origin;
     if (Files.exists(file)) {
@@ -70,6 +73,9 @@ public final class CheckpointSigner {
       }
     } else {
       origin = lastOrigin(CheckpointLog.read(dir).checkpoints()).orElseGet(CheckpointSigner::newOrigin);
+    }
+    if (shared.isPresent()) {
+      origin = shared.get().claimOrigin(origin);
     }
     List<KeyTransition> transitions = keys.checkpointKeyTransitions();
     return new CheckpointSigner(dir, keys, publish(dir, origin, transitions, keys.checkpointPublicKey(),

@@ -7,7 +7,6 @@ import io.custos.verify.PrunedRanges;
 import io.custos.verify.checkpoint.Checkpoint;
 import io.custos.verify.checkpoint.CheckpointKey;
 import io.custos.verify.merkle.MerkleFrontier;
-import io.custos.verify.merkle.MerkleHash;
 import java.io.IOException;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
@@ -129,13 +128,12 @@ final class Checkpointer implements AutoCloseable {
       addPrunedPrefix(frontier, dir, leafHashes);
     }
     while (frontier.size() < target) {
-      List<byte[]> batch = store.read(frontier.size(), 8192);
+      List<byte[]> batch = store.readLeafHashes(frontier.size(), 8192);
       if (batch.isEmpty()) {
         throw new IOException("ledger store returned no entries at " + frontier.size());
       }
-      for (byte[] e : batch) {
+      for (byte[] h : batch) {
         long i = frontier.size();
-        byte[] h = MerkleHash.leaf(e);
         frontier.add(h);
         if (replay && sidecarOk && i < have) {
           if (!MessageDigest.isEqual(h, leafHashes.get(i))) {
@@ -189,7 +187,19 @@ final class Checkpointer implements AutoCloseable {
       return Optional.empty();
     }
     leafHashes.force();
-    Checkpoint cp = signer.sign(n, frontier.root(), clock.instant());
+    byte[] root = frontier.root();
+    Checkpoint cp;
+    if (store.sharedCheckpoints().isPresent()) {
+      // Another server may have signed as much already; then this one has nothing to add.
+      Optional<Checkpoint> published = store.sharedCheckpoints().get().publish(n,
+          notBefore -> signer.sign(n, root, later(clock.instant(), notBefore)));
+      if (published.isEmpty()) {
+        return Optional.empty();
+      }
+      cp = published.get();
+    } else {
+      cp = signer.sign(n, root, clock.instant());
+    }
     log.append(cp);
     if (witness.isPresent()) {
       witness.get().append(cp);
@@ -197,6 +207,10 @@ final class Checkpointer implements AutoCloseable {
     last = cp;
     saveFrontier();
     return Optional.of(cp);
+  }
+
+  private static java.time.Instant later(java.time.Instant a, java.time.Instant b) {
+    return a.isAfter(b) ? a : b;
   }
 
   /** Saves the frontier when it is that of the last checkpoint (after the checkpoint is durable, so it can vouch). */

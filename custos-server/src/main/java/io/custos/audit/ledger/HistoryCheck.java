@@ -3,7 +3,6 @@ package io.custos.audit.ledger;
 import io.custos.verify.LeafHashFile;
 import io.custos.verify.checkpoint.Checkpoint;
 import io.custos.verify.merkle.MerkleFrontier;
-import io.custos.verify.merkle.MerkleHash;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -47,11 +46,11 @@ final class HistoryCheck {
       if (cancelled.getAsBoolean()) {
         return Outcome.CANCELLED;
       }
-      List<byte[]> batch = store.read(tree.size(), (int) Math.min(BATCH, signed.treeSize() - tree.size()));
+      List<byte[]> batch = store.readLeafHashes(tree.size(), (int) Math.min(BATCH, signed.treeSize() - tree.size()));
       if (batch.isEmpty()) {
         throw new IOException("ledger store returned no entries at " + tree.size());
       }
-      batch.forEach(e -> tree.add(MerkleHash.leaf(e)));
+      batch.forEach(tree::add);
     }
     return MessageDigest.isEqual(tree.root(), signed.rootHash()) ? Outcome.VERIFIED : Outcome.MISMATCH;
   }

@@ -2,13 +2,15 @@ package io.custos.audit.ledger;
 
 import com.google.crypto.tink.Aead;
 import io.custos.verify.LedgerCorruptException;
+import io.custos.verify.DirectoryLedger;
 import io.custos.verify.LedgerFiles;
+import io.custos.verify.LedgerSource;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 
 /**
- * Decrypts the events of a ledger directory (read-only) with the ledger keyset, for export and reporting.
+ * Decrypts the events of a ledger (a directory or a fleet's database; read-only) with the ledger keyset, for export and reporting.
  * Every entry must authenticate under its own leaf index (AES-GCM associated data), so a moved or altered
  * entry fails here too; run {@link LedgerVerifier} first for the full integrity check.
  */
@@ -23,7 +25,12 @@ public final class LedgerEvents {
 
   /** Decrypts every entry in order. @throws LedgerCorruptException if an entry does not decrypt */
   public static long forEach(Path dir, Aead aead, Sink sink) throws IOException {
-    LedgerFiles.ScanResult r = LedgerFiles.scan(dir, (i, bytes) -> {
+    return forEach(new DirectoryLedger(dir), aead, sink);
+  }
+
+  /** Decrypts every entry of {@code source} (a directory or a fleet's database) still holding its ciphertext, in order. */
+  public static long forEach(LedgerSource source, Aead aead, Sink sink) throws IOException {
+    LedgerFiles.ScanResult r = source.scan((i, bytes) -> {
       LedgerEntry e = LedgerEntry.decode(bytes);
       byte[] json;
       try {

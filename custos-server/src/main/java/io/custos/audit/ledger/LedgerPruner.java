@@ -128,7 +128,7 @@ public final class LedgerPruner {
 
   private static CheckpointSigner signer(Path dir, KeySource keys) throws IOException {
     try {
-      return CheckpointSigner.forLedger(dir, keys);
+      return CheckpointSigner.forLedger(dir, Optional.empty(), keys);
     } catch (GeneralSecurityException e) {
       throw new IOException("checkpoint signing key unusable: " + e.getClass().getSimpleName(), e);
     }

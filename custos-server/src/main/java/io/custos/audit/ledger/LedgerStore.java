@@ -1,8 +1,10 @@
 package io.custos.audit.ledger;
 
+import io.custos.verify.merkle.MerkleHash;
 import java.io.IOException;
 import java.security.GeneralSecurityException;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Durable, append-only storage of encoded {@link LedgerEntry} bytes under a gapless leaf index 0, 1, 2, ...
@@ -40,6 +42,19 @@ public interface LedgerStore extends AutoCloseable {
 
   /** Reads up to {@code max} durable entries starting at {@code from}, in index order. */
   List<byte[]> read(long from, int max) throws IOException;
+
+  /**
+   * RFC 9162 leaf hashes of up to {@code max} entries starting at {@code from}, in index order. A store that keeps
+   * the leaf hashes of entries pruned after retention returns those for them; the default hashes {@link #read}.
+   */
+  default List<byte[]> readLeafHashes(long from, int max) throws IOException {
+    return read(from, max).stream().map(MerkleHash::leaf).toList();
+  }
+
+  /** The checkpoints stored with the entries when several servers share this store; empty for a local store. */
+  default Optional<SharedCheckpoints> sharedCheckpoints() {
+    return Optional.empty();
+  }
 
   @Override
   void close() throws IOException;

@@ -2,15 +2,21 @@ package io.custos.audit.ledger;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import io.custos.verify.CheckpointLog;
 import io.custos.verify.LedgerCorruptException;
+import io.custos.verify.checkpoint.Checkpoint;
+import io.custos.verify.merkle.MerkleHash;
 import java.io.IOException;
 import java.security.GeneralSecurityException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 
@@ -22,8 +28,11 @@ import org.flywaydb.core.Flyway;
  * {@code synchronous_commit = on}). Schema by Flyway ({@code db/ledger}), connections by HikariCP.
  */
 public final class PostgresLedgerStore implements LedgerStore {
+  /** Lock id of the checkpoint writers ({@code pg_advisory_xact_lock}): "custos-c" in ASCII. */
+  private static final long CHECKPOINT_LOCK = 0x637573746f732d63L;
   private final DataSource ds;
   private final HikariDataSource owned;
+  private final SharedCheckpoints checkpoints = new Checkpoints();
 
   private PostgresLedgerStore(DataSource ds, HikariDataSource owned) {
     this.ds = ds;
@@ -72,10 +81,13 @@ public final class PostgresLedgerStore implements LedgerStore {
           rs.next();
           first = rs.getLong(1);
         }
-        try (PreparedStatement ins = c.prepareStatement("INSERT INTO ledger_entry (leaf_index, entry) VALUES (?, ?)")) {
+        try (PreparedStatement ins = c.prepareStatement(
+            "INSERT INTO ledger_entry (leaf_index, entry, leaf_hash) VALUES (?, ?, ?)")) {
           for (int i = 0; i < count; i++) {
+            byte[] entry = encoder.encode(i, first + i);
             ins.setLong(1, first + i);
-            ins.setBytes(2, encoder.encode(i, first + i));
+            ins.setBytes(2, entry);
+            ins.setBytes(3, MerkleHash.leaf(entry)); // kept when the entry is pruned after retention
             ins.addBatch();
           }
           ins.executeBatch();
@@ -115,10 +127,30 @@ public final class PostgresLedgerStore implements LedgerStore {
 
   @Override
   public List<byte[]> read(long from, int max) throws IOException {
+    return rows(from, max, (index, entry, kept) -> {
+      if (entry == null) {
+        throw new IOException("ledger entry " + index + " was pruned after its retention period");
+      }
+      return entry;
+    });
+  }
+
+  /** Pruned entries contribute their kept leaf hash; the others are hashed as read (so an edit shows). */
+  @Override
+  public List<byte[]> readLeafHashes(long from, int max) throws IOException {
+    return rows(from, max, (index, entry, kept) -> entry != null ? MerkleHash.leaf(entry) : kept);
+  }
+
+  @FunctionalInterface
+  private interface RowMapper {
+    byte[] map(long index, byte[] entry, byte[] keptHash) throws IOException;
+  }
+
+  private List<byte[]> rows(long from, int max, RowMapper mapper) throws IOException {
     List<byte[]> out = new ArrayList<>();
     try (Connection c = ds.getConnection();
-        PreparedStatement s = c.prepareStatement(
-            "SELECT leaf_index, entry FROM ledger_entry WHERE leaf_index >= ? AND leaf_index < ? ORDER BY leaf_index")) {
+        PreparedStatement s = c.prepareStatement("SELECT leaf_index, entry, leaf_hash FROM ledger_entry"
+            + " WHERE leaf_index >= ? AND leaf_index < ? ORDER BY leaf_index")) {
       s.setLong(1, from);
       s.setLong(2, from + max);
       try (ResultSet rs = s.executeQuery()) {
@@ -127,7 +159,7 @@ public final class PostgresLedgerStore implements LedgerStore {
           if (rs.getLong(1) != expect) {
             throw new LedgerCorruptException("ledger entry " + expect + " is missing from the database");
           }
-          out.add(rs.getBytes(2));
+          out.add(mapper.map(expect, rs.getBytes(2), rs.getBytes(3)));
           expect++;
         }
       }
@@ -135,6 +167,111 @@ public final class PostgresLedgerStore implements LedgerStore {
       throw new IOException("ledger read failed: SQLState " + e.getSQLState(), e);
     }
     return out;
+  }
+
+  @Override
+  public Optional<SharedCheckpoints> sharedCheckpoints() {
+    return Optional.of(checkpoints);
+  }
+
+  /** Checkpoints in {@code ledger_checkpoint}, serialised by a transaction-scoped advisory lock. */
+  private final class Checkpoints implements SharedCheckpoints {
+    @Override
+    public String claimOrigin(String proposed) throws IOException {
+      try (Connection c = ds.getConnection()) {
+        try (PreparedStatement ins = c.prepareStatement(
+            "INSERT INTO ledger_origin (id, origin) VALUES (1, ?) ON CONFLICT (id) DO NOTHING")) {
+          ins.setString(1, proposed);
+          ins.executeUpdate();
+        }
+        try (PreparedStatement s = c.prepareStatement("SELECT origin FROM ledger_origin WHERE id = 1");
+            ResultSet rs = s.executeQuery()) {
+          rs.next();
+          return rs.getString(1);
+        }
+      } catch (SQLException e) {
+        throw new IOException("ledger origin unavailable: SQLState " + e.getSQLState(), e);
+      }
+    }
+
+    @Override
+    public Optional<Checkpoint> publish(long treeSize, Signer signer) throws IOException, GeneralSecurityException {
+      try (Connection c = ds.getConnection()) {
+        c.setAutoCommit(false);
+        try {
+          try (PreparedStatement lock = c.prepareStatement("SELECT pg_advisory_xact_lock(?)")) {
+            lock.setLong(1, CHECKPOINT_LOCK);
+            lock.execute();
+          }
+          Instant notBefore = Instant.EPOCH;
+          try (PreparedStatement s = c.prepareStatement(
+              "SELECT tree_size, signed_at FROM ledger_checkpoint ORDER BY seq DESC LIMIT 1");
+              ResultSet rs = s.executeQuery()) {
+            if (rs.next()) {
+              if (rs.getLong(1) >= treeSize) {
+                c.rollback();
+                return Optional.empty();
+              }
+              notBefore = rs.getTimestamp(2).toInstant();
+            }
+          }
+          Checkpoint cp = signer.sign(notBefore);
+          try (PreparedStatement ins = c.prepareStatement(
+              "INSERT INTO ledger_checkpoint (tree_size, signed_at, note) VALUES (?, ?, ?)")) {
+            ins.setLong(1, cp.treeSize());
+            ins.setTimestamp(2, Timestamp.from(cp.timestamp()));
+            ins.setString(3, CheckpointLog.entry(cp));
+            ins.executeUpdate();
+          }
+          c.commit();
+          return Optional.of(cp);
+        } catch (SQLException | GeneralSecurityException | RuntimeException e) {
+          c.rollback();
+          throw e;
+        }
+      } catch (SQLException e) {
+        throw new IOException("checkpoint not stored: SQLState " + e.getSQLState(), e);
+      }
+    }
+  }
+
+  /**
+   * Drops the ciphertext of entries {@code [first, end)} after their retention period, keeping their leaf hashes,
+   * and records the range ({@code line}, a pruned-range record) in the same transaction; the database refuses any
+   * other change to an entry.
+   *
+   * @throws IOException if the database refuses (nothing is pruned)
+   */
+  public void prune(long first, long end, String line) throws IOException {
+    try (Connection c = ds.getConnection()) {
+      c.setAutoCommit(false);
+      try {
+        try (PreparedStatement ins = c.prepareStatement(
+            "INSERT INTO ledger_pruned (first_index, end_index, line) VALUES (?, ?, ?)")) {
+          ins.setLong(1, first);
+          ins.setLong(2, end);
+          ins.setString(3, line);
+          ins.executeUpdate();
+        }
+        try (PreparedStatement up = c.prepareStatement("UPDATE ledger_entry SET entry = NULL"
+            + " WHERE leaf_index >= ? AND leaf_index < ? AND entry IS NOT NULL")) {
+          up.setLong(1, first);
+          up.setLong(2, end);
+          up.executeUpdate();
+        }
+        c.commit();
+      } catch (SQLException | RuntimeException e) {
+        c.rollback();
+        throw e;
+      }
+    } catch (SQLException e) {
+      throw new IOException("ledger prune failed: SQLState " + e.getSQLState(), e);
+    }
+  }
+
+  /** The pooled data source (the encrypted token map shares it). */
+  DataSource dataSource() {
+    return ds;
   }
 
   @Override

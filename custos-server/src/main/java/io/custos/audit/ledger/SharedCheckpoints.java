@@ -1,0 +1,37 @@
+package io.custos.audit.ledger;
+
+import io.custos.verify.checkpoint.Checkpoint;
+import java.io.IOException;
+import java.security.GeneralSecurityException;
+import java.time.Instant;
+import java.util.Optional;
+
+/**
+ * The signed checkpoints of a ledger that several servers append to (a fleet on one PostgreSQL database), stored
+ * beside its entries so that {@code custos audit verify} reads one trail. Every writer checkpoints the tree it has
+ * read; the store serialises them so that stored sizes and times never go back (RFC 9162 section 4.10 signed tree
+ * heads of one log) and all of them carry the one origin of the ledger.
+ */
+public interface SharedCheckpoints {
+
+  /** Signs a tree head no earlier than {@code notBefore} (the latest stored checkpoint's time, or the epoch). */
+  @FunctionalInterface
+  interface Signer {
+    Checkpoint sign(Instant notBefore) throws GeneralSecurityException;
+  }
+
+  /**
+   * The ledger's C2SP origin: the stored one, or {@code proposed} if none is stored yet (the first writer's).
+   *
+   * @throws IOException if the store is unreachable
+   */
+  String claimOrigin(String proposed) throws IOException;
+
+  /**
+   * Under a lock every writer takes: if {@code treeSize} exceeds the latest stored checkpoint's size, signs with
+   * {@code signer}, stores the checkpoint and returns it; else returns empty (another writer covered as much).
+   *
+   * @throws IOException if the store is unreachable (no checkpoint is stored)
+   */
+  Optional<Checkpoint> publish(long treeSize, Signer signer) throws IOException, GeneralSecurityException;
+}
