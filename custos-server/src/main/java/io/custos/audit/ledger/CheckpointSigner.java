@@ -41,11 +41,13 @@ public final class CheckpointSigner {
   private record Signing(NoteKey key, PrivateKey privateKey, Instant validFrom) {}
 
   private final Path dir;
+  private final Optional<SharedCheckpoints> shared;
   private final KeySource keys;
   private volatile Signing signing;
 
-  private CheckpointSigner(Path dir, KeySource keys, Signing signing) {
+  private CheckpointSigner(Path dir, Optional<SharedCheckpoints> shared, KeySource keys, Signing signing) {
     this.dir = dir;
+    this.shared = shared;
     this.keys = keys;
     this.signing = signing;
   }
@@ -78,16 +80,17 @@ public final class CheckpointSigner {
       origin = shared.get().claimOrigin(origin);
     }
     List<KeyTransition> transitions = keys.checkpointKeyTransitions();
-    return new CheckpointSigner(dir, keys, publish(dir, origin, transitions, keys.checkpointPublicKey(),
+    return new CheckpointSigner(dir, shared, keys, publish(dir, shared, origin, transitions, keys.checkpointPublicKey(),
         keys.checkpointSigningKey()));
   }
 
   /**
-   * Publishes the key's transition statements and its verifier key in the ledger directory, before anything is signed
-   * with it, so verifiers that pinned an earlier key find the chain to this one.
+   * Publishes the key's transition statements and its verifier key in the ledger directory (and the statements in
+   * the {@code shared} store), before anything is signed with it, so verifiers that pinned an earlier key find the
+   * chain to this one.
    */
-  private static Signing publish(Path dir, String origin, List<KeyTransition> transitions, PublicKey publicKey,
-      PrivateKey privateKey) throws IOException {
+  private static Signing publish(Path dir, Optional<SharedCheckpoints> shared, String origin, List<KeyTransition> transitions,
+      PublicKey publicKey, PrivateKey privateKey) throws IOException {
     if (!transitions.isEmpty() && !KeyTransition.sameKey(transitions.getLast().newKey().publicKey(), publicKey)) {
       throw new LedgerCorruptException("the key directory's last checkpoint key transition does not endorse its checkpoint"
           + " key; restore the key directory");
@@ -101,6 +104,9 @@ public final class CheckpointSigner {
     }
     if (!want.equals(have)) {
       KeyTransitions.write(dir, want);
+    }
+    if (shared.isPresent()) {
+      shared.get().publishKeyTransitions(transitions);
     }
     NoteKey key = new NoteKey(origin, publicKey);
     Path file = dir.resolve(VKEY_FILE);
@@ -130,7 +136,7 @@ public final class CheckpointSigner {
       throw new GeneralSecurityException("checkpoint key rotation under way; the checkpoint is signed at the next attempt");
     }
     try {
-      signing = s = publish(dir, s.key().name(), transitions, endorsed, keys.checkpointSigningKey());
+      signing = s = publish(dir, shared, s.key().name(), transitions, endorsed, keys.checkpointSigningKey());
     } catch (IOException e) {
       throw new GeneralSecurityException("could not publish the checkpoint key transition", e);
     }
