@@ -43,8 +43,20 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--dir", description = "Demo state directory (default: .custos-demo in the project).")
   Path dir;
 
+  @Option(names = "--replicas", defaultValue = "1", description = "Run N >= 2 replicas on a shared PostgreSQL behind"
+      + " HAProxy (Debian package haproxy); default 1 (one in-process server).")
+  int replicas;
+
   @Override
   public Integer call() throws Exception {
+    if (replicas < 1 || replicas > 8) {
+      System.err.println("demo: --replicas must be 1..8");
+      return 2;
+    }
+    if (replicas > 1 && FleetDemo.haproxy().isEmpty()) {
+      System.err.println("demo: --replicas needs HAProxy; install it first (Debian/Ubuntu: sudo apt-get install haproxy)");
+      return 1;
+    }
     Path demo = directory(dir);
     Path synthea = demo.resolve("synthea");
     List<String> patientIds = patientIds(synthea);
@@ -113,21 +125,36 @@ final class DemoCommand implements Callable<Integer> {
     restrict(tokenFile);
 
     Path configFile = demo.resolve("custos.yaml");
-    writeConfig(configFile, httpPort, fhirBase, idpInfo, audience, demo.resolve("data"));
+    writeConfig(configFile, httpPort, "tls13", fhirBase, idpInfo, audience, demo.resolve("data"), "");
     // A stdio client runs its own Custos process, which needs its own ledger (a ledger has one writer).
     Path stdioConfig = demo.resolve("custos-stdio.yaml");
-    writeConfig(stdioConfig, httpPort, fhirBase, idpInfo, audience, demo.resolve("data-stdio"));
-    ServerAssembly app = new ServerAssembly(CustosConfig.load(configFile));
-    started.push(app);
-    var http = app.startHttp(false);
-    started.push(http);
+    writeConfig(stdioConfig, httpPort, "tls13", fhirBase, idpInfo, audience, demo.resolve("data-stdio"), "");
+    String endpoint;
+    Path cert;
+    Map<String, Object> fleetInfo = Map.of();
+    String ledger;
+    if (replicas > 1) {
+      var fleet = FleetDemo.start(demo, replicas, httpPort, (file, port, data, extra) ->
+          writeConfig(file, port, "plain", fhirBase, idpInfo, audience, data, extra), started);
+      endpoint = fleet.endpoint();
+      cert = fleet.caCert();
+      fleetInfo = FleetDemo.connection(fleet);
+      ledger = fleet.ledger();
+    } else {
+      ServerAssembly app = new ServerAssembly(CustosConfig.load(configFile));
+      started.push(app);
+      var http = app.startHttp(false);
+      started.push(http);
+      endpoint = http.endpoint().toString();
+      cert = app.dataDir().resolve("tls").resolve("certificate.pem");
+      ledger = app.ledgerDir().toString();
+    }
 
     Path custos = home.resolve("custos");
     List<String> stdio = List.of(custos.toString(), "serve", "--stdio", "--config", stdioConfig.toString(),
         "--token-file", tokenFile.toString());
-    Path cert = app.dataDir().resolve("tls").resolve("certificate.pem");
     Map<String, Object> connection = new LinkedHashMap<>();
-    connection.put("endpoint", http.endpoint().toString());
+    connection.put("endpoint", endpoint);
     connection.put("stdio", stdio);
     connection.put("patients", ordered.subList(0, Math.min(5, ordered.size())));
     connection.put("token", clinicianToken);
@@ -141,15 +168,20 @@ final class DemoCommand implements Callable<Integer> {
     connection.put("issuer", idpInfo.get("issuer"));
     connection.put("ca_certificate", cert.toString());
     connection.put("fhir_base", fhirBase);
-    connection.put("ledger", app.ledgerDir().toString());
+    connection.put("ledger", ledger);
+    connection.putAll(fleetInfo);
     connection.put("config", configFile.toString());
     connection.put("stdio_ledger", demo.resolve("data-stdio").resolve("ledger").toString());
     Path connectionFile = demo.resolve("connection.json");
     JSON.writerWithDefaultPrettyPrinter().writeValue(connectionFile.toFile(), connection);
     restrict(connectionFile);
 
-    System.out.println(instructions(http.endpoint().toString(), stdio, cert, cast.patient(), demo));
-    System.out.println("Ready: " + http.endpoint() + " (" + patientCount + " patients; details in "
+    System.out.println(instructions(endpoint, stdio, cert, cast.patient(), demo));
+    if (replicas > 1) {
+      System.out.println("Fleet: " + replicas + " replicas behind HAProxy on one PostgreSQL; verify the shared audit trail:\n  "
+          + stdio.get(0) + " audit verify --ledger '" + ledger + "' --public-key " + fleetInfo.get("ledger_public_key") + "\n");
+    }
+    System.out.println("Ready: " + endpoint + " (" + patientCount + " patients; details in "
         + connectionFile + ")");
     System.out.flush();
   }
@@ -158,7 +190,7 @@ final class DemoCommand implements Callable<Integer> {
    * Starts {@code scripts/<script>} (a demo helper module in its own JVM), registers it for stopping and returns the
    * JSON object it prints as its first line of standard output.
    */
-  private static Map<?, ?> helper(java.util.Deque<AutoCloseable> started, String script, String... args)
+  static Map<?, ?> helper(java.util.Deque<AutoCloseable> started, String script, String... args)
       throws IOException, InterruptedException {
     List<String> cmd = new java.util.ArrayList<>(List.of(SyntheaCommand.home().resolve("scripts").resolve(script).toString()));
     cmd.addAll(List.of(args));
@@ -236,14 +268,14 @@ final class DemoCommand implements Callable<Integer> {
     }
   }
 
-  private static void writeConfig(Path file, int port, String fhirBase, Map<?, ?> idp, String audience, Path dataDir)
-      throws IOException {
+  private static void writeConfig(Path file, int port, String tls, String fhirBase, Map<?, ?> idp, String audience,
+      Path dataDir, String extraYaml) throws IOException {
     Files.writeString(file, """
         # Written by `custos demo`. Synthetic data only. The identity provider is a development one (demo only).
         server:
           host: 127.0.0.1
           port: %d
-          tls: tls13
+          tls: %s
           allowedOrigins: ["http://localhost:6274", "http://127.0.0.1:6274"]
         upstream:
           baseUrl: %s
@@ -253,17 +285,17 @@ final class DemoCommand implements Callable<Integer> {
           jwksUri: %s
           audience: %s
         dataDir: %s
-        """.formatted(port, fhirBase, idp.get("issuer"), idp.get("jwks_uri"), audience, dataDir));
+        """.formatted(port, tls, fhirBase, idp.get("issuer"), idp.get("jwks_uri"), audience, dataDir) + extraYaml);
   }
 
-  private static int freePort() throws IOException {
+  static int freePort() throws IOException {
     try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
       return s.getLocalPort();
     }
   }
 
   /** Owner-only permissions: the file holds a bearer token. */
-  private static void restrict(Path p) throws IOException {
+  static void restrict(Path p) throws IOException {
     try {
       Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
     } catch (UnsupportedOperationException ignored) {

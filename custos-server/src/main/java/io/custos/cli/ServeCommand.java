@@ -10,6 +10,8 @@ import picocli.CommandLine.Option;
 /** {@code custos serve}: runs the MCP server over Streamable HTTP (default) or stdio. */
 @Command(name = "serve", mixinStandardHelpOptions = true, description = "Run the MCP server.")
 final class ServeCommand implements Callable<Integer> {
+  /** How long a shutdown waits for admitted calls (under Kubernetes' default 30 s termination grace period). */
+  static final java.time.Duration DRAIN_TIMEOUT = java.time.Duration.ofSeconds(20);
   @Option(names = "--config", required = true, description = "Path to custos.yaml.")
   Path config;
 
@@ -63,9 +65,21 @@ final class ServeCommand implements Callable<Integer> {
     } else {
       var http = app.startHttp(tls12);
       System.err.println("custos: listening on " + http.endpoint());
+      // SIGTERM (Kubernetes, systemd, a balancer's drain): readiness turns false and new calls get a retryable 503 at
+      // once, admitted calls finish (bounded), then the server stops and the ledger writes its final checkpoint.
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        System.err.println("custos: shutting down: refusing new calls, waiting for calls in flight");
+        try {
+          int left = http.drain(DRAIN_TIMEOUT);
+          if (left > 0) {
+            System.err.println("custos: " + left + " call(s) still running after " + DRAIN_TIMEOUT.toSeconds() + " s; stopping");
+          }
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
         http.close();
         app.close();
+        System.err.println("custos: stopped; final checkpoint written");
         stop.countDown();
       }));
     }

@@ -17,15 +17,28 @@ import java.util.Map;
 final class HealthServlet extends HttpServlet {
   private static final ObjectMapper JSON = new ObjectMapper();
   private final Readiness readiness;
+  private final java.util.function.BooleanSupplier accepting;
 
-  /** @param readiness the checks; {@link Readiness#none()} for liveness */
+  /** Liveness: {@code readiness} is {@link Readiness#none()}. */
   HealthServlet(Readiness readiness) {
+    this(readiness, () -> true);
+  }
+
+  /**
+   * @param readiness the dependency checks
+   * @param accepting false once the server drains for shutdown: reported as the check {@code accepting}, never cached
+   */
+  HealthServlet(Readiness readiness, java.util.function.BooleanSupplier accepting) {
     this.readiness = readiness;
+    this.accepting = accepting;
   }
 
   @Override
   protected void doGet(HttpServletRequest req, HttpServletResponse res) throws IOException {
-    Map<String, Boolean> checks = readiness.status();
+    Map<String, Boolean> checks = new java.util.LinkedHashMap<>(readiness.status());
+    if (!accepting.getAsBoolean()) {
+      checks.put("accepting", false);
+    }
     boolean ok = !checks.containsValue(false);
     ObjectNode body = JSON.createObjectNode().put("status", ok ? "ok" : "unavailable");
     if (!checks.isEmpty()) {

@@ -108,6 +108,7 @@ public final class McpHttpServer implements AutoCloseable {
   private final HttpServletStreamableServerTransportProvider transport;
   private final McpSyncServer mcp;
   private final Settings settings;
+  private final DrainFilter drain = new DrainFilter();
 
   /**
    * Builds and starts the server. {@code mcpServer} builds the MCP server on the given transport (Custos's
@@ -197,12 +198,14 @@ public final class McpHttpServer implements AutoCloseable {
     mcpHolder.setAsyncSupported(true);
     context.addServlet(mcpHolder, "/mcp");
     context.addServlet(new ServletHolder(new HealthServlet(Readiness.none())), "/healthz");
-    context.addServlet(new ServletHolder(new HealthServlet(ready)), "/readyz");
+    context.addServlet(new ServletHolder(new HealthServlet(ready, drain::accepting)), "/readyz");
     ServletHolder metadata = new ServletHolder(new ProtectedResourceMetadataServlet(security.metadata()));
     context.addServlet(metadata, "/.well-known/oauth-protected-resource/mcp");
     context.addServlet(metadata, "/.well-known/oauth-protected-resource");
     extraServlets.forEach((pathSpec, servlet) -> context.addServlet(new ServletHolder(servlet), pathSpec));
     addFilter(context, new RequestLimitFilter(settings.maxRequestBytes()), "/*");
+    addFilter(context, drain, "/mcp");
+    extraServlets.keySet().forEach(pathSpec -> addFilter(context, drain, pathSpec));
     addFilter(context, new OriginHostFilter(allowedHosts(settings), settings.allowedOrigins(),
         InetAddress.getByName(settings.host()).isLoopbackAddress()), "/*");
     Set<String> versions = new HashSet<>(transport.protocolVersions());
@@ -251,6 +254,17 @@ public final class McpHttpServer implements AutoCloseable {
   public URI endpoint() {
     String scheme = settings.tls() == TlsMode.PLAIN ? "http" : "https";
     return URI.create(scheme + "://" + settings.host() + ":" + port() + "/mcp");
+  }
+
+  /**
+   * Graceful shutdown, first step: {@code /readyz} turns 503 at once, every new request is refused with a retryable
+   * 503 ({@code Retry-After}), and this waits until the calls already admitted finish or {@code timeout} passes.
+   * {@link #close} then stops the server.
+   *
+   * @return the calls still running when it returned (0 when all finished)
+   */
+  public int drain(Duration timeout) throws InterruptedException {
+    return drain.drain(timeout);
   }
 
   @Override

@@ -111,7 +111,7 @@ public final class HttpTestSupport {
   }
 
   /** An SSLContext whose only trust anchor is the given PEM certificate. */
-  static SSLContext trustOnly(Path pem) throws IOException, GeneralSecurityException {
+  public static SSLContext trustOnly(Path pem) throws IOException, GeneralSecurityException {
     X509Certificate cert;
     try (InputStream in = Files.newInputStream(pem)) {
       cert = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
@@ -127,7 +127,7 @@ public final class HttpTestSupport {
   }
 
   /** HTTP/1.1 client trusting only {@code ssl}; {@code protocols} restricts the TLS versions offered (none = defaults). */
-  static HttpClient client(SSLContext ssl, String... protocols) {
+  public static HttpClient client(SSLContext ssl, String... protocols) {
     HttpClient.Builder b = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).sslContext(ssl)
         .connectTimeout(Duration.ofSeconds(10));
     if (protocols.length > 0) {
@@ -152,7 +152,7 @@ public final class HttpTestSupport {
    * An MCP 2026-07-28 request: no session; the envelope in {@code params._meta} (unless {@code params} has one) and the
    * routing headers ({@code MCP-Protocol-Version}, {@code Mcp-Method}, {@code Mcp-Name} for a name or URI) equal to the body.
    */
-  static HttpRequest.Builder stateless(URI endpoint, int id, String method, com.fasterxml.jackson.databind.node.ObjectNode params) {
+  public static HttpRequest.Builder stateless(URI endpoint, int id, String method, com.fasterxml.jackson.databind.node.ObjectNode params) {
     if (!params.has("_meta")) {
       var meta = params.putObject("_meta");
       meta.put("io.modelcontextprotocol/protocolVersion", "2026-07-28");
@@ -181,7 +181,7 @@ public final class HttpTestSupport {
    * The JSON-RPC messages of a response: the body itself for application/json, or the {@code data:} payload of
    * each event for text/event-stream.
    */
-  static List<JsonNode> messages(HttpResponse<String> response) throws IOException {
+  public static List<JsonNode> messages(HttpResponse<String> response) throws IOException {
     String type = response.headers().firstValue("Content-Type").orElse("");
     List<JsonNode> out = new ArrayList<>();
     if (type.startsWith("text/event-stream")) {

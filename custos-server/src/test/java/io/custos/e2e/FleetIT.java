@@ -1,0 +1,193 @@
+package io.custos.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.custos.mcp.http.HttpTestSupport;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * The fleet, as README's "Deploy" section runs it: {@code ./custos demo --replicas 3} starts a real PostgreSQL, three
+ * replicas ({@code custos serve}) and HAProxy (Debian's package). Through the balancer: the TypeScript SDK client suite
+ * passes; under load one replica is SIGKILLed and another SIGTERMed (it drains) and every call still succeeds on the
+ * others; the shared ledger verifies offline from the database, and every acknowledged call has its INTENT and RESULT
+ * events there.
+ */
+class FleetIT {
+  private static final Path ROOT = Path.of("").toAbsolutePath().getParent();
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @RegisterExtension
+  final ChildProcesses children = new ChildProcesses();
+
+  @Test
+  void threeReplicasOnOnePostgresBehindHaproxy(@TempDir Path dir) throws Exception {
+    Path log = Files.createDirectories(ROOT.resolve("custos-server/target/e2e-logs")).resolve("fleet-demo.log");
+    Process demo = children.start(new ProcessBuilder(ROOT.resolve("custos").toString(), "demo", "--dir", dir.toString(),
+        "--replicas", "3", "--port", "0", "--patients", "3", "--seed", "11").redirectError(log.toFile()));
+    try {
+      awaitReady(demo, log);
+      JsonNode conn = JSON.readTree(dir.resolve("connection.json").toFile());
+      assertThat(conn.path("endpoint").asText()).startsWith("https://127.0.0.1:").endsWith("/mcp");
+      assertThat(conn.path("replicas")).hasSize(3);
+      assertThat(conn.path("ledger").asText()).startsWith("jdbc:postgresql://127.0.0.1:");
+      String patients = JSON.writeValueAsString(conn.path("patients"));
+
+      // The TypeScript SDK's client suite, through the balancer (2025-11-25 sessions stick to one replica).
+      Map<String, String> env = new HashMap<>();
+      env.put("CUSTOS_ENDPOINT", conn.path("endpoint").asText());
+      env.put("CUSTOS_CA_CERT", conn.path("ca_certificate").asText());
+      env.put("CUSTOS_TOKEN", conn.path("token").asText());
+      env.put("CUSTOS_PATIENTS", patients);
+      env.put("CUSTOS_MAX_PATIENTS", "1");
+      env.put("FHIR_BASE", conn.path("fhir_base").asText());
+      ProcessBuilder client = ClientScript.in("sh", "e2e/with-node.sh", "node", "e2e/client-check.mjs", "--transport", "http");
+      client.environment().putAll(env);
+      assertThat(ClientScript.run(client, "fleet-client-http", Duration.ofMinutes(8))).isPositive();
+
+      Load load = underLoad(conn, dir);
+      assertThat(load.failures).as("calls refused or lost while replicas died or drained: %s", load.failureDetails).isEmpty();
+      assertThat(load.afterKill.get()).as("calls answered after the SIGKILL").isPositive();
+      assertThat(Files.readString(dir.resolve("replica-3.log"))).as("the SIGTERMed replica drained and signed last")
+          .contains("custos: shutting down", "custos: stopped; final checkpoint written");
+
+      // The one trail, verified offline from the database alone (another server's signature key copy, out of band).
+      Thread.sleep(2500); // a checkpoint interval: the surviving replica signs the tree it holds
+      String ledger = conn.path("ledger").asText();
+      String verify = run("audit", "verify", "--ledger", ledger, "--public-key", conn.path("ledger_public_key").asText());
+      assertThat(verify).contains("ledger OK");
+      Path export = dir.resolve("events.jsonl");
+      run("audit", "export", "--ledger", ledger, "--keys", dir.resolve("data/keys").toString(), "--format", "jsonl",
+          "--out", export.toString());
+      Set<String> intents = new HashSet<>();
+      int results = 0;
+      for (String line : Files.readAllLines(export)) {
+        JsonNode e = JSON.readTree(line);
+        if (!e.path("subject").asText().equals(load.subject) || !e.path("tool").asText().equals(Load.TOOL)) {
+          continue;
+        }
+        if (e.path("phase").asText().equals("INTENT")) {
+          intents.add(e.path("callId").asText());
+        } else if (e.path("phase").asText().equals("RESULT") && e.path("outcome").asText().equals("success")) {
+          results++;
+          assertThat(intents).as("a RESULT without its INTENT").contains(e.path("callId").asText());
+        }
+      }
+      assertThat(results).as("every acknowledged call has its audit events in the shared ledger")
+          .isGreaterThanOrEqualTo(load.ok.get());
+    } finally {
+      demo.destroy();
+      assertThat(demo.waitFor(90, TimeUnit.SECONDS)).as("demo stops on SIGTERM").isTrue();
+    }
+  }
+
+  /** What a load run saw. */
+  private static final class Load {
+    static final String TOOL = "get_active_conditions";
+    final AtomicInteger ok = new AtomicInteger();
+    final AtomicInteger afterKill = new AtomicInteger();
+    final ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
+    String failureDetails = "";
+    String subject;
+  }
+
+  /**
+   * Four clients send 2026-07-28 calls through the balancer; after a third of them replica 2 is SIGKILLed, after two
+   * thirds replica 3 is SIGTERMed. 96 calls in all: under the clinician's 120 calls a minute.
+   */
+  private Load underLoad(JsonNode conn, Path dir) throws Exception {
+    Load load = new Load();
+    load.subject = conn.path("clinician").path("subject").asText();
+    HttpClient http = HttpTestSupport.client(HttpTestSupport.trustOnly(Path.of(conn.path("ca_certificate").asText())));
+    URI endpoint = URI.create(conn.path("endpoint").asText());
+    String token = conn.path("token").asText();
+    String patient = conn.path("patients").get(0).asText();
+    int total = 96;
+    AtomicInteger sent = new AtomicInteger();
+    AtomicInteger killed = new AtomicInteger();
+    ExecutorService pool = Executors.newFixedThreadPool(4);
+    List<Future<?>> fs = new ArrayList<>();
+    for (int t = 0; t < 4; t++) {
+      fs.add(pool.submit(() -> {
+        for (int n; (n = sent.incrementAndGet()) <= total; ) {
+          if (n == total / 3 && killed.compareAndSet(0, 1)) {
+            ProcessHandle.of(conn.path("replicas").get(1).path("pid").asLong()).ifPresent(ProcessHandle::destroyForcibly);
+          }
+          if (n == 2 * total / 3 && killed.compareAndSet(1, 2)) {
+            ProcessHandle.of(conn.path("replicas").get(2).path("pid").asLong()).ifPresent(ProcessHandle::destroy);
+          }
+          ObjectNode params = JSON.createObjectNode().put("name", Load.TOOL);
+          params.putObject("arguments").put("patient_id", patient);
+          HttpResponse<String> r = http.send(HttpTestSupport.stateless(endpoint, n, "tools/call", params)
+              .header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofString());
+          JsonNode msg = r.statusCode() == 200 ? HttpTestSupport.messages(r).get(0) : null;
+          if (msg != null && msg.has("result") && !msg.path("result").path("isError").asBoolean()) {
+            load.ok.incrementAndGet();
+            if (killed.get() > 0) {
+              load.afterKill.incrementAndGet();
+            }
+          } else {
+            load.failures.add("call " + n + ": HTTP " + r.statusCode());
+          }
+        }
+        return null;
+      }));
+    }
+    for (Future<?> f : fs) {
+      f.get(5, TimeUnit.MINUTES);
+    }
+    pool.shutdown();
+    load.failureDetails = String.join("; ", load.failures);
+    return load;
+  }
+
+  private static void awaitReady(Process demo, Path log) throws Exception {
+    BufferedReader reader = new BufferedReader(new InputStreamReader(demo.getInputStream(), StandardCharsets.UTF_8));
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
+    List<String> out = new ArrayList<>();
+    for (String line; System.nanoTime() < deadline && (line = reader.readLine()) != null; ) {
+      out.add(line);
+      if (line.startsWith("Ready: ")) {
+        assertThat(String.join("\n", out)).contains("Fleet: 3 replicas behind HAProxy", "audit verify --ledger");
+        return;
+      }
+    }
+    throw new AssertionError("demo not ready:\n" + String.join("\n", out) + "\nstderr: " + Files.readString(log));
+  }
+
+  /** Runs a custos command to completion; returns its standard output (exit 0 asserted). */
+  private String run(String... args) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of(ROOT.resolve("custos").toString()));
+    cmd.addAll(List.of(args));
+    Process p = children.start(new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD));
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(3, TimeUnit.MINUTES)).isTrue();
+    assertThat(p.exitValue()).as("custos %s:\n%s", String.join(" ", args), out).isZero();
+    return out;
+  }
+}
