@@ -243,8 +243,8 @@ final class AuditCommand {
     @Option(names = "--ledger", required = true, description = "ledger directory") Path ledger;
     @Option(names = "--public-key", description = "checkpoint key the ledger must verify under (C2SP verifier key or PEM);"
         + " default: the ledger's first key") Path publicKey;
-    @Option(names = "--keys", description = "key directory holding the checkpoint signing key (default: keys/ in the"
-        + " configuration's dataDir with --config, else keys/ beside the ledger)") Path keys;
+    @Option(names = "--keys", description = "key directory holding the checkpoint signing key (default: the"
+        + " configuration's keysDir, else <dataDir>/keys, with --config; else keys/ beside the ledger)") Path keys;
     @Option(names = "--config", description = "custos.yaml: ledger.retentionDays sets the retention period") Path config;
     @Option(names = "--retention-days", description = "retention period in days, overriding ledger.retentionDays"
         + " (default: the configuration's, else " + PrunedRanges.DEFAULT_RETENTION_DAYS + " = six years)") Long retentionDays;
@@ -262,7 +262,7 @@ final class AuditCommand {
       if (days < PrunedRanges.DEFAULT_RETENTION_DAYS) {
         System.err.println("warning: a retention of " + days + " days is shorter than the six years of 45 CFR 164.316(b)(2)");
       }
-      Path keyDir = keys != null || cfg.isEmpty() ? keysDir(ledger, keys) : Path.of(cfg.get().dataDir()).resolve("keys");
+      Path keyDir = keys != null || cfg.isEmpty() ? keysDir(ledger, keys) : cfg.get().keysPath();
       LedgerPruner.Result r = LedgerPruner.prune(ledger, publicKey(ledger, publicKey), LocalKeySource.open(keyDir), days,
           now != null ? now : Instant.now());
       for (var range : r.pruned()) {
