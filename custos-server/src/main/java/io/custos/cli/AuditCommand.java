@@ -14,6 +14,9 @@ import io.custos.audit.ledger.LedgerEvents;
 import io.custos.audit.ledger.LedgerProver;
 import io.custos.audit.ledger.LedgerPruner;
 import io.custos.audit.ledger.LocalKeySource;
+import io.custos.config.CustosConfig;
+import io.custos.config.LedgerSettings;
+import io.custos.verify.KeyTransitions;
 import io.custos.verify.LedgerVerifier;
 import io.custos.verify.LedgerSource;
 import io.custos.verify.PrunedRanges;
@@ -21,6 +24,7 @@ import io.custos.verify.VerificationReport;
 import io.custos.verify.VerifyMain;
 import io.custos.verify.checkpoint.Checkpoint;
 import io.custos.verify.checkpoint.CheckpointKey;
+import io.custos.verify.checkpoint.KeyTransition;
 import io.custos.verify.merkle.ConsistencyProof;
 import java.io.BufferedWriter;
 import java.io.OutputStreamWriter;
@@ -51,9 +55,18 @@ import picocli.CommandLine.Parameters;
 final class AuditCommand {
   private AuditCommand() {}
 
-  /** The checkpoint key from {@code file} (C2SP verifier key or PEM), else the PEM copy in the ledger directory. */
+  /**
+   * The checkpoint key from {@code file} (C2SP verifier key or PEM), else the ledger's first checkpoint key: the key
+   * retired by the first transition statement it publishes, or, if its key never rotated, the PEM copy in its
+   * directory.
+   */
   static CheckpointKey publicKey(Path ledger, Path file) throws Exception {
-    return CheckpointKey.read(file != null ? file : ledger.resolve(LocalKeySource.PUBLIC_KEY));
+    if (file != null) {
+      return CheckpointKey.read(file);
+    }
+    List<KeyTransition> transitions = KeyTransitions.read(ledger).transitions();
+    return transitions.isEmpty() ? CheckpointKey.read(ledger.resolve(LocalKeySource.PUBLIC_KEY))
+        : CheckpointKey.anyOrigin(transitions.get(0).oldKey().publicKey());
   }
 
   static Path keysDir(Path ledger, Path keys) {
@@ -66,8 +79,9 @@ final class AuditCommand {
     @Option(names = "--ledger", required = true, description = "ledger directory, or the jdbc:postgresql:// URL of the"
         + " database a fleet shares (credentials from PGUSER and PGPASSWORD)") String ledger;
     @Option(names = "--public-key", description = "checkpoint key: a C2SP verifier key (" + CheckpointSigner.VKEY_FILE
-        + ", pins the origin) or a PEM public key; default for a directory: the PEM copy in it (required for a database)."
-        + " Auditors should pass a copy obtained out of band.") Path publicKey;
+        + ", pins the origin) or a PEM public key; later keys are followed through the transition statements in "
+        + KeyTransitions.FILE + "; default for a directory: the ledger's first key (from those statements, else the PEM"
+        + " copy in it); required for a database. Auditors should pass the key they obtained out of band.") Path publicKey;
     @Option(names = "--witness", description = "witness directory holding copies of the checkpoints") Path witness;
 
     @Override
@@ -223,13 +237,17 @@ final class AuditCommand {
 
   @Command(name = "prune", description = "Delete the ciphertext of sealed segments older than the retention period"
       + " (45 CFR 164.316(b)(2), default six years); leaf hashes and checkpoints are kept so the RFC 9162 tree still"
-      + " verifies. Refuses anything younger. Stop the server first (it holds the ledger lock).")
+      + " verifies, and each pruned range is recorded signed by the checkpoint key. Refuses anything younger. Stop the"
+      + " server first (it holds the ledger lock).")
   static final class Prune implements Callable<Integer> {
     @Option(names = "--ledger", required = true, description = "ledger directory") Path ledger;
-    @Option(names = "--public-key", description = "checkpoint key (C2SP verifier key or PEM); default: the PEM copy in the"
-        + " ledger directory") Path publicKey;
-    @Option(names = "--retention-days", defaultValue = "" + PrunedRanges.DEFAULT_RETENTION_DAYS,
-        description = "retention period in days (default ${DEFAULT-VALUE} = six years)") long retentionDays;
+    @Option(names = "--public-key", description = "checkpoint key the ledger must verify under (C2SP verifier key or PEM);"
+        + " default: the ledger's first key") Path publicKey;
+    @Option(names = "--keys", description = "key directory holding the checkpoint signing key (default: the"
+        + " configuration's keysDir, else <dataDir>/keys, with --config; else keys/ beside the ledger)") Path keys;
+    @Option(names = "--config", description = "custos.yaml: ledger.retentionDays sets the retention period") Path config;
+    @Option(names = "--retention-days", description = "retention period in days, overriding ledger.retentionDays"
+        + " (default: the configuration's, else " + PrunedRanges.DEFAULT_RETENTION_DAYS + " = six years)") Long retentionDays;
     @Option(names = "--now", description = "the current instant (ISO-8601; for tests), default: the clock") Instant now;
 
     @Override
@@ -238,10 +256,14 @@ final class AuditCommand {
         System.err.println("custos: no ledger at " + ledger.toAbsolutePath().normalize());
         return 1;
       }
-      if (retentionDays < PrunedRanges.DEFAULT_RETENTION_DAYS) {
-        System.err.println("warning: a retention of " + retentionDays + " days is shorter than the six years of 45 CFR 164.316(b)(2)");
+      Optional<CustosConfig> cfg = config == null ? Optional.empty() : Optional.of(CustosConfig.load(config));
+      long days = retentionDays != null ? retentionDays
+          : cfg.map(c -> c.ledger().retentionDays()).orElse(LedgerSettings.DEFAULT_RETENTION_DAYS);
+      if (days < PrunedRanges.DEFAULT_RETENTION_DAYS) {
+        System.err.println("warning: a retention of " + days + " days is shorter than the six years of 45 CFR 164.316(b)(2)");
       }
-      LedgerPruner.Result r = LedgerPruner.prune(ledger, publicKey(ledger, publicKey), retentionDays,
+      Path keyDir = keys != null || cfg.isEmpty() ? keysDir(ledger, keys) : cfg.get().keysPath();
+      LedgerPruner.Result r = LedgerPruner.prune(ledger, publicKey(ledger, publicKey), LocalKeySource.open(keyDir), days,
           now != null ? now : Instant.now());
       for (var range : r.pruned()) {
         System.out.println("pruned " + range.segment() + ": entries " + range.first() + ".." + (range.end() - 1));

@@ -3,7 +3,10 @@ package io.custos.cli;
 import io.custos.audit.ledger.CheckpointSigner;
 import io.custos.audit.ledger.KeysetInfo;
 import io.custos.audit.ledger.LocalKeySource;
+import io.custos.verify.KeyTransitions;
+import io.custos.verify.checkpoint.KeyTransition;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -32,14 +35,22 @@ final class KeysCommand {
     }
   }
 
-  @Command(name = "rotate", description = "Add a new primary key to each keyset; old keys stay so old entries remain readable.")
+  @Command(name = "rotate", description = "Add a new primary key to each keyset (old keys stay so old entries remain"
+      + " readable) and replace the Ed25519 checkpoint key: the old key signs a transition statement endorsing the new one,"
+      + " then its private half is deleted. A running Custos signs its next checkpoint with the new key.")
   static final class Rotate implements Callable<Integer> {
     @Option(names = "--dir", required = true, description = "key directory") Path dir;
 
     @Override
     public Integer call() throws Exception {
       LocalKeySource.rotate(dir, Optional.empty()).forEach(k -> System.out.println("rotated " + k));
-      System.out.println("restart Custos to encrypt new entries with the new keys");
+      KeyTransition t = LocalKeySource.rotateCheckpointKey(dir, Optional.empty(), Instant.now());
+      System.out.println("rotated checkpoint key (Ed25519): key " + KeyTransition.id(t.oldKey().publicKey()) + " retired,"
+          + " key " + KeyTransition.id(t.newKey().publicKey()) + " signs from " + t.from() + "; the retired private key is"
+          + " deleted, the transition statement signed by it is in " + dir.resolve(KeyTransitions.FILE));
+      System.out.println("restart Custos to encrypt new entries with the new keys; each ledger publishes the statement"
+          + " beside its " + CheckpointSigner.VKEY_FILE + " before signing with the new key, and auditors keep verifying"
+          + " with the key they pinned");
       return 0;
     }
   }

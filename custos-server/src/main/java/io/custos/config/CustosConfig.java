@@ -31,9 +31,10 @@ import java.util.Locale;
  *                 server (ledger in {@code dataDir}, state in process)
  * @param keysDir  directory of the ledger, token-map, request-state and pseudonym keys; default
  *                 {@code <dataDir>/keys} (every server of a fleet mounts the same keys)
+ * @param ledger   how the audit ledger is kept (retention); default {@link LedgerSettings} defaults
  */
 public record CustosConfig(Server server, Upstream upstream, Identity identity, Policy policy, Research research,
-    String dataDir, Optional<Database> database, String keysDir) {
+    String dataDir, Optional<Database> database, String keysDir, LedgerSettings ledger) {
   @com.fasterxml.jackson.annotation.JsonCreator
   public CustosConfig {
     database = database == null ? Optional.empty() : database;
@@ -43,6 +44,12 @@ public record CustosConfig(Server server, Upstream upstream, Identity identity, 
   public CustosConfig(Server server, Upstream upstream, Identity identity, Policy policy, Research research,
       String dataDir) {
     this(server, upstream, identity, policy, research, dataDir, Optional.empty(), null);
+  }
+
+  /** A configuration with the default ledger settings. */
+  public CustosConfig(Server server, Upstream upstream, Identity identity, Policy policy, Research research,
+      String dataDir, Optional<Database> database, String keysDir) {
+    this(server, upstream, identity, policy, research, dataDir, database, keysDir, null);
   }
 
   /**
@@ -250,7 +257,7 @@ public record CustosConfig(Server server, Upstream upstream, Identity identity, 
     try {
       raw = YAML.readValue(Files.readAllBytes(file), CustosConfig.class);
     } catch (UnrecognizedPropertyException e) {
-      throw new ConfigException("unknown configuration key '" + e.getPathReference().replaceAll("io\\.custos\\.config\\.CustosConfig(\\$\\w+)?", "")
+      throw new ConfigException("unknown configuration key '" + e.getPathReference().replaceAll("io\\.custos\\.config\\.\\w+(\\$\\w+)?", "")
           .replaceAll("\\[\"(\\w+)\"\\]", ".$1").replaceAll("^\\.|->", "") + "' in " + file.getFileName());
     } catch (ValueInstantiationException e) {
       // An enum-valued key with a value outside its set; the enum's message names the key and the allowed values.
@@ -295,7 +302,8 @@ public record CustosConfig(Server server, Upstream upstream, Identity identity, 
         dataDir == null ? ".custos-data" : dataDir,
         database.map(d -> new Database(d.jdbcUrl(), d.user(), d.passwordFile(), d.passwordEnv(),
             d.maxPoolSize() == null ? 8 : d.maxPoolSize())),
-        keysDir);
+        keysDir,
+        (ledger == null ? new LedgerSettings(null) : ledger).withDefaults());
   }
 
   /** The key directory: {@code keysDir}, else {@code <dataDir>/keys}. */
@@ -382,6 +390,9 @@ public record CustosConfig(Server server, Upstream upstream, Identity identity, 
     }
     if (policy.sensitiveValueSets() != null && !java.nio.file.Files.isDirectory(java.nio.file.Path.of(policy.sensitiveValueSets()))) {
       errors.add("policy.sensitiveValueSets: not a directory");
+    }
+    if (ledger != null) {
+      ledger.validate(errors);
     }
     if (!errors.isEmpty()) {
       throw new ConfigException("invalid configuration:\n  " + String.join("\n  ", errors));

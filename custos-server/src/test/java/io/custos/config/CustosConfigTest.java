@@ -56,6 +56,23 @@ class CustosConfigTest {
   }
 
   @Test
+  void ledgerRetentionDefaultsToSixYearsAndIsValidated() throws IOException {
+    String base = """
+        upstream:
+          baseUrl: https://fhir.example.org/r4
+        identity:
+          mode: development
+        """;
+    assertThat(CustosConfig.load(yaml(base)).ledger().retentionDays()).isEqualTo(LedgerSettings.DEFAULT_RETENTION_DAYS);
+    assertThat(CustosConfig.load(yaml(base + "ledger:\n  retentionDays: 3650\n")).ledger())
+        .isEqualTo(new LedgerSettings(3650L));
+    assertThatThrownBy(() -> CustosConfig.load(yaml(base + "ledger:\n  retentionDays: 0\n")))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("ledger.retentionDays: must be 1..36500");
+    assertThatThrownBy(() -> CustosConfig.load(yaml(base + "ledger:\n  retention: 10\n")))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("ledger.retention");
+  }
+
+  @Test
   void searchMethodDefaultsToPostAndAnUnknownOneNamesTheKey() throws IOException {
     assertThat(CustosConfig.load(yaml("""
         upstream: {baseUrl: "http://127.0.0.1:8080/fhir"}

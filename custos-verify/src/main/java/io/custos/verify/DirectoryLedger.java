@@ -4,7 +4,10 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 
-/** A segment-file ledger directory ({@code segment-*.seg}, {@code checkpoints.txt}, {@code leaf-hashes.bin}). */
+/**
+ * A segment-file ledger directory ({@code segment-*.seg}, {@code checkpoints.txt}, {@code leaf-hashes.bin}, and
+ * {@code checkpoint-transitions.txt} once the checkpoint key was rotated).
+ */
 public final class DirectoryLedger implements LedgerSource {
   private final Path dir;
 
@@ -40,6 +43,11 @@ public final class DirectoryLedger implements LedgerSource {
   @Override
   public PrunedRanges.Contents prunedRanges() throws IOException {
     return PrunedRanges.read(dir);
+  }
+
+  @Override
+  public KeyTransitions.Contents keyTransitions() throws IOException {
+    return KeyTransitions.read(dir);
   }
 
   @Override

@@ -15,7 +15,13 @@ public record Finding(Kind kind, long entryIndex, int checkpoint, String message
     EDITED, DELETED, INSERTED, REORDERED, TRUNCATED, ROLLED_BACK, DAMAGED_RECORD, SEGMENT_GAP, BAD_SIGNATURE,
     BAD_CHECKPOINT_LOG, ROOT_MISMATCH,
     /** A pruned range not covered by a signed checkpoint older than its retention period (45 CFR 164.316(b)(2)). */
-    PREMATURE_PRUNE
+    PREMATURE_PRUNE,
+    /** A checkpoint signed by a checkpoint key outside its validity period (after its retirement, or before its endorsement). */
+    RETIRED_KEY,
+    /** A checkpoint key transition statement that is malformed, out of order, or not signed by the key it retires. */
+    BAD_KEY_TRANSITION,
+    /** A pruned-range record whose signature does not verify (forged or altered), or unsigned after signed ones. */
+    BAD_PRUNED_RANGE
   }
 
   @Override

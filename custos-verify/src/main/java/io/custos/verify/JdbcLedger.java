@@ -15,7 +15,8 @@ import java.util.Properties;
  * A ledger a fleet of Custos servers shares in PostgreSQL, read with plain JDBC ({@code java.sql} only; the
  * PostgreSQL driver must be on the class path). Tables: {@code ledger_entry (leaf_index, entry, leaf_hash)} where a
  * pruned entry keeps only its leaf hash, {@code ledger_checkpoint (seq, note)} holding each signed checkpoint as the
- * checkpoint log writes it, and {@code ledger_pruned (seq, line)} holding the pruned-range records. One read-only
+ * checkpoint log writes it, {@code ledger_pruned (seq, line)} holding the pruned-range records, and
+ * {@code ledger_key_transition (seq, note)} holding the checkpoint key's transition statements. One read-only
  * REPEATABLE READ transaction, so the entries, checkpoints and ranges are one consistent snapshot while the fleet
  * keeps appending.
  */
@@ -166,6 +167,11 @@ public final class JdbcLedger implements LedgerSource {
   @Override
   public PrunedRanges.Contents prunedRanges() throws IOException {
     return PrunedRanges.parse(lines("SELECT line FROM ledger_pruned ORDER BY seq", "\n"), name + " ledger_pruned");
+  }
+
+  @Override
+  public KeyTransitions.Contents keyTransitions() throws IOException {
+    return KeyTransitions.parse(lines("SELECT note FROM ledger_key_transition ORDER BY seq", ""));
   }
 
   /** Concatenates one text column of a query, each value followed by {@code terminator}. */

@@ -51,6 +51,14 @@ public interface LedgerSource extends AutoCloseable {
   /** The pruned-range records (45 CFR 164.316(b)(2) retention). */
   PrunedRanges.Contents prunedRanges() throws IOException;
 
+  /**
+   * The checkpoint key's transition statements ({@link KeyTransitions}), oldest first. A source that does not store
+   * them reads none: checkpoints signed by a rotated key then fail verification (fail closed).
+   */
+  default KeyTransitions.Contents keyTransitions() throws IOException {
+    return KeyTransitions.Contents.none();
+  }
+
   @Override
   void close() throws IOException;
 }

@@ -22,7 +22,9 @@ import java.util.TreeMap;
  * destroyed", applied to the audit trail of 164.312(b).
  *
  * <p>Checks: every record's framing and CRC; segment continuity; every checkpoint's Ed25519 signature (C2SP
- * signed-note checkpoints, and the legacy one-line format of older ledgers); that every signed-note checkpoint
+ * signed-note checkpoints, and the legacy one-line format of older ledgers) under the key valid at its time, the
+ * pinned key or one its {@link KeyTransitions} endorse ({@link KeyRing}); every pruned-range record's signature
+ * ({@link PrunedRangeSignatures}); that every signed-note checkpoint
  * names one origin (the pinned one, when the key is a C2SP verifier key); that checkpoint sizes never shrink;
  * that each checkpoint's root equals the RFC 9162 root recomputed over the first N leaves (so consecutive
  * checkpoints are consistent: the earlier tree is a prefix of the later); and, with a witness directory, that the
@@ -60,9 +62,12 @@ public final class LedgerVerifier {
     warnings.addAll(scan.warnings());
     long n = scan.entries();
 
-    List<Target> local = signedCheckpoints(source.checkpoints(), false, key, findings);
+    KeyRing ring = KeyRing.build(key, source.keyTransitions());
+    findings.addAll(ring.findings());
+    warnings.addAll(ring.warnings());
+    List<Target> local = signedCheckpoints(source.checkpoints(), false, ring, findings);
     List<Target> witness = witnessDir.isPresent()
-        ? signedCheckpoints(CheckpointLog.read(witnessDir.get()), true, key, findings) : List.of();
+        ? signedCheckpoints(CheckpointLog.read(witnessDir.get()), true, ring, findings) : List.of();
     Optional<String> origin = checkOrigin(local, witness, findings);
     if (local.isEmpty() && n > 0) {
       warnings.add("no valid checkpoint in " + source.describe() + ": no entry is covered by a signature");
@@ -130,6 +135,7 @@ public final class LedgerVerifier {
     }
     long unanchored = Math.max(0, n - Math.max(lastGood, 0));
     checkPruned(source, local, findings, warnings);
+    PrunedRangeSignatures.check(source.prunedRanges(), ring, origin, findings, warnings);
     return VerificationReport.builder().entries(n).checkpoints(local.size()).witnessCheckpoints(witness.size())
         .pruned(scan.pruned()).unanchored(unanchored).origin(origin).findings(findings).warnings(warnings)
         .elapsed(Duration.ofNanos(System.nanoTime() - start)).build();
@@ -205,7 +211,7 @@ public final class LedgerVerifier {
   }
 
   /** Parses, signature-checks and order-checks one checkpoint log. */
-  private static List<Target> signedCheckpoints(CheckpointLog.Contents contents, boolean witness, CheckpointKey key,
+  private static List<Target> signedCheckpoints(CheckpointLog.Contents contents, boolean witness, KeyRing ring,
       List<Finding> findings) {
     String where = witness ? "witness checkpoint #" : "checkpoint #";
     for (String p : contents.problems()) {
@@ -217,9 +223,9 @@ public final class LedgerVerifier {
     for (int i = 0; i < contents.checkpoints().size(); i++) {
       Checkpoint cp = contents.checkpoints().get(i);
       int number = i + 1;
-      if (!cp.verifiedBy(key)) {
-        findings.add(new Finding(Finding.Kind.BAD_SIGNATURE, -1, number, where + number + " (" + cp.describe()
-            + "): invalid signature: forged or altered checkpoint"));
+      Optional<Finding> unsigned = ring.check(cp, number, where);
+      if (unsigned.isPresent()) {
+        findings.add(unsigned.get());
         continue;
       }
       if (cp.treeSize() < prevSize || cp.timestamp().isBefore(prevTime)) {

@@ -29,11 +29,13 @@ public final class VerifyMain {
       signature (C2SP signed-note checkpoints, and the legacy one-line checkpoints of older ledgers), and every
       checkpoint's RFC 9162 Merkle root recomputed from the entries. No decryption key is needed.
 
-        <ledger-dir>        the ledger directory (segment-*.seg, checkpoints.txt, leaf-hashes.bin)
+        <ledger-dir>        the ledger directory (segment-*.seg, checkpoints.txt, leaf-hashes.bin, and
+                            checkpoint-transitions.txt once the checkpoint key was rotated)
         <jdbc-url>          or the PostgreSQL ledger a fleet shares, jdbc:postgresql://host:port/db
                             (credentials from PGUSER and PGPASSWORD; the PostgreSQL JDBC driver on the class path)
         --public-key FILE   the checkpoint key, obtained out of band: a C2SP verifier key
-                            (<origin>+<key id>+<base64 key>, pins the origin) or a PEM Ed25519 public key
+                            (<origin>+<key id>+<base64 key>, pins the origin) or a PEM Ed25519 public key;
+                            keys it endorsed later (key transitions signed by it) are followed from it
         --witness DIR       a witness directory holding independent copies of the checkpoints
         -h, --help          print this help
 

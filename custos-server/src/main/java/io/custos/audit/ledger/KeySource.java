@@ -1,9 +1,11 @@
 package io.custos.audit.ledger;
 
 import com.google.crypto.tink.Aead;
+import io.custos.verify.checkpoint.KeyTransition;
 import java.security.GeneralSecurityException;
 import java.security.PrivateKey;
 import java.security.PublicKey;
+import java.util.List;
 
 /**
  * Where the ledger's keys come from (HIPAA 45 CFR 164.312(a)(2)(iv) encryption at rest, 164.312(c)(1)
@@ -24,4 +26,12 @@ public interface KeySource {
 
   /** Ed25519 public key that verifies checkpoints. */
   PublicKey checkpointPublicKey() throws GeneralSecurityException;
+
+  /**
+   * The transition statements that chain the first checkpoint key to {@link #checkpointPublicKey()}, oldest first;
+   * empty if the checkpoint key was never rotated (the default).
+   */
+  default List<KeyTransition> checkpointKeyTransitions() throws GeneralSecurityException {
+    return List.of();
+  }
 }

@@ -1,6 +1,8 @@
 package io.custos.audit.ledger;
 
 import io.custos.verify.CheckpointLog;
+import io.custos.verify.KeyRing;
+import io.custos.verify.KeyTransitions;
 import io.custos.verify.LedgerCorruptException;
 import io.custos.verify.LedgerFiles;
 import io.custos.verify.checkpoint.Checkpoint;
@@ -32,7 +34,10 @@ public final class LedgerProver {
 
   private LedgerProver() {}
 
-  /** Loads leaf hashes, event ids and the validly signed checkpoints of {@code dir}. */
+  /**
+   * Loads leaf hashes, event ids and the validly signed checkpoints of {@code dir}: each signed by the key valid at its
+   * time, {@code key} or one its published key transitions endorse ({@link KeyRing}).
+   */
   public static LedgerProver load(Path dir, CheckpointKey key) throws IOException {
     LedgerProver p = new LedgerProver();
     // Entries pruned after retention (45 CFR 164.316(b)(2)) keep their RFC 9162 leaf hashes: proofs for the
@@ -48,8 +53,9 @@ public final class LedgerProver {
     if (!r.findings().isEmpty()) {
       throw new LedgerCorruptException("ledger is damaged: " + r.findings().get(0).message());
     }
+    KeyRing ring = KeyRing.build(key, KeyTransitions.read(dir));
     for (Checkpoint cp : CheckpointLog.read(dir).checkpoints()) {
-      if (cp.verifiedBy(key) && cp.treeSize() <= p.hashes.size()) {
+      if (ring.verifies(cp) && cp.treeSize() <= p.hashes.size()) {
         p.checkpoints.add(cp);
       }
     }

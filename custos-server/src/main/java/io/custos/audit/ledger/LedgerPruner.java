@@ -1,6 +1,8 @@
 package io.custos.audit.ledger;
 
 import io.custos.verify.CheckpointLog;
+import io.custos.verify.KeyRing;
+import io.custos.verify.KeyTransitions;
 import io.custos.verify.LeafHashFile;
 import io.custos.verify.LedgerCorruptException;
 import io.custos.verify.LedgerVerifier;
@@ -9,6 +11,7 @@ import io.custos.verify.SegmentFormat;
 import io.custos.verify.VerificationReport;
 import io.custos.verify.checkpoint.Checkpoint;
 import io.custos.verify.checkpoint.CheckpointKey;
+import io.custos.verify.checkpoint.SignedNote;
 import io.custos.verify.merkle.MerkleHash;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -16,6 +19,7 @@ import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
@@ -29,8 +33,10 @@ import java.util.Optional;
  * checkpoint older than {@code now - retention} covers the segment's last entry (entry timestamps are inside
  * the encrypted payload; the signed RFC 9162 tree head bounds every entry it covers from above). Pruning
  * deletes the ciphertext but keeps the leaf hashes and every checkpoint, recording the range in
- * {@link PrunedRanges}, so {@link LedgerVerifier} still recomputes every signed root. The ledger must not be
- * open (the server holds its lock) and must verify before anything is deleted.
+ * {@link PrunedRanges}, so {@link LedgerVerifier} still recomputes every signed root. Each record is signed with
+ * the current checkpoint key (a C2SP signed note under the ledger's origin) before its segment is deleted, so a
+ * forged or altered record is a verification finding. The ledger must not be open (the server holds its lock) and
+ * must verify before anything is deleted.
  */
 public final class LedgerPruner {
   private LedgerPruner() {}
@@ -45,8 +51,15 @@ public final class LedgerPruner {
     }
   }
 
-  /** Prunes every sealed segment older than {@code retentionDays} at {@code now}; throws if the ledger does not verify. */
-  public static Result prune(Path dir, CheckpointKey key, long retentionDays, Instant now) throws IOException {
+  /**
+   * Prunes every sealed segment older than {@code retentionDays} at {@code now}, signing each pruned-range record with
+   * the current checkpoint key of {@code keys}.
+   *
+   * @param key the pinned checkpoint key the ledger must verify under (following its published key transitions)
+   * @throws LedgerCorruptException if the ledger does not verify
+   * @throws IOException            if the ledger is in use, or the signing key is unusable
+   */
+  public static Result prune(Path dir, CheckpointKey key, KeySource keys, long retentionDays, Instant now) throws IOException {
     if (retentionDays < 0) {
       throw new IllegalArgumentException("retention must not be negative");
     }
@@ -60,12 +73,14 @@ public final class LedgerPruner {
         throw new LedgerCorruptException("ledger does not verify; refusing to prune: " + report.findings().get(0));
       }
       Instant cutoff = now.minus(Duration.ofDays(retentionDays));
+      KeyRing ring = KeyRing.build(key, KeyTransitions.read(dir));
       List<Checkpoint> signed = new ArrayList<>();
       for (Checkpoint cp : CheckpointLog.read(dir).checkpoints()) {
-        if (cp.verifiedBy(key)) {
+        if (ring.verifies(cp)) {
           signed.add(cp);
         }
       }
+      CheckpointSigner signer = signer(dir, keys);
       long prunedEnd = PrunedRanges.read(dir).prefixEnd();
       List<SegmentFormat.Segment> segs = new ArrayList<>();
       for (SegmentFormat.Segment s : SegmentFormat.list(dir)) {
@@ -98,7 +113,8 @@ public final class LedgerPruner {
             throw new LedgerCorruptException("kept leaf hash of entry " + (first + k) + " differs from the entry; refusing to prune");
           }
         }
-        PrunedRanges.Range r = new PrunedRanges.Range(first, end, now, retentionDays, name);
+        PrunedRanges.Range unsigned = new PrunedRanges.Range(first, end, now, retentionDays, name);
+        PrunedRanges.Range r = unsigned.signed(sign(signer, unsigned));
         PrunedRanges.append(dir, r);
         Files.delete(seg.file());
         try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
@@ -107,6 +123,22 @@ public final class LedgerPruner {
         done.add(r);
       }
       return new Result(done, Optional.empty());
+    }
+  }
+
+  private static CheckpointSigner signer(Path dir, KeySource keys) throws IOException {
+    try {
+      return CheckpointSigner.forLedger(dir, Optional.empty(), keys);
+    } catch (GeneralSecurityException e) {
+      throw new IOException("checkpoint signing key unusable: " + e.getClass().getSimpleName(), e);
+    }
+  }
+
+  private static SignedNote sign(CheckpointSigner signer, PrunedRanges.Range r) throws IOException {
+    try {
+      return signer.signNote(r.noteText(signer.key().name()));
+    } catch (GeneralSecurityException e) {
+      throw new IOException("could not sign the pruned-range record: " + e.getClass().getSimpleName(), e);
     }
   }
 }

@@ -7,7 +7,9 @@ import com.google.crypto.tink.RegistryConfiguration;
 import com.google.crypto.tink.TinkJsonProtoKeysetFormat;
 import com.google.crypto.tink.aead.AeadConfig;
 import com.google.crypto.tink.aead.PredefinedAeadParameters;
+import io.custos.verify.KeyTransitions;
 import io.custos.verify.checkpoint.CheckpointKey;
+import io.custos.verify.checkpoint.KeyTransition;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -21,6 +23,7 @@ import java.security.KeyPairGenerator;
 import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.security.spec.PKCS8EncodedKeySpec;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -32,10 +35,13 @@ import java.util.Optional;
  * in the clear, protected by file permissions only.
  *
  * <p>Rotation ({@link #rotate}) adds a new primary key to each keyset and keeps the old ones, so entries
- * written before the rotation stay readable: Tink ciphertexts carry the id of the key that made them.
+ * written before the rotation stay readable: Tink ciphertexts carry the id of the key that made them. The checkpoint
+ * key rotates separately ({@link #rotateCheckpointKey}): the old key signs a {@link KeyTransition} endorsing the new
+ * one, and is then deleted; only its public half stays, inside the transition statement.
  *
  * <p>Files: {@code ledger.keyset.json}, {@code token-map.keyset.json}, {@code checkpoint-ed25519.key}
- * (PKCS#8), {@code checkpoint-public.pem} (X.509 SubjectPublicKeyInfo, PEM; the file given to auditors).
+ * (PKCS#8), {@code checkpoint-public.pem} (X.509 SubjectPublicKeyInfo, PEM; the file given to auditors),
+ * {@value KeyTransitions#FILE} (the checkpoint key's transition statements, once it was rotated).
  */
 public final class LocalKeySource implements KeySource {
   public static final String LEDGER_KEYSET = "ledger.keyset.json";
@@ -45,6 +51,8 @@ public final class LocalKeySource implements KeySource {
   private static final List<String> AEAD_KEYSETS = List.of(LEDGER_KEYSET, TOKEN_MAP_KEYSET, REQUEST_STATE_KEYSET);
   public static final String SIGNING_KEY = "checkpoint-ed25519.key";
   public static final String PUBLIC_KEY = "checkpoint-public.pem";
+  /** Suffix of the new checkpoint key pair while a rotation is under way (between key generation and endorsement). */
+  private static final String NEXT = ".next";
 
   private static final byte[] KEYSET_AD = "custos.keyset.v1".getBytes(StandardCharsets.UTF_8);
 
@@ -61,8 +69,10 @@ public final class LocalKeySource implements KeySource {
   private volatile Aead ledger;
   private volatile Aead tokenMap;
   private volatile Aead requestState;
-  private volatile PrivateKey signingKey;
-  private volatile PublicKey publicKey;
+  private volatile SigningPair signingPair;
+
+  /** The checkpoint key pair as read, and how many transition statements the key directory held then. */
+  private record SigningPair(PrivateKey privateKey, PublicKey publicKey, int rotations) {}
 
   private LocalKeySource(Path dir, Optional<Aead> kek) {
     this.dir = dir;
@@ -80,6 +90,7 @@ public final class LocalKeySource implements KeySource {
       throw new IOException("no ledger keys in " + dir + " (run: custos keys init --dir " + dir + ")");
     }
     addMissing(dir, kek);
+    completeCheckpointRotation(dir);
     return new LocalKeySource(dir, kek);
   }
 
@@ -124,9 +135,8 @@ public final class LocalKeySource implements KeySource {
         out.add(info(name, h));
       }
       KeyPair kp = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
-      byte[] pk8 = kp.getPrivate().getEncoded();
-      writeSecret(dir.resolve(SIGNING_KEY), kek.isPresent() ? kek.get().encrypt(pk8, KEYSET_AD) : pk8);
-      Files.writeString(dir.resolve(PUBLIC_KEY), CheckpointKey.toPem(kp.getPublic()));
+      writeSigningKey(dir.resolve(SIGNING_KEY), kp.getPrivate(), kek);
+      writePublic(dir.resolve(PUBLIC_KEY), kp.getPublic());
       return out;
     } catch (GeneralSecurityException e) {
       throw new IOException("could not create keys: " + e.getClass().getSimpleName(), e);
@@ -135,7 +145,7 @@ public final class LocalKeySource implements KeySource {
 
   /**
    * Adds a fresh AES256_GCM key to the ledger, token-map and request-state keysets and makes it primary; old keys stay
-   * for decryption. The checkpoint signing key is not rotated (auditors pin its public key).
+   * for decryption. The checkpoint signing key rotates with {@link #rotateCheckpointKey}.
    */
   public static List<KeysetInfo> rotate(Path dir, Optional<Aead> kek) throws IOException {
     addMissing(dir, kek);
@@ -152,6 +162,95 @@ public final class LocalKeySource implements KeySource {
       return out;
     } catch (GeneralSecurityException e) {
       throw new IOException("could not rotate keys: " + e.getClass().getSimpleName(), e);
+    }
+  }
+
+  /**
+   * Replaces the Ed25519 checkpoint key: generates a new key pair, has the current key sign a {@link KeyTransition}
+   * endorsing the new public key from {@code from} on (appended to {@value KeyTransitions#FILE}), then replaces the
+   * private key file (so the retired private key is gone) and the public key file. Auditors keep the key they pinned:
+   * verifiers follow the statements from it. A rotation cut short by a crash is completed, or discarded if its
+   * statement was not written, at the next {@link #open} or rotation. A running server reading this directory
+   * switches to the new key at its next checkpoint ({@code CheckpointSigner}); a server holding a copy of the retired
+   * key elsewhere must be restarted, as the checkpoints it signs with it from {@code from} on are verification
+   * findings.
+   *
+   * @return the statement written
+   * @throws IOException if the keys cannot be read or written
+   */
+  public static KeyTransition rotateCheckpointKey(Path dir, Optional<Aead> kek, Instant from) throws IOException {
+    completeCheckpointRotation(dir);
+    try {
+      PrivateKey oldPrivate = readSigningKey(dir.resolve(SIGNING_KEY), kek);
+      PublicKey oldPublic = CheckpointKey.fromPem(Files.readString(dir.resolve(PUBLIC_KEY)));
+      List<KeyTransition> chain = transitions(dir);
+      if (!chain.isEmpty() && !from.isAfter(chain.getLast().from())) {
+        throw new IOException("the checkpoint key was last rotated at " + chain.getLast().from()
+            + "; a rotation must come after it");
+      }
+      KeyPair next = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+      KeyTransition t = KeyTransition.sign(oldPublic, oldPrivate, next.getPublic(), from);
+      if (!t.signedByOldKey()) {
+        throw new IOException(SIGNING_KEY + " and " + PUBLIC_KEY + " in " + dir + " are not one key pair; not rotated");
+      }
+      writeSigningKey(dir.resolve(SIGNING_KEY + NEXT), next.getPrivate(), kek);
+      writePublic(dir.resolve(PUBLIC_KEY + NEXT), next.getPublic());
+      List<KeyTransition> extended = new ArrayList<>(chain);
+      extended.add(t);
+      KeyTransitions.write(dir, KeyTransitions.encode(extended));
+      completeCheckpointRotation(dir);
+      return t;
+    } catch (GeneralSecurityException | IllegalArgumentException e) {
+      throw new IOException("could not rotate the checkpoint key: " + e.getClass().getSimpleName(), e);
+    }
+  }
+
+  /**
+   * Finishes a checkpoint key rotation whose new key pair was written: if the last transition statement endorses it,
+   * it replaces the current pair (the retired private key file is replaced, hence gone); if not, the statement was
+   * never written and the new pair is discarded.
+   */
+  private static void completeCheckpointRotation(Path dir) throws IOException {
+    Path nextPrivate = dir.resolve(SIGNING_KEY + NEXT);
+    Path nextPublic = dir.resolve(PUBLIC_KEY + NEXT);
+    if (!Files.exists(nextPublic)) {
+      Files.deleteIfExists(nextPrivate);
+      return;
+    }
+    List<KeyTransition> chain;
+    try {
+      chain = transitions(dir);
+    } catch (GeneralSecurityException e) {
+      throw new IOException(e.getMessage(), e);
+    }
+    PublicKey next = CheckpointKey.fromPem(Files.readString(nextPublic));
+    boolean endorsed = !chain.isEmpty() && KeyTransition.sameKey(chain.getLast().newKey().publicKey(), next);
+    if (endorsed && Files.exists(nextPrivate)) {
+      // Private half first: a reader that sees the new public key always finds the new private key.
+      Files.move(nextPrivate, dir.resolve(SIGNING_KEY), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+    if (endorsed) {
+      Files.move(nextPublic, dir.resolve(PUBLIC_KEY), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    } else {
+      Files.deleteIfExists(nextPrivate);
+      Files.delete(nextPublic);
+    }
+  }
+
+  @Override
+  public List<KeyTransition> checkpointKeyTransitions() throws GeneralSecurityException {
+    return transitions(dir);
+  }
+
+  private static List<KeyTransition> transitions(Path dir) throws GeneralSecurityException {
+    try {
+      KeyTransitions.Contents c = KeyTransitions.read(dir);
+      if (!c.problems().isEmpty()) {
+        throw new GeneralSecurityException(KeyTransitions.FILE + " in the key directory is damaged: " + c.problems().get(0));
+      }
+      return c.transitions();
+    } catch (IOException e) {
+      throw new GeneralSecurityException(KeyTransitions.FILE + " unreadable", e);
     }
   }
 
@@ -203,30 +302,36 @@ public final class LocalKeySource implements KeySource {
 
   @Override
   public PrivateKey checkpointSigningKey() throws GeneralSecurityException {
-    PrivateKey k = signingKey;
-    if (k == null) {
-      try {
-        byte[] stored = Files.readAllBytes(dir.resolve(SIGNING_KEY));
-        byte[] pk8 = kek.isPresent() ? kek.get().decrypt(stored, KEYSET_AD) : stored;
-        signingKey = k = KeyFactory.getInstance("Ed25519").generatePrivate(new PKCS8EncodedKeySpec(pk8));
-      } catch (IOException e) {
-        throw new GeneralSecurityException("signing key unreadable", e);
-      }
-    }
-    return k;
+    return signingPair().privateKey();
   }
 
   @Override
   public PublicKey checkpointPublicKey() throws GeneralSecurityException {
-    PublicKey k = publicKey;
-    if (k == null) {
-      try {
-        publicKey = k = CheckpointKey.fromPem(Files.readString(dir.resolve(PUBLIC_KEY)));
-      } catch (IOException | IllegalArgumentException e) {
-        throw new GeneralSecurityException("public key unreadable", e);
-      }
+    return signingPair().publicKey();
+  }
+
+  /**
+   * The checkpoint key pair, read again after each rotation ({@link #rotateCheckpointKey}, possibly by another
+   * process) so a running server signs with the new key. A pair the last transition statement does not endorse (a
+   * rotation half done) is returned but not kept.
+   */
+  private SigningPair signingPair() throws GeneralSecurityException {
+    SigningPair p = signingPair;
+    List<KeyTransition> chain = transitions(dir);
+    if (p != null && p.rotations() == chain.size()) {
+      return p;
     }
-    return k;
+    PublicKey publicKey;
+    try {
+      publicKey = CheckpointKey.fromPem(Files.readString(dir.resolve(PUBLIC_KEY)));
+    } catch (IOException | IllegalArgumentException e) {
+      throw new GeneralSecurityException("public key unreadable", e);
+    }
+    p = new SigningPair(readSigningKey(dir.resolve(SIGNING_KEY), kek), publicKey, chain.size());
+    if (chain.isEmpty() || KeyTransition.sameKey(chain.getLast().newKey().publicKey(), publicKey)) {
+      signingPair = p;
+    }
+    return p;
   }
 
   /** @return the PEM file holding the checkpoint public key */
@@ -240,6 +345,28 @@ public final class LocalKeySource implements KeySource {
     } catch (IOException e) {
       throw new GeneralSecurityException("keyset " + name + " unreadable", e);
     }
+  }
+
+  private static PrivateKey readSigningKey(Path file, Optional<Aead> kek) throws GeneralSecurityException {
+    try {
+      byte[] stored = Files.readAllBytes(file);
+      byte[] pk8 = kek.isPresent() ? kek.get().decrypt(stored, KEYSET_AD) : stored;
+      return KeyFactory.getInstance("Ed25519").generatePrivate(new PKCS8EncodedKeySpec(pk8));
+    } catch (IOException e) {
+      throw new GeneralSecurityException("signing key unreadable", e);
+    }
+  }
+
+  private static void writeSigningKey(Path file, PrivateKey key, Optional<Aead> kek) throws IOException, GeneralSecurityException {
+    byte[] pk8 = key.getEncoded();
+    writeSecret(file, kek.isPresent() ? kek.get().encrypt(pk8, KEYSET_AD) : pk8);
+  }
+
+  /** Writes a public key as PEM, atomically (temp file + rename). */
+  private static void writePublic(Path file, PublicKey key) throws IOException {
+    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+    Files.writeString(tmp, CheckpointKey.toPem(key));
+    Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
   }
 
   private static KeysetInfo info(String name, KeysetHandle h) {

@@ -110,8 +110,7 @@ public final class MerkleLedger implements AuditTrail {
       if (!Files.exists(pem) || !Files.readString(pem).equals(exported)) {
         Files.writeString(pem, exported);
       }
-      CheckpointSigner signer = CheckpointSigner.forLedger(checkpointDir, store.sharedCheckpoints(),
-          keys.checkpointSigningKey(), keys.checkpointPublicKey());
+      CheckpointSigner signer = CheckpointSigner.forLedger(checkpointDir, store.sharedCheckpoints(), keys);
       Checkpointer cp = Checkpointer.open(store, checkpointDir, options.witnessDir(), signer, clock);
       MerkleLedger ledger = new MerkleLedger(store, keys.ledgerAead(), cp, options, checkpointDir);
       ledger.start();

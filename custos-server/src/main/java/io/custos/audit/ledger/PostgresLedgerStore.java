@@ -5,6 +5,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.custos.verify.CheckpointLog;
 import io.custos.verify.LedgerCorruptException;
 import io.custos.verify.checkpoint.Checkpoint;
+import io.custos.verify.checkpoint.KeyTransition;
 import io.custos.verify.merkle.MerkleHash;
 import java.io.IOException;
 import java.security.GeneralSecurityException;
@@ -30,6 +31,8 @@ import org.flywaydb.core.Flyway;
 public final class PostgresLedgerStore implements LedgerStore {
   /** Lock id of the checkpoint writers ({@code pg_advisory_xact_lock}): "custos-c" in ASCII. */
   private static final long CHECKPOINT_LOCK = 0x637573746f732d63L;
+  /** Lock id of the key-transition publishers: "custos-k" in ASCII. */
+  private static final long KEY_TRANSITION_LOCK = 0x637573746f732d6bL;
   private final DataSource ds;
   private final HikariDataSource owned;
   private final SharedCheckpoints checkpoints = new Checkpoints();
@@ -231,6 +234,44 @@ public final class PostgresLedgerStore implements LedgerStore {
         }
       } catch (SQLException e) {
         throw new IOException("checkpoint not stored: SQLState " + e.getSQLState(), e);
+      }
+    }
+
+    /** Under its own advisory lock (a signer publishes while it may hold the checkpoint lock on another connection). */
+    @Override
+    public void publishKeyTransitions(List<KeyTransition> transitions) throws IOException {
+      try (Connection c = ds.getConnection()) {
+        c.setAutoCommit(false);
+        try {
+          try (PreparedStatement lock = c.prepareStatement("SELECT pg_advisory_xact_lock(?)")) {
+            lock.setLong(1, KEY_TRANSITION_LOCK);
+            lock.execute();
+          }
+          List<String> stored = new ArrayList<>();
+          try (PreparedStatement s = c.prepareStatement("SELECT note FROM ledger_key_transition ORDER BY seq");
+              ResultSet rs = s.executeQuery()) {
+            while (rs.next()) {
+              stored.add(rs.getString(1));
+            }
+          }
+          List<String> want = transitions.stream().map(KeyTransition::entry).toList();
+          if (stored.size() > want.size() || !want.subList(0, stored.size()).equals(stored)) {
+            throw new LedgerCorruptException("the database holds checkpoint key transitions the key directory lacks:"
+                + " restore the current key directory");
+          }
+          try (PreparedStatement ins = c.prepareStatement("INSERT INTO ledger_key_transition (note) VALUES (?)")) {
+            for (String note : want.subList(stored.size(), want.size())) {
+              ins.setString(1, note);
+              ins.executeUpdate();
+            }
+          }
+          c.commit();
+        } catch (SQLException | RuntimeException e) {
+          c.rollback();
+          throw e;
+        }
+      } catch (SQLException e) {
+        throw new IOException("key transitions not stored: SQLState " + e.getSQLState(), e);
       }
     }
   }

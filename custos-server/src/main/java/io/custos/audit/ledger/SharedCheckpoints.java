@@ -1,9 +1,11 @@
 package io.custos.audit.ledger;
 
 import io.custos.verify.checkpoint.Checkpoint;
+import io.custos.verify.checkpoint.KeyTransition;
 import java.io.IOException;
 import java.security.GeneralSecurityException;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -34,4 +36,14 @@ public interface SharedCheckpoints {
    * @throws IOException if the store is unreachable (no checkpoint is stored)
    */
   Optional<Checkpoint> publish(long treeSize, Signer signer) throws IOException, GeneralSecurityException;
+
+  /**
+   * Stores the checkpoint key's transition statements ({@link KeyTransition#entry()}, oldest first) the store lacks,
+   * so verifiers of the shared trail follow the key from the one they pinned.
+   *
+   * @throws io.custos.verify.LedgerCorruptException if the store holds statements {@code transitions} does not start
+   *     with (a key directory older than the ledger)
+   * @throws IOException if the store is unreachable
+   */
+  void publishKeyTransitions(List<KeyTransition> transitions) throws IOException;
 }

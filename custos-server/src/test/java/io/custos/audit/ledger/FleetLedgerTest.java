@@ -173,6 +173,25 @@ class FleetLedgerTest {
   }
 
   @Test
+  void aRotatedCheckpointKeyIsFollowedFromTheKeyPinnedBeforeTheRotation() throws Exception {
+    runThreeServers(10);
+    Path pinned = tmp.resolve("pinned.vkey");
+    java.nio.file.Files.copy(tmp.resolve("cp0").resolve(CheckpointSigner.VKEY_FILE), pinned);
+    LocalKeySource.rotateCheckpointKey(tmp.resolve("keys"), Optional.empty(), java.time.Instant.now());
+    runThreeServers(10);
+    try (JdbcLedger source = JdbcLedger.connect(url)) {
+      assertThat(source.keyTransitions().transitions()).hasSize(1);
+      VerificationReport r = LedgerVerifier.verify(source, CheckpointKey.read(pinned), Optional.empty());
+      assertThat(r.findings()).isEmpty();
+      assertThat(r.warnings()).isEmpty();
+      assertThat(r.entries()).isEqualTo(60);
+    }
+    try (Connection c = connect(); Statement s = c.createStatement()) {
+      assertThatThrownBy(() -> s.execute("DELETE FROM ledger_key_transition")).isInstanceOf(SQLException.class);
+    }
+  }
+
+  @Test
   void aPseudonymOneServerRecordedIsReidentifiableThroughAnother() throws Exception {
     LocalKeySource keys = LocalKeySource.openOrCreate(tmp.resolve("keys"));
     try (PostgresLedgerStore a = PostgresLedgerStore.connect(url, "postgres", "");

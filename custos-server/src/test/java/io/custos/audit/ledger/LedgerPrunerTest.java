@@ -99,7 +99,7 @@ class LedgerPrunerTest {
 
   @Test
   void prunesOnlySegmentsOlderThanRetentionAndStillVerifies() throws Exception {
-    LedgerPruner.Result r = LedgerPruner.prune(dir, pk, PrunedRanges.DEFAULT_RETENTION_DAYS, NOW);
+    LedgerPruner.Result r = LedgerPruner.prune(dir, pk, keys, PrunedRanges.DEFAULT_RETENTION_DAYS, NOW);
     assertThat(r.prunedEntries()).isEqualTo(10);
     assertThat(r.refused()).get().asString().contains("younger than the retention period");
     assertThat(SegmentFormat.list(dir).get(0).firstIndex()).isEqualTo(10);
@@ -112,13 +112,44 @@ class LedgerPrunerTest {
     assertThat(v.summary()).startsWith("ledger OK: 20 entries").contains("10 pruned");
 
     // idempotent: a second run prunes nothing more
-    assertThat(LedgerPruner.prune(dir, pk, PrunedRanges.DEFAULT_RETENTION_DAYS, NOW).prunedEntries()).isZero();
+    assertThat(LedgerPruner.prune(dir, pk, keys, PrunedRanges.DEFAULT_RETENTION_DAYS, NOW).prunedEntries()).isZero();
+  }
+
+  @Test
+  void prunedRangeRecordsAreSignedAndAnAlteredOneIsAFinding() throws Exception {
+    LedgerPruner.prune(dir, pk, keys, PrunedRanges.DEFAULT_RETENTION_DAYS, NOW);
+    List<PrunedRanges.Range> ranges = PrunedRanges.read(dir).ranges();
+    assertThat(ranges).isNotEmpty().allSatisfy(r -> assertThat(r.verifiedBy(pk)).isTrue());
+    assertThat(verify().warnings()).noneMatch(w -> w.contains("pruned-range"));
+
+    // Claim the range was pruned under a one-day retention: the record no longer matches its signature.
+    Path file = dir.resolve(PrunedRanges.FILE);
+    Files.writeString(file, Files.readString(file).replaceFirst(" " + PrunedRanges.DEFAULT_RETENTION_DAYS + " ", " 1 "));
+    VerificationReport v = verify();
+    assertThat(v.ok()).isFalse();
+    assertThat(v.findings()).singleElement().satisfies(f -> {
+      assertThat(f.kind()).isEqualTo(Finding.Kind.BAD_PRUNED_RANGE);
+      assertThat(f.entryIndex()).isZero();
+    });
+  }
+
+  @Test
+  void anUnsignedRecordOfAnOlderLedgerIsOnlyAWarning() throws Exception {
+    LedgerPruner.prune(dir, pk, keys, PrunedRanges.DEFAULT_RETENTION_DAYS, NOW);
+    // The custos-pruned/v1 line an older version wrote: the same fields, no origin and no signature.
+    Path file = dir.resolve(PrunedRanges.FILE);
+    Files.writeString(file, Files.readString(file).replaceAll("custos-pruned/v2 (\\S+ \\S+ \\S+ \\S+ \\S+) \\S+ \\S+",
+        "custos-pruned/v1 $1"));
+    assertThat(PrunedRanges.read(dir).ranges()).hasSize(10).allSatisfy(r -> assertThat(r.note()).isEmpty());
+    VerificationReport v = verify();
+    assertThat(v.ok()).as(v.findings().toString()).isTrue();
+    assertThat(v.warnings()).anyMatch(w -> w.contains("10 pruned-range record(s) carry no signature"));
   }
 
   @Test
   void tooYoungSegmentsAreRefused() throws Exception {
     long before = SegmentFormat.list(dir).size();
-    LedgerPruner.Result r = LedgerPruner.prune(dir, pk, PrunedRanges.DEFAULT_RETENTION_DAYS, OLD.plus(Duration.ofDays(PrunedRanges.DEFAULT_RETENTION_DAYS - 1)));
+    LedgerPruner.Result r = LedgerPruner.prune(dir, pk, keys, PrunedRanges.DEFAULT_RETENTION_DAYS, OLD.plus(Duration.ofDays(PrunedRanges.DEFAULT_RETENTION_DAYS - 1)));
     assertThat(r.pruned()).isEmpty();
     assertThat(r.refused()).get().asString().contains("segment-").contains("entries 0..");
     assertThat(SegmentFormat.list(dir)).hasSize((int) before);
@@ -127,7 +158,7 @@ class LedgerPrunerTest {
 
   @Test
   void deletingAnUnprunedSegmentIsStillDetected() throws Exception {
-    LedgerPruner.prune(dir, pk, PrunedRanges.DEFAULT_RETENTION_DAYS, NOW);
+    LedgerPruner.prune(dir, pk, keys, PrunedRanges.DEFAULT_RETENTION_DAYS, NOW);
     SegmentFormat.Segment victim = SegmentFormat.list(dir).stream().filter(s -> s.firstIndex() == 12).findFirst().orElseThrow();
     Files.delete(victim.file());
     VerificationReport v = verify();
@@ -138,7 +169,7 @@ class LedgerPrunerTest {
 
   @Test
   void deletingATooYoungSegmentUnderAForgedPruneRecordIsDetected() throws Exception {
-    LedgerPruner.prune(dir, pk, PrunedRanges.DEFAULT_RETENTION_DAYS, NOW);
+    LedgerPruner.prune(dir, pk, keys, PrunedRanges.DEFAULT_RETENTION_DAYS, NOW);
     SegmentFormat.Segment victim = SegmentFormat.list(dir).get(0); // entry 10, first covered at RECENT
     assertThat(victim.firstIndex()).isEqualTo(10);
     Files.delete(victim.file());
@@ -150,7 +181,7 @@ class LedgerPrunerTest {
 
   @Test
   void proofsForRemainingEntriesStillVerify() throws Exception {
-    LedgerPruner.prune(dir, pk, PrunedRanges.DEFAULT_RETENTION_DAYS, NOW);
+    LedgerPruner.prune(dir, pk, keys, PrunedRanges.DEFAULT_RETENTION_DAYS, NOW);
     LedgerProver p = LedgerProver.load(dir, pk);
     assertThat(p.size()).isEqualTo(20);
     var proof = p.prove(ids.get(15)).orElseThrow();
@@ -163,7 +194,7 @@ class LedgerPrunerTest {
 
   @Test
   void ledgerReopensAndGrowsAfterPruning() throws Exception {
-    LedgerPruner.prune(dir, pk, PrunedRanges.DEFAULT_RETENTION_DAYS, NOW);
+    LedgerPruner.prune(dir, pk, keys, PrunedRanges.DEFAULT_RETENTION_DAYS, NOW);
     try (MerkleLedger l = open(new SetClock(NOW))) {
       append(l, 5);
       l.checkpointNow();
@@ -180,7 +211,7 @@ class LedgerPrunerTest {
       l.set(3, LedgerFixtures.flipLastByte(l.get(3)));
       return l;
     });
-    assertThatThrownBy(() -> LedgerPruner.prune(dir, pk, PrunedRanges.DEFAULT_RETENTION_DAYS, NOW))
+    assertThatThrownBy(() -> LedgerPruner.prune(dir, pk, keys, PrunedRanges.DEFAULT_RETENTION_DAYS, NOW))
         .isInstanceOf(LedgerCorruptException.class);
   }
 }

@@ -2,6 +2,7 @@ package io.custos.verify.checkpoint;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 
@@ -39,10 +40,33 @@ public record SignedNote(String text, List<Signature> signatures) {
 
     /** @return the signature line, terminated by {@code "\n"} */
     public String line() {
+      return DASH + name + " " + base64() + "\n";
+    }
+
+    /** @return the signature field of the line: base64 of the key ID followed by the signature bytes */
+    public String base64() {
       byte[] blob = new byte[KEY_ID_BYTES + signature.length];
       System.arraycopy(keyId, 0, blob, 0, KEY_ID_BYTES);
       System.arraycopy(signature, 0, blob, KEY_ID_BYTES, signature.length);
-      return DASH + name + " " + Base64.getEncoder().encodeToString(blob) + "\n";
+      return Base64.getEncoder().encodeToString(blob);
+    }
+
+    /**
+     * The signature by key {@code name} whose signature field ({@link #base64()}) is {@code base64}.
+     *
+     * @throws IllegalArgumentException if the name is invalid or the field is not base64 of a key ID and a signature
+     */
+    public static Signature of(String name, String base64) {
+      byte[] blob;
+      try {
+        blob = Base64.getDecoder().decode(base64);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("signature is not base64", e);
+      }
+      if (blob.length <= KEY_ID_BYTES) {
+        throw new IllegalArgumentException("signature too short");
+      }
+      return new Signature(name, Arrays.copyOf(blob, KEY_ID_BYTES), Arrays.copyOfRange(blob, KEY_ID_BYTES, blob.length));
     }
   }
 
@@ -86,20 +110,7 @@ public record SignedNote(String text, List<Signature> signatures) {
       if (space < 0) {
         throw new IllegalArgumentException("a signature line is a key name and a base64 signature");
       }
-      byte[] blob;
-      try {
-        blob = Base64.getDecoder().decode(line.substring(space + 1));
-      } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("signature is not base64", e);
-      }
-      if (blob.length <= KEY_ID_BYTES) {
-        throw new IllegalArgumentException("signature too short");
-      }
-      byte[] id = new byte[KEY_ID_BYTES];
-      byte[] sig = new byte[blob.length - KEY_ID_BYTES];
-      System.arraycopy(blob, 0, id, 0, KEY_ID_BYTES);
-      System.arraycopy(blob, KEY_ID_BYTES, sig, 0, sig.length);
-      sigs.add(new Signature(line.substring(DASH.length(), space), id, sig));
+      sigs.add(Signature.of(line.substring(DASH.length(), space), line.substring(space + 1)));
     }
     return new SignedNote(text, sigs);
   }
