@@ -14,10 +14,12 @@ import io.custos.audit.ledger.LedgerEvents;
 import io.custos.audit.ledger.LedgerProver;
 import io.custos.audit.ledger.LedgerPruner;
 import io.custos.audit.ledger.LocalKeySource;
+import io.custos.audit.ledger.PostgresLedgerStore;
 import io.custos.config.CustosConfig;
 import io.custos.config.LedgerSettings;
 import io.custos.verify.KeyTransitions;
 import io.custos.verify.LedgerVerifier;
+import io.custos.verify.JdbcLedger;
 import io.custos.verify.LedgerSource;
 import io.custos.verify.PrunedRanges;
 import io.custos.verify.VerificationReport;
@@ -240,9 +242,10 @@ final class AuditCommand {
       + " verifies, and each pruned range is recorded signed by the checkpoint key. Refuses anything younger. Stop the"
       + " server first (it holds the ledger lock).")
   static final class Prune implements Callable<Integer> {
-    @Option(names = "--ledger", required = true, description = "ledger directory") Path ledger;
+    @Option(names = "--ledger", required = true, description = "ledger directory, or the jdbc:postgresql:// URL of a"
+        + " fleet's database (credentials from PGUSER and PGPASSWORD)") String ledger;
     @Option(names = "--public-key", description = "checkpoint key the ledger must verify under (C2SP verifier key or PEM);"
-        + " default: the ledger's first key") Path publicKey;
+        + " default for a directory: the ledger's first key (required for a database)") Path publicKey;
     @Option(names = "--keys", description = "key directory holding the checkpoint signing key (default: the"
         + " configuration's keysDir, else <dataDir>/keys, with --config; else keys/ beside the ledger)") Path keys;
     @Option(names = "--config", description = "custos.yaml: ledger.retentionDays sets the retention period") Path config;
@@ -252,8 +255,13 @@ final class AuditCommand {
 
     @Override
     public Integer call() throws Exception {
-      if (!Files.isDirectory(ledger)) {
-        System.err.println("custos: no ledger at " + ledger.toAbsolutePath().normalize());
+      boolean database = ledger.startsWith("jdbc:");
+      if (database && (publicKey == null || keys == null && config == null)) {
+        System.err.println("custos: pruning a database ledger needs --public-key and --keys (or --config)");
+        return 1;
+      }
+      if (!database && !Files.isDirectory(Path.of(ledger))) {
+        System.err.println("custos: no ledger at " + Path.of(ledger).toAbsolutePath().normalize());
         return 1;
       }
       Optional<CustosConfig> cfg = config == null ? Optional.empty() : Optional.of(CustosConfig.load(config));
@@ -262,9 +270,22 @@ final class AuditCommand {
       if (days < PrunedRanges.DEFAULT_RETENTION_DAYS) {
         System.err.println("warning: a retention of " + days + " days is shorter than the six years of 45 CFR 164.316(b)(2)");
       }
-      Path keyDir = keys != null || cfg.isEmpty() ? keysDir(ledger, keys) : cfg.get().keysPath();
-      LedgerPruner.Result r = LedgerPruner.prune(ledger, publicKey(ledger, publicKey), LocalKeySource.open(keyDir), days,
-          now != null ? now : Instant.now());
+      Path keyDir = keys != null ? keys : cfg.isPresent() ? cfg.get().keysPath() : keysDir(Path.of(ledger), null);
+      Instant at = now != null ? now : Instant.now();
+      LedgerPruner.Result r;
+      if (database) {
+        Path scratch = Files.createTempDirectory("custos-prune");
+        try (PostgresLedgerStore store = PostgresLedgerStore.connect(ledger, System.getenv("PGUSER"), System.getenv("PGPASSWORD"));
+            JdbcLedger source = JdbcLedger.connect(ledger)) {
+          r = LedgerPruner.prune(store, source, CheckpointKey.read(publicKey), LocalKeySource.open(keyDir), scratch, days, at);
+        } finally {
+          try (var files = Files.walk(scratch)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+          }
+        }
+      } else {
+        r = LedgerPruner.prune(Path.of(ledger), publicKey(Path.of(ledger), publicKey), LocalKeySource.open(keyDir), days, at);
+      }
       for (var range : r.pruned()) {
         System.out.println("pruned " + range.segment() + ": entries " + range.first() + ".." + (range.end() - 1));
       }

@@ -1,6 +1,7 @@
 package io.custos.audit.ledger;
 
 import io.custos.verify.CheckpointLog;
+import io.custos.verify.JdbcLedger;
 import io.custos.verify.KeyRing;
 import io.custos.verify.KeyTransitions;
 import io.custos.verify.LeafHashFile;
@@ -124,6 +125,49 @@ public final class LedgerPruner {
       }
       return new Result(done, Optional.empty());
     }
+  }
+
+  /**
+   * Prunes a fleet's PostgreSQL ledger: the entries after the pruned prefix up to the size of the newest signed
+   * checkpoint older than {@code now - retentionDays} lose their ciphertext (their leaf hashes stay); the signed
+   * range record and the pruning are one transaction. Replicas may keep running: pruned entries are below every
+   * checkpoint they hold. The ledger must verify first.
+   *
+   * @param store   the ledger's database
+   * @param source  the same database, read for verification
+   * @param key     the key the ledger must verify under (the auditor's pinned key)
+   * @param keys    the key directory holding the current checkpoint signing key
+   * @param scratch a directory for the signer's verifier-key file
+   * @throws LedgerCorruptException if the ledger does not verify
+   */
+  public static Result prune(PostgresLedgerStore store, JdbcLedger source, CheckpointKey key, KeySource keys, Path scratch,
+      long retentionDays, Instant now) throws IOException {
+    if (retentionDays < 0) {
+      throw new IllegalArgumentException("retention must not be negative");
+    }
+    VerificationReport report = LedgerVerifier.verify(source, key, Optional.empty());
+    if (!report.ok()) {
+      throw new LedgerCorruptException("ledger does not verify; refusing to prune: " + report.findings().get(0));
+    }
+    Instant cutoff = now.minus(Duration.ofDays(retentionDays));
+    long first = source.prunedRanges().prefixEnd();
+    long end = source.checkpoints().checkpoints().stream().filter(cp -> cp.timestamp().isBefore(cutoff))
+        .mapToLong(Checkpoint::treeSize).max().orElse(0);
+    if (end <= first) {
+      return new Result(List.of(), Optional.of("no entry after " + (first - 1) + " is covered by a signed checkpoint older"
+          + " than the retention period of " + retentionDays + " days (" + cutoff + ")"));
+    }
+    CheckpointSigner signer;
+    try {
+      Files.createDirectories(scratch);
+      signer = CheckpointSigner.forLedger(scratch, store.sharedCheckpoints(), keys);
+    } catch (GeneralSecurityException e) {
+      throw new IOException("checkpoint signing key unusable: " + e.getClass().getSimpleName(), e);
+    }
+    PrunedRanges.Range unsigned = new PrunedRanges.Range(first, end, now, retentionDays, "rows");
+    PrunedRanges.Range r = unsigned.signed(sign(signer, unsigned));
+    store.prune(first, end, r.toLine());
+    return new Result(List.of(r), Optional.empty());
   }
 
   private static CheckpointSigner signer(Path dir, KeySource keys) throws IOException {

@@ -192,6 +192,27 @@ class FleetLedgerTest {
   }
 
   @Test
+  void retentionPruningOfTheDatabaseLedgerIsSignedAndStillVerifies() throws Exception {
+    LocalKeySource keys = runThreeServers(20);
+    try (PostgresLedgerStore store = PostgresLedgerStore.connect(url, "postgres", "");
+        JdbcLedger source = JdbcLedger.connect(url)) {
+      CheckpointKey key = CheckpointKey.read(tmp.resolve("cp0").resolve(CheckpointSigner.VKEY_FILE));
+      LedgerPruner.Result young = LedgerPruner.prune(store, source, key, keys, tmp.resolve("scratch"), 2192,
+          java.time.Instant.now());
+      assertThat(young.pruned()).as("nothing is six years old").isEmpty();
+      assertThat(young.refused()).isPresent();
+      LedgerPruner.Result r = LedgerPruner.prune(store, source, key, keys, tmp.resolve("scratch"), 0,
+          java.time.Instant.now().plusSeconds(1));
+      assertThat(r.prunedEntries()).isEqualTo(60);
+      assertThat(r.pruned().get(0).note()).as("the range record is signed").isPresent();
+    }
+    VerificationReport after = verify();
+    assertThat(after.findings()).isEmpty();
+    assertThat(after.warnings()).noneMatch(w -> w.contains("unsigned"));
+    assertThat(after.pruned()).isEqualTo(60);
+  }
+
+  @Test
   void aPseudonymOneServerRecordedIsReidentifiableThroughAnother() throws Exception {
     LocalKeySource keys = LocalKeySource.openOrCreate(tmp.resolve("keys"));
     try (PostgresLedgerStore a = PostgresLedgerStore.connect(url, "postgres", "");
