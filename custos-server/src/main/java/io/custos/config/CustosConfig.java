@@ -26,11 +26,28 @@ import java.util.Locale;
  * @param policy   roles, care relationships, break-the-glass and rate limits
  * @param research approved research protocols (sensitive cohorts, linkable extracts); default none
  * @param dataDir  directory for the audit trail, keys and the generated TLS certificate
+ * @param console  the compliance console at {@code /console}; default off
  */
 public record CustosConfig(Server server, Upstream upstream, Identity identity, Policy policy, Research research,
-    String dataDir) {
+    String dataDir, Console console) {
   @com.fasterxml.jackson.annotation.JsonCreator
   public CustosConfig {}
+
+  /** A configuration without the compliance console. */
+  public CustosConfig(Server server, Upstream upstream, Identity identity, Policy policy, Research research, String dataDir) {
+    this(server, upstream, identity, policy, research, dataDir, null);
+  }
+
+  /**
+   * The compliance console: people sign in with OpenID Connect (authorization code with PKCE, RFC 7636) at
+   * {@code identity.issuer}; the idle timeout is {@code identity.idleTimeoutMinutes}, as for MCP sessions.
+   *
+   * @param clientId  the console's OAuth client id at the identity provider (a public client: PKCE, no secret);
+   *                  absent: no console
+   * @param alertLog  JSON-lines file of alerts (one {@code AlertSink.Alert.document()} per line) the alerts page
+   *                  shows; default {@code <dataDir>/alerts.jsonl}
+   */
+  public record Console(String clientId, String alertLog) {}
 
   /** A configuration without research protocols. */
   public CustosConfig(Server server, Upstream upstream, Identity identity, Policy policy, String dataDir) {
@@ -252,7 +269,7 @@ public record CustosConfig(Server server, Upstream upstream, Identity identity, 
             p.elicitationApproval() == null ? Boolean.FALSE : p.elicitationApproval(), p.sensitiveValueSets(),
             p.breakGlassOverridesConsent() == null ? io.custos.consent.BreakGlassOverride.PATIENT_PRIVACY : p.breakGlassOverridesConsent()),
         new Research(protocols),
-        dataDir == null ? ".custos-data" : dataDir);
+        dataDir == null ? ".custos-data" : dataDir, console);
   }
 
   private static UpstreamAuth upstreamAuth(Upstream u) {
@@ -325,6 +342,9 @@ public record CustosConfig(Server server, Upstream upstream, Identity identity, 
     }
     if (policy.sensitiveValueSets() != null && !java.nio.file.Files.isDirectory(java.nio.file.Path.of(policy.sensitiveValueSets()))) {
       errors.add("policy.sensitiveValueSets: not a directory");
+    }
+    if (console != null && console.clientId() != null && !identity.mode().equals("oauth")) {
+      errors.add("console.clientId: the console signs people in with OpenID Connect; it needs identity.mode oauth");
     }
     if (!errors.isEmpty()) {
       throw new ConfigException("invalid configuration:\n  " + String.join("\n  ", errors));
