@@ -30,6 +30,10 @@ import picocli.CommandLine.Option;
     subcommands = DemoCommand.TokenCommand.class)
 final class DemoCommand implements Callable<Integer> {
   private static final ObjectMapper JSON = new ObjectMapper();
+  /** The compliance console's client id at the demo identity provider. */
+  static final String CONSOLE_CLIENT = "custos-console";
+  /** The console role of the demo's privacy officer. */
+  static final String PRIVACY_OFFICER_ROLE = "privacy-officer";
 
   @Option(names = "--patients", defaultValue = "20", description = "Synthetic patients to generate on first run.")
   int patients;
@@ -97,6 +101,8 @@ final class DemoCommand implements Callable<Integer> {
     for (DemoRole role : DemoRole.values()) {
       users.put(role.id(), Map.of("sub", role.subject(), "claims", role.claims(cast)));
     }
+    // The compliance console's demo privacy officer (signs in on the provider's login page as demo-privacy-officer).
+    users.put(PRIVACY_OFFICER_ROLE, Map.of("sub", "demo-" + PRIVACY_OFFICER_ROLE, "claims", Map.of("roles", List.of(PRIVACY_OFFICER_ROLE))));
     JSON.writerWithDefaultPrettyPrinter().writeValue(identities.toFile(), users);
     Map<?, ?> idpInfo = helper(started, "devidp.sh", "--audience", audience, "--identities", identities.toString());
     URI tokenEndpoint = URI.create((String) idpInfo.get("token_endpoint"));
@@ -128,6 +134,9 @@ final class DemoCommand implements Callable<Integer> {
     Path cert = app.dataDir().resolve("tls").resolve("certificate.pem");
     Map<String, Object> connection = new LinkedHashMap<>();
     connection.put("endpoint", http.endpoint().toString());
+    String console = http.endpoint().toString().replaceFirst("/mcp$", "/console/");
+    connection.put("console", Map.of("url", console, "privacy_officer", "demo-" + PRIVACY_OFFICER_ROLE,
+        "clinician", DemoRole.CLINICIAN.subject()));
     connection.put("stdio", stdio);
     connection.put("patients", ordered.subList(0, Math.min(5, ordered.size())));
     connection.put("token", clinicianToken);
@@ -149,6 +158,8 @@ final class DemoCommand implements Callable<Integer> {
     restrict(connectionFile);
 
     System.out.println(instructions(http.endpoint().toString(), stdio, cert, cast.patient(), demo));
+    System.out.println("Compliance console: " + console + " (sign in on the demo identity provider's page as demo-"
+        + PRIVACY_OFFICER_ROLE + ", or as " + DemoRole.CLINICIAN.subject() + " to approve writes)");
     System.out.println("Ready: " + http.endpoint() + " (" + patientCount + " patients; details in "
         + connectionFile + ")");
     System.out.flush();
@@ -253,7 +264,9 @@ final class DemoCommand implements Callable<Integer> {
           jwksUri: %s
           audience: %s
         dataDir: %s
-        """.formatted(port, fhirBase, idp.get("issuer"), idp.get("jwks_uri"), audience, dataDir));
+        console:
+          clientId: %s
+        """.formatted(port, fhirBase, idp.get("issuer"), idp.get("jwks_uri"), audience, dataDir, CONSOLE_CLIENT));
   }
 
   private static int freePort() throws IOException {

@@ -340,9 +340,13 @@ public final class ConsoleServlet extends HttpServlet {
       AuditEvent a = e.event();
       for (Action act : List.of(Action.ALERT_ACKNOWLEDGE, Action.ALERT_ESCALATE, Action.ALERT_CLOSE)) {
         if (act.tool.equals(a.tool())) {
-          String verb = act.tool.substring(act.tool.lastIndexOf('.') + 1);
-          state.put(a.callId(), verb.equals("acknowledge") ? "acknowledged" : verb.equals("escalate") ? "escalated" : "closed");
-          history.computeIfAbsent(a.callId(), k -> new ArrayList<>()).add(a.timestamp() + " " + verb + " by " + a.subject()
+          String done = switch (act) {
+            case ALERT_ACKNOWLEDGE -> "acknowledged";
+            case ALERT_ESCALATE -> "escalated";
+            default -> "closed";
+          };
+          state.put(a.callId(), done);
+          history.computeIfAbsent(a.callId(), k -> new ArrayList<>()).add(a.timestamp() + " " + done + " by " + a.subject()
               + Optional.ofNullable(text.get(a.eventId())).map(n -> ": " + n).orElse(""));
         }
       }
