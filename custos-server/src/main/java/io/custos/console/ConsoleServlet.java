@@ -38,7 +38,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -73,6 +72,8 @@ public final class ConsoleServlet extends HttpServlet {
   private static final Logger log = LoggerFactory.getLogger(ConsoleServlet.class);
   private static final Pattern PROPOSAL_ID = Pattern.compile("^p-[A-Za-z0-9_-]{22}$");
   private static final Pattern ALERT_ID = Pattern.compile("^[A-Za-z0-9-]{1,64}$");
+  /** Where a sign-in may return to: a console page path, nothing else (no open redirect). */
+  private static final Pattern NEXT = Pattern.compile("^/console/[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)?$");
   private static final Pattern CALL_ID = Pattern.compile("^[A-Za-z0-9_-]{1,64}$");
   private static final int MAX_NOTE = 4000;
 
@@ -143,8 +144,12 @@ public final class ConsoleServlet extends HttpServlet {
       }
       Optional<ConsoleSessions.Session> session = session(req);
       if (session.isEmpty() || session.get().caller().isEmpty()) {
-        page(resp, 401, "message", Map.of("heading", "Sign in", "text",
+        Map<String, Object> m = new HashMap<>(Map.of("heading", "Sign in", "text",
             "The compliance console needs you to sign in with multi-factor authentication.", "signin", true));
+        if (NEXT.matcher("/console" + path).matches()) {
+          m.put("next", "/console" + path);
+        }
+        page(resp, 401, "message", m);
         return;
       }
       ConsoleSessions.Session sess = session.get();
@@ -155,7 +160,7 @@ public final class ConsoleServlet extends HttpServlet {
           return;
         }
         if (path.equals("/approvals") || path.equals("/approvals/")) {
-          approvals(resp, sess);
+          approvals(req, resp, sess);
         } else {
           approval(req, resp, sess, path.substring("/approvals/".length()), false);
         }
@@ -247,7 +252,9 @@ public final class ConsoleServlet extends HttpServlet {
 
   private void signIn(HttpServletRequest req, HttpServletResponse resp) throws IOException {
     OidcSignIn.Pending pending = OidcSignIn.newPending();
-    ConsoleSessions.Session signing = sessions.signingIn(pending);
+    String next = req.getParameter("next");
+    ConsoleSessions.Session signing = sessions.signingIn(pending,
+        next != null && NEXT.matcher(next).matches() ? Optional.of(next) : Optional.empty());
     try {
       java.net.URI to = s.oidc().start(pending);
       setCookie(resp, signing.id());
@@ -274,8 +281,12 @@ public final class ConsoleServlet extends HttpServlet {
     try {
       OidcSignIn.Identity id = s.oidc().finish(signing.get().pending().get(), code);
       var c = id.claims();
-      caller = s.claims().toCaller(OidcSignIn.claims(c), c.getExpirationTime().toInstant(),
+      Caller claimed = s.claims().toCaller(OidcSignIn.claims(c), c.getExpirationTime().toInstant(),
           c.getJWTID() != null ? c.getJWTID() : id.accessToken(), id.accessToken());
+      // The person acts through the console, the client the ID token was issued to (its validated aud), never an agent's.
+      caller = new Caller(claimed.subject(), s.oidc().clientId(), claimed.fhirUser(), claimed.roles(), claimed.scopes(),
+          claimed.patientContext(), claimed.mfa(), claimed.tokenIdHash(), claimed.expiresAt(), claimed.authTime(),
+          claimed.credential());
     } catch (Exception e) {
       log.warn("console: sign-in refused, the ID token did not validate ({})", e.getClass().getSimpleName());
       page(resp, 401, "message", Map.of("heading", "Sign-in failed", "text", "The identity provider's answer did not validate.",
@@ -294,7 +305,7 @@ public final class ConsoleServlet extends HttpServlet {
     }
     ConsoleSessions.Session session = sessions.signedIn(signing.get().id(), caller);
     setCookie(resp, session.id());
-    resp.sendRedirect(officer(caller) ? "/console/" : "/console/approvals");
+    resp.sendRedirect(signing.get().next().orElse(officer(caller) ? "/console/" : "/console/approvals"));
   }
 
   // --- pages ---------------------------------------------------------------------------------------
@@ -524,19 +535,18 @@ public final class ConsoleServlet extends HttpServlet {
 
   // --- write approvals -----------------------------------------------------------------------------
 
-  private void approvals(HttpServletResponse resp, ConsoleSessions.Session sess) throws IOException {
-    Caller who = sess.caller().orElseThrow();
-    Set<String> seen = new TreeSet<>();
-    List<Map<String, Object>> pending = new ArrayList<>();
-    for (StoredEvent e : s.ledger().events()) {
-      String id = e.event().callId();
-      if (id != null && who.subject().equals(e.event().subject()) && PROPOSAL_ID.matcher(id).matches() && seen.add(id)) {
-        s.proposals().get(id).filter(p -> p.state() == io.custos.writes.Proposal.State.PENDING
-            && p.proposal().expiresAt().isAfter(s.clock().instant())).ifPresent(p -> pending.add(0, Map.of("id", id,
-            "label", p.proposal().tool() + " (" + p.proposal().resourceType() + "), proposed " + p.proposal().createdAt())));
-      }
+  /**
+   * The approvals index. Proposals are reached by the link the agent gives its user (the proposal id is a 128-bit
+   * capability and is never listed), or by pasting that link or id here.
+   */
+  private void approvals(HttpServletRequest req, HttpServletResponse resp, ConsoleSessions.Session sess) throws IOException {
+    String given = Optional.ofNullable(req.getParameter("proposal")).orElse("").strip();
+    String id = given.substring(given.lastIndexOf('/') + 1);
+    if (PROPOSAL_ID.matcher(id).matches()) {
+      resp.sendRedirect("/console/approvals/" + id);
+      return;
     }
-    page(resp, 200, "approvals", model(sess, Map.of("proposals", pending)));
+    page(resp, 200, "approvals", model(sess, Map.of("unknown", !given.isEmpty())));
   }
 
   /** View or decide one proposal: a governed {@value WriteStages#APPROVE} call with the signed-in person as caller. */
@@ -650,7 +660,9 @@ public final class ConsoleServlet extends HttpServlet {
     resp.setHeader("Content-Security-Policy", CSP);
     resp.setHeader("X-Frame-Options", "DENY");
     resp.setHeader("X-Content-Type-Options", "nosniff");
-    resp.setHeader("Referrer-Policy", "no-referrer");
+    // same-origin, not no-referrer: under no-referrer a browser sends "Origin: null" with a form POST (Fetch standard),
+    // which the same-origin check must refuse.
+    resp.setHeader("Referrer-Policy", "same-origin");
     resp.setHeader("Cross-Origin-Opener-Policy", "same-origin");
     resp.setHeader("Strict-Transport-Security", "max-age=31536000");
   }

@@ -33,9 +33,10 @@ final class ConsoleSessions {
    * @param csrf      the synchronizer token every POST must carry (OWASP CSRF prevention)
    * @param lastSeen  last request
    * @param expiresAt hard end (ID token expiry, or the sign-in window)
+   * @param next      the console page to return to after sign-in
    */
   record Session(String id, Optional<Caller> caller, Optional<OidcSignIn.Pending> pending, String csrf, Instant lastSeen,
-      Instant expiresAt) {}
+      Instant expiresAt, Optional<String> next) {}
 
   private final ConcurrentHashMap<String, Session> sessions = new ConcurrentHashMap<>();
   private final Duration idle;
@@ -51,16 +52,16 @@ final class ConsoleSessions {
   }
 
   /** A new session for a sign-in in flight. */
-  Session signingIn(OidcSignIn.Pending pending) {
+  Session signingIn(OidcSignIn.Pending pending, Optional<String> next) {
     Instant now = clock.instant();
-    return put(new Session(newId(), Optional.empty(), Optional.of(pending), newId(), now, now.plus(SIGN_IN_WINDOW)));
+    return put(new Session(newId(), Optional.empty(), Optional.of(pending), newId(), now, now.plus(SIGN_IN_WINDOW), next));
   }
 
   /** Ends {@code previous} and opens a signed-in session under a new id (no fixation). */
   Session signedIn(String previous, Caller caller) {
     sessions.remove(previous);
     Instant now = clock.instant();
-    return put(new Session(newId(), Optional.of(caller), Optional.empty(), newId(), now, caller.expiresAt()));
+    return put(new Session(newId(), Optional.of(caller), Optional.empty(), newId(), now, caller.expiresAt(), Optional.empty()));
   }
 
   /** The live session {@code id} (touching it), or empty when unknown, idle too long or expired. */
@@ -77,7 +78,7 @@ final class ConsoleSessions {
       sessions.remove(id);
       return Optional.empty();
     }
-    Session touched = new Session(s.id(), s.caller(), s.pending(), s.csrf(), now, s.expiresAt());
+    Session touched = new Session(s.id(), s.caller(), s.pending(), s.csrf(), now, s.expiresAt(), s.next());
     sessions.put(id, touched);
     return Optional.of(touched);
   }

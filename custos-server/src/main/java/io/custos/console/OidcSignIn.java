@@ -67,6 +67,11 @@ public final class OidcSignIn {
         .build().toURI();
   }
 
+  /** The console's client id (the {@code aud} of every ID token it accepts). */
+  String clientId() {
+    return client.getValue();
+  }
+
   static Pending newPending() {
     return new Pending(new State(), new Nonce(), new CodeVerifier());
   }

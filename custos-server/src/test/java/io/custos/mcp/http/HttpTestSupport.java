@@ -67,7 +67,7 @@ public final class HttpTestSupport {
   }
 
   /** One embedded store for the whole test JVM (loading the fixture is the slow part); stopped at JVM exit. */
-  static synchronized EmbeddedFhirStore store() {
+  public static synchronized EmbeddedFhirStore store() {
     if (store == null) {
       EmbeddedFhirStore s = EmbeddedFhirStore.builder().dataDirectory(fixtureDir()).referenceInstant(REFERENCE).port(0).build();
       s.start();
@@ -111,7 +111,7 @@ public final class HttpTestSupport {
   }
 
   /** An SSLContext whose only trust anchor is the given PEM certificate. */
-  static SSLContext trustOnly(Path pem) throws IOException, GeneralSecurityException {
+  public static SSLContext trustOnly(Path pem) throws IOException, GeneralSecurityException {
     X509Certificate cert;
     try (InputStream in = Files.newInputStream(pem)) {
       cert = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
@@ -181,7 +181,7 @@ public final class HttpTestSupport {
    * The JSON-RPC messages of a response: the body itself for application/json, or the {@code data:} payload of
    * each event for text/event-stream.
    */
-  static List<JsonNode> messages(HttpResponse<String> response) throws IOException {
+  public static List<JsonNode> messages(HttpResponse<String> response) throws IOException {
     String type = response.headers().firstValue("Content-Type").orElse("");
     List<JsonNode> out = new ArrayList<>();
     if (type.startsWith("text/event-stream")) {
