@@ -44,9 +44,8 @@ final class ComplianceCommand {
       }
       CustosConfig c = CustosConfig.load(config);
       Path data = Path.of(c.dataDir()).toAbsolutePath();
-      Path alerts = c.console() != null && c.console().alertLog() != null ? Path.of(c.console().alertLog())
-          : data.resolve("alerts.jsonl");
-      ComplianceReport r = ComplianceChecks.run(c, ComplianceEvidence.gather(data, alerts, Instant.now()), ServerAssembly.VERSION);
+      ComplianceReport r = ComplianceChecks.run(c, ComplianceEvidence.gather(data, ServerAssembly.alertLog(c), Instant.now()),
+          ServerAssembly.VERSION);
       Files.write(out, ComplianceDocuments.render(r, f));
       System.out.println(r.passed() + " passed, " + r.failed() + " failed; written " + out);
       return r.failed() == 0 ? 0 : FAILING;

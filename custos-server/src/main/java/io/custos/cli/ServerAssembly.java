@@ -328,8 +328,13 @@ public final class ServerAssembly implements AutoCloseable {
 
   /** The alert log the console reads ({@code console.alertLog}, default {@code <dataDir>/alerts.jsonl}). */
   public Path alertLog() {
+    return alertLog(config);
+  }
+
+  /** The alert log of {@code config} ({@code console.alertLog}, default {@code <dataDir>/alerts.jsonl}). */
+  static Path alertLog(CustosConfig config) {
     return config.console() != null && config.console().alertLog() != null ? Path.of(config.console().alertLog())
-        : dataDir().resolve("alerts.jsonl");
+        : Path.of(config.dataDir()).toAbsolutePath().resolve("alerts.jsonl");
   }
 
   /** The compliance report over the live configuration and this server's data directory. */
