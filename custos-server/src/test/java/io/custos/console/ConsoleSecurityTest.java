@@ -122,6 +122,17 @@ class ConsoleSecurityTest {
   }
 
   @Test
+  void signInReturnsOnlyToAConsolePage() throws Exception {
+    String[] page = signIn("/console/signin?next=%2Fconsole%2Fbreak-glass", "officer-6", MFA);
+    assertThat(lastLocation).isEqualTo("/console/break-glass");
+    signIn("/console/signin?next=https%3A%2F%2Fevil.example%2F", "officer-6", MFA);
+    assertThat(lastLocation).isEqualTo("/console/");
+    signIn("/console/signin?next=%2F%2Fevil.example%2Fconsole%2Fx", "officer-6", MFA);
+    assertThat(lastLocation).isEqualTo("/console/");
+    assertThat(page[1]).isNotNull();
+  }
+
+  @Test
   void withoutMfaTheConsoleIsRefused() throws Exception {
     String[] ids = signIn("officer-2", "{\"roles\":[\"privacy-officer\"],\"amr\":[\"pwd\"]}");
     assertThat(ids[1]).isNull();
@@ -179,10 +190,15 @@ class ConsoleSecurityTest {
   // --- a browser's part, by hand ---------------------------------------------------------------------
 
   private int lastStatus;
+  private String lastLocation;
+
+  private String[] signIn(String user, String claims) throws Exception {
+    return signIn("/console/signin", user, claims);
+  }
 
   /** Signs in through the provider's interactive login; returns {pre-sign-in session id, signed-in session id or null}. */
-  private String[] signIn(String user, String claims) throws Exception {
-    HttpResponse<String> start = get("/console/signin", null);
+  private String[] signIn(String signInPath, String user, String claims) throws Exception {
+    HttpResponse<String> start = get(signInPath, null);
     String pre = cookie(start).orElseThrow();
     URI authorize = URI.create(start.headers().firstValue("Location").orElseThrow());
     HttpResponse<String> login = http.send(HttpRequest.newBuilder(authorize).POST(HttpRequest.BodyPublishers.ofString(
@@ -191,6 +207,7 @@ class ConsoleSecurityTest {
     URI back = URI.create(login.headers().firstValue("Location").orElseThrow());
     HttpResponse<String> done = get(back.getRawPath() + "?" + back.getRawQuery(), pre);
     lastStatus = done.statusCode();
+    lastLocation = done.headers().firstValue("Location").orElse(null);
     return new String[] {pre, done.statusCode() == 302 ? cookie(done).orElse(null) : null};
   }
 
