@@ -307,12 +307,15 @@ public final class ServerAssembly implements AutoCloseable {
         Duration.ofMinutes(identity.idleTimeoutMinutes()), Optional.of(envelopes));
     var servlets = new java.util.HashMap<String, jakarta.servlet.Servlet>(
         java.util.Map.of("/approvals/*", new io.custos.writes.ApprovalServlet(pipeline, authenticator)));
-    String origin = (mode == McpHttpServer.TlsMode.PLAIN ? "http" : "https") + "://" + s.host() + ":" + s.port();
+    var origins = new HashSet<>(s.allowedOrigins());
     if (consoleEnabled()) {
+      String origin = config.console().origin() != null ? config.console().origin()
+          : (mode == McpHttpServer.TlsMode.PLAIN ? "http" : "https") + "://" + s.host() + ":" + s.port();
+      origins.add(origin); // the console's own form posts
       servlets.put("/console/*", console(origin));
     }
     McpHttpServer server = McpHttpServer.start(new McpHttpServer.Settings(s.host(), s.port(), mode, cert,
-        new HashSet<>(s.allowedOrigins()), new HashSet<>(s.allowedHosts()), s.maxRequestBytes()), mcp::start, jsonMapper, security,
+        origins, new HashSet<>(s.allowedHosts()), s.maxRequestBytes()), mcp::start, jsonMapper, security,
         readiness(), servlets);
     String base = server.endpoint().toString();
     // With the console, clinicians approve there (signed in with MFA) instead of presenting a bearer token.

@@ -46,8 +46,16 @@ public record CustosConfig(Server server, Upstream upstream, Identity identity, 
    *                  absent: no console
    * @param alertLog  JSON-lines file of alerts (one {@code AlertSink.Alert.document()} per line) the alerts page
    *                  shows; default {@code <dataDir>/alerts.jsonl}
+   * @param origin    the console's public origin as browsers reach it ({@code https://custos.example.org}): its
+   *                  sign-in callback is {@code <origin>/console/callback} and its form posts carry it as
+   *                  {@code Origin}; default {@code https://<server.host>:<server.port>}
    */
-  public record Console(String clientId, String alertLog) {}
+  public record Console(String clientId, String alertLog, String origin) {
+    /** A console at the listener's own address. */
+    public Console(String clientId, String alertLog) {
+      this(clientId, alertLog, null);
+    }
+  }
 
   /** A configuration without research protocols. */
   public CustosConfig(Server server, Upstream upstream, Identity identity, Policy policy, String dataDir) {
@@ -345,6 +353,9 @@ public record CustosConfig(Server server, Upstream upstream, Identity identity, 
     }
     if (console != null && console.clientId() != null && !identity.mode().equals("oauth")) {
       errors.add("console.clientId: the console signs people in with OpenID Connect; it needs identity.mode oauth");
+    }
+    if (console != null && console.origin() != null && !console.origin().matches("^https?://[^/\\s?#]+$")) {
+      errors.add("console.origin: scheme://host[:port], no path, e.g. https://custos.example.org");
     }
     if (!errors.isEmpty()) {
       throw new ConfigException("invalid configuration:\n  " + String.join("\n  ", errors));

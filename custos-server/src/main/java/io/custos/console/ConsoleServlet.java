@@ -568,7 +568,7 @@ public final class ConsoleServlet extends HttpServlet {
       args.put("payload_sha256", req.getParameter("payload_sha256"));
     }
     ToolOutcome out = s.pipeline().handle(Declaration.Kind.OPERATION, new ToolCall(WriteStages.APPROVE, args,
-        sess.caller(), sess.id().substring(0, 8), req.getRemoteAddr(), ToolCall.Channel.APPROVAL_PAGE, Optional.empty()));
+        sess.caller(), ClaimsMapping.sha256(sess.id()).substring(0, 16), req.getRemoteAddr(), ToolCall.Channel.APPROVAL_PAGE, Optional.empty()));
     if (out.isError()) {
       page(resp, 409, "message", model(sess, Map.of("heading", "Not done", "text", out.text())));
       return;
@@ -684,15 +684,19 @@ public final class ConsoleServlet extends HttpServlet {
     return Optional.empty();
   }
 
-  /** A POST must come from this origin: {@code Origin} (or, without it, {@code Referer}) names this scheme, host and port. */
-  private static boolean sameOrigin(HttpServletRequest req) {
-    String self = req.getScheme() + "://" + req.getServerName() + ":" + req.getServerPort();
+  /**
+   * A POST must come from the console: {@code Origin} (or, without it, {@code Referer}) names the console's public
+   * origin, or the scheme, host and port the request reached.
+   */
+  private boolean sameOrigin(HttpServletRequest req) {
+    String reached = req.getScheme() + "://" + req.getServerName() + ":" + req.getServerPort();
+    List<String> selves = List.of(s.oidc().origin(), reached, withoutDefaultPort(reached));
     String origin = req.getHeader("Origin");
     if (origin != null) {
-      return origin.equals(self) || origin.equals(withoutDefaultPort(self));
+      return selves.contains(origin);
     }
     String referer = req.getHeader("Referer");
-    return referer == null || referer.startsWith(self + "/") || referer.startsWith(withoutDefaultPort(self) + "/");
+    return referer == null || selves.stream().anyMatch(o -> referer.startsWith(o + "/"));
   }
 
   private static String withoutDefaultPort(String origin) {

@@ -67,6 +67,11 @@ public final class OidcSignIn {
         .build().toURI();
   }
 
+  /** The console's public origin, {@code scheme://host[:port]} of its callback. */
+  String origin() {
+    return redirect.getScheme() + "://" + redirect.getRawAuthority();
+  }
+
   /** The console's client id (the {@code aud} of every ID token it accepts). */
   String clientId() {
     return client.getValue();

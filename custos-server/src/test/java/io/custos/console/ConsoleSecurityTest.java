@@ -155,13 +155,20 @@ class ConsoleSecurityTest {
   }
 
   @Test
-  void aPostWithoutTheCsrfTokenIsRefusedAndRecordsNothing() throws Exception {
+  void aPostWithoutTheCsrfTokenOrFromAnotherOriginIsRefusedAndRecordsNothing() throws Exception {
     String[] ids = signIn("officer-3", MFA);
     long before = ledger.size();
     HttpResponse<String> forged = post("/console/alerts/action", ids[1], "alert_id=a-1&action=acknowledge&note=x");
     assertThat(forged.statusCode()).isEqualTo(403);
     HttpResponse<String> wrong = post("/console/alerts/action", ids[1], "csrf=guess&alert_id=a-1&action=acknowledge");
     assertThat(wrong.statusCode()).isEqualTo(403);
+    String csrf = csrf(get("/console/alerts", ids[1]).body());
+    HttpResponse<String> crossSite = post("/console/alerts/action", ids[1], "csrf=" + csrf + "&alert_id=a-1&action=acknowledge",
+        "https://evil.example");
+    assertThat(crossSite.statusCode()).isEqualTo(403);
+    HttpResponse<String> nullOrigin = post("/console/alerts/action", ids[1], "csrf=" + csrf + "&alert_id=a-1&action=acknowledge",
+        "null");
+    assertThat(nullOrigin.statusCode()).isEqualTo(403);
     assertThat(ledger.size()).isEqualTo(before);
   }
 
@@ -220,8 +227,12 @@ class ConsoleSecurityTest {
   }
 
   private HttpResponse<String> post(String path, String session, String form) throws Exception {
+    return post(path, session, form, base);
+  }
+
+  private HttpResponse<String> post(String path, String session, String form, String origin) throws Exception {
     return http.send(HttpRequest.newBuilder(URI.create(base + path)).POST(HttpRequest.BodyPublishers.ofString(form))
-        .header("Content-Type", "application/x-www-form-urlencoded").header("Origin", base)
+        .header("Content-Type", "application/x-www-form-urlencoded").header("Origin", origin)
         .header("Cookie", ConsoleServlet.COOKIE + "=" + session).build(), HttpResponse.BodyHandlers.ofString());
   }
 
