@@ -142,6 +142,9 @@ class ConsoleBrowserIT {
     signIn(console, "officer-without-mfa", "{\"roles\":[\"privacy-officer\"],\"amr\":[\"pwd\"]}");
     assertThat(browser.findElement(By.tagName("h1")).getText()).isEqualTo("Not permitted");
     assertThat(browser.getPageSource()).contains("requires multi-factor authentication");
+    signIn(console, "nurse-with-mfa", "{\"roles\":[\"nurse\"],\"amr\":[\"pwd\",\"mfa\"]}");
+    assertThat(browser.findElement(By.tagName("h1")).getText()).isEqualTo("Not permitted");
+    assertThat(browser.getPageSource()).contains("Your role does not give access");
   }
 
   @Test
@@ -158,6 +161,9 @@ class ConsoleBrowserIT {
     signIn(console, "demo-privacy-officer", "{\"roles\":[\"privacy-officer\"],\"amr\":[\"pwd\",\"otp\",\"mfa\"]}");
     assertThat(browser.findElement(By.tagName("h1")).getText()).isEqualTo("Overview");
     check("overview");
+    // Keyboard: the first Tab reaches the skip link, which moves focus past the navigation to the page's content.
+    browser.findElement(By.tagName("body")).sendKeys(org.openqa.selenium.Keys.TAB);
+    assertThat(browser.switchTo().activeElement().getText()).isEqualTo("Skip to main content");
 
     browser.get(console + "alerts");
     assertThat(browser.findElement(By.tagName("main")).getText()).contains("bulk-read <script>alert('x')</script>");
