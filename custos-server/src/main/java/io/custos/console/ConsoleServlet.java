@@ -76,6 +76,7 @@ public final class ConsoleServlet extends HttpServlet {
   private static final Pattern NEXT = Pattern.compile("^/console/[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)?$");
   private static final Pattern CALL_ID = Pattern.compile("^[A-Za-z0-9_-]{1,64}$");
   private static final int MAX_NOTE = 4000;
+  private static final com.fasterxml.jackson.databind.ObjectMapper PRETTY = new com.fasterxml.jackson.databind.ObjectMapper();
 
   /** The console's ledger events. */
   enum Action {
@@ -575,12 +576,23 @@ public final class ConsoleServlet extends HttpServlet {
     }
     Map<String, Object> m = new HashMap<>();
     m.put("p", out.structured());
+    // The pipeline has just authorized this person for this proposal: show the exact payload its digest covers.
+    m.put("payload", s.proposals().get(id).map(p -> pretty(p.proposal().payloadJson())).orElse(""));
     m.put("outcome", post ? (decision.equals("approve") ? "Approved. The agent can now commit exactly this write."
         : "Rejected. Nothing will be written.") : null);
     page(resp, 200, "approval", model(sess, m));
   }
 
   // --- plumbing ------------------------------------------------------------------------------------
+
+  /** Canonical JSON indented for reading (the same members and values, so the same digest when canonicalised). */
+  private static String pretty(String json) {
+    try {
+      return PRETTY.writerWithDefaultPrettyPrinter().writeValueAsString(PRETTY.readTree(json));
+    } catch (IOException e) {
+      return json;
+    }
+  }
 
   private static boolean officer(Caller c) {
     return c.roles().contains(PRIVACY_OFFICER) || c.roles().contains(SECURITY_OFFICER);

@@ -223,6 +223,8 @@ class ConsoleBrowserIT {
     assertThat(browser.findElement(By.tagName("h1")).getText()).isEqualTo("Approve a write to the health record");
     assertThat(browser.findElement(By.className("payload")).getText()).contains("Stable. <script>alert('x')</script>");
     assertThat(browser.findElement(By.tagName("code")).getText()).isEqualTo(proposed.path("payload_sha256").asText());
+    browser.findElement(By.tagName("summary")).click();
+    assertThat(browser.findElement(By.className("json")).getText()).contains("\"resourceType\" : \"DocumentReference\"");
     check("approval");
     submit(By.cssSelector("button[value=approve]"));
     assertThat(browser.findElement(By.cssSelector("[role=status]")).getText()).startsWith("Approved");
