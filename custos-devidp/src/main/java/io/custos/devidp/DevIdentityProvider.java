@@ -1,8 +1,12 @@
 package io.custos.devidp;
 
 import com.nimbusds.jose.util.JSONObjectUtils;
+import com.nimbusds.oauth2.sdk.AuthorizationCodeGrant;
 import com.nimbusds.oauth2.sdk.OAuth2Error;
 import com.nimbusds.oauth2.sdk.TokenRequest;
+import java.net.URLDecoder;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,6 +18,10 @@ import java.util.Set;
 import no.nav.security.mock.oauth2.MockOAuth2Server;
 import no.nav.security.mock.oauth2.OAuth2Config;
 import no.nav.security.mock.oauth2.OAuth2Exception;
+import no.nav.security.mock.oauth2.http.OAuth2HttpRequest;
+import no.nav.security.mock.oauth2.http.OAuth2HttpRequestHandler;
+import no.nav.security.mock.oauth2.http.OAuth2HttpResponse;
+import no.nav.security.mock.oauth2.http.Route;
 import no.nav.security.mock.oauth2.token.OAuth2TokenCallback;
 import no.nav.security.mock.oauth2.token.OAuth2TokenProvider;
 
@@ -28,9 +36,15 @@ import no.nav.security.mock.oauth2.token.OAuth2TokenProvider;
  * {@code amr = [pwd, otp, mfa]} (the demo users sign in with two factors), {@code auth_time} = the moment it is
  * minted (so break-the-glass, which needs a recent MFA sign-in, works with a fresh token) and {@code client_id}.
  *
+ * <p>People sign in to the compliance console by OpenID Connect authorization code with PKCE (RFC 7636) on the
+ * provider's interactive login page: the username is the {@code sub} of a demo identity (for example
+ * {@code demo-privacy-officer}); its claims, {@code amr = [pwd, otp, mfa]} and {@code auth_time} then go into the
+ * ID token. Any other username signs in with only the claims typed on the page (no MFA evidence unless typed), which
+ * is how the console's refusals are exercised.
+ *
  * <p>Tokens come from the token endpoint (RFC 6749 &sect;4.4, client credentials; any client secret) with the extra
  * form parameter {@code demo_role=<role>}; an unknown role is refused with {@code invalid_request}. Standard output
- * gets one line, {@code {"issuer": URL, "jwks_uri": URL, "token_endpoint": URL}}, then the provider runs until killed.
+ * gets one line, {@code {"issuer": URL, "jwks_uri": URL, "token_endpoint": URL, "authorization_endpoint": URL}}, then the provider runs until killed.
  * Tokens last {@code H} hours (default 12).
  */
 public final class DevIdentityProvider {
@@ -56,14 +70,17 @@ public final class DevIdentityProvider {
     Map<String, Object> identities = JSONObjectUtils.parse(Files.readString(Path.of(require(opts, "--identities"))));
     long hours = Long.parseLong(opts.getOrDefault("--hours", "12"));
 
-    MockOAuth2Server server = new MockOAuth2Server(new OAuth2Config(false, null, null, false, new OAuth2TokenProvider(),
-        Set.of(new RoleTokens(audience, identities, hours * 3600))));
+    OAuth2Config config = new OAuth2Config(true, null, null, false, new OAuth2TokenProvider(),
+        Set.of(new RoleTokens(audience, identities, hours * 3600)));
+    MockOAuth2Server server = new MockOAuth2Server(config, new DemoLogins(new OAuth2HttpRequestHandler(config).getAuthorizationServer(),
+        identities));
     server.start(InetAddress.getByName("127.0.0.1"), 0);
     Runtime.getRuntime().addShutdownHook(new Thread(server::shutdown));
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("issuer", server.issuerUrl(ISSUER_ID).toString());
     out.put("jwks_uri", server.jwksUrl(ISSUER_ID).toString());
     out.put("token_endpoint", server.tokenEndpointUrl(ISSUER_ID).toString());
+    out.put("authorization_endpoint", server.authorizationEndpointUrl(ISSUER_ID).toString());
     System.out.println(JSONObjectUtils.toJSONString(out));
     System.out.flush();
     Thread.currentThread().join();
@@ -83,7 +100,8 @@ public final class DevIdentityProvider {
 
     @Override
     public String typeHeader(TokenRequest request) {
-      return "at+jwt";
+      // An ID token (authorization code grant) is a plain JWT (OpenID Connect Core 1.0 section 2).
+      return signIn(request) ? "JWT" : "at+jwt";
     }
 
     @Override
@@ -94,6 +112,10 @@ public final class DevIdentityProvider {
     @Override
     @SuppressWarnings("unchecked")
     public Map<String, Object> addClaims(TokenRequest request) {
+      if (signIn(request)) {
+        // The signed-in person's claims come from the login (see DemoLogins); the client is the one that signed in.
+        return new LinkedHashMap<>(Map.of("client_id", request.getClientID().getValue()));
+      }
       Map<String, Object> claims = new LinkedHashMap<>((Map<String, Object>) identity(request).get("claims"));
       claims.put("amr", List.of("pwd", "otp", "mfa"));
       claims.put("auth_time", Instant.now().getEpochSecond());
@@ -107,6 +129,10 @@ public final class DevIdentityProvider {
       return expirySeconds;
     }
 
+    private static boolean signIn(TokenRequest request) {
+      return request.getAuthorizationGrant() instanceof AuthorizationCodeGrant;
+    }
+
     @SuppressWarnings("unchecked")
     private Map<String, Object> identity(TokenRequest request) {
       List<String> role = request.getCustomParameters().get(ROLE_PARAMETER);
@@ -115,6 +141,46 @@ public final class DevIdentityProvider {
         throw new OAuth2Exception(OAuth2Error.INVALID_REQUEST, "unknown or missing " + ROLE_PARAMETER);
       }
       return (Map<String, Object>) map;
+    }
+  }
+
+  /**
+   * Every request passes here first: a login form posted with a demo identity's {@code sub} as username gets that
+   * identity's claims plus two-factor evidence ({@code amr}) and {@code auth_time} in its {@code claims} field;
+   * everything else reaches the provider unchanged.
+   */
+  record DemoLogins(Route provider, Map<String, Object> identities) implements Route {
+    @Override
+    public boolean match(OAuth2HttpRequest request) {
+      return true;
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public OAuth2HttpResponse invoke(OAuth2HttpRequest request) {
+      if (!"POST".equals(request.getMethod()) || !request.getUrl().encodedPath().endsWith("/authorize")) {
+        return provider.invoke(request);
+      }
+      Map<String, String> form = new LinkedHashMap<>();
+      for (String pair : request.getBody().split("&")) {
+        int eq = pair.indexOf('=');
+        if (eq > 0) {
+          form.put(URLDecoder.decode(pair.substring(0, eq), StandardCharsets.UTF_8),
+              URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
+        }
+      }
+      String username = form.getOrDefault("username", "");
+      for (Object identity : identities.values()) {
+        if (identity instanceof Map<?, ?> id && username.equals(id.get("sub"))) {
+          Map<String, Object> claims = new LinkedHashMap<>((Map<String, Object>) id.get("claims"));
+          claims.put("amr", List.of("pwd", "otp", "mfa"));
+          claims.put("auth_time", Instant.now().getEpochSecond());
+          String body = "username=" + URLEncoder.encode(username, StandardCharsets.UTF_8) + "&claims="
+              + URLEncoder.encode(JSONObjectUtils.toJSONString(claims), StandardCharsets.UTF_8);
+          return provider.invoke(request.copy(request.getHeaders(), request.getMethod(), request.getOriginalUrl(), body));
+        }
+      }
+      return provider.invoke(request);
     }
   }
 

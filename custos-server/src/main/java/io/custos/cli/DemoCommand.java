@@ -30,6 +30,10 @@ import picocli.CommandLine.Option;
     subcommands = DemoCommand.TokenCommand.class)
 final class DemoCommand implements Callable<Integer> {
   private static final ObjectMapper JSON = new ObjectMapper();
+  /** The compliance console's client id at the demo identity provider. */
+  static final String CONSOLE_CLIENT = "custos-console";
+  /** The console role of the demo's privacy officer. */
+  static final String PRIVACY_OFFICER_ROLE = "privacy-officer";
 
   @Option(names = "--patients", defaultValue = "20", description = "Synthetic patients to generate on first run.")
   int patients;
@@ -109,6 +113,8 @@ final class DemoCommand implements Callable<Integer> {
     for (DemoRole role : DemoRole.values()) {
       users.put(role.id(), Map.of("sub", role.subject(), "claims", role.claims(cast)));
     }
+    // The compliance console's demo privacy officer (signs in on the provider's login page as demo-privacy-officer).
+    users.put(PRIVACY_OFFICER_ROLE, Map.of("sub", "demo-" + PRIVACY_OFFICER_ROLE, "claims", Map.of("roles", List.of(PRIVACY_OFFICER_ROLE))));
     JSON.writerWithDefaultPrettyPrinter().writeValue(identities.toFile(), users);
     Map<?, ?> idpInfo = helper(started, "devidp.sh", "--audience", audience, "--identities", identities.toString());
     URI tokenEndpoint = URI.create((String) idpInfo.get("token_endpoint"));
@@ -155,6 +161,9 @@ final class DemoCommand implements Callable<Integer> {
         "--token-file", tokenFile.toString());
     Map<String, Object> connection = new LinkedHashMap<>();
     connection.put("endpoint", endpoint);
+    String console = endpoint.replaceFirst("/mcp$", "/console/");
+    connection.put("console", Map.of("url", console, "privacy_officer", "demo-" + PRIVACY_OFFICER_ROLE,
+        "clinician", DemoRole.CLINICIAN.subject()));
     connection.put("stdio", stdio);
     connection.put("patients", ordered.subList(0, Math.min(5, ordered.size())));
     connection.put("token", clinicianToken);
@@ -181,6 +190,8 @@ final class DemoCommand implements Callable<Integer> {
       System.out.println("Fleet: " + replicas + " replicas behind HAProxy on one PostgreSQL; verify the shared audit trail:\n  "
           + stdio.get(0) + " audit verify --ledger '" + ledger + "' --public-key " + fleetInfo.get("ledger_public_key") + "\n");
     }
+    System.out.println("Compliance console: " + console + " (sign in on the demo identity provider's page as demo-"
+        + PRIVACY_OFFICER_ROLE + ", or as " + DemoRole.CLINICIAN.subject() + " to approve writes)");
     System.out.println("Ready: " + endpoint + " (" + patientCount + " patients; details in "
         + connectionFile + ")");
     System.out.flush();
@@ -285,7 +296,11 @@ final class DemoCommand implements Callable<Integer> {
           jwksUri: %s
           audience: %s
         dataDir: %s
-        """.formatted(port, tls, fhirBase, idp.get("issuer"), idp.get("jwks_uri"), audience, dataDir) + extraYaml);
+        console:
+          clientId: %s
+          origin: %s
+        """.formatted(port, tls, fhirBase, idp.get("issuer"), idp.get("jwks_uri"), audience, dataDir, CONSOLE_CLIENT,
+        audience.replaceFirst("/mcp$", "")) + extraYaml);
   }
 
   static int freePort() throws IOException {

@@ -21,7 +21,7 @@ import java.util.Optional;
  * holds the one audit ledger and the shared state; N replicas ({@code custos serve}, each its own process and data
  * directory, one shared key directory) serve plain HTTP on loopback; HAProxy in front terminates TLS 1.3 and balances
  * them: 2026-07-28 requests (stateless) go to any replica, a 2025-11-25 session sticks to the replica that created it
- * (by {@code Mcp-Session-Id}), and a request refused by a draining replica (503) or cut by a dead one is retried on
+ * (by {@code Mcp-Session-Id}), a compliance-console sign-in to the replica holding its session (by its cookie), and a request refused by a draining replica (503) or cut by a dead one is retried on
  * another.
  */
 final class FleetDemo {
@@ -161,6 +161,8 @@ final class FleetDemo {
           stick-table type string len 128 size 100k expire 60m
           stick on req.hdr(Mcp-Session-Id)
           stick store-response res.hdr(Mcp-Session-Id)
+          stick on req.cook(__Host-custos-console)
+          stick store-response res.cook(__Host-custos-console)
         %s""".formatted(port, pem, servers);
   }
 

@@ -76,6 +76,7 @@ public final class ServerAssembly implements AutoCloseable {
   private final GovernancePipeline pipeline;
   private final io.custos.writes.WriteStages writes;
   private final LocalKeySource keys;
+  private final io.custos.writes.ProposalStore proposals;
 
   /** Scopes advertised in protected resource metadata and 401 challenges (SMART v2 wildcards). */
   /** Most validated access tokens held at once (about 1 KB each). */
@@ -143,6 +144,7 @@ public final class ServerAssembly implements AutoCloseable {
         policy.readOnly(), Duration.ofSeconds(policy.proposalTtlSeconds()), policy.elicitationApproval()), observer);
     this.pipeline = path.pipeline();
     this.writes = path.writes();
+    this.proposals = new io.custos.writes.ProposalStore(state.proposals());
     if (policy.readOnly()) {
       log.info("policy.readOnly: write tools are disabled");
     }
@@ -259,6 +261,14 @@ public final class ServerAssembly implements AutoCloseable {
     }
   }
 
+  /** Opens the audit ledger for reading: the fleet's database, else the ledger directory. */
+  io.custos.verify.LedgerSource ledgerSource() throws IOException {
+    return config.database().isPresent()
+        ? io.custos.verify.JdbcLedger.connect(config.database().get().jdbcUrl(), config.database().get().user(),
+            config.database().get().password())
+        : new io.custos.verify.DirectoryLedger(ledgerDir());
+  }
+
   /** The audit ledger directory ({@code <dataDir>/ledger}). */
   public Path ledgerDir() {
     return dataDir().resolve("ledger");
@@ -311,12 +321,56 @@ public final class ServerAssembly implements AutoCloseable {
         identity.issuer() == null ? List.of() : List.of(identity.issuer()), SCOPES_SUPPORTED);
     var security = new McpHttpServer.Security(authenticator, Optional.of(pipeline), metadata,
         Duration.ofMinutes(identity.idleTimeoutMinutes()), Optional.of(envelopes));
+    var servlets = new java.util.HashMap<String, jakarta.servlet.Servlet>(
+        java.util.Map.of("/approvals/*", new io.custos.writes.ApprovalServlet(pipeline, authenticator)));
+    var origins = new HashSet<>(s.allowedOrigins());
+    if (consoleEnabled()) {
+      String origin = config.console().origin() != null ? config.console().origin()
+          : (mode == McpHttpServer.TlsMode.PLAIN ? "http" : "https") + "://" + s.host() + ":" + s.port();
+      origins.add(origin); // the console's own form posts
+      servlets.put("/console/*", console(origin));
+    }
     McpHttpServer server = McpHttpServer.start(new McpHttpServer.Settings(s.host(), s.port(), mode, cert,
-        new HashSet<>(s.allowedOrigins()), new HashSet<>(s.allowedHosts()), s.maxRequestBytes()), mcp::start, jsonMapper, security,
-        readiness(), java.util.Map.of("/approvals/*", new io.custos.writes.ApprovalServlet(pipeline, authenticator)));
+        origins, new HashSet<>(s.allowedHosts()), s.maxRequestBytes()), mcp::start, jsonMapper, security,
+        readiness(), servlets);
     String base = server.endpoint().toString();
-    writes.approvalBase(() -> Optional.of(base.substring(0, base.length() - "/mcp".length())));
+    // With the console, clinicians approve there (signed in with MFA) instead of presenting a bearer token.
+    String approvals = base.substring(0, base.length() - "/mcp".length()) + (consoleEnabled() ? "/console" : "");
+    writes.approvalBase(() -> Optional.of(approvals));
     return server;
+  }
+
+  /** Whether the compliance console is configured ({@code console.clientId}). */
+  public boolean consoleEnabled() {
+    return config.console() != null && config.console().clientId() != null;
+  }
+
+  /** The alert log the console reads ({@code console.alertLog}, default {@code <dataDir>/alerts.jsonl}). */
+  public Path alertLog() {
+    return alertLog(config);
+  }
+
+  /** The alert log of {@code config} ({@code console.alertLog}, default {@code <dataDir>/alerts.jsonl}). */
+  static Path alertLog(CustosConfig config) {
+    return config.console() != null && config.console().alertLog() != null ? Path.of(config.console().alertLog())
+        : Path.of(config.dataDir()).toAbsolutePath().resolve("alerts.jsonl");
+  }
+
+  /** The compliance report over the live configuration and this server's data directory. */
+  public io.custos.compliance.ComplianceReport complianceReport() {
+    return io.custos.compliance.ComplianceChecks.run(config,
+        io.custos.compliance.ComplianceEvidence.gather(dataDir(), alertLog(), java.time.Instant.now()), VERSION);
+  }
+
+  private io.custos.console.ConsoleServlet console(String origin) throws IOException {
+    var identity = config.identity();
+    var ledger = new io.custos.console.LedgerView(ledgerDir(), this::ledgerSource, keys, audit, tokenMap::pseudonymsFor);
+    return new io.custos.console.ConsoleServlet(new io.custos.console.ConsoleServlet.Settings(
+        io.custos.console.ConsoleServlet.relyingParty(identity.issuer(), config.console().clientId(), origin),
+        new ClaimsMapping(identity.rolesClaim(), identity.mfaAmr(), identity.mfaAcr()),
+        Duration.ofMinutes(identity.idleTimeoutMinutes()), ledger, ledgerDir().resolve("notes.jsonl"),
+        new io.custos.console.JsonLinesAlertLog(alertLog()), pipeline, proposals, this::complianceReport, VERSION,
+        Clock.systemUTC()));
   }
 
   /**

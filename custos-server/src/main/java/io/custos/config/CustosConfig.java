@@ -32,9 +32,10 @@ import java.util.Locale;
  * @param keysDir  directory of the ledger, token-map, request-state and pseudonym keys; default
  *                 {@code <dataDir>/keys} (every server of a fleet mounts the same keys)
  * @param ledger   how the audit ledger is kept (retention); default {@link LedgerSettings} defaults
+ * @param console  the compliance console at {@code /console}; default off
  */
 public record CustosConfig(Server server, Upstream upstream, Identity identity, Policy policy, Research research,
-    String dataDir, Optional<Database> database, String keysDir, LedgerSettings ledger) {
+    String dataDir, Optional<Database> database, String keysDir, LedgerSettings ledger, Console console) {
   @com.fasterxml.jackson.annotation.JsonCreator
   public CustosConfig {
     database = database == null ? Optional.empty() : database;
@@ -46,10 +47,16 @@ public record CustosConfig(Server server, Upstream upstream, Identity identity, 
     this(server, upstream, identity, policy, research, dataDir, Optional.empty(), null);
   }
 
-  /** A configuration with the default ledger settings. */
+  /** A single-server configuration with a compliance console. */
+  public CustosConfig(Server server, Upstream upstream, Identity identity, Policy policy, Research research,
+      String dataDir, Console console) {
+    this(server, upstream, identity, policy, research, dataDir, Optional.empty(), null, null, console);
+  }
+
+  /** A configuration with the default ledger settings and no compliance console. */
   public CustosConfig(Server server, Upstream upstream, Identity identity, Policy policy, Research research,
       String dataDir, Optional<Database> database, String keysDir) {
-    this(server, upstream, identity, policy, research, dataDir, database, keysDir, null);
+    this(server, upstream, identity, policy, research, dataDir, database, keysDir, null, null);
   }
 
   /**
@@ -75,6 +82,25 @@ public record CustosConfig(Server server, Upstream upstream, Identity identity, 
       }
       String v = System.getenv(passwordEnv == null ? "CUSTOS_DB_PASSWORD" : passwordEnv);
       return v == null ? "" : v;
+    }
+  }
+
+  /**
+   * The compliance console: people sign in with OpenID Connect (authorization code with PKCE, RFC 7636) at
+   * {@code identity.issuer}; the idle timeout is {@code identity.idleTimeoutMinutes}, as for MCP sessions.
+   *
+   * @param clientId  the console's OAuth client id at the identity provider (a public client: PKCE, no secret);
+   *                  absent: no console
+   * @param alertLog  JSON-lines file of alerts (one {@code AlertSink.Alert.document()} per line) the alerts page
+   *                  shows; default {@code <dataDir>/alerts.jsonl}
+   * @param origin    the console's public origin as browsers reach it ({@code https://custos.example.org}): its
+   *                  sign-in callback is {@code <origin>/console/callback} and its form posts carry it as
+   *                  {@code Origin}; default {@code https://<server.host>:<server.port>}
+   */
+  public record Console(String clientId, String alertLog, String origin) {
+    /** A console at the listener's own address. */
+    public Console(String clientId, String alertLog) {
+      this(clientId, alertLog, null);
     }
   }
 
@@ -303,7 +329,7 @@ public record CustosConfig(Server server, Upstream upstream, Identity identity, 
         database.map(d -> new Database(d.jdbcUrl(), d.user(), d.passwordFile(), d.passwordEnv(),
             d.maxPoolSize() == null ? 8 : d.maxPoolSize())),
         keysDir,
-        (ledger == null ? new LedgerSettings(null) : ledger).withDefaults());
+        (ledger == null ? new LedgerSettings(null) : ledger).withDefaults(), console);
   }
 
   /** The key directory: {@code keysDir}, else {@code <dataDir>/keys}. */
@@ -393,6 +419,12 @@ public record CustosConfig(Server server, Upstream upstream, Identity identity, 
     }
     if (ledger != null) {
       ledger.validate(errors);
+    }
+    if (console != null && console.clientId() != null && !identity.mode().equals("oauth")) {
+      errors.add("console.clientId: the console signs people in with OpenID Connect; it needs identity.mode oauth");
+    }
+    if (console != null && console.origin() != null && !console.origin().matches("^https?://[^/\\s?#]+$")) {
+      errors.add("console.origin: scheme://host[:port], no path, e.g. https://custos.example.org");
     }
     if (!errors.isEmpty()) {
       throw new ConfigException("invalid configuration:\n  " + String.join("\n  ", errors));

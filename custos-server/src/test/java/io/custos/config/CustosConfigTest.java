@@ -307,6 +307,23 @@ class CustosConfigTest {
   }
 
   @Test
+  void theConsoleIsReadAndNeedsOauthIdentity() throws IOException {
+    CustosConfig cfg = CustosConfig.load(yaml("""
+        upstream: {baseUrl: "http://127.0.0.1:8080/fhir"}
+        identity: {mode: oauth, issuer: "https://idp.example.org", jwksUri: "https://idp.example.org/jwks",
+          audience: "https://custos.example.org/mcp"}
+        console: {clientId: custos-console, alertLog: /var/lib/custos/alerts.jsonl}
+        """));
+    assertThat(cfg.console().clientId()).isEqualTo("custos-console");
+    assertThat(cfg.console().alertLog()).isEqualTo("/var/lib/custos/alerts.jsonl");
+    assertThatThrownBy(() -> CustosConfig.load(yaml("""
+        upstream: {baseUrl: "http://127.0.0.1:8080/fhir"}
+        identity: {mode: development}
+        console: {clientId: custos-console}
+        """))).isInstanceOf(ConfigException.class).hasMessageContaining("console.clientId: ");
+  }
+
+  @Test
   void missingFileIsAConfigException() {
     assertThatThrownBy(() -> CustosConfig.load(dir.resolve("absent.yaml"))).isInstanceOf(ConfigException.class)
         .hasMessageContaining("absent.yaml");

@@ -51,6 +51,8 @@ class DemoNewcomerIT {
 
       JsonNode conn = new ObjectMapper().readTree(dir.resolve("connection.json").toFile());
       assertThat(conn.path("endpoint").asText()).startsWith("https://127.0.0.1:").endsWith("/mcp");
+      assertThat(conn.path("console").path("url").asText()).isEqualTo(conn.path("endpoint").asText().replace("/mcp", "/console/"));
+      assertThat(String.join("\n", out)).contains("Compliance console: " + conn.path("console").path("url").asText());
       assertThat(conn.path("token").asText()).contains(".");
       List<String> roles = new ArrayList<>();
       conn.path("tokens").fieldNames().forEachRemaining(roles::add);

@@ -36,9 +36,16 @@ public final class JdbcLedger implements LedgerSource {
    * @throws IOException if the database is unreachable, refuses the credentials or holds no ledger
    */
   public static JdbcLedger connect(String url) throws IOException {
+    return connect(url, System.getenv("PGUSER"), System.getenv("PGPASSWORD"));
+  }
+
+  /**
+   * Connects to {@code url} with {@code user} and {@code password} (each may be null: then the URL's own, if any).
+   *
+   * @throws IOException if the database is unreachable, refuses the credentials or holds no ledger
+   */
+  public static JdbcLedger connect(String url, String user, String password) throws IOException {
     Properties p = new Properties();
-    String user = System.getenv("PGUSER");
-    String password = System.getenv("PGPASSWORD");
     if (user != null && !url.contains("user=")) {
       p.setProperty("user", user);
     }

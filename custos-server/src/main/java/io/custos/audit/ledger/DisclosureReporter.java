@@ -18,6 +18,11 @@ import java.util.Set;
 public final class DisclosureReporter {
   /** Tool name recorded for the re-identification event. */
   public static final String REIDENTIFY_TOOL = "custos.audit.report";
+  /**
+   * Prefix of the tool names of administrative events (reports, re-identification, the compliance console's actions):
+   * they record people reviewing the audit trail, not disclosures, and no MCP tool is named so.
+   */
+  public static final String ADMINISTRATIVE_PREFIX = "custos.";
 
   private DisclosureReporter() {}
 
@@ -42,17 +47,7 @@ public final class DisclosureReporter {
     } catch (java.security.GeneralSecurityException e) {
       throw new IOException("ledger key unusable", e);
     }
-    LedgerEvents.forEach(ledgerDir, aead, s -> {
-      AuditEvent e = s.event();
-      if (e.phase() == AuditEvent.Phase.RESULT && "success".equals(e.outcome()) && !REIDENTIFY_TOOL.equals(e.tool())
-          && !e.timestamp().isBefore(from) && e.timestamp().isBefore(to)
-          && e.patientRefs().stream().anyMatch(wanted::contains)) {
-        out.add(new DisclosureReport.Disclosure(e.timestamp(), e.subject(), e.clientId(),
-            e.tool() + ": " + e.recordCount() + " " + (e.resourceType() == null ? "record(s)" : e.resourceType() + " record(s)"),
-            (e.scope() == null ? "" : "scope " + e.scope() + "; ") + "roles " + String.join(",", new java.util.TreeSet<>(e.roles())),
-            e.outcome(), e.eventId(), s.leafIndex()));
-      }
-    });
+    LedgerEvents.forEach(ledgerDir, aead, s -> disclosure(s, wanted, from, to).ifPresent(out::add));
     Instant now = Instant.now();
     // The re-identification is audited before the report leaves this method; fail closed if it cannot be.
     try (MerkleLedger ledger = MerkleLedger.open(ledgerDir, keys)) {
@@ -61,6 +56,25 @@ public final class DisclosureReporter {
           "accounting-of-disclosures", "success", out.size(), null, 0, "cli", "custos"));
     }
     return new DisclosureReport(patientId, pseudonyms, from, to, now, operator, out);
+  }
+
+  /**
+   * The disclosure an event records, if it is one: a successful result that returned records of one of the
+   * {@code pseudonyms}' patients in {@code [from, to)} (administrative events, {@value #ADMINISTRATIVE_PREFIX}*, such as
+   * re-identifications for reports, are not disclosures).
+   */
+  public static java.util.Optional<DisclosureReport.Disclosure> disclosure(StoredEvent s, Set<String> pseudonyms, Instant from,
+      Instant to) {
+    AuditEvent e = s.event();
+    if (e.phase() != AuditEvent.Phase.RESULT || !"success".equals(e.outcome())
+        || e.tool() != null && e.tool().startsWith(ADMINISTRATIVE_PREFIX)
+        || e.timestamp().isBefore(from) || !e.timestamp().isBefore(to) || e.patientRefs().stream().noneMatch(pseudonyms::contains)) {
+      return java.util.Optional.empty();
+    }
+    return java.util.Optional.of(new DisclosureReport.Disclosure(e.timestamp(), e.subject(), e.clientId(),
+        e.tool() + ": " + e.recordCount() + " " + (e.resourceType() == null ? "record(s)" : e.resourceType() + " record(s)"),
+        (e.scope() == null ? "" : "scope " + e.scope() + "; ") + "roles " + String.join(",", new java.util.TreeSet<>(e.roles())),
+        e.outcome(), e.eventId(), s.leafIndex()));
   }
 
   /** The report as a self-contained HTML page (all values escaped). */

@@ -67,7 +67,7 @@ public final class HttpTestSupport {
   }
 
   /** One embedded store for the whole test JVM (loading the fixture is the slow part); stopped at JVM exit. */
-  static synchronized EmbeddedFhirStore store() {
+  public static synchronized EmbeddedFhirStore store() {
     if (store == null) {
       EmbeddedFhirStore s = EmbeddedFhirStore.builder().dataDirectory(fixtureDir()).referenceInstant(REFERENCE).port(0).build();
       s.start();

@@ -1,0 +1,99 @@
+package io.custos.compliance;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.custos.audit.AuditEvent;
+import io.custos.audit.ledger.LocalKeySource;
+import io.custos.audit.ledger.MerkleLedger;
+import io.custos.config.CustosConfig;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The compliance report: each standard against live configuration and a real ledger, in its three formats. */
+class ComplianceReportTest {
+  private static final List<String> STANDARDS = List.of("45 CFR 164.312(a)(1)", "45 CFR 164.312(a)(2)(i)",
+      "45 CFR 164.312(a)(2)(ii)", "45 CFR 164.312(a)(2)(iii)", "45 CFR 164.312(a)(2)(iv)", "45 CFR 164.312(b)",
+      "45 CFR 164.312(c)(1)", "45 CFR 164.312(d)", "45 CFR 164.312(e)(1)", "45 CFR 164.308(a)(1)(ii)(D)", "45 CFR 164.308(a)(6)",
+      "45 CFR 164.514(b)", "45 CFR 164.514(d)", "45 CFR 164.528", "45 CFR 164.316(b)(2)");
+
+  @TempDir Path data;
+
+  private CustosConfig config(String tls, String mode, int idleMinutes) {
+    return new CustosConfig(new CustosConfig.Server("127.0.0.1", 8443, tls, List.of(), List.of(), null),
+        new CustosConfig.Upstream("http://127.0.0.1:8080/fhir", 10),
+        new CustosConfig.Identity(mode, "https://idp.example.org", "https://idp.example.org/jwks", "https://custos.example.org/mcp",
+            null, null, null, null, null, null, null, idleMinutes),
+        new CustosConfig.Policy(null, true, null, null, null), null, data.toString(), null).withDefaults();
+  }
+
+  private void ledgerWithOneEvent() throws Exception {
+    var keys = LocalKeySource.openOrCreate(data.resolve("keys"));
+    for (String k : List.of("pseudonym.key", "research.key")) {
+      Files.write(data.resolve("keys").resolve(k), new byte[32]);
+    }
+    try (MerkleLedger ledger = MerkleLedger.open(data.resolve("ledger"), keys)) {
+      ledger.append(new AuditEvent("e1", "c1", Instant.now(), AuditEvent.Phase.RESULT, "alice", null, "app", null, null,
+          Set.of("clinician"), "get_medications", "MedicationRequest", List.of("p1"), null, "success", 1, null, 0, "stdio", "t"));
+      ledger.checkpointNow();
+    }
+    Files.writeString(data.resolve("ledger").resolve("token-map.enc"), "");
+    Files.writeString(data.resolve("alerts.jsonl"), "");
+  }
+
+  @Test
+  void aHardenedConfigurationWithAVerifiedLedgerPassesEveryStandard() throws Exception {
+    ledgerWithOneEvent();
+    ComplianceReport r = ComplianceChecks.run(config("tls13", "oauth", 15),
+        ComplianceEvidence.gather(data, data.resolve("alerts.jsonl"), Instant.now()), "test");
+    assertThat(r.checks()).extracting(ComplianceReport.Check::standard).containsExactlyElementsOf(STANDARDS);
+    assertThat(r.checks()).filteredOn(c -> !c.passed()).as("failing checks").isEmpty();
+    assertThat(r.checks()).allSatisfy(c -> assertThat(c.fix()).isEmpty());
+  }
+
+  @Test
+  void plainHttpDevelopmentIdentityLongIdleAndNoLedgerFailWithWhatToFix() {
+    ComplianceReport r = ComplianceChecks.run(config("plain", "development", 30),
+        ComplianceEvidence.gather(data, data.resolve("alerts.jsonl"), Instant.now()), "test");
+    List<String> failing = new ArrayList<>();
+    r.checks().stream().filter(c -> !c.passed()).forEach(c -> failing.add(c.id()));
+    assertThat(failing).contains("transmission-security", "unique-user-identification", "automatic-logoff", "audit-controls",
+        "authentication", "accounting-of-disclosures", "incident-procedures");
+    assertThat(r.checks()).filteredOn(c -> !c.passed()).allSatisfy(c -> assertThat(c.fix()).isPresent());
+    assertThat(r.checks()).filteredOn(c -> c.id().equals("transmission-security")).singleElement()
+        .satisfies(c -> assertThat(c.fix().orElseThrow()).contains("server.tls"));
+  }
+
+  @Test
+  void theJsonFieldNamesAreTheDocumentedOnes() throws Exception {
+    ComplianceReport r = ComplianceChecks.run(config("plain", "development", 30),
+        ComplianceEvidence.gather(data, data.resolve("alerts.jsonl"), Instant.now()), "test");
+    JsonNode doc = new ObjectMapper().readTree(ComplianceDocuments.render(r, ComplianceDocuments.Format.JSON));
+    assertThat(doc.fieldNames()).toIterable().containsExactly("schema", "generated_at", "server_version", "summary", "checks");
+    assertThat(doc.path("schema").asText()).isEqualTo(ComplianceReport.SCHEMA);
+    assertThat(doc.path("summary").fieldNames()).toIterable().containsExactly("passed", "failed", "status");
+    assertThat(doc.path("summary").path("status").asText()).isEqualTo("fail");
+    assertThat(doc.path("checks").get(0).fieldNames()).toIterable()
+        .containsExactly("id", "standard", "title", "status", "evidence", "fix");
+    assertThat(doc.path("checks").findValuesAsText("status")).containsOnly("pass", "fail");
+  }
+
+  @Test
+  void htmlAndPdfCarryEveryStandard() throws Exception {
+    ComplianceReport r = ComplianceChecks.run(config("tls13", "oauth", 15),
+        ComplianceEvidence.gather(data, data.resolve("alerts.jsonl"), Instant.now()), "test");
+    String html = new String(ComplianceDocuments.render(r, ComplianceDocuments.Format.HTML), StandardCharsets.UTF_8);
+    assertThat(html).contains(STANDARDS.toArray(String[]::new));
+    byte[] pdf = ComplianceDocuments.render(r, ComplianceDocuments.Format.PDF);
+    assertThat(new String(pdf, 0, 5, StandardCharsets.US_ASCII)).isEqualTo("%PDF-");
+    assertThat(pdf.length).isGreaterThan(2000);
+  }
+}
