@@ -26,11 +26,17 @@ import java.util.Locale;
  * @param policy   roles, care relationships, break-the-glass and rate limits
  * @param research approved research protocols (sensitive cohorts, linkable extracts); default none
  * @param dataDir  directory for the audit trail, keys and the generated TLS certificate
+ * @param sql      a relational database behind the same pipeline (tools declared over its tables); default none
  */
 public record CustosConfig(Server server, Upstream upstream, Identity identity, Policy policy, Research research,
-    String dataDir) {
+    String dataDir, io.custos.sql.SqlSettings sql) {
   @com.fasterxml.jackson.annotation.JsonCreator
   public CustosConfig {}
+
+  /** A configuration without a SQL upstream. */
+  public CustosConfig(Server server, Upstream upstream, Identity identity, Policy policy, Research research, String dataDir) {
+    this(server, upstream, identity, policy, research, dataDir, null);
+  }
 
   /** A configuration without research protocols. */
   public CustosConfig(Server server, Upstream upstream, Identity identity, Policy policy, String dataDir) {
@@ -252,7 +258,7 @@ public record CustosConfig(Server server, Upstream upstream, Identity identity, 
             p.elicitationApproval() == null ? Boolean.FALSE : p.elicitationApproval(), p.sensitiveValueSets(),
             p.breakGlassOverridesConsent() == null ? io.custos.consent.BreakGlassOverride.PATIENT_PRIVACY : p.breakGlassOverridesConsent()),
         new Research(protocols),
-        dataDir == null ? ".custos-data" : dataDir);
+        dataDir == null ? ".custos-data" : dataDir, sql == null ? null : sql.validated());
   }
 
   private static UpstreamAuth upstreamAuth(Upstream u) {

@@ -31,6 +31,6 @@ public enum ColumnClass {
   @JsonCreator
   public static ColumnClass of(String id) {
     return Arrays.stream(values()).filter(c -> c.id().equals(id)).findFirst().orElseThrow(() -> new IllegalArgumentException(
-        "sql.tables.columns.class: must be one of identifier, code, clinical, text, operational"));
+        "sql.tables.columns.kind: must be one of identifier, code, clinical, text, operational"));
   }
 }

@@ -119,7 +119,7 @@ public record SqlSettings(String jdbcUrl, String username, String passwordFile, 
       }
       t.columns().forEach((name, c) -> {
         if (!NAME.matcher(name).matches() || c == null || c.kind() == null) {
-          errors.add("sql.tables." + t.name() + ".columns: each column needs an ASCII name and a class");
+          errors.add("sql.tables." + t.name() + ".columns: each column needs an ASCII name and a kind");
         } else if (c.kind() == ColumnClass.CODE && (c.system() == null || c.system().isBlank())) {
           errors.add("sql.tables." + t.name() + ".columns." + name + ".system: required for a code column");
         }

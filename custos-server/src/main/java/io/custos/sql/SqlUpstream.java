@@ -115,7 +115,7 @@ public final class SqlUpstream implements AutoCloseable {
       Map<String, Object> columns = new LinkedHashMap<>();
       t.columns().forEach((name, c) -> {
         Map<String, Object> col = new LinkedHashMap<>();
-        col.put("class", c.kind().id());
+        col.put("kind", c.kind().id());
         if (c.system() != null) {
           col.put("system", c.system());
         }
