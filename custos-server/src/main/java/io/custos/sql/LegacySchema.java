@@ -98,7 +98,8 @@ public final class LegacySchema {
   }
 
   /**
-   * Creates a login role that may only read the five tables (SELECT, nothing else), as Custos's account should be.
+   * Creates a login role that may only read the five tables (SELECT, nothing else; no CREATE in schema public), as Custos's
+   * account should be.
    *
    * @throws SQLException when a statement fails
    */
@@ -107,6 +108,8 @@ public final class LegacySchema {
       throw new IllegalArgumentException("reader role must be a plain name and the password must not contain a quote");
     }
     try (Statement s = owner.createStatement()) {
+      // Before PostgreSQL 15 every role may create objects in schema public; a reader must not.
+      s.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC");
       s.execute("CREATE ROLE " + role + " LOGIN PASSWORD '" + password + "'");
       s.execute("GRANT SELECT ON PAT, ENC, DX, RX, LAB TO " + role);
     }
