@@ -43,6 +43,9 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--dir", description = "Demo state directory (default: .custos-demo in the project).")
   Path dir;
 
+  /** The legacy SQL database of the same patients, when their CSV export is there. */
+  private java.util.Optional<LegacyDatabase> legacy = java.util.Optional.empty();
+
   @Override
   public Integer call() throws Exception {
     Path demo = directory(dir);
@@ -50,7 +53,7 @@ final class DemoCommand implements Callable<Integer> {
     List<String> patientIds = patientIds(synthea);
     if (patientIds.isEmpty()) {
       System.err.println("demo: generating " + patients + " Synthea patients (first run only)...");
-      int rc = SyntheaCommand.run(patients, seed, synthea);
+      int rc = SyntheaCommand.run(patients, seed, synthea, true);
       if (rc != 0) {
         System.err.println("demo: Synthea failed (exit " + rc + ")");
         return rc;
@@ -69,6 +72,7 @@ final class DemoCommand implements Callable<Integer> {
       stop.countDown();
     }));
     try {
+      legacy = LegacyDatabase.start(demo, synthea, started);
       start(demo, synthea, patientIds.size(), started);
     } catch (Exception e) {
       stopAll(started);
@@ -113,10 +117,10 @@ final class DemoCommand implements Callable<Integer> {
     restrict(tokenFile);
 
     Path configFile = demo.resolve("custos.yaml");
-    writeConfig(configFile, httpPort, fhirBase, idpInfo, audience, demo.resolve("data"));
+    writeConfig(configFile, httpPort, fhirBase, idpInfo, audience, demo.resolve("data"), legacy);
     // A stdio client runs its own Custos process, which needs its own ledger (a ledger has one writer).
     Path stdioConfig = demo.resolve("custos-stdio.yaml");
-    writeConfig(stdioConfig, httpPort, fhirBase, idpInfo, audience, demo.resolve("data-stdio"));
+    writeConfig(stdioConfig, httpPort, fhirBase, idpInfo, audience, demo.resolve("data-stdio"), legacy);
     ServerAssembly app = new ServerAssembly(CustosConfig.load(configFile));
     started.push(app);
     var http = app.startHttp(false);
@@ -144,6 +148,7 @@ final class DemoCommand implements Callable<Integer> {
     connection.put("ledger", app.ledgerDir().toString());
     connection.put("config", configFile.toString());
     connection.put("stdio_ledger", demo.resolve("data-stdio").resolve("ledger").toString());
+    legacy.ifPresent(db -> connection.put("sql", Map.of("jdbc_url", db.jdbcUrl(), "tools", io.custos.sql.LegacySchema.TOOLS)));
     Path connectionFile = demo.resolve("connection.json");
     JSON.writerWithDefaultPrettyPrinter().writeValue(connectionFile.toFile(), connection);
     restrict(connectionFile);
@@ -236,8 +241,8 @@ final class DemoCommand implements Callable<Integer> {
     }
   }
 
-  private static void writeConfig(Path file, int port, String fhirBase, Map<?, ?> idp, String audience, Path dataDir)
-      throws IOException {
+  private static void writeConfig(Path file, int port, String fhirBase, Map<?, ?> idp, String audience, Path dataDir,
+      java.util.Optional<LegacyDatabase> legacy) throws IOException {
     Files.writeString(file, """
         # Written by `custos demo`. Synthetic data only. The identity provider is a development one (demo only).
         server:
@@ -253,7 +258,8 @@ final class DemoCommand implements Callable<Integer> {
           jwksUri: %s
           audience: %s
         dataDir: %s
-        """.formatted(port, fhirBase, idp.get("issuer"), idp.get("jwks_uri"), audience, dataDir));
+        """.formatted(port, fhirBase, idp.get("issuer"), idp.get("jwks_uri"), audience, dataDir)
+        + legacy.map(LegacyDatabase::configSection).orElse(""));
   }
 
   private static int freePort() throws IOException {
@@ -263,7 +269,7 @@ final class DemoCommand implements Callable<Integer> {
   }
 
   /** Owner-only permissions: the file holds a bearer token. */
-  private static void restrict(Path p) throws IOException {
+  static void restrict(Path p) throws IOException {
     try {
       Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
     } catch (UnsupportedOperationException ignored) {
