@@ -96,17 +96,17 @@ final class SqlPlanner {
       throw SqlRule.TOO_LONG.refused();
     }
     lex(text);
-    Statement statement;
-    try {
-      statement = CCJSqlParserUtil.parse(text);
-    } catch (JSQLParserException | RuntimeException e) {
-      throw SqlRule.NOT_PARSABLE.refused();
-    }
+    Statement statement = parse(text);
     if (statement instanceof SetOperationList) {
       throw SqlRule.SET_OPERATION.refused();
     }
+    return render(statement, limits);
+  }
+
+  /** One plain SELECT without WITH, rendered. */
+  private SqlPlan render(Statement statement, Limits limits) {
     if (!(statement instanceof PlainSelect select)) {
-      throw (statement instanceof Select ? SqlRule.ONE_SELECT : SqlRule.ONE_SELECT).refused();
+      throw SqlRule.ONE_SELECT.refused();
     }
     if (select.getWithItemsList() != null && !select.getWithItemsList().isEmpty()) {
       throw SqlRule.CTE.refused();
@@ -157,18 +157,20 @@ final class SqlPlanner {
     }
   }
 
-  /** A declared tool's statement: {@code :name} parameters are allowed (the analyst's lexer refuses {@code :}). */
+  /**
+   * A declared tool's statement (written by the operator, planned once at start): {@code :name} parameters are
+   * allowed, so the analyst's lexical check, which refuses {@code :}, is not applied; every other rule is.
+   */
   SqlPlan planDeclared(String text, Limits limits) {
-    Statement statement;
+    return render(parse(text), limits);
+  }
+
+  private static Statement parse(String text) {
     try {
-      statement = CCJSqlParserUtil.parse(text);
+      return CCJSqlParserUtil.parse(text);
     } catch (JSQLParserException | RuntimeException e) {
       throw SqlRule.NOT_PARSABLE.refused();
     }
-    if (!(statement instanceof PlainSelect select) || select.getWithItemsList() != null) {
-      throw SqlRule.ONE_SELECT.refused();
-    }
-    return new Render(limits).select(select);
   }
 
   /** One rendering: the tables in scope (alias -> table), the text and the bindings, in text order. */

@@ -31,10 +31,9 @@ public final class SqlUpstream implements AutoCloseable {
   private final SqlDatabase database;
   private final List<SqlTool> tools = new ArrayList<>();
 
-  private SqlUpstream(SqlSettings settings, SqlDatabase database) {
+  private SqlUpstream(SqlSettings settings) {
     this.settings = settings;
     this.catalog = new SqlCatalog(settings.tables(), settings.patients());
-    this.database = database;
     for (SqlSettings.Tool t : settings.tools()) {
       tools.add(declare(t));
     }
@@ -46,6 +45,8 @@ public final class SqlUpstream implements AutoCloseable {
       }
       tools.add(SqlTool.analyst(List.copyOf(types), settings.analyst().maxRows()));
     }
+    // Connect last: a declaration that breaks a rule is reported without reaching the database.
+    this.database = new SqlDatabase(settings);
   }
 
   /**
@@ -54,8 +55,7 @@ public final class SqlUpstream implements AutoCloseable {
    * @throws ConfigException naming the key, tool or rule at fault
    */
   public static SqlUpstream open(SqlSettings raw) {
-    SqlSettings settings = raw.validated();
-    return new SqlUpstream(settings, new SqlDatabase(settings));
+    return new SqlUpstream(raw.validated());
   }
 
   private SqlTool declare(SqlSettings.Tool t) {

@@ -78,6 +78,9 @@ class SqlUpstreamPipelineTest extends PipelineTestBase {
       LegacySchema.Loaded loaded = LegacySchema.load(owner, csv);
       assertThat(loaded.rows().get("PAT")).isEqualTo(ALL_PATIENTS.size());
       LegacySchema.createReader(owner, "custos_reader", READER_PASSWORD);
+      // One substance-use diagnosis (SNOMED CT 7200002, alcoholism; 42 CFR Part 2) for PATIENT_A, only in the legacy data.
+      owner.createStatement().execute("INSERT INTO DX (MRN, DX_CD, DX_DESC, ONSET_DT) SELECT MRN, '7200002', 'Alcoholism', "
+          + "'20240101' FROM PAT WHERE EMPI_ID = '" + PATIENT_A + "'");
       try (ResultSet rs = owner.createStatement().executeQuery("SELECT MRN, EMPI_ID, LAST_NM, FIRST_NM FROM PAT")) {
         while (rs.next()) {
           if (rs.getString(2).equals(PATIENT_A)) {
@@ -181,6 +184,24 @@ class SqlUpstreamPipelineTest extends PipelineTestBase {
   }
 
   @Test
+  void aRowInASensitiveCategoryIsWithheldAndCountedUnlessTheRolePermitsIt() {
+    ToolOutcome out = pipeline.handle(call(clinician, "legacy_active_diagnoses", Map.of("patient_id", PATIENT_A)));
+    assertThat(codes(out, "dx_cd")).doesNotContain("7200002");
+    assertThat(out.structured()).extractingByKey("withheld").asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.MAP)
+        .containsEntry("count", 1).containsEntry("categories", List.of("substance-use"));
+    // sql_query cannot find it either, even by naming its code: the hidden code column classifies every row.
+    ToolOutcome query = pipeline.handle(call(clinician, "sql_query", Map.of("patient_id", PATIENT_A,
+        "query", "SELECT DX_DESC FROM DX WHERE DX_CD = '7200002'")));
+    assertThat(items(query)).isEmpty();
+    assertThat(query.structured()).containsKey("withheld");
+    Caller consented = new Caller("dr-part2", "test-client", Optional.of("Practitioner/dr-part2"),
+        Set.of("clinician", "sensitive-data:substance-use"), Set.of("user/*.rs"), Optional.empty(), true, "tokhash-part2",
+        Instant.now().plus(Duration.ofHours(1)));
+    assertThat(codes(pipeline.handle(call(consented, "legacy_active_diagnoses", Map.of("patient_id", PATIENT_A))), "dx_cd"))
+        .contains("7200002");
+  }
+
+  @Test
   void identifierColumnsAreMaskedForRolesThatDoNotTreat() {
     ToolOutcome out = pipeline.handle(call(billing(), "legacy_active_diagnoses", Map.of("patient_id", PATIENT_A)));
     assertThat(items(out)).isNotEmpty().allSatisfy(i -> assertThat(i).containsKey("dx_cd").doesNotContainKey("onset_dt"));
@@ -235,20 +256,43 @@ class SqlUpstreamPipelineTest extends PipelineTestBase {
     for (SqlRule r : SqlRule.values()) {
       ruleWords.append(' ').append(r.message().toLowerCase(Locale.ROOT));
     }
+    int refused;
+    // The PHI log scan covers SQL traffic: every log event of the run, raw (message and stack trace).
+    var root = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+    var logs = new ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent>();
+    logs.start();
+    root.addAppender(logs);
+    try {
+      refused = runCorpus(corpus, ruleWords.toString());
+    } finally {
+      root.detachAppender(logs);
+    }
+    for (var event : logs.list) {
+      String raw = event.getFormattedMessage() + (event.getThrowableProxy() == null ? ""
+          : ch.qos.logback.classic.spi.ThrowableProxyUtil.asString(event.getThrowableProxy()));
+      assertThat(raw).doesNotContain(mrnA);
+      others.forEach(other -> assertThat(raw).doesNotContain(other));
+      corpus.stream().filter(a -> a.length() > 12).forEach(a -> assertThat(raw).doesNotContain(a));
+    }
+    // Most are refused by a named rule; the rest (tautologies, inert filters) stay inside the patient's rows.
+    assertThat(refused).isGreaterThan(corpus.size() * 3 / 4);
+  }
+
+  /** Sends every statement to sql_query and, cut to 20 characters, as a declared tool's parameter; returns the refusals. */
+  private int runCorpus(List<String> corpus, String ruleWords) {
     int refused = 0;
     for (String attack : corpus) {
       ToolOutcome q = pipeline.handle(call(clinician, "sql_query", Map.of("patient_id", PATIENT_A, "query", attack)));
-      refused += checkOutcome(attack, q, ruleWords.toString()) ? 1 : 0;
+      refused += checkOutcome(attack, q, ruleWords) ? 1 : 0;
       // The same text as a declared tool's bound parameter: a value, never SQL.
       String value = attack.length() > 20 ? attack.substring(0, 20) : attack;
       ToolOutcome p = pipeline.handle(call(clinician, "legacy_lab_results", Map.of("patient_id", PATIENT_A, "loinc", value)));
-      checkOutcome(attack, p, ruleWords.toString());
+      checkOutcome(attack, p, ruleWords);
       if (!p.isError()) {
         assertThat(items(p)).as(attack).isEmpty();
       }
     }
-    // Most are refused by a named rule; the rest (tautologies, inert filters) stay inside the patient's rows.
-    assertThat(refused).isGreaterThan(corpus.size() * 3 / 4);
+    return refused;
   }
 
   /** Asserts one outcome escaped nothing; returns whether it was a refusal by a named rule. */
