@@ -71,27 +71,9 @@ public final class SqlRouteBench {
         long fCpu = 0;
         OperatingSystemMXBean os = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
         for (int b = 0; b < blocks; b++) {
-          long cpu = os.getProcessCpuTime();
-          for (int i = 0; i < perBlock; i++) {
-            long t = System.nanoTime();
-            governed.run();
-            gLat[b * perBlock + i] = System.nanoTime() - t;
-          }
-          gCpu += os.getProcessCpuTime() - cpu;
-          cpu = os.getProcessCpuTime();
-          for (int i = 0; i < perBlock; i++) {
-            long t = System.nanoTime();
-            jdbc.run();
-            dLat[b * perBlock + i] = System.nanoTime() - t;
-          }
-          dCpu += os.getProcessCpuTime() - cpu;
-          cpu = os.getProcessCpuTime();
-          for (int i = 0; i < perBlock; i++) {
-            long t = System.nanoTime();
-            fhir.run();
-            fLat[b * perBlock + i] = System.nanoTime() - t;
-          }
-          fCpu += os.getProcessCpuTime() - cpu;
+          gCpu += block(governed, gLat, b * perBlock, perBlock, os);
+          dCpu += block(jdbc, dLat, b * perBlock, perBlock, os);
+          fCpu += block(fhir, fLat, b * perBlock, perBlock, os);
         }
         int n = blocks * perBlock;
         System.out.printf(Locale.ROOT, "load average %.2f; %d calls each%n", os.getSystemLoadAverage(), n);
@@ -106,6 +88,17 @@ public final class SqlRouteBench {
       SqlUpstreamPipelineTest.stopDatabase();
       SqlUpstreamPipelineTest.stopStore();
     }
+  }
+
+  /** Runs {@code n} calls, recording each one's latency from {@code offset}; returns the process CPU they took (ns). */
+  private static long block(Runnable call, long[] latencies, int offset, int n, OperatingSystemMXBean os) {
+    long cpu = os.getProcessCpuTime();
+    for (int i = 0; i < n; i++) {
+      long t = System.nanoTime();
+      call.run();
+      latencies[offset + i] = System.nanoTime() - t;
+    }
+    return os.getProcessCpuTime() - cpu;
   }
 
   /** The declared tool's SELECT with the patient's MRN known, every row read as the SQL stage reads it. */
