@@ -11,7 +11,8 @@ import javax.sql.DataSource;
 
 /**
  * What the database account may change, read from the database's own catalog at start-up: PostgreSQL's
- * {@code has_table_privilege}/{@code has_schema_privilege}/{@code has_database_privilege} and the role's attributes;
+ * {@code has_table_privilege} (ownership too), {@code has_schema_privilege} and {@code has_database_privilege} ({@code CREATE})
+ * and the role's attributes;
  * for other engines, whose grants Custos does not read, the account is reported as possibly writable (fail closed).
  */
 final class GrantInspection {
@@ -32,6 +33,8 @@ final class GrantInspection {
             + " WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND n.nspname NOT IN ('pg_catalog', 'information_schema')"
             + " AND n.nspname NOT LIKE 'pg_toast%' AND (pg_get_userbyid(c.relowner) = current_user"
             + " OR has_table_privilege(c.oid, 'INSERT, UPDATE, DELETE, TRUNCATE'))", found);
+        query(c, "SELECT 'CREATE on database ' || current_database() WHERE has_database_privilege(current_database(), 'CREATE')",
+            found);
         query(c, "SELECT 'CREATE on schema ' || nspname FROM pg_namespace WHERE nspname NOT IN ('pg_catalog', 'information_schema')"
             + " AND nspname NOT LIKE 'pg_toast%' AND nspname NOT LIKE 'pg_temp%' AND has_schema_privilege(oid, 'CREATE')", found);
         return found;

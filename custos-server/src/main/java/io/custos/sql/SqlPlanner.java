@@ -230,6 +230,9 @@ final class SqlPlanner {
         expression(e);
         sql.append(" AS ").append(alias);
         SqlPlan.Output out = output(item, e, outputs.size());
+        if (outputs.stream().anyMatch(o -> o.name().equals(out.name()))) {
+          throw SqlRule.COLUMN.refused(); // two outputs of one name: name them apart with AS
+        }
         if (item.getAlias() != null) {
           outputAliases.put(out.name().toUpperCase(Locale.ROOT), alias);
         }

@@ -16,7 +16,7 @@ public enum SqlRule {
   SUBQUERY("no-subqueries", "Subqueries are not allowed."),
   SYSTEM_CATALOG("no-system-catalogs", "System catalogs and schemas are not allowed."),
   TABLE("table-not-allowed", "The query reads a table that is not in the SQL catalog for this tool."),
-  COLUMN("column-not-allowed", "The query names a column that is not in the SQL catalog (or is ambiguous)."),
+  COLUMN("column-not-allowed", "The query names a column that is not in the SQL catalog, is ambiguous, or is returned twice under one name."),
   COLUMN_NOT_PERMITTED("column-not-permitted", "The query names an identifier column that this caller's role may not read."),
   STAR("explicit-columns", "Name the columns; * is not allowed."),
   FUNCTION("function-not-allowed", "The query calls a function that is not allowed (allowed: LOWER, UPPER, COALESCE, LENGTH)."),

@@ -88,6 +88,7 @@ class SqlPlannerTest {
       "SELECT LAST_NM FROM PAT | TABLE",
       "SELECT DX_CD FROM public.DX | TABLE",
       "SELECT SECRET FROM DX | COLUMN",
+      "SELECT d.DX_CD, e.DX_CD FROM DX d JOIN DX e ON e.MRN = d.MRN | COLUMN",
       "SELECT * FROM DX | STAR",
       "SELECT pg_sleep(1) FROM DX | FUNCTION",
       "SELECT COUNT(*) FROM DX | AGGREGATE",
