@@ -51,6 +51,9 @@ final class DemoCommand implements Callable<Integer> {
       + " HAProxy (Debian package haproxy); default 1 (one in-process server).")
   int replicas;
 
+  /** The legacy SQL database of the same patients, when their CSV export is there. */
+  private java.util.Optional<LegacyDatabase> legacy = java.util.Optional.empty();
+
   @Override
   public Integer call() throws Exception {
     if (replicas < 1 || replicas > 8) {
@@ -66,7 +69,7 @@ final class DemoCommand implements Callable<Integer> {
     List<String> patientIds = patientIds(synthea);
     if (patientIds.isEmpty()) {
       System.err.println("demo: generating " + patients + " Synthea patients (first run only)...");
-      int rc = SyntheaCommand.run(patients, seed, synthea);
+      int rc = SyntheaCommand.run(patients, seed, synthea, true);
       if (rc != 0) {
         System.err.println("demo: Synthea failed (exit " + rc + ")");
         return rc;
@@ -85,6 +88,7 @@ final class DemoCommand implements Callable<Integer> {
       stop.countDown();
     }));
     try {
+      legacy = LegacyDatabase.start(demo, synthea, started);
       start(demo, synthea, patientIds.size(), started);
     } catch (Exception e) {
       stopAll(started);
@@ -131,17 +135,18 @@ final class DemoCommand implements Callable<Integer> {
     restrict(tokenFile);
 
     Path configFile = demo.resolve("custos.yaml");
-    writeConfig(configFile, httpPort, "tls13", fhirBase, idpInfo, audience, demo.resolve("data"), "");
+    String sqlSection = legacy.map(LegacyDatabase::configSection).orElse("");
+    writeConfig(configFile, httpPort, "tls13", fhirBase, idpInfo, audience, demo.resolve("data"), sqlSection);
     // A stdio client runs its own Custos process, which needs its own ledger (a ledger has one writer).
     Path stdioConfig = demo.resolve("custos-stdio.yaml");
-    writeConfig(stdioConfig, httpPort, "tls13", fhirBase, idpInfo, audience, demo.resolve("data-stdio"), "");
+    writeConfig(stdioConfig, httpPort, "tls13", fhirBase, idpInfo, audience, demo.resolve("data-stdio"), sqlSection);
     String endpoint;
     Path cert;
     Map<String, Object> fleetInfo = Map.of();
     String ledger;
     if (replicas > 1) {
       var fleet = FleetDemo.start(demo, replicas, httpPort, (file, port, data, extra) ->
-          writeConfig(file, port, "plain", fhirBase, idpInfo, audience, data, extra), started);
+          writeConfig(file, port, "plain", fhirBase, idpInfo, audience, data, sqlSection + extra), started);
       endpoint = fleet.endpoint();
       cert = fleet.caCert();
       fleetInfo = FleetDemo.connection(fleet);
@@ -181,6 +186,7 @@ final class DemoCommand implements Callable<Integer> {
     connection.putAll(fleetInfo);
     connection.put("config", configFile.toString());
     connection.put("stdio_ledger", demo.resolve("data-stdio").resolve("ledger").toString());
+    legacy.ifPresent(db -> connection.put("sql", Map.of("jdbc_url", db.jdbcUrl(), "tools", io.custos.sql.LegacySchema.TOOLS)));
     Path connectionFile = demo.resolve("connection.json");
     JSON.writerWithDefaultPrettyPrinter().writeValue(connectionFile.toFile(), connection);
     restrict(connectionFile);

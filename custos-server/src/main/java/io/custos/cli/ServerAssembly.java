@@ -77,6 +77,7 @@ public final class ServerAssembly implements AutoCloseable {
   private final io.custos.writes.WriteStages writes;
   private final LocalKeySource keys;
   private final io.custos.writes.ProposalStore proposals;
+  private final Optional<io.custos.sql.SqlUpstream> sql;
 
   /** Scopes advertised in protected resource metadata and 401 challenges (SMART v2 wildcards). */
   /** Most validated access tokens held at once (about 1 KB each). */
@@ -101,7 +102,10 @@ public final class ServerAssembly implements AutoCloseable {
     var upstream = new HapiFhirUpstream(FHIR, this.config.upstream().baseUrl(),
         Duration.ofSeconds(this.config.upstream().timeoutSeconds()), List.of(), upstreamAuth(this.config.upstream(), clock),
         this.config.upstream().searchMethod());
-    var registry = Routes.registry(catalog, io.custos.writes.WriteTools.standard());
+    // A legacy relational database behind the same pipeline; refuses to start when its account can write.
+    this.sql = Optional.ofNullable(this.config.sql()).map(io.custos.sql.SqlUpstream::open);
+    var registry = Routes.registry(catalog, io.custos.writes.WriteTools.standard(),
+        sql.map(io.custos.sql.SqlUpstream::declarations).orElse(List.of()));
     checkUpstream(upstream, registry, this.config.policy());
     Files.createDirectories(dataDir());
     // The tamper-evident, encrypted Merkle ledger (45 CFR 164.312(b),(c)); patient pseudonyms go to its encrypted token map.
@@ -123,7 +127,8 @@ public final class ServerAssembly implements AutoCloseable {
     }
     var policy = this.config.policy();
     var identity = this.config.identity();
-    RolePolicy roles = RolePolicy.of(policy.roles(), registry.toolNames());
+    RolePolicy roles = RolePolicy.of(policy.roles(), registry.toolNames())
+        .with(sql.map(io.custos.sql.SqlUpstream::roleGrants).orElse(java.util.Map.of()));
     // The one state store: cursors, proposals, grants, rate-limit buckets and single-use records, keyed by user.
     StateStore state = InProcessStateStore.builder().clock(clock).build();
     AccessControl access = new AccessControl(roles, new ScopeCheck(Set.copyOf(identity.systemClients())),
@@ -141,7 +146,7 @@ public final class ServerAssembly implements AutoCloseable {
     GovernedPath path = GovernedPath.of(stages, state.proposals(), cohortService(upstream, keysDir, clock,
         new io.custos.phi.research.CohortService.Governance(consent, protocols(this.config.research()), stages.sensitiveCategories())),
         consent, new io.custos.writes.WriteSettings(
-        policy.readOnly(), Duration.ofSeconds(policy.proposalTtlSeconds()), policy.elicitationApproval()), observer);
+        policy.readOnly(), Duration.ofSeconds(policy.proposalTtlSeconds()), policy.elicitationApproval()), observer, sql);
     this.pipeline = path.pipeline();
     this.writes = path.writes();
     this.proposals = new io.custos.writes.ProposalStore(state.proposals());
@@ -433,6 +438,7 @@ public final class ServerAssembly implements AutoCloseable {
 
   @Override
   public void close() {
+    sql.ifPresent(io.custos.sql.SqlUpstream::close);
     audit.close();
     try {
       tokenMap.close();

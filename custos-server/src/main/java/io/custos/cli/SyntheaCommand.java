@@ -30,12 +30,20 @@ final class SyntheaCommand implements Callable<Integer> {
 
   /** Runs the generator and waits; returns its exit code. */
   static int run(int patients, long seed, Path out) throws Exception {
+    return run(patients, seed, out, false);
+  }
+
+  /** As above; {@code csv}: also Synthea's CSV export of the same patients, in {@code out/csv/}. */
+  static int run(int patients, long seed, Path out, boolean csv) throws Exception {
     Path script = home().resolve("scripts").resolve("synthea.sh");
     if (!Files.isExecutable(script)) {
       throw new IllegalStateException("scripts/synthea.sh not found under " + home());
     }
     List<String> cmd = new ArrayList<>(List.of(script.toString(), "--patients", Integer.toString(patients),
         "--seed", Long.toString(seed), "--out", out.toAbsolutePath().toString()));
+    if (csv) {
+      cmd.add("--csv");
+    }
     Process p = new ProcessBuilder(cmd).directory(home().toFile()).redirectOutput(ProcessBuilder.Redirect.to(new java.io.File("/dev/stderr")))
         .redirectError(ProcessBuilder.Redirect.INHERIT).start();
     return p.waitFor();

@@ -33,9 +33,11 @@ import java.util.Locale;
  *                 {@code <dataDir>/keys} (every server of a fleet mounts the same keys)
  * @param ledger   how the audit ledger is kept (retention); default {@link LedgerSettings} defaults
  * @param console  the compliance console at {@code /console}; default off
+ * @param sql      a relational database behind the same pipeline (tools declared over its tables); default none
  */
 public record CustosConfig(Server server, Upstream upstream, Identity identity, Policy policy, Research research,
-    String dataDir, Optional<Database> database, String keysDir, LedgerSettings ledger, Console console) {
+    String dataDir, Optional<Database> database, String keysDir, LedgerSettings ledger, Console console,
+    io.custos.sql.SqlSettings sql) {
   @com.fasterxml.jackson.annotation.JsonCreator
   public CustosConfig {
     database = database == null ? Optional.empty() : database;
@@ -50,13 +52,13 @@ public record CustosConfig(Server server, Upstream upstream, Identity identity, 
   /** A single-server configuration with a compliance console. */
   public CustosConfig(Server server, Upstream upstream, Identity identity, Policy policy, Research research,
       String dataDir, Console console) {
-    this(server, upstream, identity, policy, research, dataDir, Optional.empty(), null, null, console);
+    this(server, upstream, identity, policy, research, dataDir, Optional.empty(), null, null, console, null);
   }
 
   /** A configuration with the default ledger settings and no compliance console. */
   public CustosConfig(Server server, Upstream upstream, Identity identity, Policy policy, Research research,
       String dataDir, Optional<Database> database, String keysDir) {
-    this(server, upstream, identity, policy, research, dataDir, database, keysDir, null, null);
+    this(server, upstream, identity, policy, research, dataDir, database, keysDir, null, null, null);
   }
 
   /**
@@ -102,6 +104,12 @@ public record CustosConfig(Server server, Upstream upstream, Identity identity, 
     public Console(String clientId, String alertLog) {
       this(clientId, alertLog, null);
     }
+  }
+
+  /** A single-server configuration with a SQL upstream. */
+  public CustosConfig(Server server, Upstream upstream, Identity identity, Policy policy, Research research,
+      String dataDir, io.custos.sql.SqlSettings sql) {
+    this(server, upstream, identity, policy, research, dataDir, Optional.empty(), null, null, null, sql);
   }
 
   /** A configuration without research protocols. */
@@ -329,7 +337,8 @@ public record CustosConfig(Server server, Upstream upstream, Identity identity, 
         database.map(d -> new Database(d.jdbcUrl(), d.user(), d.passwordFile(), d.passwordEnv(),
             d.maxPoolSize() == null ? 8 : d.maxPoolSize())),
         keysDir,
-        (ledger == null ? new LedgerSettings(null) : ledger).withDefaults(), console);
+        (ledger == null ? new LedgerSettings(null) : ledger).withDefaults(), console,
+        sql == null ? null : sql.validated());
   }
 
   /** The key directory: {@code keysDir}, else {@code <dataDir>/keys}. */

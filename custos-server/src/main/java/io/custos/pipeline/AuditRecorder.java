@@ -68,7 +68,8 @@ final class AuditRecorder {
         c == null ? ex.presentedTokenSha256 : c.tokenIdHash(),
         c == null ? Set.of() : c.roles(),
         d == null ? UNDECLARED : d.name(),
-        d == null || d.access().resourceTypes().size() != 1 ? null : d.access().resourceTypes().get(0),
+        ex.auditedResource != null ? ex.auditedResource
+            : d == null || d.access().resourceTypes().size() != 1 ? null : d.access().resourceTypes().get(0),
         patientRefs(ex, intent), ex.scope, outcome,
         intent ? 0 : ex.recordCount,
         intent ? null : ex.resultSha256,

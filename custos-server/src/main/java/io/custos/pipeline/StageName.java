@@ -11,6 +11,7 @@ public enum StageName {
   CONSENT,
   FETCH,
   FILTER,
+  SQL,
   COHORT,
   DECLARE_EMERGENCY_ACCESS,
   ALERT,

@@ -65,6 +65,8 @@ public final class ToolExchange {
   Predicate<Resource> consentWithholds = r -> false;
   /** Consent stage: the Consent provisions that decided this call (PHI-free, audited). */
   List<String> consentApplied = List.of();
+  /** Route stage: what the call read when it is not one FHIR resource type (a SQL table), audited as the resource. */
+  String auditedResource;
   /** Route stage: patients a directory result names (each audited as a pseudonym). */
   List<String> disclosedPatients = List.of();
   Completion completion = Completion.SUCCESS;
@@ -167,6 +169,14 @@ public final class ToolExchange {
   /** The Consent provisions that decided this call, PHI-free entries recorded in its result event. */
   public void consentApplied(java.util.Collection<String> entries) {
     this.consentApplied = List.copyOf(entries);
+  }
+
+  /**
+   * Records what the call read when that is not the declaration's one FHIR resource type, e.g. {@code sql:DX} (a SQL
+   * table); PHI-free, audited as the event's resource.
+   */
+  public void auditedResource(String resource) {
+    this.auditedResource = resource;
   }
 
   /** Patients named in a directory result, audited as pseudonyms. */

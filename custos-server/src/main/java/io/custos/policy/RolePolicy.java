@@ -79,6 +79,17 @@ public record RolePolicy(Map<String, Set<String>> roles) {
     return new RolePolicy(roles);
   }
 
+  /** This policy with each role also allowed the tools {@code grants} lists for it (tools declared in configuration). */
+  public RolePolicy with(Map<String, List<String>> grants) {
+    Map<String, Set<String>> merged = new LinkedHashMap<>(roles);
+    grants.forEach((role, tools) -> {
+      Set<String> all = new java.util.HashSet<>(merged.getOrDefault(role, Set.of()));
+      all.addAll(tools);
+      merged.put(role, all);
+    });
+    return new RolePolicy(merged);
+  }
+
   /** Whether any of the caller's roles allows {@code tool}. */
   public boolean allows(Caller caller, String tool) {
     return caller.roles().stream().anyMatch(r -> roles.getOrDefault(r, Set.of()).contains(tool));

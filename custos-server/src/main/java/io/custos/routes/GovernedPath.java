@@ -8,6 +8,7 @@ import io.custos.phi.research.CohortService;
 import io.custos.phi.research.CohortStage;
 import io.custos.pipeline.GovernancePipeline;
 import io.custos.pipeline.Stages;
+import io.custos.sql.SqlUpstream;
 import io.custos.tools.Registry;
 import io.custos.tools.ToolCatalog;
 import io.custos.writes.PriorAuthorizationStatus;
@@ -37,12 +38,20 @@ public record GovernedPath(GovernancePipeline pipeline, WriteStages writes) {
    */
   public static GovernedPath of(Stages stages, ProposalRecords proposals, CohortService cohorts, ConsentDirectives consent,
       WriteSettings writeSettings, GovernancePipeline.Observer observer) {
-    Registry registry = Routes.registry(ToolCatalog.readTools(), WriteTools.standard());
+    return of(stages, proposals, cohorts, consent, writeSettings, observer, java.util.Optional.empty());
+  }
+
+  /** As above, with the tools of a SQL upstream ({@code sql} in the configuration) on the SQL route. */
+  public static GovernedPath of(Stages stages, ProposalRecords proposals, CohortService cohorts, ConsentDirectives consent,
+      WriteSettings writeSettings, GovernancePipeline.Observer observer, java.util.Optional<SqlUpstream> sql) {
+    Registry registry = Routes.registry(ToolCatalog.readTools(), WriteTools.standard(),
+        sql.map(SqlUpstream::declarations).orElse(java.util.List.of()));
     WriteStages writes = new WriteStages(stages.upstream(), stages.fhir(), new ObjectMapper(), stages.clock(), writeSettings,
         new ProposalStore(proposals), stages.access().roles());
     var parts = new Routes.Parts(new CohortStage(cohorts), new EmergencyAccess(stages.access().breakGlass()), writes,
         new PriorAuthorizationStatus(stages.upstream(), stages.fhir(), stages.sensitiveCategories(), stages.sensitivePolicy()),
-        new ConsentStage(consent));
+        new ConsentStage(consent), sql.map(q -> new Routes.Sql(q.stage(stages.sensitiveCategories(), stages.sensitivePolicy()),
+            SqlUpstream.CATALOG_URI, q::document)));
     return new GovernedPath(new GovernancePipeline(registry, stages, Routes.compose(stages, parts, registry), observer), writes);
   }
 }

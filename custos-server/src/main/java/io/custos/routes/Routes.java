@@ -40,11 +40,32 @@ public final class Routes {
    * every route that reads or writes their record (the research route through the cohort engine).
    */
   public record Parts(CohortStage cohort, EmergencyAccess emergency, WriteStages writes, PriorAuthorizationStatus status,
-      ConsentStage consent) {}
+      ConsentStage consent, java.util.Optional<Sql> sql) {
+    /** Without a SQL upstream. */
+    public Parts(CohortStage cohort, EmergencyAccess emergency, WriteStages writes, PriorAuthorizationStatus status,
+        ConsentStage consent) {
+      this(cohort, emergency, writes, status, consent, java.util.Optional.empty());
+    }
+  }
+
+  /**
+   * The SQL upstream's parts: its fetch-and-filter stage and the document of its catalog resource.
+   *
+   * @param stage      reads and filters one patient's rows
+   * @param catalogUri the catalog resource's URI
+   * @param catalog    the catalog document it renders
+   */
+  public record Sql(Stage stage, String catalogUri, java.util.function.Supplier<Map<String, Object>> catalog) {}
 
   /** Every declaration Custos serves, in the order {@code tools/list} shows them. */
   public static Registry registry(ToolCatalog reads, WriteTools writes) {
+    return registry(reads, writes, List.of());
+  }
+
+  /** As above, with the SQL upstream's tools and catalog resource after the FHIR read tools. */
+  public static Registry registry(ToolCatalog reads, WriteTools writes, List<? extends Declaration> sql) {
     List<Declaration> all = new ArrayList<>(reads.tools());
+    all.addAll(sql);
     all.add(EmergencyAccess.declaration());
     all.addAll(ResearchTools.all());
     all.addAll(writes.tools());
@@ -59,7 +80,7 @@ public final class Routes {
   public static List<RouteStages> compose(Stages s, Parts p, Registry registry) {
     List<Stage> gate = List.of(s.authenticate(), s.rateLimit(), s.authorize());
     List<Stage> writeGate = List.of(s.authenticate(), s.rateLimit(), s.authorize(), p.writes().writable());
-    return List.of(
+    List<RouteStages> routes = new ArrayList<>(List.of(
         new RouteStages(Route.READ, gate,
             List.of(s.auditIntentOverlapped(), s.validate(), s.bindPatient(), p.consent(), s.fetch(), s.filter())),
         new RouteStages(Route.RESEARCH, gate,
@@ -78,7 +99,13 @@ public final class Routes {
         new RouteStages(Route.PROMPT, gate,
             List.of(s.auditIntentOverlapped(), s.validate(), render(ex -> Map.of("text", Prompts.preVisitSummaryText(ex.arguments()))))),
         new RouteStages(Route.RESOURCE, gate,
-            List.of(s.auditIntentOverlapped(), s.validate(), render(ex -> PolicyDocument.of(registry)))));
+            List.of(s.auditIntentOverlapped(), s.validate(), render(ex -> p.sql()
+                .filter(q -> q.catalogUri().equals(ex.declaration().name())).map(q -> q.catalog().get())
+                .orElseGet(() -> PolicyDocument.of(registry)))))));
+    // A legacy database's rows: bound to a patient and under consent exactly as the FHIR read route.
+    p.sql().ifPresent(q -> routes.add(new RouteStages(Route.SQL, gate,
+        List.of(s.auditIntentOverlapped(), s.validate(), s.bindPatient(), p.consent(), q.stage()))));
+    return List.copyOf(routes);
   }
 
   private static Stage render(java.util.function.Function<io.custos.pipeline.ToolExchange, Map<String, Object>> content) {

@@ -20,6 +20,8 @@ public enum Route {
   WRITE_COMMIT,
   /** Status of a prior authorization request (FHIR Claim and ClaimResponse), filtered like a read. */
   STATUS,
+  /** One patient's rows from the SQL upstream (a declared SQL tool or {@code sql_query}), filtered like a read. */
+  SQL,
   /** {@code prompts/get}. */
   PROMPT,
   /** {@code resources/read}. */

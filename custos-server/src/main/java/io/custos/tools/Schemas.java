@@ -35,11 +35,11 @@ public final class Schemas {
     return s;
   }
 
-  static Map<String, Object> enumOf(String description, List<String> values) {
+  public static Map<String, Object> enumOf(String description, List<String> values) {
     return Map.of("type", "string", "description", description, "enum", values);
   }
 
-  static Map<String, Object> integer(String description, int min, int max) {
+  public static Map<String, Object> integer(String description, int min, int max) {
     return Map.of("type", "integer", "description", description, "minimum", min, "maximum", max);
   }
 
@@ -47,7 +47,7 @@ public final class Schemas {
     return string("FHIR logical id of the Patient. Required, except with a patient-bound token (SMART patient/ scopes), whose patient is used; any other value is refused.", FHIR_ID, 64);
   }
 
-  static Map<String, Object> date(String description) {
+  public static Map<String, Object> date(String description) {
     return string(description + " (YYYY-MM-DD, inclusive)", DATE, 10);
   }
 
@@ -65,7 +65,7 @@ public final class Schemas {
    * @param item  schema of one item
    * @param paged whether a {@code next_cursor} may be returned (a tool without a {@code cursor} argument has none)
    */
-  static Map<String, Object> listOutput(Map<String, Object> item, boolean paged) {
+  public static Map<String, Object> listOutput(Map<String, Object> item, boolean paged) {
     Map<String, Object> props = new LinkedHashMap<>();
     props.put("patient_id", text("FHIR logical id of the Patient the items belong to"));
     props.put("items", arrayOf("The records on this page, in the tool's order", item));
@@ -100,15 +100,15 @@ public final class Schemas {
   }
 
   /** A documented string. */
-  static Map<String, Object> text(String description) {
+  public static Map<String, Object> text(String description) {
     return Map.of("type", "string", "description", description);
   }
 
-  static Map<String, Object> bool(String description) {
+  public static Map<String, Object> bool(String description) {
     return Map.of("type", "boolean", "description", description);
   }
 
-  static Map<String, Object> arrayOf(String description, Map<String, Object> item) {
+  public static Map<String, Object> arrayOf(String description, Map<String, Object> item) {
     return Map.of("type", "array", "description", description, "items", item);
   }
 

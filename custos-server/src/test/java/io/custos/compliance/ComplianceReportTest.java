@@ -32,7 +32,7 @@ class ComplianceReportTest {
         new CustosConfig.Upstream("http://127.0.0.1:8080/fhir", 10),
         new CustosConfig.Identity(mode, "https://idp.example.org", "https://idp.example.org/jwks", "https://custos.example.org/mcp",
             null, null, null, null, null, null, null, idleMinutes),
-        new CustosConfig.Policy(null, true, null, null, null), null, data.toString(), null).withDefaults();
+        new CustosConfig.Policy(null, true, null, null, null), null, data.toString()).withDefaults();
   }
 
   private void ledgerWithOneEvent() throws Exception {

@@ -66,11 +66,17 @@ public final class TestPaths {
 
   /** As above, with the patients' Consents decided by {@code consent}. */
   public static GovernedPath path(Stages stages, ProposalRecords proposals, WriteSettings writeSettings, ConsentDirectives consent) {
+    return path(stages, proposals, writeSettings, consent, java.util.Optional.empty());
+  }
+
+  /** As above, with the tools of {@code sql} on the SQL route. */
+  public static GovernedPath path(Stages stages, ProposalRecords proposals, WriteSettings writeSettings, ConsentDirectives consent,
+      java.util.Optional<io.custos.sql.SqlUpstream> sql) {
     LocalDate today = LocalDate.now(stages.clock());
     var deid = new DeIdentifier(FhirContext.forR4Cached(), DeidConfig.safeHarbor(RESEARCH_KEY, today));
     return GovernedPath.of(stages, proposals, new CohortService(stages.upstream(), deid, today, 5000,
         new CohortService.Governance(consent, io.custos.phi.research.ResearchProtocols.none(), stages.sensitiveCategories())), consent,
-        writeSettings, GovernancePipeline.Observer.NONE);
+        writeSettings, GovernancePipeline.Observer.NONE, sql);
   }
 
   /** The patients' Consents read from {@code upstream}, cached for a minute, break-the-glass overriding as {@code override}. */

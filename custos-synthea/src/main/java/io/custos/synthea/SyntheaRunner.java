@@ -44,13 +44,14 @@ public final class SyntheaRunner {
 
   static final String USAGE = String.join("\n",
       "usage: SyntheaRunner --patients N --seed S --out DIR [--state NAME] [--years-of-history Y]"
-          + " [--only-alive] [--verbose]",
+          + " [--only-alive] [--csv] [--verbose]",
       "  --patients N          number of patients to generate (1..100000)",
       "  --seed S              population and clinician seed (a long); same seed + N = same patients",
       "  --out DIR             output directory; FHIR R4 transaction bundles are written flat as DIR/*.json",
       "  --state NAME          US state name or abbreviation (default: Massachusetts)",
       "  --years-of-history Y  years of history kept in each record, 0 = all (default: 5)",
       "  --only-alive          generate living patients only (default: deceased patients may occur)",
+      "  --csv                 also write Synthea's CSV export of the same patients to DIR/csv/",
       "  --verbose             pass Synthea's own console output through to stderr"
           + " (may include synthetic names)");
 
@@ -59,7 +60,7 @@ public final class SyntheaRunner {
 
   /** Parsed command line. */
   record Options(int patients, long seed, Path out, String state, int yearsOfHistory,
-      boolean onlyAlive, boolean verbose) {
+      boolean onlyAlive, boolean csv, boolean verbose) {
   }
 
   /** Bad command line: printed as one line on stderr, then the process exits with status 2. */
@@ -107,6 +108,7 @@ public final class SyntheaRunner {
     String state = "Massachusetts";
     int years = 5;
     boolean onlyAlive = false;
+    boolean csv = false;
     boolean verbose = false;
     for (int i = 0; i < args.length; i++) {
       String arg = args[i];
@@ -121,6 +123,7 @@ public final class SyntheaRunner {
           return null;
         }
         case "--only-alive" -> onlyAlive = true;
+        case "--csv" -> csv = true;
         case "--verbose" -> verbose = true;
         case "--patients", "-p" -> {
           value = value != null ? value : next(args, ++i, arg);
@@ -160,7 +163,7 @@ public final class SyntheaRunner {
     if (Files.exists(out) && !Files.isDirectory(out)) {
       throw new UsageException("--out " + out + " exists and is not a directory");
     }
-    return new Options(patients, seed, out, canonicalState(state), years, onlyAlive, verbose);
+    return new Options(patients, seed, out, canonicalState(state), years, onlyAlive, csv, verbose);
   }
 
   private static String next(String[] args, int i, String flag) throws UsageException {
@@ -250,7 +253,11 @@ public final class SyntheaRunner {
         throw new IOException("Synthea generated " + generator.completed.get() + " of "
             + o.patients() + " patients");
       }
-      return moveBundles(staging.resolve("fhir"), out);
+      int moved = moveBundles(staging.resolve("fhir"), out);
+      if (o.csv()) {
+        moveCsv(staging.resolve("csv"), out.resolve("csv"));
+      }
+      return moved;
     } finally {
       System.setOut(originalOut);
       System.err.flush();
@@ -283,7 +290,11 @@ public final class SyntheaRunner {
     Config.set("exporter.hospital.fhir_dstu2.export", "false");
     Config.set("exporter.practitioner.fhir_stu3.export", "false");
     Config.set("exporter.practitioner.fhir_dstu2.export", "false");
-    for (String off : List.of("exporter.ccda.export", "exporter.csv.export",
+    // The CSV export describes the same simulated people as the FHIR bundles (a relational view of one population).
+    Config.set("exporter.csv.export", Boolean.toString(o.csv()));
+    Config.set("exporter.csv.append_mode", "false");
+    Config.set("exporter.csv.folder_per_run", "false");
+    for (String off : List.of("exporter.ccda.export",
         "exporter.text.export", "exporter.text.per_encounter_export", "exporter.json.export",
         "exporter.cpcds.export", "exporter.bfd.export", "exporter.cdw.export",
         "exporter.clinical_note.export", "exporter.symptoms.csv.export",
@@ -297,6 +308,22 @@ public final class SyntheaRunner {
     Config.set("generate.thread_pool_size", "1");
     Config.set("generate.only_alive_patients", Boolean.toString(o.onlyAlive()));
     Config.set("generate.only_dead_patients", "false");
+  }
+
+  /** The CSV files written with {@code --csv}: what a relational copy of the clinical record needs. */
+  static final List<String> CSV_FILES = List.of("patients.csv", "encounters.csv", "conditions.csv", "medications.csv",
+      "observations.csv", "allergies.csv");
+
+  /** Moves the {@link #CSV_FILES} from staging/csv/ into out/csv/; the rest of Synthea's CSV export is dropped. */
+  private static void moveCsv(Path csvDir, Path out) throws IOException {
+    Files.createDirectories(out);
+    for (String name : CSV_FILES) {
+      Path f = csvDir.resolve(name);
+      if (!Files.isRegularFile(f)) {
+        throw new IOException("Synthea wrote no " + name + " (expected in " + csvDir + ")");
+      }
+      Files.move(f, out.resolve(name), StandardCopyOption.REPLACE_EXISTING);
+    }
   }
 
   /** Moves staging/fhir/*.json into out/, in name order; returns how many were moved. */

@@ -1,0 +1,184 @@
+package io.custos.sql;
+
+import io.custos.phi.SensitiveCategories;
+import io.custos.phi.SensitiveCategory;
+import io.custos.phi.SensitiveDataPolicy;
+import io.custos.phi.WithheldTally;
+import io.custos.pipeline.Completion;
+import io.custos.pipeline.Stage;
+import io.custos.pipeline.StageName;
+import io.custos.pipeline.ToolCallException;
+import io.custos.pipeline.ToolExchange;
+import io.custos.pipeline.ToolOutcome;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.hl7.fhir.r4.model.CodeableConcept;
+import org.hl7.fhir.r4.model.Reference;
+import org.hl7.fhir.r4.model.Resource;
+
+/**
+ * The SQL route's fetch and filter, after the patient is bound and the Consents are read: plans the call (a declared
+ * tool's plan, or the caller's {@code sql_query} statement), maps the FHIR Patient id to the legacy key, reads the rows
+ * in a read-only transaction, and filters each row as the FHIR filter filters a resource. A row whose codes (or free
+ * text) put it in a sensitive category the caller's role does not permit, or that the patient's Consent denies, is
+ * withheld and counted; identifier columns reach only roles that treat the patient ({@code masked} lists the others);
+ * free text is fenced. The audit event's resource is {@code sql:<tables>}, and for {@code sql_query} also the SHA-256
+ * of the statement (never its text).
+ */
+public final class SqlStage implements Stage {
+  private final SqlDatabase database;
+  private final SqlPlanner planner;
+  private final SqlSettings.Analyst analyst;
+  private final SensitiveCategories sensitive;
+  private final SensitiveDataPolicy policy;
+  private final Map<String, String> resourceTypes = new LinkedHashMap<>();
+
+  SqlStage(SqlDatabase database, SqlCatalog catalog, SqlSettings.Analyst analyst, SensitiveCategories sensitive,
+      SensitiveDataPolicy policy) {
+    this.database = database;
+    this.planner = new SqlPlanner(catalog);
+    this.analyst = analyst;
+    this.sensitive = sensitive;
+    this.policy = policy;
+    catalog.tables().forEach(t -> resourceTypes.put(t.name(), t.resourceType()));
+  }
+
+  @Override
+  public StageName name() {
+    return StageName.SQL;
+  }
+
+  @Override
+  public ToolOutcome intercept(ToolExchange ex, Chain next) {
+    SqlTool tool = (SqlTool) ex.declaration();
+    boolean treating = ex.caller().roles().stream().anyMatch(SensitiveDataPolicy.TREATING_ROLES::contains);
+    SqlPlan plan = tool.plan().orElseGet(() -> analystPlan(ex, treating));
+    String patientId = ex.patientId().orElseThrow(() -> ToolCallException.invalid("patient_id is required."));
+    Map<String, Object> args = new LinkedHashMap<>(ex.arguments().values());
+    SqlDatabase.Rows rows;
+    try {
+      Optional<String> key = database.patientKey(patientId);
+      rows = key.isEmpty() ? new SqlDatabase.Rows(List.of(), false) : database.query(plan, key.get(), args);
+    } catch (SqlDatabase.Unavailable e) {
+      throw new ToolCallException(ToolCallException.Reason.UPSTREAM_UNAVAILABLE, "timeout".equals(e.getMessage())
+          ? "The SQL database did not answer within the statement timeout." : "The SQL database could not answer.");
+    }
+    List<Map<String, Object>> items = new ArrayList<>();
+    WithheldTally withheld = new WithheldTally();
+    Set<String> masked = new LinkedHashSet<>();
+    for (Map<String, String> row : rows.rows()) {
+      Set<SensitiveCategory> categories = categories(plan, row);
+      if (!categories.isEmpty() && !policy.permitsAll(ex.caller(), categories)) {
+        withheld.add(categories);
+        continue;
+      }
+      if (ex.withheldByConsent(shell(plan, row, patientId))) {
+        withheld.addConsent();
+        continue;
+      }
+      Map<String, Object> item = new LinkedHashMap<>();
+      for (int i = 0; i < plan.outputs().size(); i++) {
+        SqlPlan.Output o = plan.outputs().get(i);
+        if (o.kind() == ColumnClass.IDENTIFIER && !treating) {
+          masked.add(o.name());
+          continue;
+        }
+        Object v = SqlTool.value(o.kind(), row.get("c" + i));
+        if (v != null) {
+          item.put(o.name(), v);
+        }
+      }
+      items.add(item);
+    }
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("patient_id", patientId);
+    out.put("items", items);
+    out.put("count", items.size());
+    if (rows.truncated()) {
+      out.put("truncated", true);
+    }
+    if (!masked.isEmpty()) {
+      out.put("masked", List.copyOf(masked));
+    }
+    if (!withheld.isEmpty()) {
+      out.put("withheld", withheld.toJson());
+    }
+    String resource = "sql:" + plan.tableList();
+    ex.auditedResource(tool.plan().isPresent() ? resource : resource + "#query-sha256:" + sha256(query(ex)));
+    ex.result(out, items.size(), Completion.SUCCESS);
+    return next.proceed(ex);
+  }
+
+  /** Plans the caller's statement; a refusal names the rule and is audited with the statement's hash. */
+  private SqlPlan analystPlan(ToolExchange ex, boolean treating) {
+    String query = query(ex);
+    try {
+      return planner.plan(query, new SqlPlanner.Limits(Set.copyOf(analyst.tables()),
+          kind -> treating || kind != ColumnClass.IDENTIFIER, Set.of(), analyst.maxRows()));
+    } catch (SqlRule.SqlRefused e) {
+      ex.auditedResource("sql#query-sha256:" + sha256(query));
+      throw e.rule() == SqlRule.NOT_PARSABLE || e.rule() == SqlRule.TOO_LONG ? ToolCallException.invalid(e.rule().message())
+          : new ToolCallException(ToolCallException.Reason.FORBIDDEN, e.rule().message());
+    }
+  }
+
+  private static String query(ToolExchange ex) {
+    return ex.arguments().string("query").orElseThrow(() -> ToolCallException.invalid("query is required."));
+  }
+
+  /** Categories of the row's codes (every table's code columns) and of its free-text outputs' terms. */
+  private Set<SensitiveCategory> categories(SqlPlan plan, Map<String, String> row) {
+    Set<SensitiveCategory> found = EnumSet.noneOf(SensitiveCategory.class);
+    for (int i = 0; i < plan.hidden().size(); i++) {
+      SqlPlan.Output h = plan.hidden().get(i);
+      found.addAll(sensitive.categoriesOf(h.system().orElseThrow(), row.get("h" + i)));
+    }
+    for (int i = 0; i < plan.outputs().size(); i++) {
+      if (plan.outputs().get(i).kind() == ColumnClass.TEXT) {
+        found.addAll(sensitive.categoriesOfText(row.get("c" + i)));
+      }
+    }
+    return found;
+  }
+
+  /**
+   * The row as the FHIR resource its first table stands for (a Condition, a MedicationRequest...), holding only its
+   * codes and the patient, so the patient's Consent provisions judge it as they judge the FHIR record.
+   */
+  private Resource shell(SqlPlan plan, Map<String, String> row, String patientId) {
+    CodeableConcept codes = new CodeableConcept();
+    for (int i = 0; i < plan.hidden().size(); i++) {
+      String code = row.get("h" + i);
+      if (code != null) {
+        codes.addCoding().setSystem(plan.hidden().get(i).system().orElseThrow()).setCode(code);
+      }
+    }
+    Reference patient = new Reference("Patient/" + patientId);
+    return switch (resourceTypes.getOrDefault(plan.tables().get(0), "Basic")) {
+      case "Condition" -> new org.hl7.fhir.r4.model.Condition().setCode(codes).setSubject(patient);
+      case "MedicationRequest" -> new org.hl7.fhir.r4.model.MedicationRequest().setMedication(codes).setSubject(patient);
+      case "Observation" -> new org.hl7.fhir.r4.model.Observation().setCode(codes).setSubject(patient);
+      case "AllergyIntolerance" -> new org.hl7.fhir.r4.model.AllergyIntolerance().setCode(codes).setPatient(patient);
+      case "Encounter" -> new org.hl7.fhir.r4.model.Encounter().addType(codes).setSubject(patient);
+      default -> new org.hl7.fhir.r4.model.Basic().setCode(codes).setSubject(patient);
+    };
+  }
+
+  private static String sha256(String s) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

@@ -1,0 +1,131 @@
+package io.custos.sql;
+
+import io.custos.phi.UntrustedText;
+import io.custos.tools.Access;
+import io.custos.tools.Declaration;
+import io.custos.tools.Route;
+import io.custos.tools.Schemas;
+import io.custos.tools.ToolHints;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A tool over the SQL upstream, declared as data: either a declared tool (one planned SELECT with typed, bounded
+ * parameters) or the analyst tool {@code sql_query} (a caller's SELECT, planned per call). Both are bound to one
+ * patient like the FHIR read tools (care relationship or break-the-glass for {@code user/} callers, the launch
+ * context for {@code patient/} tokens) and need SMART read scopes on the FHIR resource types their tables hold.
+ *
+ * @param name        MCP tool name
+ * @param title       human-readable title
+ * @param description what it returns
+ * @param inputSchema strict JSON Schema of the arguments
+ * @param outputSchema JSON Schema of structuredContent, generated from the plan's classified columns
+ * @param resourceTypes FHIR resource types whose read scope grants it
+ * @param plan        the declared tool's plan; empty for {@code sql_query}
+ * @param parameters  the declared tool's parameters, by name
+ */
+public record SqlTool(String name, String title, String description, Map<String, Object> inputSchema,
+    Map<String, Object> outputSchema, List<String> resourceTypes, Optional<SqlPlan> plan,
+    Map<String, SqlSettings.Parameter> parameters) implements Declaration {
+
+  /** The analyst tool's name. */
+  public static final String SQL_QUERY = "sql_query";
+
+  @Override
+  public ToolHints hints() {
+    return ToolHints.READ;
+  }
+
+  @Override
+  public List<String> requiredScopes() {
+    List<String> scopes = new ArrayList<>();
+    for (String type : resourceTypes) {
+      scopes.add("patient/" + type + ".rs");
+      scopes.add("user/" + type + ".rs");
+    }
+    return scopes;
+  }
+
+  @Override
+  public Route route() {
+    return Route.SQL;
+  }
+
+  @Override
+  public Access access() {
+    return new Access(resourceTypes, "rs", true, Access.PatientBinding.CARE_RELATIONSHIP, true, true, Optional.empty());
+  }
+
+  /** A declared tool over {@code plan}. */
+  static SqlTool declared(SqlSettings.Tool tool, SqlPlan plan, List<String> resourceTypes) {
+    Map<String, Object> props = new LinkedHashMap<>();
+    props.put("patient_id", Schemas.patientId());
+    Map<String, SqlSettings.Parameter> params = new LinkedHashMap<>();
+    List<String> required = new ArrayList<>();
+    for (SqlSettings.Parameter p : tool.parameters() == null ? List.<SqlSettings.Parameter>of() : tool.parameters()) {
+      params.put(p.name(), p);
+      String d = p.description() == null ? p.name() : p.description();
+      props.put(p.name(), switch (p.type()) {
+        case STRING -> p.values() != null && !p.values().isEmpty() ? Schemas.enumOf(d, p.values())
+            : Schemas.string(d, null, p.maxLength() == null ? 64 : p.maxLength());
+        case INTEGER -> Schemas.integer(d, p.minimum() == null ? 1 : p.minimum(), p.maximum() == null ? 1000 : p.maximum());
+        case DATE -> Schemas.date(d);
+      });
+      if (Boolean.TRUE.equals(p.required())) {
+        required.add(p.name());
+      }
+    }
+    Map<String, Object> item = new LinkedHashMap<>();
+    for (SqlPlan.Output o : plan.outputs()) {
+      item.put(o.name(), switch (o.kind()) {
+        case TEXT -> Schemas.untrusted("Column " + o.name() + " (free text)");
+        case CODE -> Schemas.text("Column " + o.name() + ": a code of " + o.system().orElse("its code system"));
+        case IDENTIFIER -> Schemas.text("Column " + o.name() + " (an identifier; omitted for roles that do not treat the patient)");
+        default -> Schemas.text("Column " + o.name());
+      });
+    }
+    return new SqlTool(tool.name(), tool.title() == null ? tool.name() : tool.title(), tool.description(),
+        Schemas.object(props, required), output(Map.of("type", "object", "properties", item)), resourceTypes, Optional.of(plan),
+        params);
+  }
+
+  /** The analyst tool over tables granting {@code resourceTypes}, LIMIT capped at {@code maxRows}. */
+  static SqlTool analyst(List<String> resourceTypes, int maxRows) {
+    Map<String, Object> props = new LinkedHashMap<>();
+    props.put("patient_id", Schemas.patientId());
+    props.put("query", Schemas.string("One read-only SELECT over the tables of custos://sql-catalog. Only catalog columns, "
+        + "inner joins, LOWER/UPPER/COALESCE/LENGTH; no subqueries, UNION, WITH, casts, aggregates or comments. Every table is "
+        + "limited to this patient's rows and LIMIT to " + maxRows + ".", null, SqlPlanner.MAX_QUERY_CHARS));
+    Map<String, Object> value = Map.of("anyOf", List.of(Map.of("type", "string"), Schemas.untrusted("A computed or free-text value"),
+        Map.of("type", "null")));
+    return new SqlTool(SQL_QUERY, "Read-only SQL over one patient's legacy records",
+        "Runs one read-only SELECT over the legacy database's catalog tables, limited to the patient's own rows. Identifier "
+            + "columns only for roles that treat the patient; rows in sensitive categories are withheld and counted. A "
+            + "refused query names the rule it broke.",
+        Schemas.object(props, List.of("query")), output(Map.of("type", "object", "additionalProperties", value)), resourceTypes,
+        Optional.empty(), Map.of());
+  }
+
+  private static Map<String, Object> output(Map<String, Object> item) {
+    Map<String, Object> out = new LinkedHashMap<>(Schemas.listOutput(item, false));
+    @SuppressWarnings("unchecked")
+    Map<String, Object> props = new LinkedHashMap<>((Map<String, Object>) out.get("properties"));
+    props.put("truncated", Schemas.bool("More rows matched than the row cap allowed"));
+    props.put("masked", Schemas.arrayOf("Identifier columns left out because the caller's role does not treat the patient",
+        Schemas.text("Column name")));
+    out.put("properties", props);
+    return out;
+  }
+
+  /** The value a caller sees for a column of class {@code kind} (null: leave it out). */
+  static Object value(ColumnClass kind, String raw) {
+    return switch (kind) {
+      case TEXT -> UntrustedText.marked(raw, 2000);
+      case CODE -> UntrustedText.token(raw);
+      default -> UntrustedText.label(raw);
+    };
+  }
+}
