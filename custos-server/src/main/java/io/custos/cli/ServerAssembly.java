@@ -28,6 +28,7 @@ import io.custos.policy.RateLimits;
 import io.custos.policy.RolePolicy;
 import io.custos.policy.ScopeCheck;
 import io.custos.state.InProcessStateStore;
+import io.custos.state.PostgresStateStore;
 import io.custos.state.StateStore;
 import io.custos.tools.ToolSpec;
 import java.util.Set;
@@ -78,6 +79,7 @@ public final class ServerAssembly implements AutoCloseable {
   private final LocalKeySource keys;
   private final io.custos.writes.ProposalStore proposals;
   private final Optional<io.custos.sql.SqlUpstream> sql;
+  private final StateStore state;
 
   /** Scopes advertised in protected resource metadata and 401 challenges (SMART v2 wildcards). */
   /** Most validated access tokens held at once (about 1 KB each). */
@@ -129,8 +131,8 @@ public final class ServerAssembly implements AutoCloseable {
     var identity = this.config.identity();
     RolePolicy roles = RolePolicy.of(policy.roles(), registry.toolNames())
         .with(sql.map(io.custos.sql.SqlUpstream::roleGrants).orElse(java.util.Map.of()));
-    // The one state store: cursors, proposals, grants, rate-limit buckets and single-use records, keyed by user.
-    StateStore state = InProcessStateStore.builder().clock(clock).build();
+    // The one state store: cursors, proposals, grants, rate-limit buckets, single-use records and session bindings.
+    this.state = stateStore(this.config.database(), clock);
     AccessControl access = new AccessControl(roles, new ScopeCheck(Set.copyOf(identity.systemClients())),
         new FhirCareRelationship(upstream, clock, Duration.ofMinutes(5)), policy.requireCareRelationship(), true,
         new BreakGlass(clock, Duration.ofMinutes(policy.breakGlassMinutes()), state.grants()),
@@ -178,6 +180,20 @@ public final class ServerAssembly implements AutoCloseable {
     // Each distinct token is validated once (signature or introspection), then reused until min(exp, cache age).
     this.authenticator = identity.mode().equals("development") ? validation
         : CachingAuthenticator.wrap(validation, Duration.ofSeconds(identity.tokenCacheSeconds()), TOKEN_CACHE_SIZE, clock);
+  }
+
+  /**
+   * The state store: in this process for one server, or in the fleet's PostgreSQL {@code database} (its own pool of
+   * {@code database.maxPoolSize} connections, its own tables and schema history beside the ledger's).
+   *
+   * @throws ConfigException when {@code database.passwordFile} cannot be read
+   * @throws io.custos.state.StateUnavailableException when the database cannot be reached or migrated
+   */
+  static StateStore stateStore(Optional<CustosConfig.Database> database, Clock clock) {
+    return database.<StateStore>map(db -> PostgresStateStore.builder().clock(clock)
+            .jdbc(db.jdbcUrl(), db.user(), Optional.of(db.password()).filter(p -> !p.isEmpty()))
+            .maxPoolSize(db.maxPoolSize()).build())
+        .orElseGet(() -> InProcessStateStore.builder().clock(clock).build());
   }
 
   /**
@@ -325,7 +341,7 @@ public final class ServerAssembly implements AutoCloseable {
     var metadata = new McpHttpServer.ResourceMetadata(resource,
         identity.issuer() == null ? List.of() : List.of(identity.issuer()), SCOPES_SUPPORTED);
     var security = new McpHttpServer.Security(authenticator, Optional.of(pipeline), metadata,
-        Duration.ofMinutes(identity.idleTimeoutMinutes()), Optional.of(envelopes));
+        Duration.ofMinutes(identity.idleTimeoutMinutes()), Optional.of(envelopes), state.sessions());
     var servlets = new java.util.HashMap<String, jakarta.servlet.Servlet>(
         java.util.Map.of("/approvals/*", new io.custos.writes.ApprovalServlet(pipeline, authenticator)));
     var origins = new HashSet<>(s.allowedOrigins());
@@ -440,6 +456,7 @@ public final class ServerAssembly implements AutoCloseable {
   public void close() {
     sql.ifPresent(io.custos.sql.SqlUpstream::close);
     audit.close();
+    state.close();
     try {
       tokenMap.close();
     } catch (IOException ignored) {

@@ -1,6 +1,7 @@
 package io.custos.pipeline;
 
 import io.custos.auth.Caller;
+import io.custos.state.StateUnavailableException;
 import io.custos.tools.Declaration;
 import io.custos.tools.Registry;
 import io.custos.tools.Route;
@@ -95,6 +96,8 @@ public final class GovernancePipeline {
       ToolOutcome refused = stages.audit().refuse(ex, e);
       observer.completed(call, ex.passed(), refused);
       return new Admission.Refused(call.name(), refused);
+    } catch (StateUnavailableException e) {
+      return new Admission.Refused(call.name(), stateUnavailable(ex, e));
     } catch (RuntimeException e) {
       return new Admission.Refused(call.name(), internal(ex, e));
     }
@@ -105,10 +108,17 @@ public final class GovernancePipeline {
    * within a per-address rate limit so that requests without a credential cannot grow the audit trail without bound.
    *
    * @return empty when the refusal was audited (answer 401); else the seconds to wait (answer 429 with
-   *     {@code Retry-After}; not audited one by one)
+   *     {@code Retry-After}; not audited one by one), also while the shared state store holding the per-address
+   *     buckets cannot be reached
    */
   public Optional<Long> refuseAuthentication(String presentedTokenSha256, String sourceAddress) {
-    Optional<Long> wait = stages.rateLimits().acquireUnauthenticated(String.valueOf(sourceAddress));
+    Optional<Long> wait;
+    try {
+      wait = stages.rateLimits().acquireUnauthenticated(String.valueOf(sourceAddress));
+    } catch (StateUnavailableException e) {
+      log.warn("refused authentication not audited: {}", e.getMessage());
+      return Optional.of(1L);
+    }
     if (wait.isEmpty()) {
       ToolExchange ex = new ToolExchange(new ToolCall(AuditRecorder.UNDECLARED, Map.of(), Optional.empty(), null, sourceAddress));
       ex.presentedTokenSha256 = presentedTokenSha256;
@@ -155,9 +165,17 @@ public final class GovernancePipeline {
       return Stage.run(all, ex);
     } catch (ToolCallException e) {
       return stages.audit().refuse(ex, e);
+    } catch (StateUnavailableException e) {
+      return stateUnavailable(ex, e);
     } catch (RuntimeException e) {
       return internal(ex, e);
     }
+  }
+
+  /** Fails closed, audited, with a code the client may retry on: the shared state could not be read or changed. */
+  private ToolOutcome stateUnavailable(ToolExchange ex, StateUnavailableException e) {
+    log.warn("call {} refused: {}", ex.callId, e.getMessage());
+    return stages.audit().refuse(ex, ToolCallException.stateUnavailable());
   }
 
   private ToolOutcome internal(ToolExchange ex, RuntimeException e) {

@@ -41,6 +41,8 @@ public final class ToolCallException extends RuntimeException {
     UPSTREAM_UNAVAILABLE("upstream_unavailable"),
     UPSTREAM_INVALID("upstream_invalid_response"),
     AUDIT_UNAVAILABLE("audit_unavailable"),
+    /** The shared state store (for example its PostgreSQL database) cannot be reached; nothing was done, retry. */
+    STATE_UNAVAILABLE("state_unavailable"),
     INTERNAL("internal_error");
 
     private final String code;
@@ -65,6 +67,11 @@ public final class ToolCallException extends RuntimeException {
     super(publicMessage, null, false, false);
     this.reason = reason;
     this.retryAfterSeconds = retryAfterSeconds;
+  }
+
+  /** The shared state store cannot be reached: nothing was done, and the client may retry. */
+  public static ToolCallException stateUnavailable() {
+    return new ToolCallException(Reason.STATE_UNAVAILABLE, "Server state is temporarily unavailable; nothing was done. Try again shortly.");
   }
 
   /** A rate-limit refusal; {@code retryAfterSeconds} (at least 1) becomes HTTP {@code Retry-After}. */

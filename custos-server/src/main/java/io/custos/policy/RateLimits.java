@@ -1,6 +1,8 @@
 package io.custos.policy;
 
+import io.custos.state.StateUnavailableException;
 import io.github.bucket4j.Bandwidth;
+import io.github.bucket4j.BucketExceptions;
 import io.github.bucket4j.BucketConfiguration;
 import io.github.bucket4j.ConsumptionProbe;
 import io.github.bucket4j.distributed.proxy.ProxyManager;
@@ -54,10 +56,16 @@ public final class RateLimits {
     return Optional.empty();
   }
 
+  /** @throws StateUnavailableException when a shared bucket backend cannot be reached (fail closed) */
   private Optional<Long> take(String key, int perMinute) {
-    ConsumptionProbe probe = buckets.build(key, () -> BucketConfiguration.builder()
-        .addLimit(Bandwidth.builder().capacity(perMinute).refillGreedy(perMinute, Duration.ofMinutes(1)).build())
-        .build()).tryConsumeAndReturnRemaining(1);
+    ConsumptionProbe probe;
+    try {
+      probe = buckets.build(key, () -> BucketConfiguration.builder()
+          .addLimit(Bandwidth.builder().capacity(perMinute).refillGreedy(perMinute, Duration.ofMinutes(1)).build())
+          .build()).tryConsumeAndReturnRemaining(1);
+    } catch (BucketExceptions.BucketExecutionException e) {
+      throw new StateUnavailableException("rate-limit buckets", e.getCause());
+    }
     return probe.isConsumed() ? Optional.empty()
         : Optional.of(Math.max(1, Duration.ofNanos(probe.getNanosToWaitForRefill()).toSeconds()));
   }

@@ -35,7 +35,8 @@ final class InProcessBuckets extends AbstractCompareAndSwapBasedProxyManager<Str
     this.sweep = sweep;
   }
 
-  private static TimeMeter meter(Clock clock) {
+  /** Bucket4j's clock over a store's clock (nanoseconds since the epoch, wall-clock based). */
+  static TimeMeter meter(Clock clock) {
     return new TimeMeter() {
       @Override
       public long currentTimeNanos() {

@@ -2,10 +2,8 @@ package io.custos.state;
 
 import io.custos.pipeline.CursorStore;
 
-import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -14,7 +12,6 @@ import java.util.Optional;
 final class InProcessCursors implements CursorStore {
   private record Cursor(Owner owner, String nextLink, Instant expires) {}
 
-  private final SecureRandom random = new SecureRandom();
   private final Clock clock;
   private final Sweep sweep;
   private final Map<String, Cursor> entries;
@@ -36,9 +33,7 @@ final class InProcessCursors implements CursorStore {
       Instant now = clock.instant();
       entries.values().removeIf(c -> !now.isBefore(c.expires()));
     }
-    byte[] id = new byte[16];
-    random.nextBytes(id);
-    String cursor = Base64.getUrlEncoder().withoutPadding().encodeToString(id);
+    String cursor = RandomIds.next();
     entries.put(cursor, new Cursor(owner, nextLink, expiresAt));
     return cursor;
   }

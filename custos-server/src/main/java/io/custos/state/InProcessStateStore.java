@@ -22,6 +22,7 @@ public final class InProcessStateStore implements StateStore {
   private final GrantStore grants;
   private final InProcessBuckets buckets;
   private final SingleUseRecords singleUse;
+  private final InProcessSessions sessions;
 
   private InProcessStateStore(Builder b) {
     Duration every = Duration.ofMinutes(1);
@@ -30,6 +31,7 @@ public final class InProcessStateStore implements StateStore {
     grants = new InProcessGrants(b.clock, new Sweep(b.clock, every));
     buckets = new InProcessBuckets(b.clock, new Sweep(b.clock, every));
     singleUse = new InProcessSingleUse(b.clock, new Sweep(b.clock, every), b.maxSingleUse);
+    sessions = new InProcessSessions(b.clock, new Sweep(b.clock, every));
   }
 
   /** A store on the system clock with the default bounds. */
@@ -69,6 +71,16 @@ public final class InProcessStateStore implements StateStore {
   @Override
   public SingleUseRecords singleUse() {
     return singleUse;
+  }
+
+  @Override
+  public SessionBindings sessions() {
+    return sessions;
+  }
+
+  /** Session bindings held now (ended ones are forgotten a day after they end). */
+  int sessionCount() {
+    return sessions.size();
   }
 
   /** Builder; every setting has a default. */

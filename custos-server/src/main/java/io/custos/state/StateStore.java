@@ -11,10 +11,11 @@ import io.github.bucket4j.distributed.proxy.ProxyManager;
 /**
  * All server-side state of the governed path, keyed to the authenticated user (never to a connection or an MCP
  * session). One instance per server, built by the composition root; every implementation passes the same contract
- * tests. A shared implementation makes a fleet of servers behave as one (a cursor, proposal, grant, bucket or claim
- * made through one server is seen by every other).
+ * tests. A shared implementation makes a fleet of servers behave as one (a cursor, proposal, grant, bucket, claim or
+ * session binding made through one server is seen by every other). A shared implementation fails closed: when it
+ * cannot be reached, every operation throws {@link StateUnavailableException} instead of answering.
  */
-public interface StateStore {
+public interface StateStore extends AutoCloseable {
   /** Opaque page cursors bound to user, tool and patient. */
   CursorStore cursors();
 
@@ -33,4 +34,12 @@ public interface StateStore {
 
   /** Single-use records (replay protection for values a client hands back, such as a sealed request state). */
   SingleUseRecords singleUse();
+
+  /** Bindings of 2025-11-25 Streamable HTTP sessions to their user and client, for session binding and idle logoff. */
+  SessionBindings sessions();
+
+  /** Releases what the store holds (connections, threads); an in-process store holds nothing to release. */
+  @Override
+  default void close() {
+  }
 }

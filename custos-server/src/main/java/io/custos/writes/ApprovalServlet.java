@@ -117,7 +117,7 @@ public final class ApprovalServlet extends HttpServlet {
       case EXPIRED -> 410;
       case PAYLOAD_MISMATCH, REPLAYED, REJECTED -> 409;
       case RATE_LIMITED -> 429;
-      case AUDIT_UNAVAILABLE -> 503;
+      case AUDIT_UNAVAILABLE, STATE_UNAVAILABLE -> 503;
       default -> 403;
     };
   }

@@ -102,6 +102,40 @@ class FailClosedTest {
     assertThat(upstream.calls).as("the successful call only").hasPositiveValue();
   }
 
+  /** A database that cannot be reached: every connection attempt fails as pgjdbc fails on a refused connection. */
+  static javax.sql.DataSource unreachableDatabase() {
+    return (javax.sql.DataSource) java.lang.reflect.Proxy.newProxyInstance(FailClosedTest.class.getClassLoader(),
+        new Class<?>[] {javax.sql.DataSource.class}, (proxy, method, args) -> {
+          throw new java.sql.SQLTransientConnectionException("Connection refused", "08001");
+        });
+  }
+
+  @Test
+  void sharedStateUnavailableRefusesTheCallAuditedAndRetryableWithoutTouchingTheUpstream() throws IOException {
+    Path file = dir.resolve("audit.jsonl");
+    CountingUpstream upstream = new CountingUpstream(fx.upstream);
+    // Bucket4j's own PostgreSQL backend over a database that is down
+    var buckets = io.github.bucket4j.postgresql.Bucket4jPostgreSQL.selectForUpdateBasedBuilder(unreachableDatabase())
+        .primaryKeyMapper(io.github.bucket4j.distributed.jdbc.PrimaryKeyMapper.STRING).build();
+    try (var trail = new JsonLinesAuditTrail(file)) {
+      GovernancePipeline pipeline = io.custos.routes.TestPaths.pipeline(io.custos.routes.TestPaths.stages(trail, upstream,
+          Clock.systemUTC(), PipelineFixture.access(Clock.systemUTC())).rateLimits(new io.custos.policy.RateLimits(100, buckets)));
+
+      ToolOutcome out = pipeline.handle(call(user("dr-who"), "get_active_conditions", Map.of("patient_id", PATIENT_A)));
+
+      assertThat(out.error()).isEqualTo(ToolCallException.Reason.STATE_UNAVAILABLE);
+      assertThat(out.structured()).isNull();
+      assertThat(out.text()).isEqualTo("Error [state_unavailable]: Server state is temporarily unavailable; nothing was done."
+          + " Try again shortly.");
+      // a request without a valid credential is answered 429 (retry in a second) while its per-address bucket is unknown
+      assertThat(pipeline.refuseAuthentication("token-digest", "192.0.2.7")).contains(1L);
+    }
+    assertThat(upstream.calls).hasValue(0);
+    List<JsonNode> events = readAudit(file);
+    assertThat(phases(events)).containsExactly("DENIED");
+    assertThat(events.get(0).get("outcome").asText()).isEqualTo("state_unavailable");
+  }
+
   @Test
   void auditUnavailableBeforeTheCallRefusesItWithoutTouchingTheUpstream() {
     CountingUpstream upstream = new CountingUpstream(fx.upstream);

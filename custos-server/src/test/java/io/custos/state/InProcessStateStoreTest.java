@@ -82,4 +82,23 @@ class InProcessStateStoreTest extends StateStoreContract {
     assertThat(local.bucketCount()).isEqualTo(1);
     assertThat(local.rateLimitBuckets().builder().build("u:alice", onePerMinute).tryConsume(1)).isTrue();
   }
+
+  @Test
+  void aSessionIsForgottenADayAfterItsLogoff() {
+    InProcessStateStore local = InProcessStateStore.builder().clock(clock).build();
+    var alice = new SessionBindings.Owner("alice", Optional.of("agent-app"));
+    local.sessions().bind("session-1", alice, Duration.ofMinutes(15));
+    clock.advance(Duration.ofMinutes(16));
+    assertThat(local.sessions().present("session-1", alice)).isEqualTo(SessionBindings.Verdict.LOGGED_OFF);
+
+    clock.advance(SessionBindings.REMEMBER_LOGOFF);
+    local.sessions().bind("session-2", alice, Duration.ofMinutes(15));
+    assertThat(local.sessionCount()).isEqualTo(2);
+    assertThat(local.sessions().present("session-1", alice)).isEqualTo(SessionBindings.Verdict.LOGGED_OFF);
+
+    clock.advance(Duration.ofMinutes(1));
+    local.sessions().bind("session-3", alice, Duration.ofMinutes(15));
+    assertThat(local.sessionCount()).isEqualTo(2);
+    assertThat(local.sessions().present("session-1", alice)).isEqualTo(SessionBindings.Verdict.UNKNOWN);
+  }
 }

@@ -19,15 +19,12 @@ import io.github.bucket4j.distributed.BucketProxy;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -57,6 +54,7 @@ public abstract class StateStoreContract {
   @AfterEach
   void stopThreads() {
     pool.shutdownNow();
+    store.close();
   }
 
   // ---- page cursors
@@ -319,21 +317,73 @@ public abstract class StateStoreContract {
     }
   }
 
+  // ---- session bindings (2025-11-25 Streamable HTTP)
+
+  static SessionBindings.Owner user(String subject, String clientId) {
+    return new SessionBindings.Owner(subject, Optional.ofNullable(clientId));
+  }
+
+  @Test
+  void aSessionIsActiveOnlyForTheUserAndClientThatCreatedIt() {
+    store.sessions().bind("session-1", user("alice", "agent-app"), Duration.ofMinutes(15));
+
+    assertThat(store.sessions().present("session-1", user("alice", "agent-app"))).isEqualTo(SessionBindings.Verdict.ACTIVE);
+    assertThat(store.sessions().present("session-1", user("bob", "agent-app"))).isEqualTo(SessionBindings.Verdict.FOREIGN);
+    assertThat(store.sessions().present("session-1", user("alice", "other-app"))).isEqualTo(SessionBindings.Verdict.FOREIGN);
+    assertThat(store.sessions().present("session-1", user("alice", null))).isEqualTo(SessionBindings.Verdict.FOREIGN);
+    assertThat(store.sessions().present("session-2", user("alice", "agent-app"))).isEqualTo(SessionBindings.Verdict.UNKNOWN);
+    assertThat(store.sessions().present("session-1", user("alice", "agent-app"))).isEqualTo(SessionBindings.Verdict.ACTIVE);
+  }
+
+  @Test
+  void aSessionWithoutClientIsBoundToTheUserWithoutClient() {
+    store.sessions().bind("session-1", user("alice", null), Duration.ofMinutes(15));
+
+    assertThat(store.sessions().present("session-1", user("alice", null))).isEqualTo(SessionBindings.Verdict.ACTIVE);
+    assertThat(store.sessions().present("session-1", user("alice", "agent-app"))).isEqualTo(SessionBindings.Verdict.FOREIGN);
+  }
+
+  @Test
+  void aSessionIdleBeyondItsLimitIsLoggedOffForGood() {
+    var alice = user("alice", "agent-app");
+    store.sessions().bind("session-1", alice, Duration.ofMinutes(15));
+
+    clock.advance(Duration.ofMinutes(10));
+    assertThat(store.sessions().present("session-1", alice)).isEqualTo(SessionBindings.Verdict.ACTIVE);
+    // activity restarts the idle time: 24 minutes after creation, 14 after the last request
+    clock.advance(Duration.ofMinutes(14));
+    assertThat(store.sessions().present("session-1", alice)).isEqualTo(SessionBindings.Verdict.ACTIVE);
+    clock.advance(Duration.ofMinutes(15));
+    assertThat(store.sessions().present("session-1", alice)).isEqualTo(SessionBindings.Verdict.ACTIVE);
+    clock.advance(Duration.ofMinutes(15).plusMillis(1));
+    assertThat(store.sessions().present("session-1", alice)).isEqualTo(SessionBindings.Verdict.LOGGED_OFF);
+    clock.advance(Duration.ofSeconds(1));
+    assertThat(store.sessions().present("session-1", alice)).isEqualTo(SessionBindings.Verdict.LOGGED_OFF);
+    assertThat(store.sessions().present("session-1", user("bob", "agent-app"))).isEqualTo(SessionBindings.Verdict.LOGGED_OFF);
+  }
+
+  @Test
+  void anotherIdentityPresentingTheSessionDoesNotKeepItAlive() {
+    var alice = user("alice", "agent-app");
+    store.sessions().bind("session-1", alice, Duration.ofMinutes(15));
+
+    clock.advance(Duration.ofMinutes(10));
+    assertThat(store.sessions().present("session-1", user("mallory", "agent-app"))).isEqualTo(SessionBindings.Verdict.FOREIGN);
+    clock.advance(Duration.ofMinutes(6));
+    assertThat(store.sessions().present("session-1", alice)).isEqualTo(SessionBindings.Verdict.LOGGED_OFF);
+  }
+
+  @Test
+  void anEndedSessionIsUnknown() {
+    store.sessions().bind("session-1", user("alice", "agent-app"), Duration.ofMinutes(15));
+
+    store.sessions().end("session-1");
+
+    assertThat(store.sessions().present("session-1", user("alice", "agent-app"))).isEqualTo(SessionBindings.Verdict.UNKNOWN);
+  }
+
   /** Runs {@code task} on {@link #THREADS} threads released together; returns each thread's result. */
   private <T> List<T> race(Callable<T> task) throws Exception {
-    CountDownLatch start = new CountDownLatch(1);
-    List<Future<T>> futures = new ArrayList<>();
-    for (int i = 0; i < THREADS; i++) {
-      futures.add(pool.submit(() -> {
-        start.await();
-        return task.call();
-      }));
-    }
-    start.countDown();
-    List<T> results = new ArrayList<>();
-    for (Future<T> f : futures) {
-      results.add(f.get());
-    }
-    return results;
+    return Races.run(pool, THREADS, i -> task);
   }
 }

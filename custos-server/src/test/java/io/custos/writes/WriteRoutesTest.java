@@ -451,15 +451,22 @@ class WriteRoutesTest {
     final com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
     io.custos.mcp.v2026.StatelessFront front;
     int ids;
+    /** While true, the single-use records behave as a shared store whose database is down. */
+    boolean stateDown;
 
     @BeforeEach
     void front() throws Exception {
       com.google.crypto.tink.aead.AeadConfig.register();
       var key = com.google.crypto.tink.KeysetHandle.generateNew(com.google.crypto.tink.aead.PredefinedAeadParameters.AES256_GCM)
           .getPrimitive(com.google.crypto.tink.RegistryConfiguration.get(), com.google.crypto.tink.Aead.class);
-      var states = new io.custos.mcp.v2026.RequestStates(key,
-          io.custos.state.InProcessStateStore.builder().clock(CLOCK).build().singleUse()::claimOnce, CLOCK,
-          io.custos.mcp.v2026.RequestStates.DEFAULT_TTL);
+      var singleUse = io.custos.state.InProcessStateStore.builder().clock(CLOCK).build().singleUse();
+      var states = new io.custos.mcp.v2026.RequestStates(key, (claim, expires) -> {
+        if (stateDown) {
+          throw new io.custos.state.StateUnavailableException("single-use records",
+              new java.sql.SQLTransientConnectionException("Connection refused", "08001"));
+        }
+        return singleUse.claimOnce(claim, expires);
+      }, CLOCK, io.custos.mcp.v2026.RequestStates.DEFAULT_TTL);
       front = new io.custos.mcp.v2026.StatelessFront(new io.custos.mcp.Catalog(writes.pipeline(), json, "test", true), json,
           states, true);
     }
@@ -507,6 +514,24 @@ class WriteRoutesTest {
       assertThat(replay.toString()).doesNotContain(state).doesNotContain(patient);
       assertThat(repo.count("DocumentReference")).isEqualTo(before + 1);
       assertThat(events.get(events.size() - 1).outcome()).isEqualTo(ToolCallException.Reason.REPLAYED.code());
+    }
+
+    @Test
+    void aStateThatCannotBeClaimedWhileTheStoreIsDownIsRefusedAuditedAndHonouredOnRetry() {
+      long before = repo.count("DocumentReference");
+      String state = propose(note()).path("requestState").asText();
+
+      stateDown = true;
+      var refused = send(AGENT, retry(note(), state, "accept", "approve")).path("result");
+      stateDown = false;
+
+      assertThat(refused.path("isError").asBoolean()).as(refused.toString()).isTrue();
+      assertThat(refused.toString()).contains("state_unavailable").doesNotContain(state).doesNotContain(patient);
+      assertThat(events.get(events.size() - 1).outcome()).isEqualTo(ToolCallException.Reason.STATE_UNAVAILABLE.code());
+      assertThat(repo.count("DocumentReference")).isEqualTo(before);
+      var done = send(AGENT, retry(note(), state, "accept", "approve")).path("result");
+      assertThat(done.path("structuredContent").path("status").asText()).as(done.toString()).isEqualTo("committed");
+      assertThat(repo.count("DocumentReference")).isEqualTo(before + 1);
     }
 
     @Test

@@ -70,7 +70,9 @@ public final class PostgresLedgerStore implements LedgerStore {
   }
 
   private static void migrate(DataSource ds) {
-    Flyway.configure().dataSource(ds).locations("classpath:db/ledger").table("custos_ledger_schema").load().migrate();
+    // baseline 0, so V1 still runs when the database already holds other tables (the state store's)
+    Flyway.configure().dataSource(ds).locations("classpath:db/ledger").table("custos_ledger_schema")
+        .baselineOnMigrate(true).baselineVersion("0").load().migrate();
   }
 
   @Override

@@ -4,6 +4,8 @@ import io.custos.auth.Authenticator;
 import io.custos.auth.CallerContext;
 import io.custos.mcp.EnvelopeFront;
 import io.custos.mcp.v2026.Envelope;
+import io.custos.state.InProcessStateStore;
+import io.custos.state.SessionBindings;
 import io.modelcontextprotocol.common.McpTransportContext;
 import io.modelcontextprotocol.json.McpJsonMapper;
 import io.modelcontextprotocol.server.McpSyncServer;
@@ -85,9 +87,16 @@ public final class McpHttpServer implements AutoCloseable {
    * @param metadata      protected resource metadata served under {@code /.well-known}
    * @param idleTimeout   automatic logoff of idle sessions
    * @param envelopes     the MCP 2026-07-28 front beside the SDK's 2025-11-25 one; empty: 2025-11-25 only
+   * @param sessions      where 2025-11-25 session bindings and their last activity are kept (the server's state store)
    */
   public record Security(Authenticator authenticator, Optional<GovernancePipeline> pipeline, ResourceMetadata metadata,
-      Duration idleTimeout, Optional<EnvelopeFront> envelopes) {
+      Duration idleTimeout, Optional<EnvelopeFront> envelopes, SessionBindings sessions) {
+    /** Session bindings in this process only (a single server). */
+    public Security(Authenticator authenticator, Optional<GovernancePipeline> pipeline, ResourceMetadata metadata,
+        Duration idleTimeout, Optional<EnvelopeFront> envelopes) {
+      this(authenticator, pipeline, metadata, idleTimeout, envelopes, InProcessStateStore.create().sessions());
+    }
+
     /** 2025-11-25 only (test fixtures). */
     public Security(Authenticator authenticator, Optional<GovernancePipeline> pipeline, ResourceMetadata metadata,
         Duration idleTimeout) {
@@ -217,7 +226,7 @@ public final class McpHttpServer implements AutoCloseable {
       addFilter(context, new EnvelopeFilter(security.envelopes().get(), new HashSet<>(transport.protocolVersions()),
           security.pipeline().get()), "/mcp");
     }
-    addFilter(context, new SessionGuardFilter(security.idleTimeout(), java.time.Clock.systemUTC()), "/mcp");
+    addFilter(context, new SessionGuardFilter(security.idleTimeout(), security.sessions()), "/mcp");
     addFilter(context, new InboundMessageFilter(), "/mcp");
     security.pipeline().ifPresent(p -> addFilter(context, new GateFilter(p), "/mcp"));
     addFilter(context, new ErrorBodyFilter(), "/mcp");

@@ -9,12 +9,10 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import jakarta.servlet.http.HttpServletResponseWrapper;
 import java.io.IOException;
-import java.time.Clock;
+import io.custos.state.SessionBindings;
+import io.custos.state.StateUnavailableException;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.Map;
-import java.util.Objects;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,32 +20,24 @@ import org.slf4j.LoggerFactory;
  * Binds each MCP session to the user ({@code sub}) and client that created it, and ends sessions idle
  * longer than the limit (HIPAA 164.312(a)(2)(iii) automatic logoff). Closes an SDK 2.1.0 gap: the SDK
  * lets any valid token use any session id. A request with another identity's session id gets 403; a
- * request on a logged-off session gets 404 (the client must initialize a new session).
+ * request on a logged-off session gets 404 (the client must initialize a new session). The bindings live in the
+ * server's state store, so with a shared store they hold on every server of a fleet; when that store cannot be
+ * reached the request is refused with 503 and {@code Retry-After} (fail closed).
  */
 final class SessionGuardFilter extends HttpFilter {
   private static final Logger log = LoggerFactory.getLogger(SessionGuardFilter.class);
   private static final String HEADER = "Mcp-Session-Id";
 
-  private static final class Binding {
-    final String subject;
-    final String clientId;
-    volatile Instant lastSeen;
-
-    Binding(String subject, String clientId, Instant lastSeen) {
-      this.subject = subject;
-      this.clientId = clientId;
-      this.lastSeen = lastSeen;
-    }
-  }
-
-  private final Map<String, Binding> sessions = new ConcurrentHashMap<>();
-  private final Map<String, Instant> loggedOff = new ConcurrentHashMap<>();
   private final Duration idle;
-  private final Clock clock;
+  private final SessionBindings sessions;
 
-  SessionGuardFilter(Duration idle, Clock clock) {
+  /**
+   * @param idle     inactivity after which a session is logged off
+   * @param sessions where bindings are kept (the server's state store)
+   */
+  SessionGuardFilter(Duration idle, SessionBindings sessions) {
     this.idle = idle;
-    this.clock = clock;
+    this.sessions = sessions;
   }
 
   @Override
@@ -55,53 +45,53 @@ final class SessionGuardFilter extends HttpFilter {
       throws IOException, ServletException {
     Caller caller = (Caller) req.getAttribute(CallerContext.CALLER);
     String sid = req.getHeader(HEADER);
-    Instant now = clock.instant();
-    if (sid != null) {
-      Binding b = sessions.get(sid);
-      if (b == null) {
-        // Every session is bound when it is created (below). An unbound id was logged off, pruned, deleted or
-        // never issued here: refuse it rather than hand it to the SDK, where any identity could use it.
-        JsonRpcErrors.write(res, 404, JsonRpcErrors.SERVER_ERROR, loggedOff.containsKey(sid)
-            ? "Session ended after inactivity (automatic logoff); initialize a new session."
-            : "Session not found; initialize a new session.");
+    try {
+      if (sid != null && !admitted(sid, caller, res)) {
         return;
       }
-      if (caller == null || !b.subject.equals(caller.subject()) || !Objects.equals(b.clientId, caller.clientId())) {
-        log.warn("session refused: presented by an identity other than the one that created it");
-        JsonRpcErrors.write(res, 403, JsonRpcErrors.SERVER_ERROR, "Forbidden: this session belongs to another user or client.");
-        return;
+      Capturing wrapped = new Capturing(res);
+      chain.doFilter(req, wrapped);
+      if (sid == null && wrapped.sessionId != null && caller != null) {
+        // Every session is bound when it is created. An unbound id was logged off, forgotten, deleted or never
+        // issued here: it is refused rather than handed to the SDK, where any identity could use it.
+        sessions.bind(wrapped.sessionId, owner(caller), idle);
       }
-      if (Duration.between(b.lastSeen, now).compareTo(idle) > 0) {
-        sessions.remove(sid);
-        loggedOff.put(sid, now);
-        log.info("session logged off after {} minutes idle", idle.toMinutes());
-        JsonRpcErrors.write(res, 404, JsonRpcErrors.SERVER_ERROR,
-            "Session ended after inactivity (automatic logoff); initialize a new session.");
-        return;
+      if (sid != null && "DELETE".equals(req.getMethod())) {
+        sessions.end(sid);
       }
-      b.lastSeen = now;
-    }
-    Capturing wrapped = new Capturing(res);
-    chain.doFilter(req, wrapped);
-    if (sid == null && wrapped.sessionId != null && caller != null) {
-      prune(now);
-      sessions.put(wrapped.sessionId, new Binding(caller.subject(), caller.clientId(), now));
-    }
-    if (sid != null && "DELETE".equals(req.getMethod())) {
-      sessions.remove(sid);
+    } catch (StateUnavailableException e) {
+      log.warn("session check refused: {}", e.getMessage());
+      if (!res.isCommitted()) {
+        res.setHeader("Retry-After", "1");
+        JsonRpcErrors.write(res, 503, JsonRpcErrors.SERVER_ERROR, "Session state is temporarily unavailable; try again shortly.");
+      }
     }
   }
 
-  /** Drops bindings idle far beyond the limit and old logoff markers, bounding memory. */
-  private void prune(Instant now) {
-    sessions.entrySet().removeIf(e -> {
-      boolean stale = Duration.between(e.getValue().lastSeen, now).compareTo(idle.multipliedBy(2)) > 0;
-      if (stale) {
-        loggedOff.put(e.getKey(), now); // still an automatic logoff for its owner
+  /** Judges a presented session id; answers the refusal itself and returns false when the request may not pass. */
+  private boolean admitted(String sid, Caller caller, HttpServletResponse res) throws IOException {
+    SessionBindings.Verdict verdict = caller == null ? SessionBindings.Verdict.FOREIGN
+        : sessions.present(sid, owner(caller));
+    switch (verdict) {
+      case ACTIVE -> {
+        return true;
       }
-      return stale;
-    });
-    loggedOff.entrySet().removeIf(e -> Duration.between(e.getValue(), now).toHours() > 24);
+      case FOREIGN -> {
+        log.warn("session refused: presented by an identity other than the one that created it");
+        JsonRpcErrors.write(res, 403, JsonRpcErrors.SERVER_ERROR, "Forbidden: this session belongs to another user or client.");
+      }
+      case LOGGED_OFF -> {
+        log.info("session refused: logged off after {} minutes idle", idle.toMinutes());
+        JsonRpcErrors.write(res, 404, JsonRpcErrors.SERVER_ERROR,
+            "Session ended after inactivity (automatic logoff); initialize a new session.");
+      }
+      case UNKNOWN -> JsonRpcErrors.write(res, 404, JsonRpcErrors.SERVER_ERROR, "Session not found; initialize a new session.");
+    }
+    return false;
+  }
+
+  private static SessionBindings.Owner owner(Caller caller) {
+    return new SessionBindings.Owner(caller.subject(), Optional.ofNullable(caller.clientId()));
   }
 
   /** Sees the session id the SDK assigns on initialize. */

@@ -14,6 +14,7 @@ import io.custos.pipeline.GovernancePipeline;
 import io.custos.pipeline.ToolCall;
 import io.custos.pipeline.ToolCallException;
 import io.custos.pipeline.ToolOutcome;
+import io.custos.state.StateUnavailableException;
 import io.custos.tools.Declaration;
 import io.custos.tools.Route;
 import io.custos.writes.CanonicalJson;
@@ -238,8 +239,17 @@ public final class StatelessFront implements EnvelopeFront {
   /** The retry of a write whose proposal was put to the user: open the state once, then decide and commit. */
   private Reply resumeApproval(Envelope e, ToolCall call, String token) {
     Optional<Caller> caller = call.caller();
-    RequestStates.Opened opened = caller.isEmpty() ? new RequestStates.Opened.Invalid(RequestStates.Failure.MISMATCH)
-        : states.open(token, caller.get().subject(), caller.get().clientId(), call.name(), argumentsSha256(call.arguments()));
+    RequestStates.Opened opened;
+    try {
+      opened = caller.isEmpty() ? new RequestStates.Opened.Invalid(RequestStates.Failure.MISMATCH)
+          : states.open(token, caller.get().subject(), caller.get().clientId(), call.name(), argumentsSha256(call.arguments()));
+    } catch (StateUnavailableException down) {
+      // the claim could not be recorded, so the state is not honoured now; it stays unclaimed for a retry
+      log.warn("2026-07-28 request state not opened: {}", down.getMessage());
+      ToolCallException refusal = ToolCallException.stateUnavailable();
+      ToolOutcome refused = pipeline.refuse(Declaration.Kind.TOOL, call, refusal.reason(), refusal.getMessage());
+      return complete(e, json.valueToTree(Catalog.toolResult(refused)), Optional.empty(), Duration.ZERO);
+    }
     if (opened instanceof RequestStates.Opened.Invalid invalid) {
       log.warn("2026-07-28 request state refused: {}", invalid.failure());
       ToolCallException.Reason reason = switch (invalid.failure()) {

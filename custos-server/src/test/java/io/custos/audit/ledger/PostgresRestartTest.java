@@ -4,12 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.custos.audit.AuditEvent;
 import io.custos.audit.AuditUnavailableException;
+import io.custos.testing.RestartablePostgres;
 import io.custos.verify.checkpoint.Checkpoint;
 import io.custos.verify.merkle.MerkleHash;
 import io.custos.verify.merkle.MerkleProofs;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -38,21 +37,10 @@ class PostgresRestartTest {
   @TempDir
   Path tmp;
 
-  static int freePort() throws Exception {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
-      return s.getLocalPort();
-    }
-  }
-
-  EmbeddedPostgres startPg(int port) throws Exception {
-    return EmbeddedPostgres.builder().setPort(port).setDataDirectory(tmp.resolve("pgdata")).setCleanDataDirectory(false)
-        .setRegisterShutdownHook(true).start();
-  }
-
   @Test
   void appendsFailClosedDuringTheOutageAndResumeAfterGapless() throws Exception {
-    int port = freePort();
-    EmbeddedPostgres pg = startPg(port);
+    RestartablePostgres server = new RestartablePostgres(tmp.resolve("pgdata"));
+    EmbeddedPostgres pg = server.start();
     LocalKeySource keys = LocalKeySource.openOrCreate(tmp.resolve("keys"));
     Map<Long, String> acknowledged = new ConcurrentHashMap<>();
     AtomicInteger failed = new AtomicInteger();
@@ -97,7 +85,7 @@ class PostgresRestartTest {
       int ackDuringOutageStart = acknowledged.size();
       Thread.sleep(1000);
       assertThat(acknowledged.size()).as("nothing acknowledged while PostgreSQL is down").isEqualTo(ackDuringOutageStart);
-      pg = startPg(port);
+      pg = server.start();
       down.set(false);
       restarted.set(true);
       long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
