@@ -18,6 +18,8 @@
 #                                         -> bench-results/scaling/ (tables in scaling.md, plot scaling.svg)
 #   scripts/bench.sh ledger-scaling [options]  ledger append time and `custos audit verify` at 10^3 / 10^6 / 10^7 entries
 #                                         -> bench-results/scaling/ (scratch ledger deleted afterwards)
+#   scripts/bench.sh fleet-ledger [options]  durable appends/s to one PostgreSQL ledger from 1, 2 and 3 replicas,
+#                                         transactions per append, offline verification -> bench-results/fleet-ledger/
 #
 # overhead options (defaults): --rates 25,50,100,200,300 --fixed-rate 100 --step-seconds 20 --warmup-requests 15000 --warmup-seconds 150
 #   --saturation-seconds 30 --concurrency 16 --sessions 20 --heap-sessions 1000 --max-in-flight 256 [--disk-contention]
@@ -25,6 +27,7 @@
 # scaling options (defaults): --patients 20,1000,10000 --rate 50 --step-seconds 30 --warmup-requests 3000 --sessions 1000,10000
 #   --types Encounter,Condition,CareTeam (patient-bundle types kept in the grown population) --skip patients|sessions
 # ledger-scaling options (defaults): --sizes 1000,1000000,10000000 --threads 64 --window 10000 --block 100000
+# fleet-ledger options (defaults): --replicas 1,2,3 --threads 16 (appender threads per replica) --seconds 20
 # soak options (defaults): --minutes 30 --rate (half a 20 s saturation run) --settle-minutes 5 (at that rate, before the
 #   retained-heap baseline) --interval-seconds 10 --warmup-seconds 60
 #   --warmup-requests 6000 --heap-growth-percent 10 --heap-growth-floor-mib 16 --rss-slope-mib-per-min 1 [--disk-contention]
@@ -128,6 +131,13 @@ run_ledger_scaling() {
   "$JAVA" -cp "$CP" io.custos.bench.ScalingReport "$OUT/scaling"
 }
 
+run_fleet_ledger() {
+  mkdir -p "$OUT/fleet-ledger"
+  machine | tee "$OUT/fleet-ledger/machine.txt"
+  # 1, 2 and 3 replicas appending to one PostgreSQL ledger (embedded PostgreSQL 14), then an offline verification.
+  "$JAVA" -Xmx1g -cp "$CP" io.custos.audit.ledger.FleetLedgerBench "$@" 2>&1 | tee "$OUT/fleet-ledger/driver.log"
+}
+
 case "$mode" in
   overhead) run_overhead "$@" ;;
   soak) run_soak "$@" ;;
@@ -138,5 +148,6 @@ case "$mode" in
   all) run_coldstart; run_jmh; run_overhead ;;
   scaling) run_scaling "$@" ;;
   ledger-scaling) run_ledger_scaling "$@" ;;
+  fleet-ledger) run_fleet_ledger "$@" ;;
   *) echo "usage: scripts/bench.sh overhead|soak|stdio|eras|coldstart|jmh|all|scaling|ledger-scaling [options]" >&2; exit 2 ;;
 esac
