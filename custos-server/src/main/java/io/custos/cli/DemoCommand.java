@@ -113,14 +113,16 @@ final class DemoCommand implements Callable<Integer> {
     restrict(tokenFile);
 
     Path configFile = demo.resolve("custos.yaml");
-    writeConfig(configFile, httpPort, fhirBase, idpInfo, audience, demo.resolve("data"));
+    writeConfig(configFile, httpPort, fhirBase, idpInfo, audience, demo.resolve("data"), true);
     // A stdio client runs its own Custos process, which needs its own ledger (a ledger has one writer).
     Path stdioConfig = demo.resolve("custos-stdio.yaml");
-    writeConfig(stdioConfig, httpPort, fhirBase, idpInfo, audience, demo.resolve("data-stdio"));
+    writeConfig(stdioConfig, httpPort, fhirBase, idpInfo, audience, demo.resolve("data-stdio"), false);
     ServerAssembly app = new ServerAssembly(CustosConfig.load(configFile));
     started.push(app);
     var http = app.startHttp(false);
     started.push(http);
+    var metrics = app.startMetrics().orElseThrow();
+    started.push(metrics);
 
     Path custos = home.resolve("custos");
     List<String> stdio = List.of(custos.toString(), "serve", "--stdio", "--config", stdioConfig.toString(),
@@ -143,12 +145,16 @@ final class DemoCommand implements Callable<Integer> {
     connection.put("fhir_base", fhirBase);
     connection.put("ledger", app.ledgerDir().toString());
     connection.put("config", configFile.toString());
+    connection.put("alerts", app.alertLog().toString());
+    connection.put("metrics", metrics.endpoint().toString());
     connection.put("stdio_ledger", demo.resolve("data-stdio").resolve("ledger").toString());
     Path connectionFile = demo.resolve("connection.json");
     JSON.writerWithDefaultPrettyPrinter().writeValue(connectionFile.toFile(), connection);
     restrict(connectionFile);
 
     System.out.println(instructions(http.endpoint().toString(), stdio, cert, cast.patient(), demo));
+    System.out.println("Alerts: " + app.alertLog() + " (JSON lines; add webhooks, syslog or e-mail under alerts: in "
+        + configFile + "); metrics: " + metrics.endpoint());
     System.out.println("Ready: " + http.endpoint() + " (" + patientCount + " patients; details in "
         + connectionFile + ")");
     System.out.flush();
@@ -236,8 +242,8 @@ final class DemoCommand implements Callable<Integer> {
     }
   }
 
-  private static void writeConfig(Path file, int port, String fhirBase, Map<?, ?> idp, String audience, Path dataDir)
-      throws IOException {
+  private static void writeConfig(Path file, int port, String fhirBase, Map<?, ?> idp, String audience, Path dataDir,
+      boolean metrics) throws IOException {
     Files.writeString(file, """
         # Written by `custos demo`. Synthetic data only. The identity provider is a development one (demo only).
         server:
@@ -253,7 +259,8 @@ final class DemoCommand implements Callable<Integer> {
           jwksUri: %s
           audience: %s
         dataDir: %s
-        """.formatted(port, fhirBase, idp.get("issuer"), idp.get("jwks_uri"), audience, dataDir));
+        """.formatted(port, fhirBase, idp.get("issuer"), idp.get("jwks_uri"), audience, dataDir)
+        + (metrics ? "metrics:\n  port: 0\n" : ""));
   }
 
   private static int freePort() throws IOException {

@@ -23,7 +23,6 @@ import io.custos.routes.Routes;
 import io.custos.policy.AccessControl;
 import io.custos.policy.BreakGlass;
 import io.custos.policy.FhirCareRelationship;
-import io.custos.policy.LogAlertSink;
 import io.custos.policy.RateLimits;
 import io.custos.policy.RolePolicy;
 import io.custos.policy.ScopeCheck;
@@ -76,6 +75,8 @@ public final class ServerAssembly implements AutoCloseable {
   private final GovernancePipeline pipeline;
   private final io.custos.writes.WriteStages writes;
   private final LocalKeySource keys;
+  private final io.custos.metrics.CustosMetrics metrics;
+  private final io.custos.alerting.FanOutSink alerts;
 
   /** Scopes advertised in protected resource metadata and 401 challenges (SMART v2 wildcards). */
   /** Most validated access tokens held at once (about 1 KB each). */
@@ -102,11 +103,16 @@ public final class ServerAssembly implements AutoCloseable {
         this.config.upstream().searchMethod());
     var registry = Routes.registry(catalog, io.custos.writes.WriteTools.standard());
     checkUpstream(upstream, registry, this.config.policy());
+    this.metrics = new io.custos.metrics.CustosMetrics(registry);
     Path data = dataDir();
     Files.createDirectories(data);
     // The tamper-evident, encrypted Merkle ledger (45 CFR 164.312(b),(c)); patient pseudonyms go to its encrypted token map.
     this.keys = LocalKeySource.openOrCreate(data.resolve("keys"));
-    this.audit = MerkleLedger.open(ledgerDir(), keys);
+    MerkleLedger ledger = MerkleLedger.open(ledgerDir(), keys);
+    this.audit = ledger;
+    metrics.ledger(ledger::size, ledgerDir().resolve(io.custos.verify.CheckpointLog.FILE), clock);
+    // The alert log, then webhooks, syslog and e-mail in the background; each alert is counted by rule.
+    this.alerts = io.custos.alerting.AlertSinks.from(this.config.alerts(), data, metrics, clock);
     try {
       this.tokenMap = TokenMap.open(ledgerDir().resolve(TokenMap.FILE), keys.tokenMapAead());
     } catch (java.security.GeneralSecurityException e) {
@@ -123,8 +129,8 @@ public final class ServerAssembly implements AutoCloseable {
         Set.copyOf(policy.breakGlassRoles()));
     Stages stages = Stages.builder().clock(clock).access(access).cursors(state.cursors())
         .rateLimits(new RateLimits(policy.rateLimitPerMinute(), state.rateLimitBuckets()))
-        .audit(audit, new PatientPseudonyms(secretKey(data.resolve("keys").resolve("pseudonym.key")), this::remember))
-        .version(VERSION).validator(new DefaultJsonSchemaValidator(mapper)).upstream(upstream, FHIR).alerts(new LogAlertSink())
+        .audit(metrics.meter(audit), new PatientPseudonyms(secretKey(data.resolve("keys").resolve("pseudonym.key")), this::remember))
+        .version(VERSION).validator(new DefaultJsonSchemaValidator(mapper)).upstream(upstream, FHIR).alerts(alerts)
         .sensitiveCategories(new SensitiveCategories(FHIR, sensitiveValueSets(policy)))
         .build();
     // The patients' Consents, read from the upstream and reused for two minutes per patient.
@@ -273,6 +279,31 @@ public final class ServerAssembly implements AutoCloseable {
     return jsonMapper;
   }
 
+  /** Operational metrics (Prometheus exposition). */
+  public io.custos.metrics.CustosMetrics metrics() {
+    return metrics;
+  }
+
+  /** Where alerts go: the alert log and the configured receivers. */
+  public io.custos.alerting.FanOutSink alerts() {
+    return alerts;
+  }
+
+  /** The alert log file (JSON Lines) that {@code custos incident open} reads. */
+  public Path alertLog() {
+    return config.alerts().logFile(dataDir());
+  }
+
+  /**
+   * Starts the loopback {@code /metrics} listener when the {@code metrics} section enables it.
+   *
+   * @throws IOException if its address cannot be bound
+   */
+  public Optional<io.custos.metrics.MetricsServer> startMetrics() throws IOException {
+    var m = config.metrics();
+    return m.enabled() ? Optional.of(io.custos.metrics.MetricsServer.start(m.host(), m.port(), metrics)) : Optional.empty();
+  }
+
   /** The governed path every call takes. */
   public GovernancePipeline pipeline() {
     return pipeline;
@@ -371,6 +402,7 @@ public final class ServerAssembly implements AutoCloseable {
 
   @Override
   public void close() {
+    alerts.close();
     audit.close();
     try {
       tokenMap.close();

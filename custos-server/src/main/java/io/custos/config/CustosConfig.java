@@ -26,11 +26,31 @@ import java.util.Locale;
  * @param policy   roles, care relationships, break-the-glass and rate limits
  * @param research approved research protocols (sensitive cohorts, linkable extracts); default none
  * @param dataDir  directory for the audit trail, keys and the generated TLS certificate
+ * @param alerts   where security alerts go ({@link AlertSettings}); default the alert log only
+ * @param metrics  the Prometheus management listener ({@link MetricsSettings}); default none
  */
 public record CustosConfig(Server server, Upstream upstream, Identity identity, Policy policy, Research research,
-    String dataDir) {
+    String dataDir, AlertSettings alerts, MetricsSettings metrics) {
   @com.fasterxml.jackson.annotation.JsonCreator
   public CustosConfig {}
+
+  /** A configuration with the alert log as the only alert sink and no metrics listener. */
+  public CustosConfig(Server server, Upstream upstream, Identity identity, Policy policy, Research research,
+      String dataDir) {
+    this(server, upstream, identity, policy, research, dataDir, null, null);
+  }
+
+  /** The alerts section, defaulted when absent (also for configurations built in code). */
+  @Override
+  public AlertSettings alerts() {
+    return alerts == null ? AlertSettings.defaults() : alerts;
+  }
+
+  /** The metrics section; disabled when absent. */
+  @Override
+  public MetricsSettings metrics() {
+    return metrics == null ? MetricsSettings.disabled() : metrics;
+  }
 
   /** A configuration without research protocols. */
   public CustosConfig(Server server, Upstream upstream, Identity identity, Policy policy, String dataDir) {
@@ -252,7 +272,9 @@ public record CustosConfig(Server server, Upstream upstream, Identity identity, 
             p.elicitationApproval() == null ? Boolean.FALSE : p.elicitationApproval(), p.sensitiveValueSets(),
             p.breakGlassOverridesConsent() == null ? io.custos.consent.BreakGlassOverride.PATIENT_PRIVACY : p.breakGlassOverridesConsent()),
         new Research(protocols),
-        dataDir == null ? ".custos-data" : dataDir);
+        dataDir == null ? ".custos-data" : dataDir,
+        alerts == null ? AlertSettings.defaults() : alerts.withDefaults(),
+        metrics == null ? MetricsSettings.disabled() : metrics.withDefaults());
   }
 
   private static UpstreamAuth upstreamAuth(Upstream u) {
@@ -284,6 +306,8 @@ public record CustosConfig(Server server, Upstream upstream, Identity identity, 
         }
       }
     }
+    alerts().validate(errors);
+    metrics().validate(errors);
     if (server.port() < 0 || server.port() > 65535) {
       errors.add("server.port: must be 0..65535");
     }
