@@ -36,6 +36,7 @@ public final class SyslogTransport implements AlertTransport {
     sender.setDefaultAppName(Rfc5424.APP_NAME);
     sender.setDefaultMessageHostname(hostname);
     sender.setSocketConnectTimeoutInMillis((int) timeout.toMillis());
+    sender.setPostfix(""); // RFC 5425 frames are delimited by their octet count, not a line end
     sender.setMaxRetryCount(1); // one reconnect for a connection the collector closed; RetryingSink does the rest
   }
 
