@@ -23,7 +23,20 @@ public final class LedgerEvents {
 
   /** Decrypts every entry in order. @throws LedgerCorruptException if an entry does not decrypt */
   public static long forEach(Path dir, Aead aead, Sink sink) throws IOException {
+    return forEach(dir, aead, 0, sink);
+  }
+
+  /**
+   * Decrypts the entries from leaf index {@code from} on, in order (earlier entries are scanned, not decrypted).
+   *
+   * @return the number of entries in the ledger
+   * @throws LedgerCorruptException if an entry does not decrypt or the scan finds damage
+   */
+  public static long forEach(Path dir, Aead aead, long from, Sink sink) throws IOException {
     LedgerFiles.ScanResult r = LedgerFiles.scan(dir, (i, bytes) -> {
+      if (i < from) {
+        return;
+      }
       LedgerEntry e = LedgerEntry.decode(bytes);
       byte[] json;
       try {
