@@ -153,6 +153,17 @@ public final class ServerAssembly implements AutoCloseable {
     } catch (java.security.GeneralSecurityException e) {
       throw new IOException("request-state key unavailable", e);
     }
+    this.authenticator = authenticator(identity, clock);
+  }
+
+  /**
+   * The authenticator of {@code identity}: the server's for every request, and the CLI's for commands that need a
+   * proven role (re-identification for breach notification). Each distinct token is validated once (signature or
+   * introspection), then reused until min(exp, cache age).
+   *
+   * @throws IOException if the introspection client secret cannot be read
+   */
+  static Authenticator authenticator(CustosConfig.Identity identity, Clock clock) throws IOException {
     Authenticator validation = switch (identity.mode()) {
       case "development" -> {
         log.warn("DEVELOPMENT IDENTITY: every caller is the local developer; loopback only, synthetic data only");
@@ -166,8 +177,7 @@ public final class ServerAssembly implements AutoCloseable {
           identity.tokenTypes(), identity.algorithms(), Duration.ofSeconds(identity.clockSkewSeconds()), identity.rolesClaim(),
           identity.mfaAmr(), identity.mfaAcr()), identity.jwksUri());
     };
-    // Each distinct token is validated once (signature or introspection), then reused until min(exp, cache age).
-    this.authenticator = identity.mode().equals("development") ? validation
+    return identity.mode().equals("development") ? validation
         : CachingAuthenticator.wrap(validation, Duration.ofSeconds(identity.tokenCacheSeconds()), TOKEN_CACHE_SIZE, clock);
   }
 
