@@ -23,14 +23,14 @@ import javax.net.ssl.SSLServerSocket;
  * reads octet-counted frames ({@code MSG-LEN SP SYSLOG-MSG}) and keeps each message, decoded from exactly MSG-LEN
  * bytes of UTF-8. A frame whose length prefix is not digits fails the connection (recorded in {@link #framingErrors}).
  */
-final class TlsSyslogReceiver implements AutoCloseable {
+public final class TlsSyslogReceiver implements AutoCloseable {
   private final SSLServerSocket server;
   private final SelfSignedCertificate certificate;
   private final LinkedBlockingQueue<String> messages = new LinkedBlockingQueue<>();
-  final List<String> received = new CopyOnWriteArrayList<>();
+  public final List<String> received = new CopyOnWriteArrayList<>();
   final List<String> framingErrors = new CopyOnWriteArrayList<>();
 
-  TlsSyslogReceiver(Path dir) throws Exception {
+  public TlsSyslogReceiver(Path dir) throws Exception {
     this.certificate = SelfSignedCertificate.loadOrCreate(dir);
     var ks = certificate.load();
     KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
@@ -42,12 +42,12 @@ final class TlsSyslogReceiver implements AutoCloseable {
     Thread.ofVirtual().start(this::acceptLoop);
   }
 
-  int port() {
+  public int port() {
     return server.getLocalPort();
   }
 
   /** The PEM certificate a client must trust. */
-  Path certificatePem() {
+  public Path certificatePem() {
     return certificate.certificate();
   }
 
