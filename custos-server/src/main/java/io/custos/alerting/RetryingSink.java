@@ -19,10 +19,13 @@ import org.slf4j.LoggerFactory;
  * the network: attempt {@code n} (1-based) runs {@code initialBackoff * 2^(n-2)} after the failure of attempt
  * {@code n-1} (exponential backoff), up to {@link Retry#maxAttempts}. An alert whose last attempt fails is appended to
  * the dead-letter file (JSON Lines: the alert document, the receiver kind, the attempts and the last error's class or
- * HTTP status, never a response body) for an operator to replay.
+ * HTTP status, never a response body) for an operator to replay. At most {@link #MAX_PENDING} alerts wait for
+ * delivery at once; beyond that (a receiver down during an alert storm) new alerts go straight to the dead letter.
  */
 public final class RetryingSink implements AlertSink, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(RetryingSink.class);
+  /** Alerts queued or awaiting a retry, per receiver, before new ones are dead-lettered without an attempt. */
+  public static final int MAX_PENDING = 10_000;
 
   /**
    * @param maxAttempts    attempts in all, 1..20
@@ -44,6 +47,7 @@ public final class RetryingSink implements AlertSink, AutoCloseable {
   private final Retry retry;
   private final Clock clock;
   private final ScheduledExecutorService executor;
+  private final java.util.concurrent.atomic.AtomicInteger pending = new java.util.concurrent.atomic.AtomicInteger();
 
   public RetryingSink(AlertTransport transport, Retry retry, Clock clock) {
     this.transport = transport;
@@ -61,6 +65,11 @@ public final class RetryingSink implements AlertSink, AutoCloseable {
 
   @Override
   public void alert(Alert alert) {
+    if (pending.incrementAndGet() > MAX_PENDING) {
+      pending.decrementAndGet();
+      deadLetter(alert, 0, "queue full");
+      return;
+    }
     schedule(alert, 1, Duration.ZERO);
   }
 
@@ -68,6 +77,7 @@ public final class RetryingSink implements AlertSink, AutoCloseable {
     try {
       executor.schedule(() -> attempt(alert, attempt), delay.toMillis(), TimeUnit.MILLISECONDS);
     } catch (RejectedExecutionException e) {
+      pending.decrementAndGet();
       deadLetter(alert, attempt - 1, "closed");
     }
   }
@@ -75,6 +85,7 @@ public final class RetryingSink implements AlertSink, AutoCloseable {
   private void attempt(Alert alert, int attempt) {
     try {
       transport.send(alert);
+      pending.decrementAndGet();
     } catch (IOException | RuntimeException e) {
       String error = e instanceof DeliveryException d ? d.getMessage() : e.getClass().getName();
       if (attempt < retry.maxAttempts()) {
@@ -83,6 +94,7 @@ public final class RetryingSink implements AlertSink, AutoCloseable {
       } else {
         log.error("alert {} to {}: all {} attempts failed ({}); written to the dead-letter file", alert.id(),
             transport.kind(), attempt, error);
+        pending.decrementAndGet();
         deadLetter(alert, attempt, error);
       }
     }
