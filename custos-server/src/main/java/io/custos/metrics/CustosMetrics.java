@@ -36,7 +36,8 @@ import java.util.stream.Stream;
  *   <li>{@code custos_call_duration_seconds{tool,route}}: call latency histogram (from the audit event's duration)</li>
  *   <li>{@code custos_denials_total{reason}}: refusals (authentication, authorization, consent, rate limit, validation)</li>
  *   <li>{@code custos_upstream_errors_total{reason}}: FHIR upstream failures</li>
- *   <li>{@code custos_ledger_append_seconds}: time until an audit event is durable; {@code custos_ledger_entries}: ledger size</li>
+ *   <li>{@code custos_ledger_append_seconds}: time until a synchronously appended audit event (each call's closing
+ *       {@code RESULT} or {@code DENIED}) is durable; {@code custos_ledger_entries}: ledger size</li>
  *   <li>{@code custos_ledger_checkpoint_age_seconds}: time since the last signed checkpoint was written</li>
  *   <li>{@code custos_alerts_total{rule,severity}}: alerts raised</li>
  * </ul>

@@ -3,7 +3,7 @@ package io.custos.metrics;
 import io.custos.audit.AuditEvent;
 import io.custos.audit.AuditTrail;
 
-/** An {@link AuditTrail} that times each append until durable and counts each finished call in {@link CustosMetrics}. */
+/** An {@link AuditTrail} that times each synchronous append until durable and counts each finished call in {@link CustosMetrics}. */
 final class MeteredAuditTrail implements AuditTrail {
   private final AuditTrail trail;
   private final CustosMetrics metrics;
@@ -21,14 +21,19 @@ final class MeteredAuditTrail implements AuditTrail {
     metrics.finished(event);
   }
 
+  /**
+   * Not timed: the caller may await long after the event became durable (the intent overlaps the upstream fetch), so
+   * only synchronous appends measure the ledger. The event is counted once, at its first successful await.
+   */
   @Override
   public Pending appendAsync(AuditEvent event) {
-    long start = System.nanoTime();
     Pending pending = trail.appendAsync(event);
+    java.util.concurrent.atomic.AtomicBoolean counted = new java.util.concurrent.atomic.AtomicBoolean();
     return () -> {
       pending.await();
-      metrics.appended(System.nanoTime() - start);
-      metrics.finished(event);
+      if (counted.compareAndSet(false, true)) {
+        metrics.finished(event);
+      }
     };
   }
 
