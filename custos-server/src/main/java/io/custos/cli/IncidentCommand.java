@@ -82,7 +82,8 @@ final class IncidentCommand {
 
   @Command(name = "reidentify", description = "Map the incident's patient pseudonyms to patient ids for notification"
       + " (45 CFR 164.404). Needs a bearer token of a privacy officer with multi-factor authentication, validated as the"
-      + " server validates tokens; recorded in the ledger before any id is written.")
+      + " server validates tokens; recorded in the ledger before any id is written. Exit 3: token not accepted; 4: no"
+      + " privacy-officer role or no MFA.")
   static final class Reidentify extends WithConfig implements Callable<Integer> {
     @Option(names = "--incident", required = true) String incidentId;
     @Option(names = "--token-file", description = "file holding the privacy officer's access token (default: CUSTOS_TOKEN)")
@@ -98,7 +99,7 @@ final class IncidentCommand {
         caller = ServerAssembly.authenticator(c.identity(), Clock.systemUTC()).authenticate(Optional.ofNullable(token));
       } catch (AuthenticationException e) {
         System.err.println("custos: the token was not accepted");
-        return 4;
+        return 3;
       }
       Map<String, String> ids;
       try {
