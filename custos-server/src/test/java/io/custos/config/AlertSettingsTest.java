@@ -64,6 +64,18 @@ class AlertSettingsTest {
   }
 
   @Test
+  void theReadmeExampleIsAValidConfiguration() throws IOException {
+    String readme = Files.readString(Path.of("").toAbsolutePath().getParent().resolve("README.md"));
+    String section = readme.substring(readme.indexOf("## Alerts, metrics and SIEM"));
+    String example = section.substring(section.indexOf("```yaml\n") + 8, section.indexOf("```\n", section.indexOf("```yaml\n") + 8));
+    CustosConfig c = load(example);
+    assertThat(c.alerts().webhooks()).hasSize(1);
+    assertThat(c.alerts().syslog()).singleElement().satisfies(s -> assertThat(s.hostname()).isEqualTo("custos-1"));
+    assertThat(c.alerts().email()).singleElement().satisfies(e -> assertThat(e.username()).isEqualTo("custos"));
+    assertThat(c.metrics()).isEqualTo(new MetricsSettings(true, "127.0.0.1", 9464));
+  }
+
+  @Test
   void invalidReceiversAreRefusedNamingEachKey() {
     assertThatThrownBy(() -> load("""
         alerts:
