@@ -27,6 +27,8 @@ final class ServeCommand implements Callable<Integer> {
     CustosConfig cfg = CustosConfig.load(config);
     ServerAssembly app = new ServerAssembly(cfg);
     CountDownLatch stop = new CountDownLatch(1);
+    var metrics = app.startMetrics();
+    metrics.ifPresent(m -> System.err.println("custos: metrics on " + m.endpoint()));
     if (stdio) {
       // The client owns our lifetime: when it closes standard input, the server ends (no orphaned processes).
       var in = new java.io.FilterInputStream(System.in) {
@@ -52,6 +54,7 @@ final class ServeCommand implements Callable<Integer> {
       var closed = new java.util.concurrent.atomic.AtomicBoolean();
       Runnable close = () -> {
         if (closed.compareAndSet(false, true)) {
+          metrics.ifPresent(io.custos.metrics.MetricsServer::close);
           server.closeGracefully();
           app.close(); // writes the final signed checkpoint
         }
@@ -64,6 +67,7 @@ final class ServeCommand implements Callable<Integer> {
       var http = app.startHttp(tls12);
       System.err.println("custos: listening on " + http.endpoint());
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        metrics.ifPresent(io.custos.metrics.MetricsServer::close);
         http.close();
         app.close();
         stop.countDown();

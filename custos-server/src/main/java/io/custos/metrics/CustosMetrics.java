@@ -50,6 +50,9 @@ public final class CustosMetrics implements AlertSink {
   private static final Set<String> FAILURES = Set.of(ToolCallException.Reason.AUDIT_UNAVAILABLE.code(),
       ToolCallException.Reason.INTERNAL.code());
 
+  /** Call latency histogram bounds (a dozen fixed buckets per series, from 5 ms to 30 s). */
+  private static final Duration[] CALL_BUCKETS = buckets(5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000, 30_000);
+
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final Map<String, String> routes = new HashMap<>();
   private final Set<String> outcomes;
@@ -67,7 +70,11 @@ public final class CustosMetrics implements AlertSink {
     this.denials = Arrays.stream(ToolCallException.Reason.values()).map(ToolCallException.Reason::code)
         .filter(c -> !UPSTREAM.contains(c) && !FAILURES.contains(c)).collect(Collectors.toUnmodifiableSet());
     this.append = Timer.builder("custos.ledger.append").description("Time until an audit event is durable")
-        .publishPercentileHistogram().register(registry);
+        .serviceLevelObjectives(buckets(0.5, 1, 2, 5, 10, 20, 50, 100, 250, 1000)).register(registry);
+  }
+
+  private static Duration[] buckets(double... millis) {
+    return Arrays.stream(millis).mapToObj(ms -> Duration.ofNanos((long) (ms * 1_000_000))).toArray(Duration[]::new);
   }
 
   /** The audit trail with every append timed and every finished call counted. */
@@ -117,7 +124,7 @@ public final class CustosMetrics implements AlertSink {
     Counter.builder("custos.calls").description("Finished calls").tags("tool", tool, "route", route, "outcome", outcome)
         .register(registry).increment();
     Timer.builder("custos.call.duration").description("Call latency").tags("tool", tool, "route", route)
-        .publishPercentileHistogram().register(registry).record(e.durationMicros(), TimeUnit.MICROSECONDS);
+        .serviceLevelObjectives(CALL_BUCKETS).register(registry).record(e.durationMicros(), TimeUnit.MICROSECONDS);
     if (UPSTREAM.contains(outcome)) {
       Counter.builder("custos.upstream.errors").description("FHIR upstream failures").tag("reason", outcome)
           .register(registry).increment();

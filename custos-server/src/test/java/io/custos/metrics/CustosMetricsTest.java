@@ -81,6 +81,9 @@ class CustosMetricsTest {
         .contains("custos_upstream_errors_total{reason=\"upstream_unavailable\"} 1.0")
         .contains("custos_call_duration_seconds_count{route=\"read\",tool=\"get_active_conditions\"} 3")
         .contains("custos_call_duration_seconds_bucket{route=\"read\",tool=\"get_active_conditions\",le=\"+Inf\"} 3")
+        // Fixed buckets: 0.9 ms and 25 ms fall in le=0.025, the 5 s upstream failure only in le=5.0 and above.
+        .contains("custos_call_duration_seconds_bucket{route=\"read\",tool=\"get_active_conditions\",le=\"0.025\"} 2")
+        .contains("custos_call_duration_seconds_bucket{route=\"read\",tool=\"get_active_conditions\",le=\"5.0\"} 3")
         .contains("custos_ledger_append_seconds_count 5") // the synchronous appends
         .contains("custos_ledger_entries 1234.0")
         .contains("custos_ledger_checkpoint_age_seconds 90.0")
