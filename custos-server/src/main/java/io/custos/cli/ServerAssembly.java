@@ -106,13 +106,14 @@ public final class ServerAssembly implements AutoCloseable {
     this.metrics = new io.custos.metrics.CustosMetrics(registry);
     Path data = dataDir();
     Files.createDirectories(data);
+    // The alert log, then webhooks, syslog and e-mail in the background; each alert is counted by rule. Built before
+    // the ledger is opened, so that an unreadable secret or certificate refuses the start without holding the ledger.
+    this.alerts = io.custos.alerting.AlertSinks.from(this.config.alerts(), data, metrics, clock);
     // The tamper-evident, encrypted Merkle ledger (45 CFR 164.312(b),(c)); patient pseudonyms go to its encrypted token map.
     this.keys = LocalKeySource.openOrCreate(data.resolve("keys"));
     MerkleLedger ledger = MerkleLedger.open(ledgerDir(), keys);
     this.audit = ledger;
     metrics.ledger(ledger::size, ledgerDir().resolve(io.custos.verify.CheckpointLog.FILE), clock);
-    // The alert log, then webhooks, syslog and e-mail in the background; each alert is counted by rule.
-    this.alerts = io.custos.alerting.AlertSinks.from(this.config.alerts(), data, metrics, clock);
     try {
       this.tokenMap = TokenMap.open(ledgerDir().resolve(TokenMap.FILE), keys.tokenMapAead());
     } catch (java.security.GeneralSecurityException e) {
