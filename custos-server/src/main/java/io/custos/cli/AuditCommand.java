@@ -161,19 +161,27 @@ final class AuditCommand {
     }
   }
 
-  @Command(name = "export", description = "Export every event as FHIR R4 AuditEvent (IHE BALP) NDJSON or as PHI-free JSON lines.")
+  @Command(name = "export", description = "Export events for a SIEM: FHIR R4 AuditEvent (IHE BALP) NDJSON, PHI-free JSON"
+      + " lines, RFC 5424 syslog lines with structured data, or CEF; once, or --follow to keep appending new events.")
   static final class Export implements Callable<Integer> {
     @Option(names = "--ledger", required = true, description = "ledger directory, or the jdbc:postgresql:// URL of a"
         + " fleet's database") String ledger;
     @Option(names = "--keys", description = "key directory (default: keys/ beside a ledger directory; required for a"
         + " database)") Path keys;
-    @Option(names = "--format", required = true, description = "fhir | jsonl") String format;
-    @Option(names = "--out", description = "output file (default: standard output)") Path out;
+    @Option(names = "--format", required = true, description = "fhir | jsonl | rfc5424 | cef") String format;
+    @Option(names = "--out", description = "output file (default: standard output; appended to with --follow)") Path out;
+    @Option(names = "--from", defaultValue = "0", description = "first ledger index to export (default 0)") long from;
+    @Option(names = "--follow", description = "after the existing events, poll for new ones until interrupted") boolean follow;
+    @Option(names = "--interval", defaultValue = "2", description = "seconds between polls with --follow (default 2)")
+    long interval;
+    @Option(names = "--hostname", description = "HOSTNAME of rfc5424 lines (default: this machine's name)") String hostname;
+
+    private static final List<String> FORMATS = List.of("fhir", "jsonl", "rfc5424", "cef");
 
     @Override
     public Integer call() throws Exception {
-      if (!format.equals("fhir") && !format.equals("jsonl")) {
-        System.err.println("custos: --format must be fhir or jsonl");
+      if (!FORMATS.contains(format)) {
+        System.err.println("custos: --format must be fhir, jsonl, rfc5424 or cef");
         return 1;
       }
       if (ledger.startsWith("jdbc:") && keys == null) {
@@ -183,26 +191,62 @@ final class AuditCommand {
       var keySource = LocalKeySource.open(ledger.startsWith("jdbc:") ? keys : keysDir(Path.of(ledger), keys));
       IParser fhir = FhirContext.forR4Cached().newJsonParser().setPrettyPrint(false);
       ObjectMapper m = AuditEventCodec.mapper();
-      Writer w = out != null ? Files.newBufferedWriter(out, StandardCharsets.UTF_8)
+      String host = hostname != null ? hostname : java.net.InetAddress.getLocalHost().getHostName();
+      Writer w = out != null ? Files.newBufferedWriter(out, StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.CREATE,
+          follow ? java.nio.file.StandardOpenOption.APPEND : java.nio.file.StandardOpenOption.TRUNCATE_EXISTING,
+          java.nio.file.StandardOpenOption.WRITE)
           : new BufferedWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8));
       long[] n = {0};
-      try (PrintWriter pw = new PrintWriter(w); LedgerSource source = LedgerSource.open(ledger)) {
-        LedgerEvents.forEach(source, keySource.ledgerAead(), s -> {
-          if (format.equals("fhir")) {
-            for (var ae : FhirAuditEventMapper.map(s)) {
-              pw.println(fhir.encodeResourceToString(ae));
-              n[0]++;
+      long next = from;
+      try (PrintWriter pw = new PrintWriter(w)) {
+        LedgerEvents.Sink sink = s -> {
+          switch (format) {
+            case "fhir" -> {
+              for (var ae : FhirAuditEventMapper.map(s)) {
+                pw.println(fhir.encodeResourceToString(ae));
+                n[0]++;
+              }
+              return;
             }
-          } else {
-            ObjectNode line = m.valueToTree(s.event());
-            line.put("ledgerIndex", s.leafIndex());
-            pw.println(m.writeValueAsString(line));
-            n[0]++;
+            case "rfc5424" -> pw.println(io.custos.alerting.Rfc5424.auditEvent(s.event(), s.leafIndex(), host)
+                .toRfc5424SyslogMessage());
+            case "cef" -> pw.println(io.custos.alerting.Cef.line(s.event(), s.leafIndex()));
+            default -> {
+              ObjectNode line = m.valueToTree(s.event());
+              line.put("ledgerIndex", s.leafIndex());
+              pw.println(m.writeValueAsString(line));
+            }
           }
-        });
+          n[0]++;
+        };
+        next = Math.max(next, export(keySource, next, sink));
+        pw.flush();
+        boolean failedLastPoll = false;
+        while (follow && !Thread.currentThread().isInterrupted()) {
+          Thread.sleep(java.time.Duration.ofSeconds(Math.max(1, interval)));
+          // Entries are append-only and authenticated under their index: only those past the last export are decrypted.
+          try {
+            next = Math.max(next, export(keySource, next, sink));
+            failedLastPoll = false;
+          } catch (io.custos.verify.LedgerCorruptException e) {
+            // An entry being written as we read looks torn; damage that is still there at the next poll is real.
+            if (failedLastPoll) {
+              throw e;
+            }
+            failedLastPoll = true;
+          }
+          pw.flush();
+        }
       }
       System.err.println("exported " + n[0] + " " + (format.equals("fhir") ? "AuditEvent resources" : "events"));
       return 0;
+    }
+
+    /** One pass over the ledger (a directory or a fleet's database) from index {@code from}. */
+    private long export(LocalKeySource keySource, long from, LedgerEvents.Sink sink) throws Exception {
+      try (LedgerSource source = LedgerSource.open(ledger)) {
+        return LedgerEvents.forEach(source, keySource.ledgerAead(), from, sink);
+      }
     }
   }
 

@@ -11,6 +11,7 @@ import picocli.CommandLine.ScopeType;
 @Command(name = "custos", mixinStandardHelpOptions = true, scope = ScopeType.INHERIT, version = "custos " + ServerAssembly.VERSION,
     description = "HIPAA-grade MCP server: governed, audited access for AI agents to FHIR R4 clinical data.",
     subcommands = {ServeCommand.class, DemoCommand.class, SyntheaCommand.class, PolicyCommand.class, AuditCommand.class,
+        IncidentCommand.class,
         KeysCommand.class, DeidCommand.class, ComplianceCommand.class, SqlCommand.class})
 public final class CustosCli implements Runnable {
 

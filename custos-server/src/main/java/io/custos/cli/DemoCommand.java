@@ -136,7 +136,9 @@ final class DemoCommand implements Callable<Integer> {
 
     Path configFile = demo.resolve("custos.yaml");
     String sqlSection = legacy.map(LegacyDatabase::configSection).orElse("");
-    writeConfig(configFile, httpPort, "tls13", fhirBase, idpInfo, audience, demo.resolve("data"), sqlSection);
+    // The demo's one server also serves Prometheus metrics on a loopback port of its own.
+    writeConfig(configFile, httpPort, "tls13", fhirBase, idpInfo, audience, demo.resolve("data"),
+        sqlSection + "metrics:\n  port: 0\n");
     // A stdio client runs its own Custos process, which needs its own ledger (a ledger has one writer).
     Path stdioConfig = demo.resolve("custos-stdio.yaml");
     writeConfig(stdioConfig, httpPort, "tls13", fhirBase, idpInfo, audience, demo.resolve("data-stdio"), sqlSection);
@@ -144,6 +146,8 @@ final class DemoCommand implements Callable<Integer> {
     Path cert;
     Map<String, Object> fleetInfo = Map.of();
     String ledger;
+    Path alertLog;
+    java.util.Optional<String> metrics = java.util.Optional.empty();
     if (replicas > 1) {
       var fleet = FleetDemo.start(demo, replicas, httpPort, (file, port, data, extra) ->
           writeConfig(file, port, "plain", fhirBase, idpInfo, audience, data, sqlSection + extra), started);
@@ -151,6 +155,7 @@ final class DemoCommand implements Callable<Integer> {
       cert = fleet.caCert();
       fleetInfo = FleetDemo.connection(fleet);
       ledger = fleet.ledger();
+      alertLog = demo.resolve("data-replica-1").resolve("alerts.jsonl"); // each replica logs the alerts it raises
     } else {
       ServerAssembly app = new ServerAssembly(CustosConfig.load(configFile));
       started.push(app);
@@ -159,6 +164,10 @@ final class DemoCommand implements Callable<Integer> {
       endpoint = http.endpoint().toString();
       cert = app.dataDir().resolve("tls").resolve("certificate.pem");
       ledger = app.ledgerDir().toString();
+      alertLog = app.alertLog();
+      var metricsServer = app.startMetrics().orElseThrow();
+      started.push(metricsServer);
+      metrics = java.util.Optional.of(metricsServer.endpoint().toString());
     }
 
     Path custos = home.resolve("custos");
@@ -185,6 +194,8 @@ final class DemoCommand implements Callable<Integer> {
     connection.put("ledger", ledger);
     connection.putAll(fleetInfo);
     connection.put("config", configFile.toString());
+    connection.put("alerts", alertLog.toString());
+    metrics.ifPresent(u -> connection.put("metrics", u));
     connection.put("stdio_ledger", demo.resolve("data-stdio").resolve("ledger").toString());
     legacy.ifPresent(db -> connection.put("sql", Map.of("jdbc_url", db.jdbcUrl(), "tools", io.custos.sql.LegacySchema.TOOLS)));
     Path connectionFile = demo.resolve("connection.json");
@@ -198,6 +209,8 @@ final class DemoCommand implements Callable<Integer> {
     }
     System.out.println("Compliance console: " + console + " (sign in on the demo identity provider's page as demo-"
         + PRIVACY_OFFICER_ROLE + ", or as " + DemoRole.CLINICIAN.subject() + " to approve writes)");
+    System.out.println("Alerts: " + alertLog + " (JSON lines; add webhooks, syslog or e-mail under alerts: in "
+        + configFile + ")" + metrics.map(u -> "; metrics: " + u).orElse(""));
     System.out.println("Ready: " + endpoint + " (" + patientCount + " patients; details in "
         + connectionFile + ")");
     System.out.flush();

@@ -29,6 +29,8 @@ final class ServeCommand implements Callable<Integer> {
     CustosConfig cfg = CustosConfig.load(config);
     ServerAssembly app = new ServerAssembly(cfg);
     CountDownLatch stop = new CountDownLatch(1);
+    var metrics = app.startMetrics();
+    metrics.ifPresent(m -> System.err.println("custos: metrics on " + m.endpoint()));
     if (stdio) {
       // The client owns our lifetime: when it closes standard input, the server ends (no orphaned processes).
       var in = new java.io.FilterInputStream(System.in) {
@@ -54,6 +56,7 @@ final class ServeCommand implements Callable<Integer> {
       var closed = new java.util.concurrent.atomic.AtomicBoolean();
       Runnable close = () -> {
         if (closed.compareAndSet(false, true)) {
+          metrics.ifPresent(io.custos.metrics.MetricsServer::close);
           server.closeGracefully();
           app.close(); // writes the final signed checkpoint
         }
@@ -77,6 +80,7 @@ final class ServeCommand implements Callable<Integer> {
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
         }
+        metrics.ifPresent(io.custos.metrics.MetricsServer::close);
         http.close();
         app.close();
         System.err.println("custos: stopped; final checkpoint written");

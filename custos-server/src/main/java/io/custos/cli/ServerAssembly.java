@@ -23,7 +23,6 @@ import io.custos.routes.Routes;
 import io.custos.policy.AccessControl;
 import io.custos.policy.BreakGlass;
 import io.custos.policy.FhirCareRelationship;
-import io.custos.policy.LogAlertSink;
 import io.custos.policy.RateLimits;
 import io.custos.policy.RolePolicy;
 import io.custos.policy.ScopeCheck;
@@ -80,6 +79,8 @@ public final class ServerAssembly implements AutoCloseable {
   private final io.custos.writes.ProposalStore proposals;
   private final Optional<io.custos.sql.SqlUpstream> sql;
   private final StateStore state;
+  private final io.custos.metrics.CustosMetrics metrics;
+  private final io.custos.alerting.FanOutSink alerts;
 
   /** Scopes advertised in protected resource metadata and 401 challenges (SMART v2 wildcards). */
   /** Most validated access tokens held at once (about 1 KB each). */
@@ -109,24 +110,32 @@ public final class ServerAssembly implements AutoCloseable {
     var registry = Routes.registry(catalog, io.custos.writes.WriteTools.standard(),
         sql.map(io.custos.sql.SqlUpstream::declarations).orElse(List.of()));
     checkUpstream(upstream, registry, this.config.policy());
-    Files.createDirectories(dataDir());
+    this.metrics = new io.custos.metrics.CustosMetrics(registry);
+    Path data = dataDir();
+    Files.createDirectories(data);
+    // The alert log, then webhooks, syslog and e-mail in the background; each alert is counted by rule. Built before
+    // the ledger is opened, so that an unreadable secret or certificate refuses the start without holding the ledger.
+    this.alerts = io.custos.alerting.AlertSinks.from(this.config.alerts(), data, metrics, clock);
     // The tamper-evident, encrypted Merkle ledger (45 CFR 164.312(b),(c)); patient pseudonyms go to its encrypted token map.
     Path keysDir = this.config.keysPath().toAbsolutePath();
     this.keys = LocalKeySource.openOrCreate(keysDir);
+    MerkleLedger ledger;
     try {
       if (this.config.database().isPresent()) {
         // A fleet: one ledger and token map in the shared database; ledgerDir() keeps this server's checkpoint cache.
         var db = this.config.database().get();
         var store = io.custos.audit.ledger.PostgresLedgerStore.connect(db.jdbcUrl(), db.user(), db.password());
-        this.audit = MerkleLedger.open(store, ledgerDir(), keys, io.custos.audit.ledger.LedgerOptions.defaults(), clock);
+        ledger = MerkleLedger.open(store, ledgerDir(), keys, io.custos.audit.ledger.LedgerOptions.defaults(), clock);
         this.tokenMap = TokenMap.open(store, keys.tokenMapAead());
       } else {
-        this.audit = MerkleLedger.open(ledgerDir(), keys);
+        ledger = MerkleLedger.open(ledgerDir(), keys);
         this.tokenMap = TokenMap.open(ledgerDir().resolve(TokenMap.FILE), keys.tokenMapAead());
       }
     } catch (java.security.GeneralSecurityException e) {
       throw new IOException("token map key unavailable", e);
     }
+    this.audit = ledger;
+    metrics.ledger(ledger::size, ledgerDir().resolve(io.custos.verify.CheckpointLog.FILE), clock);
     var policy = this.config.policy();
     var identity = this.config.identity();
     RolePolicy roles = RolePolicy.of(policy.roles(), registry.toolNames())
@@ -139,8 +148,8 @@ public final class ServerAssembly implements AutoCloseable {
         Set.copyOf(policy.breakGlassRoles()));
     Stages stages = Stages.builder().clock(clock).access(access).cursors(state.cursors())
         .rateLimits(new RateLimits(policy.rateLimitPerMinute(), state.rateLimitBuckets()))
-        .audit(audit, new PatientPseudonyms(secretKey(keysDir.resolve("pseudonym.key")), this::remember))
-        .version(VERSION).validator(new DefaultJsonSchemaValidator(mapper)).upstream(upstream, FHIR).alerts(new LogAlertSink())
+        .audit(metrics.meter(audit), new PatientPseudonyms(secretKey(keysDir.resolve("pseudonym.key")), this::remember))
+        .version(VERSION).validator(new DefaultJsonSchemaValidator(mapper)).upstream(upstream, FHIR).alerts(alerts)
         .sensitiveCategories(new SensitiveCategories(FHIR, sensitiveValueSets(policy)))
         .build();
     // The patients' Consents, read from the upstream and reused for two minutes per patient.
@@ -164,6 +173,17 @@ public final class ServerAssembly implements AutoCloseable {
     } catch (java.security.GeneralSecurityException e) {
       throw new IOException("request-state key unavailable", e);
     }
+    this.authenticator = authenticator(identity, clock);
+  }
+
+  /**
+   * The authenticator of {@code identity}: the server's for every request, and the CLI's for commands that need a
+   * proven role (re-identification for breach notification). Each distinct token is validated once (signature or
+   * introspection), then reused until min(exp, cache age).
+   *
+   * @throws IOException if the introspection client secret cannot be read
+   */
+  static Authenticator authenticator(CustosConfig.Identity identity, Clock clock) throws IOException {
     Authenticator validation = switch (identity.mode()) {
       case "development" -> {
         log.warn("DEVELOPMENT IDENTITY: every caller is the local developer; loopback only, synthetic data only");
@@ -177,8 +197,7 @@ public final class ServerAssembly implements AutoCloseable {
           identity.tokenTypes(), identity.algorithms(), Duration.ofSeconds(identity.clockSkewSeconds()), identity.rolesClaim(),
           identity.mfaAmr(), identity.mfaAcr()), identity.jwksUri());
     };
-    // Each distinct token is validated once (signature or introspection), then reused until min(exp, cache age).
-    this.authenticator = identity.mode().equals("development") ? validation
+    return identity.mode().equals("development") ? validation
         : CachingAuthenticator.wrap(validation, Duration.ofSeconds(identity.tokenCacheSeconds()), TOKEN_CACHE_SIZE, clock);
   }
 
@@ -312,6 +331,31 @@ public final class ServerAssembly implements AutoCloseable {
     return jsonMapper;
   }
 
+  /** Operational metrics (Prometheus exposition). */
+  public io.custos.metrics.CustosMetrics metrics() {
+    return metrics;
+  }
+
+  /** Where alerts go: the alert log and the configured receivers. */
+  public io.custos.alerting.FanOutSink alerts() {
+    return alerts;
+  }
+
+  /** The alert log file (JSON Lines) that {@code custos incident open} reads. */
+  public Path alertLog() {
+    return config.alerts().logFile(dataDir());
+  }
+
+  /**
+   * Starts the loopback {@code /metrics} listener when the {@code metrics} section enables it.
+   *
+   * @throws IOException if its address cannot be bound
+   */
+  public Optional<io.custos.metrics.MetricsServer> startMetrics() throws IOException {
+    var m = config.metrics();
+    return m.enabled() ? Optional.of(io.custos.metrics.MetricsServer.start(m.host(), m.port(), metrics)) : Optional.empty();
+  }
+
   /** The governed path every call takes. */
   public GovernancePipeline pipeline() {
     return pipeline;
@@ -367,20 +411,16 @@ public final class ServerAssembly implements AutoCloseable {
   }
 
   /** The alert log the console reads ({@code console.alertLog}, default {@code <dataDir>/alerts.jsonl}). */
-  public Path alertLog() {
-    return alertLog(config);
-  }
-
-  /** The alert log of {@code config} ({@code console.alertLog}, default {@code <dataDir>/alerts.jsonl}). */
+  /** The alert log the console shows: {@code console.alertLog}, default the log the alert sinks write. */
   static Path alertLog(CustosConfig config) {
     return config.console() != null && config.console().alertLog() != null ? Path.of(config.console().alertLog())
-        : Path.of(config.dataDir()).toAbsolutePath().resolve("alerts.jsonl");
+        : config.alerts().logFile(Path.of(config.dataDir()).toAbsolutePath());
   }
 
   /** The compliance report over the live configuration and this server's data directory. */
   public io.custos.compliance.ComplianceReport complianceReport() {
     return io.custos.compliance.ComplianceChecks.run(config,
-        io.custos.compliance.ComplianceEvidence.gather(dataDir(), alertLog(), java.time.Instant.now()), VERSION);
+        io.custos.compliance.ComplianceEvidence.gather(dataDir(), alertLog(config), java.time.Instant.now()), VERSION);
   }
 
   private io.custos.console.ConsoleServlet console(String origin) throws IOException {
@@ -390,7 +430,7 @@ public final class ServerAssembly implements AutoCloseable {
         io.custos.console.ConsoleServlet.relyingParty(identity.issuer(), config.console().clientId(), origin),
         new ClaimsMapping(identity.rolesClaim(), identity.mfaAmr(), identity.mfaAcr()),
         Duration.ofMinutes(identity.idleTimeoutMinutes()), ledger, ledgerDir().resolve("notes.jsonl"),
-        new io.custos.console.JsonLinesAlertLog(alertLog()), pipeline, proposals, this::complianceReport, VERSION,
+        new io.custos.console.JsonLinesAlertLog(alertLog(config)), pipeline, proposals, this::complianceReport, VERSION,
         Clock.systemUTC()));
   }
 
@@ -455,6 +495,7 @@ public final class ServerAssembly implements AutoCloseable {
   @Override
   public void close() {
     sql.ifPresent(io.custos.sql.SqlUpstream::close);
+    alerts.close();
     audit.close();
     state.close();
     try {

@@ -34,10 +34,12 @@ import java.util.Locale;
  * @param ledger   how the audit ledger is kept (retention); default {@link LedgerSettings} defaults
  * @param console  the compliance console at {@code /console}; default off
  * @param sql      a relational database behind the same pipeline (tools declared over its tables); default none
+ * @param alerts   where security alerts go ({@link AlertSettings}); default the alert log only
+ * @param metrics  the Prometheus management listener ({@link MetricsSettings}); default none
  */
 public record CustosConfig(Server server, Upstream upstream, Identity identity, Policy policy, Research research,
     String dataDir, Optional<Database> database, String keysDir, LedgerSettings ledger, Console console,
-    io.custos.sql.SqlSettings sql) {
+    io.custos.sql.SqlSettings sql, AlertSettings alerts, MetricsSettings metrics) {
   @com.fasterxml.jackson.annotation.JsonCreator
   public CustosConfig {
     database = database == null ? Optional.empty() : database;
@@ -52,13 +54,13 @@ public record CustosConfig(Server server, Upstream upstream, Identity identity, 
   /** A single-server configuration with a compliance console. */
   public CustosConfig(Server server, Upstream upstream, Identity identity, Policy policy, Research research,
       String dataDir, Console console) {
-    this(server, upstream, identity, policy, research, dataDir, Optional.empty(), null, null, console, null);
+    this(server, upstream, identity, policy, research, dataDir, Optional.empty(), null, null, console, null, null, null);
   }
 
   /** A configuration with the default ledger settings and no compliance console. */
   public CustosConfig(Server server, Upstream upstream, Identity identity, Policy policy, Research research,
       String dataDir, Optional<Database> database, String keysDir) {
-    this(server, upstream, identity, policy, research, dataDir, database, keysDir, null, null, null);
+    this(server, upstream, identity, policy, research, dataDir, database, keysDir, null, null, null, null, null);
   }
 
   /**
@@ -109,7 +111,19 @@ public record CustosConfig(Server server, Upstream upstream, Identity identity, 
   /** A single-server configuration with a SQL upstream. */
   public CustosConfig(Server server, Upstream upstream, Identity identity, Policy policy, Research research,
       String dataDir, io.custos.sql.SqlSettings sql) {
-    this(server, upstream, identity, policy, research, dataDir, Optional.empty(), null, null, null, sql);
+    this(server, upstream, identity, policy, research, dataDir, Optional.empty(), null, null, null, sql, null, null);
+  }
+
+  /** The alerts section, defaulted when absent (also for configurations built in code). */
+  @Override
+  public AlertSettings alerts() {
+    return alerts == null ? AlertSettings.defaults() : alerts;
+  }
+
+  /** The metrics section; disabled when absent. */
+  @Override
+  public MetricsSettings metrics() {
+    return metrics == null ? MetricsSettings.disabled() : metrics;
   }
 
   /** A configuration without research protocols. */
@@ -338,7 +352,9 @@ public record CustosConfig(Server server, Upstream upstream, Identity identity, 
             d.maxPoolSize() == null ? 8 : d.maxPoolSize())),
         keysDir,
         (ledger == null ? new LedgerSettings(null) : ledger).withDefaults(), console,
-        sql == null ? null : sql.validated());
+        sql == null ? null : sql.validated(),
+        alerts == null ? AlertSettings.defaults() : alerts.withDefaults(),
+        metrics == null ? MetricsSettings.disabled() : metrics.withDefaults());
   }
 
   /** The key directory: {@code keysDir}, else {@code <dataDir>/keys}. */
@@ -384,6 +400,8 @@ public record CustosConfig(Server server, Upstream upstream, Identity identity, 
         errors.add("database.maxPoolSize: must be 2..64");
       }
     }
+    alerts().validate(errors);
+    metrics().validate(errors);
     if (server.port() < 0 || server.port() > 65535) {
       errors.add("server.port: must be 0..65535");
     }

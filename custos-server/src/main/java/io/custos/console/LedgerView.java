@@ -72,7 +72,7 @@ public final class LedgerView {
   public List<StoredEvent> events() throws IOException {
     List<StoredEvent> out = new ArrayList<>();
     try (LedgerSource s = source.open()) {
-      LedgerEvents.forEach(s, keys.ledgerAead(), out::add);
+      LedgerEvents.forEach(s, keys.ledgerAead(), 0, out::add);
     } catch (GeneralSecurityException e) {
       throw new IOException("ledger key unusable", e);
     }

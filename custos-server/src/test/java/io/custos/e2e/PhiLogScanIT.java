@@ -36,7 +36,9 @@ import org.junit.jupiter.api.Test;
  * {@link ServerAssembly} over Streamable HTTP, a real MCP client) through every tool for every fixture
  * patient, bad inputs that carry identifiers, refused calls and upstream failures, while capturing
  * <em>all</em> log output of this JVM (every Logback event, as encoded by the configured masking layout
- * and as raw message text, plus anything written to stdout/stderr) and every error body. Then it
+ * and as raw message text, plus anything written to stdout/stderr), every error body, the alerts (alert log and a
+ * real TLS syslog collector; alerts are raised over every patient-bearing result in the ledger) and the Prometheus
+ * metrics exposition. Then it
  * searches all of it for every identifier of every test patient, taken from the fixture data itself:
  * names (given, family, maiden), Patient.identifier values (MRN, SSN, driver's licence, passport...),
  * birth dates, address lines, city with postal code, phone numbers and emails. Zero hits.
@@ -51,6 +53,7 @@ class PhiLogScanIT {
   private static Path work;
   private static final List<String> errorBodies = Collections.synchronizedList(new ArrayList<>());
   private static PhiLogCapture capture;
+  private static io.custos.alerting.TlsSyslogReceiver syslog;
 
   @BeforeAll
   static void start() throws Exception {
@@ -58,19 +61,25 @@ class PhiLogScanIT {
     work = Files.createTempDirectory("custos-phi-scan");
     store = EmbeddedFhirStore.builder().dataDirectory(FIXTURE).port(0)
         .referenceInstant(Instant.parse("2026-01-01T00:00:00Z")).build().start();
+    syslog = new io.custos.alerting.TlsSyslogReceiver(work.resolve("collector"));
     Path config = work.resolve("custos.yaml");
     Files.writeString(config, """
         server: {host: 127.0.0.1, port: 0, tls: plain}
         upstream: {baseUrl: "%s"}
         identity: {mode: development}
         dataDir: "%s"
-        """.formatted(store.baseUrl(), work.resolve("data")));
+        alerts:
+          maxAttempts: 2
+          initialBackoffMillis: 10
+          syslog: [{host: 127.0.0.1, port: %d, trustCertificates: "%s", hostname: phi-scan}]
+        metrics: {port: 0}
+        """.formatted(store.baseUrl(), work.resolve("data"), syslog.port(), syslog.certificatePem()));
     app = new ServerAssembly(CustosConfig.load(config));
     http = app.startHttp(false);
   }
 
   @AfterAll
-  static void stop() {
+  static void stop() throws IOException {
     if (http != null) {
       http.close();
     }
@@ -83,6 +92,33 @@ class PhiLogScanIT {
     if (capture != null) {
       capture.close();
     }
+    if (syslog != null) {
+      syslog.close();
+    }
+  }
+
+  /**
+   * Alerts over every patient-bearing result of the scan, built from the ledger's own events (its pseudonyms, users
+   * and event ids), through the configured sinks: the alert log and the TLS syslog collector. Returns how many.
+   */
+  private static int alertOnEveryDisclosure() throws Exception {
+    Path data = work.resolve("data");
+    List<io.custos.policy.AlertSink.Alert> alerts = new ArrayList<>();
+    io.custos.audit.ledger.LedgerEvents.forEach(data.resolve("ledger"),
+        io.custos.audit.ledger.LocalKeySource.open(data.resolve("keys")).ledgerAead(), s -> {
+          var e = s.event();
+          if (e.phase() == io.custos.audit.AuditEvent.Phase.RESULT && !e.patientRefs().isEmpty()) {
+            alerts.add(new io.custos.policy.AlertSink.Alert(java.util.UUID.randomUUID().toString(), "phi-scan",
+                io.custos.policy.AlertSink.Severity.HIGH, e.subject(), e.patientRefs(), e.timestamp(), e.timestamp(), 1,
+                List.of(e.eventId()), e.callId()));
+          }
+        });
+    alerts.forEach(app.alerts()::alert);
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (syslog.received.size() < alerts.size() && System.nanoTime() < deadline) {
+      Thread.sleep(50);
+    }
+    return alerts.size();
   }
 
   private static McpSchema.CallToolResult call(McpSyncClient client, String tool, Map<String, Object> args) {
@@ -202,20 +238,34 @@ class PhiLogScanIT {
       }
     }
 
+    // Alerts (alert log and TLS syslog) and the Prometheus exposition after all of the above.
+    int alerts = alertOnEveryDisclosure();
+    String metricsText;
+    try (var metrics = app.startMetrics().orElseThrow()) {
+      metricsText = HttpClient.newHttpClient().send(HttpRequest.newBuilder(metrics.endpoint()).build(),
+          HttpResponse.BodyHandlers.ofString()).body();
+    }
     List<String> haystacks = capture.haystacks();
     haystacks.addAll(errorBodies);
+    haystacks.add("metrics: " + metricsText);
+    syslog.received.forEach(m -> haystacks.add("syslog: " + m));
     // The audit ledger and keys directory: every byte.
     haystacks.addAll(PhiLogCapture.dataFiles(work.resolve("data")));
     List<String> hits = PhiLogCapture.hits(identifiers, haystacks);
     int searched = PhiLogCapture.count(identifiers);
     capture.close();
-    System.err.printf("PhiLogScanIT: %d calls, %d log records, %d error bodies, %d console chars, %d identifiers searched, %d hits%n",
-        calls, capture.logRecords(), errorBodies.size(), capture.consoleChars(), searched, hits.size());
+    System.err.printf("PhiLogScanIT: %d calls, %d log records, %d error bodies, %d console chars, %d alerts, %d metrics chars,"
+        + " %d identifiers searched, %d hits%n", calls, capture.logRecords(), errorBodies.size(), capture.consoleChars(), alerts,
+        metricsText.length(), searched, hits.size());
     assertThat(calls).isGreaterThan(100);
     assertThat(errorBodies.size()).as("error paths exercised").isGreaterThan(60);
     assertThat(capture.logRecords()).as("log output was captured").isPositive();
     assertThat(searched).isGreaterThan(40);
-    assertThat(hits).as("patient identifiers found in logs or error bodies").isEmpty();
+    assertThat(alerts).as("alerts sent").isGreaterThan(20);
+    assertThat(syslog.received).as("alerts received by the syslog collector").hasSize(alerts);
+    assertThat(PhiLogCapture.dataFiles(work.resolve("data"))).anySatisfy(f -> assertThat(f).startsWith("data file alerts.jsonl"));
+    assertThat(metricsText).contains("custos_calls_total{");
+    assertThat(hits).as("patient identifiers found in logs, error bodies, alerts, syslog or metrics").isEmpty();
   }
 
   /**

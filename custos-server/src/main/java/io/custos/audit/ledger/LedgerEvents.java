@@ -1,8 +1,8 @@
 package io.custos.audit.ledger;
 
 import com.google.crypto.tink.Aead;
-import io.custos.verify.LedgerCorruptException;
 import io.custos.verify.DirectoryLedger;
+import io.custos.verify.LedgerCorruptException;
 import io.custos.verify.LedgerFiles;
 import io.custos.verify.LedgerSource;
 import java.io.IOException;
@@ -10,7 +10,8 @@ import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 
 /**
- * Decrypts the events of a ledger (a directory or a fleet's database; read-only) with the ledger keyset, for export and reporting.
+ * Decrypts the events of a ledger (a directory or a fleet's database; read-only) with the ledger keyset, for export
+ * and reporting.
  * Every entry must authenticate under its own leaf index (AES-GCM associated data), so a moved or altered
  * entry fails here too; run {@link LedgerVerifier} first for the full integrity check.
  */
@@ -25,12 +26,26 @@ public final class LedgerEvents {
 
   /** Decrypts every entry in order. @throws LedgerCorruptException if an entry does not decrypt */
   public static long forEach(Path dir, Aead aead, Sink sink) throws IOException {
-    return forEach(new DirectoryLedger(dir), aead, sink);
+    return forEach(new DirectoryLedger(dir), aead, 0, sink);
   }
 
-  /** Decrypts every entry of {@code source} (a directory or a fleet's database) still holding its ciphertext, in order. */
-  public static long forEach(LedgerSource source, Aead aead, Sink sink) throws IOException {
+  /** As {@link #forEach(LedgerSource, Aead, long, Sink)} over a ledger directory. */
+  public static long forEach(Path dir, Aead aead, long from, Sink sink) throws IOException {
+    return forEach(new DirectoryLedger(dir), aead, from, sink);
+  }
+
+  /**
+   * Decrypts the entries of {@code source} (a directory or a fleet's database) from leaf index {@code from} on that
+   * still hold their ciphertext, in order (earlier entries are scanned, not decrypted).
+   *
+   * @return the number of entries in the ledger
+   * @throws LedgerCorruptException if an entry does not decrypt or the scan finds damage
+   */
+  public static long forEach(LedgerSource source, Aead aead, long from, Sink sink) throws IOException {
     LedgerFiles.ScanResult r = source.scan((i, bytes) -> {
+      if (i < from) {
+        return;
+      }
       LedgerEntry e = LedgerEntry.decode(bytes);
       byte[] json;
       try {

@@ -1,0 +1,155 @@
+package io.custos.incident;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import io.custos.audit.AuditEvent;
+import io.custos.audit.AuditIds;
+import io.custos.audit.ledger.KeySource;
+import io.custos.audit.ledger.MerkleLedger;
+import io.custos.audit.ledger.TokenMap;
+import io.custos.auth.Caller;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Opens, re-identifies and reads incidents. Each incident is a JSON record in {@code <dataDir>/incidents/<id>.json}
+ * (owner-only) and an audit ledger event ({@value #OPEN_TOOL}) whose result digest is the SHA-256 of that record, so
+ * the ledger proves when it was opened and what it said. Re-identifying its patients ({@value #REIDENTIFY_TOOL}) needs
+ * the {@value #PRIVACY_OFFICER} role and multi-factor authentication, and is appended to the ledger before any patient
+ * id is returned (fail closed). The ledger is opened for appending, so the server must be stopped (it holds the lock).
+ */
+public final class Incidents {
+  /** Tool name of the ledger event that opens an incident. */
+  public static final String OPEN_TOOL = "custos.incident.open";
+  /** Tool name of the ledger event that re-identifies an incident's patients. */
+  public static final String REIDENTIFY_TOOL = "custos.incident.reidentify";
+  /** The role that may re-identify patients for breach notification. */
+  public static final String PRIVACY_OFFICER = "privacy-officer";
+  /** HL7 v3 PurposeOfUse of incident handling: health care operations. */
+  private static final String OPERATIONS = "HOPERAT";
+
+  static final ObjectMapper JSON = new ObjectMapper().registerModule(new JavaTimeModule())
+      .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
+
+  private final Path dataDir;
+  private final KeySource keys;
+  private final Clock clock;
+
+  /** @param dataDir the server's data directory (holding {@code ledger/}, {@code keys/} and {@code incidents/}) */
+  public Incidents(Path dataDir, KeySource keys, Clock clock) {
+    this.dataDir = dataDir;
+    this.keys = keys;
+    this.clock = clock;
+  }
+
+  /** Refused re-identification: the caller lacks the role or multi-factor authentication. */
+  public static final class NotPermittedException extends Exception {
+    NotPermittedException(String fixedMessage) {
+      super(fixedMessage);
+    }
+  }
+
+  /**
+   * Opens an incident from an alert document (as in the alert log) and records it in the ledger.
+   *
+   * @throws IllegalArgumentException if the document lacks an alert field
+   * @throws IOException              if the record or the ledger event cannot be written
+   */
+  public Incident open(Map<String, Object> alert, String operator, Incident.RiskAssessment assessment) throws IOException {
+    Instant discovered = Instant.parse(field(alert, "window_end"));
+    Incident incident = new Incident(java.util.UUID.randomUUID().toString(), field(alert, "id"), field(alert, "rule"),
+        field(alert, "severity"), field(alert, "user"), strings(alert.get("patients")), strings(alert.get("evidence")),
+        discovered, discovered.plus(Incident.NOTIFICATION_LIMIT), clock.instant(), operator, assessment);
+    byte[] record = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(incident);
+    Path file = file(incident.id());
+    Files.createDirectories(file.getParent());
+    Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    Files.write(file, record);
+    append(new AuditEvent(AuditIds.event(), incident.id(), clock.instant(), AuditEvent.Phase.RESULT, operator, null,
+        "custos-cli", null, null, Set.of("administrator"), OPEN_TOOL, null, incident.patientPseudonyms(),
+        "incident-response", "success", incident.patientPseudonyms().size(), sha256(record), 0, "cli", "custos", false,
+        null, OPERATIONS, List.of()));
+    return incident;
+  }
+
+  /**
+   * Maps the incident's pseudonyms to patient ids for notification (164.404), after recording who asked.
+   *
+   * @return pseudonym to patient id, in the incident's order ({@code unknown} for a pseudonym the token map lacks)
+   * @throws NotPermittedException if the caller is not a privacy officer or did not use multi-factor authentication
+   * @throws IOException           if the incident, the token map or the ledger cannot be read or written
+   */
+  public Map<String, String> reidentify(String incidentId, Caller caller) throws IOException, NotPermittedException {
+    if (!caller.roles().contains(PRIVACY_OFFICER)) {
+      throw new NotPermittedException("re-identification needs the " + PRIVACY_OFFICER + " role");
+    }
+    if (!caller.mfa()) {
+      throw new NotPermittedException("re-identification needs multi-factor authentication");
+    }
+    Incident incident = read(incidentId);
+    Map<String, String> out = new LinkedHashMap<>();
+    try (TokenMap map = TokenMap.open(dataDir.resolve("ledger").resolve(TokenMap.FILE), keys.tokenMapAead())) {
+      for (String p : incident.patientPseudonyms()) {
+        out.put(p, map.patientFor(p).orElse("unknown"));
+      }
+    } catch (GeneralSecurityException e) {
+      throw new IOException("token map key unusable", e);
+    }
+    append(new AuditEvent(AuditIds.event(), incident.id(), clock.instant(), AuditEvent.Phase.RESULT, caller.subject(),
+        caller.fhirUser().orElse(null), caller.clientId(), null, caller.tokenIdHash(), caller.roles(), REIDENTIFY_TOOL,
+        null, incident.patientPseudonyms(), "breach-notification", "success", out.size(), null, 0, "cli", "custos", false,
+        null, OPERATIONS, List.of()));
+    return out;
+  }
+
+  /** @throws IOException if there is no such incident or its record is unreadable */
+  public Incident read(String incidentId) throws IOException {
+    if (!incidentId.matches("[0-9a-f-]{36}")) {
+      throw new IOException("not an incident id");
+    }
+    return JSON.readValue(file(incidentId).toFile(), Incident.class);
+  }
+
+  private Path file(String id) {
+    return dataDir.resolve("incidents").resolve(id + ".json");
+  }
+
+  private void append(AuditEvent event) throws IOException {
+    try (MerkleLedger ledger = MerkleLedger.open(dataDir.resolve("ledger"), keys)) {
+      ledger.append(event);
+    }
+  }
+
+  private static String field(Map<String, Object> alert, String name) {
+    if (!(alert.get(name) instanceof String s)) {
+      throw new IllegalArgumentException("alert has no " + name);
+    }
+    return s;
+  }
+
+  private static List<String> strings(Object value) {
+    return value instanceof List<?> l ? l.stream().map(String::valueOf).toList() : List.of();
+  }
+
+  static String sha256(byte[] bytes) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
