@@ -20,6 +20,9 @@
 #                                         -> bench-results/scaling/ (scratch ledger deleted afterwards)
 #   scripts/bench.sh fleet-ledger [options]  durable appends/s to one PostgreSQL ledger from 1, 2 and 3 replicas,
 #                                         transactions per append, offline verification -> bench-results/fleet-ledger/
+#   scripts/bench.sh fleet [options]      calls/s, latency, CPU per call per replica and PostgreSQL transactions per call
+#                                         of `custos demo --fleet --replicas 1|2|3` behind HAProxy, and a SIGKILL under
+#                                         load -> bench-results/fleet/
 #
 # overhead options (defaults): --rates 25,50,100,200,300 --fixed-rate 100 --step-seconds 20 --warmup-requests 15000 --warmup-seconds 150
 #   --saturation-seconds 30 --concurrency 16 --sessions 20 --heap-sessions 1000 --max-in-flight 256 [--disk-contention]
@@ -28,6 +31,7 @@
 #   --types Encounter,Condition,CareTeam (patient-bundle types kept in the grown population) --skip patients|sessions
 # ledger-scaling options (defaults): --sizes 1000,1000000,10000000 --threads 64 --window 10000 --block 100000
 # fleet-ledger options (defaults): --replicas 1,2,3 --threads 16 (appender threads per replica) --seconds 20
+# fleet options (defaults): --replicas 1,2,3 --seconds 30 --warmup 10 --concurrency 8
 # soak options (defaults): --minutes 30 --rate (half a 20 s saturation run) --settle-minutes 5 (at that rate, before the
 #   retained-heap baseline) --interval-seconds 10 --warmup-seconds 60
 #   --warmup-requests 6000 --heap-growth-percent 10 --heap-growth-floor-mib 16 --rss-slope-mib-per-min 1 [--disk-contention]
@@ -138,6 +142,13 @@ run_fleet_ledger() {
   "$JAVA" -Xmx1g -cp "$CP" io.custos.audit.ledger.FleetLedgerBench "$@" 2>&1 | tee "$OUT/fleet-ledger/driver.log"
 }
 
+run_fleet() {
+  mkdir -p "$OUT/fleet"
+  machine | tee "$OUT/fleet/machine.txt"
+  "$JAVA" -Xmx1g -Dcustos.root="$PWD" -cp "$CP" io.custos.bench.FleetBench --out "$OUT/fleet" "$@" 2>&1 \
+    | tee "$OUT/fleet/driver.log"
+}
+
 case "$mode" in
   overhead) run_overhead "$@" ;;
   soak) run_soak "$@" ;;
@@ -149,5 +160,6 @@ case "$mode" in
   scaling) run_scaling "$@" ;;
   ledger-scaling) run_ledger_scaling "$@" ;;
   fleet-ledger) run_fleet_ledger "$@" ;;
+  fleet) run_fleet "$@" ;;
   *) echo "usage: scripts/bench.sh overhead|soak|stdio|eras|coldstart|jmh|all|scaling|ledger-scaling [options]" >&2; exit 2 ;;
 esac

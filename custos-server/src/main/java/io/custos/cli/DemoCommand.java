@@ -51,6 +51,14 @@ final class DemoCommand implements Callable<Integer> {
       + " HAProxy (Debian package haproxy); default 1 (one in-process server).")
   int replicas;
 
+  @Option(names = "--fleet", description = "Run the fleet layout (PostgreSQL, HAProxy) even with one replica"
+      + " (to compare 1, 2 and 3 replicas).")
+  boolean fleet;
+
+  @Option(names = "--rate-limit", description = "Calls per user and minute (policy.rateLimitPerMinute; default the"
+      + " configuration's 120). For load tests.")
+  Integer rateLimit;
+
   /** The legacy SQL database of the same patients, when their CSV export is there. */
   private java.util.Optional<LegacyDatabase> legacy = java.util.Optional.empty();
 
@@ -60,7 +68,8 @@ final class DemoCommand implements Callable<Integer> {
       System.err.println("demo: --replicas must be 1..8");
       return 2;
     }
-    if (replicas > 1 && FleetDemo.haproxy().isEmpty()) {
+    fleet = fleet || replicas > 1;
+    if (fleet && FleetDemo.haproxy().isEmpty()) {
       System.err.println("demo: --replicas needs HAProxy; install it first (Debian/Ubuntu: sudo apt-get install haproxy)");
       return 1;
     }
@@ -135,7 +144,8 @@ final class DemoCommand implements Callable<Integer> {
     restrict(tokenFile);
 
     Path configFile = demo.resolve("custos.yaml");
-    String sqlSection = legacy.map(LegacyDatabase::configSection).orElse("");
+    String sqlSection = legacy.map(LegacyDatabase::configSection).orElse("")
+        + (rateLimit == null ? "" : "policy:\n  rateLimitPerMinute: " + rateLimit + "\n");
     // The demo's one server also serves Prometheus metrics on a loopback port of its own.
     writeConfig(configFile, httpPort, "tls13", fhirBase, idpInfo, audience, demo.resolve("data"),
         sqlSection + "metrics:\n  port: 0\n");
@@ -148,13 +158,13 @@ final class DemoCommand implements Callable<Integer> {
     String ledger;
     Path alertLog;
     java.util.Optional<String> metrics = java.util.Optional.empty();
-    if (replicas > 1) {
-      var fleet = FleetDemo.start(demo, replicas, httpPort, (file, port, data, extra) ->
+    if (fleet) {
+      var running = FleetDemo.start(demo, replicas, httpPort, (file, port, data, extra) ->
           writeConfig(file, port, "plain", fhirBase, idpInfo, audience, data, sqlSection + extra), started);
-      endpoint = fleet.endpoint();
-      cert = fleet.caCert();
-      fleetInfo = FleetDemo.connection(fleet);
-      ledger = fleet.ledger();
+      endpoint = running.endpoint();
+      cert = running.caCert();
+      fleetInfo = FleetDemo.connection(running);
+      ledger = running.ledger();
       alertLog = demo.resolve("data-replica-1").resolve("alerts.jsonl"); // each replica logs the alerts it raises
     } else {
       ServerAssembly app = new ServerAssembly(CustosConfig.load(configFile));
@@ -203,7 +213,7 @@ final class DemoCommand implements Callable<Integer> {
     restrict(connectionFile);
 
     System.out.println(instructions(endpoint, stdio, cert, cast.patient(), demo));
-    if (replicas > 1) {
+    if (fleet) {
       System.out.println("Fleet: " + replicas + " replicas behind HAProxy on one PostgreSQL; verify the shared audit trail:\n  "
           + stdio.get(0) + " audit verify --ledger '" + ledger + "' --public-key " + fleetInfo.get("ledger_public_key") + "\n");
     }
