@@ -76,6 +76,7 @@ public final class ServerAssembly implements AutoCloseable {
   private final GovernancePipeline pipeline;
   private final io.custos.writes.WriteStages writes;
   private final LocalKeySource keys;
+  private final Optional<io.custos.detect.DetectionEngine> detection;
 
   /** Scopes advertised in protected resource metadata and 401 challenges (SMART v2 wildcards). */
   /** Most validated access tokens held at once (about 1 KB each). */
@@ -94,8 +95,16 @@ public final class ServerAssembly implements AutoCloseable {
    * @throws IOException if the data directory, keys or audit trail cannot be prepared
    */
   public ServerAssembly(CustosConfig config, GovernancePipeline.Observer observer) throws IOException {
+    this(config, observer, Clock.systemUTC());
+  }
+
+  /**
+   * As above, on {@code clock} (audit timestamps, grants, rate limits, detection windows; a workload simulator's day).
+   *
+   * @throws IOException if the data directory, keys or audit trail cannot be prepared
+   */
+  public ServerAssembly(CustosConfig config, GovernancePipeline.Observer observer, Clock clock) throws IOException {
     this.config = config.validated();
-    Clock clock = Clock.systemUTC();
     ToolCatalog catalog = ToolCatalog.readTools();
     var upstream = new HapiFhirUpstream(FHIR, this.config.upstream().baseUrl(),
         Duration.ofSeconds(this.config.upstream().timeoutSeconds()), List.of(), upstreamAuth(this.config.upstream(), clock),
@@ -106,7 +115,10 @@ public final class ServerAssembly implements AutoCloseable {
     Files.createDirectories(data);
     // The tamper-evident, encrypted Merkle ledger (45 CFR 164.312(b),(c)); patient pseudonyms go to its encrypted token map.
     this.keys = LocalKeySource.openOrCreate(data.resolve("keys"));
-    this.audit = MerkleLedger.open(ledgerDir(), keys);
+    MerkleLedger ledger = MerkleLedger.open(ledgerDir(), keys);
+    // Misuse detection reads every event once it is durable.
+    var tap = new io.custos.detect.TappedAuditTrail(ledger);
+    this.audit = tap;
     try {
       this.tokenMap = TokenMap.open(ledgerDir().resolve(TokenMap.FILE), keys.tokenMapAead());
     } catch (java.security.GeneralSecurityException e) {
@@ -121,10 +133,14 @@ public final class ServerAssembly implements AutoCloseable {
         new FhirCareRelationship(upstream, clock, Duration.ofMinutes(5)), policy.requireCareRelationship(), true,
         new BreakGlass(clock, Duration.ofMinutes(policy.breakGlassMinutes()), state.grants()),
         Set.copyOf(policy.breakGlassRoles()));
+    var pseudonyms = new PatientPseudonyms(secretKey(data.resolve("keys").resolve("pseudonym.key")), this::remember);
+    var alerts = new LogAlertSink();
+    this.detection = io.custos.detect.DetectionAssembly.start(Optional.ofNullable(this.config.detection()),
+        new io.custos.detect.DetectionAssembly.Server(upstream, tokenMap::patientFor, pseudonyms, ledger, clock, VERSION, alerts), tap);
     Stages stages = Stages.builder().clock(clock).access(access).cursors(state.cursors())
         .rateLimits(new RateLimits(policy.rateLimitPerMinute(), state.rateLimitBuckets()))
-        .audit(audit, new PatientPseudonyms(secretKey(data.resolve("keys").resolve("pseudonym.key")), this::remember))
-        .version(VERSION).validator(new DefaultJsonSchemaValidator(mapper)).upstream(upstream, FHIR).alerts(new LogAlertSink())
+        .audit(audit, pseudonyms)
+        .version(VERSION).validator(new DefaultJsonSchemaValidator(mapper)).upstream(upstream, FHIR).alerts(alerts)
         .sensitiveCategories(new SensitiveCategories(FHIR, sensitiveValueSets(policy)))
         .build();
     // The patients' Consents, read from the upstream and reused for two minutes per patient.
@@ -282,6 +298,11 @@ public final class ServerAssembly implements AutoCloseable {
     return authenticator;
   }
 
+  /** The misuse-detection engine, when {@code detection} is configured and on. */
+  public Optional<io.custos.detect.DetectionEngine> detection() {
+    return detection;
+  }
+
   /**
    * Starts Streamable HTTP per the configuration.
    *
@@ -371,6 +392,7 @@ public final class ServerAssembly implements AutoCloseable {
 
   @Override
   public void close() {
+    detection.ifPresent(io.custos.detect.DetectionEngine::close);
     audit.close();
     try {
       tokenMap.close();

@@ -26,11 +26,17 @@ import java.util.Locale;
  * @param policy   roles, care relationships, break-the-glass and rate limits
  * @param research approved research protocols (sensitive cohorts, linkable extracts); default none
  * @param dataDir  directory for the audit trail, keys and the generated TLS certificate
+ * @param detection misuse detection over the audit events (README "Misuse detection"); default off
  */
 public record CustosConfig(Server server, Upstream upstream, Identity identity, Policy policy, Research research,
-    String dataDir) {
+    String dataDir, io.custos.detect.DetectionConfig detection) {
   @com.fasterxml.jackson.annotation.JsonCreator
   public CustosConfig {}
+
+  /** A configuration without misuse detection. */
+  public CustosConfig(Server server, Upstream upstream, Identity identity, Policy policy, Research research, String dataDir) {
+    this(server, upstream, identity, policy, research, dataDir, null);
+  }
 
   /** A configuration without research protocols. */
   public CustosConfig(Server server, Upstream upstream, Identity identity, Policy policy, String dataDir) {
@@ -252,7 +258,7 @@ public record CustosConfig(Server server, Upstream upstream, Identity identity, 
             p.elicitationApproval() == null ? Boolean.FALSE : p.elicitationApproval(), p.sensitiveValueSets(),
             p.breakGlassOverridesConsent() == null ? io.custos.consent.BreakGlassOverride.PATIENT_PRIVACY : p.breakGlassOverridesConsent()),
         new Research(protocols),
-        dataDir == null ? ".custos-data" : dataDir);
+        dataDir == null ? ".custos-data" : dataDir, detection);
   }
 
   private static UpstreamAuth upstreamAuth(Upstream u) {
@@ -325,6 +331,9 @@ public record CustosConfig(Server server, Upstream upstream, Identity identity, 
     }
     if (policy.sensitiveValueSets() != null && !java.nio.file.Files.isDirectory(java.nio.file.Path.of(policy.sensitiveValueSets()))) {
       errors.add("policy.sensitiveValueSets: not a directory");
+    }
+    if (detection != null) {
+      errors.addAll(detection.errors());
     }
     if (!errors.isEmpty()) {
       throw new ConfigException("invalid configuration:\n  " + String.join("\n  ", errors));

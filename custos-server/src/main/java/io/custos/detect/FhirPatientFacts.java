@@ -1,0 +1,96 @@
+package io.custos.detect;
+
+import io.custos.fhir.FhirUpstream;
+import io.custos.fhir.SearchPage;
+import io.custos.fhir.UpstreamRequest;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.hl7.fhir.r4.model.Encounter;
+import org.hl7.fhir.r4.model.HumanName;
+import org.hl7.fhir.r4.model.Patient;
+import org.hl7.fhir.r4.model.Resource;
+
+/**
+ * {@link PatientFacts.Source} over the FHIR upstream: re-identifies the pseudonym through the encrypted token map (a
+ * server-side step that never leaves the process), reads the Patient and up to {@value #ENCOUNTERS} of its
+ * Encounters, and keeps the facts for {@code ttl}. Any failure (unknown pseudonym, upstream down) gives empty: the
+ * patient-attribute rules then stay silent for that event rather than guess.
+ */
+public final class FhirPatientFacts implements PatientFacts.Source {
+  static final int ENCOUNTERS = 200;
+
+  private record Cached(Optional<PatientFacts> facts, Instant until) {}
+
+  private final FhirUpstream upstream;
+  private final Function<String, Optional<String>> reidentify;
+  private final Clock clock;
+  private final Duration ttl;
+  private final Map<String, Cached> cache = new ConcurrentHashMap<>();
+
+  /**
+   * @param upstream   the FHIR R4 upstream (with Custos's own credentials)
+   * @param reidentify pseudonym to patient id, e.g. {@code TokenMap::patientFor}
+   * @param clock      for the cache
+   * @param ttl        how long facts are reused
+   */
+  public FhirPatientFacts(FhirUpstream upstream, Function<String, Optional<String>> reidentify, Clock clock, Duration ttl) {
+    this.upstream = upstream;
+    this.reidentify = reidentify;
+    this.clock = clock;
+    this.ttl = ttl;
+  }
+
+  @Override
+  public Optional<PatientFacts> facts(String pseudonym) {
+    Instant now = clock.instant();
+    Cached c = cache.get(pseudonym);
+    if (c != null && c.until().isAfter(now)) {
+      return c.facts();
+    }
+    Optional<PatientFacts> f = reidentify.apply(pseudonym).flatMap(this::load);
+    cache.put(pseudonym, new Cached(f, now.plus(ttl)));
+    return f;
+  }
+
+  private Optional<PatientFacts> load(String patientId) {
+    try {
+      SearchPage read = upstream.execute(new UpstreamRequest.Read("Patient", patientId));
+      if (read.resources().isEmpty() || !(read.resources().get(0) instanceof Patient p)) {
+        return Optional.empty();
+      }
+      SearchPage encounters = upstream.execute(new UpstreamRequest.Search("Encounter",
+          Map.of("patient", List.of(patientId)), ENCOUNTERS));
+      return Optional.of(of(p, encounters.resources()));
+    } catch (RuntimeException e) {
+      return Optional.empty();
+    }
+  }
+
+  /** Facts of a Patient and its Encounters. */
+  static PatientFacts of(Patient p, List<Resource> encounters) {
+    HumanName name = p.getName().stream().filter(n -> n.getUse() == HumanName.NameUse.OFFICIAL).findFirst()
+        .orElse(p.getNameFirstRep());
+    Map<String, Instant> visits = new HashMap<>();
+    for (Resource r : encounters) {
+      if (r instanceof Encounter e && e.getPeriod().hasStart()) {
+        String org = e.getServiceProvider().getReferenceElement().getIdPart();
+        visits.merge(org == null ? "" : org, e.getPeriod().getStart().toInstant(), (x, y) -> x.isAfter(y) ? x : y);
+      }
+    }
+    Set<String> labels = p.getMeta().getSecurity().stream().map(c -> c.getCode()).filter(java.util.Objects::nonNull)
+        .collect(Collectors.toSet());
+    boolean deceased = p.hasDeceasedDateTimeType() || (p.hasDeceasedBooleanType() && p.getDeceasedBooleanType().booleanValue());
+    return new PatientFacts(PatientFacts.norm(name.getFamily()), PatientFacts.given(name),
+        PatientFacts.date(p.getBirthDateElement().getValueAsString()),
+        PatientFacts.addressKey(p.getAddressFirstRep()), deceased, labels, visits);
+  }
+}
