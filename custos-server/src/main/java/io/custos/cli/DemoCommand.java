@@ -113,10 +113,14 @@ final class DemoCommand implements Callable<Integer> {
     restrict(tokenFile);
 
     Path configFile = demo.resolve("custos.yaml");
-    writeConfig(configFile, httpPort, fhirBase, idpInfo, audience, demo.resolve("data"));
+    // Misuse detection: the staff directory from the store's Practitioners, and the last patient as the demo's VIP.
+    String vip = ordered.get(ordered.size() - 1);
+    writeConfig(configFile, httpPort, fhirBase, idpInfo, audience, demo.resolve("data"), vip);
     // A stdio client runs its own Custos process, which needs its own ledger (a ledger has one writer).
     Path stdioConfig = demo.resolve("custos-stdio.yaml");
-    writeConfig(stdioConfig, httpPort, fhirBase, idpInfo, audience, demo.resolve("data-stdio"));
+    writeConfig(stdioConfig, httpPort, fhirBase, idpInfo, audience, demo.resolve("data-stdio"), vip);
+    System.err.println("demo: misuse detection on (staff directory from FHIR Practitioner, VIP patient " + vip
+        + "); alerts go to the audit ledger (ALERT events) and the custos.alerts log");
     ServerAssembly app = new ServerAssembly(CustosConfig.load(configFile));
     started.push(app);
     var http = app.startHttp(false);
@@ -236,8 +240,8 @@ final class DemoCommand implements Callable<Integer> {
     }
   }
 
-  private static void writeConfig(Path file, int port, String fhirBase, Map<?, ?> idp, String audience, Path dataDir)
-      throws IOException {
+  private static void writeConfig(Path file, int port, String fhirBase, Map<?, ?> idp, String audience, Path dataDir,
+      String vipPatient) throws IOException {
     Files.writeString(file, """
         # Written by `custos demo`. Synthetic data only. The identity provider is a development one (demo only).
         server:
@@ -253,7 +257,14 @@ final class DemoCommand implements Callable<Integer> {
           jwksUri: %s
           audience: %s
         dataDir: %s
-        """.formatted(port, fhirBase, idp.get("issuer"), idp.get("jwks_uri"), audience, dataDir));
+        detection:
+          zone: UTC
+          workingHours: "07:00-19:00"
+          staffDirectory:
+            fhir: true
+          vipPatients:
+            ids: [%s]
+        """.formatted(port, fhirBase, idp.get("issuer"), idp.get("jwks_uri"), audience, dataDir, vipPatient));
   }
 
   private static int freePort() throws IOException {

@@ -226,6 +226,11 @@ public final class DetectionEngine implements AutoCloseable {
         perPatient(Rule.COWORKER_RECORD, e, u, patient, out);
       }
     }
+    // The most specific finding only: a deceased patient has no visits, and a declared emergency (break-the-glass, alerted
+    // and reviewed on its own) is by definition outside the usual patients.
+    if (p.deceased() || e.breakGlass() || BREAK_GLASS_TOOL.equals(e.tool())) {
+      return;
+    }
     Optional<Instant> last = p.lastVisit();
     Instant recent = at.minus(Duration.ofDays(config.threshold(Rule.NO_RECENT_VISIT)));
     if (last.isEmpty() || last.get().isBefore(recent)) {
