@@ -48,9 +48,12 @@ public final class DetectionEngine implements AutoCloseable {
   static final int QUEUE = 200_000;
   /** Most evidence event ids and pseudonyms in one alert. */
   static final int MAX_EVIDENCE = 50;
-  /** Outcome codes of a refused call (authorization, scope, MFA, care relationship, consent, unknown tool). */
+  /**
+   * Outcome codes of a call refused by access control (authorization, scope, MFA, care relationship, unknown tool). A
+   * consent refusal is the patient's directive, which the user cannot see in advance, so it does not count as probing.
+   */
   static final Set<String> DENIALS = Set.of("unauthenticated", "forbidden", "insufficient_scope",
-      "insufficient_user_authentication", "no_care_relationship", "consent", "unknown_tool", "wrong_user", "wrong_role",
+      "insufficient_user_authentication", "no_care_relationship", "unknown_tool", "wrong_user", "wrong_role",
       "upstream_denied");
   static final String BREAK_GLASS_TOOL = "break_the_glass";
   /** Tool name prefix of the alert events in the ledger. */
@@ -170,7 +173,9 @@ public final class DetectionEngine implements AutoCloseable {
     Instant at = e.timestamp();
     volume(e, u, out);
     u.countCall(at);
-    boolean success = e.phase() == AuditEvent.Phase.RESULT && "success".equals(e.outcome());
+    // Completed: a read, a break-the-glass declaration or a step of a human-approved write (io.custos.pipeline.Completion).
+    boolean success = e.phase() == AuditEvent.Phase.RESULT && e.outcome() != null && (e.outcome().equals("success")
+        || e.outcome().equals("break_the_glass_declared") || e.outcome().startsWith("write_"));
     if (!success && DENIALS.contains(e.outcome())) {
       counting(Rule.REPEATED_DENIALS, e, u, new UserActivity.Mark(at, e.eventId(), first(e), 1), false, out);
     }

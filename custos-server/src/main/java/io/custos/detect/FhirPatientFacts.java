@@ -26,7 +26,9 @@ import org.hl7.fhir.r4.model.Resource;
  * patient-attribute rules then stay silent for that event rather than guess.
  */
 public final class FhirPatientFacts implements PatientFacts.Source {
-  static final int ENCOUNTERS = 200;
+  static final int ENCOUNTERS = 500;
+  private static final int PAGE = 100;
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(FhirPatientFacts.class);
 
   private record Cached(Optional<PatientFacts> facts, Instant until) {}
 
@@ -67,10 +69,15 @@ public final class FhirPatientFacts implements PatientFacts.Source {
       if (read.resources().isEmpty() || !(read.resources().get(0) instanceof Patient p)) {
         return Optional.empty();
       }
-      SearchPage encounters = upstream.execute(new UpstreamRequest.Search("Encounter",
-          Map.of("patient", List.of(patientId)), ENCOUNTERS));
-      return Optional.of(of(p, encounters.resources()));
+      SearchPage page = upstream.execute(new UpstreamRequest.Search("Encounter", Map.of("patient", List.of(patientId)), PAGE));
+      List<Resource> encounters = new java.util.ArrayList<>(page.resources());
+      while (page.nextLink().isPresent() && encounters.size() < ENCOUNTERS) {
+        page = upstream.nextPage(page.nextLink().get());
+        encounters.addAll(page.resources());
+      }
+      return Optional.of(of(p, encounters));
     } catch (RuntimeException e) {
+      log.warn("detection: patient facts unavailable ({}); the patient rules skip this event", e.getClass().getSimpleName());
       return Optional.empty();
     }
   }

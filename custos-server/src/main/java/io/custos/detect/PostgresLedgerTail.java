@@ -31,7 +31,7 @@ public final class PostgresLedgerTail implements AuditEventSource {
   private final Duration interval;
   private final ScheduledExecutorService poller = Executors.newSingleThreadScheduledExecutor(
       r -> Thread.ofPlatform().name("custos-detect-tail").daemon(true).unstarted(r));
-  private long next = -1;
+  private volatile long next = -1;
   private long undecryptable;
 
   /**
@@ -81,6 +81,11 @@ public final class PostgresLedgerTail implements AuditEventSource {
       log.warn("ledger tail: leaf {} does not decode ({} so far); skipped", leafIndex, undecryptable);
       return java.util.Optional.empty();
     }
+  }
+
+  /** The next leaf index to read, or -1 before the first poll. */
+  long position() {
+    return next;
   }
 
   @Override

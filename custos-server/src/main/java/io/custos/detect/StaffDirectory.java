@@ -22,7 +22,7 @@ import org.hl7.fhir.r4.model.Resource;
  * {@code fhirUser} reference.
  */
 public final class StaffDirectory {
-  /** Largest number of directory resources read from FHIR (pages of 500). */
+  /** Largest number of directory resources read from FHIR (pages of 100). */
   static final int MAX_FHIR = 100_000;
 
   /**
@@ -133,7 +133,7 @@ public final class StaffDirectory {
 
   private static List<Resource> all(FhirUpstream upstream, String type) {
     List<Resource> out = new ArrayList<>();
-    SearchPage page = upstream.execute(new UpstreamRequest.Search(type, Map.of(), 500));
+    SearchPage page = upstream.execute(new UpstreamRequest.Search(type, Map.of(), 100));
     out.addAll(page.resources());
     while (page.nextLink().isPresent() && out.size() < MAX_FHIR) {
       page = upstream.nextPage(page.nextLink().get());

@@ -111,7 +111,7 @@ class DetectionEngineTest {
     raised.clear();
     for (int i = 0; i < 3; i++) {
       raised.addAll(rules(e, TestEvents.result("dave", Set.of("clinician"), "break_the_glass",
-          MONDAY_10.plusSeconds(i * 3600L), "success", 1, "pt_b" + i)));
+          MONDAY_10.plusSeconds(i * 3600L), "break_the_glass_declared", 0, "pt_b" + i)));
     }
     assertThat(raised).containsExactly("break-the-glass-frequency");
     raised.clear();

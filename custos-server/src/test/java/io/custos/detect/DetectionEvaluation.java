@@ -14,7 +14,8 @@ import java.util.Map;
  * against its rule's precision but is not a false alert on normal traffic).
  */
 record DetectionEvaluation(Map<Rule, Score> scores, long falseAlerts, long crossAlerts, long normalCalls,
-    long injectedCalls, long normalErrors, long maxLatencyMillis, long medianLatencyMillis, int alerts) {
+    long injectedCalls, long normalErrors, long maxLatencyMillis, long medianLatencyMillis, int alerts,
+    Map<String, Integer> refusals, List<String> falseAlertRules) {
 
   /** One rule's figures. */
   record Score(int instances, int detected, int alerts, int truePositives) {
@@ -40,6 +41,7 @@ record DetectionEvaluation(Map<Rule, Score> scores, long falseAlerts, long cross
       }
     }
     long falseAlerts = 0;
+    List<String> falseRules = new ArrayList<>();
     long cross = 0;
     List<Long> latencies = new ArrayList<>();
     for (WorkloadSimulator.Received r : run.alerts()) {
@@ -53,6 +55,8 @@ record DetectionEvaluation(Map<Rule, Score> scores, long falseAlerts, long cross
         cross++;
       } else {
         falseAlerts++;
+        falseRules.add(rule.id() + " " + r.alert().subject() + " " + r.alert().windowStart() + ".." + r.alert().windowEnd()
+            + " count " + r.alert().count());
       }
     }
     latencies.sort(Long::compare);
@@ -60,13 +64,22 @@ record DetectionEvaluation(Map<Rule, Score> scores, long falseAlerts, long cross
     counts.forEach((r, c) -> scores.put(r, new Score(c[0], c[1], c[2], c[3])));
     return new DetectionEvaluation(scores, falseAlerts, cross, run.normalCalls(), run.injectedCalls(), run.normalErrors(),
         latencies.isEmpty() ? 0 : latencies.get(latencies.size() - 1),
-        latencies.isEmpty() ? 0 : latencies.get(latencies.size() / 2), run.alerts().size());
+        latencies.isEmpty() ? 0 : latencies.get(latencies.size() / 2), run.alerts().size(), run.refusals(), falseRules);
   }
 
+  /**
+   * Same rule: the alert's triggering time lies in the instance's window and names its patient. Any rule: the alert's
+   * window overlaps the instance's (its evidence includes injected calls).
+   */
   private static boolean matches(Alert a, WorkloadSimulator.Label l, boolean sameRule) {
-    return (!sameRule || a.rule().equals(l.rule.id())) && a.subject().equals(l.user) && l.from != null
-        && !a.windowEnd().isBefore(l.from) && !a.windowEnd().isAfter(l.to)
-        && (!sameRule || l.pseudonym.isEmpty() || a.patientPseudonyms().contains(l.pseudonym.get()));
+    if (!a.subject().equals(l.user) || l.from == null) {
+      return false;
+    }
+    if (!sameRule) {
+      return !a.windowStart().isAfter(l.to) && !a.windowEnd().isBefore(l.from);
+    }
+    return a.rule().equals(l.rule.id()) && !a.windowEnd().isBefore(l.from) && !a.windowEnd().isAfter(l.to)
+        && (l.pseudonym.isEmpty() || a.patientPseudonyms().contains(l.pseudonym.get()));
   }
 
   double falsePer10k() {
@@ -87,6 +100,8 @@ record DetectionEvaluation(Map<Rule, Score> scores, long falseAlerts, long cross
         + "false alerts %d = %.2f per 10,000 normal calls; alerts raised by another rule's scenario %d; "
         + "latency from call start to alert: median %d ms, max %d ms%n", normalCalls, normalErrors, injectedCalls, alerts,
         falseAlerts, falsePer10k(), crossAlerts, medianLatencyMillis, maxLatencyMillis));
+    b.append("\nfalse alerts by rule: ").append(falseAlertRules).append("\nrefused or failed calls by kind: ").append(refusals)
+        .append('\n');
     return b.toString();
   }
 }

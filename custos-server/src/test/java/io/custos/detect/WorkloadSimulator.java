@@ -113,7 +113,7 @@ final class WorkloadSimulator implements AutoCloseable {
 
   /** What a run produced. */
   record Run(List<Label> labels, List<Received> alerts, long normalCalls, long injectedCalls, long normalErrors,
-      List<Staff> staff, List<Pt> patients, Duration wall) {}
+      Map<String, Integer> refusals, List<Staff> staff, List<Pt> patients, Duration wall) {}
 
   private final Options options;
   private final Random random;
@@ -146,6 +146,9 @@ final class WorkloadSimulator implements AutoCloseable {
 
   /** Builds population, staff and the day's plan, starts the server and runs the day. */
   Run run() throws Exception {
+    new PopulationReplicator(repo.fhirContext()).load(repo, SyntheaFixture.directory(), options.patients(), Set.of());
+    // Started before the plan: the store's enrichment adds Coverage, Appointments and Consents the plan looks at.
+    store = EmbeddedFhirStore.builder().repository(repo).referenceInstant(SyntheaFixture.REFERENCE).port(0).build().start();
     population();
     workforce();
     inject();
@@ -154,7 +157,6 @@ final class WorkloadSimulator implements AutoCloseable {
     List<String> rows = new ArrayList<>(List.of("subject,practitioner,family,given,birth_date,address,postal_code,department"));
     staff.forEach(s -> rows.add(s.csv()));
     Files.write(csv, rows);
-    store = EmbeddedFhirStore.builder().repository(repo).referenceInstant(SyntheaFixture.REFERENCE).port(0).build().start();
     List<String> vipList = List.copyOf(vipIds).subList(0, 3);
     CustosConfig config = new CustosConfig(new CustosConfig.Server("127.0.0.1", 0, "plain", List.of(), List.of(), null),
         new CustosConfig.Upstream(store.baseUrl(), 30), new CustosConfig.Identity("development"),
@@ -172,6 +174,7 @@ final class WorkloadSimulator implements AutoCloseable {
     long normal = 0;
     long injected = 0;
     long normalErrors = 0;
+    Map<String, Integer> refusals = new java.util.TreeMap<>();
     Instant last = MIDNIGHT;
     for (Activity a : activities) {
       Instant at = a.at().isAfter(last) ? a.at() : last.plusMillis(1);
@@ -182,6 +185,10 @@ final class WorkloadSimulator implements AutoCloseable {
         started.put(at, System.nanoTime());
         ToolOutcome out = assembly.pipeline().handle(new ToolCall(a.tool(), args, Optional.of(caller(a.user(), at)),
             "sim-" + a.user().subject(), "10.0.0.1"));
+        if (out.isError()) {
+          refusals.merge((a.label() == null ? "normal " : "injected " + a.label().rule.id() + " ") + out.error().code(), 1,
+              Integer::sum);
+        }
         if (a.label() != null) {
           a.label().saw(at);
           injected++;
@@ -200,7 +207,7 @@ final class WorkloadSimulator implements AutoCloseable {
     if (!engine.awaitIdle(Duration.ofMinutes(2))) {
       throw new IllegalStateException("detection engine did not catch up");
     }
-    return new Run(labels, List.copyOf(received), normal, injected, normalErrors, staff, patients,
+    return new Run(labels, List.copyOf(received), normal, injected, normalErrors, refusals, staff, patients,
         Duration.ofNanos(System.nanoTime() - wall0));
   }
 
@@ -212,7 +219,6 @@ final class WorkloadSimulator implements AutoCloseable {
   // ---- population -------------------------------------------------------------------------------------------------
 
   private void population() {
-    new PopulationReplicator(repo.fhirContext()).load(repo, SyntheaFixture.directory(), options.patients(), Set.of());
     for (int d = 0; d < DEPARTMENTS; d++) {
       Organization org = new Organization().setName("Simulated clinic " + d);
       org.setId("sim-dept-" + d);
@@ -246,6 +252,7 @@ final class WorkloadSimulator implements AutoCloseable {
     }
     List<Pt> candidates = new ArrayList<>(patients.stream().filter(this::active).toList());
     Collections.shuffle(candidates, random);
+    candidates.removeIf(p -> !target(p));
     for (int i = 0; i < 6; i++) {
       Pt v = candidates.get(i);
       vipIds.add(v.id());
@@ -263,6 +270,11 @@ final class WorkloadSimulator implements AutoCloseable {
 
   private boolean active(Pt p) {
     return !p.deceased() && !p.dormant();
+  }
+
+  /** A patient an injected scenario opens: no Consent of theirs refuses the call, so the access happens. */
+  private boolean target(Pt p) {
+    return repo.forPatient("Consent", p.id()).isEmpty();
   }
 
   private boolean ordinary(Pt p) {
@@ -315,9 +327,18 @@ final class WorkloadSimulator implements AutoCloseable {
     }
   }
 
-  private Staff pick(List<Staff> from, Predicate<Staff> ok) {
-    List<Staff> c = new ArrayList<>(from.stream().filter(ok).toList());
-    return c.get(random.nextInt(c.size()));
+  /** Users who already acted in an instance of each rule: each instance of a rule has its own user. */
+  private final Map<Rule, Set<String>> insiders = new java.util.EnumMap<>(Rule.class);
+
+  private Staff pick(Rule rule, List<Staff> from, Predicate<Staff> ok) {
+    Set<String> used = insiders.computeIfAbsent(rule, r -> new HashSet<>());
+    List<Staff> c = new ArrayList<>(from.stream().filter(s -> ok.test(s) && !used.contains(s.subject())).toList());
+    if (c.isEmpty()) {
+      throw new IllegalStateException("not enough staff for the " + rule.id() + " instances");
+    }
+    Staff s = c.get(random.nextInt(c.size()));
+    used.add(s.subject());
+    return s;
   }
 
   private Pt any(Predicate<Pt> ok) {
@@ -336,7 +357,7 @@ final class WorkloadSimulator implements AutoCloseable {
       if (!identityChanged.add(s.subject())) {
         throw new IllegalStateException("not enough clinical staff for the identity scenarios");
       }
-      Pt p = any(q -> ordinary(q) && q.dept() == s.dept());
+      Pt p = any(q -> ordinary(q) && target(q) && q.dept() == s.dept());
       Patient r = p.resource();
       var name = r.getNameFirstRep();
       var addr = r.getAddressFirstRep();
@@ -358,23 +379,25 @@ final class WorkloadSimulator implements AutoCloseable {
     List<Pt> colleagues = patients.stream().filter(p -> staffPatients.contains(p.id())).toList();
     for (int i = 0; i < n; i++) {
       Pt colleague = colleagues.get(i % colleagues.size());
-      Staff y = pick(clinicians, s -> !s.family().equals(colleague.resource().getNameFirstRep().getFamily()));
+      Staff y = pick(Rule.COWORKER_RECORD, clinicians, s -> s.dept() == colleague.dept()
+          && !s.family().equals(colleague.resource().getNameFirstRep().getFamily()));
       open(label(Rule.COWORKER_RECORD, y, colleague), y, during(8, 17), colleague, "get_patient_demographics", "get_lab_results");
       String vipId = List.copyOf(vipIds).get(i % vipIds.size());
       Pt vip = patients.stream().filter(p -> p.id().equals(vipId)).findFirst().orElseThrow();
-      Staff v = pick(clinicians, s -> true);
+      Staff v = pick(Rule.VIP_RECORD, clinicians, s -> s.dept() == vip.dept());
       open(label(Rule.VIP_RECORD, v, vip), v, during(8, 17), vip, "get_patient_demographics", "get_clinical_notes");
-      Pt dead = any(Pt::deceased);
-      Staff d = pick(clinicians, s -> true);
+      Pt dead = any(p -> p.deceased() && target(p));
+      Staff d = pick(Rule.DECEASED_PATIENT, clinicians, s -> true);
       open(label(Rule.DECEASED_PATIENT, d, dead), d, during(8, 17), dead, "get_active_conditions");
-      Pt dormant = any(p -> p.dormant() && !vipIds.contains(p.id()));
-      Staff nv = pick(clinicians, s -> true);
+      Pt dormant = any(p -> p.dormant() && target(p) && !vipIds.contains(p.id()));
+      Staff nv = pick(Rule.NO_RECENT_VISIT, clinicians, s -> true);
       open(label(Rule.NO_RECENT_VISIT, nv, dormant), nv, during(8, 17), dormant, "get_active_conditions", "get_medications");
-      Staff od = pick(clinicians, s -> !identityChanged.contains(s.subject()));
-      Pt away = any(p -> ordinary(p) && p.dept() != od.dept());
+      Staff od = pick(Rule.OUTSIDE_DEPARTMENT, clinicians, s -> !identityChanged.contains(s.subject()));
+      Pt away = any(p -> ordinary(p) && target(p) && p.dept() != od.dept());
       open(label(Rule.OUTSIDE_DEPARTMENT, od, away), od, during(8, 17), away, "get_clinical_notes");
-      Staff ah = pick(clinicians, s -> !identityChanged.contains(s.subject()));
-      Pt own = pool(ah, false).get(random.nextInt(pool(ah, false).size()));
+      Staff ah = pick(Rule.AFTER_HOURS, clinicians, s -> !identityChanged.contains(s.subject()));
+      List<Pt> usual = pool(ah, false).stream().filter(this::target).toList();
+      Pt own = usual.get(random.nextInt(usual.size()));
       open(label(Rule.AFTER_HOURS, ah, null), ah, MIDNIGHT.plusSeconds(20 * 3600 + random.nextInt(3 * 3600)), own,
           "get_patient_demographics", "get_clinical_notes");
     }
@@ -384,7 +407,7 @@ final class WorkloadSimulator implements AutoCloseable {
       Staff u = volumeUsers.get(i % volumeUsers.size());
       Label l = label(Rule.VOLUME_ABOVE_BASELINE, u, null);
       Instant t = during(11, 15);
-      List<Pt> pool = pool(u, false);
+      List<Pt> pool = pool(u, false).stream().filter(this::target).toList();
       for (int c = 0; c < 130; c++) {
         Pt p = pool.get(c % 3);
         activities.add(new Activity(t.plusSeconds(20L * c), u, c % 2 == 0 ? "get_patient_demographics" : "get_allergies",
@@ -392,10 +415,11 @@ final class WorkloadSimulator implements AutoCloseable {
       }
     }
     for (int i = 0; i < n; i++) {
-      Staff u = pick(staff, s -> pool(s, false).size() >= 28 && !s.role().equals("billing"));
+      Staff u = pick(Rule.MANY_PATIENTS, staff, s -> pool(s, false).stream().filter(this::target).count() >= 28
+          && !s.role().equals("billing"));
       Label l = label(Rule.MANY_PATIENTS, u, null);
       Instant t = during(9, 16);
-      List<Pt> pool = new ArrayList<>(pool(u, false));
+      List<Pt> pool = new ArrayList<>(pool(u, false).stream().filter(this::target).toList());
       Collections.shuffle(pool, random);
       for (int c = 0; c < Math.min(30, pool.size()); c++) {
         activities.add(new Activity(t.plusSeconds(15L * c), u, "get_patient_demographics", Map.of("patient_id", pool.get(c).id()),
@@ -403,7 +427,7 @@ final class WorkloadSimulator implements AutoCloseable {
       }
     }
     for (int i = 0; i < n; i++) {
-      Staff u = pick(staff, s -> s.role().equals("front-desk") || s.role().equals("billing"));
+      Staff u = pick(Rule.REPEATED_DENIALS, staff, s -> s.role().equals("front-desk") || s.role().equals("billing"));
       Label l = label(Rule.REPEATED_DENIALS, u, null);
       Instant t = during(9, 16);
       List<Pt> pool = pool(u, true);
@@ -417,7 +441,7 @@ final class WorkloadSimulator implements AutoCloseable {
     for (int i = 0; i < n; i++) {
       Staff u = glass.get(i % glass.size());
       Label l = label(Rule.BREAK_GLASS_FREQUENCY, u, null);
-      List<Pt> pool = pool(u, false);
+      List<Pt> pool = pool(u, false).stream().filter(this::target).toList();
       for (int c = 0; c < 3; c++) {
         Pt p = pool.get(random.nextInt(pool.size()));
         activities.add(new Activity(during(8 + 3 * c, 10 + 3 * c), u, "break_the_glass",
@@ -425,14 +449,14 @@ final class WorkloadSimulator implements AutoCloseable {
       }
     }
     for (int i = 0; i < n; i++) {
-      Staff u = pick(staff, s -> s.role().equals("clinician"));
+      Staff u = pick(Rule.LARGE_EXTRACT, staff, s -> s.role().equals("clinician"));
       Label l = label(Rule.LARGE_EXTRACT, u, null);
       Instant t = during(9, 16);
-      List<Pt> rich = pool(u, false).stream()
+      List<Pt> rich = pool(u, false).stream().filter(this::target)
           .sorted(Comparator.comparingInt((Pt p) -> -repo.forPatient("Observation", p.id()).size())).limit(6).toList();
       for (int c = 0; c < rich.size(); c++) {
         activities.add(new Activity(t.plusSeconds(120L * c), u, "get_lab_results",
-            Map.of("patient_id", rich.get(c).id(), "limit", 100), l, true));
+            Map.of("patient_id", rich.get(c).id(), "limit", 50), l, true));
       }
     }
   }
