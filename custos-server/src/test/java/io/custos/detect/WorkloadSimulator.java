@@ -302,11 +302,14 @@ final class WorkloadSimulator implements AutoCloseable {
   /** The user's normal patients: own department, ordinary, not related to the user. */
   private List<Pt> pool(Staff s, boolean withDormant) {
     Set<String> ex = excluded.getOrDefault(s.subject(), Set.of());
-    String family = PatientFacts.norm(s.family());
-    String address = PatientFacts.addressKey(s.line(), s.postal());
     return patients.stream().filter(p -> p.dept() == s.dept() && !ex.contains(p.id())
-        && (ordinary(p) || withDormant && p.dormant() && !vipIds.contains(p.id()))
-        && !p.facts().family().equals(family) && !p.facts().address().equals(address)).toList();
+        && (ordinary(p) || withDormant && p.dormant() && !vipIds.contains(p.id())) && !related(s, p)).toList();
+  }
+
+  /** Same family name or same address as the user's directory entry. */
+  private static boolean related(Staff s, Pt p) {
+    return p.facts().family().equals(PatientFacts.norm(s.family()))
+        || p.facts().address().equals(PatientFacts.addressKey(s.line(), s.postal()));
   }
 
   // ---- injected scenarios -----------------------------------------------------------------------------------------
@@ -379,23 +382,22 @@ final class WorkloadSimulator implements AutoCloseable {
     List<Pt> colleagues = patients.stream().filter(p -> staffPatients.contains(p.id())).toList();
     for (int i = 0; i < n; i++) {
       Pt colleague = colleagues.get(i % colleagues.size());
-      Staff y = pick(Rule.COWORKER_RECORD, clinicians, s -> s.dept() == colleague.dept()
-          && !s.family().equals(colleague.resource().getNameFirstRep().getFamily()));
+      Staff y = pick(Rule.COWORKER_RECORD, clinicians, s -> s.dept() == colleague.dept() && !related(s, colleague));
       open(label(Rule.COWORKER_RECORD, y, colleague), y, during(8, 17), colleague, "get_patient_demographics", "get_lab_results");
       String vipId = List.copyOf(vipIds).get(i % vipIds.size());
       Pt vip = patients.stream().filter(p -> p.id().equals(vipId)).findFirst().orElseThrow();
-      Staff v = pick(Rule.VIP_RECORD, clinicians, s -> s.dept() == vip.dept());
+      Staff v = pick(Rule.VIP_RECORD, clinicians, s -> s.dept() == vip.dept() && !related(s, vip));
       open(label(Rule.VIP_RECORD, v, vip), v, during(8, 17), vip, "get_patient_demographics", "get_clinical_notes");
       Pt dead = any(p -> p.deceased() && target(p));
-      Staff d = pick(Rule.DECEASED_PATIENT, clinicians, s -> true);
+      Staff d = pick(Rule.DECEASED_PATIENT, clinicians, s -> !related(s, dead));
       open(label(Rule.DECEASED_PATIENT, d, dead), d, during(8, 17), dead, "get_active_conditions");
       Pt dormant = any(p -> p.dormant() && target(p) && !vipIds.contains(p.id()));
-      Staff nv = pick(Rule.NO_RECENT_VISIT, clinicians, s -> true);
+      Staff nv = pick(Rule.NO_RECENT_VISIT, clinicians, s -> !related(s, dormant));
       open(label(Rule.NO_RECENT_VISIT, nv, dormant), nv, during(8, 17), dormant, "get_active_conditions", "get_medications");
-      Staff od = pick(Rule.OUTSIDE_DEPARTMENT, clinicians, s -> !identityChanged.contains(s.subject()));
-      Pt away = any(p -> ordinary(p) && target(p) && p.dept() != od.dept());
+      Staff od = pick(Rule.OUTSIDE_DEPARTMENT, clinicians, s -> true);
+      Pt away = any(p -> ordinary(p) && target(p) && p.dept() != od.dept() && !related(od, p));
       open(label(Rule.OUTSIDE_DEPARTMENT, od, away), od, during(8, 17), away, "get_clinical_notes");
-      Staff ah = pick(Rule.AFTER_HOURS, clinicians, s -> !identityChanged.contains(s.subject()));
+      Staff ah = pick(Rule.AFTER_HOURS, clinicians, s -> true);
       List<Pt> usual = pool(ah, false).stream().filter(this::target).toList();
       Pt own = usual.get(random.nextInt(usual.size()));
       open(label(Rule.AFTER_HOURS, ah, null), ah, MIDNIGHT.plusSeconds(20 * 3600 + random.nextInt(3 * 3600)), own,
