@@ -28,6 +28,8 @@ import org.hl7.fhir.r4.model.Resource;
 public final class FhirPatientFacts implements PatientFacts.Source {
   static final int ENCOUNTERS = 500;
   private static final int PAGE = 100;
+  /** Patients whose facts are held at once before expired ones are dropped. */
+  static final int MAX_CACHED = 100_000;
   private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(FhirPatientFacts.class);
 
   private record Cached(Optional<PatientFacts> facts, Instant until) {}
@@ -59,6 +61,9 @@ public final class FhirPatientFacts implements PatientFacts.Source {
       return c.facts();
     }
     Optional<PatientFacts> f = reidentify.apply(pseudonym).flatMap(this::load);
+    if (cache.size() >= MAX_CACHED) {
+      cache.values().removeIf(x -> !x.until().isAfter(now));
+    }
     cache.put(pseudonym, new Cached(f, now.plus(ttl)));
     return f;
   }

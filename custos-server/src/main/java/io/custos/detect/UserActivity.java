@@ -23,6 +23,8 @@ final class UserActivity {
   record Mark(Instant at, String eventId, String patient, long weight) {}
 
   private final Map<Rule, Deque<Mark>> windows = new EnumMap<>(Rule.class);
+  /** Suppression entries kept before expired ones are dropped. */
+  private static final int MAX_SUPPRESSED = 1000;
   private final Map<String, Instant> suppressedUntil = new HashMap<>();
   private Instant hour;
   private long hourCalls;
@@ -92,6 +94,9 @@ final class UserActivity {
 
   /** Whether an alert with this key is suppressed at {@code at}; if not, suppresses it until {@code at + period}. */
   boolean suppressed(String key, Instant at, Duration period) {
+    if (suppressedUntil.size() > MAX_SUPPRESSED) {
+      suppressedUntil.values().removeIf(until -> !at.isBefore(until));
+    }
     Instant until = suppressedUntil.get(key);
     if (until != null && at.isBefore(until)) {
       return true;

@@ -344,6 +344,14 @@ final class WorkloadSimulator implements AutoCloseable {
     return s;
   }
 
+  /**
+   * Whether the user is already the insider of the volume scenario: a user who also pages through everything or opens
+   * many patients the same day would lift their own volume, and the engine rightly reports that episode once.
+   */
+  private boolean volumeInsider(Staff s) {
+    return insiders.getOrDefault(Rule.VOLUME_ABOVE_BASELINE, Set.of()).contains(s.subject());
+  }
+
   private Pt any(Predicate<Pt> ok) {
     List<Pt> c = patients.stream().filter(ok).toList();
     return c.get(random.nextInt(c.size()));
@@ -403,10 +411,8 @@ final class WorkloadSimulator implements AutoCloseable {
       open(label(Rule.AFTER_HOURS, ah, null), ah, MIDNIGHT.plusSeconds(20 * 3600 + random.nextInt(3 * 3600)), own,
           "get_patient_demographics", "get_clinical_notes");
     }
-    List<Staff> volumeUsers = new ArrayList<>(staff.stream().filter(s -> s.role().equals("clinician")).toList());
-    Collections.shuffle(volumeUsers, random);
     for (int i = 0; i < n; i++) {
-      Staff u = volumeUsers.get(i % volumeUsers.size());
+      Staff u = pick(Rule.VOLUME_ABOVE_BASELINE, staff, s -> s.role().equals("clinician"));
       Label l = label(Rule.VOLUME_ABOVE_BASELINE, u, null);
       Instant t = during(11, 15);
       List<Pt> pool = pool(u, false).stream().filter(this::target).toList();
@@ -418,7 +424,7 @@ final class WorkloadSimulator implements AutoCloseable {
     }
     for (int i = 0; i < n; i++) {
       Staff u = pick(Rule.MANY_PATIENTS, staff, s -> pool(s, false).stream().filter(this::target).count() >= 28
-          && !s.role().equals("billing"));
+          && !s.role().equals("billing") && !volumeInsider(s));
       Label l = label(Rule.MANY_PATIENTS, u, null);
       Instant t = during(9, 16);
       List<Pt> pool = new ArrayList<>(pool(u, false).stream().filter(this::target).toList());
@@ -451,7 +457,7 @@ final class WorkloadSimulator implements AutoCloseable {
       }
     }
     for (int i = 0; i < n; i++) {
-      Staff u = pick(Rule.LARGE_EXTRACT, staff, s -> s.role().equals("clinician"));
+      Staff u = pick(Rule.LARGE_EXTRACT, staff, s -> s.role().equals("clinician") && !volumeInsider(s));
       Label l = label(Rule.LARGE_EXTRACT, u, null);
       Instant t = during(9, 16);
       List<Pt> rich = pool(u, false).stream().filter(this::target)
