@@ -67,7 +67,7 @@ final class WorkloadSimulator implements AutoCloseable {
     }
 
     static Options fullDay() {
-      return new Options(1000, 40, 30, 8, 6, 8, 7);
+      return new Options(1500, 100, 75, 20, 15, 8, 7);
     }
   }
 
