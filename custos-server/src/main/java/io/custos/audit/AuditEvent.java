@@ -67,7 +67,13 @@ public record AuditEvent(
     /** Outcome after the call (success, or failure after the intent). */
     RESULT,
     /** A call refused before its intent: unauthenticated or not authorized. */
-    DENIED
+    DENIED,
+    /**
+     * A misuse-detection alert about earlier events (not a call): the subject is the user it is about, the tool is
+     * {@code detect/<rule>}, the outcome its severity, the session id the alert id, the result digest the SHA-256 of the
+     * alert document the sinks received.
+     */
+    ALERT
   }
 
   public AuditEvent {

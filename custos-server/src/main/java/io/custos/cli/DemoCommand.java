@@ -144,8 +144,20 @@ final class DemoCommand implements Callable<Integer> {
     restrict(tokenFile);
 
     Path configFile = demo.resolve("custos.yaml");
+    // Misuse detection: the staff directory from the store's Practitioners, and the last patient as the demo's VIP.
+    String vip = ordered.get(ordered.size() - 1);
     String sqlSection = legacy.map(LegacyDatabase::configSection).orElse("")
-        + (rateLimit == null ? "" : "policy:\n  rateLimitPerMinute: " + rateLimit + "\n");
+        + (rateLimit == null ? "" : "policy:\n  rateLimitPerMinute: " + rateLimit + "\n") + """
+        detection:
+          zone: UTC
+          workingHours: "07:00-19:00"
+          staffDirectory:
+            fhir: true
+          vipPatients:
+            ids: [%s]
+        """.formatted(vip);
+    System.err.println("demo: misuse detection on (staff directory from FHIR Practitioner, VIP patient " + vip
+        + "); alerts go to the audit ledger (ALERT events) and the alert log");
     // The demo's one server also serves Prometheus metrics on a loopback port of its own.
     writeConfig(configFile, httpPort, "tls13", fhirBase, idpInfo, audience, demo.resolve("data"),
         sqlSection + "metrics:\n  port: 0\n");

@@ -81,6 +81,7 @@ public final class ServerAssembly implements AutoCloseable {
   private final StateStore state;
   private final io.custos.metrics.CustosMetrics metrics;
   private final io.custos.alerting.FanOutSink alerts;
+  private final Optional<io.custos.detect.DetectionEngine> detection;
 
   /** Scopes advertised in protected resource metadata and 401 challenges (SMART v2 wildcards). */
   /** Most validated access tokens held at once (about 1 KB each). */
@@ -99,8 +100,16 @@ public final class ServerAssembly implements AutoCloseable {
    * @throws IOException if the data directory, keys or audit trail cannot be prepared
    */
   public ServerAssembly(CustosConfig config, GovernancePipeline.Observer observer) throws IOException {
+    this(config, observer, Clock.systemUTC());
+  }
+
+  /**
+   * As above, on {@code clock} (audit timestamps, grants, rate limits, detection windows; a workload simulator's day).
+   *
+   * @throws IOException if the data directory, keys or audit trail cannot be prepared
+   */
+  public ServerAssembly(CustosConfig config, GovernancePipeline.Observer observer, Clock clock) throws IOException {
     this.config = config.validated();
-    Clock clock = Clock.systemUTC();
     ToolCatalog catalog = ToolCatalog.readTools();
     var upstream = new HapiFhirUpstream(FHIR, this.config.upstream().baseUrl(),
         Duration.ofSeconds(this.config.upstream().timeoutSeconds()), List.of(), upstreamAuth(this.config.upstream(), clock),
@@ -134,7 +143,9 @@ public final class ServerAssembly implements AutoCloseable {
     } catch (java.security.GeneralSecurityException e) {
       throw new IOException("token map key unavailable", e);
     }
-    this.audit = ledger;
+    // Misuse detection reads every event once it is durable.
+    var tap = new io.custos.detect.TappedAuditTrail(ledger);
+    this.audit = tap;
     metrics.ledger(ledger::size, ledgerDir().resolve(io.custos.verify.CheckpointLog.FILE), clock);
     var policy = this.config.policy();
     var identity = this.config.identity();
@@ -146,9 +157,13 @@ public final class ServerAssembly implements AutoCloseable {
         new FhirCareRelationship(upstream, clock, Duration.ofMinutes(5)), policy.requireCareRelationship(), true,
         new BreakGlass(clock, Duration.ofMinutes(policy.breakGlassMinutes()), state.grants()),
         Set.copyOf(policy.breakGlassRoles()));
+    var pseudonyms = new PatientPseudonyms(secretKey(keysDir.resolve("pseudonym.key")), this::remember);
+    this.detection = io.custos.detect.DetectionAssembly.start(Optional.ofNullable(this.config.detection()),
+        new io.custos.detect.DetectionAssembly.Server(upstream, this::patientFor, pseudonyms, ledger, clock, VERSION,
+            alerts), tap);
     Stages stages = Stages.builder().clock(clock).access(access).cursors(state.cursors())
         .rateLimits(new RateLimits(policy.rateLimitPerMinute(), state.rateLimitBuckets()))
-        .audit(metrics.meter(audit), new PatientPseudonyms(secretKey(keysDir.resolve("pseudonym.key")), this::remember))
+        .audit(metrics.meter(audit), pseudonyms)
         .version(VERSION).validator(new DefaultJsonSchemaValidator(mapper)).upstream(upstream, FHIR).alerts(alerts)
         .sensitiveCategories(new SensitiveCategories(FHIR, sensitiveValueSets(policy)))
         .build();
@@ -365,6 +380,20 @@ public final class ServerAssembly implements AutoCloseable {
     return authenticator;
   }
 
+  /** Re-identifies a pseudonym for the detection engine's patient facts (never leaves the engine). */
+  private Optional<String> patientFor(String pseudonym) {
+    try {
+      return tokenMap.patientFor(pseudonym);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  /** The misuse-detection engine, when {@code detection} is configured and on. */
+  public Optional<io.custos.detect.DetectionEngine> detection() {
+    return detection;
+  }
+
   /**
    * Starts Streamable HTTP per the configuration.
    *
@@ -494,6 +523,7 @@ public final class ServerAssembly implements AutoCloseable {
 
   @Override
   public void close() {
+    detection.ifPresent(io.custos.detect.DetectionEngine::close);
     sql.ifPresent(io.custos.sql.SqlUpstream::close);
     alerts.close();
     audit.close();

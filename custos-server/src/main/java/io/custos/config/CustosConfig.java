@@ -36,10 +36,12 @@ import java.util.Locale;
  * @param sql      a relational database behind the same pipeline (tools declared over its tables); default none
  * @param alerts   where security alerts go ({@link AlertSettings}); default the alert log only
  * @param metrics  the Prometheus management listener ({@link MetricsSettings}); default none
+ * @param detection misuse detection over the audit events (README "Misuse detection"); default off
  */
 public record CustosConfig(Server server, Upstream upstream, Identity identity, Policy policy, Research research,
     String dataDir, Optional<Database> database, String keysDir, LedgerSettings ledger, Console console,
-    io.custos.sql.SqlSettings sql, AlertSettings alerts, MetricsSettings metrics) {
+    io.custos.sql.SqlSettings sql, AlertSettings alerts, MetricsSettings metrics,
+    io.custos.detect.DetectionConfig detection) {
   @com.fasterxml.jackson.annotation.JsonCreator
   public CustosConfig {
     database = database == null ? Optional.empty() : database;
@@ -54,13 +56,13 @@ public record CustosConfig(Server server, Upstream upstream, Identity identity, 
   /** A single-server configuration with a compliance console. */
   public CustosConfig(Server server, Upstream upstream, Identity identity, Policy policy, Research research,
       String dataDir, Console console) {
-    this(server, upstream, identity, policy, research, dataDir, Optional.empty(), null, null, console, null, null, null);
+    this(server, upstream, identity, policy, research, dataDir, Optional.empty(), null, null, console, null, null, null, null);
   }
 
   /** A configuration with the default ledger settings and no compliance console. */
   public CustosConfig(Server server, Upstream upstream, Identity identity, Policy policy, Research research,
       String dataDir, Optional<Database> database, String keysDir) {
-    this(server, upstream, identity, policy, research, dataDir, database, keysDir, null, null, null, null, null);
+    this(server, upstream, identity, policy, research, dataDir, database, keysDir, null, null, null, null, null, null);
   }
 
   /**
@@ -111,7 +113,7 @@ public record CustosConfig(Server server, Upstream upstream, Identity identity, 
   /** A single-server configuration with a SQL upstream. */
   public CustosConfig(Server server, Upstream upstream, Identity identity, Policy policy, Research research,
       String dataDir, io.custos.sql.SqlSettings sql) {
-    this(server, upstream, identity, policy, research, dataDir, Optional.empty(), null, null, null, sql, null, null);
+    this(server, upstream, identity, policy, research, dataDir, Optional.empty(), null, null, null, sql, null, null, null);
   }
 
   /** The alerts section, defaulted when absent (also for configurations built in code). */
@@ -124,6 +126,13 @@ public record CustosConfig(Server server, Upstream upstream, Identity identity, 
   @Override
   public MetricsSettings metrics() {
     return metrics == null ? MetricsSettings.disabled() : metrics;
+  }
+
+  /** A single-server configuration with misuse detection. */
+  public CustosConfig(Server server, Upstream upstream, Identity identity, Policy policy, Research research,
+      String dataDir, io.custos.detect.DetectionConfig detection) {
+    this(server, upstream, identity, policy, research, dataDir, Optional.empty(), null, null, null, null, null, null,
+        detection);
   }
 
   /** A configuration without research protocols. */
@@ -354,7 +363,7 @@ public record CustosConfig(Server server, Upstream upstream, Identity identity, 
         (ledger == null ? new LedgerSettings(null) : ledger).withDefaults(), console,
         sql == null ? null : sql.validated(),
         alerts == null ? AlertSettings.defaults() : alerts.withDefaults(),
-        metrics == null ? MetricsSettings.disabled() : metrics.withDefaults());
+        metrics == null ? MetricsSettings.disabled() : metrics.withDefaults(), detection);
   }
 
   /** The key directory: {@code keysDir}, else {@code <dataDir>/keys}. */
@@ -452,6 +461,9 @@ public record CustosConfig(Server server, Upstream upstream, Identity identity, 
     }
     if (console != null && console.origin() != null && !console.origin().matches("^https?://[^/\\s?#]+$")) {
       errors.add("console.origin: scheme://host[:port], no path, e.g. https://custos.example.org");
+    }
+    if (detection != null) {
+      errors.addAll(detection.errors());
     }
     if (!errors.isEmpty()) {
       throw new ConfigException("invalid configuration:\n  " + String.join("\n  ", errors));

@@ -52,13 +52,16 @@ public final class FhirAuditEventMapper {
     boolean create = "write_commit_intent".equals(e.outcome()) || "write_committed".equals(e.outcome());
     var ae = new org.hl7.fhir.r4.model.AuditEvent();
     ae.setId(id);
-    ae.setType(new Coding("http://terminology.hl7.org/CodeSystem/audit-event-type", "rest", "Restful Operation"));
-    ae.addSubtype(create ? new Coding("http://hl7.org/fhir/restful-interaction", "create", "create")
+    boolean alert = e.phase() == AuditEvent.Phase.ALERT;
+    // A misuse-detection alert is a DICOM "Security Alert" (110113) of the server itself, not a REST interaction.
+    ae.setType(alert ? new Coding(DCM, "110113", "Security Alert")
+        : new Coding("http://terminology.hl7.org/CodeSystem/audit-event-type", "rest", "Restful Operation"));
+    ae.addSubtype(alert ? new Coding(DCM, "110113", "Security Alert") : create ? new Coding("http://hl7.org/fhir/restful-interaction", "create", "create")
         : read ? new Coding("http://hl7.org/fhir/restful-interaction", "read", "read")
         : new Coding("http://hl7.org/fhir/restful-interaction", "search-type", "search type"));
     ae.setAction(create ? AuditEventAction.C : read ? AuditEventAction.R : AuditEventAction.E);
     ae.setRecorded(Date.from(e.timestamp()));
-    boolean success = "success".equals(e.outcome()) || writeStep;
+    boolean success = "success".equals(e.outcome()) || writeStep || alert;
     ae.setOutcome(success ? AuditEventOutcome._0 : e.phase() == AuditEvent.Phase.DENIED ? AuditEventOutcome._4 : AuditEventOutcome._8);
     if (!success || writeStep) {
       ae.setOutcomeDesc(e.outcome());
