@@ -125,7 +125,8 @@ final class FleetDemo {
   }
 
   /**
-   * The balancer: TLS 1.3 termination; round robin over replicas whose {@code /readyz} answers 200; a 2025-11-25
+   * The balancer: TLS 1.3 termination; round robin over replicas whose {@code /readyz} answers 200 (a replica that
+   * answers a 5xx, as a draining one does, or cannot be reached is taken out at once until two checks pass); a 2025-11-25
    * session sticks to the replica that answered its {@code initialize} (learned from the response's
    * {@code Mcp-Session-Id}); L7 retries of a request a replica refused while draining (503, nothing done) or never
    * answered (connection failure or empty response after a crash) on another replica.
@@ -134,7 +135,7 @@ final class FleetDemo {
     StringBuilder servers = new StringBuilder();
     for (int i = 0; i < replicaPorts.size(); i++) {
       servers.append("  server replica-").append(i + 1).append(" 127.0.0.1:").append(replicaPorts.get(i))
-          .append(" check inter 1s fall 2 rise 1\n");
+          .append(" check inter 500ms fall 1 rise 2 observe layer7 error-limit 1 on-error mark-down\n");
     }
     return """
         # Written by `custos demo --replicas`. No request logging: URLs and headers could carry identifiers.
@@ -147,7 +148,7 @@ final class FleetDemo {
           timeout server 120s
           timeout http-request 10s
           option http-buffer-request
-          retries 3
+          retries 6
           option redispatch 1
           retry-on conn-failure empty-response 503
         frontend custos

@@ -8,7 +8,7 @@ import io.custos.audit.ledger.LocalKeySource;
 import io.custos.audit.ledger.MerkleLedger;
 import io.custos.audit.ledger.PostgresLedgerStore;
 import io.custos.policy.AlertSink.Alert;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import io.custos.testing.EmbeddedPostgresExtension;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -18,33 +18,21 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Detection for a fleet: the engine fed by tailing the shared PostgreSQL ledger (embedded PostgreSQL). */
 class PostgresLedgerTailTest {
-  static EmbeddedPostgres pg;
+  @RegisterExtension
+  static final EmbeddedPostgresExtension PG = new EmbeddedPostgresExtension();
   @TempDir Path tmp;
-
-  @BeforeAll
-  static void start() throws Exception {
-    pg = EmbeddedPostgres.builder().start();
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    if (pg != null) {
-      pg.close();
-    }
-  }
 
   @Test
   void theTailDeliversEveryEventAppendedAfterItStartedDecryptedAndInOrder() throws Exception {
     LocalKeySource keys = LocalKeySource.openOrCreate(tmp.resolve("keys"));
-    try (PostgresLedgerStore writerStore = PostgresLedgerStore.using(pg.getPostgresDatabase());
-        PostgresLedgerStore readerStore = PostgresLedgerStore.using(pg.getPostgresDatabase());
+    try (PostgresLedgerStore writerStore = PostgresLedgerStore.using(PG.dataSource());
+        PostgresLedgerStore readerStore = PostgresLedgerStore.using(PG.dataSource());
         MerkleLedger replica = MerkleLedger.open(writerStore, tmp.resolve("cp"), keys, LedgerOptions.defaults(), Clock.systemUTC())) {
       Instant t = Instant.parse("2026-11-30T10:00:00Z");
       replica.append(TestEvents.read("before", t, "pt_1"));
@@ -66,8 +54,8 @@ class PostgresLedgerTailTest {
   @Test
   void anEngineOnTheTailAlertsOnAnotherReplicasCallAndRecordsTheAlertInTheSharedLedger() throws Exception {
     LocalKeySource keys = LocalKeySource.openOrCreate(tmp.resolve("keys"));
-    try (PostgresLedgerStore writerStore = PostgresLedgerStore.using(pg.getPostgresDatabase());
-        PostgresLedgerStore detectorStore = PostgresLedgerStore.using(pg.getPostgresDatabase());
+    try (PostgresLedgerStore writerStore = PostgresLedgerStore.using(PG.dataSource());
+        PostgresLedgerStore detectorStore = PostgresLedgerStore.using(PG.dataSource());
         MerkleLedger replica = MerkleLedger.open(writerStore, tmp.resolve("cp-a"), keys, LedgerOptions.defaults(), Clock.systemUTC());
         MerkleLedger detectorLedger = MerkleLedger.open(detectorStore, tmp.resolve("cp-b"), keys, LedgerOptions.defaults(),
             Clock.systemUTC())) {

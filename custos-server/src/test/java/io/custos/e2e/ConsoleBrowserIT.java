@@ -41,7 +41,6 @@ import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
-import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
@@ -256,7 +255,15 @@ class ConsoleBrowserIT {
   private static void submit(By control) {
     var page = browser.findElement(By.tagName("html"));
     browser.findElement(control).click();
-    new WebDriverWait(browser, Duration.ofSeconds(20)).until(ExpectedConditions.stalenessOf(page));
+    // Chromium reports a node of the replaced document either as stale or as "does not belong to the document".
+    new WebDriverWait(browser, Duration.ofSeconds(20)).until(d -> {
+      try {
+        page.isEnabled();
+        return false;
+      } catch (org.openqa.selenium.WebDriverException gone) {
+        return true;
+      }
+    });
   }
 
   /** Screenshot, then axe-core: no serious or critical violation on this page. */

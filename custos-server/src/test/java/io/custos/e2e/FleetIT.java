@@ -118,6 +118,7 @@ class FleetIT {
     static final List<String> TOOLS = List.of("get_active_conditions", "get_medications", "get_lab_results");
     final AtomicInteger ok = new AtomicInteger();
     final AtomicInteger afterKill = new AtomicInteger();
+    final AtomicInteger retried = new AtomicInteger();
     final ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
     String failureDetails = "";
     String subject;
@@ -150,6 +151,12 @@ class FleetIT {
             ProcessHandle.of(conn.path("replicas").get(2).path("pid").asLong()).ifPresent(ProcessHandle::destroy);
           }
           HttpResponse<String> r = call(http, endpoint, token, Load.TOOLS.get(n % Load.TOOLS.size()), patient, n);
+          if (r.statusCode() == 503 && r.headers().firstValue("Retry-After").isPresent()) {
+            // A well-behaved client retries a call refused by a draining replica (nothing was done) after Retry-After.
+            load.retried.incrementAndGet();
+            Thread.sleep(1000L * Long.parseLong(r.headers().firstValue("Retry-After").get()));
+            r = call(http, endpoint, token, Load.TOOLS.get(n % Load.TOOLS.size()), patient, n);
+          }
           JsonNode msg = r.statusCode() == 200 ? HttpTestSupport.messages(r).get(0) : null;
           if (msg != null && msg.has("result") && !msg.path("result").path("isError").asBoolean()) {
             load.ok.incrementAndGet();

