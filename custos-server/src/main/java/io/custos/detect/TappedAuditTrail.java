@@ -2,7 +2,7 @@ package io.custos.detect;
 
 import io.custos.audit.AuditEvent;
 import io.custos.audit.AuditTrail;
-import java.util.concurrent.atomic.AtomicBoolean;
+import io.custos.audit.ObservedAuditTrail;
 import java.util.function.Consumer;
 
 /**
@@ -10,12 +10,11 @@ import java.util.function.Consumer;
  * detection engine: the in-process {@link AuditEventSource}. An event that fails to become durable is not delivered
  * (the call it belongs to is refused anyway).
  */
-public final class TappedAuditTrail implements AuditTrail, AuditEventSource {
-  private final AuditTrail trail;
+public final class TappedAuditTrail extends ObservedAuditTrail implements AuditEventSource {
   private volatile Consumer<AuditEvent> listener = e -> { };
 
   public TappedAuditTrail(AuditTrail trail) {
-    this.trail = trail;
+    super(trail);
   }
 
   @Override
@@ -24,30 +23,7 @@ public final class TappedAuditTrail implements AuditTrail, AuditEventSource {
   }
 
   @Override
-  public void append(AuditEvent event) {
-    trail.append(event);
+  protected void durable(AuditEvent event) {
     listener.accept(event);
-  }
-
-  @Override
-  public Pending appendAsync(AuditEvent event) {
-    Pending pending = trail.appendAsync(event);
-    AtomicBoolean delivered = new AtomicBoolean();
-    return () -> {
-      pending.await();
-      if (delivered.compareAndSet(false, true)) {
-        listener.accept(event);
-      }
-    };
-  }
-
-  @Override
-  public boolean accepting() {
-    return trail.accepting();
-  }
-
-  @Override
-  public void close() {
-    trail.close();
   }
 }
