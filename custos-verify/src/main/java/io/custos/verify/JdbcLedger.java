@@ -77,6 +77,11 @@ public final class JdbcLedger implements LedgerSource {
   }
 
   @Override
+  public boolean continuouslyCheckpointed() {
+    return true;
+  }
+
+  @Override
   public String describe() {
     return name;
   }

@@ -59,6 +59,14 @@ public interface LedgerSource extends AutoCloseable {
     return KeyTransitions.Contents.none();
   }
 
+  /**
+   * Whether running writers checkpoint this ledger continuously and every pruned-range record is signed (a fleet's
+   * database): then entries long past the newest checkpoint, or an unsigned range, mean tampering, not an old format.
+   */
+  default boolean continuouslyCheckpointed() {
+    return false;
+  }
+
   @Override
   void close() throws IOException;
 }

@@ -31,6 +31,9 @@ import java.util.TreeMap;
  * ledger was neither rolled back nor rewritten since the witness saw it. When a root does not match, the signed {@link LeafHashFile} names the exact entry and how it changed.
  */
 public final class LedgerVerifier {
+  /** How long a continuously checkpointed ledger may hold entries no signed checkpoint covers. */
+  static final Duration UNANCHORED_GRACE = Duration.ofMinutes(5);
+
   private LedgerVerifier() {}
 
   private record Target(boolean witness, int number, Checkpoint cp) {}
@@ -51,6 +54,15 @@ public final class LedgerVerifier {
    * @throws IOException if the entries or checkpoints cannot be read
    */
   public static VerificationReport verify(LedgerSource source, CheckpointKey key, Optional<Path> witnessDir)
+      throws IOException {
+    return verify(source, key, witnessDir, Instant.now());
+  }
+
+  /**
+   * As {@link #verify(LedgerSource, CheckpointKey, Optional)}, as of {@code now} (what "long after the newest
+   * checkpoint" is measured against for a continuously checkpointed ledger).
+   */
+  public static VerificationReport verify(LedgerSource source, CheckpointKey key, Optional<Path> witnessDir, Instant now)
       throws IOException {
     long start = System.nanoTime();
     List<Finding> findings = new ArrayList<>();
@@ -134,8 +146,19 @@ public final class LedgerVerifier {
       }
     }
     long unanchored = Math.max(0, n - Math.max(lastGood, 0));
+    if (source.continuouslyCheckpointed() && unanchored > 0) {
+      // Writers of a shared ledger sign the tree every second and at shutdown: entries the newest checkpoint leaves
+      // out, long after it was signed, mean checkpoint rows were deleted to hide what followed.
+      Instant newest = local.stream().map(t -> t.cp().timestamp()).max(Instant::compareTo).orElse(Instant.MIN);
+      if (newest.isBefore(now.minus(UNANCHORED_GRACE))) {
+        findings.add(new Finding(Finding.Kind.TRUNCATED, n - unanchored, -1, unanchored + " entries from " + (n - unanchored)
+            + " on are covered by no signed checkpoint, and the newest checkpoint is older than "
+            + UNANCHORED_GRACE.toMinutes() + " minutes: checkpoints were deleted, or the writers stopped signing"));
+      }
+    }
     checkPruned(source, local, findings, warnings);
-    PrunedRangeSignatures.check(source.prunedRanges(), ring, origin, findings, warnings);
+    PrunedRangeSignatures.check(source.prunedRanges(), ring, origin, source.continuouslyCheckpointed(), findings,
+        warnings);
     return VerificationReport.builder().entries(n).checkpoints(local.size()).witnessCheckpoints(witness.size())
         .pruned(scan.pruned()).unanchored(unanchored).origin(origin).findings(findings).warnings(warnings)
         .elapsed(Duration.ofNanos(System.nanoTime() - start)).build();

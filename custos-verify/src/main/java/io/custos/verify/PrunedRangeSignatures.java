@@ -19,14 +19,28 @@ public final class PrunedRangeSignatures {
    */
   public static void check(PrunedRanges.Contents contents, KeyRing ring, Optional<String> origin, List<Finding> findings,
       List<String> warnings) {
+    check(contents, ring, origin, false, findings, warnings);
+  }
+
+  /**
+   * @param signedOnly true for a ledger that never wrote unsigned records (a fleet's database): an unsigned record is
+   *                   then a finding, not a warning, and so is a record claiming a prune time in the future
+   */
+  public static void check(PrunedRanges.Contents contents, KeyRing ring, Optional<String> origin, boolean signedOnly,
+      List<Finding> findings, List<String> warnings) {
     boolean signedSeen = false;
     long unsigned = 0;
     for (PrunedRanges.Range r : contents.ranges()) {
       String what = "pruned-range record of entries " + r.first() + ".." + (r.end() - 1) + " (" + r.segment() + ")";
+      if (signedOnly && r.prunedAt().isAfter(java.time.Instant.now().plus(java.time.Duration.ofMinutes(5)))) {
+        findings.add(new Finding(Finding.Kind.BAD_PRUNED_RANGE, r.first(), -1, what + " claims a prune time in the"
+            + " future (" + r.prunedAt() + "): forged"));
+      }
       if (r.note().isEmpty()) {
-        if (signedSeen) {
-          findings.add(new Finding(Finding.Kind.BAD_PRUNED_RANGE, r.first(), -1, what + " is unsigned but follows signed"
-              + " records: forged, or its signature was stripped"));
+        if (signedSeen || signedOnly) {
+          findings.add(new Finding(Finding.Kind.BAD_PRUNED_RANGE, r.first(), -1, what + (signedOnly ? " is unsigned in a ledger"
+              + " whose every record is signed" : " is unsigned but follows signed records") + ": forged, or its signature"
+              + " was stripped"));
         } else {
           unsigned++;
         }

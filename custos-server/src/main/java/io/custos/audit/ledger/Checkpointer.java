@@ -72,7 +72,16 @@ final class Checkpointer implements AutoCloseable {
         throw new LedgerCorruptException("ledger holds " + store.size() + " entries but its last checkpoint covers "
             + lastSigned.treeSize() + ": entries were deleted or truncated. Run: custos audit verify --ledger " + dir);
       }
-      Optional<MerkleFrontier> saved = FrontierFile.read(dir);
+      // A fleet's newest genuine checkpoint in the database outranks this server's cache: the entries are replayed
+      // and must reproduce it before this server signs anything (a new replica has no cache to trust).
+      Optional<Checkpoint> shared = store.sharedCheckpoints().isPresent()
+          ? store.sharedCheckpoints().get().latest(c::genuine) : Optional.empty();
+      boolean sharedNewer = shared.isPresent() && (lastSigned == null || shared.get().treeSize() > lastSigned.treeSize());
+      if (sharedNewer && shared.get().treeSize() > store.size()) {
+        throw new LedgerCorruptException("the shared ledger holds " + store.size() + " entries but its newest signed"
+            + " checkpoint covers " + shared.get().treeSize() + ": entries were deleted. Run: custos audit verify");
+      }
+      Optional<MerkleFrontier> saved = sharedNewer ? Optional.empty() : FrontierFile.read(dir);
       c.resumeFrom = c.authenticating(saved, existing);
       if (c.resumeFrom.isPresent()) {
         c.frontier = saved.orElseThrow();
@@ -82,7 +91,7 @@ final class Checkpointer implements AutoCloseable {
       } else if (store.size() > 0) {
         LOG.warn("ledger has no usable saved frontier; reading and checking all {} entries", store.size());
       }
-      c.catchUp(lastSigned, true);
+      c.catchUp(sharedNewer ? shared.get() : lastSigned, true);
     } catch (IOException | RuntimeException e) {
       c.close();
       throw e;
@@ -191,7 +200,7 @@ final class Checkpointer implements AutoCloseable {
     Checkpoint cp;
     if (store.sharedCheckpoints().isPresent()) {
       // Another server may have signed as much already; then this one has nothing to add.
-      Optional<Checkpoint> published = store.sharedCheckpoints().get().publish(n,
+      Optional<Checkpoint> published = store.sharedCheckpoints().get().publish(n, this::genuine,
           notBefore -> signer.sign(n, root, later(clock.instant(), notBefore)));
       if (published.isEmpty()) {
         return Optional.empty();
@@ -207,6 +216,11 @@ final class Checkpointer implements AutoCloseable {
     last = cp;
     saveFrontier();
     return Optional.of(cp);
+  }
+
+  /** A checkpoint this ledger's current signing key vouches for. */
+  private boolean genuine(Checkpoint cp) {
+    return cp.verifiedBy(CheckpointKey.of(signer.key()));
   }
 
   private static java.time.Instant later(java.time.Instant a, java.time.Instant b) {

@@ -31,6 +31,8 @@ import org.flywaydb.core.Flyway;
 public final class PostgresLedgerStore implements LedgerStore {
   /** Lock id of the checkpoint writers ({@code pg_advisory_xact_lock}): "custos-c" in ASCII. */
   private static final long CHECKPOINT_LOCK = 0x637573746f732d63L;
+  /** Lock id of retention pruning: "custos-p" in ASCII. */
+  private static final long PRUNE_LOCK = 0x637573746f732d70L;
   /** Lock id of the key-transition publishers: "custos-k" in ASCII. */
   private static final long KEY_TRANSITION_LOCK = 0x637573746f732d6bL;
   private final DataSource ds;
@@ -200,7 +202,8 @@ public final class PostgresLedgerStore implements LedgerStore {
     }
 
     @Override
-    public Optional<Checkpoint> publish(long treeSize, Signer signer) throws IOException, GeneralSecurityException {
+    public Optional<Checkpoint> publish(long treeSize, java.util.function.Predicate<Checkpoint> genuine, Signer signer)
+        throws IOException, GeneralSecurityException {
       try (Connection c = ds.getConnection()) {
         c.setAutoCommit(false);
         try {
@@ -208,18 +211,12 @@ public final class PostgresLedgerStore implements LedgerStore {
             lock.setLong(1, CHECKPOINT_LOCK);
             lock.execute();
           }
-          Instant notBefore = Instant.EPOCH;
-          try (PreparedStatement s = c.prepareStatement(
-              "SELECT tree_size, signed_at FROM ledger_checkpoint ORDER BY seq DESC LIMIT 1");
-              ResultSet rs = s.executeQuery()) {
-            if (rs.next()) {
-              if (rs.getLong(1) >= treeSize) {
-                c.rollback();
-                return Optional.empty();
-              }
-              notBefore = rs.getTimestamp(2).toInstant();
-            }
+          Optional<Checkpoint> last = latest(c, genuine);
+          if (last.isPresent() && last.get().treeSize() >= treeSize) {
+            c.rollback();
+            return Optional.empty();
           }
+          Instant notBefore = last.map(Checkpoint::timestamp).orElse(Instant.EPOCH);
           Checkpoint cp = signer.sign(notBefore);
           try (PreparedStatement ins = c.prepareStatement(
               "INSERT INTO ledger_checkpoint (tree_size, signed_at, note) VALUES (?, ?, ?)")) {
@@ -237,6 +234,29 @@ public final class PostgresLedgerStore implements LedgerStore {
       } catch (SQLException e) {
         throw new IOException("checkpoint not stored: SQLState " + e.getSQLState(), e);
       }
+    }
+
+    @Override
+    public Optional<Checkpoint> latest(java.util.function.Predicate<Checkpoint> genuine) throws IOException {
+      try (Connection c = ds.getConnection()) {
+        return latest(c, genuine);
+      } catch (SQLException e) {
+        throw new IOException("checkpoints unavailable: SQLState " + e.getSQLState(), e);
+      }
+    }
+
+    /** The newest of the last 256 stored notes that parses and that {@code genuine} accepts. */
+    private Optional<Checkpoint> latest(Connection c, java.util.function.Predicate<Checkpoint> genuine) throws SQLException {
+      try (PreparedStatement s = c.prepareStatement("SELECT note FROM ledger_checkpoint ORDER BY seq DESC LIMIT 256");
+          ResultSet rs = s.executeQuery()) {
+        while (rs.next()) {
+          List<Checkpoint> parsed = CheckpointLog.parse(rs.getString(1), "ledger_checkpoint").checkpoints();
+          if (parsed.size() == 1 && genuine.test(parsed.get(0))) {
+            return Optional.of(parsed.get(0));
+          }
+        }
+      }
+      return Optional.empty();
     }
 
     /** Under its own advisory lock (a signer publishes while it may hold the checkpoint lock on another connection). */
@@ -289,6 +309,18 @@ public final class PostgresLedgerStore implements LedgerStore {
     try (Connection c = ds.getConnection()) {
       c.setAutoCommit(false);
       try {
+        // One pruner at a time, and only where the recorded pruned prefix ends (ranges never overlap).
+        try (PreparedStatement lock = c.prepareStatement("SELECT pg_advisory_xact_lock(?)")) {
+          lock.setLong(1, PRUNE_LOCK);
+          lock.execute();
+        }
+        try (PreparedStatement s = c.prepareStatement("SELECT coalesce(max(end_index), 0) FROM ledger_pruned");
+            ResultSet rs = s.executeQuery()) {
+          rs.next();
+          if (rs.getLong(1) != first) {
+            throw new SQLException("pruned prefix moved", "40001");
+          }
+        }
         try (PreparedStatement ins = c.prepareStatement(
             "INSERT INTO ledger_pruned (first_index, end_index, line) VALUES (?, ?, ?)")) {
           ins.setLong(1, first);

@@ -30,12 +30,22 @@ public interface SharedCheckpoints {
   String claimOrigin(String proposed) throws IOException;
 
   /**
-   * Under a lock every writer takes: if {@code treeSize} exceeds the latest stored checkpoint's size, signs with
-   * {@code signer}, stores the checkpoint and returns it; else returns empty (another writer covered as much).
+   * Under a lock every writer takes: if {@code treeSize} exceeds the size of the latest stored checkpoint that
+   * {@code genuine} accepts, signs with {@code signer} (no earlier than that checkpoint's time), stores the checkpoint
+   * and returns it; else returns empty (another writer covered as much).
    *
    * @throws IOException if the store is unreachable (no checkpoint is stored)
    */
-  Optional<Checkpoint> publish(long treeSize, Signer signer) throws IOException, GeneralSecurityException;
+  Optional<Checkpoint> publish(long treeSize, java.util.function.Predicate<Checkpoint> genuine, Signer signer)
+      throws IOException, GeneralSecurityException;
+
+  /**
+   * The newest stored checkpoint that {@code genuine} accepts (its signature verifies). The size and time columns of
+   * the table are never trusted: only what a verified signed note says.
+   *
+   * @throws IOException if the store is unreachable
+   */
+  Optional<Checkpoint> latest(java.util.function.Predicate<Checkpoint> genuine) throws IOException;
 
   /**
    * Stores the checkpoint key's transition statements ({@link KeyTransition#entry()}, oldest first) the store lacks,

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.custos.verify.Finding;
+import io.custos.verify.LedgerCorruptException;
 import io.custos.verify.JdbcLedger;
 import io.custos.verify.LedgerVerifier;
 import io.custos.verify.VerificationReport;
@@ -127,7 +128,7 @@ class FleetLedgerTest {
   }
 
   @Test
-  void theDatabaseRefusesChangesAndPruningKeepsTheTreeVerifiable() throws Exception {
+  void theDatabaseRefusesChangesAndAForgedPruneIsNamed() throws Exception {
     runThreeServers(20);
     try (Connection c = connect(); Statement s = c.createStatement()) {
       assertThatThrownBy(() -> s.execute("DELETE FROM ledger_entry WHERE leaf_index = 3")).isInstanceOf(SQLException.class);
@@ -135,42 +136,57 @@ class FleetLedgerTest {
           .as("no pruned range covers it").isInstanceOf(SQLException.class);
       assertThatThrownBy(() -> s.execute("DELETE FROM ledger_checkpoint")).isInstanceOf(SQLException.class);
     }
+    String now = java.time.Instant.now().toString();
     try (PostgresLedgerStore store = PostgresLedgerStore.connect(url, "postgres", "")) {
-      // a zero-day retention: every checkpoint covering 0..24 is older than the prune, so the range is in order
-      store.prune(0, 25, "custos-pruned/v1 0 25 " + java.time.Instant.now() + " 0 rows");
+      assertThatThrownBy(() -> store.prune(0, 25, "custos-pruned/v1 0 25 " + now + " 0 rows"))
+          .as("an unsigned record permits no pruning").isInstanceOf(java.io.IOException.class);
+      // A record in the signed format with a made-up signature is stored (SQL cannot check Ed25519) ...
+      String bogus = java.util.Base64.getEncoder().encodeToString(new byte[68]);
+      store.prune(0, 25, "custos-pruned/v2 0 25 " + now + " 0 rows custos/ledger/x " + bogus);
     }
-    VerificationReport r = verify();
-    assertThat(r.findings()).isEmpty();
-    assertThat(r.pruned()).isEqualTo(25);
-    assertThat(r.entries()).isEqualTo(60);
-    try (PostgresLedgerStore store = PostgresLedgerStore.connect(url, "postgres", "")) {
-      // six years' retention: no checkpoint covering 25..39 is that old, so the verifier calls it premature
-      store.prune(25, 40, "custos-pruned/v1 25 40 " + java.time.Instant.now() + " 2192 rows");
+    // ... and the verifier names it.
+    assertThat(verify().findings()).extracting(Finding::kind).contains(Finding.Kind.BAD_PRUNED_RANGE);
+  }
+
+  @Test
+  void deletedCheckpointsCannotHideLaterEdits() throws Exception {
+    runThreeServers(20);
+    try (Connection c = connect(); Statement s = c.createStatement()) {
+      s.execute("ALTER TABLE ledger_checkpoint DISABLE TRIGGER ledger_checkpoint_no_update");
+      s.execute("DELETE FROM ledger_checkpoint WHERE tree_size > 10");
     }
-    assertThat(verify().findings()).extracting(Finding::kind).containsExactly(Finding.Kind.PREMATURE_PRUNE);
-    try (Connection c = connect(); Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery("SELECT count(*) FROM ledger_entry WHERE entry IS NULL")) {
-      rs.next();
-      assertThat(rs.getLong(1)).isEqualTo(40);
+    try (JdbcLedger source = JdbcLedger.connect(url)) {
+      VerificationReport later = LedgerVerifier.verify(source, CheckpointKey.read(tmp.resolve("cp0")
+          .resolve(CheckpointSigner.VKEY_FILE)), Optional.empty(), java.time.Instant.now().plusSeconds(600));
+      assertThat(later.findings()).as("entries past the newest checkpoint, long after it was signed")
+          .anySatisfy(f -> assertThat(f.kind()).isEqualTo(Finding.Kind.TRUNCATED));
     }
   }
 
   @Test
-  void aRotatedCheckpointKeyIsFollowedFromTheKeyPinnedBeforeTheRotation() throws Exception {
-    runThreeServers(10);
-    Path pinned = tmp.resolve("pinned.vkey");
-    java.nio.file.Files.copy(tmp.resolve("cp0").resolve(CheckpointSigner.VKEY_FILE), pinned);
-    LocalKeySource.rotateCheckpointKey(tmp.resolve("keys"), Optional.empty(), java.time.Instant.now());
-    runThreeServers(10);
-    try (JdbcLedger source = JdbcLedger.connect(url)) {
-      assertThat(source.keyTransitions().transitions()).hasSize(1);
-      VerificationReport r = LedgerVerifier.verify(source, CheckpointKey.read(pinned), Optional.empty());
-      assertThat(r.findings()).isEmpty();
-      assertThat(r.warnings()).isEmpty();
-      assertThat(r.entries()).isEqualTo(60);
-    }
+  void aNewReplicaRefusesADatabaseThatNoLongerMatchesItsSignedCheckpoint() throws Exception {
+    LocalKeySource keys = runThreeServers(20);
     try (Connection c = connect(); Statement s = c.createStatement()) {
-      assertThatThrownBy(() -> s.execute("DELETE FROM ledger_key_transition")).isInstanceOf(SQLException.class);
+      s.execute("ALTER TABLE ledger_entry DISABLE TRIGGER ledger_entry_no_update");
+      s.execute("UPDATE ledger_entry SET entry = set_byte(entry, 20, get_byte(entry, 20) # 1) WHERE leaf_index = 5");
+    }
+    assertThatThrownBy(() -> MerkleLedger.open(PostgresLedgerStore.connect(url, "postgres", ""), tmp.resolve("fresh"), keys,
+        LedgerOptions.defaults(), Clock.systemUTC())).as("a replica with no cache replays against the database's newest"
+        + " signed checkpoint before it signs anything").isInstanceOf(LedgerCorruptException.class);
+  }
+
+  @Test
+  void aRowWithAForgedSizeDoesNotStopCheckpointing() throws Exception {
+    LocalKeySource keys = runThreeServers(20);
+    try (Connection c = connect(); Statement s = c.createStatement()) {
+      s.execute("INSERT INTO ledger_checkpoint (tree_size, signed_at, note) SELECT 9000000000000000000, now() + interval"
+          + " '10 years', note FROM ledger_checkpoint ORDER BY seq DESC LIMIT 1");
+    }
+    try (MerkleLedger l = MerkleLedger.open(PostgresLedgerStore.connect(url, "postgres", ""), tmp.resolve("cp-next"), keys,
+        LedgerOptions.defaults(), Clock.systemUTC())) {
+      l.append(LedgerFixtures.event());
+      assertThat(l.checkpointNow()).as("the size and time columns are not trusted: the signed note is")
+          .hasValueSatisfying(cp -> assertThat(cp.treeSize()).isEqualTo(61));
     }
   }
 
