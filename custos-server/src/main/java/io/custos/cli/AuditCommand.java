@@ -26,7 +26,6 @@ import io.custos.verify.VerificationReport;
 import io.custos.verify.VerifyMain;
 import io.custos.verify.checkpoint.Checkpoint;
 import io.custos.verify.checkpoint.CheckpointKey;
-import io.custos.verify.checkpoint.KeyTransition;
 import io.custos.verify.merkle.ConsistencyProof;
 import java.io.BufferedWriter;
 import java.io.OutputStreamWriter;
@@ -63,12 +62,7 @@ final class AuditCommand {
    * directory.
    */
   static CheckpointKey publicKey(Path ledger, Path file) throws Exception {
-    if (file != null) {
-      return CheckpointKey.read(file);
-    }
-    List<KeyTransition> transitions = KeyTransitions.read(ledger).transitions();
-    return transitions.isEmpty() ? CheckpointKey.read(ledger.resolve(LocalKeySource.PUBLIC_KEY))
-        : CheckpointKey.anyOrigin(transitions.get(0).oldKey().publicKey());
+    return file != null ? CheckpointKey.read(file) : CheckpointSigner.firstKey(ledger);
   }
 
   static Path keysDir(Path ledger, Path keys) {

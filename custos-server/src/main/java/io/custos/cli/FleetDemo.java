@@ -82,7 +82,7 @@ final class FleetDemo {
         """.formatted(jdbc, demo.resolve("data").resolve("keys"));
     // The replica JVMs are started directly (not through the launcher script), so that a replica's pid is its JVM:
     // SIGTERM drains it, SIGKILL kills it.
-    List<String> java = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+    List<String> jvm = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Dcustos.home=" + SyntheaCommand.home(), "-XX:+UseSerialGC", "-Xlog:disable", "-Xlog:all=warning:stderr", "-jar",
         SyntheaCommand.home().resolve("custos-server/target/custos.jar").toString());
     List<Replica> out = new ArrayList<>();
@@ -92,7 +92,7 @@ final class FleetDemo {
       int port = DemoCommand.freePort();
       Path file = demo.resolve("replica-" + i + ".yaml");
       config.write(file, port, demo.resolve("data-replica-" + i), database);
-      List<String> cmd = new ArrayList<>(java);
+      List<String> cmd = new ArrayList<>(jvm);
       cmd.addAll(List.of("serve", "--config", file.toString()));
       Process p = new ProcessBuilder(cmd)
           .redirectOutput(ProcessBuilder.Redirect.DISCARD)
@@ -112,8 +112,10 @@ final class FleetDemo {
     System.err.println("demo: " + replicas + " replicas ready on 127.0.0.1 ports " + ports);
     SelfSignedCertificate cert = SelfSignedCertificate.loadOrCreate(demo.resolve("balancer-tls"));
     Path pem = demo.resolve("balancer-tls").resolve("haproxy.pem");
+    Files.deleteIfExists(pem);
+    Files.createFile(pem, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+        java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"))); // owner-only before the key is in it
     Files.writeString(pem, Files.readString(cert.certificate()) + Files.readString(cert.privateKey()));
-    DemoCommand.restrict(pem);
     Path cfg = demo.resolve("haproxy.cfg");
     Files.writeString(cfg, haproxyConfig(lbPort, pem, ports));
     Process lb = new ProcessBuilder(haproxy.toString(), "-db", "-f", cfg.toString())
@@ -129,7 +131,9 @@ final class FleetDemo {
    * answers a 5xx, as a draining one does, or cannot be reached is taken out at once until two checks pass); a 2025-11-25
    * session sticks to the replica that answered its {@code initialize} (learned from the response's
    * {@code Mcp-Session-Id}); L7 retries of a request a replica refused while draining (503, nothing done) or never
-   * answered (connection failure or empty response after a crash) on another replica.
+   * answered (connection failure, or an empty response after a crash) on another replica. A request a crashed replica
+   * had already carried out runs again: harmless for reads (both are audited), and the write flow's commit is exactly
+   * once, so a repeated commit is answered as already used; a balancer for production may limit retries to 503.
    */
   static String haproxyConfig(int port, Path pem, List<Integer> replicaPorts) {
     StringBuilder servers = new StringBuilder();

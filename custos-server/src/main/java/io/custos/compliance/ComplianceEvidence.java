@@ -6,7 +6,6 @@ import io.custos.verify.CheckpointLog;
 import io.custos.verify.LedgerVerifier;
 import io.custos.verify.VerificationReport;
 import io.custos.verify.checkpoint.Checkpoint;
-import io.custos.verify.checkpoint.CheckpointKey;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,7 +33,7 @@ public final class ComplianceEvidence {
     Optional<VerificationReport> verification;
     Optional<Checkpoint> last;
     try {
-      verification = Optional.of(LedgerVerifier.verify(ledger, CheckpointKey.read(ledger.resolve(LocalKeySource.PUBLIC_KEY)),
+      verification = Optional.of(LedgerVerifier.verify(ledger, io.custos.audit.ledger.CheckpointSigner.firstKey(ledger),
           Optional.empty()));
       List<Checkpoint> all = CheckpointLog.read(ledger).checkpoints();
       last = all.isEmpty() ? Optional.empty() : Optional.of(all.get(all.size() - 1));

@@ -4,14 +4,12 @@ import io.custos.audit.AuditEvent;
 import io.custos.audit.AuditTrail;
 import io.custos.audit.ledger.KeySource;
 import io.custos.audit.ledger.LedgerEvents;
-import io.custos.audit.ledger.LocalKeySource;
 import io.custos.audit.ledger.StoredEvent;
 import io.custos.verify.DirectoryLedger;
 import io.custos.verify.LedgerSource;
 import io.custos.verify.LedgerVerifier;
 import io.custos.verify.VerificationReport;
 import io.custos.verify.checkpoint.Checkpoint;
-import io.custos.verify.checkpoint.CheckpointKey;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
@@ -91,7 +89,7 @@ public final class LedgerView {
   /** Verifies every entry, checkpoint signature and root, as {@code custos audit verify} does. */
   public VerificationReport verify() throws IOException {
     try (LedgerSource s = source.open()) {
-      return LedgerVerifier.verify(s, CheckpointKey.read(dir.resolve(LocalKeySource.PUBLIC_KEY)), Optional.empty());
+      return LedgerVerifier.verify(s, io.custos.audit.ledger.CheckpointSigner.firstKey(dir), Optional.empty());
     }
   }
 

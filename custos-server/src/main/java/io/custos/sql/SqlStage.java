@@ -110,7 +110,9 @@ public final class SqlStage implements Stage {
     if (!masked.isEmpty()) {
       out.put("masked", List.copyOf(masked));
     }
-    if (!withheld.isEmpty()) {
+    // A declared tool's withheld tally is a fixed question; for sql_query the caller's own conditions would turn the
+    // count into an oracle on rows the caller may not see, so it is not reported.
+    if (!withheld.isEmpty() && tool.plan().isPresent()) {
       out.put("withheld", withheld.toJson());
     }
     String resource = "sql:" + plan.tableList();

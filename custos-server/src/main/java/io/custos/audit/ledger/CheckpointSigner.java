@@ -180,4 +180,18 @@ public final class CheckpointSigner {
     return NoteCheckpoint.sign(s.key(), s.privateKey(), treeSize, root, timestamp.isBefore(s.validFrom()) ? s.validFrom()
         : timestamp);
   }
+
+  /**
+   * The key an offline check of the ledger in {@code ledgerDir} should start from: its first checkpoint key, the one
+   * retired by the first key-transition statement it publishes, or, if its key never rotated, the PEM copy in it
+   * (pinning a later key could not vouch for the checkpoints signed before it).
+   *
+   * @throws IOException if neither is readable
+   */
+  public static io.custos.verify.checkpoint.CheckpointKey firstKey(Path ledgerDir) throws IOException {
+    var transitions = io.custos.verify.KeyTransitions.read(ledgerDir).transitions();
+    return transitions.isEmpty()
+        ? io.custos.verify.checkpoint.CheckpointKey.read(ledgerDir.resolve(LocalKeySource.PUBLIC_KEY))
+        : io.custos.verify.checkpoint.CheckpointKey.anyOrigin(transitions.get(0).oldKey().publicKey());
+  }
 }

@@ -52,6 +52,8 @@ public final class TokenMap implements AutoCloseable {
   private final Storage storage;
   private final Aead aead;
   private final Map<String, String> byPseudonym = new ConcurrentHashMap<>();
+  /** When a shared map was last re-read (nanoTime): a miss re-reads it at most once a second. */
+  private volatile long reloadedAt = System.nanoTime() - 1_000_000_000L;
 
   private TokenMap(Storage storage, Aead aead) {
     this.storage = storage;
@@ -106,7 +108,7 @@ public final class TokenMap implements AutoCloseable {
   /** Re-identifies a pseudonym. The caller must audit this. */
   public Optional<String> patientFor(String pseudonym) throws IOException {
     if (!byPseudonym.containsKey(pseudonym) && storage.shared()) {
-      load();
+      reloadShared();
     }
     return Optional.ofNullable(byPseudonym.get(pseudonym));
   }
@@ -114,7 +116,7 @@ public final class TokenMap implements AutoCloseable {
   /** Pseudonyms recorded for a patient id. */
   public List<String> pseudonymsFor(String patientId) throws IOException {
     if (storage.shared()) {
-      load();
+      reloadShared();
     }
     List<String> out = new ArrayList<>();
     byPseudonym.forEach((p, id) -> {
@@ -123,6 +125,14 @@ public final class TokenMap implements AutoCloseable {
       }
     });
     return out;
+  }
+
+  /** Picks up other servers' mappings; bounded to once a second, so that unknown pseudonyms cannot force a reload each. */
+  private synchronized void reloadShared() throws IOException {
+    if (System.nanoTime() - reloadedAt >= 1_000_000_000L) {
+      load();
+      reloadedAt = System.nanoTime();
+    }
   }
 
   @Override

@@ -29,16 +29,19 @@ final class DrainFilter extends HttpFilter {
   @Override
   protected void doFilter(HttpServletRequest req, HttpServletResponse res, FilterChain chain)
       throws IOException, ServletException {
-    if (draining.get()) {
-      res.setHeader("Retry-After", "1");
-      JsonRpcErrors.write(res, 503, SHUTTING_DOWN, "Server is shutting down; retry the request.");
-      return;
-    }
     if (!"POST".equals(req.getMethod())) {
+      if (refusedWhileDraining(res)) {
+        return;
+      }
       chain.doFilter(req, res);
       return;
     }
+    // Counted before the check: a drain that saw no call in flight can then never miss one admitted right after.
     inFlight.incrementAndGet();
+    if (refusedWhileDraining(res)) {
+      done();
+      return;
+    }
     boolean async = false;
     try {
       chain.doFilter(req, res);
@@ -71,6 +74,15 @@ final class DrainFilter extends HttpFilter {
         done();
       }
     }
+  }
+
+  private boolean refusedWhileDraining(HttpServletResponse res) throws IOException {
+    if (!draining.get()) {
+      return false;
+    }
+    res.setHeader("Retry-After", "1");
+    JsonRpcErrors.write(res, 503, SHUTTING_DOWN, "Server is shutting down; retry the request.");
+    return true;
   }
 
   private void done() {
