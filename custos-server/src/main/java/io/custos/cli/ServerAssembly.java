@@ -82,6 +82,7 @@ public final class ServerAssembly implements AutoCloseable {
   private final io.custos.metrics.CustosMetrics metrics;
   private final io.custos.alerting.FanOutSink alerts;
   private final Optional<io.custos.detect.DetectionEngine> detection;
+  private final Optional<io.custos.detect.FleetLedgerTail> fleetTail;
 
   /** Scopes advertised in protected resource metadata and 401 challenges (SMART v2 wildcards). */
   /** Most validated access tokens held at once (about 1 KB each). */
@@ -129,6 +130,7 @@ public final class ServerAssembly implements AutoCloseable {
     Path keysDir = this.config.keysPath().toAbsolutePath();
     this.keys = LocalKeySource.openOrCreate(keysDir);
     MerkleLedger ledger;
+    Optional<io.custos.audit.ledger.PostgresLedgerStore> shared = Optional.empty();
     try {
       if (this.config.database().isPresent()) {
         // A fleet: one ledger and token map in the shared database; ledgerDir() keeps this server's checkpoint cache.
@@ -136,6 +138,7 @@ public final class ServerAssembly implements AutoCloseable {
         var store = io.custos.audit.ledger.PostgresLedgerStore.connect(db.jdbcUrl(), db.user(), db.password());
         ledger = MerkleLedger.open(store, ledgerDir(), keys, io.custos.audit.ledger.LedgerOptions.defaults(), clock);
         this.tokenMap = TokenMap.open(store, keys.tokenMapAead());
+        shared = Optional.of(store);
       } else {
         ledger = MerkleLedger.open(ledgerDir(), keys);
         this.tokenMap = TokenMap.open(ledgerDir().resolve(TokenMap.FILE), keys.tokenMapAead());
@@ -158,9 +161,12 @@ public final class ServerAssembly implements AutoCloseable {
         new BreakGlass(clock, Duration.ofMinutes(policy.breakGlassMinutes()), state.grants()),
         Set.copyOf(policy.breakGlassRoles()));
     var pseudonyms = new PatientPseudonyms(secretKey(keysDir.resolve("pseudonym.key")), this::remember);
+    // One server judges its own calls; in a fleet one elected replica reads every replica's events from the ledger.
+    boolean detecting = this.config.detection() != null && this.config.detection().on();
+    this.fleetTail = detecting ? fleetTail(shared) : Optional.empty();
     this.detection = io.custos.detect.DetectionAssembly.start(Optional.ofNullable(this.config.detection()),
         new io.custos.detect.DetectionAssembly.Server(upstream, this::patientFor, pseudonyms, ledger, clock, VERSION,
-            alerts), tap);
+            alerts), fleetTail.<io.custos.detect.AuditEventSource>map(t -> t).orElse(tap));
     Stages stages = Stages.builder().clock(clock).access(access).cursors(state.cursors())
         .rateLimits(new RateLimits(policy.rateLimitPerMinute(), state.rateLimitBuckets()))
         .audit(metrics.meter(audit), pseudonyms)
@@ -380,6 +386,18 @@ public final class ServerAssembly implements AutoCloseable {
     return authenticator;
   }
 
+  private Optional<io.custos.detect.FleetLedgerTail> fleetTail(Optional<io.custos.audit.ledger.PostgresLedgerStore> shared)
+      throws IOException {
+    if (shared.isEmpty()) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(new io.custos.detect.FleetLedgerTail(shared.get(), keys.ledgerAead(), Duration.ofSeconds(5)));
+    } catch (java.security.GeneralSecurityException e) {
+      throw new IOException("ledger key unavailable", e);
+    }
+  }
+
   /** Re-identifies a pseudonym for the detection engine's patient facts (never leaves the engine). */
   private Optional<String> patientFor(String pseudonym) {
     try {
@@ -524,6 +542,7 @@ public final class ServerAssembly implements AutoCloseable {
   @Override
   public void close() {
     detection.ifPresent(io.custos.detect.DetectionEngine::close);
+    fleetTail.ifPresent(io.custos.detect.FleetLedgerTail::close);
     sql.ifPresent(io.custos.sql.SqlUpstream::close);
     alerts.close();
     audit.close();

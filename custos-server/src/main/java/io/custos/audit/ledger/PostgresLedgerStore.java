@@ -344,8 +344,8 @@ public final class PostgresLedgerStore implements LedgerStore {
     }
   }
 
-  /** The pooled data source (the encrypted token map shares it). */
-  DataSource dataSource() {
+  /** The pooled data source (the encrypted token map and the fleet's detector lock share it). */
+  public DataSource dataSource() {
     return ds;
   }
 
