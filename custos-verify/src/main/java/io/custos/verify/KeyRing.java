@@ -62,8 +62,18 @@ public final class KeyRing {
       findings.add(new Finding(Finding.Kind.BAD_KEY_TRANSITION, -1, -1, p));
     }
     List<KeyTransition> ts = published.transitions();
-    int endorsingPinned = -1;
+    // The chain is followed forward from the first statement retiring the pinned key. A statement naming the pinned
+    // key as the new one can only say that earlier checkpoints were signed by earlier keys, which the pinned key
+    // cannot vouch for anyway; read from the chain's start, one placed later (forged) would cut the chain off.
+    int start = ts.size();
     for (int i = 0; i < ts.size(); i++) {
+      if (KeyTransition.sameKey(ts.get(i).oldKey().publicKey(), pinned.publicKey())) {
+        start = i;
+        break;
+      }
+    }
+    int endorsingPinned = -1;
+    for (int i = 0; i < start; i++) {
       if (KeyTransition.sameKey(ts.get(i).newKey().publicKey(), pinned.publicKey())) {
         endorsingPinned = i;
       }
@@ -75,7 +85,7 @@ public final class KeyRing {
     List<Epoch> epochs = new ArrayList<>();
     CheckpointKey current = pinned;
     Instant currentFrom = Instant.MIN;
-    for (int i = endorsingPinned + 1; i < ts.size(); i++) {
+    for (int i = start; i < ts.size(); i++) {
       KeyTransition t = ts.get(i);
       String what = "key transition #" + (i + 1) + " (key " + KeyTransition.id(t.oldKey().publicKey()) + " to "
           + KeyTransition.id(t.newKey().publicKey()) + " from " + t.from() + ")";

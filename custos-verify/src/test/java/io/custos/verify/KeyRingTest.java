@@ -101,6 +101,20 @@ class KeyRingTest {
   }
 
   @Test
+  void aForgedStatementEndorsingThePinnedKeyCutsNothingOff() throws Exception {
+    KeyPair attacker = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+    // Claims that the pinned key k0 replaced the attacker's key, signed by the attacker in that key's name, placed
+    // after the real transitions: it is reported, and every real checkpoint still verifies.
+    chain.add(KeyTransition.parse(new NoteKey(KeyTransition.KEY_NAME, attacker.getPublic())
+        .sign(KeyTransition.body(attacker.getPublic(), k0.getPublic(), T2.plusSeconds(60)), attacker.getPrivate())));
+    KeyRing ring = ring(k0);
+    assertThat(ring.findings()).extracting(Finding::kind).containsExactly(Finding.Kind.BAD_KEY_TRANSITION);
+    assertThat(ring.check(checkpoint(k0, 1, T0), 1, "checkpoint #")).isEmpty();
+    assertThat(ring.check(checkpoint(k1, 2, T1), 2, "checkpoint #")).isEmpty();
+    assertThat(ring.check(checkpoint(k2, 3, T2.plusSeconds(5)), 3, "checkpoint #")).isEmpty();
+  }
+
+  @Test
   void pinningALaterKeyCannotVouchForEarlierCheckpoints() throws Exception {
     KeyRing ring = ring(k1);
     assertThat(ring.findings()).isEmpty();
