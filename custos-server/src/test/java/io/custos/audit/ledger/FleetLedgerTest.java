@@ -135,6 +135,8 @@ class FleetLedgerTest {
       assertThatThrownBy(() -> s.execute("UPDATE ledger_entry SET entry = NULL WHERE leaf_index = 3"))
           .as("no pruned range covers it").isInstanceOf(SQLException.class);
       assertThatThrownBy(() -> s.execute("DELETE FROM ledger_checkpoint")).isInstanceOf(SQLException.class);
+      assertThatThrownBy(() -> s.execute("UPDATE ledger_origin SET origin = 'custos/ledger/other'"))
+          .isInstanceOf(SQLException.class);
     }
     String now = java.time.Instant.now().toString();
     try (PostgresLedgerStore store = PostgresLedgerStore.connect(url, "postgres", "")) {
