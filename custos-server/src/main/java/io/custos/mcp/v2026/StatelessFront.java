@@ -245,7 +245,7 @@ public final class StatelessFront implements EnvelopeFront {
           : states.open(token, caller.get().subject(), caller.get().clientId(), call.name(), argumentsSha256(call.arguments()));
     } catch (StateUnavailableException down) {
       // the claim could not be recorded, so the state is not honoured now; it stays unclaimed for a retry
-      log.warn("2026-07-28 request state not opened: {}", down.getMessage());
+      log.warn("2026-07-28 request state not opened: the state store is unavailable (refused as retryable)");
       ToolCallException refusal = ToolCallException.stateUnavailable();
       ToolOutcome refused = pipeline.refuse(Declaration.Kind.TOOL, call, refusal.reason(), refusal.getMessage());
       return complete(e, json.valueToTree(Catalog.toolResult(refused)), Optional.empty(), Duration.ZERO);
