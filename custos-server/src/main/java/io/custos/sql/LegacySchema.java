@@ -62,7 +62,7 @@ public final class LegacySchema {
    * {@code conditions.csv}, {@code medications.csv}, {@code observations.csv}, each plain or {@code .gz}); MRNs are
    * assigned in {@code patients.csv} order ({@code M000001}, ...).
    *
-   * @param owner a connection of the schema's owner (auto-commit)
+   * @param owner a connection of the schema's owner (auto-commit), PostgreSQL or MariaDB (the DDL is common to both)
    * @throws SQLException when a statement fails
    */
   public static Loaded load(Connection owner, Path csvDirectory) throws SQLException {
@@ -98,20 +98,25 @@ public final class LegacySchema {
   }
 
   /**
-   * Creates a login role that may only read the five tables (SELECT, nothing else; no CREATE in schema public), as Custos's
-   * account should be.
+   * Creates a login account that may only read the five tables (SELECT, nothing else), as Custos's account should be:
+   * the statements of the owner's engine ({@link SqlEngine#createReader}); on PostgreSQL the role also loses CREATE in
+   * schema {@code public}.
    *
+   * @param owner    a connection of the schema's owner (auto-commit), of an engine {@link SqlEngine} names
+   * @param role     a plain name
+   * @param password without quotes or backslashes (MariaDB reads a backslash in a literal as an escape)
    * @throws SQLException when a statement fails
    */
   public static void createReader(Connection owner, String role, String password) throws SQLException {
-    if (!SqlSettings.NAME.matcher(role).matches() || password.contains("'")) {
-      throw new IllegalArgumentException("reader role must be a plain name and the password must not contain a quote");
+    if (!SqlSettings.NAME.matcher(role).matches() || password.contains("'") || password.contains("\\")) {
+      throw new IllegalArgumentException("reader role must be a plain name and the password must not contain a quote or backslash");
     }
+    SqlEngine engine = SqlEngine.of(owner.getMetaData().getURL())
+        .orElseThrow(() -> new IllegalArgumentException("not a PostgreSQL or MariaDB connection"));
     try (Statement s = owner.createStatement()) {
-      // Before PostgreSQL 15 every role may create objects in schema public; a reader must not.
-      s.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC");
-      s.execute("CREATE ROLE " + role + " LOGIN PASSWORD '" + password + "'");
-      s.execute("GRANT SELECT ON PAT, ENC, DX, RX, LAB TO " + role);
+      for (String statement : engine.createReader(role, password, List.of("PAT", "ENC", "DX", "RX", "LAB"))) {
+        s.execute(statement);
+      }
     }
   }
 

@@ -20,12 +20,14 @@ import org.slf4j.LoggerFactory;
 /**
  * The SQL upstream's connections: a bounded HikariCP pool (never more than {@code sql.maxPoolSize} connections, so
  * Custos cannot exhaust the database's connection limit), every statement in a read-only transaction that is rolled
- * back, with a statement timeout and a row cap. Errors never carry the database's message (it may quote values).
+ * back, with a statement timeout (the driver's, and the server's own, set per session as the {@link SqlEngine} sets it)
+ * and a row cap. Errors never carry the database's message (it may quote values).
  */
 public final class SqlDatabase implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(SqlDatabase.class);
 
   private final HikariDataSource pool;
+  private final SqlEngine engine;
   private final int timeoutSeconds;
   private final SqlSettings.Patients patients;
 
@@ -47,6 +49,7 @@ public final class SqlDatabase implements AutoCloseable {
    * @throws ConfigException when the database cannot be reached, or the account can write and {@code allowWrites} is off
    */
   public SqlDatabase(SqlSettings settings) {
+    this.engine = settings.engine();
     HikariConfig c = new HikariConfig();
     c.setJdbcUrl(settings.jdbcUrl());
     c.setUsername(settings.username());
@@ -55,6 +58,7 @@ public final class SqlDatabase implements AutoCloseable {
     c.setMinimumIdle(Math.min(1, settings.maxPoolSize()));
     c.setReadOnly(true);
     c.setAutoCommit(false);
+    c.setConnectionInitSql(engine.sessionSetup(settings.statementTimeoutSeconds()));
     c.setConnectionTimeout(5_000);
     c.setPoolName("custos-sql");
     this.timeoutSeconds = settings.statementTimeoutSeconds();
@@ -66,7 +70,7 @@ public final class SqlDatabase implements AutoCloseable {
     }
     List<String> writable;
     try {
-      writable = GrantInspection.writable(pool);
+      writable = GrantInspection.writable(pool, engine);
     } catch (SQLException e) {
       pool.close();
       throw new ConfigException("sql: the database account's privileges cannot be inspected (SQLState " + e.getSQLState() + ")");
@@ -83,7 +87,8 @@ public final class SqlDatabase implements AutoCloseable {
 
   /** The legacy key of the patient whose FHIR id is {@code fhirId}, when the patient table has one. */
   Optional<String> patientKey(String fhirId) {
-    String sql = "SELECT " + patients.key() + " FROM " + patients.table() + " WHERE " + patients.fhirId() + " = ?";
+    String sql = "SELECT " + engine.identifier(patients.key()) + " FROM " + engine.identifier(patients.table()) + " WHERE "
+        + engine.identifier(patients.fhirId()) + " = ?";
     return run(sql, ps -> ps.setString(1, fhirId), 2, rs -> rs.next() ? Optional.ofNullable(rs.getString(1)) : Optional.empty());
   }
 
@@ -155,8 +160,13 @@ public final class SqlDatabase implements AutoCloseable {
     } catch (SQLException e) {
       // The SQLState only: the database's message may quote the statement's values.
       log.warn("sql statement failed: SQLState {}", e.getSQLState());
-      throw new Unavailable(e.getSQLState() != null && e.getSQLState().startsWith("57014") ? "timeout" : "failed");
+      throw new Unavailable(engine.timedOut(e.getSQLState()) ? "timeout" : "failed");
     }
+  }
+
+  /** The database's engine. */
+  SqlEngine engine() {
+    return engine;
   }
 
   /** Connections the pool holds now (tests, metrics). */

@@ -71,13 +71,14 @@ final class SqlPlanner {
   private static final Set<String> FUNCTIONS = Set.of("LOWER", "UPPER", "COALESCE", "LENGTH");
   private static final Set<String> AGGREGATES = Set.of("COUNT", "SUM", "AVG", "MIN", "MAX", "STRING_AGG", "ARRAY_AGG",
       "GROUP_CONCAT", "JSON_AGG", "JSONB_AGG", "BOOL_AND", "BOOL_OR", "EVERY", "STDDEV", "VARIANCE");
-  private static final Set<String> SYSTEM_SCHEMAS = Set.of("PG_CATALOG", "INFORMATION_SCHEMA", "PG_TOAST", "MYSQL", "SYS",
-      "PERFORMANCE_SCHEMA");
 
   private final SqlCatalog catalog;
+  private final SqlEngine engine;
 
-  SqlPlanner(SqlCatalog catalog) {
+  /** A planner rendering for {@code engine}: its system catalogs are refused, its quoting and functions are used. */
+  SqlPlanner(SqlCatalog catalog, SqlEngine engine) {
     this.catalog = catalog;
+    this.engine = engine;
   }
 
   /**
@@ -242,18 +243,19 @@ final class SqlPlanner {
       for (Scoped t : scope.values()) {
         for (var c : t.table().columns().entrySet()) {
           if (c.getValue().kind() == ColumnClass.CODE) {
-            sql.append(", ").append(t.alias()).append('.').append(c.getKey()).append(" AS h").append(hidden.size());
+            sql.append(", ").append(t.alias()).append('.').append(engine.identifier(c.getKey())).append(" AS h")
+                .append(hidden.size());
             hidden.add(new SqlPlan.Output(c.getKey(), ColumnClass.CODE, Optional.of(c.getValue().system())));
           }
         }
       }
       sql.append(" FROM ");
       List<Scoped> tables = List.copyOf(scope.values());
-      sql.append(tables.get(0).table().name()).append(' ').append(tables.get(0).alias());
+      sql.append(engine.identifier(tables.get(0).table().name())).append(' ').append(tables.get(0).alias());
       for (int i = 0; i < joins.size(); i++) {
         Scoped t = tables.get(i + 1);
         Join j = joins.get(i);
-        sql.append(" JOIN ").append(t.table().name()).append(' ').append(t.alias()).append(" ON ");
+        sql.append(" JOIN ").append(engine.identifier(t.table().name())).append(' ').append(t.alias()).append(" ON ");
         List<Expression> on = j.getOnExpressions() == null ? List.of() : List.copyOf(j.getOnExpressions());
         if (on.size() > 1) {
           throw SqlRule.JOIN.refused();
@@ -269,8 +271,8 @@ final class SqlPlanner {
       // The compartment: every table read holds only the bound patient's rows.
       sql.append(" WHERE ");
       for (int i = 0; i < tables.size(); i++) {
-        sql.append(i == 0 ? "" : " AND ").append(tables.get(i).alias()).append('.').append(tables.get(i).table().patientKey())
-            .append(" = ?");
+        sql.append(i == 0 ? "" : " AND ").append(tables.get(i).alias()).append('.')
+            .append(engine.identifier(tables.get(i).table().patientKey())).append(" = ?");
         bindings.add(new SqlPlan.Binding.Patient());
       }
       if (s.getWhere() != null) {
@@ -294,6 +296,9 @@ final class SqlPlanner {
           }
           sql.append(o.isAsc() ? " ASC" : " DESC");
           if (o.getNullOrdering() != null) {
+            if (!engine.nullsOrdering()) {
+              throw SqlRule.EXPRESSION.refused();
+            }
             sql.append(o.getNullOrdering() == OrderByElement.NullOrdering.NULLS_FIRST ? " NULLS FIRST" : " NULLS LAST");
           }
         }
@@ -341,11 +346,10 @@ final class SqlPlanner {
       }
       if (t.getSchemaName() != null || t.getDatabaseName() != null) {
         String schema = t.getSchemaName() != null ? t.getUnquotedSchemaName() : t.getUnquotedDatabaseName();
-        throw (schema != null && SYSTEM_SCHEMAS.contains(schema.toUpperCase(Locale.ROOT)) ? SqlRule.SYSTEM_CATALOG
-            : SqlRule.TABLE).refused();
+        throw (schema != null && engine.systemCatalog(schema) ? SqlRule.SYSTEM_CATALOG : SqlRule.TABLE).refused();
       }
       String name = t.getUnquotedName();
-      if (name == null || name.toLowerCase(Locale.ROOT).startsWith("pg_") || SYSTEM_SCHEMAS.contains(name.toUpperCase(Locale.ROOT))) {
+      if (name == null || engine.systemCatalog(name)) {
         throw SqlRule.SYSTEM_CATALOG.refused();
       }
       if (t.getPivot() != null || t.getUnPivot() != null || t.getSampleClause() != null || t.getIndexHint() != null
@@ -421,7 +425,7 @@ final class SqlPlanner {
             sql.append("FALSE");
           } else {
             Resolved r = resolve(c);
-            sql.append(r.scoped().alias()).append('.').append(r.column().getKey());
+            sql.append(r.scoped().alias()).append('.').append(engine.identifier(r.column().getKey()));
           }
         }
         case StringValue v -> {
@@ -548,7 +552,7 @@ final class SqlPlanner {
           || f.getParameters().size() > 4) {
         throw SqlRule.FUNCTION.refused();
       }
-      sql.append(name).append('(');
+      sql.append(engine.function(name)).append('(');
       for (int i = 0; i < f.getParameters().size(); i++) {
         sql.append(i == 0 ? "" : ", ");
         expression((Expression) f.getParameters().get(i));

@@ -12,7 +12,8 @@ import java.util.regex.Pattern;
  * The {@code sql} section of {@code custos.yaml}: a relational database behind the same governance pipeline as the FHIR
  * upstream, its tables' column classification, the tools declared over it and the analyst tool {@code sql_query}.
  *
- * @param jdbcUrl                 JDBC URL ({@code jdbc:postgresql://...}); required
+ * @param jdbcUrl                 JDBC URL of a supported engine ({@link SqlEngine}: {@code jdbc:postgresql://...},
+ *                                {@code jdbc:mariadb://...}); required
  * @param username                the database account; it must only be able to read (checked at start)
  * @param passwordFile            file holding the account's password (never logged); optional
  * @param maxPoolSize             connections at most, 1..50, default 4 (keep it below the database's connection limit)
@@ -89,8 +90,8 @@ public record SqlSettings(String jdbcUrl, String username, String passwordFile, 
   /** Fills defaults and checks every key. @throws ConfigException listing each invalid key */
   public SqlSettings validated() {
     List<String> errors = new ArrayList<>();
-    if (jdbcUrl == null || !jdbcUrl.startsWith("jdbc:")) {
-      errors.add("sql.jdbcUrl: required, a JDBC URL");
+    if (SqlEngine.of(jdbcUrl).isEmpty()) {
+      errors.add("sql.jdbcUrl: required, a JDBC URL of PostgreSQL (jdbc:postgresql:) or MariaDB (jdbc:mariadb:)");
     }
     int pool = or(maxPoolSize, 4);
     int timeout = or(statementTimeoutSeconds, 5);
@@ -152,6 +153,11 @@ public record SqlSettings(String jdbcUrl, String username, String passwordFile, 
     return new SqlSettings(jdbcUrl, username, passwordFile, pool, timeout, rows, allowWrites != null && allowWrites, patients,
         ts, tools == null ? List.of() : tools,
         new Analyst(analyst == null || analyst.roles() == null ? List.of() : analyst.roles(), analystTables, analystRows));
+  }
+
+  /** The engine {@link #jdbcUrl} names; only on validated settings. */
+  SqlEngine engine() {
+    return SqlEngine.of(jdbcUrl).orElseThrow();
   }
 
   /** The password from {@code passwordFile}, when one is configured. */

@@ -46,7 +46,7 @@ public final class SqlStage implements Stage {
   SqlStage(SqlDatabase database, SqlCatalog catalog, SqlSettings.Analyst analyst, SensitiveCategories sensitive,
       SensitiveDataPolicy policy) {
     this.database = database;
-    this.planner = new SqlPlanner(catalog);
+    this.planner = new SqlPlanner(catalog, database.engine());
     this.analyst = analyst;
     this.sensitive = sensitive;
     this.policy = policy;

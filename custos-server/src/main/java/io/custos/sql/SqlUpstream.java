@@ -67,7 +67,7 @@ public final class SqlUpstream implements AutoCloseable {
     catalog.tables().forEach(x -> all.add(x.name()));
     SqlPlan plan;
     try {
-      plan = new SqlPlanner(catalog).planDeclared(t.select(), new SqlPlanner.Limits(all, kind -> true, params, settings.maxRows()));
+      plan = new SqlPlanner(catalog, settings.engine()).planDeclared(t.select(), new SqlPlanner.Limits(all, kind -> true, params, settings.maxRows()));
     } catch (SqlRule.SqlRefused e) {
       throw new ConfigException("sql.tools." + t.name() + ".select: breaks rule " + e.rule().id());
     }
@@ -146,6 +146,7 @@ public final class SqlUpstream implements AutoCloseable {
       toolDocs.add(d);
     }
     Map<String, Object> doc = new LinkedHashMap<>();
+    doc.put("engine", settings.engine().title());
     doc.put("patients", Map.of("table", catalog.patients().table(), "key", catalog.patients().key(),
         "fhirId", catalog.patients().fhirId()));
     doc.put("limits", Map.of("maxPoolSize", settings.maxPoolSize(), "statementTimeoutSeconds", settings.statementTimeoutSeconds(),

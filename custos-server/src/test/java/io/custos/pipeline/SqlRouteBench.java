@@ -34,12 +34,12 @@ public final class SqlRouteBench {
     int blocks = args.length > 0 ? Integer.parseInt(args[0]) : 6;
     int perBlock = args.length > 1 ? Integer.parseInt(args[1]) : 1000;
     SqlUpstreamPipelineTest.startStore();
-    SqlUpstreamPipelineTest.startDatabase();
+    SqlUpstreamPipelineTest.startDatabase(io.custos.sql.SqlEngine.POSTGRESQL);
     Path dir = Files.createTempDirectory("sql-bench");
     try (JsonLinesAuditTrail trail = new JsonLinesAuditTrail(dir.resolve("audit.jsonl"))) {
       GovernancePipeline pipeline = new SqlUpstreamPipelineTest().createPipeline(trail);
       HikariConfig c = new HikariConfig();
-      c.setJdbcUrl(SqlUpstreamPipelineTest.pg.getJdbcUrl("custos_reader", "postgres"));
+      c.setJdbcUrl(SqlUpstreamPipelineTest.db.jdbcUrl());
       c.setUsername("custos_reader");
       c.setPassword("reader-secret");
       c.setMaximumPoolSize(4);

@@ -27,7 +27,7 @@ class SqlPlannerTest {
   }
 
   private static SqlPlan plan(String sql) {
-    return new SqlPlanner(CATALOG).plan(sql, ANALYST);
+    return new SqlPlanner(CATALOG, SqlEngine.POSTGRESQL).plan(sql, ANALYST);
   }
 
   @Test
@@ -58,17 +58,17 @@ class SqlPlannerTest {
   @Test
   void identifierColumnsAreRefusedWhereTheRoleMayNotReadThem() {
     var limits = new SqlPlanner.Limits(Set.of("DX"), k -> k != ColumnClass.IDENTIFIER, Set.of(), 50);
-    assertThatThrownBy(() -> new SqlPlanner(CATALOG).plan("SELECT DX_CD FROM DX WHERE MRN LIKE 'M%'", limits))
+    assertThatThrownBy(() -> new SqlPlanner(CATALOG, SqlEngine.POSTGRESQL).plan("SELECT DX_CD FROM DX WHERE MRN LIKE 'M%'", limits))
         .isInstanceOfSatisfying(SqlRule.SqlRefused.class, e -> assertThat(e.rule()).isEqualTo(SqlRule.COLUMN_NOT_PERMITTED));
   }
 
   @Test
   void declaredStatementsBindTheirParameters() {
     var limits = new SqlPlanner.Limits(Set.of("DX"), k -> true, Set.of("code"), 200);
-    SqlPlan p = new SqlPlanner(CATALOG).planDeclared("SELECT DX_CD FROM DX WHERE (:code IS NULL OR DX_CD = :code)", limits);
+    SqlPlan p = new SqlPlanner(CATALOG, SqlEngine.POSTGRESQL).planDeclared("SELECT DX_CD FROM DX WHERE (:code IS NULL OR DX_CD = :code)", limits);
     assertThat(p.bindings()).containsExactly(new SqlPlan.Binding.Patient(), new SqlPlan.Binding.Named("code"),
         new SqlPlan.Binding.Named("code"));
-    assertThatThrownBy(() -> new SqlPlanner(CATALOG).planDeclared("SELECT DX_CD FROM DX WHERE DX_CD = :other", limits))
+    assertThatThrownBy(() -> new SqlPlanner(CATALOG, SqlEngine.POSTGRESQL).planDeclared("SELECT DX_CD FROM DX WHERE DX_CD = :other", limits))
         .isInstanceOfSatisfying(SqlRule.SqlRefused.class, e -> assertThat(e.rule()).isEqualTo(SqlRule.PARAMETER));
   }
 
