@@ -19,12 +19,12 @@ import org.slf4j.LoggerFactory;
  * both the events and the exact text the production appender writes for them. {@link #close} restores the test
  * configuration.
  */
-final class ProductionLogCapture implements AutoCloseable {
+public final class ProductionLogCapture implements AutoCloseable {
   private final ListAppender<ILoggingEvent> events = new ListAppender<>();
   private final Encoder<ILoggingEvent> encoder;
 
   @SuppressWarnings("unchecked")
-  ProductionLogCapture() throws Exception {
+  public ProductionLogCapture() throws Exception {
     configure("logback.xml");
     LoggerContext ctx = (LoggerContext) LoggerFactory.getILoggerFactory();
     Logger root = ctx.getLogger(Logger.ROOT_LOGGER_NAME);
@@ -35,12 +35,12 @@ final class ProductionLogCapture implements AutoCloseable {
   }
 
   /** The events logged so far. */
-  List<ILoggingEvent> events() {
+  public List<ILoggingEvent> events() {
     return List.copyOf(events.list);
   }
 
   /** What the production appender wrote for the events so far, event by event. */
-  List<String> rendered() {
+  public List<String> rendered() {
     return events().stream().map(e -> new String(encoder.encode(e), StandardCharsets.UTF_8)).toList();
   }
 
