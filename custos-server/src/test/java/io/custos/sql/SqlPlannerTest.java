@@ -72,6 +72,41 @@ class SqlPlannerTest {
         .isInstanceOfSatisfying(SqlRule.SqlRefused.class, e -> assertThat(e.rule()).isEqualTo(SqlRule.PARAMETER));
   }
 
+  @Test
+  void onMariaDbCatalogNamesAreQuotedAndLengthCountsCharacters() {
+    SqlPlan p = new SqlPlanner(CATALOG, SqlEngine.MARIADB).plan(
+        "SELECT d.DX_CD, LENGTH(d.DX_DESC) AS n FROM DX d JOIN RX r ON r.MRN = d.MRN ORDER BY n", ANALYST);
+    assertThat(p.sql()).isEqualTo("SELECT t0.`DX_CD` AS c0, CHAR_LENGTH(t0.`DX_DESC`) AS c1, t0.`DX_CD` AS h0, t1.`RX_CD` AS h1"
+        + " FROM `DX` t0 JOIN `RX` t1 ON ((t1.`MRN` = t0.`MRN`)) WHERE t0.`MRN` = ? AND t1.`MRN` = ? ORDER BY c1 ASC LIMIT 51");
+    assertThat(plan("SELECT LENGTH(DX_DESC) AS n FROM DX").sql()).startsWith("SELECT LENGTH(t0.DX_DESC) AS c0");
+  }
+
+  @ParameterizedTest(name = "{1}: {0}")
+  @CsvSource(delimiter = '|', value = {
+      "SELECT user FROM mysql.user | SYSTEM_CATALOG",
+      "SELECT sql_text FROM performance_schema.events_statements_history | SYSTEM_CATALOG",
+      "SELECT variable FROM sys.sys_config | SYSTEM_CATALOG",
+      "SELECT grantee FROM INFORMATION_SCHEMA.USER_PRIVILEGES | SYSTEM_CATALOG",
+      "SELECT DX_CD FROM legacy.DX | TABLE",
+      "SELECT DX_CD FROM DX ORDER BY DX_CD NULLS FIRST | EXPRESSION",
+      "SELECT DX_CD FROM DX WHERE SLEEP(5) = 0 | FUNCTION",
+      "SELECT DX_CD FROM DX WHERE BENCHMARK(1000, SHA1('x')) = 0 | FUNCTION",
+      "SELECT LOAD_FILE('/etc/passwd') AS f FROM DX | FUNCTION",
+      "SELECT DX_CD FROM DX WHERE GET_LOCK('x', 10) = 1 | FUNCTION",
+      "SELECT DX_CD FROM DX INTO OUTFILE '/tmp/x' | NOT_PARSABLE",
+      "SELECT DX_CD FROM DX WHERE DX_CD = 'a\\' OR 1=1 -- ' | COMMENT",
+      "SELECT `DX_CD` FROM DX | CHARACTERS",
+      "SELECT DX_CD FROM DX WHERE DX_CD = 'x' # y | COMMENT"})
+  void onMariaDbItsSystemSchemasAndDangerousFunctionsAreRefused(String sql, SqlRule rule) {
+    assertThatThrownBy(() -> new SqlPlanner(CATALOG, SqlEngine.MARIADB).plan(sql, ANALYST))
+        .isInstanceOfSatisfying(SqlRule.SqlRefused.class, e -> assertThat(e.rule()).isEqualTo(rule));
+  }
+
+  @Test
+  void nullsOrderingIsKeptWhereTheEngineHasIt() {
+    assertThat(plan("SELECT DX_CD FROM DX ORDER BY DX_CD NULLS FIRST").sql()).contains("ORDER BY t0.DX_CD ASC NULLS FIRST");
+  }
+
   @ParameterizedTest(name = "{1}: {0}")
   @CsvSource(delimiter = '|', value = {
       "SELECT DX_CD FROM DX -- x | COMMENT",

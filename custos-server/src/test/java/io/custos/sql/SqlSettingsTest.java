@@ -44,6 +44,15 @@ class SqlSettingsTest {
   }
 
   @Test
+  void theEngineIsTheJdbcUrlsAndAnyOtherEngineNamesTheKey() throws IOException {
+    assertThat(CustosConfig.load(config(demoSection())).sql().engine()).isEqualTo(SqlEngine.POSTGRESQL);
+    assertThat(CustosConfig.load(config(demoSection().replace("jdbc:postgresql://127.0.0.1:1/none",
+        "jdbc:mariadb://127.0.0.1:1/legacy"))).sql().engine()).isEqualTo(SqlEngine.MARIADB);
+    Path file = config(demoSection().replace("jdbc:postgresql://127.0.0.1:1/none", "jdbc:sqlserver://127.0.0.1:1"));
+    assertThatThrownBy(() -> CustosConfig.load(file)).isInstanceOf(ConfigException.class).hasMessageContaining("sql.jdbcUrl");
+  }
+
+  @Test
   void aBoundOutOfRangeNamesItsKey() throws IOException {
     Path file = config(demoSection().replace("maxPoolSize: 4", "maxPoolSize: 500"));
     assertThatThrownBy(() -> CustosConfig.load(file)).isInstanceOf(ConfigException.class).hasMessageContaining("sql.maxPoolSize");
