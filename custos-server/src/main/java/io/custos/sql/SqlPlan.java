@@ -5,8 +5,9 @@ import java.util.Optional;
 
 /**
  * A validated statement as Custos runs it: SQL text rendered by Custos from the parsed statement (only allowlisted
- * parts, unquoted ASCII catalog names, every value a {@code ?}), what to bind to each {@code ?}, and the classification
- * of each output column. Every table it reads is confined to the bound patient's compartment.
+ * parts, ASCII catalog names written as the {@link SqlEngine} writes identifiers, every value a {@code ?}), what to
+ * bind to each {@code ?}, and the classification of each output column. Every table it reads is confined to the bound
+ * patient's compartment.
  *
  * @param sql      the text to prepare
  * @param bindings one per {@code ?}, in order
