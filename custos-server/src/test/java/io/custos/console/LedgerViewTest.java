@@ -1,0 +1,155 @@
+package io.custos.console;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.custos.audit.AuditEvent;
+import io.custos.audit.ledger.KeySource;
+import io.custos.audit.ledger.LedgerReader;
+import io.custos.audit.ledger.LocalKeySource;
+import io.custos.audit.ledger.MerkleLedger;
+import io.custos.audit.ledger.StoredEvent;
+import io.custos.verify.DirectoryLedger;
+import io.custos.verify.LedgerCorruptException;
+import io.custos.verify.checkpoint.Checkpoint;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The console's ledger view reads incrementally, keeps bounded memory, and shows only what the signed ledger holds. */
+class LedgerViewTest {
+  @TempDir Path dir;
+  private KeySource keys;
+  private MerkleLedger ledger;
+  private MerkleLedger other;
+
+  /** The running ledger's reader, counting what is read and able to serve planted entries in place of the real ones. */
+  private final class Counting implements LedgerReader {
+    final List<long[]> reads = new ArrayList<>();
+    final Map<Long, byte[]> planted = new HashMap<>();
+
+    @Override
+    public long size() throws IOException {
+      return ledger.reader().size();
+    }
+
+    @Override
+    public List<byte[]> read(long from, int max) throws IOException {
+      List<byte[]> out = new ArrayList<>(ledger.reader().read(from, max));
+      for (int i = 0; i < out.size(); i++) {
+        byte[] p = planted.get(from + i);
+        if (p != null) {
+          out.set(i, p);
+        }
+      }
+      reads.add(new long[] {from, out.size()});
+      return out;
+    }
+
+    @Override
+    public Optional<Checkpoint> lastCheckpoint() {
+      return ledger.reader().lastCheckpoint();
+    }
+
+    long entriesRead() {
+      return reads.stream().mapToLong(r -> r[1]).sum();
+    }
+  }
+
+  private final Counting reader = new Counting();
+
+  @BeforeEach
+  void open() throws IOException {
+    keys = LocalKeySource.openOrCreate(dir.resolve("keys"));
+    ledger = MerkleLedger.open(dir.resolve("ledger"), keys);
+    other = MerkleLedger.open(dir.resolve("other"), keys); // same keys: its entries decrypt here too
+  }
+
+  @AfterEach
+  void close() {
+    ledger.close();
+    other.close();
+  }
+
+  private LedgerView view(int capacity) {
+    Path ledgerDir = dir.resolve("ledger");
+    return new LedgerView(ledgerDir, () -> new DirectoryLedger(ledgerDir), reader, keys, ledger, id -> List.of(), capacity);
+  }
+
+  private static AuditEvent event(String id) {
+    return new AuditEvent(id, "call-" + id, Instant.parse("2026-11-29T10:00:00Z"), AuditEvent.Phase.RESULT, "dr-who", null,
+        "agent", null, null, Set.of("clinician"), "read_notes", "DocumentReference", List.of("pt_1"), null, "success", 1,
+        null, 0, "127.0.0.1", "test", false, null, "TREAT", List.of());
+  }
+
+  private static void append(MerkleLedger to, String... ids) {
+    for (String id : ids) {
+      to.append(event(id));
+    }
+  }
+
+  private static List<String> ids(List<StoredEvent> events) {
+    return events.stream().map(e -> e.event().eventId()).toList();
+  }
+
+  @Test
+  void theSecondReadDecryptsOnlyTheEntriesAppendedSinceTheFirst() throws IOException {
+    LedgerView view = view(LedgerView.DEFAULT_CAPACITY);
+    append(ledger, "e0", "e1", "e2", "e3", "e4");
+    assertThat(ids(view.events())).containsExactly("e0", "e1", "e2", "e3", "e4");
+    assertThat(reader.entriesRead()).isEqualTo(5);
+
+    append(ledger, "e5", "e6", "e7");
+    reader.reads.clear();
+    List<StoredEvent> second = view.events();
+
+    assertThat(ids(second)).containsExactly("e0", "e1", "e2", "e3", "e4", "e5", "e6", "e7");
+    assertThat(second).extracting(StoredEvent::leafIndex).containsExactly(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L);
+    assertThat(reader.reads).hasSize(1);
+    assertThat(reader.reads.get(0)).containsExactly(5, 3);
+    reader.reads.clear();
+    assertThat(view.events()).hasSize(8);
+    assertThat(reader.entriesRead()).isZero();
+  }
+
+  @Test
+  void anEntryThatDecryptsButIsNotTheSignedOneIsRefused() throws IOException {
+    append(ledger, "e0", "e1", "e2", "e3");
+    append(other, "x0", "x1", "x2", "x3");
+    ledger.checkpointNow();
+    // the other ledger's entry 2 authenticates under index 2 (same key), but the signed root covers the real one
+    reader.planted.put(2L, other.reader().read(2, 1).get(0));
+    LedgerView view = view(LedgerView.DEFAULT_CAPACITY);
+
+    assertThatThrownBy(view::events).isInstanceOf(LedgerCorruptException.class).hasMessageContaining("signed root");
+    reader.planted.clear();
+    assertThat(ids(view.events())).containsExactly("e0", "e1", "e2", "e3");
+  }
+
+  @Test
+  void beyondItsCapacityTheViewKeepsOnlyTheNewestEventsAndRereadsTheRestUnchanged() throws IOException {
+    LedgerView view = view(2);
+    append(ledger, "e0", "e1", "e2");
+    assertThat(ids(view.events())).containsExactly("e0", "e1", "e2");
+    append(ledger, "e3");
+    reader.reads.clear();
+
+    assertThat(ids(view.events())).containsExactly("e0", "e1", "e2", "e3");
+    // the evicted first three are read again, the new one once; nothing else
+    assertThat(reader.reads).extracting(r -> r[0] + "+" + r[1]).containsExactlyInAnyOrder("3+1", "0+3");
+
+    append(other, "x0", "x1");
+    reader.planted.put(1L, other.reader().read(1, 1).get(0));
+    assertThatThrownBy(view::events).isInstanceOf(LedgerCorruptException.class).hasMessageContaining("changed");
+  }
+}
