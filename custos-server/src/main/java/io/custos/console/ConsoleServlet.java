@@ -610,7 +610,7 @@ public final class ConsoleServlet extends HttpServlet {
       String patient = pseudonyms.isEmpty() ? "not yet in the audit ledger" : pseudonyms.get(pseudonyms.size() - 1);
       patients.addAll(pseudonyms);
       rows.add(Map.of("id", p.proposal().id(), "tool", p.proposal().tool(), "resource", p.proposal().resourceType(),
-          "patient", patient, "proposed", p.proposal().createdAt().toString(), "expires", p.proposal().expiresAt().toString()));
+          "patient", patient, "proposed", seconds(p.proposal().createdAt()), "expires", seconds(p.proposal().expiresAt())));
     }
     record(req, who, Action.APPROVALS_LIST, AuditIds.call(), "success", List.copyOf(patients), null);
     page(resp, 200, "approvals", model(sess, Map.of("unknown", !given.isEmpty(), "pending", rows,
@@ -651,6 +651,11 @@ public final class ConsoleServlet extends HttpServlet {
   }
 
   // --- plumbing ------------------------------------------------------------------------------------
+
+  /** An instant for reading: ISO 8601 UTC to the second. */
+  private static String seconds(Instant t) {
+    return t.truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
+  }
 
   /** Canonical JSON indented for reading (the same members and values, so the same digest when canonicalised). */
   private static String pretty(String json) {
