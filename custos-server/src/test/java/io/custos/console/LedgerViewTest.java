@@ -6,14 +6,18 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.custos.audit.AuditEvent;
 import io.custos.audit.ledger.KeySource;
 import io.custos.audit.ledger.LedgerReader;
+import io.custos.audit.ledger.LedgerOptions;
 import io.custos.audit.ledger.LocalKeySource;
 import io.custos.audit.ledger.MerkleLedger;
+import io.custos.audit.ledger.PostgresLedgerStore;
 import io.custos.audit.ledger.StoredEvent;
+import io.custos.testing.EmbeddedPostgresExtension;
 import io.custos.verify.DirectoryLedger;
 import io.custos.verify.LedgerCorruptException;
 import io.custos.verify.checkpoint.Checkpoint;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -24,19 +28,23 @@ import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The console's ledger view reads incrementally, keeps bounded memory, and shows only what the signed ledger holds. */
 class LedgerViewTest {
+  @RegisterExtension
+  static final EmbeddedPostgresExtension PG = new EmbeddedPostgresExtension();
   @TempDir Path dir;
   private KeySource keys;
   private MerkleLedger ledger;
   private MerkleLedger other;
 
-  /** The running ledger's reader, counting what is read and able to serve planted entries in place of the real ones. */
-  private final class Counting implements LedgerReader {
+  /** A running ledger's reader, counting what is read and able to serve planted entries in place of the real ones. */
+  private static final class Counting implements LedgerReader {
     final List<long[]> reads = new ArrayList<>();
     final Map<Long, byte[]> planted = new HashMap<>();
+    MerkleLedger ledger;
 
     @Override
     public long size() throws IOException {
@@ -73,6 +81,7 @@ class LedgerViewTest {
     keys = LocalKeySource.openOrCreate(dir.resolve("keys"));
     ledger = MerkleLedger.open(dir.resolve("ledger"), keys);
     other = MerkleLedger.open(dir.resolve("other"), keys); // same keys: its entries decrypt here too
+    reader.ledger = ledger;
   }
 
   @AfterEach
@@ -120,6 +129,28 @@ class LedgerViewTest {
     reader.reads.clear();
     assertThat(view.events()).hasSize(8);
     assertThat(reader.entriesRead()).isZero();
+  }
+
+  @Test
+  void aFleetsPostgresqlLedgerIsReadIncrementallyTooWithEntriesOfOtherServers() throws Exception {
+    try (PostgresLedgerStore storeA = PostgresLedgerStore.using(PG.dataSource());
+        PostgresLedgerStore storeB = PostgresLedgerStore.using(PG.dataSource());
+        MerkleLedger a = MerkleLedger.open(storeA, dir.resolve("cp-a"), keys, LedgerOptions.defaults(), Clock.systemUTC());
+        MerkleLedger b = MerkleLedger.open(storeB, dir.resolve("cp-b"), keys, LedgerOptions.defaults(), Clock.systemUTC())) {
+      reader.ledger = a;
+      LedgerView view = new LedgerView(dir.resolve("cp-a"), () -> { throw new IOException("not used"); }, reader, keys, a,
+          id -> List.of(), LedgerView.DEFAULT_CAPACITY);
+      append(a, "a0", "a1");
+      append(b, "b0", "b1");
+      a.checkpointNow();
+      assertThat(ids(view.events())).containsExactly("a0", "a1", "b0", "b1");
+      append(b, "b2");
+      reader.reads.clear();
+
+      assertThat(ids(view.events())).containsExactly("a0", "a1", "b0", "b1", "b2");
+      assertThat(reader.reads).hasSize(1);
+      assertThat(reader.reads.get(0)).containsExactly(4, 1);
+    }
   }
 
   @Test
