@@ -412,10 +412,15 @@ public final class ConsoleServlet extends HttpServlet {
           "Choose an alert and an action; closing needs a note (at most " + MAX_NOTE + " characters)."));
       return;
     }
-    if (act == Action.ALERT_ESCALATE && !incidentsByAlert(s.ledger().events()).containsKey(id)) {
-      // 45 CFR 164.308(a)(6): the incident (record and ledger event) exists before the escalation is recorded.
-      incidents.open(alert.get().document(), new Incidents.Operator(who.subject(), who.clientId(), who.roles(),
-          who.tokenIdHash(), req.getRemoteAddr()), Incident.RiskAssessment.pending());
+    if (act == Action.ALERT_ESCALATE) {
+      // 45 CFR 164.308(a)(6): the incident (record and ledger event) exists before the escalation is recorded; one per
+      // alert, so two officers escalating at once on this server open one.
+      synchronized (incidents) {
+        if (!incidentsByAlert(s.ledger().events()).containsKey(id)) {
+          incidents.open(alert.get().document(), new Incidents.Operator(who.subject(), who.clientId(), who.roles(),
+              who.tokenIdHash(), req.getRemoteAddr()), Incident.RiskAssessment.pending());
+        }
+      }
     }
     record(req, who, act, id, "success", List.of(), note.isEmpty() ? null : note);
     resp.sendRedirect("/console/alerts");
