@@ -36,9 +36,11 @@ import java.util.Optional;
  * hashes it into an RFC 9162 Merkle tree frontier; when that tree reaches the size of the ledger's newest signed
  * checkpoint its root must equal the signed root, else nothing is shown and the cache is dropped
  * ({@link LedgerCorruptException}). Memory is bounded: at most {@code capacity} decoded events are kept (the newest,
- * in whole read batches; default {@value #DEFAULT_CAPACITY}, about 1 KiB each), plus one 32-byte root per batch
- * boundary and the frontier's O(log n) hashes. Older events are decrypted again on each call and must hash to the
- * root recorded when they were first read.
+ * in whole read batches; default {@value #DEFAULT_CAPACITY}, about 1 KiB each), with one 32-byte root per kept batch
+ * and the frontier's O(log n) hashes. Older events are decrypted again on each call and must hash to the root
+ * recorded when they were first read. Entries pruned after retention (45 CFR 164.316(b)(2)) have no ciphertext: the
+ * first read takes their leaf hashes as recorded (the leaf-hash file or column, read once) into the frontier, where
+ * the signed root authenticates them, and shows the events from the first entry that still holds its ciphertext.
  */
 public final class LedgerView {
   /** Most decoded events kept in memory by default. */
@@ -77,6 +79,8 @@ public final class LedgerView {
   private int cached;
   private MerkleFrontier tree = new MerkleFrontier();
   private byte[] rootAtCacheStart = MerkleHash.empty();
+  // the frontier of the pruned prefix [0, prefix.size()), whose events are gone; empty until the first read
+  private Optional<MerkleFrontier> prefix = Optional.empty();
 
   /**
    * @param dir        this server's ledger directory (the checkpoint key it publishes)
@@ -125,10 +129,15 @@ public final class LedgerView {
   public synchronized List<StoredEvent> events() throws IOException {
     try {
       Aead aead = keys.ledgerAead();
+      if (prefix.isEmpty()) {
+        prefix = Optional.of(prunedPrefix());
+        tree = copy(prefix.get());
+        rootAtCacheStart = tree.root();
+      }
       follow(aead);
       List<StoredEvent> out = new ArrayList<>();
       long cacheStart = cache.isEmpty() ? tree.size() : cache.peekFirst().start();
-      if (cacheStart > 0) {
+      if (cacheStart > prefix.get().size()) {
         reread(cacheStart, aead, out);
       }
       cache.forEach(b -> out.addAll(b.events()));
@@ -148,6 +157,7 @@ public final class LedgerView {
       throw new LedgerCorruptException("the ledger holds fewer entries than were read from it: entries were removed");
     }
     Optional<Checkpoint> signed = reader.lastCheckpoint();
+    checkSigned(signed);
     while (tree.size() < size) {
       long from = tree.size();
       long end = Math.min(size, from + BATCH);
@@ -163,10 +173,7 @@ public final class LedgerView {
         events.add(LedgerEvents.decrypt(entry, tree.size(), aead));
         tree.add(MerkleHash.leaf(entry));
       }
-      if (signed.isPresent() && tree.size() == signed.get().treeSize()
-          && !MessageDigest.isEqual(tree.root(), signed.get().rootHash())) {
-        throw new LedgerCorruptException("the entries read do not hash to the ledger's signed root");
-      }
+      checkSigned(signed);
       cache.addLast(new Batch(from, List.copyOf(events), tree.root()));
       cached += events.size();
       while (cached > capacity) {
@@ -177,9 +184,38 @@ public final class LedgerView {
     }
   }
 
-  /** Decrypts the evicted prefix again (not kept); it must hash to the root recorded when it was first read. */
+  /** When the frontier is at the signed checkpoint's size, its root must be the signed root. */
+  private void checkSigned(Optional<Checkpoint> signed) throws LedgerCorruptException {
+    if (signed.isPresent() && tree.size() == signed.get().treeSize()
+        && !MessageDigest.isEqual(tree.root(), signed.get().rootHash())) {
+      throw new LedgerCorruptException("the entries read do not hash to the ledger's signed root");
+    }
+  }
+
+  /** The frontier of the entries pruned after retention, from their recorded leaf hashes (empty when none were). */
+  private MerkleFrontier prunedPrefix() throws IOException {
+    MerkleFrontier pruned = new MerkleFrontier();
+    try (LedgerSource s = source.open()) {
+      long end = s.prunedRanges().prefixEnd();
+      if (end == 0) {
+        return pruned;
+      }
+      List<byte[]> recorded = s.recordedLeafHashes();
+      if (recorded.size() < end) {
+        throw new LedgerCorruptException("entries 0.." + (end - 1) + " were pruned but their leaf hashes are missing");
+      }
+      recorded.subList(0, (int) end).forEach(pruned::add);
+    }
+    return pruned;
+  }
+
+  private static MerkleFrontier copy(MerkleFrontier f) {
+    return MerkleFrontier.of(f.size(), f.subtrees());
+  }
+
+  /** Decrypts the evicted events again (not kept); they must hash to the root recorded when they were first read. */
   private void reread(long end, Aead aead, List<StoredEvent> out) throws IOException {
-    MerkleFrontier again = new MerkleFrontier();
+    MerkleFrontier again = copy(prefix.orElseThrow());
     while (again.size() < end) {
       List<byte[]> entries = reader.read(again.size(), (int) Math.min(BATCH, end - again.size()));
       if (entries.isEmpty()) {
@@ -200,6 +236,7 @@ public final class LedgerView {
     cached = 0;
     tree = new MerkleFrontier();
     rootAtCacheStart = MerkleHash.empty();
+    prefix = Optional.empty();
   }
 
   /** The newest signed checkpoint, if any. */

@@ -7,15 +7,22 @@ import io.custos.audit.AuditEvent;
 import io.custos.audit.ledger.KeySource;
 import io.custos.audit.ledger.LedgerReader;
 import io.custos.audit.ledger.LedgerOptions;
+import io.custos.audit.ledger.LedgerPruner;
+import io.custos.audit.ledger.SegmentFileStore;
 import io.custos.audit.ledger.LocalKeySource;
 import io.custos.audit.ledger.MerkleLedger;
 import io.custos.audit.ledger.PostgresLedgerStore;
 import io.custos.audit.ledger.StoredEvent;
 import io.custos.testing.EmbeddedPostgresExtension;
+import io.custos.testing.ManualClock;
+import io.custos.verify.JdbcLedger;
+import io.custos.verify.PrunedRanges;
+import io.custos.verify.checkpoint.CheckpointKey;
 import io.custos.verify.DirectoryLedger;
 import io.custos.verify.LedgerCorruptException;
 import io.custos.verify.checkpoint.Checkpoint;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
@@ -138,8 +145,9 @@ class LedgerViewTest {
         MerkleLedger a = MerkleLedger.open(storeA, dir.resolve("cp-a"), keys, LedgerOptions.defaults(), Clock.systemUTC());
         MerkleLedger b = MerkleLedger.open(storeB, dir.resolve("cp-b"), keys, LedgerOptions.defaults(), Clock.systemUTC())) {
       reader.ledger = a;
-      LedgerView view = new LedgerView(dir.resolve("cp-a"), () -> { throw new IOException("not used"); }, reader, keys, a,
-          id -> List.of(), LedgerView.DEFAULT_CAPACITY);
+      String url = "jdbc:postgresql://localhost:" + PG.port() + "/postgres?user=postgres";
+      LedgerView view = new LedgerView(dir.resolve("cp-a"), () -> JdbcLedger.connect(url), reader, keys, a, id -> List.of(),
+          LedgerView.DEFAULT_CAPACITY);
       append(a, "a0", "a1");
       append(b, "b0", "b1");
       a.checkpointNow();
@@ -150,6 +158,41 @@ class LedgerViewTest {
       assertThat(ids(view.events())).containsExactly("a0", "a1", "b0", "b1", "b2");
       assertThat(reader.reads).hasSize(1);
       assertThat(reader.reads.get(0)).containsExactly(4, 1);
+    }
+  }
+
+  @Test
+  void entriesPrunedAfterRetentionAreLeftOutAndTheRestIsVerifiedAgainstTheSignedRoot() throws Exception {
+    Path pruned = dir.resolve("pruned");
+    ManualClock clock = new ManualClock(Instant.parse("2019-01-01T00:00:00Z"));
+    LedgerOptions options = LedgerOptions.defaults().withSegmentBytes(1); // a segment per batch, so each can be pruned
+    try (MerkleLedger l = MerkleLedger.open(SegmentFileStore.open(pruned, 1), pruned, keys, options, clock)) {
+      append(l, "old0", "old1", "old2");
+      l.checkpointNow();
+      clock.set(Instant.parse("2025-06-01T00:00:00Z"));
+      append(l, "new0", "new1");
+      l.checkpointNow();
+    }
+    assertThat(LedgerPruner.prune(pruned, CheckpointKey.anyOrigin(keys.checkpointPublicKey()), keys,
+        PrunedRanges.DEFAULT_RETENTION_DAYS, Instant.parse("2026-01-01T00:00:00Z")).prunedEntries()).isEqualTo(3);
+
+    try (MerkleLedger l = MerkleLedger.open(SegmentFileStore.open(pruned, 1), pruned, keys, options, clock)) {
+      reader.ledger = l;
+      LedgerView view = new LedgerView(pruned, () -> new DirectoryLedger(pruned), reader, keys, l, id -> List.of(), 1);
+      assertThat(view.events()).extracting(StoredEvent::leafIndex).containsExactly(3L, 4L);
+      append(l, "new2");
+      reader.reads.clear();
+      assertThat(ids(view.events())).containsExactly("new0", "new1", "new2");
+      // capacity 1: the evicted events are read again from the first unpruned entry, never from the pruned ones
+      assertThat(reader.reads).extracting(r -> r[0] + "+" + r[1]).containsExactlyInAnyOrder("5+1", "3+2");
+
+      // a recorded leaf hash of a pruned entry that is not the signed one: the signed root no longer matches
+      Path hashes = pruned.resolve(io.custos.verify.LeafHashFile.FILE);
+      byte[] all = Files.readAllBytes(hashes);
+      all[0] ^= 1;
+      Files.write(hashes, all);
+      LedgerView fresh = new LedgerView(pruned, () -> new DirectoryLedger(pruned), reader, keys, l, id -> List.of(), 1);
+      assertThatThrownBy(fresh::events).isInstanceOf(LedgerCorruptException.class).hasMessageContaining("signed root");
     }
   }
 
