@@ -70,6 +70,7 @@ public final class ServerAssembly implements AutoCloseable {
   private final JacksonMcpJsonMapper jsonMapper = new JacksonMcpJsonMapper(mapper);
   private final AuditTrail audit;
   private final TokenMap tokenMap;
+  private final io.custos.audit.ledger.LedgerReader ledgerReader;
   private final CustosMcpServer mcp;
   private final StatelessFront envelopes;
   private final Authenticator authenticator;
@@ -147,6 +148,7 @@ public final class ServerAssembly implements AutoCloseable {
       throw new IOException("token map key unavailable", e);
     }
     // Misuse detection reads every event once it is durable.
+    this.ledgerReader = ledger.reader();
     var tap = new io.custos.detect.TappedAuditTrail(ledger);
     this.audit = tap;
     metrics.ledger(ledger::size, ledgerDir().resolve(io.custos.verify.CheckpointLog.FILE), clock);
@@ -472,7 +474,8 @@ public final class ServerAssembly implements AutoCloseable {
 
   private io.custos.console.ConsoleServlet console(String origin) throws IOException {
     var identity = config.identity();
-    var ledger = new io.custos.console.LedgerView(ledgerDir(), this::ledgerSource, keys, audit, tokenMap::pseudonymsFor);
+    var ledger = new io.custos.console.LedgerView(ledgerDir(), this::ledgerSource, ledgerReader, keys, audit,
+        tokenMap::pseudonymsFor);
     return new io.custos.console.ConsoleServlet(new io.custos.console.ConsoleServlet.Settings(
         io.custos.console.ConsoleServlet.relyingParty(identity.issuer(), config.console().clientId(), origin),
         new ClaimsMapping(identity.rolesClaim(), identity.mfaAmr(), identity.mfaAcr()),

@@ -9,6 +9,9 @@ import io.custos.auth.Caller;
 import io.custos.auth.ClaimsMapping;
 import io.custos.compliance.ComplianceDocuments;
 import io.custos.compliance.ComplianceReport;
+import io.custos.incident.Incident;
+import io.custos.incident.IncidentReport;
+import io.custos.incident.Incidents;
 import io.custos.pipeline.GovernancePipeline;
 import io.custos.pipeline.ToolCall;
 import io.custos.pipeline.ToolOutcome;
@@ -68,10 +71,13 @@ public final class ConsoleServlet extends HttpServlet {
       + "frame-ancestors 'none'; base-uri 'none'";
   /** Most rows the access review shows. */
   static final int MAX_ROWS = 500;
+  /** Most pending proposals the approvals page lists (the oldest first: those closest to expiring). */
+  static final int APPROVALS_PAGE = 50;
 
   private static final Logger log = LoggerFactory.getLogger(ConsoleServlet.class);
   private static final Pattern PROPOSAL_ID = Pattern.compile("^p-[A-Za-z0-9_-]{22}$");
   private static final Pattern ALERT_ID = Pattern.compile("^[A-Za-z0-9-]{1,64}$");
+  private static final Pattern INCIDENT_ID = Pattern.compile("^[0-9a-f-]{36}$");
   /** Where a sign-in may return to: a console page path, nothing else (no open redirect). */
   private static final Pattern NEXT = Pattern.compile("^/console/[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)?$");
   private static final Pattern CALL_ID = Pattern.compile("^[A-Za-z0-9_-]{1,64}$");
@@ -83,7 +89,8 @@ public final class ConsoleServlet extends HttpServlet {
     SIGN_IN("custos.console.sign-in"), VIEW("custos.console.view"), VERIFY("custos.console.verify-ledger"),
     ALERT_ACKNOWLEDGE("custos.console.alert.acknowledge"), ALERT_ESCALATE("custos.console.alert.escalate"),
     ALERT_CLOSE("custos.console.alert.close"), BREAK_GLASS_REVIEW("custos.console.break-glass.review"),
-    DISCLOSURES("custos.console.disclosures"), REPORT("custos.console.compliance-report");
+    DISCLOSURES("custos.console.disclosures"), REPORT("custos.console.compliance-report"),
+    APPROVALS_LIST("custos.console.approvals.list");
 
     final String tool;
 
@@ -114,6 +121,7 @@ public final class ConsoleServlet extends HttpServlet {
   private final transient Settings s;
   private final transient ConsoleSessions sessions;
   private final transient CaseNotes notes;
+  private final transient Incidents incidents;
   private volatile String lastVerification = "not yet run";
 
   /** @throws IOException when the notes key is unusable */
@@ -125,6 +133,9 @@ public final class ConsoleServlet extends HttpServlet {
     } catch (java.security.GeneralSecurityException e) {
       throw new IOException("ledger key unusable", e);
     }
+    // The data directory holds the ledger directory (its layout as the command line's incidents see it).
+    this.incidents = new Incidents(settings.ledger().dir().getParent(), settings.ledger().keys(), settings.clock(),
+        settings.ledger()::record);
   }
 
   /** Builds the relying party for {@code issuer}, with the console's callback under {@code base} ({@code https://host:port}). */
@@ -181,6 +192,7 @@ public final class ConsoleServlet extends HttpServlet {
         case "/break-glass" -> breakGlass(resp, sess);
         case "/disclosures" -> disclosuresByPseudonym(req, resp, sess);
         case "/access" -> access(req, resp, sess);
+        case String p when p.startsWith("/incidents/") -> incident(req, resp, sess, p.substring("/incidents/".length()));
         case "/compliance" -> page(resp, 200, "compliance", model(sess, Map.of("report", s.compliance().get())));
         case "/compliance/report.json" -> report(req, resp, sess, ComplianceDocuments.Format.JSON);
         case "/compliance/report.html" -> report(req, resp, sess, ComplianceDocuments.Format.HTML);
@@ -363,6 +375,7 @@ public final class ConsoleServlet extends HttpServlet {
         }
       }
     }
+    Map<String, String> incidentOf = incidentsByAlert(s.ledger().events());
     List<Map<String, Object>> rows = new ArrayList<>();
     for (AlertSink.Alert a : s.alerts().recent(500)) {
       Map<String, Object> r = new HashMap<>();
@@ -377,6 +390,7 @@ public final class ConsoleServlet extends HttpServlet {
       r.put("patients", a.patientPseudonyms().isEmpty() ? "none" : String.join(", ", a.patientPseudonyms()));
       r.put("evidence", String.join(", ", a.evidenceEventIds()));
       r.put("history", history.getOrDefault(a.id(), List.of()));
+      r.put("incident", Optional.ofNullable(incidentOf.get(a.id())).orElse(""));
       rows.add(r);
     }
     page(resp, 200, "alerts", model(sess, Map.of("alerts", rows)));
@@ -391,16 +405,61 @@ public final class ConsoleServlet extends HttpServlet {
       case "close" -> Action.ALERT_CLOSE;
       default -> null;
     };
-    if (act == null || id == null || !ALERT_ID.matcher(id).matches() || note.length() > MAX_NOTE
-        || act == Action.ALERT_CLOSE && note.isEmpty()
-        || s.alerts().recent(10_000).stream().noneMatch(a -> a.id().equals(id))) {
-      resp.setStatus(400);
+    Optional<AlertSink.Alert> alert = id == null || !ALERT_ID.matcher(id).matches() ? Optional.empty()
+        : s.alerts().recent(10_000).stream().filter(a -> a.id().equals(id)).findFirst();
+    if (act == null || alert.isEmpty() || note.length() > MAX_NOTE || act == Action.ALERT_CLOSE && note.isEmpty()) {
       page(resp, 400, "message", Map.of("heading", "Not done", "text",
           "Choose an alert and an action; closing needs a note (at most " + MAX_NOTE + " characters)."));
       return;
     }
+    if (act == Action.ALERT_ESCALATE) {
+      // 45 CFR 164.308(a)(6): the incident (record and ledger event) exists before the escalation is recorded; one per
+      // alert, so two officers escalating at once on this server open one.
+      synchronized (incidents) {
+        if (!incidentsByAlert(s.ledger().events()).containsKey(id)) {
+          incidents.open(alert.get().document(), new Incidents.Operator(who.subject(), who.clientId(), who.roles(),
+              who.tokenIdHash(), req.getRemoteAddr()), Incident.RiskAssessment.pending());
+        }
+      }
+    }
     record(req, who, act, id, "success", List.of(), note.isEmpty() ? null : note);
     resp.sendRedirect("/console/alerts");
+  }
+
+  /** Alert id to the id of the incident opened from it, from the ledger's incident-opening events (the first wins). */
+  private Map<String, String> incidentsByAlert(List<StoredEvent> events) throws IOException {
+    Map<String, String> out = new HashMap<>();
+    for (StoredEvent e : events) {
+      if (Incidents.OPEN_TOOL.equals(e.event().tool())) {
+        incidents.opened(e.event()).ifPresent(i -> out.putIfAbsent(i.alertId(), i.id()));
+      }
+    }
+    return out;
+  }
+
+  /** One incident: its record (verified against its ledger event) and its ledger history; a look that is audited. */
+  private void incident(HttpServletRequest req, HttpServletResponse resp, ConsoleSessions.Session sess, String id)
+      throws IOException {
+    Optional<Incident> found = Optional.empty();
+    List<AuditEvent> history = new ArrayList<>();
+    if (INCIDENT_ID.matcher(id).matches()) {
+      for (StoredEvent e : s.ledger().events()) {
+        if (id.equals(e.event().callId())) {
+          history.add(e.event());
+          if (found.isEmpty()) {
+            found = incidents.opened(e.event());
+          }
+        }
+      }
+    }
+    if (found.isEmpty()) {
+      page(resp, 404, "message", model(sess, Map.of("heading", "Not found", "text", "There is no such incident.")));
+      return;
+    }
+    IncidentReport report = new IncidentReport(found.get(), history, s.clock().instant());
+    record(req, sess.caller().orElseThrow(), Action.VIEW, id, "success", found.get().patientPseudonyms(), null);
+    page(resp, 200, "incident", model(sess, Map.of("id", id, "rows", report.rows(), "history",
+        history.stream().map(a -> a.timestamp() + " " + a.tool() + " by " + a.subject()).toList())));
   }
 
   /** Emergency accesses, newest first: one per call that relied on break-the-glass, with its review. */
@@ -537,8 +596,9 @@ public final class ConsoleServlet extends HttpServlet {
   // --- write approvals -----------------------------------------------------------------------------
 
   /**
-   * The approvals index. Proposals are reached by the link the agent gives its user (the proposal id is a 128-bit
-   * capability and is never listed), or by pasting that link or id here.
+   * The approvals index: the signed-in clinician's own proposals awaiting a decision (pending, unexpired), oldest
+   * first, at most {@value #APPROVALS_PAGE}, each linking to its approval page; patients appear as ledger pseudonyms.
+   * The listing is a ledger event naming those pseudonyms. A pasted approval link or proposal id opens that proposal.
    */
   private void approvals(HttpServletRequest req, HttpServletResponse resp, ConsoleSessions.Session sess) throws IOException {
     String given = Optional.ofNullable(req.getParameter("proposal")).orElse("").strip();
@@ -547,7 +607,19 @@ public final class ConsoleServlet extends HttpServlet {
       resp.sendRedirect("/console/approvals/" + id);
       return;
     }
-    page(resp, 200, "approvals", model(sess, Map.of("unknown", !given.isEmpty())));
+    Caller who = sess.caller().orElseThrow();
+    List<Map<String, Object>> rows = new ArrayList<>();
+    Set<String> patients = new java.util.LinkedHashSet<>();
+    for (ProposalStore.Snapshot p : s.proposals().pendingFor(who.subject(), s.clock().instant(), APPROVALS_PAGE)) {
+      List<String> pseudonyms = s.ledger().pseudonymsFor(p.proposal().patientId());
+      String patient = pseudonyms.isEmpty() ? "not yet in the audit ledger" : pseudonyms.get(pseudonyms.size() - 1);
+      patients.addAll(pseudonyms);
+      rows.add(Map.of("id", p.proposal().id(), "tool", p.proposal().tool(), "resource", p.proposal().resourceType(),
+          "patient", patient, "proposed", seconds(p.proposal().createdAt()), "expires", seconds(p.proposal().expiresAt())));
+    }
+    record(req, who, Action.APPROVALS_LIST, AuditIds.call(), "success", List.copyOf(patients), null);
+    page(resp, 200, "approvals", model(sess, Map.of("unknown", !given.isEmpty(), "pending", rows,
+        "full", rows.size() == APPROVALS_PAGE, "max", APPROVALS_PAGE)));
   }
 
   /** View or decide one proposal: a governed {@value WriteStages#APPROVE} call with the signed-in person as caller. */
@@ -584,6 +656,11 @@ public final class ConsoleServlet extends HttpServlet {
   }
 
   // --- plumbing ------------------------------------------------------------------------------------
+
+  /** An instant for reading: ISO 8601 UTC to the second. */
+  private static String seconds(Instant t) {
+    return t.truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
+  }
 
   /** Canonical JSON indented for reading (the same members and values, so the same digest when canonicalised). */
   private static String pretty(String json) {

@@ -24,7 +24,8 @@ public record IncidentReport(Incident incident, List<AuditEvent> history, Instan
     return Math.floorDiv(Duration.between(at, incident.notificationDeadline()).toHours(), 24);
   }
 
-  private List<String[]> rows() {
+  /** The report's facts as (label, value) pairs, in reading order; patients as pseudonyms only. */
+  public List<String[]> rows() {
     Incident i = incident;
     Incident.RiskAssessment r = i.riskAssessment();
     return List.of(

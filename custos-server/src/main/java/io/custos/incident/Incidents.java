@@ -23,14 +23,17 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * Opens, re-identifies and reads incidents. Each incident is a JSON record in {@code <dataDir>/incidents/<id>.json}
  * (owner-only) and an audit ledger event ({@value #OPEN_TOOL}) whose result digest is the SHA-256 of that record, so
  * the ledger proves when it was opened and what it said. Re-identifying its patients ({@value #REIDENTIFY_TOOL}) needs
  * the {@value #PRIVACY_OFFICER} role and multi-factor authentication, and is appended to the ledger before any patient
- * id is returned (fail closed). The ledger is opened for appending, so the server must be stopped (it holds the lock).
+ * id is returned (fail closed). Offline (the command line) the ledger is opened for appending, so the server must be
+ * stopped (it holds the lock); inside the running server the events go through its audit trail.
  */
 public final class Incidents {
   /** Tool name of the ledger event that opens an incident. */
@@ -41,6 +44,8 @@ public final class Incidents {
   public static final String PRIVACY_OFFICER = "privacy-officer";
   /** HL7 v3 PurposeOfUse of incident handling: health care operations. */
   private static final String OPERATIONS = "HOPERAT";
+  /** An incident id: a UUID string. */
+  private static final String INCIDENT_ID = "[0-9a-f-]{36}";
 
   static final ObjectMapper JSON = new ObjectMapper().registerModule(new JavaTimeModule())
       .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
@@ -48,12 +53,46 @@ public final class Incidents {
   private final Path dataDir;
   private final KeySource keys;
   private final Clock clock;
+  private final Optional<Consumer<AuditEvent>> trail;
 
-  /** @param dataDir the server's data directory (holding {@code ledger/}, {@code keys/} and {@code incidents/}) */
+  /**
+   * Who opens an incident, as its ledger event records them.
+   *
+   * @param subject       the person ({@code sub}, or the operator's name on the command line)
+   * @param clientId      the application they act through
+   * @param roles         their roles
+   * @param tokenIdHash   SHA-256 of their token id, or null
+   * @param sourceAddress their network address, or {@code cli}
+   */
+  public record Operator(String subject, String clientId, Set<String> roles, String tokenIdHash, String sourceAddress) {
+    /** An operator at the command line, named {@code name}. */
+    public static Operator commandLine(String name) {
+      return new Operator(name, "custos-cli", Set.of("administrator"), null, "cli");
+    }
+  }
+
+  /**
+   * Offline use: each event is appended by opening the ledger in {@code dataDir}.
+   *
+   * @param dataDir the server's data directory (holding {@code ledger/}, {@code keys/} and {@code incidents/})
+   */
   public Incidents(Path dataDir, KeySource keys, Clock clock) {
+    this(dataDir, keys, clock, Optional.empty());
+  }
+
+  /**
+   * Inside the running server: events are appended through {@code trail} (the server's audit trail, which holds the
+   * ledger), which must throw when the event is not durable.
+   */
+  public Incidents(Path dataDir, KeySource keys, Clock clock, Consumer<AuditEvent> trail) {
+    this(dataDir, keys, clock, Optional.of(trail));
+  }
+
+  private Incidents(Path dataDir, KeySource keys, Clock clock, Optional<Consumer<AuditEvent>> trail) {
     this.dataDir = dataDir;
     this.keys = keys;
     this.clock = clock;
+    this.trail = trail;
   }
 
   /** Refused re-identification: the caller lacks the role or multi-factor authentication. */
@@ -70,19 +109,30 @@ public final class Incidents {
    * @throws IOException              if the record or the ledger event cannot be written
    */
   public Incident open(Map<String, Object> alert, String operator, Incident.RiskAssessment assessment) throws IOException {
+    return open(alert, Operator.commandLine(operator), assessment);
+  }
+
+  /**
+   * Opens an incident from an alert document (as in the alert log) on behalf of {@code operator} and records it in the
+   * ledger; the record is written before the event, the event before this returns.
+   *
+   * @throws IllegalArgumentException if the document lacks an alert field
+   * @throws IOException              if the record or the ledger event cannot be written
+   */
+  public Incident open(Map<String, Object> alert, Operator operator, Incident.RiskAssessment assessment) throws IOException {
     Instant discovered = Instant.parse(field(alert, "window_end"));
     Incident incident = new Incident(java.util.UUID.randomUUID().toString(), field(alert, "id"), field(alert, "rule"),
         field(alert, "severity"), field(alert, "user"), strings(alert.get("patients")), strings(alert.get("evidence")),
-        discovered, discovered.plus(Incident.NOTIFICATION_LIMIT), clock.instant(), operator, assessment);
+        discovered, discovered.plus(Incident.NOTIFICATION_LIMIT), clock.instant(), operator.subject(), assessment);
     byte[] record = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(incident);
     Path file = file(incident.id());
     Files.createDirectories(file.getParent());
     Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
     Files.write(file, record);
-    append(new AuditEvent(AuditIds.event(), incident.id(), clock.instant(), AuditEvent.Phase.RESULT, operator, null,
-        "custos-cli", null, null, Set.of("administrator"), OPEN_TOOL, null, incident.patientPseudonyms(),
-        "incident-response", "success", incident.patientPseudonyms().size(), sha256(record), 0, "cli", "custos", false,
-        null, OPERATIONS, List.of()));
+    append(new AuditEvent(AuditIds.event(), incident.id(), clock.instant(), AuditEvent.Phase.RESULT, operator.subject(),
+        null, operator.clientId(), null, operator.tokenIdHash(), operator.roles(), OPEN_TOOL, null,
+        incident.patientPseudonyms(), "incident-response", "success", incident.patientPseudonyms().size(), sha256(record),
+        0, operator.sourceAddress(), "custos", false, null, OPERATIONS, List.of()));
     return incident;
   }
 
@@ -118,10 +168,28 @@ public final class Incidents {
 
   /** @throws IOException if there is no such incident or its record is unreadable */
   public Incident read(String incidentId) throws IOException {
-    if (!incidentId.matches("[0-9a-f-]{36}")) {
+    if (!incidentId.matches(INCIDENT_ID)) {
       throw new IOException("not an incident id");
     }
     return JSON.readValue(file(incidentId).toFile(), Incident.class);
+  }
+
+  /**
+   * The incident an {@value #OPEN_TOOL} ledger event opened, if its record is still there and is exactly what the
+   * event's result digest (SHA-256) covers; an edited or missing record gives empty.
+   *
+   * @throws IOException if the record exists but cannot be read
+   */
+  public Optional<Incident> opened(AuditEvent event) throws IOException {
+    if (!OPEN_TOOL.equals(event.tool()) || event.callId() == null || !event.callId().matches(INCIDENT_ID)) {
+      return Optional.empty();
+    }
+    Path file = file(event.callId());
+    if (!Files.isRegularFile(file)) {
+      return Optional.empty();
+    }
+    byte[] record = Files.readAllBytes(file);
+    return sha256(record).equals(event.resultSha256()) ? Optional.of(JSON.readValue(record, Incident.class)) : Optional.empty();
   }
 
   private Path file(String id) {
@@ -129,6 +197,10 @@ public final class Incidents {
   }
 
   private void append(AuditEvent event) throws IOException {
+    if (trail.isPresent()) {
+      trail.get().accept(event);
+      return;
+    }
     try (MerkleLedger ledger = MerkleLedger.open(dataDir.resolve("ledger"), keys)) {
       ledger.append(event);
     }

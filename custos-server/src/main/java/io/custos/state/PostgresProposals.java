@@ -12,6 +12,8 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.UnaryOperator;
 
@@ -83,18 +85,36 @@ final class PostgresProposals implements ProposalRecords {
     });
   }
 
+  /** By the partial index on (subject, expiry) of pending records; the page is ordered in the database. */
+  @Override
+  public List<ProposalStore.Snapshot> pending(String subject, Instant now, int limit) {
+    return db.auto("proposals", c -> {
+      List<ProposalStore.Snapshot> out = new ArrayList<>();
+      try (var s = Jdbc.prepare(c, "SELECT record FROM custos_proposal WHERE record->'proposal'->>'subject' = ?"
+              + " AND record->>'state' = 'PENDING' AND expires_at > ?"
+              + " ORDER BY (record->'proposal'->>'createdAt')::timestamptz, id LIMIT ?", subject, now, limit);
+          ResultSet rs = s.executeQuery()) {
+        while (rs.next()) {
+          out.add(snapshot(rs.getString(1)));
+        }
+      }
+      return out;
+    });
+  }
+
   private static Optional<ProposalStore.Snapshot> read(Connection c, String id, boolean forUpdate) throws SQLException {
     try (var s = Jdbc.prepare(c, "SELECT record FROM custos_proposal WHERE id = ?" + (forUpdate ? " FOR UPDATE" : ""), id);
         ResultSet rs = s.executeQuery()) {
-      if (!rs.next()) {
-        return Optional.empty();
-      }
-      try {
-        return Optional.of(JSON.readValue(rs.getString(1), Stored.class).snapshot());
-      } catch (JsonProcessingException e) {
-        // Only this class writes the column; a record it cannot read was altered outside Custos.
-        throw new IllegalStateException("a stored proposal record is not readable", e);
-      }
+      return rs.next() ? Optional.of(snapshot(rs.getString(1))) : Optional.empty();
+    }
+  }
+
+  private static ProposalStore.Snapshot snapshot(String json) {
+    try {
+      return JSON.readValue(json, Stored.class).snapshot();
+    } catch (JsonProcessingException e) {
+      // Only this class writes the column; a record it cannot read was altered outside Custos.
+      throw new IllegalStateException("a stored proposal record is not readable", e);
     }
   }
 

@@ -1,6 +1,7 @@
 package io.custos.writes;
 
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.UnaryOperator;
 
@@ -28,4 +29,14 @@ public interface ProposalRecords {
    * @return the new record, or empty when no record has that id ({@code change} is then not applied)
    */
   Optional<ProposalStore.Snapshot> update(String id, UnaryOperator<ProposalStore.Snapshot> change);
+
+  /**
+   * The proposals awaiting a decision by {@code subject}: proposed by that user ({@link Proposal#subject()}, the
+   * only person who may approve them), still {@link Proposal.State#PENDING} (neither approved, rejected nor
+   * committed) and not expired at {@code now} ({@code now} before {@link Proposal#expiresAt()}). Ordered oldest
+   * proposal first ({@link Proposal#createdAt()}, then id), at most {@code limit} of them.
+   *
+   * @param limit the page size, at least 1
+   */
+  List<ProposalStore.Snapshot> pending(String subject, Instant now, int limit);
 }

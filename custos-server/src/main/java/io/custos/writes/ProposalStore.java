@@ -6,6 +6,7 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.UnaryOperator;
 
@@ -26,6 +27,9 @@ import java.util.function.UnaryOperator;
 public final class ProposalStore {
   /** How long finished proposals are remembered after they expire (replay detection). */
   public static final Duration RETENTION = Duration.ofHours(24);
+
+  /** Most pending proposals {@link #pendingFor} returns in one page. */
+  public static final int MAX_PAGE = 100;
 
   private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -60,6 +64,19 @@ public final class ProposalStore {
 
   public Optional<Snapshot> get(String id) {
     return id == null ? Optional.empty() : records.find(id);
+  }
+
+  /**
+   * The proposals {@code subject} may still decide: their own, pending and unexpired at {@code now}, oldest first.
+   *
+   * @param limit page size, 1 to {@link #MAX_PAGE}
+   * @throws IllegalArgumentException when {@code limit} is outside that range
+   */
+  public List<Snapshot> pendingFor(String subject, Instant now, int limit) {
+    if (limit < 1 || limit > MAX_PAGE) {
+      throw new IllegalArgumentException("page size must be 1 to " + MAX_PAGE);
+    }
+    return records.pending(subject, now, limit);
   }
 
   /**

@@ -8,6 +8,10 @@ import io.custos.audit.ledger.MerkleLedger;
 import io.custos.auth.ClaimsMapping;
 import io.custos.compliance.ComplianceReport;
 import io.custos.policy.AlertSink;
+import io.custos.state.InProcessStateStore;
+import io.custos.writes.Proposal;
+import io.custos.writes.ProposalStore;
+import io.custos.writes.TestProposals;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -52,6 +56,7 @@ class ConsoleSecurityTest {
   private Server jetty;
   private MerkleLedger ledger;
   private String base;
+  private final ProposalStore proposals = new ProposalStore(InProcessStateStore.create().proposals());
   private final HttpClient http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build();
 
   @BeforeEach
@@ -77,7 +82,7 @@ class ConsoleSecurityTest {
         ConsoleServlet.relyingParty(idp.issuerUrl("console").toString(), "custos-console", base),
         new ClaimsMapping("roles", List.of("mfa"), List.of()), Duration.ofMinutes(15),
         new LedgerView(ledgerDir, keys, ledger, id -> List.of("pseud-1")), ledgerDir.resolve("notes.jsonl"),
-        new JsonLinesAlertLog(alerts), null, null, () -> new ComplianceReport(Instant.now(), "test", List.of()), "test",
+        new JsonLinesAlertLog(alerts), null, proposals, () -> new ComplianceReport(Instant.now(), "test", List.of()), "test",
         Clock.systemUTC()));
     jetty = new Server();
     ServerConnector c = new ServerConnector(jetty);
@@ -183,6 +188,62 @@ class ConsoleSecurityTest {
     assertThat(ledger.size()).isEqualTo(before + 1);
     String page = get("/console/alerts", ids[1]).body();
     assertThat(page).contains("closed by officer-4").contains("checked with &lt;script&gt;");
+  }
+
+  @Test
+  void escalatingAnAlertOpensOneIncidentThatTheAlertPageLinks() throws Exception {
+    String[] ids = signIn("officer-7", MFA);
+    String csrf = csrf(get("/console/alerts", ids[1]).body());
+    long before = ledger.size();
+    assertThat(post("/console/alerts/action", ids[1], "csrf=" + csrf + "&alert_id=a-1&action=escalate").statusCode())
+        .isEqualTo(302);
+    assertThat(ledger.size()).isEqualTo(before + 2); // the incident's opening, then the escalation
+    List<Path> records;
+    try (var files = Files.list(dir.resolve("incidents"))) {
+      records = files.toList();
+    }
+    assertThat(records).hasSize(1);
+    String incident = records.get(0).getFileName().toString().replace(".json", "");
+
+    assertThat(get("/console/alerts", ids[1]).body()).contains("href=\"/console/incidents/" + incident + "\"")
+        .contains("escalated by officer-7");
+    HttpResponse<String> page = get("/console/incidents/" + incident, ids[1]);
+    assertThat(page.statusCode()).isEqualTo(200);
+    assertThat(page.body()).contains("a-1").contains("pseud-1").contains("custos.incident.open by officer-7")
+        .doesNotContain("<script>");
+    // a second escalation is recorded but opens no second incident
+    assertThat(post("/console/alerts/action", ids[1], "csrf=" + csrf + "&alert_id=a-1&action=escalate").statusCode())
+        .isEqualTo(302);
+    try (var files = Files.list(dir.resolve("incidents"))) {
+      assertThat(files.count()).isEqualTo(1);
+    }
+    // an incident record edited after its ledger event no longer shows
+    Files.writeString(records.get(0), Files.readString(records.get(0)).replace("pseud-1", "pseud-2"));
+    assertThat(get("/console/incidents/" + incident, ids[1]).statusCode()).isEqualTo(404);
+    assertThat(get("/console/incidents/not-an-id", ids[1]).statusCode()).isEqualTo(404);
+  }
+
+  @Test
+  void aClinicianListsOnlyTheirOwnUndecidedUnexpiredProposals() throws Exception {
+    Instant now = Instant.now();
+    Proposal mine = TestProposals.note(ProposalStore.newId(), "dr-2", now);
+    Proposal decided = TestProposals.note(ProposalStore.newId(), "dr-2", now);
+    Proposal expired = TestProposals.note(ProposalStore.newId(), "dr-2", now.minus(Duration.ofMinutes(20)));
+    Proposal theirs = TestProposals.note(ProposalStore.newId(), "dr-3", now);
+    for (Proposal p : List.of(mine, decided, expired, theirs)) {
+      proposals.add(p, now);
+    }
+    proposals.reject(decided.id(), "dr-2", now);
+    String[] ids = signIn("dr-2", "{\"roles\":[\"clinician\"],\"amr\":[\"mfa\"]}");
+    long before = ledger.size();
+
+    HttpResponse<String> page = get("/console/approvals", ids[1]);
+    assertThat(page.statusCode()).isEqualTo(200);
+    assertThat(page.body()).contains("href=\"/console/approvals/" + mine.id() + "\"").contains("pseud-1")
+        .contains(mine.createdAt().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString())
+        .contains(mine.expiresAt().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString())
+        .doesNotContain(decided.id()).doesNotContain(expired.id()).doesNotContain(theirs.id()).doesNotContain(">p1<");
+    assertThat(ledger.size()).isEqualTo(before + 1); // the listing is a ledger event
   }
 
   @Test

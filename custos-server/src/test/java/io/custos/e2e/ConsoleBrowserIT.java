@@ -9,7 +9,9 @@ import io.custos.config.CustosConfig;
 import io.custos.mcp.http.HttpTestSupport;
 import io.custos.mcp.http.McpHttpServer;
 import io.custos.policy.AlertSink;
+import com.sun.net.httpserver.HttpServer;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -47,7 +49,9 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * The compliance console in a real browser: Debian's chromium, headless, driven by Selenium through the system
  * chromedriver. A privacy officer signs in through the identity provider's login page with MFA, triages an alert,
  * reviews a break-the-glass access, re-identifies a patient for an accounting of disclosures and downloads the
- * compliance report; a clinician approves the write an agent proposed over MCP, and the agent's commit then writes it.
+ * compliance report; escalating an alert opens an incident that the alert links; a clinician finds the write an
+ * agent proposed over MCP in the list of proposals waiting for them, approves it, and the agent's commit then writes
+ * it; a page of another origin that frames the console gets an empty error document instead of the console.
  * Each page is checked with axe-core (no serious or critical violation) and screenshotted into
  * {@code target/console-screenshots}. Markup planted in an alert, a break-the-glass reason and a clinical note stays
  * text (no script runs: a JavaScript dialog would fail the next Selenium command), sign-in without MFA is refused, and
@@ -168,11 +172,21 @@ class ConsoleBrowserIT {
     assertThat(browser.findElement(By.tagName("main")).getText()).contains("bulk-read <script>alert('x')</script>");
     browser.findElement(By.cssSelector("textarea[name=note]")).sendKeys("Reviewed with the ward manager " + PLANTED);
     submit(By.cssSelector("button[value=acknowledge]"));
+    // Escalating opens an incident (record and ledger event); the alert links it.
+    submit(By.cssSelector("button[value=escalate]"));
+    String incident = browser.findElement(By.cssSelector("a[href^='/console/incidents/']")).getText();
+    assertThat(incident).matches("[0-9a-f-]{36}");
+    assertThat(Files.exists(app.dataDir().resolve("incidents").resolve(incident + ".json"))).isTrue();
+    submit(By.linkText(incident));
+    assertThat(browser.findElement(By.tagName("main")).getText()).contains("custos.incident.open by demo-privacy-officer")
+        .contains("3f1c2a9e-0000-4000-8000-000000000001");
+    check("incident");
+    browser.get(console + "alerts");
     browser.findElement(By.cssSelector("textarea[name=note]")).sendKeys("Expected: end-of-shift handover list.");
     submit(By.cssSelector("button[value=close]"));
     assertThat(browser.findElement(By.className("state")).getText()).isEqualToIgnoringCase("closed");
     assertThat(browser.findElement(By.tagName("main")).getText()).contains("acknowledged by demo-privacy-officer")
-        .contains("closed by demo-privacy-officer");
+        .contains("escalated by demo-privacy-officer").contains("closed by demo-privacy-officer");
     check("alerts");
 
     browser.get(console + "break-glass");
@@ -217,8 +231,13 @@ class ConsoleBrowserIT {
     String id = proposed.path("proposal_id").asText();
     assertThat(proposed.path("approval").path("url").asText()).isEqualTo(console + "approvals/" + id);
 
-    // The clinician follows the agent's link, signs in, and lands on the proposal.
-    signIn(console + "approvals/" + id, "alice", "{\"roles\":[\"clinician\"],\"amr\":[\"pwd\",\"mfa\"]}");
+    // The clinician signs in and finds the proposal in the list of those waiting for them.
+    signIn(console + "approvals", "alice", "{\"roles\":[\"clinician\"],\"amr\":[\"pwd\",\"mfa\"]}");
+    assertThat(browser.findElement(By.tagName("h1")).getText()).isEqualTo("Write approvals");
+    String row = browser.findElement(By.cssSelector("table.pending tbody")).getText();
+    assertThat(row).contains("draft_clinical_note").containsPattern("pt_[0-9a-f]{32}").doesNotContain(patient);
+    check("approvals");
+    submit(By.cssSelector("a[href='/console/approvals/" + id + "']"));
     assertThat(browser.findElement(By.tagName("h1")).getText()).isEqualTo("Approve a write to the health record");
     assertThat(browser.findElement(By.className("payload")).getText()).contains("Stable. <script>alert('x')</script>");
     assertThat(browser.findElement(By.tagName("code")).getText()).isEqualTo(proposed.path("payload_sha256").asText());
@@ -227,6 +246,8 @@ class ConsoleBrowserIT {
     check("approval");
     submit(By.cssSelector("button[value=approve]"));
     assertThat(browser.findElement(By.cssSelector("[role=status]")).getText()).startsWith("Approved");
+    browser.get(console + "approvals");
+    assertThat(browser.findElement(By.tagName("main")).getText()).contains("No proposal is waiting for you.");
 
     args.put("proposal_id", id);
     JsonNode committed = call(agent, session, "draft_clinical_note", args).path("result").path("structuredContent");
@@ -235,6 +256,48 @@ class ConsoleBrowserIT {
 
   @Test
   @Order(4)
+  void aPageOfAnotherOriginCannotFrameTheConsole() throws Exception {
+    HttpServer attacker = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    attacker.createContext("/", exchange -> {
+      String html = exchange.getRequestURI().getPath().equals("/control")
+          ? "<!DOCTYPE html><title>control</title><p id=control>framed page rendered</p>"
+          : "<!DOCTYPE html><title>attacker</title><iframe id=console src=\"" + console + "approvals\"></iframe>"
+              + "<iframe id=control src=\"/control\"></iframe>";
+      byte[] body = html.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      exchange.getResponseHeaders().set("Content-Type", "text/html; charset=utf-8");
+      exchange.sendResponseHeaders(200, body.length);
+      exchange.getResponseBody().write(body);
+      exchange.close();
+    });
+    attacker.start();
+    try {
+      signIn(console + "approvals", "alice", "{\"roles\":[\"clinician\"],\"amr\":[\"pwd\",\"mfa\"]}");
+      assertThat(browser.findElement(By.tagName("h1")).getText()).isEqualTo("Write approvals");
+      browser.get("http://127.0.0.1:" + attacker.getAddress().getPort() + "/");
+      var wait = new WebDriverWait(browser, Duration.ofSeconds(20));
+      // The control frame (no anti-framing headers) renders: the check below can see a framed document's content.
+      browser.switchTo().frame("control");
+      wait.until(d -> !d.findElements(By.id("control")).isEmpty());
+      browser.switchTo().defaultContent();
+      browser.switchTo().frame("console");
+      wait.until(d -> "complete".equals(((JavascriptExecutor) d).executeScript("return document.readyState")));
+      JavascriptExecutor frame = (JavascriptExecutor) browser;
+      // Chromium refused to render it (frame-ancestors 'none', X-Frame-Options DENY): an empty error document instead.
+      assertThat(String.valueOf(frame.executeScript("return document.URL"))).doesNotStartWith(console);
+      assertThat(browser.findElements(By.tagName("main"))).isEmpty();
+      assertThat(browser.findElements(By.tagName("form"))).isEmpty();
+      assertThat(browser.getPageSource()).doesNotContain("Write approvals").doesNotContain("csrf");
+      browser.switchTo().defaultContent();
+      Path shot = ((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE).toPath();
+      Files.copy(shot, SHOTS.resolve("console-framed-refused.png"), StandardCopyOption.REPLACE_EXISTING);
+    } finally {
+      browser.switchTo().defaultContent();
+      attacker.stop(0);
+    }
+  }
+
+  @Test
+  @Order(5)
   void noPatientIdentifierReachedTheLogs() {
     assertThat(logs.haystacks()).noneMatch(h -> h.contains(patient));
   }

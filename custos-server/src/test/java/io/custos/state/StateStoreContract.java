@@ -195,6 +195,64 @@ public abstract class StateStoreContract {
     assertThat(proposals.get(first.id())).isEmpty();
   }
 
+  /** A pending proposal of {@code subject}'s, proposed at {@code at} (open 15 minutes from then). */
+  static Proposal proposedAt(ProposalStore proposals, String subject, Instant at) {
+    Proposal p = TestProposals.note(ProposalStore.newId(), subject, at);
+    proposals.add(p, at);
+    return p;
+  }
+
+  static List<String> ids(List<ProposalStore.Snapshot> page) {
+    return page.stream().map(s -> s.proposal().id()).toList();
+  }
+
+  @Test
+  void pendingListsOnlyTheUsersUndecidedUnexpiredProposalsOldestFirst() {
+    ProposalStore proposals = new ProposalStore(store.proposals());
+    // 1.5 s sorts after 1 s although its ISO-8601 text sorts before it: ordered by instant, not by text
+    Proposal later = proposedAt(proposals, "alice", T0.plusMillis(1500));
+    Proposal first = proposedAt(proposals, "alice", T0);
+    Proposal second = proposedAt(proposals, "alice", T0.plusSeconds(1));
+    Proposal approved = proposedAt(proposals, "alice", T0.plusSeconds(2));
+    proposals.approve(approved.id(), approval("alice"), approved.payloadSha256(), T0.plusSeconds(5));
+    Proposal rejected = proposedAt(proposals, "alice", T0.plusSeconds(3));
+    proposals.reject(rejected.id(), "alice", T0.plusSeconds(5));
+    Proposal committed = approved(proposals);
+    proposals.beginCommit(committed.id(), "alice", committed.tool(), "p1", ARGS, T0.plusSeconds(6));
+    proposals.completeCommit(committed.id(), new WriteOutcome("DocumentReference", "d1", "1", true));
+    Proposal bobs = proposedAt(proposals, "bob", T0);
+
+    Instant now = T0.plusSeconds(10);
+    assertThat(ids(proposals.pendingFor("alice", now, 10))).containsExactly(first.id(), second.id(), later.id());
+    assertThat(ids(proposals.pendingFor("alice", now, 2))).containsExactly(first.id(), second.id());
+    assertThat(ids(proposals.pendingFor("bob", now, 10))).containsExactly(bobs.id());
+    assertThat(proposals.pendingFor("carol", now, 10)).isEmpty();
+    assertThat(proposals.pendingFor("alice", now, 10).get(0).proposal()).isEqualTo(first);
+  }
+
+  @Test
+  void aProposalLeavesThePendingListAtItsExpiry() {
+    ProposalStore proposals = new ProposalStore(store.proposals());
+    Proposal first = proposedAt(proposals, "alice", T0);
+    Proposal second = proposedAt(proposals, "alice", T0.plusSeconds(1));
+
+    assertThat(ids(proposals.pendingFor("alice", first.expiresAt().minusMillis(1), 10))).containsExactly(first.id(), second.id());
+    assertThat(ids(proposals.pendingFor("alice", first.expiresAt(), 10))).containsExactly(second.id());
+    assertThat(proposals.pendingFor("alice", second.expiresAt(), 10)).isEmpty();
+  }
+
+  @Test
+  void proposalsProposedAtTheSameInstantAreListedByIdAndThePageSizeIsBounded() {
+    ProposalStore proposals = new ProposalStore(store.proposals());
+    List<String> same = java.util.stream.Stream.generate(() -> proposedAt(proposals, "alice", T0).id()).limit(3)
+        .sorted().toList();
+
+    assertThat(ids(proposals.pendingFor("alice", T0, 3))).isEqualTo(same);
+    org.assertj.core.api.Assertions.assertThatIllegalArgumentException()
+        .isThrownBy(() -> proposals.pendingFor("alice", T0, ProposalStore.MAX_PAGE + 1));
+    org.assertj.core.api.Assertions.assertThatIllegalArgumentException().isThrownBy(() -> proposals.pendingFor("alice", T0, 0));
+  }
+
   // ---- break-the-glass grants
 
   @Test

@@ -24,6 +24,21 @@ public final class LedgerEvents {
     void accept(StoredEvent event) throws IOException;
   }
 
+  /**
+   * Decrypts one encoded entry that the ledger holds at leaf index {@code index} (AES-GCM, associated data the index).
+   *
+   * @throws LedgerCorruptException if it does not decrypt under that index: altered, moved or an unknown key
+   */
+  public static StoredEvent decrypt(byte[] entry, long index, Aead aead) throws IOException {
+    byte[] json;
+    try {
+      json = aead.decrypt(LedgerEntry.decode(entry).ciphertext(), LedgerEntry.associatedData(index));
+    } catch (GeneralSecurityException ex) {
+      throw new LedgerCorruptException("entry " + index + " does not decrypt under its index: altered, moved or unknown key");
+    }
+    return new StoredEvent(index, AuditEventCodec.decode(json));
+  }
+
   /** Decrypts every entry in order. @throws LedgerCorruptException if an entry does not decrypt */
   public static long forEach(Path dir, Aead aead, Sink sink) throws IOException {
     return forEach(new DirectoryLedger(dir), aead, 0, sink);
@@ -46,14 +61,7 @@ public final class LedgerEvents {
       if (i < from) {
         return;
       }
-      LedgerEntry e = LedgerEntry.decode(bytes);
-      byte[] json;
-      try {
-        json = aead.decrypt(e.ciphertext(), LedgerEntry.associatedData(i));
-      } catch (GeneralSecurityException ex) {
-        throw new LedgerCorruptException("entry " + i + " does not decrypt under its index: altered, moved or unknown key");
-      }
-      sink.accept(new StoredEvent(i, AuditEventCodec.decode(json)));
+      sink.accept(decrypt(bytes, i, aead));
     });
     if (!r.findings().isEmpty()) {
       throw new LedgerCorruptException(r.findings().get(0).message());

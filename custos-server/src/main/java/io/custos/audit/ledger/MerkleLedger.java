@@ -277,6 +277,26 @@ public final class MerkleLedger implements AuditTrail {
     }
   }
 
+  /** Read-only access to the durable entries and the newest signed checkpoint (for in-server readers). */
+  public LedgerReader reader() {
+    return new LedgerReader() {
+      @Override
+      public long size() throws IOException {
+        return store.size();
+      }
+
+      @Override
+      public List<byte[]> read(long from, int max) throws IOException {
+        return store.read(from, max);
+      }
+
+      @Override
+      public Optional<Checkpoint> lastCheckpoint() {
+        return Optional.ofNullable(checkpointer.last());
+      }
+    };
+  }
+
   /** Writes a signed checkpoint now (if the tree grew) and returns the latest one. */
   public Optional<Checkpoint> checkpointNow() throws IOException {
     try {
