@@ -8,6 +8,8 @@ import io.custos.config.CustosConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -32,6 +34,9 @@ final class ComplianceCommand {
     @Option(names = "--config", required = true, description = "custos.yaml") Path config;
     @Option(names = "--format", defaultValue = "html", description = "json | html | pdf (default ${DEFAULT-VALUE})") String format;
     @Option(names = "--out", required = true, description = "output file") Path out;
+    @Option(names = "--test-reports", description = "a directory of JUnit XML reports (e.g. target/surefire-reports,"
+        + " target/failsafe-reports) whose totals join the evidence; repeatable; default none")
+    List<Path> testReports = new ArrayList<>();
 
     @Override
     public Integer call() throws Exception {
@@ -42,10 +47,15 @@ final class ComplianceCommand {
         System.err.println("custos: --format must be json, html or pdf");
         return 1;
       }
+      for (Path d : testReports) {
+        if (!Files.isDirectory(d)) {
+          System.err.println("custos: --test-reports: not a directory: " + d);
+          return 1;
+        }
+      }
       CustosConfig c = CustosConfig.load(config);
-      Path data = Path.of(c.dataDir()).toAbsolutePath();
-      ComplianceReport r = ComplianceChecks.run(c, ComplianceEvidence.gather(data, ServerAssembly.alertLog(c), Instant.now()),
-          ServerAssembly.VERSION);
+      ComplianceReport r = ComplianceChecks.run(c, ComplianceEvidence.gather(
+          ServerAssembly.complianceSources(c).withTestReports(testReports), Instant.now()), ServerAssembly.VERSION);
       Files.write(out, ComplianceDocuments.render(r, f));
       System.out.println(r.passed() + " passed, " + r.failed() + " failed; written " + out);
       return r.failed() == 0 ? 0 : FAILING;

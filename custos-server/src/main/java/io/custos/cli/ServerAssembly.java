@@ -136,11 +136,11 @@ public final class ServerAssembly implements AutoCloseable {
         // A fleet: one ledger and token map in the shared database; ledgerDir() keeps this server's checkpoint cache.
         var db = this.config.database().get();
         var store = io.custos.audit.ledger.PostgresLedgerStore.connect(db.jdbcUrl(), db.user(), db.password());
-        ledger = MerkleLedger.open(store, ledgerDir(), keys, io.custos.audit.ledger.LedgerOptions.defaults(), clock);
+        ledger = MerkleLedger.open(store, ledgerDir(), keys, ledgerOptions(), clock);
         this.tokenMap = TokenMap.open(store, keys.tokenMapAead());
         shared = Optional.of(store);
       } else {
-        ledger = MerkleLedger.open(ledgerDir(), keys);
+        ledger = MerkleLedger.open(ledgerDir(), keys, ledgerOptions());
         this.tokenMap = TokenMap.open(ledgerDir().resolve(TokenMap.FILE), keys.tokenMapAead());
       }
     } catch (java.security.GeneralSecurityException e) {
@@ -330,6 +330,17 @@ public final class ServerAssembly implements AutoCloseable {
         : new io.custos.verify.DirectoryLedger(ledgerDir());
   }
 
+  /** The ledger's options: the defaults, with the configured witness directory ({@code ledger.witnessDir}). */
+  private io.custos.audit.ledger.LedgerOptions ledgerOptions() {
+    var defaults = io.custos.audit.ledger.LedgerOptions.defaults();
+    return config.ledger().witness().map(defaults::withWitness).orElse(defaults);
+  }
+
+  /** The witness of this server's ledger now. */
+  public io.custos.compliance.WitnessStatus witness() {
+    return io.custos.compliance.WitnessStatus.read(config.ledger().witness());
+  }
+
   /** The audit ledger directory ({@code <dataDir>/ledger}). */
   public Path ledgerDir() {
     return dataDir().resolve("ledger");
@@ -464,10 +475,22 @@ public final class ServerAssembly implements AutoCloseable {
         : config.alerts().logFile(Path.of(config.dataDir()).toAbsolutePath());
   }
 
-  /** The compliance report over the live configuration and this server's data directory. */
+  /** The compliance report over the live configuration and this server's evidence (a fleet's ledger in its database). */
   public io.custos.compliance.ComplianceReport complianceReport() {
     return io.custos.compliance.ComplianceChecks.run(config,
-        io.custos.compliance.ComplianceEvidence.gather(dataDir(), alertLog(config), java.time.Instant.now()), VERSION);
+        io.custos.compliance.ComplianceEvidence.gather(complianceSources(config), java.time.Instant.now()), VERSION);
+  }
+
+  /**
+   * Where the compliance evidence of {@code config} is: its data and key directories, its alert log, its witness and
+   * its ledger, read from the fleet's database when {@code database} is configured.
+   */
+  static io.custos.compliance.ComplianceEvidence.Sources complianceSources(CustosConfig config) {
+    Path data = Path.of(config.dataDir()).toAbsolutePath();
+    var sources = io.custos.compliance.ComplianceEvidence.Sources.of(data, alertLog(config))
+        .withKeysDir(config.keysPath().toAbsolutePath()).withWitness(config.ledger().witness());
+    return config.database().map(db -> sources.withFleetLedger(
+        () -> io.custos.verify.JdbcLedger.connect(db.jdbcUrl(), db.user(), db.password()))).orElse(sources);
   }
 
   private io.custos.console.ConsoleServlet console(String origin) throws IOException {
