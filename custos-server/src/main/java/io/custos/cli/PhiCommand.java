@@ -26,7 +26,9 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import org.hl7.fhir.r4.model.Patient;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code custos phi scan}: proves the server's text output free of patient identifiers ("we do not log PHI",
@@ -52,25 +54,28 @@ final class PhiCommand {
         + " `journalctl -u custos > custos.log`), SIEM or audit exports; repeatable") List<Path> paths = new ArrayList<>();
     @Option(names = "--max-patients", defaultValue = "100000", description = "patients read at most (default ${DEFAULT-VALUE})")
     int maxPatients;
+    @Spec CommandSpec spec;
     @Option(names = "--no-data-dir", description = "scan only the --path entries, not the data directory and alert log")
     boolean noDataDir;
 
     @Override
     public Integer call() throws Exception {
+      java.io.PrintWriter out = spec.commandLine().getOut();
+      java.io.PrintWriter err = spec.commandLine().getErr();
       CustosConfig c = CustosConfig.load(config);
       Path data = Path.of(c.dataDir()).toAbsolutePath();
       PatientIdentifiers ids = new PatientIdentifiers();
       try {
         ids.addAll(patients(c, maxPatients));
       } catch (UpstreamException e) {
-        System.err.println("custos: the FHIR upstream cannot be read (" + e.kind() + ")");
+        err.println("custos: the FHIR upstream cannot be read (" + e.kind() + ")");
         return 1;
       }
       if (c.sql() != null) {
         try {
           io.custos.sql.PatientKeys.addTo(ids, c.sql().validated(), maxPatients);
         } catch (java.sql.SQLException e) {
-          System.err.println("custos: the sql database cannot be read (SQLState " + e.getSQLState() + ")");
+          err.println("custos: the sql database cannot be read (SQLState " + e.getSQLState() + ")");
           return 1;
         }
       }
@@ -84,17 +89,18 @@ final class PhiCommand {
       }
       for (Path p : roots) {
         if (!Files.exists(p)) {
-          System.err.println("custos: no such file or directory: " + p);
+          err.println("custos: no such file or directory: " + p);
           return 1;
         }
       }
       // The previous result names only locations, but it is this command's own output: leave it out.
       PhiScanResult r = new LogScanner(ids).scan(roots, Clock.systemUTC(), Set.of(data.resolve(PhiScanResult.FILE)));
-      r.locations().forEach(f -> System.out.println(f.file() + ":" + f.line() + ": " + f.kind().code()));
-      System.out.println(r.findings() + " finding(s) in " + r.files() + " file(s), " + r.lines() + " line(s); "
+      r.locations().forEach(f -> out.println(f.file() + ":" + f.line() + ": " + f.kind().code()));
+      out.println(r.findings() + " finding(s) in " + r.files() + " file(s), " + r.lines() + " line(s); "
           + r.skipped() + " binary file(s) skipped; " + r.identifiers() + " identifier(s) searched");
       r.save(data);
-      System.out.println("result written to " + data.resolve(PhiScanResult.FILE));
+      out.println("result written to " + data.resolve(PhiScanResult.FILE));
+      out.flush();
       return r.passed() ? 0 : FOUND;
     }
 
