@@ -81,6 +81,7 @@ public final class ServerAssembly implements AutoCloseable {
   private final StateStore state;
   private final io.custos.metrics.CustosMetrics metrics;
   private final io.custos.alerting.FanOutSink alerts;
+  private final Optional<io.custos.console.PostgresAlertLog> fleetAlerts;
   private final Optional<io.custos.detect.DetectionEngine> detection;
   private final Optional<io.custos.detect.FleetLedgerTail> fleetTail;
 
@@ -125,7 +126,7 @@ public final class ServerAssembly implements AutoCloseable {
     Files.createDirectories(data);
     // The alert log, then webhooks, syslog and e-mail in the background; each alert is counted by rule. Built before
     // the ledger is opened, so that an unreadable secret or certificate refuses the start without holding the ledger.
-    this.alerts = io.custos.alerting.AlertSinks.from(this.config.alerts(), data, metrics, clock);
+    var delivered = io.custos.alerting.AlertSinks.from(this.config.alerts(), data, metrics, clock);
     // The tamper-evident, encrypted Merkle ledger (45 CFR 164.312(b),(c)); patient pseudonyms go to its encrypted token map.
     Path keysDir = this.config.keysPath().toAbsolutePath();
     this.keys = LocalKeySource.openOrCreate(keysDir);
@@ -156,6 +157,12 @@ public final class ServerAssembly implements AutoCloseable {
         .with(sql.map(io.custos.sql.SqlUpstream::roleGrants).orElse(java.util.Map.of()));
     // The one state store: cursors, proposals, grants, rate-limit buckets, single-use records and session bindings.
     this.state = stateStore(this.config.database(), clock);
+    // A fleet's alerts also go to its database, where the console of every replica reads them.
+    this.fleetAlerts = state instanceof PostgresStateStore p ? Optional.of(new io.custos.console.PostgresAlertLog(p.dataSource()))
+        : Optional.empty();
+    this.alerts = fleetAlerts.map(db -> new io.custos.alerting.FanOutSink(
+        java.util.stream.Stream.concat(delivered.sinks().stream(), java.util.stream.Stream.of(db)).toList(), metrics))
+        .orElse(delivered);
     AccessControl access = new AccessControl(roles, new ScopeCheck(Set.copyOf(identity.systemClients())),
         new FhirCareRelationship(upstream, clock, Duration.ofMinutes(5)), policy.requireCareRelationship(), true,
         new BreakGlass(clock, Duration.ofMinutes(policy.breakGlassMinutes()), state.grants()),
@@ -500,8 +507,20 @@ public final class ServerAssembly implements AutoCloseable {
         io.custos.console.ConsoleServlet.relyingParty(identity.issuer(), config.console().clientId(), origin),
         new ClaimsMapping(identity.rolesClaim(), identity.mfaAmr(), identity.mfaAcr()),
         Duration.ofMinutes(identity.idleTimeoutMinutes()), ledger, ledgerDir().resolve("notes.jsonl"),
-        new io.custos.console.JsonLinesAlertLog(alertLog(config)), pipeline, proposals, this::complianceReport, VERSION,
-        Clock.systemUTC()));
+        fleetAlerts.<io.custos.console.AlertLog>map(a -> a).orElseGet(() -> new io.custos.console.JsonLinesAlertLog(alertLog(config))),
+        pipeline, proposals, this::complianceReport, VERSION, Clock.systemUTC(), this::witness, fleetNotes()));
+  }
+
+  /** A fleet's case notes, in its state database beside the alerts. */
+  private Optional<io.custos.console.CaseNotes> fleetNotes() throws IOException {
+    if (!(state instanceof PostgresStateStore p)) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(new io.custos.console.PostgresCaseNotes(p.dataSource(), keys.ledgerAead()));
+    } catch (java.security.GeneralSecurityException e) {
+      throw new IOException("ledger key unavailable", e);
+    }
   }
 
   /**

@@ -127,7 +127,7 @@ public final class ComplianceEvidence {
     }
     b.keys(keys, fromFileTimes);
     b.tokenMap(s.fleet() || Files.exists(ledgerDir.resolve(TokenMap.FILE)));
-    b.alertLog(Files.exists(s.alertLog()));
+    b.alertLog(s.fleet() || Files.exists(s.alertLog()));
     b.witness(WitnessStatus.read(s.witness()));
     try {
       PhiScanResult.load(s.dataDir()).ifPresent(b::phiScan);
