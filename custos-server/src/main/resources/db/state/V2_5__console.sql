@@ -16,3 +16,11 @@ CREATE TABLE custos_case_note (
   sealed     TEXT NOT NULL,
   created_at TIMESTAMPTZ NOT NULL DEFAULT now()
 );
+
+-- Compliance evidence that must not depend on which replica produced it: the last result of each kind (phi-scan: the
+-- custos.phi-scan/1 document of the last `custos phi scan`; locations and counts, never a matched value).
+CREATE TABLE custos_evidence (
+  kind        TEXT PRIMARY KEY,
+  document    TEXT NOT NULL,
+  recorded_at TIMESTAMPTZ NOT NULL DEFAULT now()
+);

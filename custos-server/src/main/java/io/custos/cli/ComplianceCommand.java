@@ -17,7 +17,8 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code custos compliance report}: evidence on demand. Maps each HIPAA standard Custos addresses to the live
- * configuration and the evidence in the data directory (ledger verification, checkpoint signatures, key ages), as
+ * configuration and the evidence (ledger verification, checkpoint signatures, witness, key ages, the last PHI scan and,
+ * with {@code --test-reports}, JUnit test results), as
  * JSON (stable field names, see {@link ComplianceReport}), HTML or PDF. Read-only: it may run beside a running server.
  */
 @Command(name = "compliance", mixinStandardHelpOptions = true, description = "Compliance evidence.",
@@ -54,8 +55,12 @@ final class ComplianceCommand {
         }
       }
       CustosConfig c = CustosConfig.load(config);
-      ComplianceReport r = ComplianceChecks.run(c, ComplianceEvidence.gather(
-          ServerAssembly.complianceSources(c).withTestReports(testReports), Instant.now()), ServerAssembly.VERSION);
+      ComplianceReport r;
+      // A fleet's evidence (its ledger and last PHI scan) is in its databases, whichever replica this runs beside.
+      try (var state = ServerAssembly.stateStore(c.database(), java.time.Clock.systemUTC())) {
+        r = ComplianceChecks.run(c, ComplianceEvidence.gather(ServerAssembly.complianceSources(c, ServerAssembly.fleetState(state))
+            .withTestReports(testReports), Instant.now()), ServerAssembly.VERSION);
+      }
       Files.write(out, ComplianceDocuments.render(r, f));
       System.out.println(r.passed() + " passed, " + r.failed() + " failed; written " + out);
       return r.failed() == 0 ? 0 : FAILING;

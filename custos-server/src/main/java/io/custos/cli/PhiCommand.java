@@ -34,8 +34,8 @@ import picocli.CommandLine.Spec;
  * {@code custos phi scan}: proves the server's text output free of patient identifiers ("we do not log PHI",
  * 45 CFR 164.312(b), 164.514(b)). Reads the identifiers of the configured upstream's patients, searches the data
  * directory's text files, the alert log and every {@code --path}, prints counts and locations (file, line, kind,
- * never a value) and keeps the result as {@value PhiScanResult#FILE} in the data directory, where the compliance
- * report reads it. Read-only towards the server: it may run beside a running server.
+ * never a value) and keeps the result as {@value PhiScanResult#FILE} in the data directory (and, in a fleet, in its
+ * state database), where the compliance report reads it. Read-only towards the server: it may run beside a running server.
  */
 @Command(name = "phi", mixinStandardHelpOptions = true, description = "PHI checks of the server's own output.",
     subcommands = {PhiCommand.Scan.class})
@@ -100,6 +100,14 @@ final class PhiCommand {
           + r.skipped() + " binary file(s) skipped; " + r.identifiers() + " identifier(s) searched");
       r.save(data);
       out.println("result written to " + data.resolve(PhiScanResult.FILE));
+      // A fleet's compliance report reads the last scan from the fleet's database, whichever replica ran it.
+      try (var state = ServerAssembly.stateStore(c.database(), Clock.systemUTC())) {
+        var fleet = ServerAssembly.fleetState(state);
+        if (fleet.isPresent()) {
+          new io.custos.compliance.SharedEvidence(fleet.get()).savePhiScan(r);
+          out.println("result recorded in the fleet database");
+        }
+      }
       out.flush();
       return r.passed() ? 0 : FOUND;
     }

@@ -158,8 +158,7 @@ public final class ServerAssembly implements AutoCloseable {
     // The one state store: cursors, proposals, grants, rate-limit buckets, single-use records and session bindings.
     this.state = stateStore(this.config.database(), clock);
     // A fleet's alerts also go to its database, where the console of every replica reads them.
-    this.fleetAlerts = state instanceof PostgresStateStore p ? Optional.of(new io.custos.console.PostgresAlertLog(p.dataSource()))
-        : Optional.empty();
+    this.fleetAlerts = fleetState(state).map(io.custos.console.PostgresAlertLog::new);
     this.alerts = fleetAlerts.map(db -> new io.custos.alerting.FanOutSink(
         java.util.stream.Stream.concat(delivered.sinks().stream(), java.util.stream.Stream.of(db)).toList(), metrics))
         .orElse(delivered);
@@ -485,19 +484,29 @@ public final class ServerAssembly implements AutoCloseable {
   /** The compliance report over the live configuration and this server's evidence (a fleet's ledger in its database). */
   public io.custos.compliance.ComplianceReport complianceReport() {
     return io.custos.compliance.ComplianceChecks.run(config,
-        io.custos.compliance.ComplianceEvidence.gather(complianceSources(config), java.time.Instant.now()), VERSION);
+        io.custos.compliance.ComplianceEvidence.gather(complianceSources(config, fleetState(state)), java.time.Instant.now()), VERSION);
   }
 
   /**
-   * Where the compliance evidence of {@code config} is: its data and key directories, its alert log, its witness and
-   * its ledger, read from the fleet's database when {@code database} is configured.
+   * Where the compliance evidence of {@code config} is: its data and key directories, its alert log, its witness, its
+   * ledger and last PHI scan, read from the fleet's databases when {@code database} is configured.
+   *
+   * @param fleetState the fleet's state database (migrated); empty for one server
    */
-  static io.custos.compliance.ComplianceEvidence.Sources complianceSources(CustosConfig config) {
+  static io.custos.compliance.ComplianceEvidence.Sources complianceSources(CustosConfig config,
+      Optional<javax.sql.DataSource> fleetState) {
     Path data = Path.of(config.dataDir()).toAbsolutePath();
     var sources = io.custos.compliance.ComplianceEvidence.Sources.of(data, alertLog(config))
         .withKeysDir(config.keysPath().toAbsolutePath()).withWitness(config.ledger().witness());
-    return config.database().map(db -> sources.withFleetLedger(
-        () -> io.custos.verify.JdbcLedger.connect(db.jdbcUrl(), db.user(), db.password()))).orElse(sources);
+    return config.database().flatMap(db -> fleetState.map(state -> sources.withFleet(
+            () -> io.custos.verify.JdbcLedger.connect(db.jdbcUrl(), db.user(), db.password()),
+            new io.custos.compliance.SharedEvidence(state))))
+        .orElse(sources);
+  }
+
+  /** The fleet's state database of {@code store}; empty when it keeps state in process. */
+  static Optional<javax.sql.DataSource> fleetState(StateStore store) {
+    return store instanceof PostgresStateStore p ? Optional.of(p.dataSource()) : Optional.empty();
   }
 
   private io.custos.console.ConsoleServlet console(String origin) throws IOException {
@@ -513,11 +522,12 @@ public final class ServerAssembly implements AutoCloseable {
 
   /** A fleet's case notes, in its state database beside the alerts. */
   private Optional<io.custos.console.CaseNotes> fleetNotes() throws IOException {
-    if (!(state instanceof PostgresStateStore p)) {
+    Optional<javax.sql.DataSource> db = fleetState(state);
+    if (db.isEmpty()) {
       return Optional.empty();
     }
     try {
-      return Optional.of(new io.custos.console.PostgresCaseNotes(p.dataSource(), keys.ledgerAead()));
+      return Optional.of(new io.custos.console.PostgresCaseNotes(db.get(), keys.ledgerAead()));
     } catch (java.security.GeneralSecurityException e) {
       throw new IOException("ledger key unavailable", e);
     }

@@ -40,6 +40,12 @@ public final class ComplianceEvidence {
     LedgerSource open() throws IOException;
   }
 
+  /** Reads the last PHI scan. */
+  @FunctionalInterface
+  public interface PhiScans {
+    Optional<PhiScanResult> last() throws IOException;
+  }
+
   /**
    * Where the evidence is.
    *
@@ -50,9 +56,10 @@ public final class ComplianceEvidence {
    * @param fleet       whether the ledger and token map live in a fleet's database
    * @param witness     the witness directory, when one is configured
    * @param testReports directories of JUnit XML reports; none by default
+   * @param phiScans    where the last PHI scan is kept: {@code <dataDir>/phi-scan.json}, or a fleet's database
    */
   public record Sources(Path dataDir, Path keysDir, Path alertLog, LedgerOpener ledger, boolean fleet,
-      Optional<Path> witness, List<Path> testReports) {
+      Optional<Path> witness, List<Path> testReports, PhiScans phiScans) {
     public Sources {
       testReports = List.copyOf(testReports);
     }
@@ -60,24 +67,24 @@ public final class ComplianceEvidence {
     /** One server: ledger and keys in {@code dataDir}, no witness, no test reports. */
     public static Sources of(Path dataDir, Path alertLog) {
       return new Sources(dataDir, dataDir.resolve("keys"), alertLog, () -> new DirectoryLedger(dataDir.resolve("ledger")),
-          false, Optional.empty(), List.of());
+          false, Optional.empty(), List.of(), () -> PhiScanResult.load(dataDir));
     }
 
-    /** These sources with the ledger read from a fleet's database. */
-    public Sources withFleetLedger(LedgerOpener database) {
-      return new Sources(dataDir, keysDir, alertLog, database, true, witness, testReports);
+    /** These sources with the ledger and the last PHI scan read from a fleet's databases. */
+    public Sources withFleet(LedgerOpener database, SharedEvidence evidence) {
+      return new Sources(dataDir, keysDir, alertLog, database, true, witness, testReports, evidence::lastPhiScan);
     }
 
     public Sources withKeysDir(Path dir) {
-      return new Sources(dataDir, dir, alertLog, ledger, fleet, witness, testReports);
+      return new Sources(dataDir, dir, alertLog, ledger, fleet, witness, testReports, phiScans);
     }
 
     public Sources withWitness(Optional<Path> dir) {
-      return new Sources(dataDir, keysDir, alertLog, ledger, fleet, dir, testReports);
+      return new Sources(dataDir, keysDir, alertLog, ledger, fleet, dir, testReports, phiScans);
     }
 
     public Sources withTestReports(List<Path> dirs) {
-      return new Sources(dataDir, keysDir, alertLog, ledger, fleet, witness, dirs);
+      return new Sources(dataDir, keysDir, alertLog, ledger, fleet, witness, dirs, phiScans);
     }
   }
 
@@ -130,7 +137,7 @@ public final class ComplianceEvidence {
     b.alertLog(s.fleet() || Files.exists(s.alertLog()));
     b.witness(WitnessStatus.read(s.witness()));
     try {
-      PhiScanResult.load(s.dataDir()).ifPresent(b::phiScan);
+      s.phiScans().last().ifPresent(b::phiScan);
     } catch (IOException | RuntimeException e) {
       // an unreadable result counts as none
     }

@@ -61,6 +61,14 @@ public record PhiScanResult(Instant scannedAt, long files, long lines, long skip
 
   /** Writes {@value #FILE} into {@code dataDir} atomically (a reader never sees half a result). */
   public void save(Path dataDir) throws IOException {
+    Files.createDirectories(dataDir);
+    Path tmp = Files.createTempFile(dataDir, FILE, ".tmp");
+    Files.write(tmp, document());
+    Files.move(tmp, dataDir.resolve(FILE), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  /** The {@value #SCHEMA} JSON document, UTF-8. */
+  public byte[] document() throws IOException {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("schema", SCHEMA);
     m.put("scanned_at", scannedAt.toString());
@@ -73,10 +81,7 @@ public record PhiScanResult(Instant scannedAt, long files, long lines, long skip
     List<Map<String, Object>> where = new ArrayList<>();
     locations.forEach(f -> where.add(Map.of("file", f.file(), "line", f.line(), "kind", f.kind().code())));
     m.put("locations", where);
-    Files.createDirectories(dataDir);
-    Path tmp = Files.createTempFile(dataDir, FILE, ".tmp");
-    JSON.writeValue(tmp.toFile(), m);
-    Files.move(tmp, dataDir.resolve(FILE), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    return JSON.writeValueAsBytes(m);
   }
 
   /**
@@ -85,22 +90,26 @@ public record PhiScanResult(Instant scannedAt, long files, long lines, long skip
    * @throws IOException when the file exists but cannot be read or is not a {@value #SCHEMA} document
    */
   public static Optional<PhiScanResult> load(Path dataDir) throws IOException {
-    JsonNode n;
     try {
-      n = JSON.readTree(Files.readAllBytes(dataDir.resolve(FILE)));
+      return Optional.of(parse(Files.readAllBytes(dataDir.resolve(FILE))));
     } catch (NoSuchFileException e) {
       return Optional.empty();
     }
+  }
+
+  /** Reads a {@link #document()}. @throws IOException when it is not a {@value #SCHEMA} document */
+  public static PhiScanResult parse(byte[] document) throws IOException {
+    JsonNode n = JSON.readTree(document);
     if (!SCHEMA.equals(n.path("schema").asText())) {
-      throw new IOException(FILE + " is not a " + SCHEMA + " document");
+      throw new IOException("not a " + SCHEMA + " document");
     }
     List<Finding> where = new ArrayList<>();
     for (JsonNode l : n.path("locations")) {
       where.add(new Finding(l.path("file").asText(), l.path("line").asLong(),
           IdentifierKind.valueOf(l.path("kind").asText().toUpperCase(Locale.ROOT).replace('-', '_'))));
     }
-    return Optional.of(new PhiScanResult(Instant.parse(n.path("scanned_at").asText()), n.path("files").asLong(),
+    return new PhiScanResult(Instant.parse(n.path("scanned_at").asText()), n.path("files").asLong(),
         n.path("lines").asLong(), n.path("skipped_files").asLong(), n.path("identifiers").asInt(),
-        n.path("findings").asLong(), where));
+        n.path("findings").asLong(), where);
   }
 }
