@@ -79,6 +79,10 @@ final class PhiCommand {
           return 1;
         }
       }
+      if (ids.size() == 0) {
+        err.println("custos: no patient identifier was read from the upstream: this scan proves nothing, and the"
+            + " compliance report does not count it");
+      }
       List<Path> roots = new ArrayList<>(paths);
       if (!noDataDir) {
         roots.add(data);

@@ -130,12 +130,12 @@ public final class ConsoleServlet extends HttpServlet {
   public ConsoleServlet(Settings settings) throws IOException {
     this.s = settings;
     this.sessions = new ConsoleSessions(settings.idle(), settings.clock());
-    if (settings.sharedNotes().isPresent()) {
-      this.notes = settings.sharedNotes().get();
-      return;
-    }
+    this.notes = settings.sharedNotes().isPresent() ? settings.sharedNotes().get() : fileNotes(settings);
+  }
+
+  private static CaseNotes fileNotes(Settings settings) throws IOException {
     try {
-      this.notes = CaseNotes.file(settings.notes(), settings.ledger().keys().ledgerAead());
+      return CaseNotes.file(settings.notes(), settings.ledger().keys().ledgerAead());
     } catch (java.security.GeneralSecurityException e) {
       throw new IOException("ledger key unusable", e);
     }
