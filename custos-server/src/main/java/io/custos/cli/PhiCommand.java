@@ -66,7 +66,9 @@ final class PhiCommand {
       Path data = Path.of(c.dataDir()).toAbsolutePath();
       PatientIdentifiers ids = new PatientIdentifiers();
       try {
-        ids.addAll(patients(c, maxPatients));
+        if (addPatients(c, maxPatients, ids) >= maxPatients) {
+          err.println("custos: --max-patients " + maxPatients + " reached: identifiers of further patients are not searched");
+        }
       } catch (UpstreamException e) {
         err.println("custos: the FHIR upstream cannot be read (" + e.kind() + ")");
         return 1;
@@ -116,20 +118,25 @@ final class PhiCommand {
       return r.passed() ? 0 : FOUND;
     }
 
-    /** Every Patient of the upstream (up to {@code max}), read with the server's own upstream credential. */
-    private static List<Patient> patients(CustosConfig c, int max) throws IOException {
+    /**
+     * Adds the identifiers of every Patient of the upstream (up to {@code max}), read page by page with the server's own
+     * upstream credential; returns how many patients were read.
+     */
+    private static int addPatients(CustosConfig c, int max, PatientIdentifiers ids) throws IOException {
       var u = c.upstream();
       FhirUpstream upstream = new HapiFhirUpstream(FhirContext.forR4Cached(), u.baseUrl(), Duration.ofSeconds(u.timeoutSeconds()),
           List.of(), ServerAssembly.upstreamAuth(u, Clock.systemUTC()), u.searchMethod() == null ? SearchMethod.POST : u.searchMethod())
           .as(new Caller("custos-phi-scan", "custos-cli", Optional.empty(), Set.of(), Set.of(), Optional.empty(), false,
               "phi-scan", Instant.now().plus(Duration.ofHours(1))));
-      List<Patient> out = new ArrayList<>();
+      int read = 0;
       SearchPage page = upstream.execute(new UpstreamRequest.Search("Patient", Map.of(), 100));
       while (true) {
-        page.resources().stream().filter(Patient.class::isInstance).map(Patient.class::cast).limit(max - out.size())
-            .forEach(out::add);
-        if (out.size() >= max || page.nextLink().isEmpty()) {
-          return out;
+        List<Patient> patients = page.resources().stream().filter(Patient.class::isInstance).map(Patient.class::cast)
+            .limit(max - read).toList();
+        ids.addAll(patients);
+        read += patients.size();
+        if (read >= max || page.nextLink().isEmpty()) {
+          return read;
         }
         page = upstream.nextPage(page.nextLink().get());
       }

@@ -79,4 +79,16 @@ class PhiCommandTest {
     assertThat(r.status()).isEqualTo(1);
     assertThat(r.err()).contains("no such file or directory");
   }
+
+  @Test
+  void aPatientLimitThatCutsTheUpstreamShortIsSaid() throws Exception {
+    Path log = Files.writeString(work.resolve("custos.log"), "10:00:00 INFO ok\n");
+    Run all = scan("--path", log.toString());
+    Run two = scan("--path", log.toString(), "--max-patients", "2");
+    assertThat(two.status()).isZero();
+    assertThat(two.err()).contains("--max-patients 2 reached");
+    assertThat(all.err()).doesNotContain("reached");
+    assertThat(PhiScanResult.load(work.resolve("data")).orElseThrow().identifiers()).isLessThan(
+        Integer.parseInt(all.out().replaceAll("(?s).*; (\\d+) identifier\\(s\\) searched.*", "$1")));
+  }
 }
