@@ -8,6 +8,8 @@ import io.custos.config.CustosConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -15,7 +17,8 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code custos compliance report}: evidence on demand. Maps each HIPAA standard Custos addresses to the live
- * configuration and the evidence in the data directory (ledger verification, checkpoint signatures, key ages), as
+ * configuration and the evidence (ledger verification, checkpoint signatures, witness, key ages, the last PHI scan and,
+ * with {@code --test-reports}, JUnit test results), as
  * JSON (stable field names, see {@link ComplianceReport}), HTML or PDF. Read-only: it may run beside a running server.
  */
 @Command(name = "compliance", mixinStandardHelpOptions = true, description = "Compliance evidence.",
@@ -32,6 +35,9 @@ final class ComplianceCommand {
     @Option(names = "--config", required = true, description = "custos.yaml") Path config;
     @Option(names = "--format", defaultValue = "html", description = "json | html | pdf (default ${DEFAULT-VALUE})") String format;
     @Option(names = "--out", required = true, description = "output file") Path out;
+    @Option(names = "--test-reports", description = "a directory of JUnit XML reports (e.g. target/surefire-reports,"
+        + " target/failsafe-reports) whose totals join the evidence; repeatable; default none")
+    List<Path> testReports = new ArrayList<>();
 
     @Override
     public Integer call() throws Exception {
@@ -42,10 +48,19 @@ final class ComplianceCommand {
         System.err.println("custos: --format must be json, html or pdf");
         return 1;
       }
+      for (Path d : testReports) {
+        if (!Files.isDirectory(d)) {
+          System.err.println("custos: --test-reports: not a directory: " + d);
+          return 1;
+        }
+      }
       CustosConfig c = CustosConfig.load(config);
-      Path data = Path.of(c.dataDir()).toAbsolutePath();
-      ComplianceReport r = ComplianceChecks.run(c, ComplianceEvidence.gather(data, ServerAssembly.alertLog(c), Instant.now()),
-          ServerAssembly.VERSION);
+      ComplianceReport r;
+      // A fleet's evidence (its ledger and last PHI scan) is in its databases, whichever replica this runs beside.
+      try (var state = ServerAssembly.stateStore(c.database(), java.time.Clock.systemUTC())) {
+        r = ComplianceChecks.run(c, ComplianceEvidence.gather(ServerAssembly.complianceSources(c, ServerAssembly.fleetState(state))
+            .withTestReports(testReports), Instant.now()), ServerAssembly.VERSION);
+      }
       Files.write(out, ComplianceDocuments.render(r, f));
       System.out.println(r.passed() + " passed, " + r.failed() + " failed; written " + out);
       return r.failed() == 0 ? 0 : FAILING;

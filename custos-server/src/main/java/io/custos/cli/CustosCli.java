@@ -12,7 +12,7 @@ import picocli.CommandLine.ScopeType;
     description = "HIPAA-grade MCP server: governed, audited access for AI agents to FHIR R4 clinical data.",
     subcommands = {ServeCommand.class, DemoCommand.class, SyntheaCommand.class, PolicyCommand.class, AuditCommand.class,
         IncidentCommand.class,
-        KeysCommand.class, DeidCommand.class, ComplianceCommand.class, SqlCommand.class})
+        KeysCommand.class, DeidCommand.class, ComplianceCommand.class, SqlCommand.class, PhiCommand.class})
 public final class CustosCli implements Runnable {
 
   public static void main(String[] args) {

@@ -1,6 +1,7 @@
 package io.custos.cli;
 
 import io.custos.audit.ledger.CheckpointSigner;
+import io.custos.audit.ledger.KeyCreation;
 import io.custos.audit.ledger.KeysetInfo;
 import io.custos.audit.ledger.LocalKeySource;
 import io.custos.verify.KeyTransitions;
@@ -29,6 +30,7 @@ final class KeysCommand {
       created.forEach(k -> System.out.println("created " + k));
       LocalKeySource ks = LocalKeySource.open(dir);
       System.out.println("created checkpoint signing key (Ed25519)");
+      System.out.println("creation times recorded in " + dir.resolve(KeyCreation.FILE) + " (the compliance report's key ages)");
       System.out.println("public key for auditors: " + ks.publicKeyFile() + "; each ledger also publishes its C2SP verifier"
           + " key (origin and key) as " + CheckpointSigner.VKEY_FILE + " in its directory");
       return 0;
@@ -45,6 +47,7 @@ final class KeysCommand {
     public Integer call() throws Exception {
       LocalKeySource.rotate(dir, Optional.empty()).forEach(k -> System.out.println("rotated " + k));
       KeyTransition t = LocalKeySource.rotateCheckpointKey(dir, Optional.empty(), Instant.now());
+      System.out.println("rotation times recorded in " + dir.resolve(KeyCreation.FILE));
       System.out.println("rotated checkpoint key (Ed25519): key " + KeyTransition.id(t.oldKey().publicKey()) + " retired,"
           + " key " + KeyTransition.id(t.newKey().publicKey()) + " signs from " + t.from() + "; the retired private key is"
           + " deleted, the transition statement signed by it is in " + dir.resolve(KeyTransitions.FILE));

@@ -82,6 +82,7 @@ public final class ServerAssembly implements AutoCloseable {
   private final StateStore state;
   private final io.custos.metrics.CustosMetrics metrics;
   private final io.custos.alerting.FanOutSink alerts;
+  private final Optional<io.custos.console.PostgresAlertLog> fleetAlerts;
   private final Optional<io.custos.detect.DetectionEngine> detection;
   private final Optional<io.custos.detect.FleetLedgerTail> fleetTail;
 
@@ -126,7 +127,7 @@ public final class ServerAssembly implements AutoCloseable {
     Files.createDirectories(data);
     // The alert log, then webhooks, syslog and e-mail in the background; each alert is counted by rule. Built before
     // the ledger is opened, so that an unreadable secret or certificate refuses the start without holding the ledger.
-    this.alerts = io.custos.alerting.AlertSinks.from(this.config.alerts(), data, metrics, clock);
+    var delivered = io.custos.alerting.AlertSinks.from(this.config.alerts(), data, metrics, clock);
     // The tamper-evident, encrypted Merkle ledger (45 CFR 164.312(b),(c)); patient pseudonyms go to its encrypted token map.
     Path keysDir = this.config.keysPath().toAbsolutePath();
     this.keys = LocalKeySource.openOrCreate(keysDir);
@@ -137,11 +138,11 @@ public final class ServerAssembly implements AutoCloseable {
         // A fleet: one ledger and token map in the shared database; ledgerDir() keeps this server's checkpoint cache.
         var db = this.config.database().get();
         var store = io.custos.audit.ledger.PostgresLedgerStore.connect(db.jdbcUrl(), db.user(), db.password());
-        ledger = MerkleLedger.open(store, ledgerDir(), keys, io.custos.audit.ledger.LedgerOptions.defaults(), clock);
+        ledger = MerkleLedger.open(store, ledgerDir(), keys, ledgerOptions(), clock);
         this.tokenMap = TokenMap.open(store, keys.tokenMapAead());
         shared = Optional.of(store);
       } else {
-        ledger = MerkleLedger.open(ledgerDir(), keys);
+        ledger = MerkleLedger.open(ledgerDir(), keys, ledgerOptions());
         this.tokenMap = TokenMap.open(ledgerDir().resolve(TokenMap.FILE), keys.tokenMapAead());
       }
     } catch (java.security.GeneralSecurityException e) {
@@ -158,6 +159,11 @@ public final class ServerAssembly implements AutoCloseable {
         .with(sql.map(io.custos.sql.SqlUpstream::roleGrants).orElse(java.util.Map.of()));
     // The one state store: cursors, proposals, grants, rate-limit buckets, single-use records and session bindings.
     this.state = stateStore(this.config.database(), clock);
+    // A fleet's alerts also go to its database, where the console of every replica reads them.
+    this.fleetAlerts = fleetState(state).map(io.custos.console.PostgresAlertLog::new);
+    this.alerts = fleetAlerts.map(db -> new io.custos.alerting.FanOutSink(
+        java.util.stream.Stream.concat(delivered.sinks().stream(), java.util.stream.Stream.of(db)).toList(), metrics))
+        .orElse(delivered);
     AccessControl access = new AccessControl(roles, new ScopeCheck(Set.copyOf(identity.systemClients())),
         new FhirCareRelationship(upstream, clock, Duration.ofMinutes(5)), policy.requireCareRelationship(), true,
         new BreakGlass(clock, Duration.ofMinutes(policy.breakGlassMinutes()), state.grants()),
@@ -332,6 +338,17 @@ public final class ServerAssembly implements AutoCloseable {
         : new io.custos.verify.DirectoryLedger(ledgerDir());
   }
 
+  /** The ledger's options: the defaults, with the configured witness directory ({@code ledger.witnessDir}). */
+  private io.custos.audit.ledger.LedgerOptions ledgerOptions() {
+    var defaults = io.custos.audit.ledger.LedgerOptions.defaults();
+    return config.ledger().witness().map(defaults::withWitness).orElse(defaults);
+  }
+
+  /** The witness of this server's ledger now. */
+  public io.custos.compliance.WitnessStatus witness() {
+    return io.custos.compliance.WitnessStatus.read(config.ledger().witness());
+  }
+
   /** The audit ledger directory ({@code <dataDir>/ledger}). */
   public Path ledgerDir() {
     return dataDir().resolve("ledger");
@@ -466,10 +483,32 @@ public final class ServerAssembly implements AutoCloseable {
         : config.alerts().logFile(Path.of(config.dataDir()).toAbsolutePath());
   }
 
-  /** The compliance report over the live configuration and this server's data directory. */
+  /** The compliance report over the live configuration and this server's evidence (a fleet's ledger in its database). */
   public io.custos.compliance.ComplianceReport complianceReport() {
     return io.custos.compliance.ComplianceChecks.run(config,
-        io.custos.compliance.ComplianceEvidence.gather(dataDir(), alertLog(config), java.time.Instant.now()), VERSION);
+        io.custos.compliance.ComplianceEvidence.gather(complianceSources(config, fleetState(state)), java.time.Instant.now()), VERSION);
+  }
+
+  /**
+   * Where the compliance evidence of {@code config} is: its data and key directories, its alert log, its witness, its
+   * ledger and last PHI scan, read from the fleet's databases when {@code database} is configured.
+   *
+   * @param fleetState the fleet's state database (migrated); empty for one server
+   */
+  static io.custos.compliance.ComplianceEvidence.Sources complianceSources(CustosConfig config,
+      Optional<javax.sql.DataSource> fleetState) {
+    Path data = Path.of(config.dataDir()).toAbsolutePath();
+    var sources = io.custos.compliance.ComplianceEvidence.Sources.of(data, alertLog(config))
+        .withKeysDir(config.keysPath().toAbsolutePath()).withWitness(config.ledger().witness());
+    return config.database().flatMap(db -> fleetState.map(state -> sources.withFleet(
+            () -> io.custos.verify.JdbcLedger.connect(db.jdbcUrl(), db.user(), db.password()),
+            new io.custos.compliance.SharedEvidence(state))))
+        .orElse(sources);
+  }
+
+  /** The fleet's state database of {@code store}; empty when it keeps state in process. */
+  static Optional<javax.sql.DataSource> fleetState(StateStore store) {
+    return store instanceof PostgresStateStore p ? Optional.of(p.dataSource()) : Optional.empty();
   }
 
   private io.custos.console.ConsoleServlet console(String origin) throws IOException {
@@ -480,8 +519,21 @@ public final class ServerAssembly implements AutoCloseable {
         io.custos.console.ConsoleServlet.relyingParty(identity.issuer(), config.console().clientId(), origin),
         new ClaimsMapping(identity.rolesClaim(), identity.mfaAmr(), identity.mfaAcr()),
         Duration.ofMinutes(identity.idleTimeoutMinutes()), ledger, ledgerDir().resolve("notes.jsonl"),
-        new io.custos.console.JsonLinesAlertLog(alertLog(config)), pipeline, proposals, this::complianceReport, VERSION,
-        Clock.systemUTC()));
+        fleetAlerts.<io.custos.console.AlertLog>map(a -> a).orElseGet(() -> new io.custos.console.JsonLinesAlertLog(alertLog(config))),
+        pipeline, proposals, this::complianceReport, VERSION, Clock.systemUTC(), this::witness, fleetNotes()));
+  }
+
+  /** A fleet's case notes, in its state database beside the alerts. */
+  private Optional<io.custos.console.CaseNotes> fleetNotes() throws IOException {
+    Optional<javax.sql.DataSource> db = fleetState(state);
+    if (db.isEmpty()) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(new io.custos.console.PostgresCaseNotes(db.get(), keys.ledgerAead()));
+    } catch (java.security.GeneralSecurityException e) {
+      throw new IOException("ledger key unavailable", e);
+    }
   }
 
   /**

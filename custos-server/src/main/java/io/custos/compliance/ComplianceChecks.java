@@ -1,6 +1,7 @@
 package io.custos.compliance;
 
 import io.custos.config.CustosConfig;
+import io.custos.phi.scan.PhiScanResult;
 import io.custos.verify.VerificationReport;
 import io.custos.verify.checkpoint.Checkpoint;
 import java.time.Duration;
@@ -9,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Evaluates each standard against the live configuration and the evidence. Pure: the same inputs give the same
@@ -19,6 +21,8 @@ public final class ComplianceChecks {
   static final int MAX_IDLE_MINUTES = 15;
   /** Oldest a key may be before rotation is due. */
   static final Duration MAX_KEY_AGE = Duration.ofDays(365);
+  /** Oldest the last {@code custos phi scan} may be (run it at least weekly, e.g. from cron). */
+  static final Duration MAX_PHI_SCAN_AGE = Duration.ofDays(7);
   /** Oldest the newest signed checkpoint may be while entries are unanchored. */
   static final Duration MAX_CHECKPOINT_AGE = Duration.ofHours(24);
   /** The retention period of 45 CFR 164.316(b)(2). */
@@ -27,19 +31,96 @@ public final class ComplianceChecks {
   private ComplianceChecks() {}
 
   /**
-   * What the checks look at besides the configuration.
+   * What the checks look at besides the configuration. Built with {@link #builder(Instant)}.
    *
-   * @param verification   the ledger verification just run, empty when the ledger could not be read
-   * @param lastCheckpoint the newest signed checkpoint
-   * @param keyCreated     key name to when its file was written (ledger, token map, checkpoint signing, pseudonym, research)
-   * @param tokenMap       whether the encrypted pseudonym map exists (needed for accounting of disclosures)
-   * @param alertLog       whether alerts are recorded where the console reads them
-   * @param now            the current instant
+   * @param verification       the ledger verification just run, empty when the ledger could not be read
+   * @param lastCheckpoint     the newest signed checkpoint
+   * @param keyCreated         key name (ledger, token-map, checkpoint, pseudonym, research) to when its current key was
+   *                           made: from the key directory's creation record, else the file's modification time
+   * @param keyDatesFromFiles  the keys whose date is a file modification time (no creation record)
+   * @param tokenMap           whether the encrypted pseudonym map exists (needed for accounting of disclosures)
+   * @param alertLog           whether alerts are recorded where the console reads them
+   * @param witness            the ledger's witness
+   * @param phiScan            the last {@code custos phi scan} result
+   * @param testResults        JUnit report totals, one per directory given; empty when none was given
+   * @param now                the current instant
    */
   public record Evidence(Optional<VerificationReport> verification, Optional<Checkpoint> lastCheckpoint,
-      Map<String, Instant> keyCreated, boolean tokenMap, boolean alertLog, Instant now) {
+      Map<String, Instant> keyCreated, Set<String> keyDatesFromFiles, boolean tokenMap, boolean alertLog,
+      WitnessStatus witness, Optional<PhiScanResult> phiScan, List<TestReports.Group> testResults, Instant now) {
     public Evidence {
       keyCreated = Map.copyOf(keyCreated);
+      keyDatesFromFiles = Set.copyOf(keyDatesFromFiles);
+      testResults = List.copyOf(testResults);
+    }
+
+    /** Evidence at {@code now}, everything absent until set. */
+    public static Builder builder(Instant now) {
+      return new Builder(now);
+    }
+
+    /** Collects the evidence piece by piece. */
+    public static final class Builder {
+      private final Instant now;
+      private Optional<VerificationReport> verification = Optional.empty();
+      private Optional<Checkpoint> lastCheckpoint = Optional.empty();
+      private Map<String, Instant> keyCreated = Map.of();
+      private Set<String> keyDatesFromFiles = Set.of();
+      private boolean tokenMap;
+      private boolean alertLog;
+      private WitnessStatus witness = WitnessStatus.none();
+      private Optional<PhiScanResult> phiScan = Optional.empty();
+      private List<TestReports.Group> testResults = List.of();
+
+      private Builder(Instant now) {
+        this.now = now;
+      }
+
+      public Builder verification(VerificationReport v) {
+        verification = Optional.of(v);
+        return this;
+      }
+
+      public Builder lastCheckpoint(Checkpoint cp) {
+        lastCheckpoint = Optional.of(cp);
+        return this;
+      }
+
+      public Builder keys(Map<String, Instant> created, Set<String> fromFileTimes) {
+        keyCreated = created;
+        keyDatesFromFiles = fromFileTimes;
+        return this;
+      }
+
+      public Builder tokenMap(boolean present) {
+        tokenMap = present;
+        return this;
+      }
+
+      public Builder alertLog(boolean present) {
+        alertLog = present;
+        return this;
+      }
+
+      public Builder witness(WitnessStatus w) {
+        witness = w;
+        return this;
+      }
+
+      public Builder phiScan(PhiScanResult r) {
+        phiScan = Optional.of(r);
+        return this;
+      }
+
+      public Builder testResults(List<TestReports.Group> groups) {
+        testResults = groups;
+        return this;
+      }
+
+      public Evidence build() {
+        return new Evidence(verification, lastCheckpoint, keyCreated, keyDatesFromFiles, tokenMap, alertLog, witness, phiScan,
+            testResults, now);
+      }
     }
   }
 
@@ -73,20 +154,26 @@ public final class ComplianceChecks {
         List.of("audit ledger entries: AES-256-GCM (Tink keyset)" + present(evidence, "ledger"),
             "patient pseudonym map: AES-256-GCM" + present(evidence, "token-map")),
         "Create the keys with `custos keys init` in <dataDir>/keys."));
-    c.add(check("audit-controls", "45 CFR 164.312(b)", "Audit controls", ledgerOk,
-        verificationEvidence(evidence), "Run `custos audit verify --ledger <dataDir>/ledger` and investigate every finding;"
-            + " restore the ledger from a witness copy if entries were altered."));
+    boolean scanOk = scanPassedRecently(evidence);
+    List<String> audit = new ArrayList<>(verificationEvidence(evidence));
+    audit.add(scanEvidence(evidence));
+    c.add(check("audit-controls", "45 CFR 164.312(b)", "Audit controls", ledgerOk && scanOk, audit,
+        "Run `custos audit verify --ledger <dataDir>/ledger` and investigate every finding; restore the ledger from a witness"
+            + " copy if entries were altered. Run `custos phi scan` at least every " + MAX_PHI_SCAN_AGE.toDays()
+            + " days and remove every identifier it finds from logs and exports."));
     Optional<Duration> checkpointAge = evidence.lastCheckpoint().map(cp -> Duration.between(cp.timestamp(), evidence.now()));
     long unanchored = evidence.verification().map(VerificationReport::unanchored).orElse(0L);
     boolean anchored = evidence.lastCheckpoint().isPresent()
         && (unanchored == 0 || checkpointAge.orElseThrow().compareTo(MAX_CHECKPOINT_AGE) <= 0);
-    c.add(check("integrity", "45 CFR 164.312(c)(1)", "Integrity", ledgerOk && anchored,
+    c.add(check("integrity", "45 CFR 164.312(c)(1)", "Integrity", ledgerOk && anchored && evidence.witness().readable(),
         List.of("signed checkpoints (Ed25519, C2SP signed notes): " + evidence.verification().map(VerificationReport::checkpoints)
                 .map(String::valueOf).orElse("not verified"),
             "newest checkpoint: " + checkpointAge.map(a -> a.toMinutes() + " min old").orElse("none"),
             "entries after it: " + unanchored,
+            evidence.witness().describe(evidence.now()),
             "writes: two-phase, bound to the SHA-256 of the approved payload" + (policy.readOnly() ? " (read-only mode: writes off)" : "")),
-        "Keep the server running so checkpoints are signed (at least daily), and verify the ledger."));
+        "Keep the server running so checkpoints are signed (at least daily), verify the ledger, and keep the witness"
+            + " directory (ledger.witnessDir) readable."));
     c.add(check("authentication", "45 CFR 164.312(d)", "Person or entity authentication",
         oauth && !identity.mfaAmr().isEmpty() || oauth && !identity.mfaAcr().isEmpty(),
         List.of("tokens validated: " + identity.algorithms() + " signatures, issuer " + (identity.issuer() == null ? "none" : "configured"),
@@ -105,11 +192,22 @@ public final class ComplianceChecks {
     c.add(check("incident-procedures", "45 CFR 164.308(a)(6)", "Security incident procedures", evidence.alertLog(),
         List.of("alerts are acknowledged, escalated and closed in the console; each action is a ledger event"),
         "Configure console.alertLog and route alerts to your incident process (escalate in the console)."));
+    if (!evidence.testResults().isEmpty()) {
+      c.add(check("evaluation", "45 CFR 164.308(a)(8)", "Evaluation", evidence.testResults().stream()
+              .allMatch(TestReports.Group::passed),
+          evidence.testResults().stream().map(g -> g.group() + ": " + g.reports() + " report(s), " + g.tests() + " tests, "
+              + g.failures() + " failures, " + g.errors() + " errors, " + g.skipped() + " skipped, "
+              + String.format(java.util.Locale.ROOT, "%.1f", g.seconds()) + " s, newest " + g.newest()
+                  .map(t -> Duration.between(t, evidence.now()).toHours() + " h old").orElse("none")).toList(),
+          "Fix every failing or erroring test (and give directories that hold JUnit XML reports) before relying on the"
+              + " controls they cover."));
+    }
     c.add(check("de-identification", "45 CFR 164.514(b)", "De-identification (Safe Harbor)",
-        evidence.keyCreated().containsKey("research"),
+        evidence.keyCreated().containsKey("research") && scanOk,
         List.of("research tools release only Safe Harbor extracts keyed by research.key" + present(evidence, "research"),
-            "small cells suppressed; k-anonymity over released attributes"),
-        "Start the server once so <dataDir>/keys/research.key is created; keep it apart from the audit keys."));
+            "small cells suppressed; k-anonymity over released attributes", scanEvidence(evidence)),
+        "Start the server once so <dataDir>/keys/research.key is created; keep it apart from the audit keys. Run `custos phi"
+            + " scan` at least every " + MAX_PHI_SCAN_AGE.toDays() + " days; it must find no identifier."));
     c.add(check("minimum-necessary", "45 CFR 164.514(d)", "Minimum necessary", policy.requireCareRelationship(),
         List.of("role policy limits tools per role; element allowlists limit fields",
             "care relationship required: " + policy.requireCareRelationship()),
@@ -124,15 +222,35 @@ public final class ComplianceChecks {
         ledgerOk && keysFresh,
         List.of("ledger entries kept " + RETENTION_DAYS / 365 + " years (`custos audit prune` refuses younger segments)",
             "oldest key: " + oldestKey.map(k -> Duration.between(k, evidence.now()).toDays() + " days old").orElse("none"),
+            keyDates(evidence),
             "pruned entries verified by their kept leaf hashes: " + evidence.verification().map(VerificationReport::pruned)
                 .map(String::valueOf).orElse("not verified")),
         "Rotate keys older than " + MAX_KEY_AGE.toDays() + " days (`custos keys rotate`) and verify the ledger."));
-    return new ComplianceReport(evidence.now(), version, c);
+    return new ComplianceReport(evidence.now(), version, c,
+        new ComplianceReport.Facts(evidence.phiScan(), evidence.testResults(), evidence.witness()));
   }
 
   private static List<String> verificationEvidence(Evidence e) {
     return e.verification().map(v -> List.of(v.summary(), "findings: " + v.findings().size()))
         .orElse(List.of("the ledger could not be read"));
+  }
+
+  private static boolean scanPassedRecently(Evidence e) {
+    return e.phiScan().filter(r -> r.passed() && r.identifiers() > 0
+        && Duration.between(r.scannedAt(), e.now()).compareTo(MAX_PHI_SCAN_AGE) <= 0).isPresent();
+  }
+
+  private static String scanEvidence(Evidence e) {
+    return e.phiScan().map(r -> "last PHI scan: " + (r.passed() ? "pass" : "FAIL") + ", " + r.findings() + " finding(s) in "
+        + r.files() + " file(s), " + r.lines() + " line(s), " + r.identifiers() + " identifier(s) searched, "
+        + Duration.between(r.scannedAt(), e.now()).toHours() + " h old (at most " + MAX_PHI_SCAN_AGE.toDays() + " days)")
+        .orElse("last PHI scan: never run (custos phi scan)");
+  }
+
+  private static String keyDates(Evidence e) {
+    List<String> fromFiles = e.keyCreated().keySet().stream().filter(e.keyDatesFromFiles()::contains).sorted().toList();
+    return fromFiles.isEmpty() ? "key ages from the key directory's creation record"
+        : "key ages from file modification times (no creation record, keys made before it existed): " + fromFiles;
   }
 
   private static String present(Evidence e, String key) {

@@ -1,8 +1,12 @@
 package io.custos.compliance;
 
+import io.custos.audit.ledger.CheckpointSigner;
+import io.custos.audit.ledger.KeyCreation;
 import io.custos.audit.ledger.LocalKeySource;
 import io.custos.audit.ledger.TokenMap;
-import io.custos.verify.CheckpointLog;
+import io.custos.phi.scan.PhiScanResult;
+import io.custos.verify.DirectoryLedger;
+import io.custos.verify.LedgerSource;
 import io.custos.verify.LedgerVerifier;
 import io.custos.verify.VerificationReport;
 import io.custos.verify.checkpoint.Checkpoint;
@@ -10,12 +14,18 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
-/** Gathers the evidence of a data directory: verifies its ledger, reads its checkpoints and the ages of its keys. */
+/**
+ * Gathers the evidence of a server: verifies its ledger (its directory, or a fleet's database), reads its checkpoints,
+ * its witness, the ages of its keys, the last PHI scan and, when given, JUnit test reports.
+ */
 public final class ComplianceEvidence {
   /** Key name in the report to its file under {@code <dataDir>/keys}. */
   static final Map<String, String> KEY_FILES = Map.of("ledger", LocalKeySource.LEDGER_KEYSET, "token-map",
@@ -24,32 +34,122 @@ public final class ComplianceEvidence {
 
   private ComplianceEvidence() {}
 
+  /** Opens the ledger for one read. */
+  @FunctionalInterface
+  public interface LedgerOpener {
+    LedgerSource open() throws IOException;
+  }
+
+  /** Reads the last PHI scan. */
+  @FunctionalInterface
+  public interface PhiScans {
+    Optional<PhiScanResult> last() throws IOException;
+  }
+
   /**
-   * @param dataDir  the server's data directory ({@code ledger/}, {@code keys/})
-   * @param alertLog the alert log the console reads
+   * Where the evidence is.
+   *
+   * @param dataDir     the server's data directory ({@code ledger/} with the checkpoint key, {@code keys/}, the PHI scan result)
+   * @param keysDir     the key directory
+   * @param alertLog    the alert log the console reads
+   * @param ledger      opens the ledger: its directory, or a fleet's database
+   * @param fleet       whether the ledger and token map live in a fleet's database
+   * @param witness     the witness directory, when one is configured
+   * @param testReports directories of JUnit XML reports; none by default
+   * @param phiScans    where the last PHI scan is kept: {@code <dataDir>/phi-scan.json}, or a fleet's database
    */
+  public record Sources(Path dataDir, Path keysDir, Path alertLog, LedgerOpener ledger, boolean fleet,
+      Optional<Path> witness, List<Path> testReports, PhiScans phiScans) {
+    public Sources {
+      testReports = List.copyOf(testReports);
+    }
+
+    /** One server: ledger and keys in {@code dataDir}, no witness, no test reports. */
+    public static Sources of(Path dataDir, Path alertLog) {
+      return new Sources(dataDir, dataDir.resolve("keys"), alertLog, () -> new DirectoryLedger(dataDir.resolve("ledger")),
+          false, Optional.empty(), List.of(), () -> PhiScanResult.load(dataDir));
+    }
+
+    /** These sources with the ledger and the last PHI scan read from a fleet's databases. */
+    public Sources withFleet(LedgerOpener database, SharedEvidence evidence) {
+      return new Sources(dataDir, keysDir, alertLog, database, true, witness, testReports, evidence::lastPhiScan);
+    }
+
+    public Sources withKeysDir(Path dir) {
+      return new Sources(dataDir, dir, alertLog, ledger, fleet, witness, testReports, phiScans);
+    }
+
+    public Sources withWitness(Optional<Path> dir) {
+      return new Sources(dataDir, keysDir, alertLog, ledger, fleet, dir, testReports, phiScans);
+    }
+
+    public Sources withTestReports(List<Path> dirs) {
+      return new Sources(dataDir, keysDir, alertLog, ledger, fleet, witness, dirs, phiScans);
+    }
+  }
+
+  /** One server's evidence in {@code dataDir}. */
   public static ComplianceChecks.Evidence gather(Path dataDir, Path alertLog, Instant now) {
-    Path ledger = dataDir.resolve("ledger");
-    Optional<VerificationReport> verification;
-    Optional<Checkpoint> last;
-    try {
-      verification = Optional.of(LedgerVerifier.verify(ledger, io.custos.audit.ledger.CheckpointSigner.firstKey(ledger),
-          Optional.empty()));
-      List<Checkpoint> all = CheckpointLog.read(ledger).checkpoints();
-      last = all.isEmpty() ? Optional.empty() : Optional.of(all.get(all.size() - 1));
+    return gather(Sources.of(dataDir, alertLog), now);
+  }
+
+  /**
+   * @throws java.io.UncheckedIOException never: unreadable evidence is reported as missing, and the checks fail on it
+   */
+  public static ComplianceChecks.Evidence gather(Sources s, Instant now) {
+    Path ledgerDir = s.dataDir().resolve("ledger");
+    ComplianceChecks.Evidence.Builder b = ComplianceChecks.Evidence.builder(now);
+    try (LedgerSource source = s.ledger().open()) {
+      b.verification(LedgerVerifier.verify(source, CheckpointSigner.firstKey(ledgerDir), s.witness()));
+      List<Checkpoint> all = source.checkpoints().checkpoints();
+      if (!all.isEmpty()) {
+        b.lastCheckpoint(all.getLast());
+      }
     } catch (IOException | RuntimeException e) {
-      verification = Optional.empty();
-      last = Optional.empty();
+      // unreadable: the checks say the ledger could not be read
+    }
+    Map<String, Instant> recorded;
+    try {
+      recorded = KeyCreation.read(s.keysDir());
+    } catch (IOException | RuntimeException e) {
+      recorded = Map.of();
     }
     Map<String, Instant> keys = new LinkedHashMap<>();
-    KEY_FILES.forEach((name, file) -> {
-      try {
-        keys.put(name, Files.getLastModifiedTime(dataDir.resolve("keys").resolve(file)).toInstant());
-      } catch (IOException e) {
-        // absent: the check names the missing key
+    Set<String> fromFileTimes = new HashSet<>();
+    for (var k : KEY_FILES.entrySet()) {
+      Path file = s.keysDir().resolve(k.getValue());
+      if (!Files.exists(file)) {
+        continue; // absent: the check names the missing key
       }
-    });
-    return new ComplianceChecks.Evidence(verification, last, keys, Files.exists(ledger.resolve(TokenMap.FILE)),
-        Files.exists(alertLog), now);
+      if (recorded.containsKey(k.getValue())) {
+        keys.put(k.getKey(), recorded.get(k.getValue()));
+      } else {
+        try {
+          keys.put(k.getKey(), Files.getLastModifiedTime(file).toInstant());
+          fromFileTimes.add(k.getKey());
+        } catch (IOException e) {
+          // vanished meanwhile: reported missing
+        }
+      }
+    }
+    b.keys(keys, fromFileTimes);
+    b.tokenMap(s.fleet() || Files.exists(ledgerDir.resolve(TokenMap.FILE)));
+    b.alertLog(s.fleet() || Files.exists(s.alertLog()));
+    b.witness(WitnessStatus.read(s.witness()));
+    try {
+      s.phiScans().last().ifPresent(b::phiScan);
+    } catch (IOException | RuntimeException e) {
+      // an unreadable result counts as none
+    }
+    List<TestReports.Group> groups = new ArrayList<>();
+    for (Path dir : s.testReports()) {
+      try {
+        groups.add(TestReports.read(dir));
+      } catch (IOException e) {
+        groups.add(new TestReports.Group(dir.toString(), 0, 0, 0, 0, 0, 0, Optional.empty()));
+      }
+    }
+    b.testResults(groups);
+    return b.build();
   }
 }

@@ -18,18 +18,43 @@ import java.util.Optional;
  * ({@code passed}, {@code failed}, {@code status}) and {@code checks}, each with {@code id} (stable, e.g.
  * {@code audit-controls}), {@code standard} (the CFR citation, e.g. {@code 45 CFR 164.312(b)}), {@code title},
  * {@code status} ({@code pass} or {@code fail}), {@code evidence} (list of strings) and {@code fix} (string, or null
- * when passing). New fields may be added; none is renamed or removed without a new schema version.
+ * when passing); {@code phi_scan} (the last {@code custos phi scan}, or null when none ran: {@code scanned_at},
+ * {@code status}, {@code files}, {@code lines}, {@code findings}, {@code identifiers}, {@code age_hours});
+ * {@code test_results} (one object per {@code --test-reports} directory: {@code group}, {@code reports}, {@code tests},
+ * {@code failures}, {@code errors}, {@code skipped}, {@code time_seconds}, {@code newest_report} (ISO-8601 or null),
+ * {@code status}); {@code witness} ({@code configured}, {@code last_tree_size} and {@code last_witnessed_at}, null when
+ * nothing was witnessed). New fields may be added; none is renamed or removed without a new schema version.
  *
  * @param generatedAt   when the checks ran
  * @param serverVersion the Custos version
  * @param checks        one per control, in citation order
+ * @param facts         the PHI scan, test results and witness behind the checks
  */
-public record ComplianceReport(Instant generatedAt, String serverVersion, List<Check> checks) {
+public record ComplianceReport(Instant generatedAt, String serverVersion, List<Check> checks, Facts facts) {
   /** Schema identifier of the JSON form. */
   public static final String SCHEMA = "custos.compliance-report/1";
 
   public ComplianceReport {
     checks = List.copyOf(checks);
+  }
+
+  /** A report without PHI scan, test results or witness. */
+  public ComplianceReport(Instant generatedAt, String serverVersion, List<Check> checks) {
+    this(generatedAt, serverVersion, checks, new Facts(Optional.empty(), List.of(), WitnessStatus.none()));
+  }
+
+  /**
+   * Evidence that other tools read as data, besides the checks' text.
+   *
+   * @param phiScan     the last PHI scan
+   * @param testResults JUnit report totals per directory
+   * @param witness     the ledger's witness
+   */
+  public record Facts(Optional<io.custos.phi.scan.PhiScanResult> phiScan, List<TestReports.Group> testResults,
+      WitnessStatus witness) {
+    public Facts {
+      testResults = List.copyOf(testResults);
+    }
   }
 
   /** Outcome of one check. */
@@ -94,6 +119,37 @@ public record ComplianceReport(Instant generatedAt, String serverVersion, List<C
       list.add(o);
     }
     m.put("checks", list);
+    m.put("phi_scan", facts.phiScan().map(r -> {
+      Map<String, Object> o = new LinkedHashMap<>();
+      o.put("scanned_at", r.scannedAt().toString());
+      o.put("status", r.passed() ? Status.PASS.code() : Status.FAIL.code());
+      o.put("files", r.files());
+      o.put("lines", r.lines());
+      o.put("findings", r.findings());
+      o.put("identifiers", r.identifiers());
+      o.put("age_hours", java.time.Duration.between(r.scannedAt(), generatedAt).toHours());
+      return o;
+    }).orElse(null));
+    List<Map<String, Object>> tests = new ArrayList<>();
+    for (TestReports.Group g : facts.testResults()) {
+      Map<String, Object> o = new LinkedHashMap<>();
+      o.put("group", g.group());
+      o.put("reports", g.reports());
+      o.put("tests", g.tests());
+      o.put("failures", g.failures());
+      o.put("errors", g.errors());
+      o.put("skipped", g.skipped());
+      o.put("time_seconds", g.seconds());
+      o.put("newest_report", g.newest().map(Instant::toString).orElse(null));
+      o.put("status", g.passed() ? Status.PASS.code() : Status.FAIL.code());
+      tests.add(o);
+    }
+    m.put("test_results", tests);
+    Map<String, Object> w = new LinkedHashMap<>();
+    w.put("configured", facts.witness().dir().isPresent());
+    w.put("last_tree_size", facts.witness().last().map(io.custos.verify.checkpoint.Checkpoint::treeSize).orElse(null));
+    w.put("last_witnessed_at", facts.witness().last().map(cp -> cp.timestamp().toString()).orElse(null));
+    m.put("witness", w);
     return m;
   }
 }

@@ -113,10 +113,20 @@ public final class ConsoleServlet extends HttpServlet {
    * @param compliance builds the compliance report on demand
    * @param version    Custos version, recorded in console events
    * @param clock      time source
+   * @param witness    the ledger's witness now (overview)
+   * @param sharedNotes a fleet's case notes in its database; empty: the {@code notes} file
    */
   public record Settings(OidcSignIn oidc, ClaimsMapping claims, Duration idle, LedgerView ledger, java.nio.file.Path notes,
       AlertLog alerts, GovernancePipeline pipeline, ProposalStore proposals, Supplier<ComplianceReport> compliance,
-      String version, Clock clock) {}
+      String version, Clock clock, Supplier<io.custos.compliance.WitnessStatus> witness, Optional<CaseNotes> sharedNotes) {
+    /** One server without a witness: notes in the {@code notes} file. */
+    public Settings(OidcSignIn oidc, ClaimsMapping claims, Duration idle, LedgerView ledger, java.nio.file.Path notes,
+        AlertLog alerts, GovernancePipeline pipeline, ProposalStore proposals, Supplier<ComplianceReport> compliance,
+        String version, Clock clock) {
+      this(oidc, claims, idle, ledger, notes, alerts, pipeline, proposals, compliance, version, clock,
+          io.custos.compliance.WitnessStatus::none, Optional.empty());
+    }
+  }
 
   private final transient Settings s;
   private final transient ConsoleSessions sessions;
@@ -128,14 +138,18 @@ public final class ConsoleServlet extends HttpServlet {
   public ConsoleServlet(Settings settings) throws IOException {
     this.s = settings;
     this.sessions = new ConsoleSessions(settings.idle(), settings.clock());
-    try {
-      this.notes = new CaseNotes(settings.notes(), settings.ledger().keys().ledgerAead());
-    } catch (java.security.GeneralSecurityException e) {
-      throw new IOException("ledger key unusable", e);
-    }
+    this.notes = settings.sharedNotes().isPresent() ? settings.sharedNotes().get() : fileNotes(settings);
     // The data directory holds the ledger directory (its layout as the command line's incidents see it).
     this.incidents = new Incidents(settings.ledger().dir().getParent(), settings.ledger().keys(), settings.clock(),
         settings.ledger()::record);
+  }
+
+  private static CaseNotes fileNotes(Settings settings) throws IOException {
+    try {
+      return CaseNotes.file(settings.notes(), settings.ledger().keys().ledgerAead());
+    } catch (java.security.GeneralSecurityException e) {
+      throw new IOException("ledger key unusable", e);
+    }
   }
 
   /** Builds the relying party for {@code issuer}, with the console's callback under {@code base} ({@code https://host:port}). */
@@ -351,7 +365,7 @@ public final class ConsoleServlet extends HttpServlet {
     m.put("breakGlass", toReview);
     m.put("entries", events.size());
     m.put("checkpoint", checkpoint);
-    m.put("witness", "no witness directory configured on this server");
+    m.put("witness", s.witness().get().describe(s.clock().instant()));
     m.put("verification", lastVerification);
     page(resp, 200, "overview", model(sess, m));
   }

@@ -45,6 +45,7 @@ public final class PostgresStateStore implements StateStore {
 
   private final Clock clock;
   private final Jdbc db;
+  private final DataSource dataSource;
   private final Optional<HikariDataSource> owned;
   private final CursorStore cursors;
   private final ProposalRecords proposals;
@@ -57,6 +58,7 @@ public final class PostgresStateStore implements StateStore {
   private PostgresStateStore(Builder b, DataSource ds, Optional<HikariDataSource> owned) {
     this.clock = b.clock;
     this.db = new Jdbc(ds);
+    this.dataSource = ds;
     this.owned = owned;
     cursors = new PostgresCursors(db, clock);
     proposals = new PostgresProposals(db, b.maxProposals);
@@ -178,6 +180,11 @@ public final class PostgresStateStore implements StateStore {
   }
 
   /** Stops the sweeper and, when the store opened the pool itself, closes it. */
+  /** The fleet's state database (migrated), for the other shared records kept beside the state (the console's). */
+  public DataSource dataSource() {
+    return dataSource;
+  }
+
   @Override
   public void close() {
     sweeper.shutdownNow();

@@ -56,4 +56,18 @@ class KeysRotateCommandTest {
         keys.resolve(LocalKeySource.PUBLIC_KEY).toString())).isEqualTo(2);
     assertThat(out.toString(StandardCharsets.UTF_8)).contains("precede the pinned key").contains("BAD_SIGNATURE");
   }
+
+  @Test
+  void initAndRotateRecordWhenEachCurrentKeyWasMade() throws Exception {
+    Path keys = tmp.resolve("keys");
+    assertThat(run("keys", "init", "--dir", keys.toString())).isZero();
+    var made = io.custos.audit.ledger.KeyCreation.read(keys);
+    assertThat(made).containsOnlyKeys(LocalKeySource.LEDGER_KEYSET, LocalKeySource.TOKEN_MAP_KEYSET,
+        LocalKeySource.REQUEST_STATE_KEYSET, LocalKeySource.SIGNING_KEY);
+    java.time.Instant longAgo = java.time.Instant.parse("2020-01-01T00:00:00Z");
+    io.custos.audit.ledger.KeyCreation.record(keys, made.keySet(), longAgo);
+
+    assertThat(run("keys", "rotate", "--dir", keys.toString())).isZero();
+    assertThat(io.custos.audit.ledger.KeyCreation.read(keys)).allSatisfy((file, at) -> assertThat(at).as(file).isAfter(longAgo));
+  }
 }

@@ -15,6 +15,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import io.custos.phi.scan.PhiScanResult;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -47,6 +48,19 @@ class ComplianceReportTest {
     }
     Files.writeString(data.resolve("ledger").resolve("token-map.enc"), "");
     Files.writeString(data.resolve("alerts.jsonl"), "");
+    phiScan(Instant.now(), 0);
+  }
+
+  private void phiScan(Instant at, long findings) throws Exception {
+    new PhiScanResult(at, 3, 120, 1, 40, findings, List.of()).save(data);
+  }
+
+  private List<String> failing(ComplianceReport r) {
+    return r.checks().stream().filter(c -> !c.passed()).map(ComplianceReport.Check::id).toList();
+  }
+
+  private ComplianceReport hardened(ComplianceEvidence.Sources sources) {
+    return ComplianceChecks.run(config("tls13", "oauth", 15), ComplianceEvidence.gather(sources, Instant.now()), "test");
   }
 
   @Test
@@ -77,7 +91,11 @@ class ComplianceReportTest {
     ComplianceReport r = ComplianceChecks.run(config("plain", "development", 30),
         ComplianceEvidence.gather(data, data.resolve("alerts.jsonl"), Instant.now()), "test");
     JsonNode doc = new ObjectMapper().readTree(ComplianceDocuments.render(r, ComplianceDocuments.Format.JSON));
-    assertThat(doc.fieldNames()).toIterable().containsExactly("schema", "generated_at", "server_version", "summary", "checks");
+    assertThat(doc.fieldNames()).toIterable().containsExactly("schema", "generated_at", "server_version", "summary", "checks",
+        "phi_scan", "test_results", "witness");
+    assertThat(doc.path("phi_scan").isNull()).as("no scan ran").isTrue();
+    assertThat(doc.path("test_results").isArray()).isTrue();
+    assertThat(doc.path("witness").fieldNames()).toIterable().containsExactly("configured", "last_tree_size", "last_witnessed_at");
     assertThat(doc.path("schema").asText()).isEqualTo(ComplianceReport.SCHEMA);
     assertThat(doc.path("summary").fieldNames()).toIterable().containsExactly("passed", "failed", "status");
     assertThat(doc.path("summary").path("status").asText()).isEqualTo("fail");
@@ -95,5 +113,82 @@ class ComplianceReportTest {
     byte[] pdf = ComplianceDocuments.render(r, ComplianceDocuments.Format.PDF);
     assertThat(new String(pdf, 0, 5, StandardCharsets.US_ASCII)).isEqualTo("%PDF-");
     assertThat(pdf.length).isGreaterThan(2000);
+  }
+
+  @Test
+  void aPhiScanNeverRunStaleOrWithFindingsFailsAuditControlsAndDeIdentification() throws Exception {
+    ledgerWithOneEvent();
+    ComplianceEvidence.Sources sources = ComplianceEvidence.Sources.of(data, data.resolve("alerts.jsonl"));
+    assertThat(failing(hardened(sources))).isEmpty();
+    phiScan(Instant.now(), 2);
+    ComplianceReport found = hardened(sources);
+    assertThat(failing(found)).containsExactly("audit-controls", "de-identification");
+    assertThat(found.checks().get(5).evidence()).anySatisfy(e -> assertThat(e).startsWith("last PHI scan: FAIL, 2 finding(s)"));
+    phiScan(Instant.now().minus(java.time.Duration.ofDays(8)), 0);
+    assertThat(failing(hardened(sources))).containsExactly("audit-controls", "de-identification");
+    Files.delete(data.resolve(PhiScanResult.FILE));
+    ComplianceReport never = hardened(sources);
+    assertThat(failing(never)).containsExactly("audit-controls", "de-identification");
+    assertThat(never.checks().get(5).evidence()).contains("last PHI scan: never run (custos phi scan)");
+  }
+
+  @Test
+  void testReportsAddAnEvaluationCheckThatFailsOnAFailure() throws Exception {
+    ledgerWithOneEvent();
+    Path ok = Files.createDirectories(data.resolve("surefire-reports"));
+    Files.writeString(ok.resolve("TEST-a.xml"), "<testsuite tests=\"5\" failures=\"0\" errors=\"0\" skipped=\"1\" time=\"2.0\"/>");
+    var sources = ComplianceEvidence.Sources.of(data, data.resolve("alerts.jsonl")).withTestReports(List.of(ok));
+    ComplianceReport passing = hardened(sources);
+    assertThat(passing.checks()).filteredOn(c -> c.id().equals("evaluation")).singleElement().satisfies(c -> {
+      assertThat(c.standard()).isEqualTo("45 CFR 164.308(a)(8)");
+      assertThat(c.passed()).isTrue();
+      assertThat(c.evidence()).singleElement().asString().contains("5 tests, 0 failures, 0 errors, 1 skipped");
+    });
+    JsonNode doc = new ObjectMapper().readTree(ComplianceDocuments.render(passing, ComplianceDocuments.Format.JSON));
+    assertThat(doc.path("test_results").get(0).fieldNames()).toIterable().containsExactly("group", "reports", "tests",
+        "failures", "errors", "skipped", "time_seconds", "newest_report", "status");
+    assertThat(doc.path("test_results").get(0).path("tests").asLong()).isEqualTo(5);
+    assertThat(doc.path("phi_scan").path("status").asText()).isEqualTo("pass");
+    Path bad = Files.createDirectories(data.resolve("failsafe-reports"));
+    Files.writeString(bad.resolve("TEST-b.xml"), "<testsuite tests=\"2\" failures=\"0\" errors=\"1\"/>");
+    assertThat(failing(hardened(sources.withTestReports(List.of(ok, bad))))).containsExactly("evaluation");
+  }
+
+  @Test
+  void keyAgesComeFromTheCreationRecordAndFallBackToFileTimesWithANote() throws Exception {
+    ledgerWithOneEvent();
+    Path keys = data.resolve("keys");
+    Instant old = Instant.now().minus(java.time.Duration.ofDays(400));
+    io.custos.audit.ledger.KeyCreation.record(keys, List.of(io.custos.audit.ledger.LocalKeySource.LEDGER_KEYSET), old);
+    var sources = ComplianceEvidence.Sources.of(data, data.resolve("alerts.jsonl"));
+    ComplianceReport r = hardened(sources);
+    assertThat(failing(r)).as("a 400-day-old ledger key is due for rotation, whatever its file time").containsExactly(
+        "documentation-retention");
+    ComplianceReport.Check retention = r.checks().get(r.checks().size() - 1);
+    assertThat(retention.evidence()).contains("oldest key: 400 days old")
+        .anySatisfy(e -> assertThat(e).contains("file modification times").contains("pseudonym").contains("research")
+            .doesNotContain("ledger"));
+    io.custos.audit.ledger.LocalKeySource.rotate(keys, java.util.Optional.empty());
+    assertThat(failing(hardened(sources))).isEmpty();
+  }
+
+  @Test
+  void theWitnessIsShownAndAWitnessedLedgerVerifiesAgainstIt() throws Exception {
+    Path witness = data.resolve("witness");
+    var keys = LocalKeySource.openOrCreate(data.resolve("keys"));
+    try (MerkleLedger ledger = MerkleLedger.open(data.resolve("ledger"), keys,
+        io.custos.audit.ledger.LedgerOptions.defaults().withWitness(witness))) {
+      ledger.append(new AuditEvent("e1", "c1", Instant.now(), AuditEvent.Phase.RESULT, "alice", null, "app", null, null,
+          Set.of("clinician"), "get_medications", "MedicationRequest", List.of("p1"), null, "success", 1, null, 0, "stdio", "t"));
+      ledger.checkpointNow();
+    }
+    var sources = ComplianceEvidence.Sources.of(data, data.resolve("alerts.jsonl"));
+    ComplianceReport none = hardened(sources);
+    assertThat(none.checks().get(6).evidence()).contains("no witness configured (ledger.witnessDir)");
+    ComplianceReport seen = hardened(sources.withWitness(java.util.Optional.of(witness)));
+    assertThat(seen.checks().get(6).evidence()).anySatisfy(e -> assertThat(e)
+        .startsWith("witness configured: last witnessed checkpoint size 1, "));
+    assertThat(seen.facts().witness().last()).isPresent();
+    assertThat(seen.checks().get(5).evidence().get(0)).contains("+1 witness");
   }
 }

@@ -84,7 +84,12 @@ class ConsoleSecurityTest {
         new LedgerView(ledgerDir, keys, ledger, id -> List.of("pseud-1")), ledgerDir.resolve("notes.jsonl"),
         new JsonLinesAlertLog(alerts), null, proposals, () -> new ComplianceReport(Instant.now(), "test", List.of()), "test",
         Clock.systemUTC()));
-    jetty = new Server();
+    jetty = serve(servlet, port);
+  }
+
+  /** Serves {@code servlet} at {@code /console/*} on 127.0.0.1:{@code port}, started. */
+  static Server serve(ConsoleServlet servlet, int port) throws Exception {
+    Server jetty = new Server();
     ServerConnector c = new ServerConnector(jetty);
     c.setHost("127.0.0.1");
     c.setPort(port);
@@ -93,6 +98,7 @@ class ConsoleSecurityTest {
     ctx.addServlet(new ServletHolder(servlet), "/console/*");
     jetty.setHandler(ctx);
     jetty.start();
+    return jetty;
   }
 
   @AfterEach
@@ -297,12 +303,12 @@ class ConsoleSecurityTest {
         .header("Cookie", ConsoleServlet.COOKIE + "=" + session).build(), HttpResponse.BodyHandlers.ofString());
   }
 
-  private static Optional<String> cookie(HttpResponse<?> r) {
+  static Optional<String> cookie(HttpResponse<?> r) {
     return r.headers().allValues("Set-Cookie").stream().filter(c -> c.startsWith(ConsoleServlet.COOKIE + "="))
         .map(c -> c.substring(ConsoleServlet.COOKIE.length() + 1, c.indexOf(';'))).filter(v -> !v.isEmpty()).findFirst();
   }
 
-  private static String csrf(String html) {
+  static String csrf(String html) {
     Matcher m = Pattern.compile("name=\"csrf\" value=\"([^\"]+)\"").matcher(html);
     assertThat(m.find()).isTrue();
     return m.group(1);

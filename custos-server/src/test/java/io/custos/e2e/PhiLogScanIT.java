@@ -269,6 +269,33 @@ class PhiLogScanIT {
   }
 
   /**
+   * The product's own scan, {@code custos phi scan}, over this server's data directory and everything captured from
+   * its logs so far: it passes; with one planted family name it fails, naming file, line and kind only. It reads the
+   * identifiers from a store of its own over the same fixture (the other test stops the first store midway).
+   */
+  @Test
+  void thePhiScanCommandPassesOnTheseLogsAndFailsOnAPlantedIdentifier() throws Exception {
+    Path logs = work.resolve("captured-logs");
+    Files.createDirectories(logs);
+    Files.write(logs.resolve("custos.log"), capture.haystacks());
+    try (EmbeddedFhirStore own = EmbeddedFhirStore.builder().dataDirectory(FIXTURE).port(0)
+        .referenceInstant(Instant.parse("2026-01-01T00:00:00Z")).build().start()) {
+      Path config = work.resolve("scan.yaml");
+      Files.writeString(config, "server: {host: 127.0.0.1, port: 0, tls: plain}\nupstream: {baseUrl: \"%s\"}\nidentity: {mode: development}\ndataDir: \"%s\"\n"
+          .formatted(own.baseUrl(), work.resolve("data")));
+      String[] args = {"phi", "scan", "--config", config.toString(), "--path", logs.toString()};
+      assertThat(new picocli.CommandLine(new io.custos.cli.CustosCli()).execute(args)).as("clean logs").isZero();
+      String family = ((Patient) own.repository().all("Patient").get(0)).getNameFirstRep().getFamily();
+      Files.writeString(logs.resolve("planted.log"), "12:00:00 WARN io.custos lookup failed for " + family + "\n");
+      java.io.StringWriter out = new java.io.StringWriter();
+      var cli = new picocli.CommandLine(new io.custos.cli.CustosCli());
+      cli.setOut(new java.io.PrintWriter(out));
+      assertThat(cli.execute(args)).as("planted identifier").isEqualTo(3);
+      assertThat(out.toString()).contains(logs.resolve("planted.log") + ":1: name").doesNotContain(family);
+    }
+  }
+
+  /**
    * MCP Java SDK 2.1.0 answers {@code tools/call} for an unknown tool with JSON-RPC error data
    * {@code "Tool not found: <name>"}, echoing the client's string. Custos's {@code GateFilter} refuses
    * unknown tool names before the SDK sees them, with the fixed error -32602 "Unknown tool." (stdio:

@@ -137,6 +137,9 @@ public final class LocalKeySource implements KeySource {
       KeyPair kp = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
       writeSigningKey(dir.resolve(SIGNING_KEY), kp.getPrivate(), kek);
       writePublic(dir.resolve(PUBLIC_KEY), kp.getPublic());
+      List<String> made = new ArrayList<>(AEAD_KEYSETS);
+      made.add(SIGNING_KEY);
+      KeyCreation.record(dir, made, Instant.now());
       return out;
     } catch (GeneralSecurityException e) {
       throw new IOException("could not create keys: " + e.getClass().getSimpleName(), e);
@@ -159,6 +162,7 @@ public final class LocalKeySource implements KeySource {
         writeKeyset(dir.resolve(name), rotated, kek);
         out.add(info(name, rotated));
       }
+      KeyCreation.record(dir, AEAD_KEYSETS, Instant.now());
       return out;
     } catch (GeneralSecurityException e) {
       throw new IOException("could not rotate keys: " + e.getClass().getSimpleName(), e);
@@ -199,6 +203,7 @@ public final class LocalKeySource implements KeySource {
       extended.add(t);
       KeyTransitions.write(dir, KeyTransitions.encode(extended));
       completeCheckpointRotation(dir);
+      KeyCreation.record(dir, List.of(SIGNING_KEY), from);
       return t;
     } catch (GeneralSecurityException | IllegalArgumentException e) {
       throw new IOException("could not rotate the checkpoint key: " + e.getClass().getSimpleName(), e);
