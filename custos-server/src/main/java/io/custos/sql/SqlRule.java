@@ -25,7 +25,11 @@ public enum SqlRule {
   PARAMETER("no-parameters", "Placeholders and variables are not allowed in the query."),
   EXPRESSION("expression-not-allowed", "The query uses an expression or clause that is not allowed."),
   JOIN("join-not-allowed", "Only inner joins with ON between catalog tables are allowed."),
-  LIMIT("limit-literal", "LIMIT and OFFSET must be plain numbers (OFFSET at most 10000).");
+  LIMIT("limit-literal", "LIMIT and OFFSET must be plain numbers (OFFSET at most 10000)."),
+  VIEWS_ONLY("deidentified-views-only", "This tool reads the de-identified views of the SQL catalog only, never its tables."),
+  PATIENT_KEY("pseudonymous-key", "A view's patient key may only be selected, counted, grouped on or compared with another column."),
+  COUNTS("counts-only", "Only COUNT(*), COUNT(column) and COUNT(DISTINCT column) are allowed, grouped by every other selected "
+      + "column (plain columns), without HAVING, ORDER BY, DISTINCT or OFFSET.");
 
   private final String id;
   private final String message;

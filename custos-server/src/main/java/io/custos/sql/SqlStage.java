@@ -42,15 +42,23 @@ public final class SqlStage implements Stage {
   private final SensitiveCategories sensitive;
   private final SensitiveDataPolicy policy;
   private final Map<String, String> resourceTypes = new LinkedHashMap<>();
+  private final Optional<DeidentifiedQueries> deidentified;
 
-  SqlStage(SqlDatabase database, SqlCatalog catalog, SqlSettings.Analyst analyst, SensitiveCategories sensitive,
-      SensitiveDataPolicy policy) {
+  /**
+   * @param research the research path's engine, for researchers' queries over the de-identified views (when
+   *                 {@code sql.research} is configured)
+   */
+  SqlStage(SqlDatabase database, SqlCatalog catalog, SqlSettings settings, SensitiveCategories sensitive,
+      SensitiveDataPolicy policy, Optional<io.custos.phi.research.CohortService> research) {
     this.database = database;
     this.planner = new SqlPlanner(catalog);
-    this.analyst = analyst;
+    this.analyst = settings.analyst();
     this.sensitive = sensitive;
     this.policy = policy;
     catalog.tables().forEach(t -> resourceTypes.put(t.name(), t.resourceType()));
+    catalog.views().forEach(v -> resourceTypes.put(v.name(), v.resourceType()));
+    this.deidentified = research.filter(r -> settings.research() != null).map(r ->
+        new DeidentifiedQueries(database, catalog, settings.research(), sensitive, r, this::shell));
   }
 
   @Override
@@ -61,18 +69,17 @@ public final class SqlStage implements Stage {
   @Override
   public ToolOutcome intercept(ToolExchange ex, Chain next) {
     SqlTool tool = (SqlTool) ex.declaration();
+    if (tool.scope() == SqlTool.Scope.DEIDENTIFIED) {
+      deidentified.orElseThrow(() -> new ToolCallException(ToolCallException.Reason.UPSTREAM_UNAVAILABLE,
+          "De-identified SQL is not configured.")).run(ex);
+      return next.proceed(ex);
+    }
     boolean treating = ex.caller().roles().stream().anyMatch(SensitiveDataPolicy.TREATING_ROLES::contains);
     SqlPlan plan = tool.plan().orElseGet(() -> analystPlan(ex, treating));
     String patientId = ex.patientId().orElseThrow(() -> ToolCallException.invalid("patient_id is required."));
     Map<String, Object> args = new LinkedHashMap<>(ex.arguments().values());
-    SqlDatabase.Rows rows;
-    try {
-      Optional<String> key = database.patientKey(patientId);
-      rows = key.isEmpty() ? new SqlDatabase.Rows(List.of(), false) : database.query(plan, key.get(), args);
-    } catch (SqlDatabase.Unavailable e) {
-      throw new ToolCallException(ToolCallException.Reason.UPSTREAM_UNAVAILABLE, "timeout".equals(e.getMessage())
-          ? "The SQL database did not answer within the statement timeout." : "The SQL database could not answer.");
-    }
+    Optional<String> key = patientKey(patientId);
+    SqlDatabase.Rows rows = key.isEmpty() ? new SqlDatabase.Rows(List.of(), false) : read(database, plan, key.get(), args);
     List<Map<String, Object>> items = new ArrayList<>();
     WithheldTally withheld = new WithheldTally();
     Set<String> masked = new LinkedHashSet<>();
@@ -134,7 +141,29 @@ public final class SqlStage implements Stage {
     }
   }
 
-  private static String query(ToolExchange ex) {
+  private Optional<String> patientKey(String patientId) {
+    try {
+      return database.patientKey(patientId);
+    } catch (SqlDatabase.Unavailable e) {
+      throw unavailable(e);
+    }
+  }
+
+  /** Runs {@code plan}; a failure is reported without anything the database said. */
+  static SqlDatabase.Rows read(SqlDatabase database, SqlPlan plan, String patientKey, Map<String, Object> args) {
+    try {
+      return database.query(plan, patientKey, args);
+    } catch (SqlDatabase.Unavailable e) {
+      throw unavailable(e);
+    }
+  }
+
+  private static ToolCallException unavailable(SqlDatabase.Unavailable e) {
+    return new ToolCallException(ToolCallException.Reason.UPSTREAM_UNAVAILABLE, "timeout".equals(e.getMessage())
+        ? "The SQL database did not answer within the statement timeout." : "The SQL database could not answer.");
+  }
+
+  static String query(ToolExchange ex) {
     return ex.arguments().string("query").orElseThrow(() -> ToolCallException.invalid("query is required."));
   }
 
@@ -157,7 +186,7 @@ public final class SqlStage implements Stage {
    * The row as the FHIR resource its first table stands for (a Condition, a MedicationRequest...), holding only its
    * codes and the patient, so the patient's Consent provisions judge it as they judge the FHIR record.
    */
-  private Resource shell(SqlPlan plan, Map<String, String> row, String patientId) {
+  Resource shell(SqlPlan plan, Map<String, String> row, String patientId) {
     CodeableConcept codes = new CodeableConcept();
     for (int i = 0; i < plan.hidden().size(); i++) {
       String code = row.get("h" + i);
@@ -172,11 +201,12 @@ public final class SqlStage implements Stage {
       case "Observation" -> new org.hl7.fhir.r4.model.Observation().setCode(codes).setSubject(patient);
       case "AllergyIntolerance" -> new org.hl7.fhir.r4.model.AllergyIntolerance().setCode(codes).setPatient(patient);
       case "Encounter" -> new org.hl7.fhir.r4.model.Encounter().addType(codes).setSubject(patient);
+      case "Patient" -> new org.hl7.fhir.r4.model.Patient().setId(patientId);
       default -> new org.hl7.fhir.r4.model.Basic().setCode(codes).setSubject(patient);
     };
   }
 
-  private static String sha256(String s) {
+  static String sha256(String s) {
     try {
       return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
     } catch (NoSuchAlgorithmException e) {
