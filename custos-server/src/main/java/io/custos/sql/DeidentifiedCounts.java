@@ -4,6 +4,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import net.sf.jsqlparser.expression.Function;
+import net.sf.jsqlparser.statement.select.AllColumns;
+import net.sf.jsqlparser.statement.select.AllTableColumns;
 import net.sf.jsqlparser.statement.select.PlainSelect;
 
 /**
@@ -18,15 +20,21 @@ final class DeidentifiedCounts {
 
   /** Which count {@code f} (a {@code COUNT}) is. @throws SqlRule.SqlRefused {@link SqlRule#COUNTS} for another form */
   static SqlPlan.Aggregate aggregate(Function f) {
-    boolean star = f.isAllColumns() && (f.getParameters() == null || f.getParameters().isEmpty());
-    boolean one = !f.isAllColumns() && f.getParameters() != null && f.getParameters().size() == 1
-        && f.getParameters().get(0) instanceof net.sf.jsqlparser.schema.Column;
+    List<?> parameters = f.getParameters() == null ? List.of() : f.getParameters();
+    boolean star = star(f);
+    boolean one = !f.isAllColumns() && parameters.size() == 1 && parameters.get(0) instanceof net.sf.jsqlparser.schema.Column;
     if (!(star || one) || f.isUnique() || f.getKeep() != null || f.getNamedParameters() != null || f.getAttribute() != null
         || f.getOrderByElements() != null || f.getHavingClause() != null || f.getLimit() != null || f.getNullHandling() != null
         || f.isEscaped() || f.getMultipartName() == null || f.getMultipartName().size() != 1 || (star && f.isDistinct())) {
       throw SqlRule.COUNTS.refused();
     }
     return f.isDistinct() ? SqlPlan.Aggregate.DISTINCT : SqlPlan.Aggregate.ROWS;
+  }
+
+  /** Whether {@code f} is {@code COUNT(*)} (JSqlParser holds the star as its one parameter). */
+  static boolean star(Function f) {
+    List<?> parameters = f.getParameters() == null ? List.of() : f.getParameters();
+    return parameters.size() == 1 && parameters.get(0) instanceof AllColumns a && !(a instanceof AllTableColumns);
   }
 
   /** Whether the statement asks for counts (or groups). */

@@ -255,10 +255,10 @@ final class SqlPlanner {
         if (deidentified.isPresent() && e instanceof Function f && "COUNT".equalsIgnoreCase(f.getName())) {
           out = count(item, f);
         } else {
-          keyAllowed = deidentified.isPresent() && e instanceof Column;
+          keyAllowed = deidentified.isPresent() && e instanceof Column; // a bare key is released as a pseudonym
           expression(e);
-          keyAllowed = false;
           out = output(item, e, outputs.size());
+          keyAllowed = false;
         }
         selected.add(deidentified.isPresent() && e instanceof Column c ? Optional.of(selected(c)) : Optional.empty());
         sql.append(" AS ").append(alias);
@@ -365,7 +365,7 @@ final class SqlPlanner {
      */
     private SqlPlan.Output count(SelectItem<?> item, Function f) {
       SqlPlan.Aggregate aggregate = DeidentifiedCounts.aggregate(f);
-      if (f.isAllColumns()) {
+      if (DeidentifiedCounts.star(f)) {
         sql.append('1');
       } else {
         keyAllowed = true;
@@ -477,7 +477,8 @@ final class SqlPlanner {
       }
       if (e instanceof Column c) {
         var col = resolve(c).column().getValue();
-        return new SqlPlan.Output(name.toLowerCase(Locale.ROOT), col.kind(), Optional.ofNullable(col.system()));
+        return new SqlPlan.Output(name.toLowerCase(Locale.ROOT), col.kind(), Optional.ofNullable(col.system()),
+            col.identifierKind(), SqlPlan.Aggregate.NONE);
       }
       // A computed value is treated as free text: fenced, and classified by its terms.
       return new SqlPlan.Output(name.toLowerCase(Locale.ROOT), ColumnClass.TEXT, Optional.empty());
