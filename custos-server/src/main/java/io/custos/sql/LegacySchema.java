@@ -159,7 +159,7 @@ public final class LegacySchema {
    */
   public static final Map<String, String> TOOLS = Map.of("conditions", "legacy_active_diagnoses",
       "medications", "legacy_active_medications", "labs", "legacy_lab_results", "query", SqlTool.SQL_QUERY,
-      "deidentifiedQuery", SqlTool.SQL_QUERY_DEIDENTIFIED);
+      "deidentified_query", SqlTool.SQL_QUERY_DEIDENTIFIED);
 
   private static int insert(Connection c, String sql, List<Map<String, String>> rows, Function<Map<String, String>, Object[]> map)
       throws SQLException {
