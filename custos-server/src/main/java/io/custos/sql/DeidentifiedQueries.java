@@ -11,7 +11,6 @@ import io.custos.pipeline.ToolCallException;
 import io.custos.pipeline.ToolExchange;
 import io.custos.tools.ResearchTools;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -109,15 +108,7 @@ final class DeidentifiedQueries {
    */
   private boolean released(ToolExchange ex, SqlPlan plan, Map<String, String> row,
       Optional<ResearchProtocols.Protocol> protocol, Set<String> consentApplied) {
-    Set<SensitiveCategory> categories = EnumSet.noneOf(SensitiveCategory.class);
-    for (int i = 0; i < plan.hidden().size(); i++) {
-      categories.addAll(sensitive.categoriesOf(plan.hidden().get(i).system().orElseThrow(), row.get("h" + i)));
-    }
-    for (int i = 0; i < plan.outputs().size(); i++) {
-      if (plan.outputs().get(i).kind() == ColumnClass.TEXT) {
-        categories.addAll(sensitive.categoriesOfText(row.get("c" + i)));
-      }
-    }
+    Set<SensitiveCategory> categories = SqlStage.categories(sensitive, plan, row);
     if (categories.stream().anyMatch(c -> !CohortService.covered(ex.caller(), c, protocol))) {
       return false;
     }
@@ -150,10 +141,7 @@ final class DeidentifiedQueries {
     private static boolean releasable(SqlPlan.Output o) {
       return switch (o.kind()) {
         case TEXT -> false;
-        case IDENTIFIER -> o.identifier().filter(k -> switch (k) {
-          case PATIENT_KEY, DATE, BIRTH_DATE, AGE, ZIP -> true;
-          default -> false;
-        }).isPresent();
+        case IDENTIFIER -> o.identifier().filter(IdentifierKind::released).isPresent();
         default -> true;
       };
     }
@@ -192,6 +180,10 @@ final class DeidentifiedQueries {
           && (s.length() == 4 || !Character.isDigit(s.charAt(4)) || s.length() == 8) ? Integer.valueOf(s.substring(0, 4)) : null;
     }
 
+    /**
+     * The rows; without ORDER BY in the order of their released values, so the database's storage order (the order MRNs
+     * were assigned in) does not tie a pseudonym to a patient.
+     */
     Map<String, Object> rows(List<Map<String, String>> kept, boolean truncated) {
       List<Map<String, Object>> items = new ArrayList<>();
       for (Map<String, String> row : kept) {
@@ -203,6 +195,9 @@ final class DeidentifiedQueries {
           }
         }
         items.add(item);
+      }
+      if (!plan.ordered()) {
+        items.sort(java.util.Comparator.comparing(Map::toString));
       }
       Map<String, Object> out = new LinkedHashMap<>();
       out.put("items", items);

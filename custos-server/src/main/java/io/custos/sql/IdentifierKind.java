@@ -49,6 +49,14 @@ public enum IdentifierKind {
     return safeHarbor;
   }
 
+  /** Whether a de-identified answer releases anything of it (reduced as Safe Harbor allows); the others are left out. */
+  public boolean released() {
+    return switch (this) {
+      case PATIENT_KEY, DATE, BIRTH_DATE, AGE, ZIP -> true;
+      default -> false;
+    };
+  }
+
   /** The configuration spelling, e.g. {@code birth-date}. */
   @JsonValue
   public String id() {

@@ -8,7 +8,8 @@ import java.util.Optional;
 
 /**
  * The tables and views Custos may read from the SQL upstream and the classification of each of their columns, as
- * configured ({@code sql.tables}, and the de-identified views of {@code sql.research.views}). Names are matched without regard to case, as SQL folds unquoted names.
+ * configured ({@code sql.tables}, and the de-identified views of {@code sql.research.views}). Names are matched without
+ * regard to case, as SQL folds unquoted names.
  */
 public final class SqlCatalog {
   private final Map<String, SqlSettings.Table> tables = new LinkedHashMap<>();

@@ -66,6 +66,14 @@ record SqlPlan(String sql, List<Binding> bindings, List<Output> outputs, List<Ou
     DISTINCT
   }
 
+  /**
+   * Whether the statement orders its rows. Exact on the text: Custos renders it, names are ASCII identifiers and every
+   * value is bound, so {@code ORDER BY} appears only as the clause.
+   */
+  boolean ordered() {
+    return sql.contains(" ORDER BY ");
+  }
+
   /** Names of the tables read, joined for the audit trail (e.g. {@code DX+RX}). */
   String tableList() {
     return String.join("+", tables);

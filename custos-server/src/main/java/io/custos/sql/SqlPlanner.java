@@ -339,7 +339,12 @@ final class SqlPlanner {
           sql.append(i == 0 ? "" : ", ");
           if (o.getExpression() instanceof Column c && c.getTable() == null
               && outputAliases.containsKey(c.getUnquotedColumnName().toUpperCase(Locale.ROOT))) {
-            sql.append(outputAliases.get(c.getUnquotedColumnName().toUpperCase(Locale.ROOT)));
+            String alias = outputAliases.get(c.getUnquotedColumnName().toUpperCase(Locale.ROOT));
+            if (deidentified.isPresent() && outputs.get(Integer.parseInt(alias.substring(1))).identifier()
+                .filter(k -> k == IdentifierKind.PATIENT_KEY).isPresent()) {
+              throw SqlRule.PATIENT_KEY.refused(); // pseudonyms in the order of the keys would tie them to patients
+            }
+            sql.append(alias);
           } else {
             expression(o.getExpression());
           }
@@ -509,9 +514,16 @@ final class SqlPlanner {
       if (found.size() != 1) {
         throw SqlRule.COLUMN.refused();
       }
-      if (deidentified.isPresent() && !keyAllowed
-          && found.get(0).column().getValue().identifierKind().filter(k -> k == IdentifierKind.PATIENT_KEY).isPresent()) {
-        throw SqlRule.PATIENT_KEY.refused();
+      if (deidentified.isPresent()) {
+        SqlSettings.Column col = found.get(0).column().getValue();
+        // Free text and identifiers Safe Harbor does not release may not even filter (an MRN in WHERE singles one out).
+        if (col.kind() == ColumnClass.TEXT
+            || (col.kind() == ColumnClass.IDENTIFIER && !col.identifierKind().filter(IdentifierKind::released).isPresent())) {
+          throw SqlRule.COLUMN_NOT_PERMITTED.refused();
+        }
+        if (!keyAllowed && col.identifierKind().filter(k -> k == IdentifierKind.PATIENT_KEY).isPresent()) {
+          throw SqlRule.PATIENT_KEY.refused();
+        }
       }
       if (!limits.columnAllowed().test(found.get(0).column().getValue().kind())) {
         throw SqlRule.COLUMN_NOT_PERMITTED.refused();

@@ -17,7 +17,9 @@ public enum SqlRule {
   SYSTEM_CATALOG("no-system-catalogs", "System catalogs and schemas are not allowed."),
   TABLE("table-not-allowed", "The query reads a table that is not in the SQL catalog for this tool."),
   COLUMN("column-not-allowed", "The query names a column that is not in the SQL catalog, is ambiguous, or is returned twice under one name."),
-  COLUMN_NOT_PERMITTED("column-not-permitted", "The query names an identifier column that this caller's role may not read."),
+  COLUMN_NOT_PERMITTED("column-not-permitted", "The query names a column this caller may not read: an identifier column for a "
+      + "role that does not treat the patient, or, over de-identified views, free text or an identifier Safe Harbor does not "
+      + "release."),
   STAR("explicit-columns", "Name the columns; * is not allowed."),
   FUNCTION("function-not-allowed", "The query calls a function that is not allowed (allowed: LOWER, UPPER, COALESCE, LENGTH)."),
   AGGREGATE("no-aggregates", "Aggregates, grouping and window functions are not allowed; use the de-identified cohort tools."),

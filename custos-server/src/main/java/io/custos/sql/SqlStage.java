@@ -84,7 +84,7 @@ public final class SqlStage implements Stage {
     WithheldTally withheld = new WithheldTally();
     Set<String> masked = new LinkedHashSet<>();
     for (Map<String, String> row : rows.rows()) {
-      Set<SensitiveCategory> categories = categories(plan, row);
+      Set<SensitiveCategory> categories = categories(sensitive, plan, row);
       if (!categories.isEmpty() && !policy.permitsAll(ex.caller(), categories)) {
         withheld.add(categories);
         continue;
@@ -168,7 +168,7 @@ public final class SqlStage implements Stage {
   }
 
   /** Categories of the row's codes (every table's code columns) and of its free-text outputs' terms. */
-  private Set<SensitiveCategory> categories(SqlPlan plan, Map<String, String> row) {
+  static Set<SensitiveCategory> categories(SensitiveCategories sensitive, SqlPlan plan, Map<String, String> row) {
     Set<SensitiveCategory> found = EnumSet.noneOf(SensitiveCategory.class);
     for (int i = 0; i < plan.hidden().size(); i++) {
       SqlPlan.Output h = plan.hidden().get(i);

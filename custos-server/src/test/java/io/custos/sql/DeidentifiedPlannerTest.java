@@ -75,6 +75,7 @@ class DeidentifiedPlannerTest {
       "SELECT ZIP3 FROM PAT_DEID WHERE PID IN ('a', 'b') | pseudonymous-key",
       "SELECT LOWER(PID) FROM PAT_DEID | pseudonymous-key",
       "SELECT ZIP3 FROM PAT_DEID ORDER BY PID | pseudonymous-key",
+      "SELECT PID AS k FROM PAT_DEID ORDER BY k | pseudonymous-key",
       "SELECT SEX_CD, COUNT(*) FROM PAT_DEID GROUP BY ZIP3 | counts-only",
       "SELECT SEX_CD, ZIP3, COUNT(*) FROM PAT_DEID GROUP BY SEX_CD | counts-only",
       "SELECT SEX_CD, COUNT(*) FROM PAT_DEID GROUP BY SEX_CD HAVING COUNT(*) > 1 | counts-only",
