@@ -1,5 +1,6 @@
 package io.custos.sql;
 
+import io.custos.fhir.UpstreamException;
 import io.custos.phi.SensitiveCategories;
 import io.custos.phi.SensitiveCategory;
 import io.custos.phi.deid.DeIdentifier;
@@ -87,6 +88,8 @@ final class DeidentifiedQueries {
           kept.add(row);
         }
       }
+    } catch (UpstreamException e) {
+      throw ToolCallException.fromUpstream(e); // the Consents could not be read: nothing is released
     } finally {
       ex.consentApplied(consentApplied);
     }

@@ -95,6 +95,12 @@ final class SafeHarborRelease {
       }
       items.add(item);
     }
+    if (plan.distinct()) {
+      // The keys fetched with every row make rows of one value distinct per patient; the released rows are not.
+      List<Map<String, Object>> unique = List.copyOf(new LinkedHashSet<>(items));
+      items.clear();
+      items.addAll(unique);
+    }
     if (!plan.ordered()) {
       items.sort(Comparator.comparing(Map::toString));
     }

@@ -74,6 +74,11 @@ record SqlPlan(String sql, List<Binding> bindings, List<Output> outputs, List<Ou
     return sql.contains(" ORDER BY ");
   }
 
+  /** Whether the statement asks for distinct rows (exact on the text, as {@link #ordered()}). */
+  boolean distinct() {
+    return sql.startsWith("SELECT DISTINCT ");
+  }
+
   /** Names of the tables read, joined for the audit trail (e.g. {@code DX+RX}). */
   String tableList() {
     return String.join("+", tables);

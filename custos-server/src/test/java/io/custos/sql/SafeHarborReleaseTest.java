@@ -64,6 +64,13 @@ class SafeHarborReleaseTest {
   }
 
   @Test
+  void distinctRowsAreDistinctOnceReleased() {
+    SafeHarborRelease r = release("SELECT DISTINCT SEX FROM V");
+    Map<String, Object> out = r.rows(List.of(row("c0", "m", "k0", "p1"), row("c0", "m", "k0", "p2")), false);
+    assertThat(out.get("items")).isEqualTo(List.of(Map.of("sex", "m")));
+  }
+
+  @Test
   void smallCellsAreSuppressedByPatientsBehindThemWithComplementaryCells() {
     SafeHarborRelease r = release("SELECT ZIP, COUNT(*) AS n, COUNT(DISTINCT PID) AS patients FROM V GROUP BY ZIP");
     List<Map<String, String>> rows = new ArrayList<>();
