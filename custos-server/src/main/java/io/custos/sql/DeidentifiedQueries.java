@@ -69,9 +69,7 @@ final class DeidentifiedQueries {
       plan = planner.planDeidentified(query, new SqlPlanner.Limits(Set.copyOf(settings.views().stream()
           .map(SqlSettings.View::name).toList()), kind -> true, Set.of(), settings.maxRows()), settings.maxScanRows());
     } catch (SqlRule.SqlRefused e) {
-      ex.auditedResource("sql#query-sha256:" + SqlStage.sha256(query));
-      throw e.rule() == SqlRule.NOT_PARSABLE || e.rule() == SqlRule.TOO_LONG ? ToolCallException.invalid(e.rule().message())
-          : new ToolCallException(ToolCallException.Reason.FORBIDDEN, e.rule().message());
+      throw SqlStage.refusal(ex, query, e);
     }
     ex.auditedResource("sql:" + plan.tableList() + "#query-sha256:" + SqlStage.sha256(query));
     Optional<ResearchProtocols.Protocol> protocol = research.protocol(ex.arguments().string("protocol_id"), ex.caller());

@@ -33,7 +33,8 @@ import org.hl7.fhir.r4.model.Resource;
  * text) put it in a sensitive category the caller's role does not permit, or that the patient's Consent denies, is
  * withheld and counted; identifier columns reach only roles that treat the patient ({@code masked} lists the others);
  * free text is fenced. The audit event's resource is {@code sql:<tables>}, and for {@code sql_query} also the SHA-256
- * of the statement (never its text).
+ * of the statement (never its text). Researchers' statements over the de-identified views, bound to no patient, are
+ * released by {@link DeidentifiedQueries}.
  */
 public final class SqlStage implements Stage {
   private final SqlDatabase database;
@@ -135,10 +136,15 @@ public final class SqlStage implements Stage {
       return planner.plan(query, new SqlPlanner.Limits(Set.copyOf(analyst.tables()),
           kind -> treating || kind != ColumnClass.IDENTIFIER, Set.of(), analyst.maxRows()));
     } catch (SqlRule.SqlRefused e) {
-      ex.auditedResource("sql#query-sha256:" + sha256(query));
-      throw e.rule() == SqlRule.NOT_PARSABLE || e.rule() == SqlRule.TOO_LONG ? ToolCallException.invalid(e.rule().message())
-          : new ToolCallException(ToolCallException.Reason.FORBIDDEN, e.rule().message());
+      throw refusal(ex, query, e);
     }
+  }
+
+  /** A refused statement: audited with its hash, answered with the rule (never the statement). */
+  static ToolCallException refusal(ToolExchange ex, String query, SqlRule.SqlRefused e) {
+    ex.auditedResource("sql#query-sha256:" + sha256(query));
+    return e.rule() == SqlRule.NOT_PARSABLE || e.rule() == SqlRule.TOO_LONG ? ToolCallException.invalid(e.rule().message())
+        : new ToolCallException(ToolCallException.Reason.FORBIDDEN, e.rule().message());
   }
 
   private Optional<String> patientKey(String patientId) {
