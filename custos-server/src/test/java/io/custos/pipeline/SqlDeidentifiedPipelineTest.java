@@ -2,6 +2,7 @@ package io.custos.pipeline;
 
 import static io.custos.pipeline.PipelineFixture.ALL_PATIENTS;
 import static io.custos.pipeline.PipelineFixture.PATIENT_A;
+import static io.custos.pipeline.PipelineFixture.PATIENT_B;
 import static io.custos.pipeline.PipelineFixture.call;
 import static io.custos.pipeline.PipelineFixture.user;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -118,6 +119,15 @@ class SqlDeidentifiedPipelineTest extends PipelineTestBase {
         diagnosisRows = rs.getInt(1);
       }
     }
+    // PATIENT_B opts out of research (a Consent denying purpose HRESCH): none of their rows is released or counted.
+    org.hl7.fhir.r4.model.Consent optOut = new org.hl7.fhir.r4.model.Consent();
+    optOut.setStatus(org.hl7.fhir.r4.model.Consent.ConsentState.ACTIVE)
+        .setPatient(new org.hl7.fhir.r4.model.Reference("Patient/" + PATIENT_B))
+        .setScope(new org.hl7.fhir.r4.model.CodeableConcept(new org.hl7.fhir.r4.model.Coding(
+            "http://terminology.hl7.org/CodeSystem/consentscope", "research", null)))
+        .getProvision().setType(org.hl7.fhir.r4.model.Consent.ConsentProvisionType.DENY)
+        .addPurpose(new org.hl7.fhir.r4.model.Coding("http://terminology.hl7.org/CodeSystem/v3-ActReason", "HRESCH", null));
+    fx.upstream.create(optOut, Optional.empty());
     passwordFile = Files.createTempFile("custos-sql", ".pw");
     Files.writeString(passwordFile, READER_PASSWORD);
     sql = SqlUpstream.open(settings());
@@ -223,7 +233,7 @@ class SqlDeidentifiedPipelineTest extends PipelineTestBase {
     ToolOutcome out = query(researcher(), "SELECT PID, BIRTH_DT, ZIP_CD, LOWER(ZIP_CD) AS z FROM LEAKY");
     List<Map<String, Object>> rows = items(out);
     int year = LocalDate.now().getYear();
-    assertThat(rows).hasSize(ALL_PATIENTS.size()).allSatisfy(r -> {
+    assertThat(rows).hasSize(ALL_PATIENTS.size() - 1).allSatisfy(r -> { // PATIENT_B opted out of research
       assertThat(r).containsKeys("pid", "zip_cd").doesNotContainKey("z");
       if (r.containsKey("birth_dt")) {
         assertThat((Integer) r.get("birth_dt")).isGreaterThanOrEqualTo(year - 89); // the year only, and under 90
@@ -327,7 +337,19 @@ class SqlDeidentifiedPipelineTest extends PipelineTestBase {
     // Without linkage, two answers never share a pseudonym.
     Set<Object> first = new HashSet<>(items(query(researcher(), "SELECT PID FROM PAT_DEID")).stream().map(r -> r.get("pid")).toList());
     Set<Object> second = new HashSet<>(items(query(researcher(), "SELECT PID FROM PAT_DEID")).stream().map(r -> r.get("pid")).toList());
-    assertThat(first).hasSize(ALL_PATIENTS.size()).doesNotContainAnyElementsOf(second).doesNotContain(fhirPseudonym);
+    assertThat(first).hasSize(ALL_PATIENTS.size() - 1).doesNotContainAnyElementsOf(second).doesNotContain(fhirPseudonym);
+  }
+
+  @Test
+  void aPatientWhoOptedOutOfResearchIsLeftOut() {
+    String q = "SELECT p.PID, d.DX_CD FROM PAT_DEID p JOIN DX_DEID d ON d.PID = p.PID";
+    Patient patientB = (Patient) fx.upstream.execute(new UpstreamRequest.Read("Patient", PATIENT_B)).resources().get(0);
+    String pseudonymB = TestPaths.researchDeidentifier(LocalDate.now()).deidentify(patientB, DeidContext.of(patientB)).getIdPart();
+    ToolOutcome linked = pipeline.handle(call(researcher(), TOOL, Map.of("query", "SELECT PID FROM PAT_DEID",
+        "protocol_id", "IRB-LINK")));
+    assertThat(items(linked)).hasSize(ALL_PATIENTS.size() - 1).extracting(r -> r.get("pid")).doesNotContain(pseudonymB);
+    ToolOutcome rows = pipeline.handle(call(researcher(), TOOL, Map.of("query", q + " LIMIT 50", "protocol_id", "IRB-LINK")));
+    assertThat(items(rows)).isNotEmpty().extracting(r -> r.get("pid")).doesNotContain(pseudonymB);
   }
 
   @Test
@@ -357,6 +379,16 @@ class SqlDeidentifiedPipelineTest extends PipelineTestBase {
     for (SqlRule r : SqlRule.values()) {
       ruleWords.append(' ').append(r.message().toLowerCase(Locale.ROOT));
     }
+    // The PHI log scan covers researchers' SQL traffic: every log event of the run, raw (message and stack trace).
+    int refused = RawLogs.scanned(() -> runCorpus(corpus, ruleWords.toString()), raw -> {
+      identifiers.forEach(id -> assertThat(raw).doesNotContain(id));
+      corpus.stream().filter(a -> a.length() > 12).forEach(a -> assertThat(raw).doesNotContain(a));
+    });
+    assertThat(refused).isGreaterThan(corpus.size() * 9 / 10);
+  }
+
+  /** Sends every statement as a researcher; returns how many were refused by a named rule. */
+  private int runCorpus(List<String> corpus, String ruleWords) {
     int refused = 0;
     for (String attack : corpus) {
       ToolOutcome out = query(researcher(), attack);
@@ -368,7 +400,7 @@ class SqlDeidentifiedPipelineTest extends PipelineTestBase {
         assertThat(out.error()).as(attack).isIn(ToolCallException.Reason.FORBIDDEN, ToolCallException.Reason.INVALID_ARGUMENTS);
         assertThat(text).as(attack).doesNotContain(attack);
         for (String w : attack.toLowerCase(Locale.ROOT).split("[^a-z0-9_]+")) {
-          if (w.length() >= 5 && !ruleWords.toString().contains(w)) {
+          if (w.length() >= 5 && !ruleWords.contains(w)) {
             assertThat(text.toLowerCase(Locale.ROOT)).as(attack).doesNotContain(w);
           }
         }
@@ -377,7 +409,7 @@ class SqlDeidentifiedPipelineTest extends PipelineTestBase {
         assertThat(items(out)).as(attack).allSatisfy(r -> r.values().forEach(v -> assertThat(mrns).doesNotContain(String.valueOf(v))));
       }
     }
-    assertThat(refused).isGreaterThan(corpus.size() * 9 / 10);
+    return refused;
   }
 
   private static List<String> corpus(String resource) throws IOException {
