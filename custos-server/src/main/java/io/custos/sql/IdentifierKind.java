@@ -57,6 +57,22 @@ public enum IdentifierKind {
     };
   }
 
+  /**
+   * A view's column of this kind as a de-identified statement reads it, wherever it is named (select list, WHERE, ON,
+   * ORDER BY): a date reduced to its year and a ZIP code to its first three digits in the statement itself, so even a
+   * view built wrongly (full dates, full ZIP codes) cannot single a patient out by a condition on them.
+   * {@code CAST ... AS CHAR} and {@code LEFT} read alike in PostgreSQL and MariaDB.
+   *
+   * @param column the rendered column, {@code <alias>.<name>}
+   */
+  String reduced(String column) {
+    return switch (this) {
+      case DATE, BIRTH_DATE -> "LEFT(CAST(" + column + " AS CHAR(10)), 4)";
+      case ZIP -> "LEFT(CAST(" + column + " AS CHAR(10)), 3)";
+      default -> column;
+    };
+  }
+
   /** The configuration spelling, e.g. {@code birth-date}. */
   @JsonValue
   public String id() {

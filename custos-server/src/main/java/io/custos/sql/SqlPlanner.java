@@ -541,7 +541,9 @@ final class SqlPlanner {
             sql.append("FALSE");
           } else {
             Resolved r = resolve(c);
-            sql.append(r.scoped().alias()).append('.').append(r.column().getKey());
+            String column = r.scoped().alias() + "." + r.column().getKey();
+            sql.append(deidentified.isPresent() ? r.column().getValue().identifierKind().map(k -> k.reduced(column)).orElse(column)
+                : column);
           }
         }
         case StringValue v -> {

@@ -76,6 +76,7 @@ class SqlDeidentifiedPipelineTest extends PipelineTestBase {
   static final Set<String> identifiers = new HashSet<>();
   static final Set<String> mrns = new HashSet<>();
   static String mrnA;
+  static String birthA;
   /** Diagnosis rows in the legacy data. */
   static int diagnosisRows;
   /** Patients of 90 or more. */
@@ -101,6 +102,7 @@ class SqlDeidentifiedPipelineTest extends PipelineTestBase {
           mrns.add(rs.getString(1));
           if (rs.getString(2).equals(PATIENT_A)) {
             mrnA = rs.getString(1);
+            birthA = rs.getString(5);
           }
           for (int c = 1; c <= 6; c++) {
             if (rs.getString(c) != null && rs.getString(c).length() > 3) {
@@ -244,6 +246,10 @@ class SqlDeidentifiedPipelineTest extends PipelineTestBase {
     assertThat(rows.stream().filter(r -> !r.containsKey("birth_dt")).count()).isEqualTo(over89);
     assertThat(out.structured()).containsEntry("masked", List.of("z")); // a computed value is left out
     noIdentifier(out);
+    // A condition on a date or ZIP code sees what Safe Harbor releases of it, not the view's full value.
+    assertThat(items(query(researcher(), "SELECT ZIP_CD FROM LEAKY WHERE BIRTH_DT = '" + birthA + "'"))).isEmpty();
+    assertThat(items(query(researcher(), "SELECT ZIP_CD FROM LEAKY WHERE BIRTH_DT = '" + birthA.substring(0, 4) + "'")))
+        .isNotEmpty();
     // An identifier Safe Harbor does not release, or free text, may not even be named (an MRN in WHERE singles one out).
     for (String q : List.of("SELECT PID, MRN FROM LEAKY", "SELECT PID FROM LEAKY WHERE MRN = '" + mrnA + "'",
         "SELECT ZIP_CD FROM LEAKY WHERE LAST_NM LIKE 'A%'", "SELECT ZIP_CD FROM LEAKY ORDER BY MRN")) {

@@ -45,12 +45,20 @@ class DeidentifiedPlannerTest {
   @Test
   void aViewIsReadAcrossPatientsWithItsKeyFetchedToPseudonymize() {
     SqlPlan p = plan("SELECT p.PID, p.ZIP3 FROM PAT_DEID p JOIN DX_DEID d ON d.PID = p.PID WHERE p.SEX_CD = 'F'");
-    assertThat(p.sql()).isEqualTo("SELECT t0.PID AS c0, t0.ZIP3 AS c1, t1.DX_CD AS h0, t0.PID AS k0, t1.PID AS k1 "
-        + "FROM PAT_DEID t0 JOIN DX_DEID t1 ON ((t1.PID = t0.PID)) WHERE ((t0.SEX_CD = ?)) LIMIT 51");
+    assertThat(p.sql()).isEqualTo("SELECT t0.PID AS c0, LEFT(CAST(t0.ZIP3 AS CHAR(10)), 3) AS c1, t1.DX_CD AS h0, t0.PID AS k0, "
+        + "t1.PID AS k1 FROM PAT_DEID t0 JOIN DX_DEID t1 ON ((t1.PID = t0.PID)) WHERE ((t0.SEX_CD = ?)) LIMIT 51");
     assertThat(p.bindings()).containsExactly(new SqlPlan.Binding.Literal("F"));
     assertThat(p.outputs()).extracting(SqlPlan.Output::identifier)
         .containsExactly(Optional.of(IdentifierKind.PATIENT_KEY), Optional.of(IdentifierKind.ZIP));
     assertThat(p.grouping()).isEmpty();
+  }
+
+  @Test
+  void datesAndZipCodesAreReducedWhereverTheyAreNamed() {
+    SqlPlan p = plan("SELECT d.DX_CD FROM DX_DEID d JOIN PAT_DEID p ON p.PID = d.PID WHERE d.ONSET_YR = '2019-03-04' "
+        + "AND p.ZIP3 LIKE '02139%' ORDER BY d.ONSET_YR");
+    assertThat(p.sql()).contains("WHERE (((LEFT(CAST(t0.ONSET_YR AS CHAR(10)), 4) = ?) AND (LEFT(CAST(t1.ZIP3 AS CHAR(10)), 3) "
+        + "LIKE ?))) ORDER BY LEFT(CAST(t0.ONSET_YR AS CHAR(10)), 4) ASC");
   }
 
   @Test
