@@ -53,7 +53,8 @@ public record GovernedPath(GovernancePipeline pipeline, WriteStages writes) {
         new ProposalStore(proposals), stages.access().roles());
     var parts = new Routes.Parts(new CohortStage(cohorts), new EmergencyAccess(stages.access().breakGlass()), writes,
         new PriorAuthorizationStatus(stages.upstream(), stages.fhir(), stages.sensitiveCategories(), stages.sensitivePolicy()),
-        new ConsentStage(consent), sql.map(q -> new Routes.Sql(q.stage(stages.sensitiveCategories(), stages.sensitivePolicy(), java.util.Optional.of(cohorts)),
+        new ConsentStage(consent), sql.map(q -> new Routes.Sql(
+            q.stage(stages.sensitiveCategories(), stages.sensitivePolicy(), java.util.Optional.of(cohorts)),
             SqlUpstream.CATALOG_URI, q::document)));
     return new GovernedPath(new GovernancePipeline(registry, stages, Routes.compose(stages, parts, registry), observer), writes);
   }

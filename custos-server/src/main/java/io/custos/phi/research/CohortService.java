@@ -26,6 +26,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.UnaryOperator;
 import org.hl7.fhir.r4.model.Condition;
 import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Resource;
@@ -278,7 +279,7 @@ public final class CohortService {
    *
    * @return FHIR Patient id -> pseudonym
    */
-  public java.util.function.UnaryOperator<String> pseudonyms(boolean linkage) {
+  public UnaryOperator<String> pseudonyms(boolean linkage) {
     if (linkage) {
       return id -> deid.pseudonymId("Patient", id);
     }
