@@ -41,7 +41,10 @@ public record GovernedPath(GovernancePipeline pipeline, WriteStages writes) {
     return of(stages, proposals, cohorts, consent, writeSettings, observer, java.util.Optional.empty());
   }
 
-  /** As above, with the tools of a SQL upstream ({@code sql} in the configuration) on the SQL route. */
+  /**
+   * As above, with the tools of a SQL upstream ({@code sql} in the configuration) on the SQL route; researchers' queries
+   * over its de-identified views are released by {@code cohorts}, as the research route's are.
+   */
   public static GovernedPath of(Stages stages, ProposalRecords proposals, CohortService cohorts, ConsentDirectives consent,
       WriteSettings writeSettings, GovernancePipeline.Observer observer, java.util.Optional<SqlUpstream> sql) {
     Registry registry = Routes.registry(ToolCatalog.readTools(), WriteTools.standard(),
@@ -50,7 +53,8 @@ public record GovernedPath(GovernancePipeline pipeline, WriteStages writes) {
         new ProposalStore(proposals), stages.access().roles());
     var parts = new Routes.Parts(new CohortStage(cohorts), new EmergencyAccess(stages.access().breakGlass()), writes,
         new PriorAuthorizationStatus(stages.upstream(), stages.fhir(), stages.sensitiveCategories(), stages.sensitivePolicy()),
-        new ConsentStage(consent), sql.map(q -> new Routes.Sql(q.stage(stages.sensitiveCategories(), stages.sensitivePolicy()),
+        new ConsentStage(consent), sql.map(q -> new Routes.Sql(
+            q.stage(stages.sensitiveCategories(), stages.sensitivePolicy(), java.util.Optional.of(cohorts)),
             SqlUpstream.CATALOG_URI, q::document)));
     return new GovernedPath(new GovernancePipeline(registry, stages, Routes.compose(stages, parts, registry), observer), writes);
   }

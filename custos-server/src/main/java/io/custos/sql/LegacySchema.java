@@ -33,6 +33,16 @@ import java.util.zip.GZIPInputStream;
  * RX  (MRN, ENC_ID, RX_CD, RX_DESC, START_DT 'YYYY-MM-DD', STOP_DT, REASON_CD, DISPENSES)  RxNorm
  * LAB (MRN, ENC_ID, LOINC_CD, LAB_DESC, RESULT_VAL, UNITS, RESULT_TS)                      LOINC, laboratory only
  * </pre>
+ *
+ * <p>Two views de-identified by the database itself (HIPAA Safe Harbor, 45 CFR 164.514(b)(2)), for researchers: no
+ * name, MRN or full date; the FHIR Patient id as the key ({@code PID}), which Custos releases only as the research
+ * pseudonym; birth years withheld for patients of 90 or more; ZIP codes cut to 3 digits, {@code 000} for the sparsely
+ * populated prefixes.
+ *
+ * <pre>
+ * PAT_DEID (PID, BIRTH_YR, AGE_90_PLUS 'Y'/'N', SEX_CD, ZIP3)
+ * DX_DEID  (PID, DX_CD, DX_DESC, ONSET_YR, RESOLVED_YR)                                   SNOMED CT
+ * </pre>
  */
 public final class LegacySchema {
   private LegacySchema() {}
@@ -55,7 +65,16 @@ public final class LegacySchema {
       CREATE INDEX RX_MRN ON RX (MRN);
       CREATE INDEX LAB_MRN ON LAB (MRN);
       CREATE INDEX ENC_MRN ON ENC (MRN);
+      CREATE VIEW PAT_DEID AS SELECT EMPI_ID AS PID,
+        CASE WHEN BIRTH_DT <= CURRENT_DATE - INTERVAL '90' YEAR THEN NULL ELSE EXTRACT(YEAR FROM BIRTH_DT) END AS BIRTH_YR,
+        CASE WHEN BIRTH_DT <= CURRENT_DATE - INTERVAL '90' YEAR THEN 'Y' ELSE 'N' END AS AGE_90_PLUS, SEX_CD,
+        CASE WHEN LEFT(ZIP_CD, 3) IN (RESTRICTED_ZIP3) THEN '000' ELSE LEFT(ZIP_CD, 3) END AS ZIP3 FROM PAT;
+      CREATE VIEW DX_DEID AS SELECT p.EMPI_ID AS PID, d.DX_CD, d.DX_DESC, LEFT(d.ONSET_DT, 4) AS ONSET_YR,
+        LEFT(d.RESOLVED_DT, 4) AS RESOLVED_YR FROM DX d JOIN PAT p ON p.MRN = d.MRN;
       """;
+
+  /** The de-identified views, for researchers. */
+  private static final List<String> VIEWS = List.of("PAT_DEID", "DX_DEID");
 
   /**
    * Creates the tables and loads them from {@code csvDirectory} (Synthea's {@code patients.csv}, {@code encounters.csv},
@@ -66,8 +85,10 @@ public final class LegacySchema {
    * @throws SQLException when a statement fails
    */
   public static Loaded load(Connection owner, Path csvDirectory) throws SQLException {
+    String restricted = String.join(", ", new java.util.TreeSet<>(io.custos.phi.deid.DeIdentifier.RESTRICTED_ZIP3).stream()
+        .map(z -> "'" + z + "'").toList());
     try (Statement s = owner.createStatement()) {
-      for (String ddl : DDL.split(";")) {
+      for (String ddl : DDL.replace("RESTRICTED_ZIP3", restricted).split(";")) {
         if (!ddl.isBlank()) {
           s.execute(ddl);
         }
@@ -98,9 +119,9 @@ public final class LegacySchema {
   }
 
   /**
-   * Creates a login account that may only read the five tables (SELECT, nothing else), as Custos's account should be:
-   * the statements of the owner's engine ({@link SqlEngine#createReader}); on PostgreSQL the role also loses CREATE in
-   * schema {@code public}.
+   * Creates a login account that may only read the five tables and the de-identified views (SELECT, nothing else), as
+   * Custos's account should be: the statements of the owner's engine ({@link SqlEngine#createReader}); on PostgreSQL
+   * the role also loses CREATE in schema {@code public}.
    *
    * @param owner    a connection of the schema's owner (auto-commit), of an engine {@link SqlEngine} names
    * @param role     a plain name
@@ -114,7 +135,9 @@ public final class LegacySchema {
     SqlEngine engine = SqlEngine.of(owner.getMetaData().getURL())
         .orElseThrow(() -> new IllegalArgumentException("not a PostgreSQL or MariaDB connection"));
     try (Statement s = owner.createStatement()) {
-      for (String statement : engine.createReader(role, password, List.of("PAT", "ENC", "DX", "RX", "LAB"))) {
+      List<String> readable = new ArrayList<>(List.of("PAT", "ENC", "DX", "RX", "LAB"));
+      readable.addAll(VIEWS);
+      for (String statement : engine.createReader(role, password, readable)) {
         s.execute(statement);
       }
     }
@@ -123,7 +146,8 @@ public final class LegacySchema {
   /**
    * The {@code sql} section of {@code custos.yaml} for this schema: its tables with every column classified and the
    * tools declared over them ({@code legacy_active_diagnoses}, {@code legacy_active_medications},
-   * {@code legacy_lab_results}), and {@code sql_query} for clinicians.
+   * {@code legacy_lab_results}), {@code sql_query} for clinicians, and the de-identified views with
+   * {@code sql_query_deidentified} for researchers.
    *
    * @param passwordFile file holding the reader role's password
    */
@@ -136,9 +160,13 @@ public final class LegacySchema {
     }
   }
 
-  /** The capabilities of the declared tools, for {@code connection.json}: conditions, medications, labs. */
+  /**
+   * The capabilities of the declared tools, for {@code connection.json}: conditions, medications, labs, and the two
+   * analyst tools (one patient's rows; de-identified views for researchers).
+   */
   public static final Map<String, String> TOOLS = Map.of("conditions", "legacy_active_diagnoses",
-      "medications", "legacy_active_medications", "labs", "legacy_lab_results", "query", SqlTool.SQL_QUERY);
+      "medications", "legacy_active_medications", "labs", "legacy_lab_results", "query", SqlTool.SQL_QUERY,
+      "deidentified_query", SqlTool.SQL_QUERY_DEIDENTIFIED);
 
   private static int insert(Connection c, String sql, List<Map<String, String>> rows, Function<Map<String, String>, Object[]> map)
       throws SQLException {

@@ -14,9 +14,20 @@ import java.util.Optional;
  * @param outputs  the columns the caller sees, in order ({@code c0, c1...} in the result set)
  * @param hidden   code columns of every table read, fetched ({@code h0, h1...}) only to classify each row
  * @param tables   the tables read, in order
- * @param limit    rows at most in the answer (the statement fetches one more to tell that more exist)
+ * @param limit    rows at most in the answer (the statement fetches one more to tell that more exist); for a grouped
+ *                 plan, rows at most read to count
+ * @param keys     a de-identified plan's patient key of every table read, fetched ({@code k0, k1...}) only to
+ *                 pseudonymize, to count patients and to apply each patient's research Consent; empty otherwise
+ * @param grouping a de-identified plan with counts: the groups at most in the answer ({@code outputs} that are not
+ *                 {@link Aggregate#NONE} are counted by Custos over the rows read, grouped by the others); empty otherwise
  */
-record SqlPlan(String sql, List<Binding> bindings, List<Output> outputs, List<Output> hidden, List<String> tables, int limit) {
+record SqlPlan(String sql, List<Binding> bindings, List<Output> outputs, List<Output> hidden, List<String> tables, int limit,
+    List<Output> keys, java.util.OptionalInt grouping) {
+
+  /** A plan confined to one patient's compartment. */
+  SqlPlan(String sql, List<Binding> bindings, List<Output> outputs, List<Output> hidden, List<String> tables, int limit) {
+    this(sql, bindings, outputs, hidden, tables, limit, List.of(), java.util.OptionalInt.empty());
+  }
 
   /** A value bound to one {@code ?}. */
   sealed interface Binding {
@@ -36,8 +47,38 @@ record SqlPlan(String sql, List<Binding> bindings, List<Output> outputs, List<Ou
    * @param name   the name the caller sees (or the hidden column's name)
    * @param kind   its classification; an expression over columns is {@link ColumnClass#TEXT} (fenced and classified)
    * @param system the code system of a {@link ColumnClass#CODE} column
+   * @param identifier the Safe Harbor identifier kind of an {@link ColumnClass#IDENTIFIER} column, when declared
+   * @param aggregate  whether Custos counts it (de-identified plans only)
    */
-  record Output(String name, ColumnClass kind, Optional<String> system) {}
+  record Output(String name, ColumnClass kind, Optional<String> system, Optional<IdentifierKind> identifier, Aggregate aggregate) {
+    /** A plain column or expression. */
+    Output(String name, ColumnClass kind, Optional<String> system) {
+      this(name, kind, system, Optional.empty(), Aggregate.NONE);
+    }
+  }
+
+  /** A count a de-identified plan asks for, computed by Custos so sensitive rows and small cells are left out first. */
+  enum Aggregate {
+    /** Not a count. */
+    NONE,
+    /** {@code COUNT(*)}, or {@code COUNT(column)}: the rows (with a value) in the group. */
+    ROWS,
+    /** {@code COUNT(DISTINCT column)}: its distinct values in the group (patients, for the patient key). */
+    DISTINCT
+  }
+
+  /**
+   * Whether the statement orders its rows. Exact on the text: Custos renders it, names are ASCII identifiers and every
+   * value is bound, so {@code ORDER BY} appears only as the clause.
+   */
+  boolean ordered() {
+    return sql.contains(" ORDER BY ");
+  }
+
+  /** Whether the statement asks for distinct rows (exact on the text, as {@link #ordered()}). */
+  boolean distinct() {
+    return sql.startsWith("SELECT DISTINCT ");
+  }
 
   /** Names of the tables read, joined for the audit trail (e.g. {@code DX+RX}). */
   String tableList() {

@@ -93,6 +93,23 @@ final class SqlPlanner {
 
   /** @throws SqlRule.SqlRefused naming the rule the statement broke */
   SqlPlan plan(String text, Limits limits) {
+    return plan(text, limits, Optional.empty());
+  }
+
+  /**
+   * A researcher's statement over de-identified views, across patients: every rule above, but no compartment; only
+   * the views in {@code limits.tables()} (a catalog table is refused as {@link SqlRule#VIEWS_ONLY}); a view's patient
+   * key only selected, counted, grouped on or compared with another column ({@link SqlRule#PATIENT_KEY}: a literal
+   * would make it an oracle); and counts ({@link DeidentifiedCounts}), computed by Custos over at most
+   * {@code maxScanRows} rows. The plan fetches every table's patient key as {@code k0, k1...}.
+   *
+   * @throws SqlRule.SqlRefused naming the rule the statement broke
+   */
+  SqlPlan planDeidentified(String text, Limits limits, int maxScanRows) {
+    return plan(text, limits, Optional.of(maxScanRows));
+  }
+
+  private SqlPlan plan(String text, Limits limits, Optional<Integer> deidentified) {
     if (text.length() > MAX_QUERY_CHARS) {
       throw SqlRule.TOO_LONG.refused();
     }
@@ -101,18 +118,18 @@ final class SqlPlanner {
     if (statement instanceof SetOperationList) {
       throw SqlRule.SET_OPERATION.refused();
     }
-    return render(statement, limits);
+    return render(statement, limits, deidentified);
   }
 
   /** One plain SELECT without WITH, rendered. */
-  private SqlPlan render(Statement statement, Limits limits) {
+  private SqlPlan render(Statement statement, Limits limits, Optional<Integer> deidentified) {
     if (!(statement instanceof PlainSelect select)) {
       throw SqlRule.ONE_SELECT.refused();
     }
     if (select.getWithItemsList() != null && !select.getWithItemsList().isEmpty()) {
       throw SqlRule.CTE.refused();
     }
-    return new Render(limits).select(select);
+    return new Render(limits, deidentified).select(select);
   }
 
   /**
@@ -163,7 +180,7 @@ final class SqlPlanner {
    * allowed, so the analyst's lexical check, which refuses {@code :}, is not applied; every other rule is.
    */
   SqlPlan planDeclared(String text, Limits limits) {
-    return render(parse(text), limits);
+    return render(parse(text), limits, Optional.empty());
   }
 
   private static Statement parse(String text) {
@@ -181,19 +198,25 @@ final class SqlPlanner {
     private final StringBuilder sql = new StringBuilder();
     private final List<SqlPlan.Binding> bindings = new ArrayList<>();
     private final Map<String, String> outputAliases = new LinkedHashMap<>();
+    /** Rows at most read to count, for a de-identified statement; empty: a compartment statement. */
+    private final Optional<Integer> deidentified;
+    /** Whether a view's patient key may be named where the rendering is now. */
+    private boolean keyAllowed;
 
-    Render(Limits limits) {
+    Render(Limits limits, Optional<Integer> deidentified) {
       this.limits = limits;
+      this.deidentified = deidentified;
     }
 
     /** A table in the FROM clause and the alias Custos gives it ({@code t0, t1...}). */
     private record Scoped(SqlSettings.Table table, String alias) {}
 
     SqlPlan select(PlainSelect s) {
-      if (s.getIntoTables() != null || s.getGroupBy() != null || s.getHaving() != null || s.getWindowDefinitions() != null
-          || s.getQualify() != null) {
-        throw (s.getGroupBy() != null || s.getHaving() != null || s.getWindowDefinitions() != null ? SqlRule.AGGREGATE
-            : SqlRule.EXPRESSION).refused();
+      boolean groupAllowed = deidentified.isPresent() && s.getHaving() == null;
+      if (s.getIntoTables() != null || (s.getGroupBy() != null && !groupAllowed) || s.getHaving() != null
+          || s.getWindowDefinitions() != null || s.getQualify() != null) {
+        throw (deidentified.isPresent() && s.getHaving() != null ? SqlRule.COUNTS : s.getGroupBy() != null
+            || s.getHaving() != null || s.getWindowDefinitions() != null ? SqlRule.AGGREGATE : SqlRule.EXPRESSION).refused();
       }
       if (s.getForMode() != null || s.getFetch() != null || s.getTop() != null || s.getFirst() != null || s.getSkip() != null
           || (s.getLateralViews() != null && !s.getLateralViews().isEmpty()) || s.getOracleHierarchical() != null
@@ -219,6 +242,7 @@ final class SqlPlanner {
         sql.append("DISTINCT ");
       }
       List<SqlPlan.Output> outputs = new ArrayList<>();
+      List<Optional<String>> selected = new ArrayList<>(); // each output's column, resolved, when it is a bare column
       for (SelectItem<?> item : s.getSelectItems()) {
         Expression e = item.getExpression();
         if (e instanceof AllColumns) {
@@ -228,9 +252,17 @@ final class SqlPlanner {
         if (!outputs.isEmpty()) {
           sql.append(", ");
         }
-        expression(e);
+        SqlPlan.Output out;
+        if (deidentified.isPresent() && e instanceof Function f && "COUNT".equalsIgnoreCase(f.getName())) {
+          out = count(item, f);
+        } else {
+          keyAllowed = deidentified.isPresent() && e instanceof Column; // a bare key is released as a pseudonym
+          expression(e);
+          out = output(item, e, outputs.size());
+          keyAllowed = false;
+        }
+        selected.add(deidentified.isPresent() && e instanceof Column c ? Optional.of(selected(c)) : Optional.empty());
         sql.append(" AS ").append(alias);
-        SqlPlan.Output out = output(item, e, outputs.size());
         if (outputs.stream().anyMatch(o -> o.name().equals(out.name()))) {
           throw SqlRule.COLUMN.refused(); // two outputs of one name: name them apart with AS
         }
@@ -247,6 +279,15 @@ final class SqlPlanner {
                 .append(hidden.size());
             hidden.add(new SqlPlan.Output(c.getKey(), ColumnClass.CODE, Optional.of(c.getValue().system())));
           }
+        }
+      }
+      List<SqlPlan.Output> keys = new ArrayList<>();
+      if (deidentified.isPresent()) {
+        for (Scoped t : scope.values()) {
+          var key = SqlCatalog.column(t.table(), t.table().patientKey()).orElseThrow();
+          sql.append(", ").append(t.alias()).append('.').append(key.getKey()).append(" AS k").append(keys.size());
+          keys.add(new SqlPlan.Output(key.getKey(), ColumnClass.IDENTIFIER, Optional.empty(),
+              Optional.of(IdentifierKind.PATIENT_KEY), SqlPlan.Aggregate.NONE));
         }
       }
       sql.append(" FROM ");
@@ -268,17 +309,27 @@ final class SqlPlanner {
           sql.append(')');
         }
       }
-      // The compartment: every table read holds only the bound patient's rows.
-      sql.append(" WHERE ");
-      for (int i = 0; i < tables.size(); i++) {
-        sql.append(i == 0 ? "" : " AND ").append(tables.get(i).alias()).append('.')
-            .append(engine.identifier(tables.get(i).table().patientKey())).append(" = ?");
-        bindings.add(new SqlPlan.Binding.Patient());
+      if (deidentified.isEmpty()) {
+        // The compartment: every table read holds only the bound patient's rows.
+        sql.append(" WHERE ");
+        for (int i = 0; i < tables.size(); i++) {
+          sql.append(i == 0 ? "" : " AND ").append(tables.get(i).alias()).append('.')
+              .append(engine.identifier(tables.get(i).table().patientKey())).append(" = ?");
+          bindings.add(new SqlPlan.Binding.Patient());
+        }
       }
       if (s.getWhere() != null) {
-        sql.append(" AND (");
+        sql.append(deidentified.isEmpty() ? " AND (" : " WHERE (");
         expression(s.getWhere());
         sql.append(')');
+      }
+      if (deidentified.isPresent() && DeidentifiedCounts.grouped(s, outputs)) {
+        int groups = limit(s.getLimit());
+        DeidentifiedCounts.check(s, outputs, selected, groupColumns(s));
+        int scan = deidentified.get();
+        sql.append(" LIMIT ").append(scan + 1);
+        return new SqlPlan(sql.toString(), List.copyOf(bindings), List.copyOf(outputs), List.copyOf(hidden),
+            tables.stream().map(t -> t.table().name()).toList(), scan, List.copyOf(keys), java.util.OptionalInt.of(groups));
       }
       if (s.getOrderByElements() != null && !s.getOrderByElements().isEmpty()) {
         sql.append(" ORDER BY ");
@@ -290,7 +341,12 @@ final class SqlPlanner {
           sql.append(i == 0 ? "" : ", ");
           if (o.getExpression() instanceof Column c && c.getTable() == null
               && outputAliases.containsKey(c.getUnquotedColumnName().toUpperCase(Locale.ROOT))) {
-            sql.append(outputAliases.get(c.getUnquotedColumnName().toUpperCase(Locale.ROOT)));
+            String alias = outputAliases.get(c.getUnquotedColumnName().toUpperCase(Locale.ROOT));
+            if (deidentified.isPresent() && outputs.get(Integer.parseInt(alias.substring(1))).identifier()
+                .filter(k -> k == IdentifierKind.PATIENT_KEY).isPresent()) {
+              throw SqlRule.PATIENT_KEY.refused(); // pseudonyms in the order of the keys would tie them to patients
+            }
+            sql.append(alias);
           } else {
             expression(o.getExpression());
           }
@@ -310,7 +366,58 @@ final class SqlPlanner {
         sql.append(" OFFSET ").append(offset);
       }
       return new SqlPlan(sql.toString(), List.copyOf(bindings), List.copyOf(outputs), List.copyOf(hidden),
-          tables.stream().map(t -> t.table().name()).toList(), limit);
+          tables.stream().map(t -> t.table().name()).toList(), limit, List.copyOf(keys), java.util.OptionalInt.empty());
+    }
+
+    /**
+     * A count of a de-identified statement: {@code COUNT(*)} renders {@code 1}, {@code COUNT([DISTINCT] column)} the
+     * column (the patient key included), for Custos to count.
+     */
+    private SqlPlan.Output count(SelectItem<?> item, Function f) {
+      SqlPlan.Aggregate aggregate = DeidentifiedCounts.aggregate(f);
+      if (DeidentifiedCounts.star(f)) {
+        sql.append('1');
+      } else {
+        keyAllowed = true;
+        expression((Expression) f.getParameters().get(0));
+        keyAllowed = false;
+      }
+      String name = item.getAlias() == null ? "count" : item.getAlias().getUnquotedName();
+      if (!SqlSettings.NAME.matcher(name).matches() || (item.getAlias() != null && item.getAlias().getAliasColumns() != null)) {
+        throw SqlRule.EXPRESSION.refused();
+      }
+      return new SqlPlan.Output(name.toLowerCase(Locale.ROOT), ColumnClass.OPERATIONAL, Optional.empty(), Optional.empty(),
+          aggregate);
+    }
+
+    /** The GROUP BY columns, resolved as {@code <alias>.<column>} (each must be a plain catalog column). */
+    private List<String> groupColumns(PlainSelect s) {
+      List<String> out = new ArrayList<>();
+      if (s.getGroupBy() == null) {
+        return out;
+      }
+      if (s.getGroupBy().getGroupingSets() != null && !s.getGroupBy().getGroupingSets().isEmpty()
+          || s.getGroupBy().isMysqlWithRollup()) {
+        throw SqlRule.COUNTS.refused();
+      }
+      for (Object e : s.getGroupBy().getGroupByExpressionList()) {
+        if (!(e instanceof Column c)) {
+          throw SqlRule.COUNTS.refused();
+        }
+        keyAllowed = true;
+        Resolved r = resolve(c);
+        keyAllowed = false;
+        out.add(r.scoped().alias() + "." + r.column().getKey());
+      }
+      return out;
+    }
+
+    /** The bare select items' columns, resolved as {@code <alias>.<column>}, for {@link DeidentifiedCounts#check}. */
+    private String selected(Column c) {
+      keyAllowed = true;
+      Resolved r = resolve(c);
+      keyAllowed = false;
+      return r.scoped().alias() + "." + r.column().getKey();
     }
 
     private boolean plainJoin(Join j) {
@@ -357,7 +464,8 @@ final class SqlPlanner {
         throw SqlRule.EXPRESSION.refused();
       }
       SqlSettings.Table table = catalog.table(name).filter(x -> SqlSettings.NAME.matcher(name).matches())
-          .filter(x -> limits.tables().contains(x.name())).orElseThrow(SqlRule.TABLE::refused);
+          .filter(x -> limits.tables().contains(x.name()))
+          .orElseThrow((deidentified.isPresent() ? SqlRule.VIEWS_ONLY : SqlRule.TABLE)::refused);
       String key = (t.getAlias() != null ? t.getAlias().getUnquotedName() : table.name()).toUpperCase(Locale.ROOT);
       if ((t.getAlias() != null && t.getAlias().getAliasColumns() != null) || !SqlSettings.NAME.matcher(key).matches()
           || scope.containsKey(key)) {
@@ -378,7 +486,8 @@ final class SqlPlanner {
       }
       if (e instanceof Column c) {
         var col = resolve(c).column().getValue();
-        return new SqlPlan.Output(name.toLowerCase(Locale.ROOT), col.kind(), Optional.ofNullable(col.system()));
+        return new SqlPlan.Output(name.toLowerCase(Locale.ROOT), col.kind(), Optional.ofNullable(col.system()),
+            col.identifierKind(), SqlPlan.Aggregate.NONE);
       }
       // A computed value is treated as free text: fenced, and classified by its terms.
       return new SqlPlan.Output(name.toLowerCase(Locale.ROOT), ColumnClass.TEXT, Optional.empty());
@@ -409,6 +518,17 @@ final class SqlPlanner {
       if (found.size() != 1) {
         throw SqlRule.COLUMN.refused();
       }
+      if (deidentified.isPresent()) {
+        SqlSettings.Column col = found.get(0).column().getValue();
+        // Free text and identifiers Safe Harbor does not release may not even filter (an MRN in WHERE singles one out).
+        if (col.kind() == ColumnClass.TEXT
+            || (col.kind() == ColumnClass.IDENTIFIER && !col.identifierKind().filter(IdentifierKind::released).isPresent())) {
+          throw SqlRule.COLUMN_NOT_PERMITTED.refused();
+        }
+        if (!keyAllowed && col.identifierKind().filter(k -> k == IdentifierKind.PATIENT_KEY).isPresent()) {
+          throw SqlRule.PATIENT_KEY.refused();
+        }
+      }
       if (!limits.columnAllowed().test(found.get(0).column().getValue().kind())) {
         throw SqlRule.COLUMN_NOT_PERMITTED.refused();
       }
@@ -425,7 +545,9 @@ final class SqlPlanner {
             sql.append("FALSE");
           } else {
             Resolved r = resolve(c);
-            sql.append(r.scoped().alias()).append('.').append(engine.identifier(r.column().getKey()));
+            String column = r.scoped().alias() + "." + engine.identifier(r.column().getKey());
+            sql.append(deidentified.isPresent() ? r.column().getValue().identifierKind().map(k -> k.reduced(column)).orElse(column)
+                : column);
           }
         }
         case StringValue v -> {
@@ -537,7 +659,14 @@ final class SqlPlanner {
       if (op.getRightExpression() instanceof Select || op.getLeftExpression() instanceof Select) {
         throw SqlRule.SUBQUERY.refused();
       }
-      binary(op.getLeftExpression(), symbol, op.getRightExpression());
+      // Two columns compared for equality (a join on the patient key) reveal no key; a key against a value would.
+      keyAllowed = deidentified.isPresent() && op instanceof EqualsTo && op.getLeftExpression() instanceof Column
+          && op.getRightExpression() instanceof Column;
+      try {
+        binary(op.getLeftExpression(), symbol, op.getRightExpression());
+      } finally {
+        keyAllowed = false;
+      }
     }
 
     private void function(Function f) {

@@ -17,7 +17,9 @@ public enum SqlRule {
   SYSTEM_CATALOG("no-system-catalogs", "System catalogs and schemas are not allowed."),
   TABLE("table-not-allowed", "The query reads a table that is not in the SQL catalog for this tool."),
   COLUMN("column-not-allowed", "The query names a column that is not in the SQL catalog, is ambiguous, or is returned twice under one name."),
-  COLUMN_NOT_PERMITTED("column-not-permitted", "The query names an identifier column that this caller's role may not read."),
+  COLUMN_NOT_PERMITTED("column-not-permitted", "The query names a column this caller may not read: an identifier column for a "
+      + "role that does not treat the patient, or, over de-identified views, free text or an identifier Safe Harbor does not "
+      + "release."),
   STAR("explicit-columns", "Name the columns; * is not allowed."),
   FUNCTION("function-not-allowed", "The query calls a function that is not allowed (allowed: LOWER, UPPER, COALESCE, LENGTH)."),
   AGGREGATE("no-aggregates", "Aggregates, grouping and window functions are not allowed; use the de-identified cohort tools."),
@@ -25,7 +27,11 @@ public enum SqlRule {
   PARAMETER("no-parameters", "Placeholders and variables are not allowed in the query."),
   EXPRESSION("expression-not-allowed", "The query uses an expression or clause that is not allowed."),
   JOIN("join-not-allowed", "Only inner joins with ON between catalog tables are allowed."),
-  LIMIT("limit-literal", "LIMIT and OFFSET must be plain numbers (OFFSET at most 10000).");
+  LIMIT("limit-literal", "LIMIT and OFFSET must be plain numbers (OFFSET at most 10000)."),
+  VIEWS_ONLY("deidentified-views-only", "This tool reads the de-identified views of the SQL catalog only, never its tables."),
+  PATIENT_KEY("pseudonymous-key", "A view's patient key may only be selected, counted, grouped on or compared with another column."),
+  COUNTS("counts-only", "Only COUNT(*), COUNT(column) and COUNT(DISTINCT column) are allowed, grouped by every other selected "
+      + "column (plain columns), without HAVING, ORDER BY, DISTINCT or OFFSET.");
 
   private final String id;
   private final String message;

@@ -1,11 +1,15 @@
 package io.custos.sql;
 
 import io.custos.config.ConfigException;
+import io.custos.tools.ResearchTools;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -24,10 +28,20 @@ import java.util.regex.Pattern;
  * @param tables                  the tables and views Custos may read, with each column's classification
  * @param tools                   tools declared over them
  * @param analyst                 the ad-hoc read-only SQL tool {@code sql_query}; default off
+ * @param research                researchers' ad-hoc SQL over de-identified views ({@value SqlTool#SQL_QUERY_DEIDENTIFIED});
+ *                                default off
  */
 public record SqlSettings(String jdbcUrl, String username, String passwordFile, Integer maxPoolSize,
     Integer statementTimeoutSeconds, Integer maxRows, Boolean allowWrites, Patients patients, List<Table> tables,
-    List<Tool> tools, Analyst analyst) {
+    List<Tool> tools, Analyst analyst, Research research) {
+
+  /** Without de-identified views for researchers. */
+  public SqlSettings(String jdbcUrl, String username, String passwordFile, Integer maxPoolSize,
+      Integer statementTimeoutSeconds, Integer maxRows, Boolean allowWrites, Patients patients, List<Table> tables,
+      List<Tool> tools, Analyst analyst) {
+    this(jdbcUrl, username, passwordFile, maxPoolSize, statementTimeoutSeconds, maxRows, allowWrites, patients, tables, tools,
+        analyst, null);
+  }
 
   /** Table, column and parameter names: ASCII, so no quoting or Unicode look-alike reaches the database. */
   static final Pattern NAME = Pattern.compile("[A-Za-z][A-Za-z0-9_]{0,62}");
@@ -52,8 +66,46 @@ public record SqlSettings(String jdbcUrl, String username, String passwordFile, 
    * @param kind        the column's classification
    * @param system      for {@link ColumnClass#CODE}: the code system URI, e.g. {@code http://snomed.info/sct}
    * @param description what it holds (documentation)
+   * @param identifier  for {@link ColumnClass#IDENTIFIER}: which Safe Harbor identifier it holds, which decides what a
+   *                    de-identified answer keeps of it; absent: nothing (left out)
    */
-  public record Column(ColumnClass kind, String system, String description) {}
+  public record Column(ColumnClass kind, String system, String description, IdentifierKind identifier) {
+    /** A column whose identifier kind is not declared. */
+    public Column(ColumnClass kind, String system, String description) {
+      this(kind, system, description, null);
+    }
+
+    /** The declared identifier kind, for an identifier column. */
+    public Optional<IdentifierKind> identifierKind() {
+      return kind == ColumnClass.IDENTIFIER ? Optional.ofNullable(identifier) : Optional.empty();
+    }
+  }
+
+  /**
+   * A de-identified view researchers may read across patients (Safe Harbor, 45 CFR 164.514(b)(2)): created in the
+   * database by its owner from {@code source}, it keeps none of the 18 identifiers but what Safe Harbor allows (years,
+   * 3-digit ZIP codes) and a patient key Custos replaces by the research pseudonym.
+   *
+   * @param name         view name
+   * @param source       the table it is derived from (documentation)
+   * @param resourceType the FHIR resource type whose {@code user/} read scope grants it, e.g. {@code Condition}
+   * @param patientKey   its patient key column, classified {@code identifier} of kind {@code patient-key} (never the MRN)
+   * @param columns      every column, classified (identifier columns with their {@link IdentifierKind})
+   */
+  public record View(String name, String source, String resourceType, String patientKey, Map<String, Column> columns) {
+    /** The view as a catalog table. */
+    Table table() {
+      return new Table(name, resourceType, patientKey, columns);
+    }
+  }
+
+  /**
+   * @param roles       roles that may run {@value SqlTool#SQL_QUERY_DEIDENTIFIED}, default {@code researcher}
+   * @param views       the de-identified views it may read, and nothing else
+   * @param maxRows     rows (or groups) at most per answer, 1..maxRows, default 50
+   * @param maxScanRows rows at most read to compute counts, 1..100000, default 10000 (more: the query is refused)
+   */
+  public record Research(List<String> roles, List<View> views, Integer maxRows, Integer maxScanRows) {}
 
   /**
    * @param name        MCP tool name (snake_case)
@@ -144,6 +196,7 @@ public record SqlSettings(String jdbcUrl, String username, String passwordFile, 
     if (analystRows < 1 || analystRows > rows) {
       errors.add("sql.analyst.maxRows: must be 1..sql.maxRows");
     }
+    Research r = research == null ? null : validatedResearch(ts, analyst, rows, errors);
     if (!errors.isEmpty()) {
       throw new ConfigException("invalid configuration:\n  " + String.join("\n  ", errors));
     }
@@ -152,7 +205,56 @@ public record SqlSettings(String jdbcUrl, String username, String passwordFile, 
     List<String> analystTables = analyst == null || analyst.tables() == null ? List.copyOf(byName.keySet()) : analyst.tables();
     return new SqlSettings(jdbcUrl, username, passwordFile, pool, timeout, rows, allowWrites != null && allowWrites, patients,
         ts, tools == null ? List.of() : tools,
-        new Analyst(analyst == null || analyst.roles() == null ? List.of() : analyst.roles(), analystTables, analystRows));
+        new Analyst(analyst == null || analyst.roles() == null ? List.of() : analyst.roles(), analystTables, analystRows), r);
+  }
+
+  /** The research section with defaults; adds an error per invalid key. */
+  private Research validatedResearch(List<Table> tables, Analyst analyst, int rows, List<String> errors) {
+    List<View> views = research.views() == null ? List.of() : research.views();
+    if (views.isEmpty()) {
+      errors.add("sql.research.views: at least one de-identified view");
+    }
+    Set<String> names = new HashSet<>();
+    tables.forEach(t -> names.add(t.name().toUpperCase(Locale.ROOT)));
+    for (View v : views) {
+      String at = "sql.research.views." + v.name();
+      if (!names(v.name(), v.patientKey(), v.source()) || v.resourceType() == null || !NAME.matcher(v.resourceType()).matches()) {
+        errors.add("sql.research.views: each view needs name, source, patientKey and resourceType");
+        continue;
+      }
+      if (!names.add(v.name().toUpperCase(Locale.ROOT))) {
+        errors.add(at + ": a view's name must differ from every table's and view's");
+      }
+      Column key = v.columns() == null ? null : v.columns().get(v.patientKey());
+      if (key == null || key.identifierKind().orElse(null) != IdentifierKind.PATIENT_KEY) {
+        errors.add(at + ".patientKey: must be a column classified {kind: identifier, identifier: patient-key} (Custos "
+            + "releases it only as the research pseudonym)");
+        continue;
+      }
+      v.columns().forEach((name, c) -> {
+        if (!NAME.matcher(name).matches() || c == null || c.kind() == null) {
+          errors.add(at + ".columns: each column needs an ASCII name and a kind");
+        } else if (c.kind() == ColumnClass.CODE && (c.system() == null || c.system().isBlank())) {
+          errors.add(at + ".columns." + name + ".system: required for a code column");
+        } else if (c.kind() == ColumnClass.IDENTIFIER && c.identifier() == null) {
+          errors.add(at + ".columns." + name + ".identifier: required for an identifier column of a view");
+        }
+      });
+    }
+    if (analyst != null && analyst.tables() != null) {
+      views.stream().filter(v -> analyst.tables().contains(v.name())).forEach(v -> errors.add(
+          "sql.analyst.tables: " + v.name() + " is a de-identified view, read across patients through the research tool only"));
+    }
+    int max = research.maxRows() == null ? Math.min(50, rows) : research.maxRows();
+    int scan = research.maxScanRows() == null ? 10_000 : research.maxScanRows();
+    if (max < 1 || max > rows) {
+      errors.add("sql.research.maxRows: must be 1..sql.maxRows");
+    }
+    if (scan < 1 || scan > 100_000) {
+      errors.add("sql.research.maxScanRows: must be 1..100000");
+    }
+    List<String> roles = research.roles() == null ? List.of(ResearchTools.RESEARCHER_ROLE) : research.roles();
+    return new Research(roles, views, max, scan);
   }
 
   /** The engine {@link #jdbcUrl} names; only on validated settings. */

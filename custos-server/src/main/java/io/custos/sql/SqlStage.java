@@ -33,7 +33,8 @@ import org.hl7.fhir.r4.model.Resource;
  * text) put it in a sensitive category the caller's role does not permit, or that the patient's Consent denies, is
  * withheld and counted; identifier columns reach only roles that treat the patient ({@code masked} lists the others);
  * free text is fenced. The audit event's resource is {@code sql:<tables>}, and for {@code sql_query} also the SHA-256
- * of the statement (never its text).
+ * of the statement (never its text). Researchers' statements over the de-identified views, bound to no patient, are
+ * released by {@link DeidentifiedQueries}.
  */
 public final class SqlStage implements Stage {
   private final SqlDatabase database;
@@ -42,15 +43,23 @@ public final class SqlStage implements Stage {
   private final SensitiveCategories sensitive;
   private final SensitiveDataPolicy policy;
   private final Map<String, String> resourceTypes = new LinkedHashMap<>();
+  private final Optional<DeidentifiedQueries> deidentified;
 
-  SqlStage(SqlDatabase database, SqlCatalog catalog, SqlSettings.Analyst analyst, SensitiveCategories sensitive,
-      SensitiveDataPolicy policy) {
+  /**
+   * @param research the research path's engine, for researchers' queries over the de-identified views (when
+   *                 {@code sql.research} is configured)
+   */
+  SqlStage(SqlDatabase database, SqlCatalog catalog, SqlSettings settings, SensitiveCategories sensitive,
+      SensitiveDataPolicy policy, Optional<io.custos.phi.research.CohortService> research) {
     this.database = database;
     this.planner = new SqlPlanner(catalog, database.engine());
-    this.analyst = analyst;
+    this.analyst = settings.analyst();
     this.sensitive = sensitive;
     this.policy = policy;
     catalog.tables().forEach(t -> resourceTypes.put(t.name(), t.resourceType()));
+    catalog.views().forEach(v -> resourceTypes.put(v.name(), v.resourceType()));
+    this.deidentified = research.filter(r -> settings.research() != null).map(r ->
+        new DeidentifiedQueries(database, catalog, settings.research(), sensitive, r, this::shell));
   }
 
   @Override
@@ -61,23 +70,22 @@ public final class SqlStage implements Stage {
   @Override
   public ToolOutcome intercept(ToolExchange ex, Chain next) {
     SqlTool tool = (SqlTool) ex.declaration();
+    if (tool.scope() == SqlTool.Scope.DEIDENTIFIED) {
+      deidentified.orElseThrow(() -> new ToolCallException(ToolCallException.Reason.UPSTREAM_UNAVAILABLE,
+          "De-identified SQL is not configured.")).run(ex);
+      return next.proceed(ex);
+    }
     boolean treating = ex.caller().roles().stream().anyMatch(SensitiveDataPolicy.TREATING_ROLES::contains);
     SqlPlan plan = tool.plan().orElseGet(() -> analystPlan(ex, treating));
     String patientId = ex.patientId().orElseThrow(() -> ToolCallException.invalid("patient_id is required."));
     Map<String, Object> args = new LinkedHashMap<>(ex.arguments().values());
-    SqlDatabase.Rows rows;
-    try {
-      Optional<String> key = database.patientKey(patientId);
-      rows = key.isEmpty() ? new SqlDatabase.Rows(List.of(), false) : database.query(plan, key.get(), args);
-    } catch (SqlDatabase.Unavailable e) {
-      throw new ToolCallException(ToolCallException.Reason.UPSTREAM_UNAVAILABLE, "timeout".equals(e.getMessage())
-          ? "The SQL database did not answer within the statement timeout." : "The SQL database could not answer.");
-    }
+    Optional<String> key = patientKey(patientId);
+    SqlDatabase.Rows rows = key.isEmpty() ? new SqlDatabase.Rows(List.of(), false) : read(database, plan, key.get(), args);
     List<Map<String, Object>> items = new ArrayList<>();
     WithheldTally withheld = new WithheldTally();
     Set<String> masked = new LinkedHashSet<>();
     for (Map<String, String> row : rows.rows()) {
-      Set<SensitiveCategory> categories = categories(plan, row);
+      Set<SensitiveCategory> categories = categories(sensitive, plan, row);
       if (!categories.isEmpty() && !policy.permitsAll(ex.caller(), categories)) {
         withheld.add(categories);
         continue;
@@ -128,18 +136,45 @@ public final class SqlStage implements Stage {
       return planner.plan(query, new SqlPlanner.Limits(Set.copyOf(analyst.tables()),
           kind -> treating || kind != ColumnClass.IDENTIFIER, Set.of(), analyst.maxRows()));
     } catch (SqlRule.SqlRefused e) {
-      ex.auditedResource("sql#query-sha256:" + sha256(query));
-      throw e.rule() == SqlRule.NOT_PARSABLE || e.rule() == SqlRule.TOO_LONG ? ToolCallException.invalid(e.rule().message())
-          : new ToolCallException(ToolCallException.Reason.FORBIDDEN, e.rule().message());
+      throw refusal(ex, query, e);
     }
   }
 
-  private static String query(ToolExchange ex) {
+  /** A refused statement: audited with its hash, answered with the rule (never the statement). */
+  static ToolCallException refusal(ToolExchange ex, String query, SqlRule.SqlRefused e) {
+    ex.auditedResource("sql#query-sha256:" + sha256(query));
+    return e.rule() == SqlRule.NOT_PARSABLE || e.rule() == SqlRule.TOO_LONG ? ToolCallException.invalid(e.rule().message())
+        : new ToolCallException(ToolCallException.Reason.FORBIDDEN, e.rule().message());
+  }
+
+  private Optional<String> patientKey(String patientId) {
+    try {
+      return database.patientKey(patientId);
+    } catch (SqlDatabase.Unavailable e) {
+      throw unavailable(e);
+    }
+  }
+
+  /** Runs {@code plan}; a failure is reported without anything the database said. */
+  static SqlDatabase.Rows read(SqlDatabase database, SqlPlan plan, String patientKey, Map<String, Object> args) {
+    try {
+      return database.query(plan, patientKey, args);
+    } catch (SqlDatabase.Unavailable e) {
+      throw unavailable(e);
+    }
+  }
+
+  private static ToolCallException unavailable(SqlDatabase.Unavailable e) {
+    return new ToolCallException(ToolCallException.Reason.UPSTREAM_UNAVAILABLE, "timeout".equals(e.getMessage())
+        ? "The SQL database did not answer within the statement timeout." : "The SQL database could not answer.");
+  }
+
+  static String query(ToolExchange ex) {
     return ex.arguments().string("query").orElseThrow(() -> ToolCallException.invalid("query is required."));
   }
 
   /** Categories of the row's codes (every table's code columns) and of its free-text outputs' terms. */
-  private Set<SensitiveCategory> categories(SqlPlan plan, Map<String, String> row) {
+  static Set<SensitiveCategory> categories(SensitiveCategories sensitive, SqlPlan plan, Map<String, String> row) {
     Set<SensitiveCategory> found = EnumSet.noneOf(SensitiveCategory.class);
     for (int i = 0; i < plan.hidden().size(); i++) {
       SqlPlan.Output h = plan.hidden().get(i);
@@ -157,7 +192,7 @@ public final class SqlStage implements Stage {
    * The row as the FHIR resource its first table stands for (a Condition, a MedicationRequest...), holding only its
    * codes and the patient, so the patient's Consent provisions judge it as they judge the FHIR record.
    */
-  private Resource shell(SqlPlan plan, Map<String, String> row, String patientId) {
+  Resource shell(SqlPlan plan, Map<String, String> row, String patientId) {
     CodeableConcept codes = new CodeableConcept();
     for (int i = 0; i < plan.hidden().size(); i++) {
       String code = row.get("h" + i);
@@ -172,11 +207,12 @@ public final class SqlStage implements Stage {
       case "Observation" -> new org.hl7.fhir.r4.model.Observation().setCode(codes).setSubject(patient);
       case "AllergyIntolerance" -> new org.hl7.fhir.r4.model.AllergyIntolerance().setCode(codes).setPatient(patient);
       case "Encounter" -> new org.hl7.fhir.r4.model.Encounter().addType(codes).setSubject(patient);
+      case "Patient" -> new org.hl7.fhir.r4.model.Patient().setId(patientId);
       default -> new org.hl7.fhir.r4.model.Basic().setCode(codes).setSubject(patient);
     };
   }
 
-  private static String sha256(String s) {
+  static String sha256(String s) {
     try {
       return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
     } catch (NoSuchAlgorithmException e) {

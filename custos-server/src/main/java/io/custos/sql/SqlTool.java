@@ -29,10 +29,23 @@ import java.util.Optional;
  */
 public record SqlTool(String name, String title, String description, Map<String, Object> inputSchema,
     Map<String, Object> outputSchema, List<String> resourceTypes, Optional<SqlPlan> plan,
-    Map<String, SqlSettings.Parameter> parameters) implements Declaration {
+    Map<String, SqlSettings.Parameter> parameters, Scope scope) implements Declaration {
 
   /** The analyst tool's name. */
   public static final String SQL_QUERY = "sql_query";
+  /** The researchers' analyst tool's name. */
+  public static final String SQL_QUERY_DEIDENTIFIED = "sql_query_deidentified";
+
+  /** Whose rows a tool reads. */
+  public enum Scope {
+    /** One patient's compartment, bound like the FHIR read tools. */
+    PATIENT,
+    /**
+     * De-identified views across patients, like the FHIR research tools: {@code user/} (or {@code system/}) read scopes
+     * only, no patient binding.
+     */
+    DEIDENTIFIED
+  }
 
   @Override
   public ToolHints hints() {
@@ -43,7 +56,9 @@ public record SqlTool(String name, String title, String description, Map<String,
   public List<String> requiredScopes() {
     List<String> scopes = new ArrayList<>();
     for (String type : resourceTypes) {
-      scopes.add("patient/" + type + ".rs");
+      if (scope == Scope.PATIENT) {
+        scopes.add("patient/" + type + ".rs");
+      }
       scopes.add("user/" + type + ".rs");
     }
     return scopes;
@@ -56,7 +71,8 @@ public record SqlTool(String name, String title, String description, Map<String,
 
   @Override
   public Access access() {
-    return new Access(resourceTypes, "rs", true, Access.PatientBinding.CARE_RELATIONSHIP, true, true, Optional.empty());
+    return scope == Scope.DEIDENTIFIED ? Access.crossPatient(resourceTypes)
+        : new Access(resourceTypes, "rs", true, Access.PatientBinding.CARE_RELATIONSHIP, true, true, Optional.empty());
   }
 
   /** A declared tool over {@code plan}. */
@@ -89,7 +105,7 @@ public record SqlTool(String name, String title, String description, Map<String,
     }
     return new SqlTool(tool.name(), tool.title() == null ? tool.name() : tool.title(), tool.description(),
         Schemas.object(props, required), output(Map.of("type", "object", "properties", item)), resourceTypes, Optional.of(plan),
-        params);
+        params, Scope.PATIENT);
   }
 
   /** The analyst tool over tables granting {@code resourceTypes}, LIMIT capped at {@code maxRows}. */
@@ -106,7 +122,44 @@ public record SqlTool(String name, String title, String description, Map<String,
             + "columns only for roles that treat the patient; rows in sensitive categories are withheld and counted. A "
             + "refused query names the rule it broke.",
         Schemas.object(props, List.of("query")), output(Map.of("type", "object", "additionalProperties", value)), resourceTypes,
-        Optional.empty(), Map.of());
+        Optional.empty(), Map.of(), Scope.PATIENT);
+  }
+
+  /**
+   * The researchers' analyst tool over de-identified views granting {@code resourceTypes}, LIMIT capped at
+   * {@code maxRows} (rows, or groups of a count).
+   */
+  static SqlTool deidentified(List<String> resourceTypes, int maxRows) {
+    Map<String, Object> props = new LinkedHashMap<>();
+    props.put("query", Schemas.string("One read-only SELECT over the de-identified views of custos://sql-catalog, across "
+        + "patients. Only view columns, inner joins, LOWER/UPPER/COALESCE/LENGTH, and COUNT(*), COUNT(column) or "
+        + "COUNT(DISTINCT column) with GROUP BY every other selected column; no subqueries, UNION, WITH, casts or comments. A "
+        + "view's patient key may be selected, counted, grouped on or joined on, never compared with a value. LIMIT at most "
+        + maxRows + ".", null, SqlPlanner.MAX_QUERY_CHARS));
+    props.put("protocol_id", Schemas.string("Approved research protocol this query is made under (needed for rows in a "
+        + "sensitive category, with the sensitive-data role, and for pseudonyms linkable across answers)",
+        "^[A-Za-z0-9._-]{1,64}$", 64));
+    Map<String, Object> value = Map.of("anyOf", List.of(Map.of("type", "string"), Map.of("type", "integer"),
+        Map.of("type", "null")));
+    Map<String, Object> out = new LinkedHashMap<>(output(Map.of("type", "object", "additionalProperties", value)));
+    @SuppressWarnings("unchecked")
+    Map<String, Object> outProps = new LinkedHashMap<>((Map<String, Object>) out.get("properties"));
+    outProps.remove("patient_id"); // across patients
+    outProps.remove("withheld"); // a count of rows left out would be an oracle on the caller's own conditions
+    outProps.put("masked", Schemas.arrayOf("Columns left out: free text, computed values and identifiers Safe Harbor does not "
+        + "release", Schemas.text("Column name")));
+    outProps.put("suppressedCells", Map.of("type", "integer", "minimum", 0, "description", "Counts replaced by null "
+        + "because fewer than " + io.custos.tools.ResearchTools.MIN_CELL + " share them (or one could be derived from them)"));
+    outProps.put("linkage", Schemas.bool("Whether pseudonyms are the same across answers (an approved protocol's linkage); "
+        + "otherwise they are valid for this answer only"));
+    outProps.put("deidentification", Schemas.text("Name of the de-identification applied"));
+    out.put("properties", outProps);
+    return new SqlTool(SQL_QUERY_DEIDENTIFIED, "Read-only SQL over de-identified legacy views",
+        "Runs one read-only SELECT over the legacy database's de-identified views across patients (HIPAA Safe Harbor): dates "
+            + "as years, 3-digit ZIP codes, patients as pseudonyms, no names or record numbers. Counts are computed by "
+            + "Custos with small cells suppressed; rows in sensitive categories are left out unless an approved protocol "
+            + "covers them. A refused query names the rule it broke.",
+        Schemas.object(props, List.of("query")), out, resourceTypes, Optional.empty(), Map.of(), Scope.DEIDENTIFIED);
   }
 
   private static Map<String, Object> output(Map<String, Object> item) {

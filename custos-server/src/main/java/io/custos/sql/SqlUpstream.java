@@ -33,7 +33,8 @@ public final class SqlUpstream implements AutoCloseable {
 
   private SqlUpstream(SqlSettings settings) {
     this.settings = settings;
-    this.catalog = new SqlCatalog(settings.tables(), settings.patients());
+    this.catalog = new SqlCatalog(settings.tables(), settings.patients(),
+        settings.research() == null ? List.of() : settings.research().views());
     for (SqlSettings.Tool t : settings.tools()) {
       tools.add(declare(t));
     }
@@ -44,6 +45,10 @@ public final class SqlUpstream implements AutoCloseable {
             .resourceType());
       }
       tools.add(SqlTool.analyst(List.copyOf(types), settings.analyst().maxRows()));
+    }
+    if (settings.research() != null && !settings.research().roles().isEmpty()) {
+      tools.add(SqlTool.deidentified(settings.research().views().stream().map(SqlSettings.View::resourceType).distinct().toList(),
+          settings.research().maxRows()));
     }
     // Connect last: a declaration that breaks a rule is reported without reaching the database.
     this.database = new SqlDatabase(settings);
@@ -96,12 +101,24 @@ public final class SqlUpstream implements AutoCloseable {
     for (String role : settings.analyst().roles()) {
       grants.computeIfAbsent(role, r -> new ArrayList<>()).add(SqlTool.SQL_QUERY);
     }
+    for (String role : settings.research() == null ? List.<String>of() : settings.research().roles()) {
+      grants.computeIfAbsent(role, r -> new ArrayList<>()).add(SqlTool.SQL_QUERY_DEIDENTIFIED);
+    }
     return grants;
   }
 
   /** The SQL route's fetch-and-filter stage, filtering with the server's sensitive-data classifier and policy. */
   public Stage stage(SensitiveCategories sensitive, SensitiveDataPolicy policy) {
-    return new SqlStage(database, catalog, settings.analyst(), sensitive, policy);
+    return stage(sensitive, policy, java.util.Optional.empty());
+  }
+
+  /**
+   * As above; researchers' queries over the de-identified views ({@code sql.research}) are released under the research
+   * path's rules by {@code research}.
+   */
+  public Stage stage(SensitiveCategories sensitive, SensitiveDataPolicy policy,
+      java.util.Optional<io.custos.phi.research.CohortService> research) {
+    return new SqlStage(database, catalog, settings, sensitive, policy, research);
   }
 
   /**
@@ -112,19 +129,13 @@ public final class SqlUpstream implements AutoCloseable {
   public Map<String, Object> document() {
     List<Map<String, Object>> tables = new ArrayList<>();
     for (SqlSettings.Table t : catalog.tables()) {
-      Map<String, Object> columns = new LinkedHashMap<>();
-      t.columns().forEach((name, c) -> {
-        Map<String, Object> col = new LinkedHashMap<>();
-        col.put("kind", c.kind().id());
-        if (c.system() != null) {
-          col.put("system", c.system());
-        }
-        if (c.description() != null) {
-          col.put("description", c.description());
-        }
-        columns.put(name, col);
-      });
-      tables.add(Map.of("name", t.name(), "resourceType", t.resourceType(), "patientKey", t.patientKey(), "columns", columns));
+      tables.add(Map.of("name", t.name(), "resourceType", t.resourceType(), "patientKey", t.patientKey(),
+          "columns", columns(t.columns())));
+    }
+    List<Map<String, Object>> views = new ArrayList<>();
+    for (SqlSettings.View v : catalog.views()) {
+      views.add(Map.of("name", v.name(), "source", v.source(), "resourceType", v.resourceType(), "patientKey", v.patientKey(),
+          "columns", columns(v.columns())));
     }
     List<Map<String, Object>> toolDocs = new ArrayList<>();
     for (SqlTool tool : tools) {
@@ -139,7 +150,12 @@ public final class SqlUpstream implements AutoCloseable {
         p.outputs().forEach(o -> cols.put(o.name(), o.kind().id()));
         d.put("columns", cols);
       });
-      if (tool.plan().isEmpty()) {
+      if (tool.scope() == SqlTool.Scope.DEIDENTIFIED) {
+        d.put("views", settings.research().views().stream().map(SqlSettings.View::name).toList());
+        d.put("maxRows", settings.research().maxRows());
+        d.put("maxScanRows", settings.research().maxScanRows());
+        d.put("minCell", io.custos.tools.ResearchTools.MIN_CELL);
+      } else if (tool.plan().isEmpty()) {
         d.put("tables", settings.analyst().tables());
         d.put("maxRows", settings.analyst().maxRows());
       }
@@ -152,8 +168,32 @@ public final class SqlUpstream implements AutoCloseable {
     doc.put("limits", Map.of("maxPoolSize", settings.maxPoolSize(), "statementTimeoutSeconds", settings.statementTimeoutSeconds(),
         "maxRows", settings.maxRows(), "readOnlyTransactions", true, "allowWrites", settings.allowWrites()));
     doc.put("tables", tables);
+    if (!views.isEmpty()) {
+      doc.put("views", views);
+    }
     doc.put("tools", toolDocs);
     return doc;
+  }
+
+  /** Each column's classification: kind, code system, Safe Harbor identifier kind (with its citation), description. */
+  private static Map<String, Object> columns(Map<String, SqlSettings.Column> declared) {
+    Map<String, Object> columns = new LinkedHashMap<>();
+    declared.forEach((name, c) -> {
+      Map<String, Object> col = new LinkedHashMap<>();
+      col.put("kind", c.kind().id());
+      if (c.system() != null) {
+        col.put("system", c.system());
+      }
+      c.identifierKind().ifPresent(k -> {
+        col.put("identifier", k.id());
+        col.put("safeHarbor", k.safeHarbor().citation());
+      });
+      if (c.description() != null) {
+        col.put("description", c.description());
+      }
+      columns.put(name, col);
+    });
+    return columns;
   }
 
   @Override

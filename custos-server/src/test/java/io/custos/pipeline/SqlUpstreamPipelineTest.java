@@ -273,26 +273,14 @@ class SqlUpstreamPipelineTest extends PipelineTestBase {
     for (SqlRule r : SqlRule.values()) {
       ruleWords.append(' ').append(r.message().toLowerCase(Locale.ROOT));
     }
-    int refused;
     // The PHI log scan covers SQL traffic: every log event of the run, raw (message and stack trace).
-    var root = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-    var logs = new ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent>();
-    logs.start();
-    root.addAppender(logs);
-    try {
-      refused = runCorpus(corpus, ruleWords.toString());
-    } finally {
-      root.detachAppender(logs);
-    }
-    for (var event : logs.list) {
+    int refused = RawLogs.scanned(() -> runCorpus(corpus, ruleWords.toString()), raw -> {
       // A JDBC driver's own log lines carry the server's messages, which may quote values: none may be logged.
-      assertThat(event.getLoggerName()).doesNotStartWith("org.mariadb").doesNotStartWith("org.postgresql");
-      String raw = event.getFormattedMessage() + (event.getThrowableProxy() == null ? ""
-          : ch.qos.logback.classic.spi.ThrowableProxyUtil.asString(event.getThrowableProxy()));
+      assertThat(raw).doesNotStartWith("org.mariadb").doesNotStartWith("org.postgresql");
       assertThat(raw).doesNotContain(mrnA);
       others.forEach(other -> assertThat(raw).doesNotContain(other));
       corpus.stream().filter(a -> a.length() > 12).forEach(a -> assertThat(raw).doesNotContain(a));
-    }
+    });
     // Most are refused by a named rule; the rest (tautologies, inert filters) stay inside the patient's rows.
     assertThat(refused).isGreaterThan(corpus.size() * 3 / 4);
   }

@@ -72,11 +72,21 @@ public final class TestPaths {
   /** As above, with the tools of {@code sql} on the SQL route. */
   public static GovernedPath path(Stages stages, ProposalRecords proposals, WriteSettings writeSettings, ConsentDirectives consent,
       java.util.Optional<io.custos.sql.SqlUpstream> sql) {
+    return path(stages, proposals, writeSettings, consent, sql, io.custos.phi.research.ResearchProtocols.none());
+  }
+
+  /** As above, with these approved research protocols. */
+  public static GovernedPath path(Stages stages, ProposalRecords proposals, WriteSettings writeSettings, ConsentDirectives consent,
+      java.util.Optional<io.custos.sql.SqlUpstream> sql, io.custos.phi.research.ResearchProtocols protocols) {
     LocalDate today = LocalDate.now(stages.clock());
-    var deid = new DeIdentifier(FhirContext.forR4Cached(), DeidConfig.safeHarbor(RESEARCH_KEY, today));
-    return GovernedPath.of(stages, proposals, new CohortService(stages.upstream(), deid, today, 5000,
-        new CohortService.Governance(consent, io.custos.phi.research.ResearchProtocols.none(), stages.sensitiveCategories())), consent,
+    return GovernedPath.of(stages, proposals, new CohortService(stages.upstream(), researchDeidentifier(today), today, 5000,
+        new CohortService.Governance(consent, protocols, stages.sensitiveCategories())), consent,
         writeSettings, GovernancePipeline.Observer.NONE, sql);
+  }
+
+  /** The research path's Safe Harbor de-identifier, keyed with the test key. */
+  public static DeIdentifier researchDeidentifier(LocalDate today) {
+    return new DeIdentifier(FhirContext.forR4Cached(), DeidConfig.safeHarbor(RESEARCH_KEY, today));
   }
 
   /** The patients' Consents read from {@code upstream}, cached for a minute, break-the-glass overriding as {@code override}. */

@@ -73,4 +73,30 @@ class SqlSettingsTest {
     assertThatThrownBy(() -> SqlUpstream.open(sql)).isInstanceOf(ConfigException.class)
         .hasMessage("sql.tools.legacy_active_diagnoses.select: breaks rule no-subqueries");
   }
+
+  @Test
+  void theDemoSectionDeclaresTheDeidentifiedViews() throws IOException {
+    SqlSettings sql = CustosConfig.load(config(demoSection())).sql();
+    assertThat(sql.research().views()).extracting(SqlSettings.View::name).containsExactly("PAT_DEID", "DX_DEID");
+    assertThat(sql.research().roles()).containsExactly("researcher");
+    assertThat(sql.research().views().get(0).columns().get("ZIP3").identifierKind()).hasValue(IdentifierKind.ZIP);
+    assertThat(sql.analyst().tables()).doesNotContain("PAT_DEID", "DX_DEID");
+  }
+
+  @Test
+  void aViewWhosePatientKeyIsNotPseudonymizedNamesTheKey() throws IOException {
+    Path file = config(demoSection().replace(
+        "PID: {kind: identifier, identifier: patient-key, description: \"FHIR Patient id; released as the research pseudonym\"}",
+        "PID: {kind: identifier, identifier: mrn}"));
+    assertThatThrownBy(() -> CustosConfig.load(file)).isInstanceOf(ConfigException.class)
+        .hasMessageContaining("sql.research.views.PAT_DEID.patientKey");
+  }
+
+  @Test
+  void aViewInThePatientCompartmentToolIsRefused() throws IOException {
+    Path file = config(demoSection().replace("roles: [clinician]\n    maxRows: 50",
+        "roles: [clinician]\n    tables: [DX, DX_DEID]\n    maxRows: 50"));
+    assertThatThrownBy(() -> CustosConfig.load(file)).isInstanceOf(ConfigException.class)
+        .hasMessageContaining("sql.analyst.tables: DX_DEID is a de-identified view");
+  }
 }

@@ -26,6 +26,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.UnaryOperator;
 import org.hl7.fhir.r4.model.Condition;
 import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Resource;
@@ -140,7 +141,11 @@ public final class CohortService {
     return cohort;
   }
 
-  private static boolean covered(Caller caller, SensitiveCategory c, Optional<ResearchProtocols.Protocol> protocol) {
+  /**
+   * Whether a researcher may receive records in category {@code c}: the category's sensitive-data role and an approved
+   * protocol covering it, both.
+   */
+  public static boolean covered(Caller caller, SensitiveCategory c, Optional<ResearchProtocols.Protocol> protocol) {
     return SensitiveDataPolicy.byRole().permits(caller, c) && protocol.map(p -> p.categories().contains(c)).orElse(false);
   }
 
@@ -155,7 +160,12 @@ public final class CohortService {
     return bands;
   }
 
-  private Optional<ResearchProtocols.Protocol> protocol(Optional<String> id, Caller caller) {
+  /**
+   * The approved protocol a researcher cites, if any.
+   *
+   * @throws ToolCallException FORBIDDEN when {@code id} is not an approved protocol with the caller as an investigator
+   */
+  public Optional<ResearchProtocols.Protocol> protocol(Optional<String> id, Caller caller) {
     if (id.isEmpty()) {
       return Optional.empty();
     }
@@ -260,6 +270,41 @@ public final class CohortService {
       });
     }
     return cohort;
+  }
+
+  /**
+   * The pseudonyms of one release: the patient's Safe Harbor pseudonym (the keyed {@code Patient} id of
+   * {@link DeIdentifier}, the same in every release and in linked extracts) under an approved protocol's linkage,
+   * otherwise one valid for this release only (HMAC under a random key), as extracts get.
+   *
+   * @return FHIR Patient id -> pseudonym
+   */
+  public UnaryOperator<String> pseudonyms(boolean linkage) {
+    if (linkage) {
+      return id -> deid.pseudonymId("Patient", id);
+    }
+    byte[] releaseKey = new byte[32];
+    random.nextBytes(releaseKey);
+    return id -> SmallCells.extractPseudonym(releaseKey, deid.pseudonymId("Patient", id));
+  }
+
+  /**
+   * Whether the patient's Consents permit {@code record} for research (HRESCH).
+   *
+   * @param applied receives the PHI-free entries of the Consent provisions that decided
+   */
+  public boolean researchPermitted(Caller caller, String patientId, Resource record, Set<String> applied) {
+    return consent.researchPermitted(caller, patientId, record, applied);
+  }
+
+  /** "Today" for the ages-over-89 rule. */
+  public LocalDate referenceDate() {
+    return referenceDate;
+  }
+
+  /** The name of the de-identification configuration applied. */
+  public String deidentification() {
+    return deid.config().name();
   }
 
   /** Patient id -> that patient's matching conditions. */

@@ -24,7 +24,7 @@ import javax.crypto.spec.SecretKeySpec;
  *       {@code min} or more rows may then show in fewer: it is still a large cell).</li>
  * </ul>
  */
-final class SmallCells {
+public final class SmallCells {
   /** Released attributes of an extract row that are suppressed cell by cell, with the value a suppressed one takes. */
   private static final Map<String, Object> ROW_ATTRIBUTES = new java.util.LinkedHashMap<>();
 
@@ -44,7 +44,7 @@ final class SmallCells {
    * @param cells patients per cell (zero cells are released as zero)
    * @param min   the threshold, at least 2
    */
-  static Set<String> suppressed(Map<String, Integer> cells, int min) {
+  public static Set<String> suppressed(Map<String, Integer> cells, int min) {
     Set<String> hidden = new HashSet<>();
     int total = 0;
     for (var e : cells.entrySet()) {

@@ -1,0 +1,122 @@
+package io.custos.sql;
+
+import io.custos.fhir.UpstreamException;
+import io.custos.phi.SensitiveCategories;
+import io.custos.phi.SensitiveCategory;
+import io.custos.phi.deid.DeIdentifier;
+import io.custos.phi.research.CohortService;
+import io.custos.phi.research.ResearchProtocols;
+import io.custos.phi.research.SmallCells;
+import io.custos.pipeline.Completion;
+import io.custos.pipeline.ToolCallException;
+import io.custos.pipeline.ToolExchange;
+import io.custos.tools.ResearchTools;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.UnaryOperator;
+import org.hl7.fhir.r4.model.Resource;
+
+/**
+ * Researchers' {@value SqlTool#SQL_QUERY_DEIDENTIFIED}: one SELECT over the de-identified views, across patients, under the
+ * research path's rules (the researcher role and {@code user/} scopes of the views' resource types, checked by the
+ * gate; protocols, sensitive categories, research Consents, pseudonyms and small cells through {@link CohortService}).
+ *
+ * <p>Defence in depth, so a view declared or built wrongly cannot leak: every released value is reduced by its
+ * column's declared class as Safe Harbor requires (45 CFR 164.514(b)(2)): a patient key to the research pseudonym, a
+ * date to its year, a birth date to its year unless the patient is over 89, an age over 89 to {@code 90+}, a ZIP code to
+ * its 3-digit prefix ({@code 000} for the sparsely populated ones); free text, computed values and any other identifier
+ * are left out ({@code masked}). A row whose codes put it in a sensitive category is left out unless the caller's
+ * sensitive-data role and the cited protocol both cover it, and a row the patient's Consents do not permit for research
+ * (HRESCH) is left out, before anything is counted. Counts are computed here and suppressed as small cells
+ * ({@link ResearchTools#MIN_CELL}, with complementary cells). The audit keeps the views read and the statement's hash.
+ */
+final class DeidentifiedQueries {
+  private final SqlDatabase database;
+  private final SqlPlanner planner;
+  private final SqlSettings.Research settings;
+  private final SensitiveCategories sensitive;
+  private final CohortService research;
+  private final RowShell shell;
+
+  /** The row as the FHIR resource its first table stands for, for a Consent to judge. */
+  @FunctionalInterface
+  interface RowShell {
+    Resource of(SqlPlan plan, Map<String, String> row, String patientId);
+  }
+
+  DeidentifiedQueries(SqlDatabase database, SqlCatalog catalog, SqlSettings.Research settings, SensitiveCategories sensitive,
+      CohortService research, RowShell shell) {
+    this.database = database;
+    this.planner = new SqlPlanner(catalog, database.engine());
+    this.settings = settings;
+    this.sensitive = sensitive;
+    this.research = research;
+    this.shell = shell;
+  }
+
+  /** Runs the call and sets its result. @throws ToolCallException for a refused statement, protocol or database failure */
+  void run(ToolExchange ex) {
+    String query = SqlStage.query(ex);
+    SqlPlan plan;
+    try {
+      plan = planner.planDeidentified(query, new SqlPlanner.Limits(Set.copyOf(settings.views().stream()
+          .map(SqlSettings.View::name).toList()), kind -> true, Set.of(), settings.maxRows()), settings.maxScanRows());
+    } catch (SqlRule.SqlRefused e) {
+      throw SqlStage.refusal(ex, query, e);
+    }
+    ex.auditedResource("sql:" + plan.tableList() + "#query-sha256:" + SqlStage.sha256(query));
+    Optional<ResearchProtocols.Protocol> protocol = research.protocol(ex.arguments().string("protocol_id"), ex.caller());
+    SqlDatabase.Rows rows = SqlStage.read(database, plan, "", Map.of());
+    if (plan.grouping().isPresent() && rows.truncated()) {
+      throw new ToolCallException(ToolCallException.Reason.FORBIDDEN, "The query matches more than "
+          + settings.maxScanRows() + " rows, too many to count; narrow it with WHERE.");
+    }
+    Set<String> consentApplied = new LinkedHashSet<>();
+    List<Map<String, String>> kept = new ArrayList<>();
+    try {
+      for (Map<String, String> row : rows.rows()) {
+        if (released(ex, plan, row, protocol, consentApplied)) {
+          kept.add(row);
+        }
+      }
+    } catch (UpstreamException e) {
+      throw ToolCallException.fromUpstream(e); // the Consents could not be read: nothing is released
+    } finally {
+      ex.consentApplied(consentApplied);
+    }
+    boolean linkage = protocol.map(ResearchProtocols.Protocol::linkage).orElse(false);
+    SafeHarborRelease release = new SafeHarborRelease(plan, research.pseudonyms(linkage), research.referenceDate().getYear());
+    Map<String, Object> out = plan.grouping().isPresent() ? release.counts(kept, plan.grouping().getAsInt())
+        : release.rows(kept, rows.truncated());
+    if (!release.masked().isEmpty()) {
+      out.put("masked", List.copyOf(release.masked()));
+    }
+    out.put("linkage", linkage);
+    out.put("deidentification", research.deidentification());
+    ex.result(out, kept.size(), Completion.SUCCESS);
+  }
+
+  /**
+   * Whether a row may be released: its codes and free text in no sensitive category the caller's role and protocol do
+   * not cover, and each of its patients' Consents permitting research.
+   */
+  private boolean released(ToolExchange ex, SqlPlan plan, Map<String, String> row,
+      Optional<ResearchProtocols.Protocol> protocol, Set<String> consentApplied) {
+    Set<SensitiveCategory> categories = SqlStage.categories(sensitive, plan, row);
+    if (categories.stream().anyMatch(c -> !CohortService.covered(ex.caller(), c, protocol))) {
+      return false;
+    }
+    Set<String> patients = new LinkedHashSet<>();
+    for (int i = 0; i < plan.keys().size(); i++) {
+      Optional.ofNullable(row.get("k" + i)).ifPresent(patients::add);
+    }
+    return patients.stream().allMatch(p -> research.researchPermitted(ex.caller(), p, shell.of(plan, row, p), consentApplied));
+  }
+}

@@ -1,0 +1,432 @@
+package io.custos.pipeline;
+
+import static io.custos.pipeline.PipelineFixture.ALL_PATIENTS;
+import static io.custos.pipeline.PipelineFixture.PATIENT_A;
+import static io.custos.pipeline.PipelineFixture.PATIENT_B;
+import static io.custos.pipeline.PipelineFixture.call;
+import static io.custos.pipeline.PipelineFixture.user;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.custos.audit.JsonLinesAuditTrail;
+import io.custos.auth.Caller;
+import io.custos.consent.BreakGlassOverride;
+import io.custos.fhir.UpstreamRequest;
+import io.custos.phi.SensitiveCategory;
+import io.custos.phi.deid.DeidContext;
+import io.custos.phi.research.ResearchProtocols;
+import io.custos.policy.AccessControl;
+import io.custos.policy.BreakGlass;
+import io.custos.policy.RolePolicy;
+import io.custos.policy.ScopeCheck;
+import io.custos.routes.Routes;
+import io.custos.routes.TestPaths;
+import io.custos.sql.ColumnClass;
+import io.custos.sql.IdentifierKind;
+import io.custos.sql.LegacySchema;
+import io.custos.sql.SqlRule;
+import io.custos.sql.SqlSettings;
+import io.custos.sql.SqlUpstream;
+import io.custos.state.InProcessStateStore;
+import io.custos.tools.Declaration;
+import io.custos.tools.ResearchTools;
+import io.custos.tools.ToolCatalog;
+import io.custos.writes.WriteSettings;
+import io.custos.writes.WriteTools;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.hl7.fhir.r4.model.Patient;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Researchers' SQL over de-identified views, behind the production pipeline with real embedded PostgreSQL holding the
+ * legacy schema of the same five Synthea patients as the FHIR fixture: only views, never tables or system catalogs; no
+ * MRN, name, full date, full ZIP code or FHIR id in any answer, even from a view declared wrongly; counts computed with
+ * small cells suppressed; Part 2 rows left out; pseudonyms those of the FHIR research path; the clinician's
+ * {@code sql_query} still confined to the patient's compartment.
+ */
+class SqlDeidentifiedPipelineTest extends PipelineTestBase {
+  private static final String READER_PASSWORD = "reader-secret";
+  private static final String TOOL = "sql_query_deidentified";
+  static EmbeddedPostgres pg;
+  static SqlUpstream sql;
+  static Path passwordFile;
+  /** Every MRN, FHIR Patient id, name, birth date and full ZIP code of the schema. */
+  static final Set<String> identifiers = new HashSet<>();
+  static final Set<String> mrns = new HashSet<>();
+  static String mrnA;
+  static String birthA;
+  /** Diagnosis rows in the legacy data. */
+  static int diagnosisRows;
+  /** Patients of 90 or more. */
+  static int over89;
+
+  @BeforeAll
+  static void startDatabase() throws Exception {
+    pg = EmbeddedPostgres.builder().start();
+    Path csv = Path.of(SqlDeidentifiedPipelineTest.class.getResource("/fixtures/synthea/csv").toURI());
+    try (Connection owner = pg.getPostgresDatabase().getConnection()) {
+      owner.setAutoCommit(true);
+      LegacySchema.load(owner, csv);
+      // A view declared wrongly on purpose: full birth date, full ZIP code, MRN and name (see leakyView()).
+      owner.createStatement().execute("CREATE VIEW LEAKY AS SELECT EMPI_ID AS PID, MRN, LAST_NM, BIRTH_DT, ZIP_CD FROM PAT");
+      LegacySchema.createReader(owner, "custos_reader", READER_PASSWORD);
+      owner.createStatement().execute("GRANT SELECT ON LEAKY TO custos_reader");
+      // One substance-use diagnosis (SNOMED CT 7200002, alcoholism; 42 CFR Part 2) for PATIENT_A, only in the legacy data.
+      owner.createStatement().execute("INSERT INTO DX (MRN, DX_CD, DX_DESC, ONSET_DT) SELECT MRN, '7200002', 'Alcoholism', "
+          + "'20240101' FROM PAT WHERE EMPI_ID = '" + PATIENT_A + "'");
+      try (ResultSet rs = owner.createStatement().executeQuery(
+          "SELECT MRN, EMPI_ID, LAST_NM, FIRST_NM, CAST(BIRTH_DT AS VARCHAR), ZIP_CD FROM PAT")) {
+        while (rs.next()) {
+          mrns.add(rs.getString(1));
+          if (rs.getString(2).equals(PATIENT_A)) {
+            mrnA = rs.getString(1);
+            birthA = rs.getString(5);
+          }
+          for (int c = 1; c <= 6; c++) {
+            if (rs.getString(c) != null && rs.getString(c).length() > 3) {
+              identifiers.add(rs.getString(c));
+            }
+          }
+        }
+      }
+      try (ResultSet rs = owner.createStatement().executeQuery(
+          "SELECT COUNT(*) FROM PAT WHERE BIRTH_DT <= CURRENT_DATE - INTERVAL '90' YEAR")) {
+        rs.next();
+        over89 = rs.getInt(1);
+      }
+      try (ResultSet rs = owner.createStatement().executeQuery("SELECT COUNT(*) FROM DX")) {
+        rs.next();
+        diagnosisRows = rs.getInt(1);
+      }
+    }
+    // PATIENT_B opts out of research (a Consent denying purpose HRESCH): none of their rows is released or counted.
+    org.hl7.fhir.r4.model.Consent optOut = new org.hl7.fhir.r4.model.Consent();
+    optOut.setStatus(org.hl7.fhir.r4.model.Consent.ConsentState.ACTIVE)
+        .setPatient(new org.hl7.fhir.r4.model.Reference("Patient/" + PATIENT_B))
+        .setScope(new org.hl7.fhir.r4.model.CodeableConcept(new org.hl7.fhir.r4.model.Coding(
+            "http://terminology.hl7.org/CodeSystem/consentscope", "research", null)))
+        .getProvision().setType(org.hl7.fhir.r4.model.Consent.ConsentProvisionType.DENY)
+        .addPurpose(new org.hl7.fhir.r4.model.Coding("http://terminology.hl7.org/CodeSystem/v3-ActReason", "HRESCH", null));
+    fx.upstream.create(optOut, Optional.empty());
+    passwordFile = Files.createTempFile("custos-sql", ".pw");
+    Files.writeString(passwordFile, READER_PASSWORD);
+    sql = SqlUpstream.open(settings());
+  }
+
+  @AfterAll
+  static void stopDatabase() throws IOException {
+    if (sql != null) {
+      sql.close();
+    }
+    if (pg != null) {
+      pg.close();
+    }
+    Files.deleteIfExists(passwordFile);
+  }
+
+  /** The demo's {@code sql} section, read as custos.yaml is read, with {@link #leakyView()} among the research views. */
+  static SqlSettings settings() throws IOException {
+    String yaml = LegacySchema.configSection(pg.getJdbcUrl("custos_reader", "postgres"), "custos_reader", passwordFile);
+    var tree = new ObjectMapper(new YAMLFactory()).readTree(yaml).get("sql");
+    SqlSettings s = new ObjectMapper().treeToValue(tree, SqlSettings.class);
+    List<SqlSettings.View> views = new ArrayList<>(s.research().views());
+    views.add(leakyView());
+    return new SqlSettings(s.jdbcUrl(), s.username(), s.passwordFile(), s.maxPoolSize(), s.statementTimeoutSeconds(),
+        s.maxRows(), false, s.patients(), s.tables(), s.tools(), s.analyst(),
+        new SqlSettings.Research(s.research().roles(), views, s.research().maxRows(), s.research().maxScanRows()));
+  }
+
+  /** A view that keeps identifiers, classified as what they are: Custos must still release none of them. */
+  private static SqlSettings.View leakyView() {
+    Map<String, SqlSettings.Column> columns = new LinkedHashMap<>();
+    columns.put("PID", new SqlSettings.Column(ColumnClass.IDENTIFIER, null, null, IdentifierKind.PATIENT_KEY));
+    columns.put("MRN", new SqlSettings.Column(ColumnClass.IDENTIFIER, null, null, IdentifierKind.MRN));
+    columns.put("LAST_NM", new SqlSettings.Column(ColumnClass.TEXT, null, null));
+    columns.put("BIRTH_DT", new SqlSettings.Column(ColumnClass.IDENTIFIER, null, null, IdentifierKind.BIRTH_DATE));
+    columns.put("ZIP_CD", new SqlSettings.Column(ColumnClass.IDENTIFIER, null, null, IdentifierKind.ZIP));
+    return new SqlSettings.View("LEAKY", "PAT", "Patient", "PID", columns);
+  }
+
+  /** Linkage approved for the test researcher; a second protocol also covers substance-use records. */
+  private static final ResearchProtocols PROTOCOLS = ResearchProtocols.of(List.of(
+      new ResearchProtocols.Protocol("IRB-LINK", Set.of(), true, Set.of("researcher-sql")),
+      new ResearchProtocols.Protocol("IRB-PART2", Set.of(SensitiveCategory.SUBSTANCE_USE), false, Set.of("researcher-sql"))));
+
+  @Override
+  GovernancePipeline createPipeline(JsonLinesAuditTrail trail) {
+    Clock clock = Clock.systemUTC();
+    Set<String> names = Routes.registry(ToolCatalog.readTools(), WriteTools.standard(), sql.declarations()).toolNames();
+    AccessControl access = new AccessControl(RolePolicy.of(null, names).with(sql.roleGrants()), new ScopeCheck(Set.of()),
+        (caller, patient) -> patient.equals(PATIENT_A), true, true,
+        new BreakGlass(clock, Duration.ofMinutes(60), InProcessStateStore.builder().clock(clock).build().grants()),
+        Set.of("clinician", "nurse"));
+    var stages = TestPaths.stages(trail, fx.upstream, clock, access).build();
+    return TestPaths.path(stages, InProcessStateStore.builder().clock(clock).build().proposals(), WriteSettings.defaults(),
+        TestPaths.consent(fx.upstream, clock, BreakGlassOverride.PATIENT_PRIVACY), Optional.of(sql), PROTOCOLS).pipeline();
+  }
+
+  private static Caller researcher(String... extraRoles) {
+    Set<String> roles = new HashSet<>(Set.of(ResearchTools.RESEARCHER_ROLE));
+    roles.addAll(List.of(extraRoles));
+    return new Caller("researcher-sql", "test-client", Optional.empty(), roles, Set.of("user/Patient.rs", "user/Condition.rs"),
+        Optional.empty(), true, "tokhash-researcher-sql", Instant.now().plus(Duration.ofHours(1)));
+  }
+
+  private ToolOutcome query(Caller caller, String query) {
+    return pipeline.handle(call(caller, TOOL, Map.of("query", query)));
+  }
+
+  @SuppressWarnings("unchecked")
+  private static List<Map<String, Object>> items(ToolOutcome out) {
+    assertThat(out.isError()).as(out.text()).isFalse();
+    return (List<Map<String, Object>>) out.structured().get("items");
+  }
+
+  /** The answer's text holds no MRN, name, full birth date, full ZIP code or FHIR Patient id. */
+  private static void noIdentifier(ToolOutcome out) {
+    identifiers.forEach(id -> assertThat(out.text()).doesNotContain(id));
+  }
+
+  @Test
+  void aResearcherReadsTheViewsWithoutAnyIdentifier() {
+    ToolOutcome out = query(researcher(), "SELECT p.PID, p.BIRTH_YR, p.SEX_CD, p.ZIP3, d.DX_CD, d.ONSET_YR "
+        + "FROM PAT_DEID p JOIN DX_DEID d ON d.PID = p.PID");
+    List<Map<String, Object>> rows = items(out);
+    assertThat(rows).isNotEmpty().allSatisfy(r -> {
+      assertThat(r).containsKeys("pid", "dx_cd", "onset_yr");
+      assertThat((String) r.get("pid")).startsWith("x-"); // valid for this answer only: no protocol approves linkage
+      assertThat(r.get("onset_yr")).isInstanceOf(Integer.class);
+      if (r.containsKey("zip3")) {
+        assertThat(r.get("zip3").toString()).hasSize(3);
+      }
+      if (r.containsKey("birth_yr")) {
+        assertThat(r.get("birth_yr")).isInstanceOf(Integer.class);
+      }
+    });
+    noIdentifier(out);
+    assertThat(out.structured()).containsEntry("linkage", false).containsEntry("deidentification", "safe-harbor")
+        .doesNotContainKey("masked");
+  }
+
+  @Test
+  void aViewDeclaredWithIdentifiersStillReleasesOnlyWhatSafeHarborAllows() {
+    ToolOutcome out = query(researcher(), "SELECT PID, BIRTH_DT, ZIP_CD, LOWER(ZIP_CD) AS z FROM LEAKY");
+    List<Map<String, Object>> rows = items(out);
+    int year = LocalDate.now().getYear();
+    assertThat(rows).hasSize(ALL_PATIENTS.size() - 1).allSatisfy(r -> { // PATIENT_B opted out of research
+      assertThat(r).containsKeys("pid", "zip_cd").doesNotContainKey("z");
+      if (r.containsKey("birth_dt")) {
+        assertThat((Integer) r.get("birth_dt")).isGreaterThanOrEqualTo(year - 89); // the year only, and under 90
+      }
+      assertThat(r.get("zip_cd").toString()).matches("[0-9]{3}");
+    });
+    // A patient of 90 or more keeps no birth year (ages over 89 are aggregated).
+    assertThat(rows.stream().filter(r -> !r.containsKey("birth_dt")).count()).isEqualTo(over89);
+    assertThat(out.structured()).containsEntry("masked", List.of("z")); // a computed value is left out
+    noIdentifier(out);
+    // A condition on a date or ZIP code sees what Safe Harbor releases of it, not the view's full value.
+    assertThat(items(query(researcher(), "SELECT ZIP_CD FROM LEAKY WHERE BIRTH_DT = '" + birthA + "'"))).isEmpty();
+    assertThat(items(query(researcher(), "SELECT ZIP_CD FROM LEAKY WHERE BIRTH_DT = '" + birthA.substring(0, 4) + "'")))
+        .isNotEmpty();
+    // An identifier Safe Harbor does not release, or free text, may not even be named (an MRN in WHERE singles one out).
+    for (String q : List.of("SELECT PID, MRN FROM LEAKY", "SELECT PID FROM LEAKY WHERE MRN = '" + mrnA + "'",
+        "SELECT ZIP_CD FROM LEAKY WHERE LAST_NM LIKE 'A%'", "SELECT ZIP_CD FROM LEAKY ORDER BY MRN")) {
+      ToolOutcome refused = query(researcher(), q);
+      assertThat(refused.text()).as(q).contains("rule " + SqlRule.COLUMN_NOT_PERMITTED.id()).doesNotContain(mrnA);
+    }
+  }
+
+  @Test
+  void aBaseTableOrASystemCatalogIsRefusedByRuleWithoutEcho() {
+    Map<String, SqlRule> refusals = new LinkedHashMap<>();
+    refusals.put("SELECT LAST_NM, MRN FROM PAT", SqlRule.VIEWS_ONLY);
+    refusals.put("SELECT DX_CD FROM DX", SqlRule.VIEWS_ONLY);
+    refusals.put("SELECT d.DX_CD FROM DX_DEID d JOIN RX r ON r.RX_CD = d.DX_CD", SqlRule.VIEWS_ONLY);
+    refusals.put("SELECT relname FROM pg_class", SqlRule.SYSTEM_CATALOG);
+    refusals.put("SELECT table_name FROM information_schema.tables", SqlRule.SYSTEM_CATALOG);
+    refusals.put("SELECT BIRTH_YR FROM PAT_DEID WHERE PID = '" + PATIENT_A + "'", SqlRule.PATIENT_KEY);
+    refusals.put("SELECT LOWER(PID) AS k FROM PAT_DEID", SqlRule.PATIENT_KEY);
+    refusals.put("SELECT SEX_CD, COUNT(*) FROM PAT_DEID GROUP BY SEX_CD HAVING COUNT(*) < 3", SqlRule.COUNTS);
+    refusals.forEach((q, rule) -> {
+      ToolOutcome out = query(researcher(), q);
+      assertThat(out.error()).as(q).isEqualTo(ToolCallException.Reason.FORBIDDEN);
+      assertThat(out.text()).as(q).contains("rule " + rule.id()).doesNotContain(q).doesNotContain("LAST_NM")
+          .doesNotContain("relname").doesNotContain(PATIENT_A);
+    });
+  }
+
+  @Test
+  void theClinicianKeepsThePatientCompartmentAndNoView() {
+    Caller clinician = user("dr-deid");
+    ToolOutcome own = pipeline.handle(call(clinician, "sql_query", Map.of("patient_id", PATIENT_A,
+        "query", "SELECT MRN, DX_CD FROM DX")));
+    assertThat(items(own)).isNotEmpty().allSatisfy(r -> assertThat(r).containsEntry("mrn", mrnA));
+    ToolOutcome view = pipeline.handle(call(clinician, "sql_query", Map.of("patient_id", PATIENT_A,
+        "query", "SELECT PID, DX_CD FROM DX_DEID")));
+    assertThat(view.error()).isEqualTo(ToolCallException.Reason.FORBIDDEN);
+    assertThat(view.text()).contains("rule " + SqlRule.TABLE.id());
+    // The researchers' tool is not the clinician's: their role does not list it.
+    assertThat(query(clinician, "SELECT DX_CD FROM DX_DEID").error()).isEqualTo(ToolCallException.Reason.FORBIDDEN);
+    // And researchers have no sql_query.
+    assertThat(pipeline.handle(call(researcher(), "sql_query", Map.of("patient_id", PATIENT_A, "query", "SELECT DX_CD FROM DX")))
+        .error()).isEqualTo(ToolCallException.Reason.FORBIDDEN);
+  }
+
+  @Test
+  void countsAreComputedWithSmallCellsSuppressed() {
+    // Five patients: every count is a small cell, whatever it counts.
+    ToolOutcome bySex = query(researcher(), "SELECT SEX_CD, COUNT(DISTINCT PID) AS patients FROM PAT_DEID GROUP BY SEX_CD");
+    assertThat(items(bySex)).isNotEmpty().allSatisfy(r -> assertThat(r).containsKey("sex_cd").containsEntry("patients", null));
+    assertThat((Integer) bySex.structured().get("suppressedCells")).isEqualTo(items(bySex).size());
+    // Diagnosis rows are many more than the threshold, but five patients stand behind them.
+    assertThat(diagnosisRows).isGreaterThanOrEqualTo(ResearchTools.MIN_CELL);
+    ToolOutcome total = query(researcher(), "SELECT COUNT(*) AS n FROM DX_DEID");
+    Map<String, Object> suppressed = new LinkedHashMap<>();
+    suppressed.put("n", null);
+    assertThat(items(total)).containsExactly(suppressed);
+    assertThat(total.structured()).containsEntry("suppressedCells", 1);
+    ToolOutcome byCode = query(researcher(), "SELECT DX_CD, COUNT(*) AS n FROM DX_DEID GROUP BY DX_CD LIMIT 1000");
+    assertThat(items(byCode)).isNotEmpty().allSatisfy(r -> assertThat(r).containsEntry("n", null));
+    noIdentifier(byCode);
+  }
+
+  @Test
+  void aRowInAPart2CategoryIsWithheldUnlessRoleAndProtocolCoverIt() {
+    String q = "SELECT DX_CD, DX_DESC FROM DX_DEID WHERE DX_CD = '7200002'";
+    assertThat(items(query(researcher(), q))).isEmpty();
+    assertThat(items(query(researcher("sensitive-data:substance-use"), q))).isEmpty(); // the role alone is not enough
+    ToolOutcome covered = pipeline.handle(call(researcher("sensitive-data:substance-use"), TOOL,
+        Map.of("query", q, "protocol_id", "IRB-PART2")));
+    assertThat(items(covered)).extracting(r -> r.get("dx_cd")).containsExactly("7200002");
+    // Counts leave it out too.
+    ToolOutcome count = query(researcher(), "SELECT COUNT(*) AS n FROM DX_DEID WHERE DX_CD = '7200002'");
+    assertThat(items(count)).containsExactly(Map.of("n", 0));
+    assertThat(count.structured()).doesNotContainKey("withheld");
+  }
+
+  @Test
+  void pseudonymsAreTheFhirResearchPathsUnderLinkageAndOtherwisePerAnswer() {
+    var page = fx.upstream.execute(new UpstreamRequest.Read("Patient", PATIENT_A));
+    Patient patientA = (Patient) page.resources().get(0);
+    String fhirPseudonym = TestPaths.researchDeidentifier(LocalDate.now()).deidentify(patientA, DeidContext.of(patientA))
+        .getIdPart();
+    ToolOutcome linked = pipeline.handle(call(researcher(), TOOL, Map.of("query",
+        "SELECT PID FROM PAT_DEID", "protocol_id", "IRB-LINK")));
+    assertThat(linked.structured()).containsEntry("linkage", true);
+    assertThat(items(linked)).extracting(r -> r.get("pid")).contains(fhirPseudonym).doesNotContain(PATIENT_A);
+    // The same patient has the same pseudonym in every view of one answer (a cohort lines up across views).
+    ToolOutcome joined = pipeline.handle(call(researcher(), TOOL, Map.of("query",
+        "SELECT p.PID, d.PID AS dx_pid FROM PAT_DEID p JOIN DX_DEID d ON d.PID = p.PID", "protocol_id", "IRB-LINK")));
+    assertThat(items(joined)).isNotEmpty().allSatisfy(r -> assertThat(r.get("pid")).isEqualTo(r.get("dx_pid")));
+    // Without linkage, two answers never share a pseudonym.
+    Set<Object> first = new HashSet<>(items(query(researcher(), "SELECT PID FROM PAT_DEID")).stream().map(r -> r.get("pid")).toList());
+    Set<Object> second = new HashSet<>(items(query(researcher(), "SELECT PID FROM PAT_DEID")).stream().map(r -> r.get("pid")).toList());
+    assertThat(first).hasSize(ALL_PATIENTS.size() - 1).doesNotContainAnyElementsOf(second).doesNotContain(fhirPseudonym);
+  }
+
+  @Test
+  void aPatientWhoOptedOutOfResearchIsLeftOut() {
+    String q = "SELECT p.PID, d.DX_CD FROM PAT_DEID p JOIN DX_DEID d ON d.PID = p.PID";
+    Patient patientB = (Patient) fx.upstream.execute(new UpstreamRequest.Read("Patient", PATIENT_B)).resources().get(0);
+    String pseudonymB = TestPaths.researchDeidentifier(LocalDate.now()).deidentify(patientB, DeidContext.of(patientB)).getIdPart();
+    ToolOutcome linked = pipeline.handle(call(researcher(), TOOL, Map.of("query", "SELECT PID FROM PAT_DEID",
+        "protocol_id", "IRB-LINK")));
+    assertThat(items(linked)).hasSize(ALL_PATIENTS.size() - 1).extracting(r -> r.get("pid")).doesNotContain(pseudonymB);
+    ToolOutcome rows = pipeline.handle(call(researcher(), TOOL, Map.of("query", q + " LIMIT 50", "protocol_id", "IRB-LINK")));
+    assertThat(items(rows)).isNotEmpty().extracting(r -> r.get("pid")).doesNotContain(pseudonymB);
+  }
+
+  @Test
+  void theAuditNamesTheViewAndKeepsTheQuerysHashNotItsText() throws IOException {
+    items(query(researcher(), "SELECT DX_CD, ONSET_YR FROM DX_DEID WHERE DX_DESC LIKE '%diabetes%'"));
+    assertThat(query(researcher(), "SELECT LAST_NM FROM PAT").isError()).isTrue();
+    String audit = Files.readString(auditFile);
+    assertThat(audit).contains("sql:DX_DEID#query-sha256:").contains("sql#query-sha256:").doesNotContain("diabetes")
+        .doesNotContain("LAST_NM").doesNotContain("ONSET_YR");
+  }
+
+  @Test
+  void theCatalogListsTheViewsAndTheirClasses() {
+    ToolOutcome out = pipeline.handle(Declaration.Kind.RESOURCE, call(researcher(), SqlUpstream.CATALOG_URI, Map.of()));
+    assertThat(out.isError()).as(out.text()).isFalse();
+    assertThat(out.text()).contains("\"views\"").contains("\"PAT_DEID\"").contains("\"source\":\"PAT\"")
+        .contains("\"identifier\":\"patient-key\"").contains("\"identifier\":\"zip\"").contains("45 CFR 164.514(b)(2)(i)(B)")
+        .contains(TOOL).contains("\"minCell\":" + ResearchTools.MIN_CELL);
+  }
+
+  @Test
+  void noReidentificationOrPolicyEscapeSucceeds() throws IOException {
+    List<String> corpus = new ArrayList<>(corpus("/injection/sql-research-corpus.txt"));
+    assertThat(corpus).hasSizeGreaterThanOrEqualTo(60);
+    corpus.addAll(corpus("/injection/sql-corpus.txt")); // the clinicians' corpus, sent by a researcher
+    StringBuilder ruleWords = new StringBuilder("error forbidden invalid_arguments");
+    for (SqlRule r : SqlRule.values()) {
+      ruleWords.append(' ').append(r.message().toLowerCase(Locale.ROOT));
+    }
+    // The PHI log scan covers researchers' SQL traffic: every log event of the run, raw (message and stack trace).
+    int refused = RawLogs.scanned(() -> runCorpus(corpus, ruleWords.toString()), raw -> {
+      identifiers.forEach(id -> assertThat(raw).doesNotContain(id));
+      corpus.stream().filter(a -> a.length() > 12).forEach(a -> assertThat(raw).doesNotContain(a));
+    });
+    assertThat(refused).isGreaterThan(corpus.size() * 9 / 10);
+  }
+
+  /** Sends every statement as a researcher; returns how many were refused by a named rule. */
+  private int runCorpus(List<String> corpus, String ruleWords) {
+    int refused = 0;
+    for (String attack : corpus) {
+      ToolOutcome out = query(researcher(), attack);
+      String text = out.text();
+      assertThat(text).as(attack).doesNotContain("Exception").doesNotContain("\tat ").doesNotContain("SQLState")
+          .doesNotContain("ERROR:").doesNotContain("org.postgresql").doesNotContain("jsqlparser");
+      noIdentifier(out);
+      if (out.isError()) {
+        assertThat(out.error()).as(attack).isIn(ToolCallException.Reason.FORBIDDEN, ToolCallException.Reason.INVALID_ARGUMENTS);
+        assertThat(text).as(attack).doesNotContain(attack);
+        for (String w : attack.toLowerCase(Locale.ROOT).split("[^a-z0-9_]+")) {
+          if (w.length() >= 5 && !ruleWords.contains(w)) {
+            assertThat(text.toLowerCase(Locale.ROOT)).as(attack).doesNotContain(w);
+          }
+        }
+        refused += text.contains("(rule ") ? 1 : 0;
+      } else {
+        assertThat(items(out)).as(attack).allSatisfy(r -> r.values().forEach(v -> assertThat(mrns).doesNotContain(String.valueOf(v))));
+      }
+    }
+    return refused;
+  }
+
+  private static List<String> corpus(String resource) throws IOException {
+    try (InputStream in = SqlDeidentifiedPipelineTest.class.getResourceAsStream(resource)) {
+      List<String> lines = new ArrayList<>();
+      for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
+        if (!line.isBlank() && !line.startsWith("#")) {
+          lines.add(line);
+        }
+      }
+      return lines;
+    }
+  }
+}

@@ -1,0 +1,108 @@
+package io.custos.sql;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** How a researcher's statement over de-identified views is planned. No database needed. */
+class DeidentifiedPlannerTest {
+  private static final SqlSettings.Column KEY = new SqlSettings.Column(ColumnClass.IDENTIFIER, null, null,
+      IdentifierKind.PATIENT_KEY);
+  private static final SqlCatalog CATALOG = new SqlCatalog(List.of(new SqlSettings.Table("DX", "Condition", "MRN",
+      Map.of("MRN", new SqlSettings.Column(ColumnClass.IDENTIFIER, null, null), "DX_CD", code()))),
+      new SqlSettings.Patients("PAT", "MRN", "EMPI_ID"), List.of(
+          view("PAT_DEID", "Patient", "SEX_CD", new SqlSettings.Column(ColumnClass.OPERATIONAL, null, null),
+              "ZIP3", new SqlSettings.Column(ColumnClass.IDENTIFIER, null, null, IdentifierKind.ZIP)),
+          view("DX_DEID", "Condition", "DX_CD", code(), "ONSET_YR",
+              new SqlSettings.Column(ColumnClass.IDENTIFIER, null, null, IdentifierKind.DATE))));
+  private static final SqlPlanner.Limits VIEWS = new SqlPlanner.Limits(Set.of("PAT_DEID", "DX_DEID"), k -> true, Set.of(), 50);
+
+  private static SqlSettings.Column code() {
+    return new SqlSettings.Column(ColumnClass.CODE, "http://snomed.info/sct", null);
+  }
+
+  private static SqlSettings.View view(String name, String type, String c1, SqlSettings.Column k1, String c2,
+      SqlSettings.Column k2) {
+    Map<String, SqlSettings.Column> columns = new LinkedHashMap<>();
+    columns.put("PID", KEY);
+    columns.put(c1, k1);
+    columns.put(c2, k2);
+    return new SqlSettings.View(name, name.substring(0, name.indexOf('_')), type, "PID", columns);
+  }
+
+  private static SqlPlan plan(String sql) {
+    return new SqlPlanner(CATALOG, SqlEngine.POSTGRESQL).planDeidentified(sql, VIEWS, 1000);
+  }
+
+  @Test
+  void aViewIsReadAcrossPatientsWithItsKeyFetchedToPseudonymize() {
+    SqlPlan p = plan("SELECT p.PID, p.ZIP3 FROM PAT_DEID p JOIN DX_DEID d ON d.PID = p.PID WHERE p.SEX_CD = 'F'");
+    assertThat(p.sql()).isEqualTo("SELECT t0.PID AS c0, LEFT(CAST(t0.ZIP3 AS CHAR(10)), 3) AS c1, t1.DX_CD AS h0, t0.PID AS k0, "
+        + "t1.PID AS k1 FROM PAT_DEID t0 JOIN DX_DEID t1 ON ((t1.PID = t0.PID)) WHERE ((t0.SEX_CD = ?)) LIMIT 51");
+    assertThat(p.bindings()).containsExactly(new SqlPlan.Binding.Literal("F"));
+    assertThat(p.outputs()).extracting(SqlPlan.Output::identifier)
+        .containsExactly(Optional.of(IdentifierKind.PATIENT_KEY), Optional.of(IdentifierKind.ZIP));
+    assertThat(p.grouping()).isEmpty();
+  }
+
+  @Test
+  void datesAndZipCodesAreReducedWhereverTheyAreNamed() {
+    SqlPlan p = plan("SELECT d.DX_CD FROM DX_DEID d JOIN PAT_DEID p ON p.PID = d.PID WHERE d.ONSET_YR = '2019-03-04' "
+        + "AND p.ZIP3 LIKE '02139%' ORDER BY d.ONSET_YR");
+    assertThat(p.sql()).contains("WHERE (((LEFT(CAST(t0.ONSET_YR AS CHAR(10)), 4) = ?) AND (LEFT(CAST(t1.ZIP3 AS CHAR(10)), 3) "
+        + "LIKE ?))) ORDER BY LEFT(CAST(t0.ONSET_YR AS CHAR(10)), 4) ASC");
+  }
+
+  @Test
+  void countsAreLeftToCustosOverAtMostTheScanCap() {
+    SqlPlan p = plan("SELECT d.DX_CD, COUNT(DISTINCT d.PID) AS patients, COUNT(*) FROM DX_DEID d GROUP BY d.DX_CD LIMIT 20");
+    assertThat(p.sql()).isEqualTo("SELECT t0.DX_CD AS c0, t0.PID AS c1, 1 AS c2, t0.DX_CD AS h0, t0.PID AS k0 "
+        + "FROM DX_DEID t0 LIMIT 1001");
+    assertThat(p.outputs()).extracting(SqlPlan.Output::name, SqlPlan.Output::aggregate).containsExactly(
+        org.assertj.core.groups.Tuple.tuple("dx_cd", SqlPlan.Aggregate.NONE),
+        org.assertj.core.groups.Tuple.tuple("patients", SqlPlan.Aggregate.DISTINCT),
+        org.assertj.core.groups.Tuple.tuple("count", SqlPlan.Aggregate.ROWS));
+    assertThat(p.limit()).isEqualTo(1000);
+    assertThat(p.grouping()).hasValue(20);
+  }
+
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      "SELECT DX_CD FROM DX | deidentified-views-only",
+      "SELECT v.DX_CD FROM DX_DEID v JOIN DX t ON t.DX_CD = v.DX_CD | deidentified-views-only",
+      "SELECT relname FROM pg_class | no-system-catalogs",
+      "SELECT ZIP3 FROM PAT_DEID WHERE PID = 'abc' | pseudonymous-key",
+      "SELECT ZIP3 FROM PAT_DEID WHERE PID IN ('a', 'b') | pseudonymous-key",
+      "SELECT LOWER(PID) FROM PAT_DEID | pseudonymous-key",
+      "SELECT ZIP3 FROM PAT_DEID ORDER BY PID | pseudonymous-key",
+      "SELECT PID AS k FROM PAT_DEID ORDER BY k | pseudonymous-key",
+      "SELECT SEX_CD, COUNT(*) FROM PAT_DEID GROUP BY ZIP3 | counts-only",
+      "SELECT SEX_CD, ZIP3, COUNT(*) FROM PAT_DEID GROUP BY SEX_CD | counts-only",
+      "SELECT SEX_CD, COUNT(*) FROM PAT_DEID GROUP BY SEX_CD HAVING COUNT(*) > 1 | counts-only",
+      "SELECT SEX_CD, COUNT(*) FROM PAT_DEID GROUP BY SEX_CD ORDER BY SEX_CD | counts-only",
+      "SELECT COUNT(LOWER(SEX_CD)) FROM PAT_DEID | counts-only",
+      "SELECT COUNT(p.*) FROM PAT_DEID p | counts-only",
+      "SELECT SUM(ONSET_YR) FROM DX_DEID | no-aggregates",
+      "SELECT SEX_CD, COUNT(*) OVER () FROM PAT_DEID | no-aggregates"})
+  void refusals(String sql, String rule) {
+    assertThatThrownBy(() -> plan(sql)).isInstanceOfSatisfying(SqlRule.SqlRefused.class,
+        e -> assertThat(e.rule().id()).isEqualTo(rule));
+  }
+
+  @Test
+  void aCompartmentStatementStillHasNoCountsAndNoView() {
+    var analyst = new SqlPlanner.Limits(Set.of("DX"), k -> true, Set.of(), 50);
+    assertThatThrownBy(() -> new SqlPlanner(CATALOG, SqlEngine.POSTGRESQL).plan("SELECT DX_CD, COUNT(*) FROM DX GROUP BY DX_CD", analyst))
+        .isInstanceOfSatisfying(SqlRule.SqlRefused.class, e -> assertThat(e.rule()).isEqualTo(SqlRule.AGGREGATE));
+    assertThatThrownBy(() -> new SqlPlanner(CATALOG, SqlEngine.POSTGRESQL).plan("SELECT DX_CD FROM DX_DEID", analyst))
+        .isInstanceOfSatisfying(SqlRule.SqlRefused.class, e -> assertThat(e.rule()).isEqualTo(SqlRule.TABLE));
+  }
+}
