@@ -1,21 +1,17 @@
 package io.custos.bench;
 
 import com.fasterxml.jackson.databind.SerializationFeature;
-import io.custos.phi.SyntheaFixture;
+import io.custos.sql.LegacyPostgres;
 import io.custos.sql.LegacySchema;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
-import java.sql.Connection;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -51,7 +47,6 @@ import no.nav.security.mock.oauth2.MockOAuth2Server;
 public final class SqlBench {
   private SqlBench() {}
 
-  private static final String READER = "custos_reader";
   private static final long TICKS_PER_SECOND = 100; // USER_HZ on Linux
 
   public static void main(String[] argv) throws Exception {
@@ -72,7 +67,7 @@ public final class SqlBench {
     BenchMain.log("sql start " + meta);
     Map<SqlBaseline.Query, List<BenchMain.Row>> rows = new EnumMap<>(SqlBaseline.Query.class);
     MockOAuth2Server oauth = new MockOAuth2Server();
-    try (Legacy legacy = Legacy.start(out);
+    try (LegacyPostgres legacy = LegacyPostgres.start(out);
         BenchProcess upstream = BenchMain.startUpstream(out, System.getProperty("java.class.path"))) {
       oauth.start(InetAddress.getByName("127.0.0.1"), 0);
       List<BenchUsers.Pair> pairs = BenchUsers.pairs();
@@ -82,11 +77,11 @@ public final class SqlBench {
       for (int i = 0; i < sessions; i++) {
         sessionTokens.add(pairTokens.get(i % pairTokens.size()));
       }
-      String sql = LegacySchema.configSection(legacy.jdbcUrl(), READER, legacy.passwordFile());
+      String sql = legacy.configSection();
       try (BenchProcess custos = BenchMain.startCustos(out.resolve("custos"), jar, upstream.ready, oauth,
               out.resolve("logs/custos.log"), sql);
           BenchProcess bare = startBare(out, legacy);
-          SqlBaseline direct = new SqlBaseline(legacy.jdbcUrl(), READER, legacy.password())) {
+          SqlBaseline direct = new SqlBaseline(legacy.jdbcUrl(), LegacyPostgres.READER, legacy.password())) {
         BenchMain.log("custos " + custos.ready + ", bare " + bare.ready);
         McpBenchClient custosClient = new McpBenchClient(McpBenchClient.client(out.resolve("custos/data/tls/certificate.pem")),
             URI.create(custos.ready));
@@ -107,12 +102,12 @@ public final class SqlBench {
           for (double rate : rates) {
             for (Target t : targets) {
               measured.add(BenchMain.measure(() -> LoadDriver.open(t, rate, step, Long.MAX_VALUE, maxInFlight),
-                  serverCpu.get(t.name()), legacy::cpuMillis));
+                  serverCpu.get(t.name()), () -> postgresCpuMillis(legacy)));
             }
           }
           for (Target t : targets) {
             measured.add(BenchMain.measure(() -> LoadDriver.closed(t, concurrency, saturation, Long.MAX_VALUE),
-                serverCpu.get(t.name()), legacy::cpuMillis));
+                serverCpu.get(t.name()), () -> postgresCpuMillis(legacy)));
           }
           targets.get(0).close();
           rows.put(q, measured);
@@ -128,68 +123,41 @@ public final class SqlBench {
   }
 
   /** The bare SDK server over the legacy database ({@link SqlBaseline#main}), its own JVM. */
-  private static BenchProcess startBare(Path out, Legacy legacy) throws IOException, InterruptedException {
+  private static BenchProcess startBare(Path out, LegacyPostgres legacy) throws IOException, InterruptedException {
     Path dir = out.resolve("bare");
     BenchMain.deleteTree(dir);
     return BenchProcess.start("bare", BenchMain.cmd(List.of("-cp", System.getProperty("java.class.path"),
-        SqlBaseline.class.getName(), legacy.jdbcUrl(), READER, legacy.passwordFile().toString(), dir.toString())),
+        SqlBaseline.class.getName(), legacy.jdbcUrl(), LegacyPostgres.READER, legacy.passwordFile().toString(), dir.toString())),
         Pattern.compile("^READY (\\S+)"), out.resolve("logs/bare.log"), Duration.ofMinutes(3));
   }
 
   /**
-   * The legacy database: embedded PostgreSQL in {@code dir/legacy-pg} holding the schema loaded from the fixture's CSV
-   * export, and a SELECT-only login role whose password is in {@code dir/legacy-sql.password}.
+   * PostgreSQL's CPU so far, in milliseconds: the postmaster's own and that of its exited children (backends it has
+   * reaped), plus each live backend's; -1 when it cannot be read.
    */
-  record Legacy(EmbeddedPostgres pg, Path dataDir, String jdbcUrl, String password, Path passwordFile) implements AutoCloseable {
-    static Legacy start(Path dir) throws Exception {
-      Path data = dir.resolve("legacy-pg");
-      EmbeddedPostgres pg = EmbeddedPostgres.builder().setDataDirectory(data).setCleanDataDirectory(true).start();
-      byte[] secret = new byte[18];
-      new SecureRandom().nextBytes(secret);
-      String password = HexFormat.of().formatHex(secret);
-      Path file = dir.resolve("legacy-sql.password");
-      Files.writeString(file, password);
-      try (Connection owner = pg.getPostgresDatabase().getConnection()) {
-        owner.setAutoCommit(true);
-        BenchMain.log("legacy database loaded " + LegacySchema.load(owner, SyntheaFixture.directory().resolve("csv")).rows());
-        LegacySchema.createReader(owner, READER, password);
+  static long postgresCpuMillis(LegacyPostgres legacy) {
+    try {
+      long pid = Long.parseLong(Files.readAllLines(legacy.dataDir().resolve("postmaster.pid")).get(0).strip());
+      long ticks = ticks(pid, true);
+      for (ProcessHandle child : ProcessHandle.of(pid).map(h -> h.descendants().toList()).orElse(List.of())) {
+        ticks += ticks(child.pid(), false);
       }
-      return new Legacy(pg, data, pg.getJdbcUrl(READER, "postgres"), password, file);
+      return ticks * 1000 / TICKS_PER_SECOND;
+    } catch (IOException | RuntimeException e) {
+      return -1;
     }
+  }
 
-    /**
-     * PostgreSQL's CPU so far, in milliseconds: the postmaster's own and that of its exited children (backends it has
-     * reaped), plus each live backend's.
-     */
-    long cpuMillis() {
-      try {
-        long pid = Long.parseLong(Files.readAllLines(dataDir.resolve("postmaster.pid")).get(0).strip());
-        long ticks = ticks(pid, true);
-        for (ProcessHandle child : ProcessHandle.of(pid).map(h -> h.descendants().toList()).orElse(List.of())) {
-          ticks += ticks(child.pid(), false);
-        }
-        return ticks * 1000 / TICKS_PER_SECOND;
-      } catch (IOException | RuntimeException e) {
-        return -1;
-      }
-    }
-
-    /** utime + stime of {@code pid} (and, with {@code reaped}, cutime + cstime), in clock ticks; 0 once it is gone. */
-    private static long ticks(long pid, boolean reaped) {
-      try {
-        String stat = Files.readString(Path.of("/proc", String.valueOf(pid), "stat"));
-        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        // Fields 14-17 of proc(5), counted from the state field (3): utime, stime, cutime, cstime.
-        long t = Long.parseLong(f[11]) + Long.parseLong(f[12]);
-        return reaped ? t + Long.parseLong(f[13]) + Long.parseLong(f[14]) : t;
-      } catch (IOException e) {
-        return 0;
-      }
-    }
-
-    @Override
-    public void close() throws IOException {
-      pg.close();
+  /** utime + stime of {@code pid} (and, with {@code reaped}, cutime + cstime), in clock ticks; 0 once it is gone. */
+  private static long ticks(long pid, boolean reaped) {
+    try {
+      String stat = Files.readString(Path.of("/proc", String.valueOf(pid), "stat"));
+      String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      // Fields 14-17 of proc(5), counted from the state field (3): utime, stime, cutime, cstime.
+      long t = Long.parseLong(f[11]) + Long.parseLong(f[12]);
+      return reaped ? t + Long.parseLong(f[13]) + Long.parseLong(f[14]) : t;
+    } catch (IOException e) {
+      return 0;
     }
   }
 

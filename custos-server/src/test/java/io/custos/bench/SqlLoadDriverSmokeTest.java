@@ -3,7 +3,7 @@ package io.custos.bench;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.custos.sql.LegacySchema;
+import io.custos.sql.LegacyPostgres;
 import io.modelcontextprotocol.json.jackson2.JacksonMcpJsonMapper;
 import io.modelcontextprotocol.spec.McpSchema;
 import java.nio.file.Path;
@@ -25,10 +25,9 @@ class SqlLoadDriverSmokeTest {
 
   @Test
   void bothSqlToolsAnswerThroughTheFullPipelineAndTheBaselineReadsTheSameRows() throws Exception {
-    try (SqlBench.Legacy legacy = SqlBench.Legacy.start(dir);
-        InProcessCustos custos = new InProcessCustos(dir.resolve("custos"),
-            LegacySchema.configSection(legacy.jdbcUrl(), "custos_reader", legacy.passwordFile()));
-        SqlBaseline baseline = new SqlBaseline(legacy.jdbcUrl(), "custos_reader", legacy.password())) {
+    try (LegacyPostgres legacy = LegacyPostgres.start(dir);
+        InProcessCustos custos = new InProcessCustos(dir.resolve("custos"), legacy.configSection());
+        SqlBaseline baseline = new SqlBaseline(legacy.jdbcUrl(), LegacyPostgres.READER, legacy.password())) {
       List<McpBenchClient.Session> sessions = Target.Mcp.open(custos.client, custos.tokens);
       for (SqlBaseline.Query q : SqlBaseline.Query.values()) {
         Target governed = new Target.Mcp("custos", custos.client, sessions, custos.mix, q.tool, q::arguments);
@@ -41,7 +40,7 @@ class SqlLoadDriverSmokeTest {
           assertThat(d.ok()).as(q.tool).isEqualTo(10);
         }
       }
-      assertThat(legacy.cpuMillis()).as("PostgreSQL's CPU is read").isPositive();
+      assertThat(SqlBench.postgresCpuMillis(legacy)).as("PostgreSQL's CPU is read").isPositive();
       String patient = custos.mix.patient(0);
       List<Map<String, String>> rows = baseline.answer(SqlBaseline.Query.DIAGNOSES, patient);
       assertThat(rows).isNotEmpty().allSatisfy(row -> assertThat(row).containsKeys("dx_cd", "dx_desc", "onset_dt"));
