@@ -35,7 +35,7 @@
 # ledger-scaling options (defaults): --sizes 1000,1000000,10000000 --threads 64 --window 10000 --block 100000
 # fleet-ledger options (defaults): --replicas 1,2,3 --threads 16 (appender threads per replica) --seconds 20
 # fleet options (defaults): --replicas 1,2,3 --seconds 30 --warmup 10 --concurrency 8
-# sql options (defaults): --rates 100,200 --fixed-rate 100 --step-seconds 20 --warmup-requests 5000 --warmup-seconds 60
+# sql options (defaults): --rates 100,200 --fixed-rate 100 --step-seconds 20 --warmup-requests 10000 --warmup-seconds 60
 #   --saturation-seconds 20 --concurrency 16 --sessions 20 --max-in-flight 256
 # soak options (defaults): --minutes 30 --rate (half a 20 s saturation run) --settle-minutes 5 (at that rate, before the
 #   retained-heap baseline) --interval-seconds 10 --warmup-seconds 60

@@ -41,7 +41,7 @@ import no.nav.security.mock.oauth2.MockOAuth2Server;
  *
  * <p>Writes {@code results.json} (runs, and per tool the ratios of {@link BenchMain#ratios} and the added p50 per
  * rate) and {@code results-<tool>.csv}. Options (defaults): {@code --out DIR --jar PATH --rates 100,200 --fixed-rate 100
- * --step-seconds 20 --warmup-requests 5000 --warmup-seconds 60 --saturation-seconds 20 --concurrency 16 --sessions 20
+ * --step-seconds 20 --warmup-requests 10000 --warmup-seconds 60 --saturation-seconds 20 --concurrency 16 --sessions 20
  * --max-in-flight 256}.
  */
 public final class SqlBench {
@@ -57,7 +57,7 @@ public final class SqlBench {
     double fixedRate = Double.parseDouble(a.getOrDefault("fixed-rate", "100"));
     Duration step = Duration.ofSeconds(Long.parseLong(a.getOrDefault("step-seconds", "20")));
     Duration warmup = Duration.ofSeconds(Long.parseLong(a.getOrDefault("warmup-seconds", "60")));
-    long warmupRequests = Long.parseLong(a.getOrDefault("warmup-requests", "5000"));
+    long warmupRequests = Long.parseLong(a.getOrDefault("warmup-requests", "10000"));
     Duration saturation = Duration.ofSeconds(Long.parseLong(a.getOrDefault("saturation-seconds", "20")));
     int concurrency = Integer.parseInt(a.getOrDefault("concurrency", "16"));
     int sessions = Integer.parseInt(a.getOrDefault("sessions", "20"));
@@ -90,27 +90,33 @@ public final class SqlBench {
         List<McpBenchClient.Session> custosSessions = Target.Mcp.open(custosClient, sessionTokens);
         List<McpBenchClient.Session> bareSessions = Target.Mcp.open(bareClient, sessionTokens);
         Map<String, LongSupplier> serverCpu = Map.of("upstream", () -> 0L, "bare", bare::cpuMillis, "custos", custos::cpuMillis);
+        Map<SqlBaseline.Query, List<Target>> targets = new EnumMap<>(SqlBaseline.Query.class);
         for (SqlBaseline.Query q : SqlBaseline.Query.values()) {
-          List<Target> targets = List.of(direct.target(q, mix, Math.max(maxInFlight, concurrency)),
+          targets.put(q, List.of(direct.target(q, mix, Math.max(maxInFlight, concurrency)),
               new Target.Mcp("bare", bareClient, bareSessions, mix, q.tool, q::arguments),
-              new Target.Mcp("custos", custosClient, custosSessions, mix, q.tool, q::arguments));
-          List<BenchMain.Row> measured = new ArrayList<>();
-          for (Target t : targets) {
-            BenchMain.log("warmup " + q.tool + " " + LoadDriver.closed(t, 4, warmup, warmupRequests).summary());
+              new Target.Mcp("custos", custosClient, custosSessions, mix, q.tool, q::arguments)));
+        }
+        // Every tool of every configuration warm before the first measurement: the JIT sees both tools' code paths.
+        for (var e : targets.entrySet()) {
+          for (Target t : e.getValue()) {
+            BenchMain.log("warmup " + e.getKey().tool + " " + LoadDriver.closed(t, 4, warmup, warmupRequests).summary());
           }
+        }
+        for (var e : targets.entrySet()) {
+          List<BenchMain.Row> measured = new ArrayList<>();
           // Configurations interleaved per rate, so drift in the machine's load falls on all three alike.
           for (double rate : rates) {
-            for (Target t : targets) {
+            for (Target t : e.getValue()) {
               measured.add(BenchMain.measure(() -> LoadDriver.open(t, rate, step, Long.MAX_VALUE, maxInFlight),
                   serverCpu.get(t.name()), () -> postgresCpuMillis(legacy)));
             }
           }
-          for (Target t : targets) {
+          for (Target t : e.getValue()) {
             measured.add(BenchMain.measure(() -> LoadDriver.closed(t, concurrency, saturation, Long.MAX_VALUE),
                 serverCpu.get(t.name()), () -> postgresCpuMillis(legacy)));
           }
-          targets.get(0).close();
-          rows.put(q, measured);
+          e.getValue().get(0).close();
+          rows.put(e.getKey(), measured);
         }
         custosSessions.forEach(custosClient::close);
         bareSessions.forEach(bareClient::close);
