@@ -6,8 +6,8 @@
 //
 // Checks: each SQL tool answers for a patient in the clinician's care; the active conditions' SNOMED CT codes and the
 // active medications' RxNorm codes of get_active_conditions / get_medications appear in the legacy answers; a patient
-// outside care is refused by every SQL tool with the FHIR tools' refusal; sql_query refuses a UNION naming its rule
-// without repeating the query. Output: one line per check, then "N passed, M failed"; exit 0 only if all passed.
+// outside care (found in the demo's data) is refused by every SQL tool, sql_query included, with the FHIR tools'
+// refusal; sql_query refuses a UNION naming its rule without repeating the query. Output: one line per check, then "N passed, M failed"; exit 0 only if all passed.
 
 import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -78,8 +78,9 @@ for (const p of all) {
 }
 check(outside !== null, 'a patient outside the clinician\'s care exists in the demo');
 if (outside) {
-  for (const t of [tools.conditions, tools.medications, tools.labs]) {
-    const r = await call(t, { patient_id: outside });
+  const query = tools.query ?? 'sql_query';
+  for (const t of [tools.conditions, tools.medications, tools.labs, query]) {
+    const r = await call(t, t === query ? { patient_id: outside, query: 'SELECT DX_CD FROM DX' } : { patient_id: outside });
     check(r.isError && r.content?.[0]?.text === fhirRefusal, `${t}: outside care, refused as on FHIR`, r.content?.[0]?.text);
   }
 }

@@ -23,6 +23,9 @@
 #   scripts/bench.sh fleet [options]      calls/s, latency, CPU per call per replica and PostgreSQL transactions per call
 #                                         of `custos demo --fleet --replicas 1|2|3` behind HAProxy, and a SIGKILL under
 #                                         load -> bench-results/fleet/
+#   scripts/bench.sh sql [options]        the SQL route: the database alone over JDBC vs the bare MCP SDK server vs Custos
+#                                         (legacy_active_diagnoses and sql_query), latency and CPU per call
+#                                         -> bench-results/sql/
 #
 # overhead options (defaults): --rates 25,50,100,200,300 --fixed-rate 100 --step-seconds 20 --warmup-requests 15000 --warmup-seconds 150
 #   --saturation-seconds 30 --concurrency 16 --sessions 20 --heap-sessions 1000 --max-in-flight 256 [--disk-contention]
@@ -32,6 +35,8 @@
 # ledger-scaling options (defaults): --sizes 1000,1000000,10000000 --threads 64 --window 10000 --block 100000
 # fleet-ledger options (defaults): --replicas 1,2,3 --threads 16 (appender threads per replica) --seconds 20
 # fleet options (defaults): --replicas 1,2,3 --seconds 30 --warmup 10 --concurrency 8
+# sql options (defaults): --rates 100,200 --fixed-rate 100 --step-seconds 20 --warmup-requests 10000 --warmup-seconds 60
+#   --saturation-seconds 20 --concurrency 16 --sessions 20 --max-in-flight 256
 # soak options (defaults): --minutes 30 --rate (half a 20 s saturation run) --settle-minutes 5 (at that rate, before the
 #   retained-heap baseline) --interval-seconds 10 --warmup-seconds 60
 #   --warmup-requests 6000 --heap-growth-percent 10 --heap-growth-floor-mib 16 --rss-slope-mib-per-min 1 [--disk-contention]
@@ -84,6 +89,7 @@ run_overhead() { run_driver overhead BenchMain "$SERVER_JVM" "$@"; }
 run_soak() { run_driver soak Soak "${SOAK_SERVER_JVM:--Xms1g -Xmx1g -XX:+AlwaysPreTouch -XX:+UseG1GC}" "$@"; }
 run_stdio() { run_driver stdio StdioBench "$SERVER_JVM" "$@"; }
 run_eras() { run_driver eras EraBench "$SERVER_JVM" "$@"; }
+run_sql() { run_driver sql SqlBench "$SERVER_JVM" "$@"; }
 
 
 
@@ -161,5 +167,6 @@ case "$mode" in
   ledger-scaling) run_ledger_scaling "$@" ;;
   fleet-ledger) run_fleet_ledger "$@" ;;
   fleet) run_fleet "$@" ;;
-  *) echo "usage: scripts/bench.sh overhead|soak|stdio|eras|coldstart|jmh|all|scaling|ledger-scaling [options]" >&2; exit 2 ;;
+  sql) run_sql "$@" ;;
+  *) echo "usage: scripts/bench.sh overhead|soak|stdio|eras|sql|coldstart|jmh|all|scaling|ledger-scaling|fleet-ledger|fleet [options]" >&2; exit 2 ;;
 esac

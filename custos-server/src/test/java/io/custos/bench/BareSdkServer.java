@@ -45,11 +45,22 @@ public final class BareSdkServer {
 
   public static void main(String[] args) throws Exception {
     String fhirBase = args[0];
-    Path dataDir = Path.of(args[1]);
     FhirContext fhir = FhirContext.forR4Cached();
     HapiFhirUpstream upstream = upstream(fhir, fhirBase);
-    SelfSignedCertificate cert = SelfSignedCertificate.loadOrCreate(dataDir.resolve("tls"));
+    JacksonMcpJsonMapper json = new JacksonMcpJsonMapper(new ObjectMapper());
+    serve(Path.of(args[1]), args.length > 2 ? Integer.parseInt(args[2]) : 0, json, conditionsTool(json, upstream, fhir));
+  }
 
+  /**
+   * Serves {@code tools} with the bare SDK over HTTPS as described above: prints {@code READY <endpoint>}, then blocks
+   * until standard input closes and stops.
+   *
+   * @param dataDir holds {@code tls/} (the self-signed certificate, created when absent)
+   * @param port    TCP port on 127.0.0.1, 0 for any free one
+   */
+  static void serve(Path dataDir, int port, JacksonMcpJsonMapper json, McpServerFeatures.SyncToolSpecification... tools)
+      throws Exception {
+    SelfSignedCertificate cert = SelfSignedCertificate.loadOrCreate(dataDir.resolve("tls"));
     Server server = new Server();
     HttpConfiguration http = new HttpConfiguration();
     http.setSendServerVersion(false);
@@ -64,15 +75,14 @@ public final class BareSdkServer {
     ServerConnector connector = new ServerConnector(server, new SslConnectionFactory(ssl, "http/1.1"),
         new HttpConnectionFactory(http));
     connector.setHost("127.0.0.1");
-    connector.setPort(args.length > 2 ? Integer.parseInt(args[2]) : 0);
+    connector.setPort(port);
     server.addConnector(connector);
 
-    JacksonMcpJsonMapper json = new JacksonMcpJsonMapper(new ObjectMapper());
     HttpServletStreamableServerTransportProvider transport = HttpServletStreamableServerTransportProvider.builder()
         .jsonMapper(json).mcpEndpoint("/mcp").build();
     McpSyncServer mcp = McpServer.sync(transport).serverInfo("bare-sdk", "1.0").jsonMapper(json)
         .capabilities(McpSchema.ServerCapabilities.builder().tools(false).build())
-        .tools(conditionsTool(json, upstream, fhir))
+        .tools(tools)
         .build();
 
     ServletContextHandler context = new ServletContextHandler("/");

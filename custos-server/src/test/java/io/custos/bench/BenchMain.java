@@ -197,6 +197,12 @@ public final class BenchMain {
    * issuer, upstream {@code fhirBase}, rate limits at their maximum, data under {@code custosDir/data}.
    */
   static Path writeCustosConfig(Path custosDir, String fhirBase, MockOAuth2Server oauth) throws IOException {
+    return writeCustosConfig(custosDir, fhirBase, oauth, "");
+  }
+
+  /** As above, with {@code extraSections} (top-level YAML sections, e.g. {@code sql}) appended. */
+  static Path writeCustosConfig(Path custosDir, String fhirBase, MockOAuth2Server oauth, String extraSections)
+      throws IOException {
     deleteTree(custosDir);
     Files.createDirectories(custosDir);
     Path config = custosDir.resolve("custos.yaml");
@@ -219,14 +225,20 @@ public final class BenchMain {
           rateLimitPerMinute: 100000
         dataDir: %s
         """.formatted(fhirBase, oauth.issuerUrl(BenchUsers.ISSUER_ID), oauth.jwksUrl(BenchUsers.ISSUER_ID),
-        BenchUsers.AUDIENCE, custosDir.resolve("data")));
+        BenchUsers.AUDIENCE, custosDir.resolve("data")) + extraSections);
     return config;
   }
 
   /** Custos from its jar ({@code java -jar custos.jar serve}, the production launch); {@code ready} is its endpoint. */
   static BenchProcess startCustos(Path custosDir, Path jar, String fhirBase, MockOAuth2Server oauth, Path log)
       throws IOException, InterruptedException {
-    Path config = writeCustosConfig(custosDir, fhirBase, oauth);
+    return startCustos(custosDir, jar, fhirBase, oauth, log, "");
+  }
+
+  /** As above, with {@code extraSections} appended to its configuration. */
+  static BenchProcess startCustos(Path custosDir, Path jar, String fhirBase, MockOAuth2Server oauth, Path log,
+      String extraSections) throws IOException, InterruptedException {
+    Path config = writeCustosConfig(custosDir, fhirBase, oauth, extraSections);
     return BenchProcess.start("custos", cmd(List.of("-jar", jar.toString(), "serve", "--config", config.toString())),
         Pattern.compile("listening on (\\S+)"), log, Duration.ofMinutes(3));
   }
@@ -236,13 +248,19 @@ public final class BenchMain {
   }
 
   static Row measure(Run run, BenchProcess server, BenchProcess upstream) throws Exception {
+    return measure(run, server::cpuMillis, server == upstream ? () -> 0L : upstream::cpuMillis);
+  }
+
+  /** One run with the CPU milliseconds {@code serverCpu} and {@code upstreamCpu} report before and after it. */
+  static Row measure(Run run, java.util.function.LongSupplier serverCpu, java.util.function.LongSupplier upstreamCpu)
+      throws Exception {
     String load = loadAvg();
-    long s0 = server.cpuMillis();
-    long u0 = upstream.cpuMillis();
+    long s0 = serverCpu.getAsLong();
+    long u0 = upstreamCpu.getAsLong();
     long d0 = driverCpuMs();
     LoadDriver.Result r = run.run();
-    long server1 = server.cpuMillis() - s0;
-    long up1 = server == upstream ? 0 : upstream.cpuMillis() - u0;
+    long server1 = serverCpu.getAsLong() - s0;
+    long up1 = upstreamCpu.getAsLong() - u0;
     Row row = new Row(r, server1, up1, driverCpuMs() - d0, load);
     log(r.summary() + String.format(Locale.ROOT, " cpu(server)=%.2f ms/req cpu(upstream)=%.2f ms/req load=%s",
         (double) server1 / Math.max(1, r.ok() + r.errors()), (double) up1 / Math.max(1, r.ok() + r.errors()), load));
@@ -292,10 +310,20 @@ public final class BenchMain {
     all.put("heapWithOpenSessions", heap);
     all.put("runs", rows);
     mapper.writeValue(out.resolve("results.json").toFile(), all);
+    String disk = "off".equals(meta.get("diskContention")) ? "off" : "on";
+    String csv = csv(rows, disk);
+    Files.writeString(out.resolve("results.csv"), csv);
+    Files.writeString(out.resolve("latency.svg"), SvgPlot.latencyVsLoad(rows.stream().map(Row::result).toList(), meta));
+    String text = mapper.writeValueAsString(Map.of("meta", meta, "summary", summary, "heapWithOpenSessions", heap));
+    Files.writeString(out.resolve("summary.json"), text);
+    log("summary " + text);
+  }
+
+  /** The runs as CSV, one line per run, {@code disk} (on or off) in the last column. */
+  static String csv(List<Row> rows, String disk) {
     StringBuilder csv = new StringBuilder("target,mode,offered_rps,concurrency,seconds,ok,errors,throughput_rps,p50_ms,p90_ms,"
         + "p99_ms,p999_ms,max_ms,mean_ms,server_cpu_ms,server_cpu_ms_per_req,upstream_cpu_ms,driver_cpu_ms,loadavg,"
         + "disk_contention\n");
-    String disk = "off".equals(meta.get("diskContention")) ? "off" : "on";
     for (Row row : rows) {
       var r = row.result();
       csv.append(String.format(Locale.ROOT, "%s,%s,%.0f,%d,%.2f,%d,%d,%.1f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%d,%.3f,%d,%d,%s,%s%n",
@@ -304,11 +332,7 @@ public final class BenchMain {
           (double) row.serverCpuMs() / Math.max(1, r.ok() + r.errors()), row.upstreamCpuMs(), row.driverCpuMs(),
           row.loadAvg().replace(' ', '/'), disk));
     }
-    Files.writeString(out.resolve("results.csv"), csv);
-    Files.writeString(out.resolve("latency.svg"), SvgPlot.latencyVsLoad(rows.stream().map(Row::result).toList(), meta));
-    String text = mapper.writeValueAsString(Map.of("meta", meta, "summary", summary, "heapWithOpenSessions", heap));
-    Files.writeString(out.resolve("summary.json"), text);
-    log("summary " + text);
+    return csv.toString();
   }
 
   /**
@@ -390,7 +414,7 @@ public final class BenchMain {
     }
   }
 
-  private static long driverCpuMs() {
+  static long driverCpuMs() {
     if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
       return os.getProcessCpuTime() / 1_000_000;
     }

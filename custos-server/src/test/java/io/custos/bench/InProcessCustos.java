@@ -25,23 +25,23 @@ final class InProcessCustos implements AutoCloseable {
   private final ServerAssembly assembly;
   private final McpHttpServer http;
 
-  /** Starts everything; {@code dir} holds Custos's data (ledger, keys, TLS certificate). */
+  /** Starts everything; {@code dir} holds Custos's configuration and data (ledger, keys, TLS certificate). */
   InProcessCustos(Path dir) throws Exception {
+    this(dir, "");
+  }
+
+  /** As above, with {@code extraSections} (e.g. an {@code sql} section) appended to Custos's configuration. */
+  InProcessCustos(Path dir, String extraSections) throws Exception {
     store = EmbeddedFhirStore.builder().dataDirectory(SyntheaFixture.directory())
         .referenceInstant(SyntheaFixture.REFERENCE).port(0).build().start();
     oauth.start(InetAddress.getByName("127.0.0.1"), 0);
-    CustosConfig config = new CustosConfig(
-        new CustosConfig.Server("127.0.0.1", 0, "tls13", List.of(), List.of(), null),
-        new CustosConfig.Upstream(store.baseUrl(), 10),
-        new CustosConfig.Identity("oauth", oauth.issuerUrl(BenchUsers.ISSUER_ID).toString(),
-            oauth.jwksUrl(BenchUsers.ISSUER_ID).toString(), BenchUsers.AUDIENCE, null, null, null, null, null, null, null, null),
-        new CustosConfig.Policy(null, true, null, null, 100_000), dir.toString()).withDefaults().validated();
+    CustosConfig config = CustosConfig.load(BenchMain.writeCustosConfig(dir, store.baseUrl(), oauth, extraSections));
     assembly = new ServerAssembly(config);
     http = assembly.startHttp(false);
     pairs = BenchUsers.pairs(store.repository());
     tokens = BenchUsers.tokens(oauth, pairs);
     mix = new Target.Mix(pairs.stream().map(BenchUsers.Pair::patientId).toList());
-    client = new McpBenchClient(McpBenchClient.client(dir.resolve("tls/certificate.pem")), http.endpoint());
+    client = new McpBenchClient(McpBenchClient.client(dir.resolve("data/tls/certificate.pem")), http.endpoint());
   }
 
   /** {@code get_active_conditions} over one session per fixture patient, each with that patient's clinician. */

@@ -39,17 +39,25 @@ interface Target extends AutoCloseable {
     private final List<McpBenchClient.Session> sessions;
     private final Mix mix;
     private final String tool;
+    private final java.util.function.Function<String, String> arguments;
+
+    /** {@code tool} with the arguments {@code {"patient_id": <patient>}}. */
+    Mcp(String name, McpBenchClient client, List<McpBenchClient.Session> sessions, Mix mix, String tool) {
+      this(name, client, sessions, mix, tool, patient -> "{\"patient_id\":\"" + patient + "\"}");
+    }
 
     /**
-     * @param tokens one bearer token per session; session {@code i} reads the patients its user cares for, taken
-     *               from {@code patientsByToken} (same index), in mix order
+     * @param sessions  session {@code i} belongs to the user caring for patient {@code i} of the mix
+     * @param arguments the call's arguments as JSON, from the patient's FHIR id
      */
-    Mcp(String name, McpBenchClient client, List<McpBenchClient.Session> sessions, Mix mix, String tool) {
+    Mcp(String name, McpBenchClient client, List<McpBenchClient.Session> sessions, Mix mix, String tool,
+        java.util.function.Function<String, String> arguments) {
       this.name = name;
       this.client = client;
       this.sessions = List.copyOf(sessions);
       this.mix = mix;
       this.tool = tool;
+      this.arguments = arguments;
     }
 
     static List<McpBenchClient.Session> open(McpBenchClient client, List<String> tokens) throws Exception {
@@ -89,7 +97,7 @@ interface Target extends AutoCloseable {
     public CompletableFuture<String> call(long seq) {
       // Sessions and patients are paired by the same index so each user reads only its own patient.
       int i = (int) (seq % sessions.size());
-      return client.callTool(sessions.get(i), tool, "{\"patient_id\":\"" + mix.patient(i) + "\"}");
+      return client.callTool(sessions.get(i), tool, arguments.apply(mix.patient(i)));
     }
 
     @Override
@@ -98,20 +106,18 @@ interface Target extends AutoCloseable {
     }
   }
 
-  /** Configuration (1): the upstream FHIR search alone, through the same HAPI client, no MCP. */
-  final class Fhir implements Target {
-    private final HapiFhirUpstream upstream;
-    private final Mix mix;
+  /**
+   * The upstream alone, no MCP ({@code upstream} in the results): {@link #run} answers request {@code seq} on a fixed
+   * pool of threads, with null on success or a short error category.
+   */
+  abstract class Upstream implements Target {
     private final ExecutorService threads;
 
-    Fhir(String baseUrl, Mix mix, int threads) {
-      FhirContext ctx = FhirContext.forR4();
-      ctx.getRestfulClientFactory().setPoolMaxTotal(threads);
-      ctx.getRestfulClientFactory().setPoolMaxPerRoute(threads);
-      this.upstream = new HapiFhirUpstream(ctx, baseUrl, java.time.Duration.ofSeconds(10), List.of());
-      this.mix = mix;
+    Upstream(int threads) {
       this.threads = Executors.newFixedThreadPool(threads);
     }
+
+    abstract String run(long seq);
 
     @Override
     public String name() {
@@ -120,21 +126,38 @@ interface Target extends AutoCloseable {
 
     @Override
     public CompletableFuture<String> call(long seq) {
-      String patient = mix.patient(seq);
-      return CompletableFuture.supplyAsync(() -> {
-        try {
-          upstream.execute(new UpstreamRequest.Search("Condition",
-              Map.of("patient", List.of(patient), "clinical-status", List.of("active")), 20));
-          return null;
-        } catch (RuntimeException e) {
-          return "upstream:" + e.getClass().getSimpleName();
-        }
-      }, threads);
+      return CompletableFuture.supplyAsync(() -> run(seq), threads);
     }
 
     @Override
     public void close() {
       threads.shutdownNow();
+    }
+  }
+
+  /** Configuration (1): the upstream FHIR search alone, through the same HAPI client, no MCP. */
+  final class Fhir extends Upstream {
+    private final HapiFhirUpstream upstream;
+    private final Mix mix;
+
+    Fhir(String baseUrl, Mix mix, int threads) {
+      super(threads);
+      FhirContext ctx = FhirContext.forR4();
+      ctx.getRestfulClientFactory().setPoolMaxTotal(threads);
+      ctx.getRestfulClientFactory().setPoolMaxPerRoute(threads);
+      this.upstream = new HapiFhirUpstream(ctx, baseUrl, java.time.Duration.ofSeconds(10), List.of());
+      this.mix = mix;
+    }
+
+    @Override
+    String run(long seq) {
+      try {
+        upstream.execute(new UpstreamRequest.Search("Condition",
+            Map.of("patient", List.of(mix.patient(seq)), "clinical-status", List.of("active")), 20));
+        return null;
+      } catch (RuntimeException e) {
+        return "upstream:" + e.getClass().getSimpleName();
+      }
     }
   }
 }

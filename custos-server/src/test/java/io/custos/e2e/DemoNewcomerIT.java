@@ -4,11 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -31,22 +30,11 @@ class DemoNewcomerIT {
 
   @Test
   void demoServesRealClientsAndStopsCleanly(@TempDir Path dir) throws Exception {
-    Path log = Files.createDirectories(ROOT.resolve("custos-server/target/e2e-logs")).resolve("demo.log");
-    Process demo = children.start(new ProcessBuilder(ROOT.resolve("custos").toString(), "demo", "--dir", dir.toString(), "--port",
-        "0", "--patients", "3", "--seed", "11").redirectError(log.toFile()));
+    DemoRun.Started started = DemoRun.start(children, dir, "demo", "--port", "0", "--patients", "3", "--seed", "11");
+    Process demo = started.process();
+    Path log = started.log();
     try {
-      String ready = null;
-      List<String> out = new ArrayList<>();
-      BufferedReader reader = new BufferedReader(new InputStreamReader(demo.getInputStream(), StandardCharsets.UTF_8));
-      long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
-      for (String line; System.nanoTime() < deadline && (line = reader.readLine()) != null; ) {
-        out.add(line);
-        if (line.startsWith("Ready: ")) {
-          ready = line;
-          break;
-        }
-      }
-      assertThat(ready).as("demo output:\n%s\nstderr: %s", String.join("\n", out), Files.readString(log)).isNotNull();
+      List<String> out = DemoRun.awaitReady(started, Duration.ofMinutes(5));
       assertThat(String.join("\n", out)).contains("Claude Desktop", "VS Code", "mcp-inspector");
 
       JsonNode conn = new ObjectMapper().readTree(dir.resolve("connection.json").toFile());

@@ -6,8 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.custos.mcp.http.HttpTestSupport;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
@@ -48,11 +46,12 @@ class FleetIT {
 
   @Test
   void threeReplicasOnOnePostgresBehindHaproxy(@TempDir Path dir) throws Exception {
-    Path log = Files.createDirectories(ROOT.resolve("custos-server/target/e2e-logs")).resolve("fleet-demo.log");
-    Process demo = children.start(new ProcessBuilder(ROOT.resolve("custos").toString(), "demo", "--dir", dir.toString(),
-        "--replicas", "3", "--port", "0", "--patients", "3", "--seed", "11").redirectError(log.toFile()));
+    DemoRun.Started started = DemoRun.start(children, dir, "fleet-demo", "--replicas", "3", "--port", "0", "--patients", "3",
+        "--seed", "11");
+    Process demo = started.process();
     try {
-      awaitReady(demo, log);
+      assertThat(String.join("\n", DemoRun.awaitReady(started, Duration.ofMinutes(10))))
+          .contains("Fleet: 3 replicas behind HAProxy", "audit verify --ledger");
       JsonNode conn = JSON.readTree(dir.resolve("connection.json").toFile());
       assertThat(conn.path("endpoint").asText()).startsWith("https://127.0.0.1:").endsWith("/mcp");
       assertThat(conn.path("replicas")).hasSize(3);
@@ -291,20 +290,6 @@ class FleetIT {
   private static String initialize() {
     return "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-11-25\","
         + "\"capabilities\":{},\"clientInfo\":{\"name\":\"fleet-it\",\"version\":\"1\"}}}";
-  }
-
-  private static void awaitReady(Process demo, Path log) throws Exception {
-    BufferedReader reader = new BufferedReader(new InputStreamReader(demo.getInputStream(), StandardCharsets.UTF_8));
-    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
-    List<String> out = new ArrayList<>();
-    for (String line; System.nanoTime() < deadline && (line = reader.readLine()) != null; ) {
-      out.add(line);
-      if (line.startsWith("Ready: ")) {
-        assertThat(String.join("\n", out)).contains("Fleet: 3 replicas behind HAProxy", "audit verify --ledger");
-        return;
-      }
-    }
-    throw new AssertionError("demo not ready:\n" + String.join("\n", out) + "\nstderr: " + Files.readString(log));
   }
 
   /** Runs a custos command to completion; returns its standard output (exit 0 asserted). */

@@ -6,6 +6,7 @@ import io.custos.cli.ServerAssembly;
 import io.custos.config.CustosConfig;
 import io.custos.fhir.store.EmbeddedFhirStore;
 import io.custos.mcp.http.McpHttpServer;
+import io.custos.sql.LegacyPostgres;
 import io.modelcontextprotocol.client.McpClient;
 import io.modelcontextprotocol.client.McpSyncClient;
 import io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTransport;
@@ -34,14 +35,16 @@ import org.junit.jupiter.api.Test;
 /**
  * HIPAA control 7, "PHI-free logs, proven": drives the whole server (embedded FHIR store +
  * {@link ServerAssembly} over Streamable HTTP, a real MCP client) through every tool for every fixture
- * patient, bad inputs that carry identifiers, refused calls and upstream failures, while capturing
+ * patient, bad inputs that carry identifiers, refused calls and upstream failures, the legacy SQL tools (declared tools,
+ * {@code sql_query}, injection and policy-escape attempts carrying identifiers, the database stopped), while capturing
  * <em>all</em> log output of this JVM (every Logback event, as encoded by the configured masking layout
  * and as raw message text, plus anything written to stdout/stderr), every error body, the alerts (alert log and a
  * real TLS syslog collector; alerts are raised over every patient-bearing result in the ledger) and the Prometheus
  * metrics exposition. Then it
  * searches all of it for every identifier of every test patient, taken from the fixture data itself:
  * names (given, family, maiden), Patient.identifier values (MRN, SSN, driver's licence, passport...),
- * birth dates, address lines, city with postal code, phone numbers and emails. Zero hits.
+ * birth dates, address lines, city with postal code, phone numbers and emails, and the legacy database's medical
+ * record numbers. Zero hits.
  */
 class PhiLogScanIT {
   private static final Path MODULE = Path.of("").toAbsolutePath();
@@ -54,6 +57,9 @@ class PhiLogScanIT {
   private static final List<String> errorBodies = Collections.synchronizedList(new ArrayList<>());
   private static PhiLogCapture capture;
   private static io.custos.alerting.TlsSyslogReceiver syslog;
+  /** The legacy SQL database behind the {@code sql} tools; stopped by the test to drive the database-failure path. */
+  private static LegacyPostgres legacy;
+  private static boolean legacyStopped;
 
   @BeforeAll
   static void start() throws Exception {
@@ -62,18 +68,23 @@ class PhiLogScanIT {
     store = EmbeddedFhirStore.builder().dataDirectory(FIXTURE).port(0)
         .referenceInstant(Instant.parse("2026-01-01T00:00:00Z")).build().start();
     syslog = new io.custos.alerting.TlsSyslogReceiver(work.resolve("collector"));
+    // Outside the data directory: the scan reads every byte of that, and the database holds the patients themselves.
+    legacy = LegacyPostgres.start(Files.createDirectories(work.resolve("legacy")));
     Path config = work.resolve("custos.yaml");
     Files.writeString(config, """
         server: {host: 127.0.0.1, port: 0, tls: plain}
         upstream: {baseUrl: "%s"}
         identity: {mode: development}
+        # Every tool's data path for every patient (the development identity cares for none; the refusal is fixed text,
+        # covered by the access-control tests), some 400 calls within a minute (the rate limit is not what this tests).
+        policy: {requireCareRelationship: false, rateLimitPerMinute: 100000}
         dataDir: "%s"
         alerts:
           maxAttempts: 2
           initialBackoffMillis: 10
           syslog: [{host: 127.0.0.1, port: %d, trustCertificates: "%s", hostname: phi-scan}]
         metrics: {port: 0}
-        """.formatted(store.baseUrl(), work.resolve("data"), syslog.port(), syslog.certificatePem()));
+        """.formatted(store.baseUrl(), work.resolve("data"), syslog.port(), syslog.certificatePem()) + legacy.configSection());
     app = new ServerAssembly(CustosConfig.load(config));
     http = app.startHttp(false);
   }
@@ -88,6 +99,9 @@ class PhiLogScanIT {
     }
     if (store != null) {
       store.close();
+    }
+    if (legacy != null && !legacyStopped) {
+      legacy.close();
     }
     if (capture != null) {
       capture.close();
@@ -151,6 +165,10 @@ class PhiLogScanIT {
     List<Patient> patients = store.repository().all("Patient").stream().map(Patient.class::cast).toList();
     assertThat(patients).hasSize(5);
     Map<String, Set<String>> identifiers = PhiLogCapture.identifiers(patients);
+    // The legacy database's medical record numbers are identifiers of the same patients.
+    Map<String, String> mrns = legacy.mrnByFhirId();
+    assertThat(mrns.keySet()).containsExactlyInAnyOrderElementsOf(identifiers.keySet());
+    mrns.forEach((patient, mrn) -> identifiers.get(patient).add(mrn));
 
     var transport = HttpClientStreamableHttpTransport.builder("http://" + http.endpoint().getAuthority()).endpoint("/mcp").build();
     int calls = 0;
@@ -182,6 +200,10 @@ class PhiLogScanIT {
               args.put("patient_id", pid);
               args.put("encounter_id", encounter);
             }
+            case "sql_query" -> {
+              args.put("patient_id", pid);
+              args.put("query", "SELECT MRN, DX_CD, DX_DESC, ONSET_DT FROM DX");
+            }
             default -> args.put("patient_id", pid);
           }
           call(client, t.name(), args);
@@ -208,6 +230,7 @@ class PhiLogScanIT {
         call(client, "get_clinical_notes", Map.of("patient_id", "00000000-0000-0000-0000-000000000000"));
         call(client, "no_such_tool", Map.of("patient_id", pid, "name", family));
         calls += 16;
+        calls += sqlTraffic(client, pid, mrns.get(pid), family, given, birth, ssn);
       }
       // Another patient's encounter under this patient: not found, no leak of either.
       String a = patients.get(0).getIdPart();
@@ -228,6 +251,16 @@ class PhiLogScanIT {
       rawHttp(raw, "GET", null, Map.of("Accept", "text/event-stream"), "?patient=" + p0.getIdPart() + "&family=" + name);
       rawHttp(raw, "DELETE", null, Map.of("Mcp-Session-Id", p0.getIdPart()), "");
       rawHttp(raw, "POST", "x".repeat(10) + name, Map.of("Content-Type", "text/plain"), "");
+
+      // The legacy database fails: its tools answer that it could not, the pool and the driver log what they log.
+      legacy.close();
+      legacyStopped = true;
+      for (Patient p : patients.subList(0, 2)) {
+        call(client, "legacy_active_diagnoses", Map.of("patient_id", p.getIdPart()));
+        call(client, "sql_query", Map.of("patient_id", p.getIdPart(), "query", "SELECT DX_CD FROM DX WHERE DX_DESC = '"
+            + p.getNameFirstRep().getFamily() + "'"));
+        calls += 2;
+      }
 
       // Upstream failure: every patient-scoped call now fails at the upstream.
       store.close();
@@ -259,6 +292,8 @@ class PhiLogScanIT {
         metricsText.length(), searched, hits.size());
     assertThat(calls).isGreaterThan(100);
     assertThat(errorBodies.size()).as("error paths exercised").isGreaterThan(60);
+    assertThat(errorBodies).as("SQL statements refused by rule").anyMatch(b -> b.contains("rule no-set-operations"))
+        .anyMatch(b -> b.contains("The SQL database could not answer."));
     assertThat(capture.logRecords()).as("log output was captured").isPositive();
     assertThat(searched).isGreaterThan(40);
     assertThat(alerts).as("alerts sent").isGreaterThan(20);
@@ -310,6 +345,54 @@ class PhiLogScanIT {
       call(client, "no_such_tool_Marker4711", Map.of());
       assertThat(String.join("\n", errorBodies)).doesNotContain("Marker4711");
     }
+  }
+
+  /**
+   * The SQL tools for one patient: declared tools and {@code sql_query} answering, and refused attempts that carry the
+   * patient's identifiers (MRN, FHIR id, names, birth date, SSN) in arguments and in statements: set operations, other
+   * tables, stacked statements, comments, system catalogs and functions, CTEs, subqueries, casts, quoting tricks and
+   * writes. Returns the number of calls.
+   */
+  private static int sqlTraffic(McpSyncClient client, String pid, String mrn, String family, String given, String birth,
+      String ssn) {
+    List<Map<String, Object>> declared = List.of(
+        Map.of("patient_id", mrn),
+        Map.of("patient_id", pid + "' OR '1'='1"),
+        Map.of("patient_id", family + " " + given),
+        Map.of("patient_id", pid, "mrn", mrn, "name", family));
+    for (Map<String, Object> args : declared) {
+      call(client, "legacy_active_diagnoses", args);
+    }
+    call(client, "legacy_lab_results", Map.of("patient_id", pid, "loinc", family));
+    call(client, "legacy_lab_results", Map.of("patient_id", pid, "loinc", ssn + "' OR 1=1 -- " + family));
+    call(client, "legacy_lab_results", Map.of("patient_id", pid, "loinc", Map.of("mrn", mrn)));
+    String compactBirth = birth.replace("-", "");
+    List<String> queries = List.of(
+        "SELECT RX_CD, RX_DESC, START_DT FROM RX WHERE STOP_DT IS NULL",
+        "SELECT d.DX_CD, r.RX_CD FROM DX d JOIN RX r ON r.ENC_ID = d.ENC_ID WHERE d.MRN = '" + mrn + "'",
+        "SELECT DX_CD FROM DX WHERE ONSET_DT > '" + compactBirth + "' LIMIT 100000",
+        "SELECT DX_CD FROM DX UNION SELECT LAST_NM FROM PAT WHERE LAST_NM = '" + family + "'",
+        "SELECT LAST_NM, FIRST_NM, BIRTH_DT FROM PAT WHERE MRN = '" + mrn + "'",
+        "SELECT DX_CD FROM DX WHERE MRN = '" + mrn + "' OR 1=1; DROP TABLE PAT",
+        "SELECT DX_CD FROM DX /* " + given + " " + ssn + " */",
+        "SELECT DX_CD FROM DX WHERE DX_DESC = '" + family + "' -- " + birth,
+        "SELECT pg_read_file('/etc/passwd'), '" + pid + "' FROM DX",
+        "SELECT pg_sleep(10) FROM DX WHERE MRN = '" + mrn + "'",
+        "WITH p AS (SELECT LAST_NM FROM PAT WHERE EMPI_ID = '" + pid + "') SELECT * FROM p",
+        "SELECT DX_CD FROM DX WHERE MRN IN (SELECT MRN FROM PAT WHERE LAST_NM = '" + family + "')",
+        "SELECT CAST('" + ssn + "' AS INTEGER) FROM DX",
+        "SELECT usename FROM pg_catalog.pg_user WHERE usename = '" + given + "'",
+        "SELECT DX_CD FROM DX WHERE DX_DESC = U&'" + family + "'",
+        "SELECT \"LAST_NM\" FROM \"PAT\" WHERE \"FIRST_NM\" = '" + given + "'",
+        "DELETE FROM PAT WHERE MRN = '" + mrn + "'",
+        "' OR '1'='1' -- " + family + " " + ssn,
+        ("SELECT DX_CD FROM DX WHERE DX_DESC = '" + family + "' OR ").repeat(200) + "1 = 1");
+    for (String q : queries) {
+      call(client, "sql_query", Map.of("patient_id", pid, "query", q));
+    }
+    call(client, "sql_query", Map.of("patient_id", mrn, "query", "SELECT DX_CD FROM DX"));
+    call(client, "sql_query", Map.of("patient_id", pid));
+    return 7 + queries.size() + 2;
   }
 
   private static Map<String, String> merge(Map<String, String> a, Map<String, String> b) {
