@@ -38,7 +38,7 @@ import picocli.CommandLine.Spec;
  * state database), where the compliance report reads it. Read-only towards the server: it may run beside a running server.
  */
 @Command(name = "phi", mixinStandardHelpOptions = true, description = "PHI checks of the server's own output.",
-    subcommands = {PhiCommand.Scan.class})
+    subcommands = {PhiCommand.Scan.class, PhiCommand.ForgetReplica.class})
 final class PhiCommand {
   private PhiCommand() {}
 
@@ -178,6 +178,33 @@ final class PhiCommand {
         }
         page = upstream.nextPage(page.nextLink().get());
       }
+    }
+  }
+
+  @Command(name = "forget-replica", description = "In a fleet, remove the PHI scan record of a replica that no longer runs"
+      + " (its pod name after a rollout), once it is older than the report's 7-day bound; exit 0 when removed, 1 when"
+      + " there is no such stale record or no fleet database.")
+  static final class ForgetReplica implements Callable<Integer> {
+    @Option(names = "--config", required = true, description = "custos.yaml of the server") Path config;
+    @picocli.CommandLine.Parameters(index = "0", description = "the replica id, as the report lists it") String replica;
+    @Spec CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+      CustosConfig c = CustosConfig.load(config);
+      try (var state = ServerAssembly.stateStore(c.database(), Clock.systemUTC())) {
+        var fleet = ServerAssembly.fleetState(state);
+        if (fleet.isEmpty()) {
+          spec.commandLine().getErr().println("custos: no fleet database (database:) is configured");
+          return 1;
+        }
+        if (!new io.custos.compliance.SharedEvidence(fleet.get()).forgetStalePhiScan(replica, Instant.now())) {
+          spec.commandLine().getErr().println("custos: no PHI scan record older than 7 days for that replica");
+          return 1;
+        }
+      }
+      spec.commandLine().getOut().println("PHI scan record removed");
+      return 0;
     }
   }
 }

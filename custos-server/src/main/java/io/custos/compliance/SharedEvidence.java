@@ -7,6 +7,8 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import javax.sql.DataSource;
@@ -39,6 +41,26 @@ public final class SharedEvidence {
       s.setString(1, replica);
       s.setString(2, new String(result.document(), StandardCharsets.UTF_8));
       s.executeUpdate();
+    } catch (SQLException e) {
+      throw new IOException("compliance evidence unavailable (SQLState " + e.getSQLState() + ")", e);
+    }
+  }
+
+  /**
+   * Removes the record of a replica that no longer runs (a Deployment's pods get new names at each rollout), so the
+   * report stops asking for its scan. Only a record older than the report's staleness bound can be removed: it no
+   * longer counts as evidence either way, so removing it can never turn a recent failing or inconclusive scan into a
+   * passing report.
+   *
+   * @return whether a record was removed (false: none for {@code replica}, or it is recent)
+   * @throws IOException when the database cannot be written
+   */
+  public boolean forgetStalePhiScan(String replica, Instant now) throws IOException {
+    try (Connection c = db.getConnection();
+        PreparedStatement s = c.prepareStatement("DELETE FROM custos_phi_scan WHERE replica = ? AND recorded_at < ?")) {
+      s.setString(1, replica);
+      s.setTimestamp(2, Timestamp.from(now.minus(ComplianceChecks.MAX_PHI_SCAN_AGE)));
+      return s.executeUpdate() > 0;
     } catch (SQLException e) {
       throw new IOException("compliance evidence unavailable (SQLState " + e.getSQLState() + ")", e);
     }

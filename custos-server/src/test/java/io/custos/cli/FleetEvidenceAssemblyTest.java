@@ -57,6 +57,11 @@ class FleetEvidenceAssemblyTest {
             .hasValueSatisfying(s -> assertThat(s.identifiers()).isEqualTo(30));
         assertThat(r.checks()).filteredOn(c -> c.id().equals("de-identification")).singleElement()
             .satisfies(c -> assertThat(c.evidence()).anySatisfy(e -> assertThat(e).startsWith("last PHI scan of replica custos-0: PASS")));
+        var cli = CustosCli.commandLine();
+        cli.setErr(new java.io.PrintWriter(new java.io.StringWriter()));
+        assertThat(cli.execute("phi", "forget-replica", "--config", config.toString(), "custos-0"))
+            .as("a recent scan record is kept").isEqualTo(1);
+        assertThat(new SharedEvidence(db).latestPhiScans()).hasSize(1);
         assertThat(Files.exists(dir.resolve("data").resolve(PhiScanResult.FILE))).isFalse();
         assertThat(r.checks()).filteredOn(c -> c.id().equals("audit-controls")).singleElement()
             .satisfies(c -> assertThat(c.evidence().get(0)).doesNotContain("could not be read"));

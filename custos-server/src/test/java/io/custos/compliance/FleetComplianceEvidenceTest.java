@@ -65,6 +65,10 @@ class FleetComplianceEvidenceTest {
           ComplianceEvidence.gather(sources, now.plus(java.time.Duration.ofDays(8))), "test").checks())
           .filteredOn(c -> c.id().equals("de-identification")).singleElement()
           .satisfies(c -> assertThat(c.evidence()).filteredOn(e -> e.contains("STALE")).hasSize(2));
+
+      assertThat(shared.forgetStalePhiScan("replica-b", now)).as("a recent record is evidence: not removable").isFalse();
+      assertThat(shared.forgetStalePhiScan("replica-b", now.plus(java.time.Duration.ofDays(8)))).isTrue();
+      assertThat(shared.latestPhiScans()).extracting(s -> s.coverage().replica().orElseThrow()).containsExactly("replica-a");
     }
   }
 
