@@ -203,7 +203,8 @@ public final class ComplianceChecks {
       c.add(check("evaluation", "45 CFR 164.308(a)(8)", "Evaluation", evidence.testResults().stream()
               .allMatch(TestReports.Group::passed),
           evidence.testResults().stream().map(g -> g.group() + ": " + g.reports() + " report(s), " + g.tests() + " tests ("
-              + g.testcases() + " test case elements), " + g.failures() + " failures, " + g.errors() + " errors, " + g.skipped() + " skipped, "
+              + g.testcases() + " test case elements), " + g.failures() + " failures, " + g.errors() + " errors, "
+              + g.skipped() + " skipped, "
               + String.format(java.util.Locale.ROOT, "%.1f", g.seconds()) + " s, newest " + g.newest()
                   .map(t -> Duration.between(t, evidence.now()).toHours() + " h old").orElse("none")
               + (g.invalidCounts() == 0 ? "" : ", " + g.invalidCounts() + " INVALID count attribute(s)")).toList(),
@@ -262,7 +263,8 @@ public final class ComplianceChecks {
     return e.phiScans().stream().map(r -> "last PHI scan" + r.coverage().replica().map(id -> " of replica " + id).orElse("")
         + ": " + r.status().code().toUpperCase(java.util.Locale.ROOT) + ", " + r.findings() + " finding(s) in " + r.files()
         + " file(s), " + r.lines() + " line(s), " + r.identifiers() + " identifier(s) searched, data directory "
-        + (r.coverage().dataDir() ? "included" : "NOT included") + ", alert log " + (r.coverage().alertLog() ? "included" : "not included")
+        + (r.coverage().dataDir() ? "included" : "NOT included") + ", alert log "
+        + (r.coverage().alertLog() ? "included" : "not included")
         + ", " + r.skipped() + " file(s) not read, " + Duration.between(r.scannedAt(), e.now()).toHours() + " h old (at most "
         + MAX_PHI_SCAN_AGE.toDays() + " days" + (fresh(r, e.now()) ? "" : ": STALE") + ")"
         + (r.inconclusiveReasons().isEmpty() ? "" : "; inconclusive: " + String.join("; ", r.inconclusiveReasons()))).toList();
