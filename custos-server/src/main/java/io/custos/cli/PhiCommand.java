@@ -38,16 +38,19 @@ import picocli.CommandLine.Spec;
  * state database), where the compliance report reads it. Read-only towards the server: it may run beside a running server.
  */
 @Command(name = "phi", mixinStandardHelpOptions = true, description = "PHI checks of the server's own output.",
-    subcommands = {PhiCommand.Scan.class})
+    subcommands = {PhiCommand.Scan.class, PhiCommand.ForgetReplica.class})
 final class PhiCommand {
   private PhiCommand() {}
 
   @Command(name = "scan", description = "Search the server's logs, alert log and exports for the identifiers (names,"
       + " identifiers, birth dates, address lines, postal codes, phone and e-mail) of the upstream's patients; print counts"
-      + " and file:line:kind only; exit 0 when none is found, 3 when any is, 1 when the scan cannot run.")
+      + " and file:line:kind only; exit 0 when none is found, 3 when any is, 4 when the scan is inconclusive (files not"
+      + " read, --max-patients reached, no data directory, no line), 1 when the scan cannot run.")
   static final class Scan implements Callable<Integer> {
     /** Exit status when an identifier was found. */
     static final int FOUND = 3;
+    /** Exit status when nothing was found but the scan proves nothing (see {@link PhiScanResult#inconclusiveReasons()}). */
+    static final int INCONCLUSIVE = 4;
 
     @Option(names = "--config", required = true, description = "custos.yaml of the server") Path config;
     @Option(names = "--path", description = "a further file or directory to scan: captured standard error (for example"
@@ -55,8 +58,12 @@ final class PhiCommand {
     @Option(names = "--max-patients", defaultValue = "100000", description = "patients read at most (default ${DEFAULT-VALUE})")
     int maxPatients;
     @Spec CommandSpec spec;
-    @Option(names = "--no-data-dir", description = "scan only the --path entries, not the data directory and alert log")
+    @Option(names = "--no-data-dir", description = "scan only the --path entries, not the data directory and alert log"
+        + " (the result is then inconclusive: the compliance report does not accept it)")
     boolean noDataDir;
+    @Option(names = "--replica", description = "this replica's id in the fleet's evidence (default: environment"
+        + " CUSTOS_REPLICA_ID, else HOSTNAME, which Kubernetes sets to the pod name, else the host name)")
+    String replica;
 
     @Override
     public Integer call() throws Exception {
@@ -65,8 +72,10 @@ final class PhiCommand {
       CustosConfig c = CustosConfig.load(config);
       Path data = Path.of(c.dataDir()).toAbsolutePath();
       PatientIdentifiers ids = new PatientIdentifiers();
+      boolean capped;
       try {
-        if (addPatients(c, maxPatients, ids) >= maxPatients) {
+        capped = addPatients(c, maxPatients, ids) >= maxPatients;
+        if (capped) {
           err.println("custos: --max-patients " + maxPatients + " reached: identifiers of further patients are not searched");
         }
       } catch (UpstreamException e) {
@@ -86,9 +95,11 @@ final class PhiCommand {
             + " compliance report does not count it");
       }
       List<Path> roots = new ArrayList<>(paths);
+      Path alertLog = ServerAssembly.alertLog(c).toAbsolutePath();
+      boolean alertLogScanned = Files.exists(alertLog) && (!noDataDir
+          || paths.stream().anyMatch(p -> alertLog.startsWith(p.toAbsolutePath())));
       if (!noDataDir) {
         roots.add(data);
-        Path alertLog = ServerAssembly.alertLog(c).toAbsolutePath();
         if (Files.exists(alertLog) && !alertLog.startsWith(data)) {
           roots.add(alertLog);
         }
@@ -100,13 +111,22 @@ final class PhiCommand {
         }
       }
       // The previous result names only locations, but it is this command's own output: leave it out.
-      PhiScanResult r = new LogScanner(ids).scan(roots, Clock.systemUTC(), Set.of(data.resolve(PhiScanResult.FILE)));
+      // Binary files of the ledger and key directories are the server's AES-GCM stores and keys: sealed, not skipped.
+      Set<Path> sealed = Set.of(data.resolve("ledger"), c.keysPath().toAbsolutePath());
+      PhiScanResult scanned = new LogScanner(ids).scan(roots, Clock.systemUTC(), Set.of(data.resolve(PhiScanResult.FILE)),
+          sealed);
+      PhiScanResult r = scanned.with(scanned.coverage().withReplica(replica != null ? replica : replicaId())
+          .withServerFiles(!noDataDir, alertLogScanned).withPatientLimitReached(capped));
       r.locations().forEach(f -> out.println(f.file() + ":" + f.line() + ": " + f.kind().code()));
       out.println(r.findings() + " finding(s) in " + r.files() + " file(s), " + r.lines() + " line(s); "
-          + r.skipped() + " binary file(s) skipped; " + r.identifiers() + " identifier(s) searched");
+          + r.skipped() + " file(s) not read; " + r.coverage().sealedFiles() + " sealed ledger or key file(s); "
+          + r.identifiers() + " identifier(s) searched");
+      if (r.status() == PhiScanResult.Status.INCONCLUSIVE) {
+        err.println("custos: inconclusive: " + String.join("; ", r.inconclusiveReasons()));
+      }
       r.save(data);
       out.println("result written to " + data.resolve(PhiScanResult.FILE));
-      // A fleet's compliance report reads the last scan from the fleet's database, whichever replica ran it.
+      // A fleet's compliance report reads every replica's latest scan from the fleet's database.
       try (var state = ServerAssembly.stateStore(c.database(), Clock.systemUTC())) {
         var fleet = ServerAssembly.fleetState(state);
         if (fleet.isPresent()) {
@@ -115,7 +135,25 @@ final class PhiCommand {
         }
       }
       out.flush();
-      return r.passed() ? 0 : FOUND;
+      return switch (r.status()) {
+        case PASS -> 0;
+        case FAIL -> FOUND;
+        case INCONCLUSIVE -> INCONCLUSIVE;
+      };
+    }
+
+    /**
+     * The replica's id: {@code CUSTOS_REPLICA_ID}, else {@code HOSTNAME} (a Kubernetes pod's name, so a scan run with
+     * {@code kubectl exec} in the pod is keyed by it), else the host name.
+     */
+    static String replicaId() throws IOException {
+      for (String env : List.of("CUSTOS_REPLICA_ID", "HOSTNAME")) {
+        String v = System.getenv(env);
+        if (v != null && !v.isBlank()) {
+          return v.strip();
+        }
+      }
+      return java.net.InetAddress.getLocalHost().getHostName();
     }
 
     /**
@@ -140,6 +178,33 @@ final class PhiCommand {
         }
         page = upstream.nextPage(page.nextLink().get());
       }
+    }
+  }
+
+  @Command(name = "forget-replica", description = "In a fleet, remove the PHI scan record of a replica that no longer runs"
+      + " (its pod name after a rollout), once it is older than the report's 7-day bound; exit 0 when removed, 1 when"
+      + " there is no such stale record or no fleet database.")
+  static final class ForgetReplica implements Callable<Integer> {
+    @Option(names = "--config", required = true, description = "custos.yaml of the server") Path config;
+    @picocli.CommandLine.Parameters(index = "0", description = "the replica id, as the report lists it") String replica;
+    @Spec CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+      CustosConfig c = CustosConfig.load(config);
+      try (var state = ServerAssembly.stateStore(c.database(), Clock.systemUTC())) {
+        var fleet = ServerAssembly.fleetState(state);
+        if (fleet.isEmpty()) {
+          spec.commandLine().getErr().println("custos: no fleet database (database:) is configured");
+          return 1;
+        }
+        if (!new io.custos.compliance.SharedEvidence(fleet.get()).forgetStalePhiScan(replica, Instant.now())) {
+          spec.commandLine().getErr().println("custos: no PHI scan record older than 7 days for that replica");
+          return 1;
+        }
+      }
+      spec.commandLine().getOut().println("PHI scan record removed");
+      return 0;
     }
   }
 }

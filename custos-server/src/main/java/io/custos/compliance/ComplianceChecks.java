@@ -23,6 +23,12 @@ public final class ComplianceChecks {
   static final Duration MAX_KEY_AGE = Duration.ofDays(365);
   /** Oldest the last {@code custos phi scan} may be (run it at least weekly, e.g. from cron). */
   static final Duration MAX_PHI_SCAN_AGE = Duration.ofDays(7);
+  /** What to do about a missing, failing, inconclusive or stale PHI scan. */
+  private static final String SCAN_FIX = "Run `custos phi scan` on every replica at least every " + MAX_PHI_SCAN_AGE.toDays()
+      + " days, with the data directory (no --no-data-dir) and the captured logs (--path), and remove every identifier"
+      + " it finds from logs and exports. An inconclusive scan proves nothing: convert UTF-16 logs to UTF-8, decompress"
+      + " .zip/.bz2/.xz archives (gzip is read) or leave binary files out of --path, raise --max-patients above the number"
+      + " of patients, and make sure the scanned files hold lines.";
   /** Oldest the newest signed checkpoint may be while entries are unanchored. */
   static final Duration MAX_CHECKPOINT_AGE = Duration.ofHours(24);
   /** The retention period of 45 CFR 164.316(b)(2). */
@@ -41,14 +47,15 @@ public final class ComplianceChecks {
    * @param tokenMap           whether the encrypted pseudonym map exists (needed for accounting of disclosures)
    * @param alertLog           whether alerts are recorded where the console reads them
    * @param witness            the ledger's witness
-   * @param phiScan            the last {@code custos phi scan} result
+   * @param phiScans           the latest {@code custos phi scan} result of each replica (one for a single server)
    * @param testResults        JUnit report totals, one per directory given; empty when none was given
    * @param now                the current instant
    */
   public record Evidence(Optional<VerificationReport> verification, Optional<Checkpoint> lastCheckpoint,
       Map<String, Instant> keyCreated, Set<String> keyDatesFromFiles, boolean tokenMap, boolean alertLog,
-      WitnessStatus witness, Optional<PhiScanResult> phiScan, List<TestReports.Group> testResults, Instant now) {
+      WitnessStatus witness, List<PhiScanResult> phiScans, List<TestReports.Group> testResults, Instant now) {
     public Evidence {
+      phiScans = List.copyOf(phiScans);
       keyCreated = Map.copyOf(keyCreated);
       keyDatesFromFiles = Set.copyOf(keyDatesFromFiles);
       testResults = List.copyOf(testResults);
@@ -69,7 +76,7 @@ public final class ComplianceChecks {
       private boolean tokenMap;
       private boolean alertLog;
       private WitnessStatus witness = WitnessStatus.none();
-      private Optional<PhiScanResult> phiScan = Optional.empty();
+      private List<PhiScanResult> phiScans = List.of();
       private List<TestReports.Group> testResults = List.of();
 
       private Builder(Instant now) {
@@ -107,8 +114,9 @@ public final class ComplianceChecks {
         return this;
       }
 
-      public Builder phiScan(PhiScanResult r) {
-        phiScan = Optional.of(r);
+      /** The latest scan of each replica. */
+      public Builder phiScans(List<PhiScanResult> latest) {
+        phiScans = latest;
         return this;
       }
 
@@ -118,7 +126,7 @@ public final class ComplianceChecks {
       }
 
       public Evidence build() {
-        return new Evidence(verification, lastCheckpoint, keyCreated, keyDatesFromFiles, tokenMap, alertLog, witness, phiScan,
+        return new Evidence(verification, lastCheckpoint, keyCreated, keyDatesFromFiles, tokenMap, alertLog, witness, phiScans,
             testResults, now);
       }
     }
@@ -154,13 +162,12 @@ public final class ComplianceChecks {
         List.of("audit ledger entries: AES-256-GCM (Tink keyset)" + present(evidence, "ledger"),
             "patient pseudonym map: AES-256-GCM" + present(evidence, "token-map")),
         "Create the keys with `custos keys init` in <dataDir>/keys."));
-    boolean scanOk = scanPassedRecently(evidence);
+    boolean scanOk = scansPassedRecently(evidence);
     List<String> audit = new ArrayList<>(verificationEvidence(evidence));
-    audit.add(scanEvidence(evidence));
+    audit.addAll(scanEvidence(evidence));
     c.add(check("audit-controls", "45 CFR 164.312(b)", "Audit controls", ledgerOk && scanOk, audit,
         "Run `custos audit verify --ledger <dataDir>/ledger` and investigate every finding; restore the ledger from a witness"
-            + " copy if entries were altered. Run `custos phi scan` at least every " + MAX_PHI_SCAN_AGE.toDays()
-            + " days and remove every identifier it finds from logs and exports."));
+            + " copy if entries were altered. " + SCAN_FIX));
     Optional<Duration> checkpointAge = evidence.lastCheckpoint().map(cp -> Duration.between(cp.timestamp(), evidence.now()));
     long unanchored = evidence.verification().map(VerificationReport::unanchored).orElse(0L);
     boolean anchored = evidence.lastCheckpoint().isPresent()
@@ -195,19 +202,23 @@ public final class ComplianceChecks {
     if (!evidence.testResults().isEmpty()) {
       c.add(check("evaluation", "45 CFR 164.308(a)(8)", "Evaluation", evidence.testResults().stream()
               .allMatch(TestReports.Group::passed),
-          evidence.testResults().stream().map(g -> g.group() + ": " + g.reports() + " report(s), " + g.tests() + " tests, "
-              + g.failures() + " failures, " + g.errors() + " errors, " + g.skipped() + " skipped, "
+          evidence.testResults().stream().map(g -> g.group() + ": " + g.reports() + " report(s), " + g.tests() + " tests ("
+              + g.testcases() + " test case elements), " + g.failures() + " failures, " + g.errors() + " errors, "
+              + g.skipped() + " skipped, "
               + String.format(java.util.Locale.ROOT, "%.1f", g.seconds()) + " s, newest " + g.newest()
-                  .map(t -> Duration.between(t, evidence.now()).toHours() + " h old").orElse("none")).toList(),
-          "Fix every failing or erroring test (and give directories that hold JUnit XML reports) before relying on the"
-              + " controls they cover."));
+                  .map(t -> Duration.between(t, evidence.now()).toHours() + " h old").orElse("none")
+              + (g.invalidCounts() == 0 ? "" : ", " + g.invalidCounts() + " INVALID count attribute(s)")).toList(),
+          "Fix every failing or erroring test (and give directories that hold JUnit XML reports with <testcase> elements)"
+              + " before relying on the controls they cover; a report whose count attributes are not non-negative"
+              + " integers is not evidence: regenerate it."));
     }
+    List<String> deid = new ArrayList<>(List.of(
+        "research tools release only Safe Harbor extracts keyed by research.key" + present(evidence, "research"),
+        "small cells suppressed; k-anonymity over released attributes"));
+    deid.addAll(scanEvidence(evidence));
     c.add(check("de-identification", "45 CFR 164.514(b)", "De-identification (Safe Harbor)",
-        evidence.keyCreated().containsKey("research") && scanOk,
-        List.of("research tools release only Safe Harbor extracts keyed by research.key" + present(evidence, "research"),
-            "small cells suppressed; k-anonymity over released attributes", scanEvidence(evidence)),
-        "Start the server once so <dataDir>/keys/research.key is created; keep it apart from the audit keys. Run `custos phi"
-            + " scan` at least every " + MAX_PHI_SCAN_AGE.toDays() + " days; it must find no identifier."));
+        evidence.keyCreated().containsKey("research") && scanOk, deid,
+        "Start the server once so <dataDir>/keys/research.key is created; keep it apart from the audit keys. " + SCAN_FIX));
     c.add(check("minimum-necessary", "45 CFR 164.514(d)", "Minimum necessary", policy.requireCareRelationship(),
         List.of("role policy limits tools per role; element allowlists limit fields",
             "care relationship required: " + policy.requireCareRelationship()),
@@ -227,7 +238,7 @@ public final class ComplianceChecks {
                 .map(String::valueOf).orElse("not verified")),
         "Rotate keys older than " + MAX_KEY_AGE.toDays() + " days (`custos keys rotate`) and verify the ledger."));
     return new ComplianceReport(evidence.now(), version, c,
-        new ComplianceReport.Facts(evidence.phiScan(), evidence.testResults(), evidence.witness()));
+        new ComplianceReport.Facts(evidence.phiScans(), evidence.testResults(), evidence.witness()));
   }
 
   private static List<String> verificationEvidence(Evidence e) {
@@ -235,16 +246,28 @@ public final class ComplianceChecks {
         .orElse(List.of("the ledger could not be read"));
   }
 
-  private static boolean scanPassedRecently(Evidence e) {
-    return e.phiScan().filter(r -> r.passed() && r.identifiers() > 0
-        && Duration.between(r.scannedAt(), e.now()).compareTo(MAX_PHI_SCAN_AGE) <= 0).isPresent();
+  /** Every replica's latest scan passed (covered the data directory, read lines, skipped nothing) and is fresh. */
+  private static boolean scansPassedRecently(Evidence e) {
+    return !e.phiScans().isEmpty() && e.phiScans().stream().allMatch(r -> r.passed() && fresh(r, e.now()));
   }
 
-  private static String scanEvidence(Evidence e) {
-    return e.phiScan().map(r -> "last PHI scan: " + (r.passed() ? "pass" : "FAIL") + ", " + r.findings() + " finding(s) in "
-        + r.files() + " file(s), " + r.lines() + " line(s), " + r.identifiers() + " identifier(s) searched, "
-        + Duration.between(r.scannedAt(), e.now()).toHours() + " h old (at most " + MAX_PHI_SCAN_AGE.toDays() + " days)")
-        .orElse("last PHI scan: never run (custos phi scan)");
+  private static boolean fresh(PhiScanResult r, Instant now) {
+    return Duration.between(r.scannedAt(), now).compareTo(MAX_PHI_SCAN_AGE) <= 0;
+  }
+
+  /** One line per replica's latest scan. */
+  private static List<String> scanEvidence(Evidence e) {
+    if (e.phiScans().isEmpty()) {
+      return List.of("last PHI scan: never run (custos phi scan)");
+    }
+    return e.phiScans().stream().map(r -> "last PHI scan" + r.coverage().replica().map(id -> " of replica " + id).orElse("")
+        + ": " + r.status().code().toUpperCase(java.util.Locale.ROOT) + ", " + r.findings() + " finding(s) in " + r.files()
+        + " file(s), " + r.lines() + " line(s), " + r.identifiers() + " identifier(s) searched, data directory "
+        + (r.coverage().dataDir() ? "included" : "NOT included") + ", alert log "
+        + (r.coverage().alertLog() ? "included" : "not included")
+        + ", " + r.skipped() + " file(s) not read, " + Duration.between(r.scannedAt(), e.now()).toHours() + " h old (at most "
+        + MAX_PHI_SCAN_AGE.toDays() + " days" + (fresh(r, e.now()) ? "" : ": STALE") + ")"
+        + (r.inconclusiveReasons().isEmpty() ? "" : "; inconclusive: " + String.join("; ", r.inconclusiveReasons()))).toList();
   }
 
   private static String keyDates(Evidence e) {

@@ -40,10 +40,10 @@ public final class ComplianceEvidence {
     LedgerSource open() throws IOException;
   }
 
-  /** Reads the last PHI scan. */
+  /** Reads the latest PHI scan of each replica (one for a single server). */
   @FunctionalInterface
   public interface PhiScans {
-    Optional<PhiScanResult> last() throws IOException;
+    List<PhiScanResult> latest() throws IOException;
   }
 
   /**
@@ -56,7 +56,8 @@ public final class ComplianceEvidence {
    * @param fleet       whether the ledger and token map live in a fleet's database
    * @param witness     the witness directory, when one is configured
    * @param testReports directories of JUnit XML reports; none by default
-   * @param phiScans    where the last PHI scan is kept: {@code <dataDir>/phi-scan.json}, or a fleet's database
+   * @param phiScans    where the latest PHI scans are kept: {@code <dataDir>/phi-scan.json}, or a fleet's database
+   *                    (one per replica)
    */
   public record Sources(Path dataDir, Path keysDir, Path alertLog, LedgerOpener ledger, boolean fleet,
       Optional<Path> witness, List<Path> testReports, PhiScans phiScans) {
@@ -67,12 +68,12 @@ public final class ComplianceEvidence {
     /** One server: ledger and keys in {@code dataDir}, no witness, no test reports. */
     public static Sources of(Path dataDir, Path alertLog) {
       return new Sources(dataDir, dataDir.resolve("keys"), alertLog, () -> new DirectoryLedger(dataDir.resolve("ledger")),
-          false, Optional.empty(), List.of(), () -> PhiScanResult.load(dataDir));
+          false, Optional.empty(), List.of(), () -> PhiScanResult.load(dataDir).stream().toList());
     }
 
-    /** These sources with the ledger and the last PHI scan read from a fleet's databases. */
+    /** These sources with the ledger and every replica's latest PHI scan read from a fleet's databases. */
     public Sources withFleet(LedgerOpener database, SharedEvidence evidence) {
-      return new Sources(dataDir, keysDir, alertLog, database, true, witness, testReports, evidence::lastPhiScan);
+      return new Sources(dataDir, keysDir, alertLog, database, true, witness, testReports, evidence::latestPhiScans);
     }
 
     public Sources withKeysDir(Path dir) {
@@ -137,16 +138,16 @@ public final class ComplianceEvidence {
     b.alertLog(s.fleet() || Files.exists(s.alertLog()));
     b.witness(WitnessStatus.read(s.witness()));
     try {
-      s.phiScans().last().ifPresent(b::phiScan);
+      b.phiScans(s.phiScans().latest());
     } catch (IOException | RuntimeException e) {
-      // an unreadable result counts as none
+      // an unreadable result counts as none, and the checks fail on none
     }
     List<TestReports.Group> groups = new ArrayList<>();
     for (Path dir : s.testReports()) {
       try {
         groups.add(TestReports.read(dir));
       } catch (IOException e) {
-        groups.add(new TestReports.Group(dir.toString(), 0, 0, 0, 0, 0, 0, Optional.empty()));
+        groups.add(TestReports.Group.unreadable(dir.toString()));
       }
     }
     b.testResults(groups);

@@ -1,7 +1,9 @@
 package io.custos.compliance;
 
+import io.custos.phi.scan.PhiScanResult;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -40,20 +42,29 @@ public record ComplianceReport(Instant generatedAt, String serverVersion, List<C
 
   /** A report without PHI scan, test results or witness. */
   public ComplianceReport(Instant generatedAt, String serverVersion, List<Check> checks) {
-    this(generatedAt, serverVersion, checks, new Facts(Optional.empty(), List.of(), WitnessStatus.none()));
+    this(generatedAt, serverVersion, checks, new Facts(List.of(), List.of(), WitnessStatus.none()));
   }
 
   /**
    * Evidence that other tools read as data, besides the checks' text.
    *
-   * @param phiScan     the last PHI scan
+   * @param phiScans    the latest PHI scan of each replica (one for a single server)
    * @param testResults JUnit report totals per directory
    * @param witness     the ledger's witness
    */
-  public record Facts(Optional<io.custos.phi.scan.PhiScanResult> phiScan, List<TestReports.Group> testResults,
-      WitnessStatus witness) {
+  public record Facts(List<PhiScanResult> phiScans, List<TestReports.Group> testResults, WitnessStatus witness) {
     public Facts {
+      phiScans = List.copyOf(phiScans);
       testResults = List.copyOf(testResults);
+    }
+
+    /** The least favourable of the replicas' scans: failing, then inconclusive, then the oldest. */
+    public Optional<PhiScanResult> phiScan() {
+      return phiScans.stream().min(Comparator.comparingInt((PhiScanResult r) -> switch (r.status()) {
+        case FAIL -> 0;
+        case INCONCLUSIVE -> 1;
+        case PASS -> 2;
+      }).thenComparing(PhiScanResult::scannedAt));
     }
   }
 
@@ -119,17 +130,8 @@ public record ComplianceReport(Instant generatedAt, String serverVersion, List<C
       list.add(o);
     }
     m.put("checks", list);
-    m.put("phi_scan", facts.phiScan().map(r -> {
-      Map<String, Object> o = new LinkedHashMap<>();
-      o.put("scanned_at", r.scannedAt().toString());
-      o.put("status", r.passed() ? Status.PASS.code() : Status.FAIL.code());
-      o.put("files", r.files());
-      o.put("lines", r.lines());
-      o.put("findings", r.findings());
-      o.put("identifiers", r.identifiers());
-      o.put("age_hours", java.time.Duration.between(r.scannedAt(), generatedAt).toHours());
-      return o;
-    }).orElse(null));
+    m.put("phi_scan", facts.phiScan().map(this::scanDocument).orElse(null));
+    m.put("phi_scans", facts.phiScans().stream().map(this::scanDocument).toList());
     List<Map<String, Object>> tests = new ArrayList<>();
     for (TestReports.Group g : facts.testResults()) {
       Map<String, Object> o = new LinkedHashMap<>();
@@ -141,6 +143,8 @@ public record ComplianceReport(Instant generatedAt, String serverVersion, List<C
       o.put("skipped", g.skipped());
       o.put("time_seconds", g.seconds());
       o.put("newest_report", g.newest().map(Instant::toString).orElse(null));
+      o.put("testcases", g.testcases());
+      o.put("invalid_counts", g.invalidCounts());
       o.put("status", g.passed() ? Status.PASS.code() : Status.FAIL.code());
       tests.add(o);
     }
@@ -151,5 +155,22 @@ public record ComplianceReport(Instant generatedAt, String serverVersion, List<C
     w.put("last_witnessed_at", facts.witness().last().map(cp -> cp.timestamp().toString()).orElse(null));
     m.put("witness", w);
     return m;
+  }
+
+  private Map<String, Object> scanDocument(PhiScanResult r) {
+    Map<String, Object> o = new LinkedHashMap<>();
+    o.put("scanned_at", r.scannedAt().toString());
+    o.put("status", r.status().code());
+    o.put("files", r.files());
+    o.put("lines", r.lines());
+    o.put("findings", r.findings());
+    o.put("identifiers", r.identifiers());
+    o.put("age_hours", java.time.Duration.between(r.scannedAt(), generatedAt).toHours());
+    o.put("replica", r.coverage().replica().orElse(null));
+    o.put("data_dir", r.coverage().dataDir());
+    o.put("alert_log", r.coverage().alertLog());
+    o.put("skipped_files", r.skipped());
+    o.put("inconclusive", r.inconclusiveReasons());
+    return o;
   }
 }

@@ -2,19 +2,23 @@ package io.custos.compliance;
 
 import io.custos.phi.scan.PhiScanResult;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.util.Optional;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import javax.sql.DataSource;
 
 /**
- * A fleet's compliance evidence in table {@code custos_evidence} of its state database (migration {@code db/state}):
- * the last PHI scan run against any replica, so the report of every replica shows it.
+ * A fleet's compliance evidence in its state database (migrations {@code db/state}): the latest PHI scan of each
+ * replica (table {@code custos_phi_scan}, keyed by the replica id the scan recorded), so the report of every replica
+ * shows them all and one replica's passing scan never hides another's failing one.
  */
 public final class SharedEvidence {
-  private static final String PHI_SCAN = "phi-scan";
   private final DataSource db;
 
   /** @param db the fleet's state database (migrated) */
@@ -22,28 +26,56 @@ public final class SharedEvidence {
     this.db = db;
   }
 
-  /** Keeps {@code result} as the fleet's last PHI scan. @throws IOException when the database cannot be written */
+  /**
+   * Keeps {@code result} as its replica's latest PHI scan, replacing that replica's previous one only.
+   *
+   * @throws IllegalArgumentException when the result names no replica
+   * @throws IOException              when the database cannot be written
+   */
   public void savePhiScan(PhiScanResult result) throws IOException {
+    String replica = result.coverage().replica()
+        .orElseThrow(() -> new IllegalArgumentException("a fleet's PHI scan must name its replica"));
     try (Connection c = db.getConnection(); PreparedStatement s = c.prepareStatement(
-        "INSERT INTO custos_evidence (kind, document, recorded_at) VALUES (?, ?, now())"
-            + " ON CONFLICT (kind) DO UPDATE SET document = EXCLUDED.document, recorded_at = EXCLUDED.recorded_at")) {
-      s.setString(1, PHI_SCAN);
-      s.setString(2, new String(result.document(), java.nio.charset.StandardCharsets.UTF_8));
+        "INSERT INTO custos_phi_scan (replica, document, recorded_at) VALUES (?, ?, now())"
+            + " ON CONFLICT (replica) DO UPDATE SET document = EXCLUDED.document, recorded_at = EXCLUDED.recorded_at")) {
+      s.setString(1, replica);
+      s.setString(2, new String(result.document(), StandardCharsets.UTF_8));
       s.executeUpdate();
     } catch (SQLException e) {
       throw new IOException("compliance evidence unavailable (SQLState " + e.getSQLState() + ")", e);
     }
   }
 
-  /** The fleet's last PHI scan; empty when none was recorded. @throws IOException when the database cannot be read */
-  public Optional<PhiScanResult> lastPhiScan() throws IOException {
+  /**
+   * Removes the record of a replica that no longer runs (a Deployment's pods get new names at each rollout), so the
+   * report stops asking for its scan. Only a record older than the report's staleness bound can be removed: it no
+   * longer counts as evidence either way, so removing it can never turn a recent failing or inconclusive scan into a
+   * passing report.
+   *
+   * @return whether a record was removed (false: none for {@code replica}, or it is recent)
+   * @throws IOException when the database cannot be written
+   */
+  public boolean forgetStalePhiScan(String replica, Instant now) throws IOException {
     try (Connection c = db.getConnection();
-        PreparedStatement s = c.prepareStatement("SELECT document FROM custos_evidence WHERE kind = ?")) {
-      s.setString(1, PHI_SCAN);
-      try (ResultSet rs = s.executeQuery()) {
-        return rs.next() ? Optional.of(PhiScanResult.parse(rs.getString(1).getBytes(java.nio.charset.StandardCharsets.UTF_8)))
-            : Optional.empty();
+        PreparedStatement s = c.prepareStatement("DELETE FROM custos_phi_scan WHERE replica = ? AND recorded_at < ?")) {
+      s.setString(1, replica);
+      s.setTimestamp(2, Timestamp.from(now.minus(ComplianceChecks.MAX_PHI_SCAN_AGE)));
+      return s.executeUpdate() > 0;
+    } catch (SQLException e) {
+      throw new IOException("compliance evidence unavailable (SQLState " + e.getSQLState() + ")", e);
+    }
+  }
+
+  /** Each replica's latest PHI scan, by replica id; empty when none was recorded. @throws IOException when unreadable */
+  public List<PhiScanResult> latestPhiScans() throws IOException {
+    try (Connection c = db.getConnection();
+        PreparedStatement s = c.prepareStatement("SELECT document FROM custos_phi_scan ORDER BY replica");
+        ResultSet rs = s.executeQuery()) {
+      List<PhiScanResult> out = new ArrayList<>();
+      while (rs.next()) {
+        out.add(PhiScanResult.parse(rs.getString(1).getBytes(StandardCharsets.UTF_8)));
       }
+      return out;
     } catch (SQLException e) {
       throw new IOException("compliance evidence unavailable (SQLState " + e.getSQLState() + ")", e);
     }

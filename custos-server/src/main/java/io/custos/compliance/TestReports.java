@@ -21,8 +21,11 @@ import org.xml.sax.helpers.DefaultHandler;
 
 /**
  * Totals of a directory of JUnit XML reports (Maven Surefire and Failsafe {@code TEST-*.xml}, or any report with
- * {@code <testsuite>} elements), for the evaluation evidence of 45 CFR 164.308(a)(8). Parsed with the JDK's SAX
- * parser with document type declarations refused, so no external entity or DTD is ever read (OWASP XXE prevention).
+ * {@code <testsuite>} elements), for the evaluation evidence of 45 CFR 164.308(a)(8). The {@code <testcase>} elements
+ * and their {@code <failure>}, {@code <error>} and {@code <skipped>} children are the source of truth; a suite's count
+ * attributes can only raise the totals (each total is the larger of the two), so a reporter that omits or understates
+ * them cannot make a failure disappear. Parsed with the JDK's SAX parser with document type declarations refused, so
+ * no external entity or DTD is ever read (OWASP XXE prevention).
  */
 public final class TestReports {
   private TestReports() {}
@@ -30,21 +33,32 @@ public final class TestReports {
   /**
    * The totals of one directory of reports.
    *
-   * @param group     the directory as given (e.g. {@code custos-server/target/failsafe-reports})
-   * @param reports   report files read
-   * @param tests     test cases run
-   * @param failures  failed assertions
-   * @param errors    unexpected exceptions
-   * @param skipped   skipped or disabled tests
-   * @param seconds   summed suite time, seconds
-   * @param newest    the newest suite's {@code timestamp} attribute, or the newest report file's modification time
-   *                  when the reports carry none (Surefire writes none); empty without reports
+   * @param group         the directory as given (e.g. {@code custos-server/target/failsafe-reports})
+   * @param reports       report files read
+   * @param tests         tests run: the larger of the {@code <testcase>} elements and the suites' {@code tests} sum
+   * @param failures      failed assertions: the larger of the test cases with a {@code <failure>} and the suites' sum
+   * @param errors        unexpected exceptions: likewise with {@code <error>}
+   * @param skipped       skipped or disabled tests: likewise with {@code <skipped>}
+   * @param seconds       summed suite time, seconds
+   * @param newest        the newest suite's {@code timestamp} attribute, or the newest report file's modification time
+   *                      when the reports carry none (Surefire writes none); empty without reports
+   * @param testcases     {@code <testcase>} elements read
+   * @param invalidCounts suite count attributes ({@code tests}, {@code failures}, {@code errors}, {@code skipped},
+   *                      {@code disabled}) that are not a non-negative integer
    */
   public record Group(String group, int reports, long tests, long failures, long errors, long skipped, double seconds,
-      Optional<Instant> newest) {
-    /** Whether every test that ran passed (and at least one report was read). */
+      Optional<Instant> newest, long testcases, int invalidCounts) {
+    /** A directory that could not be read: no report, so it does not pass. */
+    public static Group unreadable(String group) {
+      return new Group(group, 0, 0, 0, 0, 0, 0, Optional.empty(), 0, 0);
+    }
+
+    /**
+     * Whether the evidence shows a passing run: at least one report and one test case read, every count attribute
+     * valid, and no failure or error.
+     */
     public boolean passed() {
-      return reports > 0 && failures == 0 && errors == 0;
+      return reports > 0 && testcases > 0 && invalidCounts == 0 && failures == 0 && errors == 0;
     }
   }
 
@@ -76,8 +90,9 @@ public final class TestReports {
         t.fileNewest = t.fileNewest == null || modified.isAfter(t.fileNewest) ? modified : t.fileNewest;
       }
     }
-    return new Group(dir.toString(), t.reports, t.tests, t.failures, t.errors, t.skipped, t.seconds,
-        Optional.ofNullable(t.stampNewest != null ? t.stampNewest : t.fileNewest));
+    return new Group(dir.toString(), t.reports, Math.max(t.tests, t.cases), Math.max(t.failures, t.caseFailures),
+        Math.max(t.errors, t.caseErrors), Math.max(t.skipped, t.caseSkipped), t.seconds,
+        Optional.ofNullable(t.stampNewest != null ? t.stampNewest : t.fileNewest), t.cases, t.invalid);
   }
 
   private static SAXParser parser() throws IOException {
@@ -96,7 +111,10 @@ public final class TestReports {
     }
   }
 
-  /** Sums {@code <testsuite>} attributes; nested suites (a {@code testsuites} root) are each counted once. */
+  /**
+   * Sums {@code <testsuite>} attributes (nested suites, a {@code testsuites} root, are each counted once) and counts
+   * {@code <testcase>} elements with their outcome children.
+   */
   private static final class Totals extends DefaultHandler {
     int reports;
     int suites;
@@ -107,12 +125,46 @@ public final class TestReports {
     double seconds;
     Instant stampNewest;
     Instant fileNewest;
+    long cases;
+    long caseFailures;
+    long caseErrors;
+    long caseSkipped;
+    int invalid;
+    private boolean inCase;
+    private boolean failed;
+    private boolean errored;
+    private boolean wasSkipped;
 
     @Override
     public void startElement(String uri, String localName, String qName, Attributes a) {
-      if (!qName.equals("testsuite")) {
-        return;
+      switch (qName) {
+        case "testsuite" -> suite(a);
+        case "testcase" -> {
+          inCase = true;
+          failed = false;
+          errored = false;
+          wasSkipped = false;
+        }
+        // Surefire's flakyFailure/rerunFailure record a test that passed on a rerun: not a failure of the run.
+        case "failure" -> failed |= inCase;
+        case "error" -> errored |= inCase;
+        case "skipped" -> wasSkipped |= inCase;
+        default -> { }
       }
+    }
+
+    @Override
+    public void endElement(String uri, String localName, String qName) {
+      if (qName.equals("testcase") && inCase) {
+        inCase = false;
+        cases++;
+        caseFailures += failed ? 1 : 0;
+        caseErrors += errored ? 1 : 0;
+        caseSkipped += wasSkipped ? 1 : 0;
+      }
+    }
+
+    private void suite(Attributes a) {
       suites++;
       tests += number(a.getValue("tests"));
       failures += number(a.getValue("failures"));
@@ -134,12 +186,21 @@ public final class TestReports {
       }
     }
 
-    private static long number(String v) {
-      try {
-        return v == null ? 0 : Long.parseLong(v.strip());
-      } catch (NumberFormatException e) {
+    /** An absent count is 0; an unparsable or negative one adds nothing and is counted as invalid. */
+    private long number(String v) {
+      if (v == null) {
         return 0;
       }
+      try {
+        long n = Long.parseLong(v.strip());
+        if (n >= 0) {
+          return n;
+        }
+      } catch (NumberFormatException e) {
+        // counted below
+      }
+      invalid++;
+      return 0;
     }
   }
 }

@@ -49,10 +49,19 @@ class FleetEvidenceAssemblyTest {
             Instant.now(), Instant.now(), 12, List.of("ev-1"), "call-1"));
         assertThat(new PostgresAlertLog(db).recent(10)).extracting(AlertSink.Alert::id).containsExactly("fleet-a");
 
-        new SharedEvidence(db).savePhiScan(new PhiScanResult(Instant.now(), 2, 10, 0, 30, 0, List.of()));
+        new SharedEvidence(db).savePhiScan(new PhiScanResult(Instant.now(), 2, 10, 0, 30, 0, List.of(),
+            PhiScanResult.Coverage.of(List.of(dir.resolve("data").toString()), 0).withServerFiles(true, false)
+                .withReplica("custos-0")));
         ComplianceReport r = app.complianceReport();
         assertThat(r.facts().phiScan()).as("the scan recorded in the database, not in this replica's directory")
             .hasValueSatisfying(s -> assertThat(s.identifiers()).isEqualTo(30));
+        assertThat(r.checks()).filteredOn(c -> c.id().equals("de-identification")).singleElement()
+            .satisfies(c -> assertThat(c.evidence()).anySatisfy(e -> assertThat(e).startsWith("last PHI scan of replica custos-0: PASS")));
+        var cli = CustosCli.commandLine();
+        cli.setErr(new java.io.PrintWriter(new java.io.StringWriter()));
+        assertThat(cli.execute("phi", "forget-replica", "--config", config.toString(), "custos-0"))
+            .as("a recent scan record is kept").isEqualTo(1);
+        assertThat(new SharedEvidence(db).latestPhiScans()).hasSize(1);
         assertThat(Files.exists(dir.resolve("data").resolve(PhiScanResult.FILE))).isFalse();
         assertThat(r.checks()).filteredOn(c -> c.id().equals("audit-controls")).singleElement()
             .satisfies(c -> assertThat(c.evidence().get(0)).doesNotContain("could not be read"));

@@ -63,6 +63,9 @@ class PhiCommandTest {
     PhiScanResult saved = PhiScanResult.load(work.resolve("data")).orElseThrow();
     assertThat(saved.passed()).isTrue();
     assertThat(saved.identifiers()).isGreaterThan(40);
+    assertThat(saved.coverage().dataDir()).isTrue();
+    assertThat(saved.coverage().roots()).contains(log.toAbsolutePath().toString(), work.resolve("data").toAbsolutePath().toString());
+    assertThat(saved.coverage().replica()).isPresent();
 
     Patient p = store.repository().all("Patient").stream().map(Patient.class::cast).findFirst().orElseThrow();
     String family = p.getNameFirstRep().getFamily();
@@ -85,10 +88,36 @@ class PhiCommandTest {
     Path log = Files.writeString(work.resolve("custos.log"), "10:00:00 INFO ok\n");
     Run all = scan("--path", log.toString());
     Run two = scan("--path", log.toString(), "--max-patients", "2");
-    assertThat(two.status()).isZero();
+    assertThat(two.status()).as("cut short: inconclusive").isEqualTo(PhiCommand.Scan.INCONCLUSIVE);
+    assertThat(PhiScanResult.load(work.resolve("data")).orElseThrow().status()).isEqualTo(PhiScanResult.Status.INCONCLUSIVE);
     assertThat(two.err()).contains("--max-patients 2 reached");
     assertThat(all.err()).doesNotContain("reached");
     assertThat(PhiScanResult.load(work.resolve("data")).orElseThrow().identifiers()).isLessThan(
         Integer.parseInt(all.out().replaceAll("(?s).*; (\\d+) identifier\\(s\\) searched.*", "$1")));
+  }
+
+  @Test
+  void anEmptyFileWithoutTheDataDirectoryProvesNothing() throws Exception {
+    Path empty = Files.writeString(work.resolve("empty.log"), "");
+    Run r = scan("--no-data-dir", "--path", empty.toString(), "--replica", "custos-1");
+    assertThat(r.status()).isEqualTo(PhiCommand.Scan.INCONCLUSIVE);
+    assertThat(r.err()).contains("inconclusive", "the data directory was not scanned", "no line was read");
+    PhiScanResult saved = PhiScanResult.load(work.resolve("data")).orElseThrow();
+    assertThat(saved.status()).isEqualTo(PhiScanResult.Status.INCONCLUSIVE);
+    assertThat(saved.coverage().roots()).containsExactly(empty.toAbsolutePath().toString());
+    assertThat(saved.coverage().dataDir()).isFalse();
+    assertThat(saved.coverage().replica()).contains("custos-1");
+  }
+
+  @Test
+  void theServersEncryptedLedgerIsSealedButAnUnreadableLogInTheDataDirectoryIsNot() throws Exception {
+    Path log = Files.writeString(work.resolve("custos.log"), "10:00:00 INFO ok\n");
+    Path ledger = Files.createDirectories(work.resolve("data").resolve("ledger"));
+    Files.write(ledger.resolve("segment-000001"), new byte[] {7, 0, 9});
+    Run sealed = scan("--path", log.toString());
+    assertThat(sealed.status()).as(sealed.err()).isZero();
+    assertThat(sealed.out()).contains("0 file(s) not read; 1 sealed ledger or key file(s)");
+    Files.write(work.resolve("data").resolve("export.log"), "Delmar".getBytes(java.nio.charset.StandardCharsets.UTF_16));
+    assertThat(scan("--path", log.toString()).status()).isEqualTo(PhiCommand.Scan.INCONCLUSIVE);
   }
 }

@@ -52,7 +52,13 @@ class ComplianceReportTest {
   }
 
   private void phiScan(Instant at, long findings) throws Exception {
-    new PhiScanResult(at, 3, 120, 1, 40, findings, List.of()).save(data);
+    scanOfTheDataDirectory(at, findings).save(data);
+  }
+
+  /** A scan of the data directory and the alert log that read 120 lines and skipped nothing. */
+  private PhiScanResult scanOfTheDataDirectory(Instant at, long findings) {
+    return new PhiScanResult(at, 3, 120, 0, 40, findings, List.of(),
+        PhiScanResult.Coverage.of(List.of(data.toString()), 2).withServerFiles(true, true));
   }
 
   private List<String> failing(ComplianceReport r) {
@@ -92,7 +98,7 @@ class ComplianceReportTest {
         ComplianceEvidence.gather(data, data.resolve("alerts.jsonl"), Instant.now()), "test");
     JsonNode doc = new ObjectMapper().readTree(ComplianceDocuments.render(r, ComplianceDocuments.Format.JSON));
     assertThat(doc.fieldNames()).toIterable().containsExactly("schema", "generated_at", "server_version", "summary", "checks",
-        "phi_scan", "test_results", "witness");
+        "phi_scan", "phi_scans", "test_results", "witness");
     assertThat(doc.path("phi_scan").isNull()).as("no scan ran").isTrue();
     assertThat(doc.path("test_results").isArray()).isTrue();
     assertThat(doc.path("witness").fieldNames()).toIterable().containsExactly("configured", "last_tree_size", "last_witnessed_at");
@@ -136,17 +142,18 @@ class ComplianceReportTest {
   void testReportsAddAnEvaluationCheckThatFailsOnAFailure() throws Exception {
     ledgerWithOneEvent();
     Path ok = Files.createDirectories(data.resolve("surefire-reports"));
-    Files.writeString(ok.resolve("TEST-a.xml"), "<testsuite tests=\"5\" failures=\"0\" errors=\"0\" skipped=\"1\" time=\"2.0\"/>");
+    Files.writeString(ok.resolve("TEST-a.xml"), "<testsuite tests=\"5\" failures=\"0\" errors=\"0\" skipped=\"1\" time=\"2.0\">"
+        + "<testcase name=\"a\"/><testcase name=\"b\"/><testcase name=\"c\"><skipped/></testcase></testsuite>");
     var sources = ComplianceEvidence.Sources.of(data, data.resolve("alerts.jsonl")).withTestReports(List.of(ok));
     ComplianceReport passing = hardened(sources);
     assertThat(passing.checks()).filteredOn(c -> c.id().equals("evaluation")).singleElement().satisfies(c -> {
       assertThat(c.standard()).isEqualTo("45 CFR 164.308(a)(8)");
       assertThat(c.passed()).isTrue();
-      assertThat(c.evidence()).singleElement().asString().contains("5 tests, 0 failures, 0 errors, 1 skipped");
+      assertThat(c.evidence()).singleElement().asString().contains("5 tests (3 test case elements), 0 failures, 0 errors, 1 skipped");
     });
     JsonNode doc = new ObjectMapper().readTree(ComplianceDocuments.render(passing, ComplianceDocuments.Format.JSON));
     assertThat(doc.path("test_results").get(0).fieldNames()).toIterable().containsExactly("group", "reports", "tests",
-        "failures", "errors", "skipped", "time_seconds", "newest_report", "status");
+        "failures", "errors", "skipped", "time_seconds", "newest_report", "testcases", "invalid_counts", "status");
     assertThat(doc.path("test_results").get(0).path("tests").asLong()).isEqualTo(5);
     assertThat(doc.path("phi_scan").path("status").asText()).isEqualTo("pass");
     Path bad = Files.createDirectories(data.resolve("failsafe-reports"));
@@ -190,5 +197,31 @@ class ComplianceReportTest {
         .startsWith("witness configured: last witnessed checkpoint size 1, "));
     assertThat(seen.facts().witness().last()).isPresent();
     assertThat(seen.checks().get(5).evidence().get(0)).contains("+1 witness");
+  }
+
+  @Test
+  void anInconclusiveScanOrOneWithoutTheDataDirectoryFailsWithWhatToDo() throws Exception {
+    ledgerWithOneEvent();
+    var sources = ComplianceEvidence.Sources.of(data, data.resolve("alerts.jsonl"));
+    PhiScanResult clean = scanOfTheDataDirectory(Instant.now(), 0);
+    clean.with(clean.coverage().withServerFiles(false, false)).save(data);
+    ComplianceReport noDataDir = hardened(sources);
+    assertThat(failing(noDataDir)).containsExactly("audit-controls", "de-identification");
+    assertThat(noDataDir.checks().get(5).evidence()).anySatisfy(e -> assertThat(e)
+        .startsWith("last PHI scan: INCONCLUSIVE").contains("data directory NOT included", "the data directory was not scanned"));
+    assertThat(noDataDir.checks().get(5).fix().orElseThrow()).contains("inconclusive", "--no-data-dir", "UTF-16");
+
+    new PhiScanResult(Instant.now(), 3, 120, 1, 40, 0, List.of(), clean.coverage()).save(data);
+    assertThat(failing(hardened(sources))).as("a file not read").containsExactly("audit-controls", "de-identification");
+    clean.with(clean.coverage().withPatientLimitReached(true)).save(data);
+    ComplianceReport capped = hardened(sources);
+    assertThat(failing(capped)).as("--max-patients reached").containsExactly("audit-controls", "de-identification");
+    JsonNode doc = new ObjectMapper().readTree(ComplianceDocuments.render(capped, ComplianceDocuments.Format.JSON));
+    assertThat(doc.path("phi_scan").path("status").asText()).isEqualTo("inconclusive");
+    assertThat(doc.path("phi_scan").path("inconclusive").get(0).asText()).contains("--max-patients");
+    new PhiScanResult(Instant.now(), 0, 0, 0, 40, 0, List.of(), clean.coverage()).save(data);
+    assertThat(failing(hardened(sources))).as("no line read").containsExactly("audit-controls", "de-identification");
+    clean.save(data);
+    assertThat(failing(hardened(sources))).isEmpty();
   }
 }

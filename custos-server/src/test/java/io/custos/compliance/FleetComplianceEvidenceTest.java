@@ -28,6 +28,50 @@ class FleetComplianceEvidenceTest {
   static final EmbeddedPostgresExtension PG = new EmbeddedPostgresExtension();
   @TempDir Path data;
 
+  private PhiScanResult scan(String replica, Instant at, long findings) {
+    return new PhiScanResult(at, 4, 900, 0, 55, findings, List.of(),
+        PhiScanResult.Coverage.of(List.of(data.toString()), 2).withServerFiles(true, true).withReplica(replica));
+  }
+
+  @Test
+  void aReplicasPassingScanDoesNotEraseAnotherReplicasFailingOne() throws Exception {
+    String url = PG.freshDatabase();
+    try (PostgresStateStore state = PostgresStateStore.builder().clock(Clock.systemUTC()).jdbc(url, "postgres", Optional.empty())
+        .build()) {
+      SharedEvidence shared = new SharedEvidence(state.dataSource());
+      Instant now = Instant.now();
+      shared.savePhiScan(scan("replica-b", now.minusSeconds(60), 3));
+      shared.savePhiScan(scan("replica-a", now, 0));
+      assertThat(shared.latestPhiScans()).extracting(r -> r.coverage().replica().orElseThrow(), PhiScanResult::findings)
+          .containsExactly(org.assertj.core.groups.Tuple.tuple("replica-a", 0L), org.assertj.core.groups.Tuple.tuple("replica-b", 3L));
+      var sources = ComplianceEvidence.Sources.of(data, data.resolve("alerts.jsonl")).withFleet(() -> JdbcLedger.connect(url), shared);
+      ComplianceReport r = ComplianceChecks.run(io.custos.config.CustosConfig.load(java.nio.file.Files.writeString(
+          data.resolve("custos.yaml"), """
+          server: {host: 127.0.0.1, port: 0, tls: plain}
+          upstream: {baseUrl: "http://127.0.0.1:1/fhir"}
+          identity: {mode: development}
+          dataDir: "%s"
+          """.formatted(data))),
+          ComplianceEvidence.gather(sources, now), "test");
+      ComplianceReport.Check audit = r.checks().stream().filter(c -> c.id().equals("audit-controls")).findFirst().orElseThrow();
+      assertThat(audit.passed()).isFalse();
+      assertThat(audit.evidence()).anySatisfy(e -> assertThat(e).startsWith("last PHI scan of replica replica-a: PASS"))
+          .anySatisfy(e -> assertThat(e).startsWith("last PHI scan of replica replica-b: FAIL, 3 finding(s)"));
+      assertThat(r.facts().phiScan()).hasValueSatisfying(s -> assertThat(s.coverage().replica()).contains("replica-b"));
+
+      shared.savePhiScan(scan("replica-b", now, 0));
+      assertThat(shared.latestPhiScans()).hasSize(2).allSatisfy(s -> assertThat(s.passed()).isTrue());
+      assertThat(ComplianceChecks.run(io.custos.config.CustosConfig.load(data.resolve("custos.yaml")),
+          ComplianceEvidence.gather(sources, now.plus(java.time.Duration.ofDays(8))), "test").checks())
+          .filteredOn(c -> c.id().equals("de-identification")).singleElement()
+          .satisfies(c -> assertThat(c.evidence()).filteredOn(e -> e.contains("STALE")).hasSize(2));
+
+      assertThat(shared.forgetStalePhiScan("replica-b", now)).as("a recent record is evidence: not removable").isFalse();
+      assertThat(shared.forgetStalePhiScan("replica-b", now.plus(java.time.Duration.ofDays(8)))).isTrue();
+      assertThat(shared.latestPhiScans()).extracting(s -> s.coverage().replica().orElseThrow()).containsExactly("replica-a");
+    }
+  }
+
   @Test
   void theLedgerAndTheLastPhiScanAreReadFromTheFleetDatabase() throws Exception {
     String url = PG.freshDatabase();
@@ -44,14 +88,14 @@ class FleetComplianceEvidenceTest {
     try (PostgresStateStore state = PostgresStateStore.builder().clock(Clock.systemUTC()).jdbc(url, "postgres", Optional.empty())
         .build()) {
       SharedEvidence shared = new SharedEvidence(state.dataSource());
-      assertThat(shared.lastPhiScan()).isEmpty();
-      PhiScanResult scan = new PhiScanResult(Instant.parse("2026-11-29T08:00:00Z"), 4, 900, 2, 55, 0, List.of());
+      assertThat(shared.latestPhiScans()).isEmpty();
+      PhiScanResult scan = scan("replica-a", Instant.parse("2026-11-29T08:00:00Z"), 0);
       shared.savePhiScan(scan);
       var local = ComplianceEvidence.Sources.of(data, data.resolve("alerts.jsonl"));
       ComplianceChecks.Evidence fromDirectory = ComplianceEvidence.gather(local, Instant.now());
       assertThat(fromDirectory.verification().map(VerificationReport::entries).orElse(0L))
           .as("the replica's directory holds no entries").isZero();
-      assertThat(fromDirectory.phiScan()).isEmpty();
+      assertThat(fromDirectory.phiScans()).isEmpty();
 
       ComplianceChecks.Evidence fleet = ComplianceEvidence.gather(
           local.withFleet(() -> JdbcLedger.connect(url), shared), Instant.now());
@@ -60,7 +104,7 @@ class FleetComplianceEvidenceTest {
         assertThat(v.ok()).isTrue();
       });
       assertThat(fleet.lastCheckpoint()).hasValueSatisfying(cp -> assertThat(cp.treeSize()).isEqualTo(3));
-      assertThat(fleet.phiScan()).contains(scan);
+      assertThat(fleet.phiScans()).containsExactly(scan);
       assertThat(fleet.tokenMap()).as("the token map is in the fleet database").isTrue();
     }
   }

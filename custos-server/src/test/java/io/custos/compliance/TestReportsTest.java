@@ -50,4 +50,56 @@ class TestReportsTest {
         <testsuite tests="&n;" failures="0" errors="0"/>""".formatted(secret.toUri()));
     assertThatThrownBy(() -> TestReports.read(dir)).isInstanceOf(IOException.class).hasMessageContaining("TEST-x.xml");
   }
+
+  private TestReports.Group read(String... reports) throws Exception {
+    for (int i = 0; i < reports.length; i++) {
+      Files.writeString(dir.resolve("TEST-" + i + ".xml"), reports[i]);
+    }
+    return TestReports.read(dir);
+  }
+
+  @Test
+  void testCaseFailuresCountWhenTheReporterOmitsOrUnderstatesTheAttributes() throws Exception {
+    TestReports.Group g = read("""
+        <testsuite name="a"><testcase name="x"/><testcase name="y"><failure message="m"/></testcase>
+          <testcase name="z"><error/></testcase><testcase name="s"><skipped/></testcase></testsuite>""",
+        """
+        <testsuite name="b" tests="1" failures="0" errors="0"><testcase name="w"><failure/></testcase></testsuite>""");
+    assertThat(g.testcases()).isEqualTo(5);
+    assertThat(g.tests()).isEqualTo(5);
+    assertThat(g.failures()).isEqualTo(2);
+    assertThat(g.errors()).isEqualTo(1);
+    assertThat(g.skipped()).isEqualTo(1);
+    assertThat(g.passed()).isFalse();
+  }
+
+  @Test
+  void aNegativeOrUnparsableCountIsInvalidAndCannotCancelARealFailure() throws Exception {
+    TestReports.Group g = read("""
+        <testsuite tests="1" failures="1" errors="0"><testcase name="x"><failure/></testcase></testsuite>""",
+        """
+        <testsuite tests="1" failures="-1" errors="0"><testcase name="y"/></testsuite>""");
+    assertThat(g.failures()).isEqualTo(1);
+    assertThat(g.invalidCounts()).isEqualTo(1);
+    assertThat(g.passed()).isFalse();
+
+    TestReports.Group unparsable = read("""
+        <testsuite tests="1" failures="none" errors="0"><testcase name="x"/></testsuite>""",
+        """
+        <testsuite tests="1" failures="0" errors="0"><testcase name="y"/></testsuite>""");
+    assertThat(unparsable.failures()).as("no failure anywhere").isZero();
+    assertThat(unparsable.invalidCounts()).isEqualTo(1);
+    assertThat(unparsable.passed()).as("an unreadable count is not evidence").isFalse();
+  }
+
+  @Test
+  void reportsWithoutTestCasesDoNotPassWhateverTheirAttributesSay() throws Exception {
+    TestReports.Group g = read("""
+        <testsuite tests="12" failures="0" errors="0"/>""");
+    assertThat(g.reports()).isEqualTo(1);
+    assertThat(g.testcases()).isZero();
+    assertThat(g.passed()).isFalse();
+    Files.writeString(dir.resolve("TEST-1.xml"), "<testsuite tests=\"1\" failures=\"0\" errors=\"0\"><testcase name=\"x\"/></testsuite>");
+    assertThat(TestReports.read(dir).passed()).isTrue();
+  }
 }

@@ -20,12 +20,16 @@ import java.util.zip.GZIPInputStream;
 /**
  * Searches text files (server logs, the alert log, SIEM and audit exports; {@code .gz} rotations too) for patient
  * identifiers, as whole words and case-insensitively (an identifier counts only where it is not part of a longer
- * run of letters or digits). Binary files (a NUL byte in their first 8 KiB: the encrypted ledger, keys) are skipped
- * and counted. Cost is linear in the text: each word of a line is looked up by its first token, so thousands of
+ * run of letters or digits). Text is read as UTF-8. Files it cannot read as text are counted, never silently passed:
+ * binary files (a NUL byte in their first 8 KiB) of the sealed directories (the server's encrypted ledger and keys)
+ * as sealed, every other binary file, UTF-16 or UTF-32 text (a byte-order mark) and archives other than gzip
+ * ({@code .zip}, {@code .bz2}, {@code .xz}, ...) as skipped, which makes the result inconclusive. Cost is linear in the text: each word of a line is looked up by its first token, so thousands of
  * patients do not slow the scan down. A finding keeps the file, line number and identifier kind, never the value.
  */
 public final class LogScanner {
   private static final int SNIFF = 8192;
+  /** Compressed or archive formats this scanner does not decompress. */
+  private static final List<String> UNREAD_ARCHIVES = List.of(".zip", ".bz2", ".xz", ".zst", ".7z", ".lz4", ".lzma", ".z");
   private final Map<String, List<Candidate>> byFirstToken = new HashMap<>();
   private final int identifiers;
 
@@ -51,16 +55,24 @@ public final class LogScanner {
     this.identifiers = identifiers.size();
   }
 
+  /** Scans {@code roots} with no sealed directory. @see #scan(List, Clock, Set, Set) */
+  public PhiScanResult scan(List<Path> roots, Clock clock, Set<Path> excluded) throws IOException {
+    return scan(roots, clock, excluded, Set.of());
+  }
+
   /**
-   * Scans every regular file of {@code roots} (a directory is walked; symbolic links are not followed).
+   * Scans every regular file of {@code roots} (a directory is walked; symbolic links are not followed). The result's
+   * coverage names the roots and the sealed files; the caller adds what else it knows.
    *
    * @param excluded absolute paths left out
+   * @param sealed   absolute directories whose binary files are the server's own encrypted stores (counted as sealed)
    * @throws IOException when a root or a file cannot be read
    */
-  public PhiScanResult scan(List<Path> roots, Clock clock, Set<Path> excluded) throws IOException {
+  public PhiScanResult scan(List<Path> roots, Clock clock, Set<Path> excluded, Set<Path> sealed) throws IOException {
     long files = 0;
     long lines = 0;
     long skipped = 0;
+    long sealedFiles = 0;
     long found = 0;
     List<PhiScanResult.Finding> findings = new ArrayList<>();
     for (Path root : roots) {
@@ -69,7 +81,17 @@ public final class LogScanner {
         all = walk.filter(Files::isRegularFile).filter(f -> !excluded.contains(f.toAbsolutePath())).sorted().toList();
       }
       for (Path f : all) {
-        if (binary(f)) {
+        Path abs = f.toAbsolutePath();
+        if (unreadArchive(f)) {
+          skipped++;
+          continue;
+        }
+        Sniff look = sniff(f);
+        if (look == Sniff.BINARY && sealed.stream().anyMatch(abs::startsWith)) {
+          sealedFiles++;
+          continue;
+        }
+        if (look != Sniff.TEXT) {
           skipped++;
           continue;
         }
@@ -89,7 +111,8 @@ public final class LogScanner {
         }
       }
     }
-    return new PhiScanResult(clock.instant(), files, lines, skipped, identifiers, found, findings);
+    return new PhiScanResult(clock.instant(), files, lines, skipped, identifiers, found, findings,
+        PhiScanResult.Coverage.of(roots.stream().map(r -> r.toAbsolutePath().toString()).toList(), sealedFiles));
   }
 
   /** The kinds of identifier found in {@code line}, each kind once. */
@@ -129,20 +152,31 @@ public final class LogScanner {
     return f.getFileName().toString().endsWith(".gz") ? new GZIPInputStream(in) : in;
   }
 
-  private static boolean binary(Path f) throws IOException {
-    if (f.getFileName().toString().endsWith(".gz")) {
-      return false;
-    }
+  private static boolean unreadArchive(Path f) {
+    String name = f.getFileName().toString().toLowerCase(Locale.ROOT);
+    return UNREAD_ARCHIVES.stream().anyMatch(name::endsWith);
+  }
+
+  /** How a file's first bytes look. */
+  private enum Sniff { TEXT, BINARY, WIDE_TEXT }
+
+  /** A gzip file's content is sniffed after decompression: a compressed ledger backup is binary too. */
+  private static Sniff sniff(Path f) throws IOException {
     byte[] head = new byte[SNIFF];
     int n;
-    try (InputStream in = Files.newInputStream(f)) {
+    try (InputStream in = open(f)) {
       n = in.readNBytes(head, 0, SNIFF);
+    }
+    // UTF-16 (FE FF, FF FE) and UTF-32 byte-order marks: the text is there, but not as UTF-8.
+    if (n >= 2 && ((head[0] == (byte) 0xFE && head[1] == (byte) 0xFF) || (head[0] == (byte) 0xFF && head[1] == (byte) 0xFE))
+        || n >= 4 && head[0] == 0 && head[1] == 0 && head[2] == (byte) 0xFE && head[3] == (byte) 0xFF) {
+      return Sniff.WIDE_TEXT;
     }
     for (int i = 0; i < n; i++) {
       if (head[i] == 0) {
-        return true;
+        return Sniff.BINARY;
       }
     }
-    return false;
+    return Sniff.TEXT;
   }
 }

@@ -18,21 +18,28 @@ import java.util.Optional;
 
 /**
  * The outcome of one PHI scan, kept as {@value #FILE} in the data directory for the compliance report. The JSON
- * fields are stable within {@value #SCHEMA}: {@code schema}, {@code scanned_at} (ISO-8601 UTC), {@code status}
- * ({@code pass} or {@code fail}), {@code files}, {@code lines}, {@code skipped_files} (binary files not read),
- * {@code identifiers} (how many values were searched for), {@code findings} (count) and {@code locations} (at most
- * {@value #MAX_LOCATIONS} of {@code file}, {@code line}, {@code kind}; never a matched value).
+ * fields are stable within {@value #SCHEMA} (fields are added, never renamed): {@code schema}, {@code scanned_at}
+ * (ISO-8601 UTC), {@code status} ({@code pass}, {@code fail} or {@code inconclusive}), {@code files}, {@code lines},
+ * {@code skipped_files} (files that could hold text but were not read), {@code identifiers} (how many values were
+ * searched for), {@code findings} (count), {@code locations} (at most {@value #MAX_LOCATIONS} of {@code file},
+ * {@code line}, {@code kind}; never a matched value), then {@code replica} (string or null), {@code roots} (absolute
+ * paths scanned), {@code data_dir} and {@code alert_log} (booleans: included), {@code patient_limit_reached},
+ * {@code sealed_files} (the server's own encrypted ledger and key files, not read) and {@code inconclusive} (reasons,
+ * empty unless the status is {@code inconclusive}). A document without the scope fields reads as a scan of nothing
+ * known, hence inconclusive.
  *
  * @param scannedAt   when the scan finished
  * @param files       text files read
  * @param lines       lines read
- * @param skipped     binary files skipped
+ * @param skipped     files not read although they may hold text: binary outside the sealed directories, UTF-16 or
+ *                    UTF-32, compressed other than gzip
  * @param identifiers distinct identifier values searched for
  * @param findings    how many identifiers were found (a line with two kinds counts twice)
  * @param locations   the findings in file and line order, at most {@value #MAX_LOCATIONS}
+ * @param coverage    what was scanned and by which replica
  */
 public record PhiScanResult(Instant scannedAt, long files, long lines, long skipped, int identifiers, long findings,
-    List<Finding> locations) {
+    List<Finding> locations, Coverage coverage) {
   /** File name of the last result in the data directory. */
   public static final String FILE = "phi-scan.json";
   /** Schema identifier of the JSON form. */
@@ -54,9 +61,89 @@ public record PhiScanResult(Instant scannedAt, long files, long lines, long skip
    */
   public record Finding(String file, long line, IdentifierKind kind) {}
 
-  /** Whether nothing was found. */
+  /**
+   * What a scan covered.
+   *
+   * @param replica             the replica that ran it (fleet evidence is kept per replica); empty when not recorded
+   * @param roots               the files and directories walked, absolute
+   * @param dataDir             whether the server's data directory was among them
+   * @param alertLog            whether the alert log was scanned (inside the data directory or on its own)
+   * @param patientLimitReached whether {@code --max-patients} stopped the reading of identifiers early
+   * @param sealedFiles         binary files of the server's encrypted ledger and key directories, not read
+   */
+  public record Coverage(Optional<String> replica, List<String> roots, boolean dataDir, boolean alertLog,
+      boolean patientLimitReached, long sealedFiles) {
+    public Coverage {
+      roots = List.copyOf(roots);
+    }
+
+    /** {@code roots} walked, nothing else known yet. */
+    public static Coverage of(List<String> roots, long sealedFiles) {
+      return new Coverage(Optional.empty(), roots, false, false, false, sealedFiles);
+    }
+
+    public Coverage withReplica(String id) {
+      return new Coverage(Optional.of(id), roots, dataDir, alertLog, patientLimitReached, sealedFiles);
+    }
+
+    public Coverage withServerFiles(boolean dataDirScanned, boolean alertLogScanned) {
+      return new Coverage(replica, roots, dataDirScanned, alertLogScanned, patientLimitReached, sealedFiles);
+    }
+
+    public Coverage withPatientLimitReached(boolean reached) {
+      return new Coverage(replica, roots, dataDir, alertLog, reached, sealedFiles);
+    }
+  }
+
+  /** Outcome of a scan. */
+  public enum Status {
+    /** Everything that should be read was read, with identifiers to look for, and none was found. */
+    PASS,
+    /** At least one identifier was found. */
+    FAIL,
+    /** Nothing was found, but the scan cannot vouch for the server's output: see {@link #inconclusiveReasons()}. */
+    INCONCLUSIVE;
+
+    /** The JSON value. */
+    public String code() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+  }
+
+  /** This result with {@code c} as its coverage. */
+  public PhiScanResult with(Coverage c) {
+    return new PhiScanResult(scannedAt, files, lines, skipped, identifiers, findings, locations, c);
+  }
+
+  /** {@code FAIL} on any finding, else {@code INCONCLUSIVE} when there is a reason, else {@code PASS}. */
+  public Status status() {
+    return findings > 0 ? Status.FAIL : inconclusiveReasons().isEmpty() ? Status.PASS : Status.INCONCLUSIVE;
+  }
+
+  /** Whether nothing was found by a scan that covered what it must. */
   public boolean passed() {
-    return findings == 0;
+    return status() == Status.PASS;
+  }
+
+  /** Why an empty result proves nothing (PHI-free sentences); empty when it proves what it should. */
+  public List<String> inconclusiveReasons() {
+    List<String> why = new ArrayList<>();
+    if (!coverage.dataDir()) {
+      why.add("the data directory was not scanned");
+    }
+    if (lines == 0) {
+      why.add("no line was read");
+    }
+    if (identifiers == 0) {
+      why.add("no identifier was searched for");
+    }
+    if (skipped > 0) {
+      why.add(skipped + " file(s) not read (binary, UTF-16/UTF-32, or compressed other than gzip)");
+    }
+    if (coverage.patientLimitReached()) {
+      why.add("--max-patients was reached: not every patient's identifiers were searched");
+    }
+    return why;
   }
 
   /** Writes {@value #FILE} into {@code dataDir} atomically (a reader never sees half a result). */
@@ -72,7 +159,7 @@ public record PhiScanResult(Instant scannedAt, long files, long lines, long skip
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("schema", SCHEMA);
     m.put("scanned_at", scannedAt.toString());
-    m.put("status", passed() ? "pass" : "fail");
+    m.put("status", status().code());
     m.put("files", files);
     m.put("lines", lines);
     m.put("skipped_files", skipped);
@@ -81,6 +168,13 @@ public record PhiScanResult(Instant scannedAt, long files, long lines, long skip
     List<Map<String, Object>> where = new ArrayList<>();
     locations.forEach(f -> where.add(Map.of("file", f.file(), "line", f.line(), "kind", f.kind().code())));
     m.put("locations", where);
+    m.put("replica", coverage.replica().orElse(null));
+    m.put("roots", coverage.roots());
+    m.put("data_dir", coverage.dataDir());
+    m.put("alert_log", coverage.alertLog());
+    m.put("patient_limit_reached", coverage.patientLimitReached());
+    m.put("sealed_files", coverage.sealedFiles());
+    m.put("inconclusive", inconclusiveReasons());
     return JSON.writeValueAsBytes(m);
   }
 
@@ -108,8 +202,13 @@ public record PhiScanResult(Instant scannedAt, long files, long lines, long skip
       where.add(new Finding(l.path("file").asText(), l.path("line").asLong(),
           IdentifierKind.valueOf(l.path("kind").asText().toUpperCase(Locale.ROOT).replace('-', '_'))));
     }
+    List<String> roots = new ArrayList<>();
+    n.path("roots").forEach(r -> roots.add(r.asText()));
+    Coverage c = new Coverage(Optional.ofNullable(n.path("replica").textValue()), roots, n.path("data_dir").asBoolean(false),
+        n.path("alert_log").asBoolean(false), n.path("patient_limit_reached").asBoolean(false),
+        n.path("sealed_files").asLong());
     return new PhiScanResult(Instant.parse(n.path("scanned_at").asText()), n.path("files").asLong(),
         n.path("lines").asLong(), n.path("skipped_files").asLong(), n.path("identifiers").asInt(),
-        n.path("findings").asLong(), where);
+        n.path("findings").asLong(), where, c);
   }
 }

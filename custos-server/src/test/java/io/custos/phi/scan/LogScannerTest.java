@@ -63,11 +63,17 @@ class LogScannerTest {
   @Test
   void cleanTextPassesAndTheResultRoundTrips() throws Exception {
     Files.writeString(dir.resolve("alerts.jsonl"), "{\"rule\":\"volume\",\"patients\":[\"pz-0a1b\"]}\n");
-    PhiScanResult r = new LogScanner(patient()).scan(List.of(dir), CLOCK, Set.of());
+    PhiScanResult scanned = new LogScanner(patient()).scan(List.of(dir), CLOCK, Set.of());
+    assertThat(scanned.coverage().roots()).containsExactly(dir.toAbsolutePath().toString());
+    assertThat(scanned.status()).as("the scanner alone does not know the data directory was covered")
+        .isEqualTo(PhiScanResult.Status.INCONCLUSIVE);
+    PhiScanResult r = scanned.with(scanned.coverage().withServerFiles(true, true).withReplica("custos-0"));
     assertThat(r.passed()).isTrue();
     assertThat(r.identifiers()).isEqualTo(8);
     r.save(dir);
     assertThat(PhiScanResult.load(dir)).contains(r);
+    assertThat(Files.readString(dir.resolve(PhiScanResult.FILE))).contains("\"status\" : \"pass\"", "\"replica\" : \"custos-0\"",
+        "\"data_dir\" : true", "\"alert_log\" : true", "\"inconclusive\" : [ ]");
   }
 
   @Test
@@ -90,5 +96,49 @@ class LogScannerTest {
   @Test
   void noPreviousResultLoadsAsEmpty() throws Exception {
     assertThat(PhiScanResult.load(dir)).isEmpty();
+  }
+
+  @Test
+  void filesThatCannotBeReadAsUtf8TextMakeTheResultInconclusiveButSealedStoresDoNot() throws Exception {
+    Path logs = Files.createDirectories(dir.resolve("logs"));
+    Files.writeString(logs.resolve("server.log"), "12:00:00 INFO ok\n");
+    Files.write(logs.resolve("windows.log"), "Delmar187\r\n".getBytes(StandardCharsets.UTF_16)); // FE FF byte-order mark
+    Files.write(logs.resolve("export.bz2"), "BZh91AY&SY Delmar187".getBytes(StandardCharsets.US_ASCII));
+    Files.write(logs.resolve("export.zip"), "PK Delmar187".getBytes(StandardCharsets.US_ASCII));
+    Files.write(logs.resolve("export.xz"), "7zXZ Delmar187".getBytes(StandardCharsets.US_ASCII));
+    Path ledger = Files.createDirectories(dir.resolve("ledger"));
+    Files.write(ledger.resolve("segment-0"), new byte[] {1, 0, 2});
+    var scanner = new LogScanner(patient());
+    PhiScanResult r = scanner.scan(List.of(dir), CLOCK, Set.of(), Set.of(ledger));
+    assertThat(r.findings()).isZero();
+    assertThat(r.skipped()).isEqualTo(4);
+    assertThat(r.coverage().sealedFiles()).isEqualTo(1);
+    PhiScanResult covered = r.with(r.coverage().withServerFiles(true, false));
+    assertThat(covered.status()).isEqualTo(PhiScanResult.Status.INCONCLUSIVE);
+    assertThat(covered.inconclusiveReasons()).singleElement().asString().startsWith("4 file(s) not read");
+    assertThat(new String(covered.document(), StandardCharsets.UTF_8)).contains("\"status\" : \"inconclusive\"",
+        "\"skipped_files\" : 4", "\"sealed_files\" : 1");
+
+    Files.write(logs.resolve("little-endian.log"), "Delmar187".getBytes(StandardCharsets.UTF_16LE));
+    assertThat(scanner.scan(List.of(logs), CLOCK, Set.of()).skipped()).as("NUL bytes without a byte-order mark").isEqualTo(5);
+    assertThat(scanner.scan(List.of(ledger), CLOCK, Set.of()).skipped()).as("binary outside a sealed directory").isEqualTo(1);
+  }
+
+  @Test
+  void aScanCutShortByThePatientLimitIsInconclusive() throws Exception {
+    Files.writeString(dir.resolve("server.log"), "12:00:00 INFO ok\n");
+    PhiScanResult r = new LogScanner(patient()).scan(List.of(dir), CLOCK, Set.of());
+    PhiScanResult capped = r.with(r.coverage().withServerFiles(true, true).withPatientLimitReached(true));
+    assertThat(capped.status()).isEqualTo(PhiScanResult.Status.INCONCLUSIVE);
+    assertThat(PhiScanResult.parse(capped.document()).coverage().patientLimitReached()).isTrue();
+  }
+
+  @Test
+  void aDocumentWithoutTheScopeFieldsReadsAsInconclusive() throws Exception {
+    PhiScanResult old = PhiScanResult.parse("""
+        {"schema": "custos.phi-scan/1", "scanned_at": "2026-11-29T12:00:00Z", "status": "pass", "files": 1, "lines": 9,
+         "skipped_files": 0, "identifiers": 40, "findings": 0, "locations": []}""".getBytes(StandardCharsets.UTF_8));
+    assertThat(old.status()).isEqualTo(PhiScanResult.Status.INCONCLUSIVE);
+    assertThat(old.inconclusiveReasons()).containsExactly("the data directory was not scanned");
   }
 }
