@@ -53,6 +53,14 @@ public final class Incidents {
   private final Clock clock;
   private final Optional<Consumer<AuditEvent>> trail;
   private final IncidentStore store;
+  private final TokenMaps tokenMaps;
+
+  /** Opens the token map that re-identification reads (the caller closes it). */
+  @FunctionalInterface
+  public interface TokenMaps {
+    /** @throws IOException when the map or its key cannot be opened */
+    TokenMap open() throws IOException;
+  }
 
   /**
    * Who opens an incident, as its ledger event records them.
@@ -76,7 +84,7 @@ public final class Incidents {
    * @param dataDir the server's data directory (holding {@code ledger/}, {@code keys/} and {@code incidents/})
    */
   public Incidents(Path dataDir, KeySource keys, Clock clock) {
-    this(dataDir, keys, clock, Optional.empty(), IncidentStore.files(dataDir.resolve("incidents")));
+    this(dataDir, keys, clock, Optional.empty(), IncidentStore.files(dataDir.resolve("incidents")), localTokenMap(dataDir, keys));
   }
 
   /**
@@ -84,20 +92,37 @@ public final class Incidents {
    * ledger), which must throw when the event is not durable.
    */
   public Incidents(Path dataDir, KeySource keys, Clock clock, Consumer<AuditEvent> trail) {
-    this(dataDir, keys, clock, Optional.of(trail), IncidentStore.files(dataDir.resolve("incidents")));
+    this(dataDir, keys, clock, Optional.of(trail), IncidentStore.files(dataDir.resolve("incidents")), localTokenMap(dataDir, keys));
   }
 
-  private Incidents(Path dataDir, KeySource keys, Clock clock, Optional<Consumer<AuditEvent>> trail, IncidentStore store) {
+  private Incidents(Path dataDir, KeySource keys, Clock clock, Optional<Consumer<AuditEvent>> trail, IncidentStore store,
+      TokenMaps tokenMaps) {
     this.dataDir = dataDir;
     this.keys = keys;
     this.clock = clock;
     this.trail = trail;
     this.store = store;
+    this.tokenMaps = tokenMaps;
   }
 
   /** The same, with records kept in {@code store} instead of {@code <dataDir>/incidents/} (a fleet's database). */
   public Incidents storedIn(IncidentStore store) {
-    return new Incidents(dataDir, keys, clock, trail, store);
+    return new Incidents(dataDir, keys, clock, trail, store, tokenMaps);
+  }
+
+  /** The same, re-identifying through {@code tokenMaps} instead of {@code <dataDir>/ledger/} (a fleet's database). */
+  public Incidents withTokenMap(TokenMaps tokenMaps) {
+    return new Incidents(dataDir, keys, clock, trail, store, tokenMaps);
+  }
+
+  private static TokenMaps localTokenMap(Path dataDir, KeySource keys) {
+    return () -> {
+      try {
+        return TokenMap.open(dataDir.resolve("ledger").resolve(TokenMap.FILE), keys.tokenMapAead());
+      } catch (GeneralSecurityException e) {
+        throw new IOException("token map key unusable", e);
+      }
+    };
   }
 
   /** Refused re-identification: the caller lacks the role or multi-factor authentication. */
@@ -165,12 +190,10 @@ public final class Incidents {
     }
     Incident incident = read(incidentId);
     Map<String, String> out = new LinkedHashMap<>();
-    try (TokenMap map = TokenMap.open(dataDir.resolve("ledger").resolve(TokenMap.FILE), keys.tokenMapAead())) {
+    try (TokenMap map = tokenMaps.open()) {
       for (String p : incident.patientPseudonyms()) {
         out.put(p, map.patientFor(p).orElse("unknown"));
       }
-    } catch (GeneralSecurityException e) {
-      throw new IOException("token map key unusable", e);
     }
     append(new AuditEvent(AuditIds.event(), incident.id(), clock.instant(), AuditEvent.Phase.RESULT, caller.subject(),
         caller.fhirUser().orElse(null), caller.clientId(), null, caller.tokenIdHash(), caller.roles(), REIDENTIFY_TOOL,
