@@ -191,9 +191,11 @@ public final class ConsoleServlet extends HttpServlet {
         return;
       }
       ConsoleSessions.Session sess = session.get();
-      if (!sameOriginNavigation(req)) {
+      boolean landing = sessions.landing(sess.id(), "/console" + path);
+      if (!sameOriginNavigation(req) && !landing) {
         // SameSite=Lax sends the cookie on another site's top-level link: a page look that would be audited in this
-        // person's name happens only after their own click on this same-origin link.
+        // person's name happens only after their own click on this same-origin link (or as the sign-in's own landing,
+        // which arrives through the identity provider's cross-site redirects).
         Map<String, Object> m = new HashMap<>(Map.of("heading", "Open this page?", "text",
             "You followed a link from another site. Nothing was shown or recorded; open the page if you meant to."));
         m.put("confirm", NEXT.matcher("/console" + path).matches() ? "/console" + path : "/console/");
@@ -351,9 +353,10 @@ public final class ConsoleServlet extends HttpServlet {
           : "Your role does not give access to the compliance console.", "signin", true));
       return;
     }
-    ConsoleSessions.Session session = sessions.signedIn(signing.get().id(), caller);
+    String landing = signing.get().next().orElse(officer(caller) ? "/console/" : "/console/approvals");
+    ConsoleSessions.Session session = sessions.signedIn(signing.get().id(), caller, landing);
     setCookie(resp, session.id());
-    resp.sendRedirect(signing.get().next().orElse(officer(caller) ? "/console/" : "/console/approvals"));
+    resp.sendRedirect(landing);
   }
 
   // --- pages ---------------------------------------------------------------------------------------

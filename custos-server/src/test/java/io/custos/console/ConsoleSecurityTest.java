@@ -239,6 +239,8 @@ class ConsoleSecurityTest {
       incident = files.findFirst().orElseThrow().getFileName().toString().replace(".json", "");
     }
     String[] clinician = signIn("dr-4", "{\"roles\":[\"clinician\"],\"amr\":[\"mfa\"]}");
+    // the sign-in's landing page arrives through the identity provider's cross-site redirects: shown, once
+    assertThat(get("/console/approvals", clinician[1], "cross-site").body()).doesNotContain("Open the page");
     long before = ledger.size();
 
     // SameSite=Lax sends the session cookie on another site's top-level link: nothing is shown or recorded
