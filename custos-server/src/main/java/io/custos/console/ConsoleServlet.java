@@ -452,7 +452,7 @@ public final class ConsoleServlet extends HttpServlet {
     }
     if (act == Action.ALERT_ESCALATE) {
       // 45 CFR 164.308(a)(6): the incident (record and ledger event) exists before the escalation is recorded; one per
-      // alert, so two officers escalating at once on this server open one.
+      // alert: this lock for this server, a fleet's incident store (unique alert id) across replicas.
       synchronized (incidents) {
         if (!incidentsByAlert(s.ledger().events()).containsKey(id)) {
           incidents.open(alert.get().document(), new Incidents.Operator(who.subject(), who.clientId(), who.roles(),
