@@ -3,16 +3,29 @@ package io.custos.cli;
 import io.custos.alerting.AlertLogFile;
 import io.custos.audit.AuditEvent;
 import io.custos.audit.ledger.LedgerEvents;
+import io.custos.audit.ledger.LedgerOptions;
 import io.custos.audit.ledger.LocalKeySource;
+import io.custos.audit.ledger.MerkleLedger;
+import io.custos.audit.ledger.PostgresLedgerStore;
+import io.custos.audit.ledger.TokenMap;
 import io.custos.auth.AuthenticationException;
 import io.custos.auth.Caller;
 import io.custos.config.CustosConfig;
+import io.custos.console.PostgresAlertLog;
 import io.custos.incident.Incident;
 import io.custos.incident.IncidentReport;
 import io.custos.incident.Incidents;
+import io.custos.incident.PostgresIncidentStore;
+import io.custos.policy.AlertSink;
+import io.custos.state.StateStore;
+import io.custos.verify.DirectoryLedger;
+import io.custos.verify.JdbcLedger;
+import io.custos.verify.LedgerSource;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.GeneralSecurityException;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,8 +37,9 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code custos incident open|reidentify|report}: security incident procedures (45 CFR 164.308(a)(6)) and breach
- * notification (164.400-414) from an alert in the alert log. Each command appends to the audit ledger, so the server
- * must be stopped (it holds the ledger lock).
+ * notification (164.400-414) from an alert in the alert log. Each command appends to the audit ledger: of one server
+ * its directory, so the server must be stopped (it holds the ledger lock); of a fleet ({@code database:} configured)
+ * its PostgreSQL ledger, beside the replicas, with the alerts, the token map and the incident records there too.
  */
 @Command(name = "incident", mixinStandardHelpOptions = true,
     description = "Open an incident from an alert, re-identify its patients for notification, report on it.",
@@ -41,9 +55,84 @@ final class IncidentCommand {
       return CustosConfig.load(config);
     }
 
-    Incidents incidents(CustosConfig c) throws java.io.IOException {
+    /** The configured server's incidents, ledger and alerts: its files, or with {@code database:} the fleet's. */
+    Storage storage(CustosConfig c) throws IOException {
       Path data = Path.of(c.dataDir()).toAbsolutePath();
-      return new Incidents(data, LocalKeySource.open(data.resolve("keys")), Clock.systemUTC());
+      LocalKeySource keys = LocalKeySource.open(data.resolve("keys"));
+      if (c.database().isEmpty()) {
+        return new Storage(new Incidents(data, keys, Clock.systemUTC()), keys, Optional.empty(), List.of());
+      }
+      CustosConfig.Database db = c.database().get();
+      List<AutoCloseable> open = new ArrayList<>();
+      try {
+        StateStore state = ServerAssembly.stateStore(c.database(), Clock.systemUTC());
+        open.add(state);
+        javax.sql.DataSource fleet = ServerAssembly.fleetState(state).orElseThrow();
+        var store = PostgresLedgerStore.connect(db.jdbcUrl(), db.user(), db.password());
+        // a checkpoint cache of its own, so a replica on this host keeps its files to itself
+        Path cache = Files.createTempDirectory("custos-incident-");
+        open.add(() -> deleteTree(cache));
+        MerkleLedger ledger = MerkleLedger.open(store, cache, keys, LedgerOptions.defaults(), Clock.systemUTC());
+        open.add(0, ledger);
+        Incidents incidents = new Incidents(data, keys, Clock.systemUTC(), ledger::append)
+            .storedIn(new PostgresIncidentStore(fleet)).withTokenMap(() -> {
+              try {
+                return TokenMap.open(store, keys.tokenMapAead());
+              } catch (GeneralSecurityException e) {
+                throw new IOException("token map key unusable", e);
+              }
+            });
+        return new Storage(incidents, keys, Optional.of(new Fleet(db, new PostgresAlertLog(fleet))), open);
+      } catch (IOException | RuntimeException e) {
+        new Storage(null, keys, Optional.empty(), open).close();
+        throw e;
+      }
+    }
+  }
+
+  /** A fleet's database as these commands use it. */
+  record Fleet(CustosConfig.Database db, PostgresAlertLog alerts) {}
+
+  /** What a command opened; closing it flushes the ledger and ends the database connections. */
+  record Storage(Incidents incidents, LocalKeySource keys, Optional<Fleet> fleet, List<AutoCloseable> open)
+      implements AutoCloseable {
+    /** The alert {@code id} as the alert log holds it: the fleet's database, else the configured log file. */
+    Optional<Map<String, Object>> alert(CustosConfig c, String id) throws IOException {
+      if (fleet.isPresent()) {
+        return fleet.get().alerts().recent(Integer.MAX_VALUE).stream().filter(a -> a.id().equals(id)).findFirst()
+            .map(AlertSink.Alert::document);
+      }
+      Path log = c.alerts().logFile(Path.of(c.dataDir()).toAbsolutePath());
+      return Files.exists(log) ? AlertLogFile.find(log, id) : Optional.empty();
+    }
+
+    /** The audit ledger for reading: the fleet's database, else the data directory's. */
+    LedgerSource ledger(CustosConfig c) throws IOException {
+      return fleet.isPresent() ? JdbcLedger.connect(fleet.get().db().jdbcUrl(), fleet.get().db().user(),
+          fleet.get().db().password()) : new DirectoryLedger(Path.of(c.dataDir()).toAbsolutePath().resolve("ledger"));
+    }
+
+    @Override
+    public void close() throws IOException {
+      IOException failed = null;
+      for (AutoCloseable c : open) {
+        try {
+          c.close();
+        } catch (Exception e) {
+          failed = failed != null ? failed : new IOException("incident storage did not close cleanly", e);
+        }
+      }
+      if (failed != null) {
+        throw failed;
+      }
+    }
+  }
+
+  private static void deleteTree(Path dir) throws IOException {
+    try (var files = Files.walk(dir)) {
+      for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
     }
   }
 
@@ -62,19 +151,23 @@ final class IncidentCommand {
     @Override
     public Integer call() throws Exception {
       CustosConfig c = cfg();
-      Path log = c.alerts().logFile(Path.of(c.dataDir()).toAbsolutePath());
-      Optional<Map<String, Object>> alert = Files.exists(log) ? AlertLogFile.find(log, alertId) : Optional.empty();
-      if (alert.isEmpty()) {
-        System.err.println("custos: no alert with that id in " + log);
-        return 1;
+      Incident i;
+      try (Storage storage = storage(c)) {
+        Optional<Map<String, Object>> alert = storage.alert(c, alertId);
+        if (alert.isEmpty()) {
+          System.err.println("custos: no alert with that id in the alert log");
+          return 1;
+        }
+        Incident.RiskAssessment pending = Incident.RiskAssessment.pending();
+        i = storage.incidents().open(alert.get(), operator != null ? operator : System.getProperty("user.name", "unknown"),
+            new Incident.RiskAssessment(nature != null ? nature : pending.natureAndExtent(),
+                recipient != null ? recipient : pending.unauthorizedPerson(),
+                acquired != null ? acquired : pending.acquiredOrViewed(), mitigation != null ? mitigation : pending.mitigation(),
+                conclusion != null ? conclusion : Incident.Conclusion.PENDING));
       }
-      Incident.RiskAssessment pending = Incident.RiskAssessment.pending();
-      Incident i = incidents(c).open(alert.get(), operator != null ? operator : System.getProperty("user.name", "unknown"),
-          new Incident.RiskAssessment(nature != null ? nature : pending.natureAndExtent(),
-              recipient != null ? recipient : pending.unauthorizedPerson(),
-              acquired != null ? acquired : pending.acquiredOrViewed(), mitigation != null ? mitigation : pending.mitigation(),
-              conclusion != null ? conclusion : Incident.Conclusion.PENDING));
-      System.out.println("incident " + i.id() + " opened: " + i.patientPseudonyms().size()
+      // in a fleet the alert may have its incident already (one per alert): that one is shown, as opened then
+      System.out.println("incident " + i.id() + " opened " + i.openedAt() + " by " + i.openedBy() + ": "
+          + i.patientPseudonyms().size()
           + " patient pseudonym(s); notification deadline " + i.notificationDeadline() + "; recorded in the ledger");
       return 0;
     }
@@ -102,8 +195,8 @@ final class IncidentCommand {
         return 3;
       }
       Map<String, String> ids;
-      try {
-        ids = incidents(c).reidentify(incidentId, caller);
+      try (Storage storage = storage(c)) {
+        ids = storage.incidents().reidentify(incidentId, caller);
       } catch (Incidents.NotPermittedException e) {
         System.err.println("custos: " + e.getMessage());
         return 4;
@@ -125,14 +218,16 @@ final class IncidentCommand {
     @Override
     public Integer call() throws Exception {
       CustosConfig c = cfg();
-      Path data = Path.of(c.dataDir()).toAbsolutePath();
-      Incident incident = incidents(c).read(incidentId);
+      Incident incident;
       List<AuditEvent> history = new ArrayList<>();
-      LedgerEvents.forEach(data.resolve("ledger"), LocalKeySource.open(data.resolve("keys")).ledgerAead(), s -> {
-        if (incident.id().equals(s.event().callId())) {
-          history.add(s.event());
-        }
-      });
+      try (Storage storage = storage(c); LedgerSource ledger = storage.ledger(c)) {
+        incident = storage.incidents().read(incidentId);
+        LedgerEvents.forEach(ledger, storage.keys().ledgerAead(), 0, s -> {
+          if (incident.id().equals(s.event().callId())) {
+            history.add(s.event());
+          }
+        });
+      }
       IncidentReport r = new IncidentReport(incident, history, java.time.Instant.now());
       Files.createDirectories(outDir);
       Path json = outDir.resolve("incident-" + incident.id() + ".json");

@@ -520,7 +520,8 @@ public final class ServerAssembly implements AutoCloseable {
         new ClaimsMapping(identity.rolesClaim(), identity.mfaAmr(), identity.mfaAcr()),
         Duration.ofMinutes(identity.idleTimeoutMinutes()), ledger, ledgerDir().resolve("notes.jsonl"),
         fleetAlerts.<io.custos.console.AlertLog>map(a -> a).orElseGet(() -> new io.custos.console.JsonLinesAlertLog(alertLog(config))),
-        pipeline, proposals, this::complianceReport, VERSION, Clock.systemUTC(), this::witness, fleetNotes()));
+        pipeline, proposals, this::complianceReport, VERSION, Clock.systemUTC(), this::witness, fleetNotes(),
+        fleetState(state).map(io.custos.incident.PostgresIncidentStore::new)));
   }
 
   /** A fleet's case notes, in its state database beside the alerts. */

@@ -11,6 +11,7 @@ import io.custos.compliance.ComplianceDocuments;
 import io.custos.compliance.ComplianceReport;
 import io.custos.incident.Incident;
 import io.custos.incident.IncidentReport;
+import io.custos.incident.IncidentStore;
 import io.custos.incident.Incidents;
 import io.custos.pipeline.GovernancePipeline;
 import io.custos.pipeline.ToolCall;
@@ -115,10 +116,20 @@ public final class ConsoleServlet extends HttpServlet {
    * @param clock      time source
    * @param witness    the ledger's witness now (overview)
    * @param sharedNotes a fleet's case notes in its database; empty: the {@code notes} file
+   * @param sharedIncidents a fleet's incident records in its database; empty: {@code <dataDir>/incidents/}
    */
   public record Settings(OidcSignIn oidc, ClaimsMapping claims, Duration idle, LedgerView ledger, java.nio.file.Path notes,
       AlertLog alerts, GovernancePipeline pipeline, ProposalStore proposals, Supplier<ComplianceReport> compliance,
-      String version, Clock clock, Supplier<io.custos.compliance.WitnessStatus> witness, Optional<CaseNotes> sharedNotes) {
+      String version, Clock clock, Supplier<io.custos.compliance.WitnessStatus> witness, Optional<CaseNotes> sharedNotes,
+      Optional<IncidentStore> sharedIncidents) {
+    /** Incident records in {@code <dataDir>/incidents/}. */
+    public Settings(OidcSignIn oidc, ClaimsMapping claims, Duration idle, LedgerView ledger, java.nio.file.Path notes,
+        AlertLog alerts, GovernancePipeline pipeline, ProposalStore proposals, Supplier<ComplianceReport> compliance,
+        String version, Clock clock, Supplier<io.custos.compliance.WitnessStatus> witness, Optional<CaseNotes> sharedNotes) {
+      this(oidc, claims, idle, ledger, notes, alerts, pipeline, proposals, compliance, version, clock, witness, sharedNotes,
+          Optional.empty());
+    }
+
     /** One server without a witness: notes in the {@code notes} file. */
     public Settings(OidcSignIn oidc, ClaimsMapping claims, Duration idle, LedgerView ledger, java.nio.file.Path notes,
         AlertLog alerts, GovernancePipeline pipeline, ProposalStore proposals, Supplier<ComplianceReport> compliance,
@@ -140,8 +151,9 @@ public final class ConsoleServlet extends HttpServlet {
     this.sessions = new ConsoleSessions(settings.idle(), settings.clock());
     this.notes = settings.sharedNotes().isPresent() ? settings.sharedNotes().get() : fileNotes(settings);
     // The data directory holds the ledger directory (its layout as the command line's incidents see it).
-    this.incidents = new Incidents(settings.ledger().dir().getParent(), settings.ledger().keys(), settings.clock(),
+    Incidents local = new Incidents(settings.ledger().dir().getParent(), settings.ledger().keys(), settings.clock(),
         settings.ledger()::record);
+    this.incidents = settings.sharedIncidents().map(local::storedIn).orElse(local);
   }
 
   private static CaseNotes fileNotes(Settings settings) throws IOException {
@@ -179,6 +191,17 @@ public final class ConsoleServlet extends HttpServlet {
         return;
       }
       ConsoleSessions.Session sess = session.get();
+      boolean landing = sessions.landing(sess.id(), "/console" + path);
+      if (!sameOriginNavigation(req) && !landing) {
+        // SameSite=Lax sends the cookie on another site's top-level link: a page look that would be audited in this
+        // person's name happens only after their own click on this same-origin link (or as the sign-in's own landing,
+        // which arrives through the identity provider's cross-site redirects).
+        Map<String, Object> m = new HashMap<>(Map.of("heading", "Open this page?", "text",
+            "You followed a link from another site. Nothing was shown or recorded; open the page if you meant to."));
+        m.put("confirm", NEXT.matcher("/console" + path).matches() ? "/console" + path : "/console/");
+        page(resp, 200, "message", model(sess, m));
+        return;
+      }
       Caller who = sess.caller().orElseThrow();
       if (path.startsWith("/approvals")) {
         if (!who.roles().contains(CLINICIAN)) {
@@ -330,9 +353,10 @@ public final class ConsoleServlet extends HttpServlet {
           : "Your role does not give access to the compliance console.", "signin", true));
       return;
     }
-    ConsoleSessions.Session session = sessions.signedIn(signing.get().id(), caller);
+    String landing = signing.get().next().orElse(officer(caller) ? "/console/" : "/console/approvals");
+    ConsoleSessions.Session session = sessions.signedIn(signing.get().id(), caller, landing);
     setCookie(resp, session.id());
-    resp.sendRedirect(signing.get().next().orElse(officer(caller) ? "/console/" : "/console/approvals"));
+    resp.sendRedirect(landing);
   }
 
   // --- pages ---------------------------------------------------------------------------------------
@@ -428,7 +452,7 @@ public final class ConsoleServlet extends HttpServlet {
     }
     if (act == Action.ALERT_ESCALATE) {
       // 45 CFR 164.308(a)(6): the incident (record and ledger event) exists before the escalation is recorded; one per
-      // alert, so two officers escalating at once on this server open one.
+      // alert: this lock for this server, a fleet's incident store (unique alert id) across replicas.
       synchronized (incidents) {
         if (!incidentsByAlert(s.ledger().events()).containsKey(id)) {
           incidents.open(alert.get().document(), new Incidents.Operator(who.subject(), who.clientId(), who.roles(),
@@ -800,6 +824,16 @@ public final class ConsoleServlet extends HttpServlet {
     }
     String referer = req.getHeader("Referer");
     return referer == null || selves.stream().anyMatch(o -> referer.startsWith(o + "/"));
+  }
+
+  /**
+   * Whether a page request is this console's own navigation by the Fetch Metadata request header {@code Sec-Fetch-Site}
+   * (W3C Fetch Metadata): {@code same-origin}, or {@code none} (typed, bookmarked). A client that sends no such header
+   * (not a browser, or one older than Fetch Metadata) is let through, as SameSite cookies are its only protection.
+   */
+  private static boolean sameOriginNavigation(HttpServletRequest req) {
+    String site = req.getHeader("Sec-Fetch-Site");
+    return site == null || site.equals("same-origin") || site.equals("none");
   }
 
   private static String withoutDefaultPort(String origin) {

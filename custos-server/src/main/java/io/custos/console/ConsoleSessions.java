@@ -33,7 +33,8 @@ final class ConsoleSessions {
    * @param csrf      the synchronizer token every POST must carry (OWASP CSRF prevention)
    * @param lastSeen  last request
    * @param expiresAt hard end (ID token expiry, or the sign-in window)
-   * @param next      the console page to return to after sign-in
+   * @param next      while signing in, the console page to return to after sign-in; once signed in, that page until
+   *                  the first page request (the identity provider's redirect chain makes it a cross-site navigation)
    */
   record Session(String id, Optional<Caller> caller, Optional<OidcSignIn.Pending> pending, String csrf, Instant lastSeen,
       Instant expiresAt, Optional<String> next) {}
@@ -57,11 +58,31 @@ final class ConsoleSessions {
     return put(new Session(newId(), Optional.empty(), Optional.of(pending), newId(), now, now.plus(SIGN_IN_WINDOW), next));
   }
 
-  /** Ends {@code previous} and opens a signed-in session under a new id (no fixation). */
-  Session signedIn(String previous, Caller caller) {
+  /**
+   * Ends {@code previous} and opens a signed-in session under a new id (no fixation), about to be sent to the console
+   * page {@code landing}.
+   */
+  Session signedIn(String previous, Caller caller, String landing) {
     sessions.remove(previous);
     Instant now = clock.instant();
-    return put(new Session(newId(), Optional.of(caller), Optional.empty(), newId(), now, caller.expiresAt(), Optional.empty()));
+    return put(new Session(newId(), Optional.of(caller), Optional.empty(), newId(), now, caller.expiresAt(),
+        Optional.of(landing)));
+  }
+
+  /**
+   * Whether {@code page} is the page the signed-in session {@code id} was sent to at sign-in; only its first page
+   * request can be that landing, so this ends it either way.
+   */
+  boolean landing(String id, String page) {
+    boolean[] landed = {false};
+    sessions.computeIfPresent(id, (k, s) -> {
+      if (s.caller().isEmpty() || s.next().isEmpty()) {
+        return s;
+      }
+      landed[0] = s.next().get().equals(page);
+      return new Session(s.id(), s.caller(), s.pending(), s.csrf(), s.lastSeen(), s.expiresAt(), Optional.empty());
+    });
+    return landed[0];
   }
 
   /** The live session {@code id} (touching it), or empty when unknown, idle too long or expired. */

@@ -10,10 +10,7 @@ import io.custos.audit.ledger.MerkleLedger;
 import io.custos.audit.ledger.TokenMap;
 import io.custos.auth.Caller;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -28,9 +25,10 @@ import java.util.Set;
 import java.util.function.Consumer;
 
 /**
- * Opens, re-identifies and reads incidents. Each incident is a JSON record in {@code <dataDir>/incidents/<id>.json}
- * (owner-only) and an audit ledger event ({@value #OPEN_TOOL}) whose result digest is the SHA-256 of that record, so
- * the ledger proves when it was opened and what it said. Re-identifying its patients ({@value #REIDENTIFY_TOOL}) needs
+ * Opens, re-identifies and reads incidents. Each incident is a JSON record in an {@link IncidentStore} (one server:
+ * {@code <dataDir>/incidents/<id>.json}, owner-only; a fleet: its state database, one incident per alert) and an
+ * audit ledger event ({@value #OPEN_TOOL}) whose result digest is the SHA-256 of that record, so the ledger proves
+ * when it was opened and what it said. Re-identifying its patients ({@value #REIDENTIFY_TOOL}) needs
  * the {@value #PRIVACY_OFFICER} role and multi-factor authentication, and is appended to the ledger before any patient
  * id is returned (fail closed). Offline (the command line) the ledger is opened for appending, so the server must be
  * stopped (it holds the lock); inside the running server the events go through its audit trail.
@@ -54,6 +52,15 @@ public final class Incidents {
   private final KeySource keys;
   private final Clock clock;
   private final Optional<Consumer<AuditEvent>> trail;
+  private final IncidentStore store;
+  private final TokenMaps tokenMaps;
+
+  /** Opens the token map that re-identification reads (the caller closes it). */
+  @FunctionalInterface
+  public interface TokenMaps {
+    /** @throws IOException when the map or its key cannot be opened */
+    TokenMap open() throws IOException;
+  }
 
   /**
    * Who opens an incident, as its ledger event records them.
@@ -77,7 +84,7 @@ public final class Incidents {
    * @param dataDir the server's data directory (holding {@code ledger/}, {@code keys/} and {@code incidents/})
    */
   public Incidents(Path dataDir, KeySource keys, Clock clock) {
-    this(dataDir, keys, clock, Optional.empty());
+    this(dataDir, keys, clock, Optional.empty(), IncidentStore.files(dataDir.resolve("incidents")), localTokenMap(dataDir, keys));
   }
 
   /**
@@ -85,14 +92,37 @@ public final class Incidents {
    * ledger), which must throw when the event is not durable.
    */
   public Incidents(Path dataDir, KeySource keys, Clock clock, Consumer<AuditEvent> trail) {
-    this(dataDir, keys, clock, Optional.of(trail));
+    this(dataDir, keys, clock, Optional.of(trail), IncidentStore.files(dataDir.resolve("incidents")), localTokenMap(dataDir, keys));
   }
 
-  private Incidents(Path dataDir, KeySource keys, Clock clock, Optional<Consumer<AuditEvent>> trail) {
+  private Incidents(Path dataDir, KeySource keys, Clock clock, Optional<Consumer<AuditEvent>> trail, IncidentStore store,
+      TokenMaps tokenMaps) {
     this.dataDir = dataDir;
     this.keys = keys;
     this.clock = clock;
     this.trail = trail;
+    this.store = store;
+    this.tokenMaps = tokenMaps;
+  }
+
+  /** The same, with records kept in {@code store} instead of {@code <dataDir>/incidents/} (a fleet's database). */
+  public Incidents storedIn(IncidentStore store) {
+    return new Incidents(dataDir, keys, clock, trail, store, tokenMaps);
+  }
+
+  /** The same, re-identifying through {@code tokenMaps} instead of {@code <dataDir>/ledger/} (a fleet's database). */
+  public Incidents withTokenMap(TokenMaps tokenMaps) {
+    return new Incidents(dataDir, keys, clock, trail, store, tokenMaps);
+  }
+
+  private static TokenMaps localTokenMap(Path dataDir, KeySource keys) {
+    return () -> {
+      try {
+        return TokenMap.open(dataDir.resolve("ledger").resolve(TokenMap.FILE), keys.tokenMapAead());
+      } catch (GeneralSecurityException e) {
+        throw new IOException("token map key unusable", e);
+      }
+    };
   }
 
   /** Refused re-identification: the caller lacks the role or multi-factor authentication. */
@@ -114,7 +144,9 @@ public final class Incidents {
 
   /**
    * Opens an incident from an alert document (as in the alert log) on behalf of {@code operator} and records it in the
-   * ledger; the record is written before the event, the event before this returns.
+   * ledger; the record is stored before the event, the event before this returns (and the record is removed again when
+   * the event cannot be written). When the store keeps one incident per alert and already holds one for this alert,
+   * nothing is stored or recorded and that incident is returned.
    *
    * @throws IllegalArgumentException if the document lacks an alert field
    * @throws IOException              if the record or the ledger event cannot be written
@@ -125,14 +157,20 @@ public final class Incidents {
         field(alert, "severity"), field(alert, "user"), strings(alert.get("patients")), strings(alert.get("evidence")),
         discovered, discovered.plus(Incident.NOTIFICATION_LIMIT), clock.instant(), operator.subject(), assessment);
     byte[] record = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(incident);
-    Path file = file(incident.id());
-    Files.createDirectories(file.getParent());
-    Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-    Files.write(file, record);
-    append(new AuditEvent(AuditIds.event(), incident.id(), clock.instant(), AuditEvent.Phase.RESULT, operator.subject(),
-        null, operator.clientId(), null, operator.tokenIdHash(), operator.roles(), OPEN_TOOL, null,
-        incident.patientPseudonyms(), "incident-response", "success", incident.patientPseudonyms().size(), sha256(record),
-        0, operator.sourceAddress(), "custos", false, null, OPERATIONS, List.of()));
+    Optional<String> earlier = store.create(incident.id(), incident.alertId(), record);
+    if (earlier.isPresent()) {
+      return read(earlier.get());
+    }
+    try {
+      append(new AuditEvent(AuditIds.event(), incident.id(), clock.instant(), AuditEvent.Phase.RESULT, operator.subject(),
+          null, operator.clientId(), null, operator.tokenIdHash(), operator.roles(), OPEN_TOOL, null,
+          incident.patientPseudonyms(), "incident-response", "success", incident.patientPseudonyms().size(), sha256(record),
+          0, operator.sourceAddress(), "custos", false, null, OPERATIONS, List.of()));
+    } catch (IOException | RuntimeException e) {
+      // without its ledger event the record would claim the alert while never being shown
+      store.remove(incident.id());
+      throw e;
+    }
     return incident;
   }
 
@@ -152,12 +190,10 @@ public final class Incidents {
     }
     Incident incident = read(incidentId);
     Map<String, String> out = new LinkedHashMap<>();
-    try (TokenMap map = TokenMap.open(dataDir.resolve("ledger").resolve(TokenMap.FILE), keys.tokenMapAead())) {
+    try (TokenMap map = tokenMaps.open()) {
       for (String p : incident.patientPseudonyms()) {
         out.put(p, map.patientFor(p).orElse("unknown"));
       }
-    } catch (GeneralSecurityException e) {
-      throw new IOException("token map key unusable", e);
     }
     append(new AuditEvent(AuditIds.event(), incident.id(), clock.instant(), AuditEvent.Phase.RESULT, caller.subject(),
         caller.fhirUser().orElse(null), caller.clientId(), null, caller.tokenIdHash(), caller.roles(), REIDENTIFY_TOOL,
@@ -171,11 +207,11 @@ public final class Incidents {
     if (!incidentId.matches(INCIDENT_ID)) {
       throw new IOException("not an incident id");
     }
-    return JSON.readValue(file(incidentId).toFile(), Incident.class);
+    return JSON.readValue(store.read(incidentId).orElseThrow(() -> new IOException("no such incident")), Incident.class);
   }
 
   /**
-   * The incident an {@value #OPEN_TOOL} ledger event opened, if its record is still there and is exactly what the
+   * The incident an {@value #OPEN_TOOL} ledger event opened, if its stored record is there and is exactly what the
    * event's result digest (SHA-256) covers; an edited or missing record gives empty.
    *
    * @throws IOException if the record exists but cannot be read
@@ -184,16 +220,9 @@ public final class Incidents {
     if (!OPEN_TOOL.equals(event.tool()) || event.callId() == null || !event.callId().matches(INCIDENT_ID)) {
       return Optional.empty();
     }
-    Path file = file(event.callId());
-    if (!Files.isRegularFile(file)) {
-      return Optional.empty();
-    }
-    byte[] record = Files.readAllBytes(file);
-    return sha256(record).equals(event.resultSha256()) ? Optional.of(JSON.readValue(record, Incident.class)) : Optional.empty();
-  }
-
-  private Path file(String id) {
-    return dataDir.resolve("incidents").resolve(id + ".json");
+    Optional<byte[]> record = store.read(event.callId());
+    return record.isPresent() && sha256(record.get()).equals(event.resultSha256())
+        ? Optional.of(JSON.readValue(record.get(), Incident.class)) : Optional.empty();
   }
 
   private void append(AuditEvent event) throws IOException {

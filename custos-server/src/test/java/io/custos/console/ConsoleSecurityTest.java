@@ -230,6 +230,38 @@ class ConsoleSecurityTest {
   }
 
   @Test
+  void aPageLinkedFromAnotherSiteIsShownAndAuditedOnlyAfterTheSignedInPersonsOwnClick() throws Exception {
+    String[] officer = signIn("officer-8", MFA);
+    assertThat(post("/console/alerts/action", officer[1], "csrf=" + csrf(get("/console/alerts", officer[1]).body())
+        + "&alert_id=a-1&action=escalate").statusCode()).isEqualTo(302);
+    String incident;
+    try (var files = Files.list(dir.resolve("incidents"))) {
+      incident = files.findFirst().orElseThrow().getFileName().toString().replace(".json", "");
+    }
+    String[] clinician = signIn("dr-4", "{\"roles\":[\"clinician\"],\"amr\":[\"mfa\"]}");
+    // the sign-in's landing page arrives through the identity provider's cross-site redirects: shown, once
+    assertThat(get("/console/approvals", clinician[1], "cross-site").body()).doesNotContain("Open the page");
+    long before = ledger.size();
+
+    // SameSite=Lax sends the session cookie on another site's top-level link: nothing is shown or recorded
+    for (String site : List.of("cross-site", "same-site")) {
+      HttpResponse<String> look = get("/console/incidents/" + incident, officer[1], site);
+      assertThat(look.statusCode()).isEqualTo(200);
+      assertThat(look.body()).contains("href=\"/console/incidents/" + incident + "\"").doesNotContain("pseud-1");
+      assertThat(get("/console/approvals", clinician[1], site).body()).contains("href=\"/console/approvals\"")
+          .contains("Open the page");
+    }
+    assertThat(ledger.size()).isEqualTo(before);
+
+    // the person's own click (same origin) or a typed address shows the page and records the look
+    HttpResponse<String> clicked = get("/console/incidents/" + incident, officer[1], "same-origin");
+    assertThat(clicked.statusCode()).isEqualTo(200);
+    assertThat(clicked.body()).contains("pseud-1").doesNotContain("Open the page");
+    assertThat(get("/console/approvals", clinician[1], "none").body()).doesNotContain("Open the page");
+    assertThat(ledger.size()).isEqualTo(before + 2);
+  }
+
+  @Test
   void aClinicianListsOnlyTheirOwnUndecidedUnexpiredProposals() throws Exception {
     Instant now = Instant.now();
     Proposal mine = TestProposals.note(ProposalStore.newId(), "dr-2", now);
@@ -286,9 +318,17 @@ class ConsoleSecurityTest {
   }
 
   private HttpResponse<String> get(String path, String session) throws Exception {
+    return get(path, session, null);
+  }
+
+  /** A GET as a browser sends it, with Fetch Metadata {@code Sec-Fetch-Site: site} unless null. */
+  private HttpResponse<String> get(String path, String session, String site) throws Exception {
     var b = HttpRequest.newBuilder(URI.create(base + path)).GET();
     if (session != null) {
       b.header("Cookie", ConsoleServlet.COOKIE + "=" + session);
+    }
+    if (site != null) {
+      b.header("Sec-Fetch-Site", site);
     }
     return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
   }

@@ -24,7 +24,7 @@ class ConsoleSessionsTest {
 
   @Test
   void aSessionIdleForTheLimitIsLoggedOffAndARequestBeforeItKeepsItAlive() {
-    var s = sessions.signedIn("none", officer(T0.plus(Duration.ofHours(8))));
+    var s = sessions.signedIn("none", officer(T0.plus(Duration.ofHours(8))), "/console/");
     clock.advance(Duration.ofMinutes(14));
     assertThat(sessions.find(s.id())).isPresent();
     clock.advance(Duration.ofMinutes(14));
@@ -35,7 +35,7 @@ class ConsoleSessionsTest {
 
   @Test
   void aSessionEndsWhenTheIdTokenExpires() {
-    var s = sessions.signedIn("none", officer(T0.plus(Duration.ofMinutes(5))));
+    var s = sessions.signedIn("none", officer(T0.plus(Duration.ofMinutes(5))), "/console/");
     clock.advance(Duration.ofMinutes(5));
     assertThat(sessions.find(s.id())).isEmpty();
   }
@@ -43,7 +43,7 @@ class ConsoleSessionsTest {
   @Test
   void signingInReplacesThePreSignInSession() {
     var pre = sessions.signingIn(OidcSignIn.newPending(), Optional.empty());
-    var after = sessions.signedIn(pre.id(), officer(T0.plus(Duration.ofHours(1))));
+    var after = sessions.signedIn(pre.id(), officer(T0.plus(Duration.ofHours(1))), "/console/");
     assertThat(after.id()).isNotEqualTo(pre.id());
     assertThat(after.csrf()).isNotEqualTo(pre.csrf());
     assertThat(sessions.find(pre.id())).isEmpty();
