@@ -74,9 +74,11 @@ final class DeidentifiedQueries {
     ex.auditedResource("sql:" + plan.tableList() + "#query-sha256:" + SqlStage.sha256(query));
     Optional<ResearchProtocols.Protocol> protocol = research.protocol(ex.arguments().string("protocol_id"), ex.caller());
     SqlDatabase.Rows rows = SqlStage.read(database, plan, "", Map.of());
-    if (plan.grouping().isPresent() && rows.truncated()) {
+    if (rows.truncated()) {
+      // Counts and rows are computed, sorted and cut by Custos over everything the statement matches: past the scan cap
+      // they would depend on which rows the database returned first (its storage order).
       throw new ToolCallException(ToolCallException.Reason.FORBIDDEN, "The query matches more than "
-          + settings.maxScanRows() + " rows, too many to count; narrow it with WHERE.");
+          + settings.maxScanRows() + " rows, too many to release; narrow it with WHERE.");
     }
     Set<String> consentApplied = new LinkedHashSet<>();
     List<Map<String, String>> kept = new ArrayList<>();
@@ -94,7 +96,7 @@ final class DeidentifiedQueries {
     boolean linkage = protocol.map(ResearchProtocols.Protocol::linkage).orElse(false);
     SafeHarborRelease release = new SafeHarborRelease(plan, research.pseudonyms(linkage), research.referenceDate().getYear());
     Map<String, Object> out = plan.grouping().isPresent() ? release.counts(kept, plan.grouping().getAsInt())
-        : release.rows(kept, rows.truncated());
+        : release.rows(kept);
     if (!release.masked().isEmpty()) {
       out.put("masked", List.copyOf(release.masked()));
     }

@@ -227,6 +227,9 @@ final class SqlPlanner {
       addTable(s.getFromItem());
       List<Join> joins = s.getJoins() == null ? List.of() : s.getJoins();
       for (Join j : joins) {
+        if (deidentified.isPresent() && (j.isSimple() || j.isCross())) {
+          throw SqlRule.KEY_JOIN.refused();
+        }
         if (!(j.isSimple() || j.isInner() || plainJoin(j)) || j.isLeft() || j.isRight() || j.isFull() || j.isOuter()
             || j.isCross() || j.isNatural() || j.isApply() || j.isSemi() || j.isStraight()
             || (j.getUsingColumns() != null && !j.getUsingColumns().isEmpty())) {
@@ -301,6 +304,9 @@ final class SqlPlanner {
         if (on.size() > 1) {
           throw SqlRule.JOIN.refused();
         }
+        if (deidentified.isPresent()) {
+          keyJoin(on, t, tables.subList(0, i + 1));
+        }
         if (on.isEmpty()) {
           sql.append("1 = 1");
         } else {
@@ -330,6 +336,31 @@ final class SqlPlanner {
         sql.append(" LIMIT ").append(scan + 1);
         return new SqlPlan(sql.toString(), List.copyOf(bindings), List.copyOf(outputs), List.copyOf(hidden),
             tables.stream().map(t -> t.table().name()).toList(), scan, List.copyOf(keys), java.util.OptionalInt.of(groups));
+      }
+      if (deidentified.isPresent()) {
+        // Rows are chosen and ordered by Custos over everything read, never by the database's storage order (which
+        // follows the order MRNs were assigned in): no OFFSET, no ORDER BY or LIMIT sent.
+        if (s.getOffset() != null || (s.getLimit() != null && s.getLimit().getOffset() != null)) {
+          throw SqlRule.NO_OFFSET.refused();
+        }
+        List<SqlPlan.SortKey> order = new ArrayList<>();
+        for (OrderByElement o : s.getOrderByElements() == null ? List.<OrderByElement>of() : s.getOrderByElements()) {
+          int output = sortedOutput(o, outputs, selected);
+          if (o.isMysqlWithRollup()) {
+            throw SqlRule.AGGREGATE.refused();
+          }
+          if (outputs.get(output).identifier().filter(k -> k == IdentifierKind.PATIENT_KEY).isPresent()) {
+            throw SqlRule.PATIENT_KEY.refused(); // pseudonyms in the order of the keys would tie them to patients
+          }
+          order.add(new SqlPlan.SortKey(output, o.isAsc(), o.getNullOrdering() == null ? !o.isAsc()
+              : o.getNullOrdering() == OrderByElement.NullOrdering.NULLS_FIRST));
+        }
+        int rows = limit(s.getLimit());
+        int scan = deidentified.get();
+        sql.append(" LIMIT ").append(scan + 1);
+        return new SqlPlan(sql.toString(), List.copyOf(bindings), List.copyOf(outputs), List.copyOf(hidden),
+            tables.stream().map(t -> t.table().name()).toList(), scan, List.copyOf(keys), java.util.OptionalInt.empty(),
+            Optional.of(new SqlPlan.RowRelease(rows, List.copyOf(order))));
       }
       if (s.getOrderByElements() != null && !s.getOrderByElements().isEmpty()) {
         sql.append(" ORDER BY ");
@@ -418,6 +449,50 @@ final class SqlPlanner {
       Resolved r = resolve(c);
       keyAllowed = false;
       return r.scoped().alias() + "." + r.column().getKey();
+    }
+
+    /**
+     * Checks a de-identified join: {@code ON x.<patient key> = y.<patient key>}, {@code joined} against one of the tables
+     * before it. Any other condition (a comma join, a constant, another column) would join each row to patients other
+     * than its own and make a group's patients look more than they are.
+     *
+     * @throws SqlRule.SqlRefused {@link SqlRule#KEY_JOIN}
+     */
+    private void keyJoin(List<Expression> on, Scoped joined, List<Scoped> before) {
+      if (on.size() != 1 || !(on.get(0) instanceof EqualsTo eq) || !(eq.getLeftExpression() instanceof Column l)
+          || !(eq.getRightExpression() instanceof Column r)) {
+        throw SqlRule.KEY_JOIN.refused();
+      }
+      keyAllowed = true;
+      Resolved a = resolve(l);
+      Resolved b = resolve(r);
+      keyAllowed = false;
+      boolean keys = a.column().getKey().equals(a.scoped().table().patientKey())
+          && b.column().getKey().equals(b.scoped().table().patientKey());
+      boolean linked = (a.scoped() == joined && before.contains(b.scoped())) || (b.scoped() == joined && before.contains(a.scoped()));
+      if (!keys || !linked) {
+        throw SqlRule.KEY_JOIN.refused();
+      }
+    }
+
+    /**
+     * The output a de-identified ORDER BY key sorts on: an output's alias, or a column selected bare.
+     *
+     * @throws SqlRule.SqlRefused {@link SqlRule#ORDER_SELECTED} for a constant, an expression or a column not selected
+     */
+    private int sortedOutput(OrderByElement o, List<SqlPlan.Output> outputs, List<Optional<String>> selected) {
+      if (!(o.getExpression() instanceof Column c)) {
+        throw SqlRule.ORDER_SELECTED.refused();
+      }
+      String alias = c.getTable() == null ? outputAliases.get(c.getUnquotedColumnName().toUpperCase(Locale.ROOT)) : null;
+      if (alias != null) {
+        return Integer.parseInt(alias.substring(1));
+      }
+      int i = selected.indexOf(Optional.of(selected(c)));
+      if (i < 0 || outputs.get(i).aggregate() != SqlPlan.Aggregate.NONE) {
+        throw SqlRule.ORDER_SELECTED.refused();
+      }
+      return i;
     }
 
     private boolean plainJoin(Join j) {
