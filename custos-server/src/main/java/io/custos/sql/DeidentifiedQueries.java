@@ -12,6 +12,7 @@ import io.custos.pipeline.ToolCallException;
 import io.custos.pipeline.ToolExchange;
 import io.custos.tools.ResearchTools;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -64,15 +65,25 @@ final class DeidentifiedQueries {
   /** Runs the call and sets its result. @throws ToolCallException for a refused statement, protocol or database failure */
   void run(ToolExchange ex) {
     String query = SqlStage.query(ex);
+    Optional<ResearchProtocols.Protocol> protocol = research.protocol(ex.arguments().string("protocol_id"), ex.caller());
+    // Rows coded in a category the caller may not see are left out by the statement, so neither the scan cap nor
+    // anything else counts them. What remains judged only after the query: sensitive terms in free text, codes of a
+    // system no value set covers, and patients' research Consents (opt-outs); their rows still count toward the cap.
+    Set<SensitiveCategory> uncovered = EnumSet.noneOf(SensitiveCategory.class);
+    for (SensitiveCategory c : SensitiveCategory.values()) {
+      if (!CohortService.covered(ex.caller(), c, protocol)) {
+        uncovered.add(c);
+      }
+    }
     SqlPlan plan;
     try {
       plan = planner.planDeidentified(query, new SqlPlanner.Limits(Set.copyOf(settings.views().stream()
-          .map(SqlSettings.View::name).toList()), kind -> true, Set.of(), settings.maxRows()), settings.maxScanRows());
+          .map(SqlSettings.View::name).toList()), kind -> true, Set.of(), settings.maxRows()), settings.maxScanRows(),
+          system -> sensitive.withheld(system, uncovered));
     } catch (SqlRule.SqlRefused e) {
       throw SqlStage.refusal(ex, query, e);
     }
     ex.auditedResource("sql:" + plan.tableList() + "#query-sha256:" + SqlStage.sha256(query));
-    Optional<ResearchProtocols.Protocol> protocol = research.protocol(ex.arguments().string("protocol_id"), ex.caller());
     SqlDatabase.Rows rows = SqlStage.read(database, plan, "", Map.of());
     if (rows.truncated()) {
       // Counts and rows are computed, sorted and cut by Custos over everything the statement matches: past the scan cap

@@ -1,5 +1,6 @@
 package io.custos.sql;
 
+import io.custos.phi.SensitiveValueSets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -93,8 +94,18 @@ final class SqlPlanner {
 
   /** @throws SqlRule.SqlRefused naming the rule the statement broke */
   SqlPlan plan(String text, Limits limits) {
-    return plan(text, limits, Optional.empty());
+    return plan(text, limits, Optional.empty(), NOTHING_WITHHELD);
   }
+
+  /** Per code system URI, the codes whose rows a de-identified statement leaves out. */
+  @FunctionalInterface
+  interface WithheldCodes {
+    SensitiveValueSets.Withheld of(String system);
+  }
+
+  /** No code withheld in the query (the caller's sensitive categories are then judged only on the rows read). */
+  static final WithheldCodes NOTHING_WITHHELD =
+      system -> new SensitiveValueSets.Withheld(Set.of(), Set.of(), false);
 
   /**
    * A researcher's statement over de-identified views, across patients: every rule above, but no compartment; only
@@ -106,10 +117,23 @@ final class SqlPlanner {
    * @throws SqlRule.SqlRefused naming the rule the statement broke
    */
   SqlPlan planDeidentified(String text, Limits limits, int maxScanRows) {
-    return plan(text, limits, Optional.of(maxScanRows));
+    return planDeidentified(text, limits, maxScanRows, NOTHING_WITHHELD);
   }
 
-  private SqlPlan plan(String text, Limits limits, Optional<Integer> deidentified) {
+  /**
+   * As {@link #planDeidentified(String, Limits, int)}, with the rows whose codes the caller may not see left out by the
+   * statement itself: for every code column of every view read, {@code (col IS NULL OR (col NOT IN (?...) AND col NOT
+   * LIKE ?...))} over the codes and is-a roots {@code withheld} gives for its code system (bound, never rendered), so
+   * the scan cap never counts a row the caller cannot see.
+   *
+   * @param withheld per code system URI, the codes of the sensitive categories the caller's role and protocol do not cover
+   */
+  SqlPlan planDeidentified(String text, Limits limits, int maxScanRows, WithheldCodes withheld) {
+    return plan(text, limits, Optional.of(maxScanRows), withheld);
+  }
+
+  private SqlPlan plan(String text, Limits limits, Optional<Integer> deidentified,
+      WithheldCodes withheld) {
     if (text.length() > MAX_QUERY_CHARS) {
       throw SqlRule.TOO_LONG.refused();
     }
@@ -118,18 +142,19 @@ final class SqlPlanner {
     if (statement instanceof SetOperationList) {
       throw SqlRule.SET_OPERATION.refused();
     }
-    return render(statement, limits, deidentified);
+    return render(statement, limits, deidentified, withheld);
   }
 
   /** One plain SELECT without WITH, rendered. */
-  private SqlPlan render(Statement statement, Limits limits, Optional<Integer> deidentified) {
+  private SqlPlan render(Statement statement, Limits limits, Optional<Integer> deidentified,
+      WithheldCodes withheld) {
     if (!(statement instanceof PlainSelect select)) {
       throw SqlRule.ONE_SELECT.refused();
     }
     if (select.getWithItemsList() != null && !select.getWithItemsList().isEmpty()) {
       throw SqlRule.CTE.refused();
     }
-    return new Render(limits, deidentified).select(select);
+    return new Render(limits, deidentified, withheld).select(select);
   }
 
   /**
@@ -180,7 +205,7 @@ final class SqlPlanner {
    * allowed, so the analyst's lexical check, which refuses {@code :}, is not applied; every other rule is.
    */
   SqlPlan planDeclared(String text, Limits limits) {
-    return render(parse(text), limits, Optional.empty());
+    return render(parse(text), limits, Optional.empty(), NOTHING_WITHHELD);
   }
 
   private static Statement parse(String text) {
@@ -203,9 +228,13 @@ final class SqlPlanner {
     /** Whether a view's patient key may be named where the rendering is now. */
     private boolean keyAllowed;
 
-    Render(Limits limits, Optional<Integer> deidentified) {
+    /** Per code system, the codes whose rows a de-identified statement leaves out. */
+    private final WithheldCodes withheld;
+
+    Render(Limits limits, Optional<Integer> deidentified, WithheldCodes withheld) {
       this.limits = limits;
       this.deidentified = deidentified;
+      this.withheld = withheld;
     }
 
     /** A table in the FROM clause and the alias Custos gives it ({@code t0, t1...}). */
@@ -329,6 +358,9 @@ final class SqlPlanner {
         expression(s.getWhere());
         sql.append(')');
       }
+      if (deidentified.isPresent()) {
+        withhold(tables, s.getWhere() != null);
+      }
       if (deidentified.isPresent() && DeidentifiedCounts.grouped(s, outputs)) {
         int groups = limit(s.getLimit());
         DeidentifiedCounts.check(s, outputs, selected, groupColumns(s));
@@ -449,6 +481,36 @@ final class SqlPlanner {
       Resolved r = resolve(c);
       keyAllowed = false;
       return r.scoped().alias() + "." + r.column().getKey();
+    }
+
+    /** Appends the conditions that leave out rows with withheld codes (see {@link #planDeidentified}). */
+    private void withhold(List<Scoped> tables, boolean where) {
+      boolean started = where;
+      for (Scoped t : tables) {
+        for (var c : t.table().columns().entrySet()) {
+          if (c.getValue().kind() != ColumnClass.CODE) {
+            continue;
+          }
+          SensitiveValueSets.Withheld w = withheld.of(c.getValue().system());
+          if (w.codes().isEmpty() && w.roots().isEmpty()) {
+            continue;
+          }
+          String column = t.alias() + '.' + engine.identifier(c.getKey());
+          String compared = w.normalized() ? "UPPER(REPLACE(" + column + ", '.', ''))" : "TRIM(" + column + ")";
+          List<String> conditions = new ArrayList<>();
+          if (!w.codes().isEmpty()) {
+            conditions.add(compared + " NOT IN (" + String.join(", ", java.util.Collections.nCopies(w.codes().size(), "?")) + ")");
+            w.codes().forEach(code -> bindings.add(new SqlPlan.Binding.Literal(code)));
+          }
+          for (String root : w.roots()) {
+            conditions.add(compared + " NOT LIKE ?");
+            bindings.add(new SqlPlan.Binding.Literal(root + "%"));
+          }
+          sql.append(started ? " AND " : " WHERE ").append('(').append(column).append(" IS NULL OR (")
+              .append(String.join(" AND ", conditions)).append("))");
+          started = true;
+        }
+      }
     }
 
     /**

@@ -84,6 +84,24 @@ class DeidentifiedPlannerTest {
     assertThat(p.grouping()).hasValue(20);
   }
 
+  @Test
+  void rowsWithCodesTheCallerMayNotSeeAreLeftOutByTheStatement() {
+    SqlPlan p = new SqlPlanner(CATALOG, SqlEngine.POSTGRESQL).planDeidentified("SELECT d.ONSET_YR FROM DX_DEID d "
+        + "WHERE d.ONSET_YR = '2020'", VIEWS, 1000, system -> system.equals("http://snomed.info/sct")
+            ? new io.custos.phi.SensitiveValueSets.Withheld(new java.util.TreeSet<>(Set.of("7200002", "66214007")), Set.of(), false)
+            : SqlPlanner.NOTHING_WITHHELD.of(system));
+    // The scan cap then counts only rows the caller may see (the codes are bound, never rendered).
+    assertThat(p.sql()).endsWith("WHERE ((LEFT(CAST(t0.ONSET_YR AS CHAR(10)), 4) = ?)) AND (t0.DX_CD IS NULL OR "
+        + "(TRIM(t0.DX_CD) NOT IN (?, ?))) LIMIT 1001");
+    assertThat(p.bindings()).containsExactly(new SqlPlan.Binding.Literal("2020"), new SqlPlan.Binding.Literal("66214007"),
+        new SqlPlan.Binding.Literal("7200002"));
+    SqlPlan icd = new SqlPlanner(CATALOG, SqlEngine.POSTGRESQL).planDeidentified("SELECT d.DX_CD, COUNT(*) FROM DX_DEID d "
+        + "GROUP BY d.DX_CD", VIEWS, 1000, system -> new io.custos.phi.SensitiveValueSets.Withheld(Set.of(), Set.of("F10"), true));
+    assertThat(icd.sql()).endsWith("FROM DX_DEID t0 WHERE (t0.DX_CD IS NULL OR (UPPER(REPLACE(t0.DX_CD, '.', '')) NOT LIKE ?)) "
+        + "LIMIT 1001");
+    assertThat(icd.bindings()).containsExactly(new SqlPlan.Binding.Literal("F10%"));
+  }
+
   @ParameterizedTest
   @CsvSource(delimiter = '|', value = {
       "SELECT DX_CD FROM DX | deidentified-views-only",
