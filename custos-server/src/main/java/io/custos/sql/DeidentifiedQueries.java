@@ -35,8 +35,10 @@ import org.hl7.fhir.r4.model.Resource;
  * its 3-digit prefix ({@code 000} for the sparsely populated ones); free text, computed values and any other identifier
  * are left out ({@code masked}). A row whose codes put it in a sensitive category is left out unless the caller's
  * sensitive-data role and the cited protocol both cover it, and a row the patient's Consents do not permit for research
- * (HRESCH) is left out, before anything is counted. Counts are computed here and suppressed as small cells
- * ({@link ResearchTools#MIN_CELL}, with complementary cells). The audit keeps the views read and the statement's hash.
+ * (HRESCH) is left out, before anything is counted. Counts and rows are computed, sorted and cut to the LIMIT here,
+ * over every row the statement matches up to the scan cap, and small cells are suppressed in both
+ * ({@link ResearchTools#MIN_CELL}, with complementary cells; see {@link SafeHarborRelease}). The audit keeps the views
+ * read and the statement's hash.
  */
 final class DeidentifiedQueries {
   private final SqlDatabase database;

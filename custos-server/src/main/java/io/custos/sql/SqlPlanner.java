@@ -111,8 +111,12 @@ final class SqlPlanner {
    * A researcher's statement over de-identified views, across patients: every rule above, but no compartment; only
    * the views in {@code limits.tables()} (a catalog table is refused as {@link SqlRule#VIEWS_ONLY}); a view's patient
    * key only selected, counted, grouped on or compared with another column ({@link SqlRule#PATIENT_KEY}: a literal
-   * would make it an oracle); and counts ({@link DeidentifiedCounts}), computed by Custos over at most
-   * {@code maxScanRows} rows. The plan fetches every table's patient key as {@code k0, k1...}.
+   * would make it an oracle); joins only on the views' patient keys ({@link SqlRule#KEY_JOIN}); no OFFSET
+   * ({@link SqlRule#NO_OFFSET}); ORDER BY on selected columns only ({@link SqlRule#ORDER_SELECTED}); and counts
+   * ({@link DeidentifiedCounts}). The statement reads at most {@code maxScanRows} rows (one more to tell that it matches
+   * more), without ORDER BY or the caller's LIMIT: Custos counts, sorts ({@link SqlPlan#release()}) and cuts the
+   * released rows, so storage order never chooses them. The plan fetches every table's patient key as
+   * {@code k0, k1...}.
    *
    * @throws SqlRule.SqlRefused naming the rule the statement broke
    */
