@@ -98,6 +98,11 @@ public final class SensitiveCategories {
     return valueSets.categoriesOf(system, code);
   }
 
+  /** The codes of {@code system} that put a record in any of {@code categories} (value sets only). */
+  public SensitiveValueSets.Withheld withheld(String system, Set<SensitiveCategory> categories) {
+    return valueSets.withheld(system, categories);
+  }
+
   /** The categories the term list finds in uncoded {@code text}; empty for null or blank text. */
   public Set<SensitiveCategory> categoriesOfText(String text) {
     return terms.categoriesOf(text);

@@ -250,6 +250,28 @@ public final class SensitiveValueSets {
     return found;
   }
 
+  /**
+   * The codes of one system that put a record in some categories, for a query to leave such records out before it
+   * reads them.
+   *
+   * @param codes      exact codes, compared as {@link #categoriesOf} compares them
+   * @param roots      is-a roots of a code-prefix hierarchy (ICD-10-CM): a code starting with one descends from it
+   * @param normalized whether a code is compared without its dots and in upper case (ICD-10-CM, WHO ICD-10)
+   */
+  public record Withheld(Set<String> codes, Set<String> roots, boolean normalized) {}
+
+  /** The codes of {@code system} that put a record in any of {@code categories} (none for a null system). */
+  public Withheld withheld(String system, Set<SensitiveCategory> categories) {
+    String sys = system(system);
+    return new Withheld(matching(exact.getOrDefault(sys, Map.of()), categories),
+        matching(prefixes.getOrDefault(sys, Map.of()), categories), PREFIX_HIERARCHY.contains(sys));
+  }
+
+  private static Set<String> matching(Map<String, Set<SensitiveCategory>> index, Set<SensitiveCategory> categories) {
+    return index.entrySet().stream().filter(e -> e.getValue().stream().anyMatch(categories::contains))
+        .map(Map.Entry::getKey).collect(java.util.stream.Collectors.toCollection(java.util.TreeSet::new));
+  }
+
   /** Whether any value set lists codes of {@code system} (so a concept coded in it is classified by its code). */
   public boolean covers(String system) {
     String sys = system(system);

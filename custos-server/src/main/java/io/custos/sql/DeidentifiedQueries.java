@@ -12,6 +12,7 @@ import io.custos.pipeline.ToolCallException;
 import io.custos.pipeline.ToolExchange;
 import io.custos.tools.ResearchTools;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -34,8 +35,10 @@ import org.hl7.fhir.r4.model.Resource;
  * its 3-digit prefix ({@code 000} for the sparsely populated ones); free text, computed values and any other identifier
  * are left out ({@code masked}). A row whose codes put it in a sensitive category is left out unless the caller's
  * sensitive-data role and the cited protocol both cover it, and a row the patient's Consents do not permit for research
- * (HRESCH) is left out, before anything is counted. Counts are computed here and suppressed as small cells
- * ({@link ResearchTools#MIN_CELL}, with complementary cells). The audit keeps the views read and the statement's hash.
+ * (HRESCH) is left out, before anything is counted. Counts and rows are computed, sorted and cut to the LIMIT here,
+ * over every row the statement matches up to the scan cap, and small cells are suppressed in both
+ * ({@link ResearchTools#MIN_CELL}, with complementary cells; see {@link SafeHarborRelease}). The audit keeps the views
+ * read and the statement's hash.
  */
 final class DeidentifiedQueries {
   private final SqlDatabase database;
@@ -64,19 +67,31 @@ final class DeidentifiedQueries {
   /** Runs the call and sets its result. @throws ToolCallException for a refused statement, protocol or database failure */
   void run(ToolExchange ex) {
     String query = SqlStage.query(ex);
+    Optional<ResearchProtocols.Protocol> protocol = research.protocol(ex.arguments().string("protocol_id"), ex.caller());
+    // Rows coded in a category the caller may not see are left out by the statement, so neither the scan cap nor
+    // anything else counts them. What remains judged only after the query: sensitive terms in free text, codes of a
+    // system no value set covers, and patients' research Consents (opt-outs); their rows still count toward the cap.
+    Set<SensitiveCategory> uncovered = EnumSet.noneOf(SensitiveCategory.class);
+    for (SensitiveCategory c : SensitiveCategory.values()) {
+      if (!CohortService.covered(ex.caller(), c, protocol)) {
+        uncovered.add(c);
+      }
+    }
     SqlPlan plan;
     try {
       plan = planner.planDeidentified(query, new SqlPlanner.Limits(Set.copyOf(settings.views().stream()
-          .map(SqlSettings.View::name).toList()), kind -> true, Set.of(), settings.maxRows()), settings.maxScanRows());
+          .map(SqlSettings.View::name).toList()), kind -> true, Set.of(), settings.maxRows()), settings.maxScanRows(),
+          system -> sensitive.withheld(system, uncovered));
     } catch (SqlRule.SqlRefused e) {
       throw SqlStage.refusal(ex, query, e);
     }
     ex.auditedResource("sql:" + plan.tableList() + "#query-sha256:" + SqlStage.sha256(query));
-    Optional<ResearchProtocols.Protocol> protocol = research.protocol(ex.arguments().string("protocol_id"), ex.caller());
     SqlDatabase.Rows rows = SqlStage.read(database, plan, "", Map.of());
-    if (plan.grouping().isPresent() && rows.truncated()) {
+    if (rows.truncated()) {
+      // Counts and rows are computed, sorted and cut by Custos over everything the statement matches: past the scan cap
+      // they would depend on which rows the database returned first (its storage order).
       throw new ToolCallException(ToolCallException.Reason.FORBIDDEN, "The query matches more than "
-          + settings.maxScanRows() + " rows, too many to count; narrow it with WHERE.");
+          + settings.maxScanRows() + " rows, too many to release; narrow it with WHERE.");
     }
     Set<String> consentApplied = new LinkedHashSet<>();
     List<Map<String, String>> kept = new ArrayList<>();
@@ -94,7 +109,7 @@ final class DeidentifiedQueries {
     boolean linkage = protocol.map(ResearchProtocols.Protocol::linkage).orElse(false);
     SafeHarborRelease release = new SafeHarborRelease(plan, research.pseudonyms(linkage), research.referenceDate().getYear());
     Map<String, Object> out = plan.grouping().isPresent() ? release.counts(kept, plan.grouping().getAsInt())
-        : release.rows(kept, rows.truncated());
+        : release.rows(kept);
     if (!release.masked().isEmpty()) {
       out.put("masked", List.copyOf(release.masked()));
     }

@@ -80,20 +80,55 @@ final class SafeHarborRelease {
   }
 
   /**
-   * The rows; without ORDER BY in the order of their released values, so the database's storage order (the order MRNs
-   * were assigned in) does not tie a pseudonym to a patient.
+   * The rows, released as the research extract releases its rows (45 CFR 164.514(d), k-anonymity with k =
+   * {@link ResearchTools#MIN_CELL}):
+   * <ul>
+   *   <li>when 1 to {@code MIN_CELL - 1} patients stand behind all the rows, none is released (counting pseudonyms
+   *       would recover a suppressed count);</li>
+   *   <li>a combination of the released values other than pseudonyms held by 1 to {@code MIN_CELL - 1} patients has
+   *       those values left out of its rows, with the smallest other combinations (complementary) until the rows left
+   *       out stand for at least {@code MIN_CELL} patients ({@link SmallCells#suppressed});</li>
+   *   <li>the rows are sorted by the plan's ORDER BY keys over their released values, then by the whole released row,
+   *       and cut to the plan's LIMIT here: the database's storage order (the order MRNs were assigned in) neither
+   *       chooses nor orders them. {@code truncated} says that more released rows were left out by the LIMIT.</li>
+   * </ul>
+   *
+   * @param kept the rows read and kept (no sensitive row the caller may not see, no patient who opted out)
    */
-  Map<String, Object> rows(List<Map<String, String>> kept, boolean truncated) {
+  Map<String, Object> rows(List<Map<String, String>> kept) {
+    SqlPlan.RowRelease release = plan.release().orElseThrow();
+    Map<String, Object> out = new LinkedHashMap<>();
+    Set<String> everyone = new HashSet<>();
+    kept.forEach(r -> everyone.addAll(patients(r)));
+    if (everyone.size() < ResearchTools.MIN_CELL && !everyone.isEmpty()) {
+      out.put("items", List.of());
+      out.put("count", 0);
+      out.put("suppressed", true);
+      return out;
+    }
     List<Map<String, Object>> items = new ArrayList<>();
+    Map<String, Set<String>> patientsByCombination = new LinkedHashMap<>();
+    List<String> combinations = new ArrayList<>();
+    Set<String> pseudonyms = new HashSet<>();
+    plan.outputs().stream().filter(SafeHarborRelease::pseudonym).forEach(o -> pseudonyms.add(o.name()));
     for (Map<String, String> row : kept) {
-      Map<String, Object> item = new LinkedHashMap<>();
-      for (int i = 0; i < plan.outputs().size(); i++) {
-        Object v = value(plan.outputs().get(i), row.get("c" + i));
-        if (v != null) {
-          item.put(plan.outputs().get(i).name(), v);
-        }
-      }
+      Map<String, Object> item = released(row);
+      Map<String, Object> combination = new TreeMap<>(item);
+      combination.keySet().removeAll(pseudonyms);
       items.add(item);
+      combinations.add(combination.toString());
+      patientsByCombination.computeIfAbsent(combination.toString(), k -> new HashSet<>()).addAll(patients(row));
+    }
+    Map<String, Integer> cells = new LinkedHashMap<>();
+    patientsByCombination.forEach((k, v) -> cells.put(k, v.size()));
+    Set<String> hidden = SmallCells.suppressed(cells, ResearchTools.MIN_CELL);
+    int suppressedCells = 0;
+    for (int r = 0; r < items.size(); r++) {
+      if (hidden.contains(combinations.get(r))) {
+        int before = items.get(r).size();
+        items.get(r).keySet().retainAll(pseudonyms);
+        suppressedCells += before - items.get(r).size();
+      }
     }
     if (plan.distinct()) {
       // The keys fetched with every row make rows of one value distinct per patient; the released rows are not.
@@ -101,16 +136,44 @@ final class SafeHarborRelease {
       items.clear();
       items.addAll(unique);
     }
-    if (!plan.ordered()) {
-      items.sort(Comparator.comparing(Map::toString));
-    }
-    Map<String, Object> out = new LinkedHashMap<>();
-    out.put("items", items);
-    out.put("count", items.size());
-    if (truncated) {
+    items.sort(order(release.order()).thenComparing(Map::toString));
+    out.put("items", List.copyOf(items.subList(0, Math.min(items.size(), release.maxRows()))));
+    out.put("count", Math.min(items.size(), release.maxRows()));
+    if (items.size() > release.maxRows()) {
       out.put("truncated", true);
     }
+    out.put("suppressedCells", suppressedCells);
     return out;
+  }
+
+  /** What Safe Harbor releases of one row: each output's value reduced by its class, absent ones left out. */
+  Map<String, Object> released(Map<String, String> row) {
+    Map<String, Object> item = new LinkedHashMap<>();
+    for (int i = 0; i < plan.outputs().size(); i++) {
+      Object v = value(plan.outputs().get(i), row.get("c" + i));
+      if (v != null) {
+        item.put(plan.outputs().get(i).name(), v);
+      }
+    }
+    return item;
+  }
+
+  private static boolean pseudonym(SqlPlan.Output o) {
+    return o.identifier().filter(k -> k == IdentifierKind.PATIENT_KEY).isPresent();
+  }
+
+  /** The ORDER BY keys over released values: numbers by value, anything else by its text. */
+  private Comparator<Map<String, Object>> order(List<SqlPlan.SortKey> keys) {
+    Comparator<Map<String, Object>> c = (a, b) -> 0;
+    for (SqlPlan.SortKey k : keys) {
+      String name = plan.outputs().get(k.output()).name();
+      Comparator<Object> values = (x, y) -> x instanceof Number m && y instanceof Number n
+          ? Long.compare(m.longValue(), n.longValue()) : String.valueOf(x).compareTo(String.valueOf(y));
+      Comparator<Object> direction = k.ascending() ? values : values.reversed();
+      Comparator<Object> nulls = k.nullsFirst() ? Comparator.nullsFirst(direction) : Comparator.nullsLast(direction);
+      c = c.thenComparing(m -> m.get(name), nulls);
+    }
+    return c;
   }
 
   /**
@@ -137,8 +200,7 @@ final class SafeHarborRelease {
       members.computeIfAbsent(key, k -> new ArrayList<>()).add(row);
     }
     Map<String, Integer> patients = new LinkedHashMap<>();
-    members.forEach((key, rows) -> patients.put(key,
-        new HashSet<>(rows.stream().flatMap(r -> patients(r).stream()).filter(p -> p != null).toList()).size()));
+    members.forEach((key, rows) -> patients.put(key, patientsBehind(rows)));
     Set<String> hidden = SmallCells.suppressed(patients, ResearchTools.MIN_CELL);
     int suppressed = 0;
     for (int i = 0; i < plan.outputs().size(); i++) {
@@ -171,11 +233,24 @@ final class SafeHarborRelease {
     return out;
   }
 
-  /** The patients a row belongs to (its tables' patient keys). */
-  private List<String> patients(Map<String, String> row) {
-    List<String> keys = new ArrayList<>();
+  /**
+   * The patients behind a group of rows: the fewest distinct patient keys of any one table read, so a join can never
+   * make a group look as if more patients stood behind it than any of its tables holds.
+   */
+  private int patientsBehind(List<Map<String, String>> rows) {
+    int fewest = Integer.MAX_VALUE;
     for (int i = 0; i < plan.keys().size(); i++) {
-      keys.add(row.get("k" + i));
+      String column = "k" + i;
+      fewest = Math.min(fewest, (int) rows.stream().map(r -> r.get(column)).filter(p -> p != null).distinct().count());
+    }
+    return fewest == Integer.MAX_VALUE ? 0 : fewest;
+  }
+
+  /** The patients a row belongs to (its tables' patient keys). */
+  private Set<String> patients(Map<String, String> row) {
+    Set<String> keys = new HashSet<>();
+    for (int i = 0; i < plan.keys().size(); i++) {
+      java.util.Optional.ofNullable(row.get("k" + i)).ifPresent(keys::add);
     }
     return keys;
   }

@@ -20,13 +20,39 @@ import java.util.Optional;
  *                 pseudonymize, to count patients and to apply each patient's research Consent; empty otherwise
  * @param grouping a de-identified plan with counts: the groups at most in the answer ({@code outputs} that are not
  *                 {@link Aggregate#NONE} are counted by Custos over the rows read, grouped by the others); empty otherwise
+ * @param release  a de-identified plan of rows: the rows at most in the answer and the order Custos sorts the released
+ *                 rows in ({@code limit} is then the rows at most read); empty otherwise
  */
 record SqlPlan(String sql, List<Binding> bindings, List<Output> outputs, List<Output> hidden, List<String> tables, int limit,
-    List<Output> keys, java.util.OptionalInt grouping) {
+    List<Output> keys, java.util.OptionalInt grouping, Optional<RowRelease> release) {
+
+  /** A plan without a de-identified row release. */
+  SqlPlan(String sql, List<Binding> bindings, List<Output> outputs, List<Output> hidden, List<String> tables, int limit,
+      List<Output> keys, java.util.OptionalInt grouping) {
+    this(sql, bindings, outputs, hidden, tables, limit, keys, grouping, Optional.empty());
+  }
+
+  /**
+   * How Custos releases a de-identified plan's rows: sorted by {@code order}, then by the whole released row, and cut to
+   * {@code maxRows}, so the database's storage order never chooses or orders them.
+   *
+   * @param maxRows rows at most in the answer (the statement's LIMIT, capped)
+   * @param order   the ORDER BY keys, each a selected output
+   */
+  record RowRelease(int maxRows, List<SortKey> order) {}
+
+  /**
+   * One ORDER BY key.
+   *
+   * @param output     the index of the output sorted on (its released value)
+   * @param ascending  ASC or DESC
+   * @param nullsFirst where absent values go (SQL's default: last ascending, first descending)
+   */
+  record SortKey(int output, boolean ascending, boolean nullsFirst) {}
 
   /** A plan confined to one patient's compartment. */
   SqlPlan(String sql, List<Binding> bindings, List<Output> outputs, List<Output> hidden, List<String> tables, int limit) {
-    this(sql, bindings, outputs, hidden, tables, limit, List.of(), java.util.OptionalInt.empty());
+    this(sql, bindings, outputs, hidden, tables, limit, List.of(), java.util.OptionalInt.empty(), Optional.empty());
   }
 
   /** A value bound to one {@code ?}. */

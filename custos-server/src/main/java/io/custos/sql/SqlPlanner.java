@@ -1,5 +1,6 @@
 package io.custos.sql;
 
+import io.custos.phi.SensitiveValueSets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -102,23 +103,50 @@ final class SqlPlanner {
 
   /** @throws SqlRule.SqlRefused naming the rule the statement broke */
   SqlPlan plan(String text, Limits limits) {
-    return plan(text, limits, Optional.empty());
+    return plan(text, limits, Optional.empty(), NOTHING_WITHHELD);
   }
+
+  /** Per code system URI, the codes whose rows a de-identified statement leaves out. */
+  @FunctionalInterface
+  interface WithheldCodes {
+    SensitiveValueSets.Withheld of(String system);
+  }
+
+  /** No code withheld in the query (the caller's sensitive categories are then judged only on the rows read). */
+  static final WithheldCodes NOTHING_WITHHELD =
+      system -> new SensitiveValueSets.Withheld(Set.of(), Set.of(), false);
 
   /**
    * A researcher's statement over de-identified views, across patients: every rule above, but no compartment; only
    * the views in {@code limits.tables()} (a catalog table is refused as {@link SqlRule#VIEWS_ONLY}); a view's patient
    * key only selected, counted, grouped on or compared with another column ({@link SqlRule#PATIENT_KEY}: a literal
-   * would make it an oracle); and counts ({@link DeidentifiedCounts}), computed by Custos over at most
-   * {@code maxScanRows} rows. The plan fetches every table's patient key as {@code k0, k1...}.
+   * would make it an oracle); joins only on the views' patient keys ({@link SqlRule#KEY_JOIN}); no OFFSET
+   * ({@link SqlRule#NO_OFFSET}); ORDER BY on selected columns only ({@link SqlRule#ORDER_SELECTED}); and counts
+   * ({@link DeidentifiedCounts}). The statement reads at most {@code maxScanRows} rows (one more to tell that it matches
+   * more), without ORDER BY or the caller's LIMIT: Custos counts, sorts ({@link SqlPlan#release()}) and cuts the
+   * released rows, so storage order never chooses them. The plan fetches every table's patient key as
+   * {@code k0, k1...}.
    *
    * @throws SqlRule.SqlRefused naming the rule the statement broke
    */
   SqlPlan planDeidentified(String text, Limits limits, int maxScanRows) {
-    return plan(text, limits, Optional.of(maxScanRows));
+    return planDeidentified(text, limits, maxScanRows, NOTHING_WITHHELD);
   }
 
-  private SqlPlan plan(String text, Limits limits, Optional<Integer> deidentified) {
+  /**
+   * As {@link #planDeidentified(String, Limits, int)}, with the rows whose codes the caller may not see left out by the
+   * statement itself: for every code column of every view read, {@code (col IS NULL OR (col NOT IN (?...) AND col NOT
+   * LIKE ?...))} over the codes and is-a roots {@code withheld} gives for its code system (bound, never rendered), so
+   * the scan cap never counts a row the caller cannot see.
+   *
+   * @param withheld per code system URI, the codes of the sensitive categories the caller's role and protocol do not cover
+   */
+  SqlPlan planDeidentified(String text, Limits limits, int maxScanRows, WithheldCodes withheld) {
+    return plan(text, limits, Optional.of(maxScanRows), withheld);
+  }
+
+  private SqlPlan plan(String text, Limits limits, Optional<Integer> deidentified,
+      WithheldCodes withheld) {
     if (text.length() > MAX_QUERY_CHARS) {
       throw SqlRule.TOO_LONG.refused();
     }
@@ -127,18 +155,19 @@ final class SqlPlanner {
     if (statement instanceof SetOperationList) {
       throw SqlRule.SET_OPERATION.refused();
     }
-    return render(statement, limits, deidentified);
+    return render(statement, limits, deidentified, withheld);
   }
 
   /** One plain SELECT without WITH, rendered. */
-  private SqlPlan render(Statement statement, Limits limits, Optional<Integer> deidentified) {
+  private SqlPlan render(Statement statement, Limits limits, Optional<Integer> deidentified,
+      WithheldCodes withheld) {
     if (!(statement instanceof PlainSelect select)) {
       throw SqlRule.ONE_SELECT.refused();
     }
     if (select.getWithItemsList() != null && !select.getWithItemsList().isEmpty()) {
       throw SqlRule.CTE.refused();
     }
-    return new Render(limits, deidentified).select(select);
+    return new Render(limits, deidentified, withheld).select(select);
   }
 
   /**
@@ -189,7 +218,7 @@ final class SqlPlanner {
    * allowed, so the analyst's lexical check, which refuses {@code :}, is not applied; every other rule is.
    */
   SqlPlan planDeclared(String text, Limits limits) {
-    return render(parse(text), limits, Optional.empty());
+    return render(parse(text), limits, Optional.empty(), NOTHING_WITHHELD);
   }
 
   private static Statement parse(String text) {
@@ -212,9 +241,13 @@ final class SqlPlanner {
     /** Whether a view's patient key may be named where the rendering is now. */
     private boolean keyAllowed;
 
-    Render(Limits limits, Optional<Integer> deidentified) {
+    /** Per code system, the codes whose rows a de-identified statement leaves out. */
+    private final WithheldCodes withheld;
+
+    Render(Limits limits, Optional<Integer> deidentified, WithheldCodes withheld) {
       this.limits = limits;
       this.deidentified = deidentified;
+      this.withheld = withheld;
     }
 
     /** A table in the FROM clause and the alias Custos gives it ({@code t0, t1...}). */
@@ -236,6 +269,9 @@ final class SqlPlanner {
       addTable(s.getFromItem());
       List<Join> joins = s.getJoins() == null ? List.of() : s.getJoins();
       for (Join j : joins) {
+        if (deidentified.isPresent() && (j.isSimple() || j.isCross())) {
+          throw SqlRule.KEY_JOIN.refused();
+        }
         if (!(j.isSimple() || j.isInner() || plainJoin(j)) || j.isLeft() || j.isRight() || j.isFull() || j.isOuter()
             || j.isCross() || j.isNatural() || j.isApply() || j.isSemi() || j.isStraight()
             || (j.getUsingColumns() != null && !j.getUsingColumns().isEmpty())) {
@@ -310,6 +346,9 @@ final class SqlPlanner {
         if (on.size() > 1) {
           throw SqlRule.JOIN.refused();
         }
+        if (deidentified.isPresent()) {
+          keyJoin(on, t, tables.subList(0, i + 1));
+        }
         if (on.isEmpty()) {
           sql.append("1 = 1");
         } else {
@@ -332,6 +371,9 @@ final class SqlPlanner {
         expression(s.getWhere());
         sql.append(')');
       }
+      if (deidentified.isPresent()) {
+        withhold(tables, s.getWhere() != null);
+      }
       if (deidentified.isPresent() && DeidentifiedCounts.grouped(s, outputs)) {
         int groups = limit(s.getLimit());
         DeidentifiedCounts.check(s, outputs, selected, groupColumns(s));
@@ -339,6 +381,31 @@ final class SqlPlanner {
         sql.append(" LIMIT ").append(scan + 1);
         return new SqlPlan(sql.toString(), List.copyOf(bindings), List.copyOf(outputs), List.copyOf(hidden),
             tables.stream().map(t -> t.table().name()).toList(), scan, List.copyOf(keys), java.util.OptionalInt.of(groups));
+      }
+      if (deidentified.isPresent()) {
+        // Rows are chosen and ordered by Custos over everything read, never by the database's storage order (which
+        // follows the order MRNs were assigned in): no OFFSET, no ORDER BY or LIMIT sent.
+        if (s.getOffset() != null || (s.getLimit() != null && s.getLimit().getOffset() != null)) {
+          throw SqlRule.NO_OFFSET.refused();
+        }
+        List<SqlPlan.SortKey> order = new ArrayList<>();
+        for (OrderByElement o : s.getOrderByElements() == null ? List.<OrderByElement>of() : s.getOrderByElements()) {
+          int output = sortedOutput(o, outputs, selected);
+          if (o.isMysqlWithRollup()) {
+            throw SqlRule.AGGREGATE.refused();
+          }
+          if (outputs.get(output).identifier().filter(k -> k == IdentifierKind.PATIENT_KEY).isPresent()) {
+            throw SqlRule.PATIENT_KEY.refused(); // pseudonyms in the order of the keys would tie them to patients
+          }
+          order.add(new SqlPlan.SortKey(output, o.isAsc(), o.getNullOrdering() == null ? !o.isAsc()
+              : o.getNullOrdering() == OrderByElement.NullOrdering.NULLS_FIRST));
+        }
+        int rows = limit(s.getLimit());
+        int scan = deidentified.get();
+        sql.append(" LIMIT ").append(scan + 1);
+        return new SqlPlan(sql.toString(), List.copyOf(bindings), List.copyOf(outputs), List.copyOf(hidden),
+            tables.stream().map(t -> t.table().name()).toList(), scan, List.copyOf(keys), java.util.OptionalInt.empty(),
+            Optional.of(new SqlPlan.RowRelease(rows, List.copyOf(order))));
       }
       if (s.getOrderByElements() != null && !s.getOrderByElements().isEmpty()) {
         sql.append(" ORDER BY ");
@@ -427,6 +494,80 @@ final class SqlPlanner {
       Resolved r = resolve(c);
       keyAllowed = false;
       return r.scoped().alias() + "." + r.column().getKey();
+    }
+
+    /** Appends the conditions that leave out rows with withheld codes (see {@link #planDeidentified}). */
+    private void withhold(List<Scoped> tables, boolean where) {
+      boolean started = where;
+      for (Scoped t : tables) {
+        for (var c : t.table().columns().entrySet()) {
+          if (c.getValue().kind() != ColumnClass.CODE) {
+            continue;
+          }
+          SensitiveValueSets.Withheld w = withheld.of(c.getValue().system());
+          if (w.codes().isEmpty() && w.roots().isEmpty()) {
+            continue;
+          }
+          String column = t.alias() + '.' + engine.identifier(c.getKey());
+          String compared = w.normalized() ? "UPPER(REPLACE(" + column + ", '.', ''))" : "TRIM(" + column + ")";
+          List<String> conditions = new ArrayList<>();
+          if (!w.codes().isEmpty()) {
+            conditions.add(compared + " NOT IN (" + String.join(", ", java.util.Collections.nCopies(w.codes().size(), "?")) + ")");
+            w.codes().forEach(code -> bindings.add(new SqlPlan.Binding.Literal(code)));
+          }
+          for (String root : w.roots()) {
+            conditions.add(compared + " NOT LIKE ?");
+            bindings.add(new SqlPlan.Binding.Literal(root + "%"));
+          }
+          sql.append(started ? " AND " : " WHERE ").append('(').append(column).append(" IS NULL OR (")
+              .append(String.join(" AND ", conditions)).append("))");
+          started = true;
+        }
+      }
+    }
+
+    /**
+     * Checks a de-identified join: {@code ON x.<patient key> = y.<patient key>}, {@code joined} against one of the tables
+     * before it. Any other condition (a comma join, a constant, another column) would join each row to patients other
+     * than its own and make a group's patients look more than they are.
+     *
+     * @throws SqlRule.SqlRefused {@link SqlRule#KEY_JOIN}
+     */
+    private void keyJoin(List<Expression> on, Scoped joined, List<Scoped> before) {
+      if (on.size() != 1 || !(on.get(0) instanceof EqualsTo eq) || !(eq.getLeftExpression() instanceof Column l)
+          || !(eq.getRightExpression() instanceof Column r)) {
+        throw SqlRule.KEY_JOIN.refused();
+      }
+      keyAllowed = true;
+      Resolved a = resolve(l);
+      Resolved b = resolve(r);
+      keyAllowed = false;
+      boolean keys = a.column().getKey().equals(a.scoped().table().patientKey())
+          && b.column().getKey().equals(b.scoped().table().patientKey());
+      boolean linked = (a.scoped() == joined && before.contains(b.scoped())) || (b.scoped() == joined && before.contains(a.scoped()));
+      if (!keys || !linked) {
+        throw SqlRule.KEY_JOIN.refused();
+      }
+    }
+
+    /**
+     * The output a de-identified ORDER BY key sorts on: an output's alias, or a column selected bare.
+     *
+     * @throws SqlRule.SqlRefused {@link SqlRule#ORDER_SELECTED} for a constant, an expression or a column not selected
+     */
+    private int sortedOutput(OrderByElement o, List<SqlPlan.Output> outputs, List<Optional<String>> selected) {
+      if (!(o.getExpression() instanceof Column c)) {
+        throw SqlRule.ORDER_SELECTED.refused();
+      }
+      String alias = c.getTable() == null ? outputAliases.get(c.getUnquotedColumnName().toUpperCase(Locale.ROOT)) : null;
+      if (alias != null) {
+        return Integer.parseInt(alias.substring(1));
+      }
+      int i = selected.indexOf(Optional.of(selected(c)));
+      if (i < 0 || outputs.get(i).aggregate() != SqlPlan.Aggregate.NONE) {
+        throw SqlRule.ORDER_SELECTED.refused();
+      }
+      return i;
     }
 
     private boolean plainJoin(Join j) {

@@ -30,6 +30,11 @@ public enum SqlRule {
   LIMIT("limit-literal", "LIMIT and OFFSET must be plain numbers (OFFSET at most 10000)."),
   VIEWS_ONLY("deidentified-views-only", "This tool reads the de-identified views of the SQL catalog only, never its tables."),
   PATIENT_KEY("pseudonymous-key", "A view's patient key may only be selected, counted, grouped on or compared with another column."),
+  KEY_JOIN("patient-key-joins", "Over de-identified views, tables are joined only with JOIN ... ON x.<patient key> = y.<patient "
+      + "key> (no comma or cross joins, no other ON condition)."),
+  NO_OFFSET("no-offset", "Over de-identified views, OFFSET is not allowed."),
+  ORDER_SELECTED("order-by-selected", "Over de-identified views, ORDER BY names selected columns only (by name or alias), "
+      + "never a constant or expression."),
   COUNTS("counts-only", "Only COUNT(*), COUNT(column) and COUNT(DISTINCT column) are allowed, grouped by every other selected "
       + "column (plain columns), without HAVING, ORDER BY, DISTINCT or OFFSET.");
 

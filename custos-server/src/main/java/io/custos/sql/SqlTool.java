@@ -3,6 +3,7 @@ package io.custos.sql;
 import io.custos.phi.UntrustedText;
 import io.custos.tools.Access;
 import io.custos.tools.Declaration;
+import io.custos.tools.ResearchTools;
 import io.custos.tools.Route;
 import io.custos.tools.Schemas;
 import io.custos.tools.ToolHints;
@@ -132,10 +133,12 @@ public record SqlTool(String name, String title, String description, Map<String,
   static SqlTool deidentified(List<String> resourceTypes, int maxRows) {
     Map<String, Object> props = new LinkedHashMap<>();
     props.put("query", Schemas.string("One read-only SELECT over the de-identified views of custos://sql-catalog, across "
-        + "patients. Only view columns, inner joins, LOWER/UPPER/COALESCE/LENGTH, and COUNT(*), COUNT(column) or "
-        + "COUNT(DISTINCT column) with GROUP BY every other selected column; no subqueries, UNION, WITH, casts or comments. A "
-        + "view's patient key may be selected, counted, grouped on or joined on, never compared with a value. LIMIT at most "
-        + maxRows + ".", null, SqlPlanner.MAX_QUERY_CHARS));
+        + "patients. Only view columns, joins ON x.<patient key> = y.<patient key>, LOWER/UPPER/COALESCE/LENGTH, and "
+        + "COUNT(*), COUNT(column) or COUNT(DISTINCT column) with GROUP BY every other selected column; no subqueries, UNION, "
+        + "WITH, casts, OFFSET or comments; ORDER BY selected columns only. A view's patient key may be selected, counted, "
+        + "grouped on or joined on, never compared with a value. LIMIT at most " + maxRows + "; small cells (fewer than "
+        + ResearchTools.MIN_CELL + " patients) are suppressed in rows and counts.", null,
+        SqlPlanner.MAX_QUERY_CHARS));
     props.put("protocol_id", Schemas.string("Approved research protocol this query is made under (needed for rows in a "
         + "sensitive category, with the sensitive-data role, and for pseudonyms linkable across answers)",
         "^[A-Za-z0-9._-]{1,64}$", 64));

@@ -86,6 +86,21 @@ class SensitiveValueSetsTest {
   }
 
   @Test
+  void theCodesOfSomeCategoriesAreListedForAQueryToWithhold() {
+    SensitiveValueSets sets = SensitiveValueSets.builtIn();
+    var snomed = sets.withheld(SensitiveValueSets.SNOMED, java.util.Set.of(SensitiveCategory.SUBSTANCE_USE));
+    assertThat(snomed.codes()).contains("7200002", "75544000").allSatisfy(c -> assertThat(sets.categoriesOf(
+        SensitiveValueSets.SNOMED, c)).contains(SensitiveCategory.SUBSTANCE_USE));
+    assertThat(snomed.roots()).isEmpty();
+    assertThat(snomed.normalized()).isFalse();
+    var icd = sets.withheld(SensitiveValueSets.ICD10, java.util.Set.of(SensitiveCategory.SUBSTANCE_USE));
+    assertThat(icd.roots()).contains("F10", "F11");
+    assertThat(icd.normalized()).isTrue();
+    // A category not asked for is not withheld.
+    assertThat(sets.withheld(SensitiveValueSets.SNOMED, java.util.Set.of(SensitiveCategory.HIV)).codes()).doesNotContain("7200002");
+  }
+
+  @Test
   void anOrganisationsVsacExpansionsAreAddedByDirectoryOrLabel(@TempDir Path dir) throws IOException {
     Files.createDirectories(dir.resolve("substance-use"));
     Files.writeString(dir.resolve("substance-use").resolve("2.16.840.1.113762.1.4.1142.41.json"), """

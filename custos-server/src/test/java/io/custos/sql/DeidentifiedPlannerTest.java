@@ -46,7 +46,7 @@ class DeidentifiedPlannerTest {
   void aViewIsReadAcrossPatientsWithItsKeyFetchedToPseudonymize() {
     SqlPlan p = plan("SELECT p.PID, p.ZIP3 FROM PAT_DEID p JOIN DX_DEID d ON d.PID = p.PID WHERE p.SEX_CD = 'F'");
     assertThat(p.sql()).isEqualTo("SELECT t0.PID AS c0, LEFT(CAST(t0.ZIP3 AS CHAR(10)), 3) AS c1, t1.DX_CD AS h0, t0.PID AS k0, "
-        + "t1.PID AS k1 FROM PAT_DEID t0 JOIN DX_DEID t1 ON ((t1.PID = t0.PID)) WHERE ((t0.SEX_CD = ?)) LIMIT 51");
+        + "t1.PID AS k1 FROM PAT_DEID t0 JOIN DX_DEID t1 ON ((t1.PID = t0.PID)) WHERE ((t0.SEX_CD = ?)) LIMIT 1001");
     assertThat(p.bindings()).containsExactly(new SqlPlan.Binding.Literal("F"));
     assertThat(p.outputs()).extracting(SqlPlan.Output::identifier)
         .containsExactly(Optional.of(IdentifierKind.PATIENT_KEY), Optional.of(IdentifierKind.ZIP));
@@ -55,10 +55,20 @@ class DeidentifiedPlannerTest {
 
   @Test
   void datesAndZipCodesAreReducedWhereverTheyAreNamed() {
-    SqlPlan p = plan("SELECT d.DX_CD FROM DX_DEID d JOIN PAT_DEID p ON p.PID = d.PID WHERE d.ONSET_YR = '2019-03-04' "
+    SqlPlan p = plan("SELECT d.DX_CD, d.ONSET_YR FROM DX_DEID d JOIN PAT_DEID p ON p.PID = d.PID WHERE d.ONSET_YR = '2019-03-04' "
         + "AND p.ZIP3 LIKE '02139%' ORDER BY d.ONSET_YR");
     assertThat(p.sql()).contains("WHERE (((LEFT(CAST(t0.ONSET_YR AS CHAR(10)), 4) = ?) AND (LEFT(CAST(t1.ZIP3 AS CHAR(10)), 3) "
-        + "LIKE ?))) ORDER BY LEFT(CAST(t0.ONSET_YR AS CHAR(10)), 4) ASC");
+        + "LIKE ?))) LIMIT 1001");
+  }
+
+  @Test
+  void rowsAreChosenAndOrderedByCustosNeverByStorageOrder() {
+    SqlPlan p = plan("SELECT d.DX_CD, d.ONSET_YR AS onset FROM DX_DEID d ORDER BY onset DESC, d.DX_CD LIMIT 5");
+    // Everything up to the scan cap is read, unordered; Custos sorts the released rows and applies the LIMIT.
+    assertThat(p.sql()).doesNotContain("ORDER BY").endsWith(" LIMIT 1001");
+    assertThat(p.limit()).isEqualTo(1000);
+    assertThat(p.release()).hasValue(new SqlPlan.RowRelease(5, List.of(new SqlPlan.SortKey(1, false, true),
+        new SqlPlan.SortKey(0, true, false))));
   }
 
   @Test
@@ -74,6 +84,24 @@ class DeidentifiedPlannerTest {
     assertThat(p.grouping()).hasValue(20);
   }
 
+  @Test
+  void rowsWithCodesTheCallerMayNotSeeAreLeftOutByTheStatement() {
+    SqlPlan p = new SqlPlanner(CATALOG, SqlEngine.POSTGRESQL).planDeidentified("SELECT d.ONSET_YR FROM DX_DEID d "
+        + "WHERE d.ONSET_YR = '2020'", VIEWS, 1000, system -> system.equals("http://snomed.info/sct")
+            ? new io.custos.phi.SensitiveValueSets.Withheld(new java.util.TreeSet<>(Set.of("7200002", "66214007")), Set.of(), false)
+            : SqlPlanner.NOTHING_WITHHELD.of(system));
+    // The scan cap then counts only rows the caller may see (the codes are bound, never rendered).
+    assertThat(p.sql()).endsWith("WHERE ((LEFT(CAST(t0.ONSET_YR AS CHAR(10)), 4) = ?)) AND (t0.DX_CD IS NULL OR "
+        + "(TRIM(t0.DX_CD) NOT IN (?, ?))) LIMIT 1001");
+    assertThat(p.bindings()).containsExactly(new SqlPlan.Binding.Literal("2020"), new SqlPlan.Binding.Literal("66214007"),
+        new SqlPlan.Binding.Literal("7200002"));
+    SqlPlan icd = new SqlPlanner(CATALOG, SqlEngine.POSTGRESQL).planDeidentified("SELECT d.DX_CD, COUNT(*) FROM DX_DEID d "
+        + "GROUP BY d.DX_CD", VIEWS, 1000, system -> new io.custos.phi.SensitiveValueSets.Withheld(Set.of(), Set.of("F10"), true));
+    assertThat(icd.sql()).endsWith("FROM DX_DEID t0 WHERE (t0.DX_CD IS NULL OR (UPPER(REPLACE(t0.DX_CD, '.', '')) NOT LIKE ?)) "
+        + "LIMIT 1001");
+    assertThat(icd.bindings()).containsExactly(new SqlPlan.Binding.Literal("F10%"));
+  }
+
   @ParameterizedTest
   @CsvSource(delimiter = '|', value = {
       "SELECT DX_CD FROM DX | deidentified-views-only",
@@ -82,7 +110,21 @@ class DeidentifiedPlannerTest {
       "SELECT ZIP3 FROM PAT_DEID WHERE PID = 'abc' | pseudonymous-key",
       "SELECT ZIP3 FROM PAT_DEID WHERE PID IN ('a', 'b') | pseudonymous-key",
       "SELECT LOWER(PID) FROM PAT_DEID | pseudonymous-key",
-      "SELECT ZIP3 FROM PAT_DEID ORDER BY PID | pseudonymous-key",
+      "SELECT ZIP3 FROM PAT_DEID ORDER BY PID | order-by-selected",
+      "SELECT PID, ZIP3 FROM PAT_DEID ORDER BY PID | pseudonymous-key",
+      "SELECT PID FROM PAT_DEID LIMIT 1 OFFSET 41 | no-offset",
+      "SELECT PID FROM PAT_DEID OFFSET 3 | no-offset",
+      "SELECT PID, ZIP3 FROM PAT_DEID ORDER BY 'x' | order-by-selected",
+      "SELECT PID, ZIP3 FROM PAT_DEID ORDER BY 1 | order-by-selected",
+      "SELECT PID, ZIP3 FROM PAT_DEID ORDER BY LOWER(ZIP3) | order-by-selected",
+      "SELECT PID FROM PAT_DEID ORDER BY SEX_CD | order-by-selected",
+      "SELECT d.DX_CD FROM DX_DEID d, PAT_DEID b WHERE b.ZIP3 = '100' | patient-key-joins",
+      "SELECT d.DX_CD FROM DX_DEID d CROSS JOIN PAT_DEID b | patient-key-joins",
+      "SELECT d.DX_CD, COUNT(DISTINCT d.PID) FROM DX_DEID d JOIN PAT_DEID b ON b.ZIP3 = '100' GROUP BY d.DX_CD | patient-key-joins",
+      "SELECT d.DX_CD FROM DX_DEID d JOIN PAT_DEID b ON b.PID = d.PID AND b.ZIP3 = '100' | patient-key-joins",
+      "SELECT d.DX_CD FROM DX_DEID d JOIN PAT_DEID b ON b.PID = b.PID | patient-key-joins",
+      "SELECT d.DX_CD FROM DX_DEID d JOIN PAT_DEID b ON b.ZIP3 = d.DX_CD | patient-key-joins",
+      "SELECT d.DX_CD FROM DX_DEID d JOIN PAT_DEID b ON b.PID <> d.PID | patient-key-joins",
       "SELECT PID AS k FROM PAT_DEID ORDER BY k | pseudonymous-key",
       "SELECT SEX_CD, COUNT(*) FROM PAT_DEID GROUP BY ZIP3 | counts-only",
       "SELECT SEX_CD, ZIP3, COUNT(*) FROM PAT_DEID GROUP BY SEX_CD | counts-only",

@@ -44,31 +44,110 @@ class SafeHarborReleaseTest {
 
   @Test
   void eachValueIsReducedByItsDeclaredClass() {
-    SafeHarborRelease r = release("SELECT PID, ZIP, BIRTH, ONSET, AGE, LOWER(SEX) AS s FROM V ORDER BY SEX");
-    Map<String, Object> out = r.rows(List.of(
-        row("c0", "p1", "c1", "03601-1234", "c2", "1930-05-01", "c3", "20190304", "c4", "95", "c5", "f", "k0", "p1"),
-        row("c0", "p2", "c1", "02139", "c2", "1990-01-01", "c3", "2019-03-04T10:00:00Z", "c4", "42", "c5", "m", "k0", "p2"),
-        row("c0", "p3", "c1", "12", "c2", "19900101", "c3", "03/04/2019", "c4", "forty", "c5", "m", "k0", "p3")), false);
-    assertThat(out.get("items")).isEqualTo(List.of(
-        Map.of("pid", "ps-p1", "zip", "000", "onset", 2019, "age", "90+"), // restricted ZIP3; over 89: no birth year
-        Map.of("pid", "ps-p2", "zip", "021", "birth", 1990, "onset", 2019, "age", 42),
-        Map.of("pid", "ps-p3", "birth", 1990))); // values that are not what their class says are left out
+    SafeHarborRelease r = release("SELECT PID, ZIP, BIRTH, ONSET, AGE, LOWER(SEX) AS s FROM V");
+    assertThat(List.of(
+        r.released(row("c0", "p1", "c1", "03601-1234", "c2", "1930-05-01", "c3", "20190304", "c4", "95", "c5", "f", "k0", "p1")),
+        r.released(row("c0", "p2", "c1", "02139", "c2", "1990-01-01", "c3", "2019-03-04T10:00:00Z", "c4", "42", "c5", "m",
+            "k0", "p2")),
+        r.released(row("c0", "p3", "c1", "12", "c2", "19900101", "c3", "03/04/2019", "c4", "forty", "c5", "m", "k0", "p3"))))
+        .isEqualTo(List.of(
+            Map.of("pid", "ps-p1", "zip", "000", "onset", 2019, "age", "90+"), // restricted ZIP3; over 89: no birth year
+            Map.of("pid", "ps-p2", "zip", "021", "birth", 1990, "onset", 2019, "age", 42),
+            Map.of("pid", "ps-p3", "birth", 1990))); // values that are not what their class says are left out
     assertThat(r.masked()).containsExactly("s");
+  }
+
+  /** {@code n} rows of {@code SEX} for patients {@code prefix0..}, one each. */
+  private static List<Map<String, String>> patients(String prefix, String sex, int n) {
+    List<Map<String, String>> rows = new ArrayList<>();
+    for (int p = 0; p < n; p++) {
+      rows.add(row("c0", sex, "k0", prefix + p));
+    }
+    return rows;
   }
 
   @Test
   void rowsWithoutOrderByLeaveTheDatabasesOrder() {
     SafeHarborRelease r = release("SELECT SEX FROM V");
-    Map<String, Object> out = r.rows(List.of(row("c0", "m", "k0", "p1"), row("c0", "f", "k0", "p2")), false);
-    assertThat(out.get("items")).isEqualTo(List.of(Map.of("sex", "f"), Map.of("sex", "m")));
+    List<Map<String, String>> rows = new ArrayList<>(patients("m", "m", 11));
+    rows.addAll(patients("f", "f", 11));
+    Map<String, Object> out = r.rows(rows);
+    assertThat((List<?>) out.get("items")).hasSize(22).first().isEqualTo(Map.of("sex", "f"));
   }
 
   @Test
   void distinctRowsAreDistinctOnceReleased() {
     SafeHarborRelease r = release("SELECT DISTINCT SEX FROM V");
-    Map<String, Object> out = r.rows(List.of(row("c0", "m", "k0", "p1"), row("c0", "m", "k0", "p2")), false);
+    Map<String, Object> out = r.rows(patients("p", "m", 11));
     assertThat(out.get("items")).isEqualTo(List.of(Map.of("sex", "m")));
   }
+
+  @Test
+  void fewerPatientsThanTheMinimumCellReleaseNoRow() {
+    // Listing pseudonyms and counting them would recover a count suppressed as a small cell.
+    Map<String, Object> out = release("SELECT PID FROM V").rows(patients("p", "m", 10));
+    assertThat(out).containsEntry("items", List.of()).containsEntry("suppressed", true);
+    assertThat((List<?>) release("SELECT PID FROM V").rows(patients("p", "m", 11)).get("items")).hasSize(11);
+  }
+
+  @Test
+  void aRareCombinationOfValuesIsLeftOutWithComplementaryRows() {
+    SafeHarborRelease r = release("SELECT PID, SEX, ZIP FROM V");
+    List<Map<String, String>> rows = new ArrayList<>();
+    for (int p = 0; p < 20; p++) {
+      rows.add(row("c0", "a" + p, "c1", "f", "c2", "02139", "k0", "a" + p));
+    }
+    for (int p = 0; p < 12; p++) {
+      rows.add(row("c0", "b" + p, "c1", "m", "c2", "02139", "k0", "b" + p));
+    }
+    for (int p = 0; p < 2; p++) { // 2 patients of a rare combination, 3 rows each: still 2 patients
+      for (int i = 0; i < 3; i++) {
+        rows.add(row("c0", "c" + p, "c1", "x", "c2", "10001", "k0", "c" + p));
+      }
+    }
+    Map<String, Object> out = r.rows(rows);
+    @SuppressWarnings("unchecked")
+    List<Map<String, Object>> items = (List<Map<String, Object>>) out.get("items");
+    assertThat(items).noneMatch(i -> "x".equals(i.get("sex")) || "100".equals(i.get("zip")));
+    // The rare combination's 2 patients, with the next smallest (12 patients, "m") hidden too: 14 patients at least.
+    assertThat(items).noneMatch(i -> "m".equals(i.get("sex")));
+    assertThat(items.stream().filter(i -> "f".equals(i.get("sex"))).count()).isEqualTo(20);
+    assertThat(out).containsEntry("suppressedCells", 2 * (6 + 12));
+  }
+
+  @Test
+  void rowsAreSortedByReleasedValuesThenWholeRowsAndTheLimitAppliedAfterwards() {
+    SafeHarborRelease r = release("SELECT SEX, ONSET FROM V ORDER BY SEX DESC LIMIT 3");
+    List<Map<String, String>> rows = new ArrayList<>();
+    for (int p = 0; p < 22; p++) { // stored so that the database's order would put 2021 first; 11 patients a year
+      rows.add(row("c0", "m", "c1", (2021 - p % 2) + "-06-0" + (1 + p % 9), "k0", "p" + p));
+    }
+    Map<String, Object> out = r.rows(rows);
+    assertThat(out.get("items")).isEqualTo(List.of(Map.of("sex", "m", "onset", 2020), Map.of("sex", "m", "onset", 2020),
+        Map.of("sex", "m", "onset", 2020)));
+    assertThat(out).containsEntry("truncated", true).containsEntry("count", 3);
+    // Truncation is judged on released rows only: 11 rows under LIMIT 20 are not truncated.
+    assertThat(release("SELECT SEX FROM V LIMIT 20").rows(patients("p", "m", 11))).doesNotContainKey("truncated");
+  }
+
+  @Test
+  void aGroupsPatientsAreTheFewestOfAnyTableJoined() {
+    SqlPlan plan = new SqlPlanner(CATALOG2, SqlEngine.POSTGRESQL).planDeidentified(
+        "SELECT a.SEX, COUNT(DISTINCT a.PID) AS patients FROM V a JOIN W b ON b.PID = a.PID GROUP BY a.SEX",
+        new SqlPlanner.Limits(Set.of("V", "W"), k -> true, Set.of(), 50), 1000);
+    List<Map<String, String>> rows = new ArrayList<>();
+    for (int p = 0; p < 12; p++) { // 12 keys in one table, but only 3 patients in the other
+      rows.add(row("c0", "f", "c1", "a" + p, "k0", "a" + p, "k1", "b" + (p % 3)));
+    }
+    Map<String, Object> out = new SafeHarborRelease(plan, id -> "ps-" + id, 2026).counts(rows, 50);
+    Map<String, Object> suppressed = new LinkedHashMap<>();
+    suppressed.put("sex", "f");
+    suppressed.put("patients", null);
+    assertThat(out.get("items")).isEqualTo(List.of(suppressed));
+  }
+
+  private static final SqlCatalog CATALOG2 = new SqlCatalog(List.of(), new SqlSettings.Patients("PAT", "MRN", "EMPI_ID"),
+      List.of(view(), new SqlSettings.View("W", "PAT", "Patient", "PID", Map.of("PID", identifier(IdentifierKind.PATIENT_KEY)))));
 
   @Test
   void smallCellsAreSuppressedByPatientsBehindThemWithComplementaryCells() {
