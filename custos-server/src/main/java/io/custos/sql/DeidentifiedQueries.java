@@ -21,7 +21,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.UnaryOperator;
-import org.hl7.fhir.r4.model.Resource;
 
 /**
  * Researchers' {@value SqlTool#SQL_QUERY_DEIDENTIFIED}: one SELECT over the de-identified views, across patients, under the
@@ -45,10 +44,10 @@ final class DeidentifiedQueries {
   private final CohortService research;
   private final RowShell shell;
 
-  /** The row as the FHIR resource its first table stands for, for a Consent to judge. */
+  /** The row as one FHIR resource per table read, each with its patient, for that patient's Consents to judge. */
   @FunctionalInterface
   interface RowShell {
-    Resource of(SqlPlan plan, Map<String, String> row, String patientId);
+    List<SqlStage.Shell> of(SqlPlan plan, Map<String, String> row);
   }
 
   DeidentifiedQueries(SqlDatabase database, SqlCatalog catalog, SqlSettings.Research settings, SensitiveCategories sensitive,
@@ -113,10 +112,7 @@ final class DeidentifiedQueries {
     if (categories.stream().anyMatch(c -> !CohortService.covered(ex.caller(), c, protocol))) {
       return false;
     }
-    Set<String> patients = new LinkedHashSet<>();
-    for (int i = 0; i < plan.keys().size(); i++) {
-      Optional.ofNullable(row.get("k" + i)).ifPresent(patients::add);
-    }
-    return patients.stream().allMatch(p -> research.researchPermitted(ex.caller(), p, shell.of(plan, row, p), consentApplied));
+    return shell.of(plan, row).stream()
+        .allMatch(s -> research.researchPermitted(ex.caller(), s.patientId(), s.resource(), consentApplied));
   }
 }

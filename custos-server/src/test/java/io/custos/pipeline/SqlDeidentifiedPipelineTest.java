@@ -81,6 +81,11 @@ class SqlDeidentifiedPipelineTest extends PipelineTestBase {
   static int diagnosisRows;
   /** Patients of 90 or more. */
   static int over89;
+  /** A patient whose research Consent denies every Condition, and one whose research Consent denies one diagnosis code. */
+  static final String NO_CONDITIONS = ALL_PATIENTS.get(0);
+  static final String NO_CODE = ALL_PATIENTS.get(2);
+  /** The diagnosis code {@link #NO_CODE}'s Consent denies for research. */
+  static String deniedCode;
 
   @BeforeAll
   static void startDatabase() throws Exception {
@@ -120,7 +125,16 @@ class SqlDeidentifiedPipelineTest extends PipelineTestBase {
         rs.next();
         diagnosisRows = rs.getInt(1);
       }
+      try (ResultSet rs = owner.createStatement().executeQuery("SELECT MIN(d.DX_CD) FROM DX d JOIN PAT p ON p.MRN = d.MRN"
+          + " WHERE p.EMPI_ID = '" + NO_CODE + "'")) {
+        rs.next();
+        deniedCode = rs.getString(1);
+      }
     }
+    fx.upstream.create(researchDenial(NO_CONDITIONS, deny -> deny.addClass_(
+        new org.hl7.fhir.r4.model.Coding("http://hl7.org/fhir/resource-types", "Condition", null))), Optional.empty());
+    fx.upstream.create(researchDenial(NO_CODE, deny -> deny.addCode(new org.hl7.fhir.r4.model.CodeableConcept(
+        new org.hl7.fhir.r4.model.Coding("http://snomed.info/sct", deniedCode, null)))), Optional.empty());
     // PATIENT_B opts out of research (a Consent denying purpose HRESCH): none of their rows is released or counted.
     org.hl7.fhir.r4.model.Consent optOut = new org.hl7.fhir.r4.model.Consent();
     optOut.setStatus(org.hl7.fhir.r4.model.Consent.ConsentState.ACTIVE)
@@ -133,6 +147,21 @@ class SqlDeidentifiedPipelineTest extends PipelineTestBase {
     passwordFile = Files.createTempFile("custos-sql", ".pw");
     Files.writeString(passwordFile, READER_PASSWORD);
     sql = SqlUpstream.open(settings());
+  }
+
+  /** A research Consent that permits research but denies, for purpose HRESCH, what {@code scope} adds to the provision. */
+  private static org.hl7.fhir.r4.model.Consent researchDenial(String patientId,
+      java.util.function.Consumer<org.hl7.fhir.r4.model.Consent.ProvisionComponent> scope) {
+    org.hl7.fhir.r4.model.Consent c = new org.hl7.fhir.r4.model.Consent();
+    c.setStatus(org.hl7.fhir.r4.model.Consent.ConsentState.ACTIVE)
+        .setPatient(new org.hl7.fhir.r4.model.Reference("Patient/" + patientId))
+        .setScope(new org.hl7.fhir.r4.model.CodeableConcept(new org.hl7.fhir.r4.model.Coding(
+            "http://terminology.hl7.org/CodeSystem/consentscope", "research", null)));
+    var deny = c.getProvision().setType(org.hl7.fhir.r4.model.Consent.ConsentProvisionType.PERMIT).addProvision()
+        .setType(org.hl7.fhir.r4.model.Consent.ConsentProvisionType.DENY)
+        .addPurpose(new org.hl7.fhir.r4.model.Coding("http://terminology.hl7.org/CodeSystem/v3-ActReason", "HRESCH", null));
+    scope.accept(deny);
+    return c;
   }
 
   @AfterAll
@@ -356,6 +385,29 @@ class SqlDeidentifiedPipelineTest extends PipelineTestBase {
     assertThat(items(linked)).hasSize(ALL_PATIENTS.size() - 1).extracting(r -> r.get("pid")).doesNotContain(pseudonymB);
     ToolOutcome rows = pipeline.handle(call(researcher(), TOOL, Map.of("query", q + " LIMIT 50", "protocol_id", "IRB-LINK")));
     assertThat(items(rows)).isNotEmpty().extracting(r -> r.get("pid")).doesNotContain(pseudonymB);
+  }
+
+  @Test
+  void everyViewOfAJoinedRowIsJudgedByItsPatientsResearchConsent() {
+    String noConditions = pseudonym(NO_CONDITIONS);
+    String noCode = pseudonym(NO_CODE);
+    // The Patient view first: each row is still judged as the Condition its diagnosis view stands for, with its code.
+    for (String q : List.of("SELECT p.PID, d.DX_CD FROM PAT_DEID p JOIN DX_DEID d ON p.PID = d.PID LIMIT 1000",
+        "SELECT p.PID, d.DX_CD FROM DX_DEID d JOIN PAT_DEID p ON p.PID = d.PID LIMIT 1000")) {
+      List<Map<String, Object>> rows = items(pipeline.handle(call(researcher(), TOOL, Map.of("query", q,
+          "protocol_id", "IRB-LINK"))));
+      assertThat(rows).as(q).extracting(r -> r.get("pid")).doesNotContain(noConditions).contains(noCode);
+      assertThat(rows).as(q).filteredOn(r -> noCode.equals(r.get("pid"))).extracting(r -> r.get("dx_cd"))
+          .doesNotContain(deniedCode).isNotEmpty();
+    }
+    // The Patient view alone is not a Condition: those patients are still in it.
+    assertThat(items(pipeline.handle(call(researcher(), TOOL, Map.of("query", "SELECT PID FROM PAT_DEID",
+        "protocol_id", "IRB-LINK"))))).extracting(r -> r.get("pid")).contains(noConditions, noCode);
+  }
+
+  private static String pseudonym(String patientId) {
+    Patient p = (Patient) fx.upstream.execute(new UpstreamRequest.Read("Patient", patientId)).resources().get(0);
+    return TestPaths.researchDeidentifier(LocalDate.now()).deidentify(p, DeidContext.of(p)).getIdPart();
   }
 
   @Test
