@@ -66,7 +66,8 @@ final class DeidentifiedQueries {
     SqlPlan plan;
     try {
       plan = planner.planDeidentified(query, new SqlPlanner.Limits(Set.copyOf(settings.views().stream()
-          .map(SqlSettings.View::name).toList()), kind -> true, Set.of(), settings.maxRows()), settings.maxScanRows());
+          .map(SqlSettings.View::name).toList()), kind -> true, Set.of(), settings.maxRows()),
+          new SqlPlanner.Research(settings.maxScanRows(), research.referenceDate().getYear()));
     } catch (SqlRule.SqlRefused e) {
       throw SqlStage.refusal(ex, query, e);
     }

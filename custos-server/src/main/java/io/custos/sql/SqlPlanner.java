@@ -101,15 +101,24 @@ final class SqlPlanner {
    * the views in {@code limits.tables()} (a catalog table is refused as {@link SqlRule#VIEWS_ONLY}); a view's patient
    * key only selected, counted, grouped on or compared with another column ({@link SqlRule#PATIENT_KEY}: a literal
    * would make it an oracle); and counts ({@link DeidentifiedCounts}), computed by Custos over at most
-   * {@code maxScanRows} rows. The plan fetches every table's patient key as {@code k0, k1...}.
+   * {@code maxScanRows} rows. A view's identifier column reads, wherever it is named, only what Safe Harbor releases of
+   * it ({@link IdentifierKind#reduced}). The plan fetches every table's patient key as {@code k0, k1...}.
    *
    * @throws SqlRule.SqlRefused naming the rule the statement broke
    */
-  SqlPlan planDeidentified(String text, Limits limits, int maxScanRows) {
-    return plan(text, limits, Optional.of(maxScanRows));
+  SqlPlan planDeidentified(String text, Limits limits, Research research) {
+    return plan(text, limits, Optional.of(research));
   }
 
-  private SqlPlan plan(String text, Limits limits, Optional<Integer> deidentified) {
+  /**
+   * A de-identified statement's bounds.
+   *
+   * @param maxScanRows   rows at most read to count
+   * @param referenceYear the year ages are counted to, for the over-89 rule on birth dates ({@link IdentifierKind#reduced})
+   */
+  record Research(int maxScanRows, int referenceYear) {}
+
+  private SqlPlan plan(String text, Limits limits, Optional<Research> deidentified) {
     if (text.length() > MAX_QUERY_CHARS) {
       throw SqlRule.TOO_LONG.refused();
     }
@@ -122,7 +131,7 @@ final class SqlPlanner {
   }
 
   /** One plain SELECT without WITH, rendered. */
-  private SqlPlan render(Statement statement, Limits limits, Optional<Integer> deidentified) {
+  private SqlPlan render(Statement statement, Limits limits, Optional<Research> deidentified) {
     if (!(statement instanceof PlainSelect select)) {
       throw SqlRule.ONE_SELECT.refused();
     }
@@ -198,12 +207,12 @@ final class SqlPlanner {
     private final StringBuilder sql = new StringBuilder();
     private final List<SqlPlan.Binding> bindings = new ArrayList<>();
     private final Map<String, String> outputAliases = new LinkedHashMap<>();
-    /** Rows at most read to count, for a de-identified statement; empty: a compartment statement. */
-    private final Optional<Integer> deidentified;
+    /** A de-identified statement's bounds; empty: a compartment statement. */
+    private final Optional<Research> deidentified;
     /** Whether a view's patient key may be named where the rendering is now. */
     private boolean keyAllowed;
 
-    Render(Limits limits, Optional<Integer> deidentified) {
+    Render(Limits limits, Optional<Research> deidentified) {
       this.limits = limits;
       this.deidentified = deidentified;
     }
@@ -326,7 +335,7 @@ final class SqlPlanner {
       if (deidentified.isPresent() && DeidentifiedCounts.grouped(s, outputs)) {
         int groups = limit(s.getLimit());
         DeidentifiedCounts.check(s, outputs, selected, groupColumns(s));
-        int scan = deidentified.get();
+        int scan = deidentified.get().maxScanRows();
         sql.append(" LIMIT ").append(scan + 1);
         return new SqlPlan(sql.toString(), List.copyOf(bindings), List.copyOf(outputs), List.copyOf(hidden),
             tables.stream().map(t -> t.table().name()).toList(), scan, List.copyOf(keys), java.util.OptionalInt.of(groups));
@@ -546,8 +555,11 @@ final class SqlPlanner {
           } else {
             Resolved r = resolve(c);
             String column = r.scoped().alias() + "." + engine.identifier(r.column().getKey());
-            sql.append(deidentified.isPresent() ? r.column().getValue().identifierKind().map(k -> k.reduced(column)).orElse(column)
-                : column);
+            Optional<IdentifierKind> kind = r.column().getValue().identifierKind().filter(k -> deidentified.isPresent());
+            IdentifierKind.Reduced reduced = kind.map(k -> k.reduced(column, deidentified.get().referenceYear()))
+                .orElse(new IdentifierKind.Reduced(column, List.of()));
+            sql.append(reduced.sql());
+            reduced.values().forEach(v -> bindings.add(new SqlPlan.Binding.Literal(v)));
           }
         }
         case StringValue v -> {

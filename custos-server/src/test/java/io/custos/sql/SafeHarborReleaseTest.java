@@ -30,7 +30,7 @@ class SafeHarborReleaseTest {
   }
 
   private static SafeHarborRelease release(String sql) {
-    SqlPlan plan = new SqlPlanner(CATALOG, SqlEngine.POSTGRESQL).planDeidentified(sql, new SqlPlanner.Limits(Set.of("V"), k -> true, Set.of(), 50), 1000);
+    SqlPlan plan = new SqlPlanner(CATALOG, SqlEngine.POSTGRESQL).planDeidentified(sql, new SqlPlanner.Limits(Set.of("V"), k -> true, Set.of(), 50), new SqlPlanner.Research(1000, 2026));
     return new SafeHarborRelease(plan, id -> "ps-" + id, 2026);
   }
 
