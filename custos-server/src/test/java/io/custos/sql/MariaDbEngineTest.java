@@ -25,9 +25,9 @@ import org.junit.jupiter.params.provider.CsvSource;
 /**
  * What differs on MariaDB, against a real {@code mariadbd}: the account's privileges read from
  * {@code information_schema} and {@code SHOW GRANTS} (each kind of write privilege, a role, a grant to {@code PUBLIC}, a
- * routine-level {@code EXECUTE}, a grant option stops the
- * start), every pooled session read-only with {@code max_statement_time}, the timeout told apart, and the driver's log
- * lines (which quote the server's messages) kept out of the production log.
+ * routine-level {@code EXECUTE}, a grant option stops the start), every pooled session read-only with
+ * {@code max_statement_time}, the timeout told apart, and the driver's log lines (which quote the server's messages)
+ * kept out of the production log.
  */
 class MariaDbEngineTest {
   @RegisterExtension
