@@ -22,7 +22,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.UnaryOperator;
-import org.hl7.fhir.r4.model.Resource;
 
 /**
  * Researchers' {@value SqlTool#SQL_QUERY_DEIDENTIFIED}: one SELECT over the de-identified views, across patients, under the
@@ -48,10 +47,10 @@ final class DeidentifiedQueries {
   private final CohortService research;
   private final RowShell shell;
 
-  /** The row as the FHIR resource its first table stands for, for a Consent to judge. */
+  /** The row as one FHIR resource per table read, each with its patient, for that patient's Consents to judge. */
   @FunctionalInterface
   interface RowShell {
-    Resource of(SqlPlan plan, Map<String, String> row, String patientId);
+    List<SqlStage.Shell> of(SqlPlan plan, Map<String, String> row);
   }
 
   DeidentifiedQueries(SqlDatabase database, SqlCatalog catalog, SqlSettings.Research settings, SensitiveCategories sensitive,
@@ -80,7 +79,8 @@ final class DeidentifiedQueries {
     SqlPlan plan;
     try {
       plan = planner.planDeidentified(query, new SqlPlanner.Limits(Set.copyOf(settings.views().stream()
-          .map(SqlSettings.View::name).toList()), kind -> true, Set.of(), settings.maxRows()), settings.maxScanRows(),
+          .map(SqlSettings.View::name).toList()), kind -> true, Set.of(), settings.maxRows()),
+          new SqlPlanner.Research(settings.maxScanRows(), research.referenceDate().getYear()),
           system -> sensitive.withheld(system, uncovered));
     } catch (SqlRule.SqlRefused e) {
       throw SqlStage.refusal(ex, query, e);
@@ -128,10 +128,7 @@ final class DeidentifiedQueries {
     if (categories.stream().anyMatch(c -> !CohortService.covered(ex.caller(), c, protocol))) {
       return false;
     }
-    Set<String> patients = new LinkedHashSet<>();
-    for (int i = 0; i < plan.keys().size(); i++) {
-      Optional.ofNullable(row.get("k" + i)).ifPresent(patients::add);
-    }
-    return patients.stream().allMatch(p -> research.researchPermitted(ex.caller(), p, shell.of(plan, row, p), consentApplied));
+    return shell.of(plan, row).stream()
+        .allMatch(s -> research.researchPermitted(ex.caller(), s.patientId(), s.resource(), consentApplied));
   }
 }

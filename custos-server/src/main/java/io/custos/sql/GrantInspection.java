@@ -18,8 +18,9 @@ import javax.sql.DataSource;
  *   <li>MariaDB: the account's rows of {@code information_schema} {@code USER_PRIVILEGES}, {@code SCHEMA_PRIVILEGES},
  *       {@code TABLE_PRIVILEGES} and {@code COLUMN_PRIVILEGES}; any privilege but {@code SELECT}, {@code SHOW VIEW} and
  *       {@code USAGE}, or any grant option, counts. A role granted to the account counts too (fail closed:
- *       {@code information_schema} does not show a role's privileges to its grantee), and so does a privilege granted
- *       {@code TO PUBLIC} (MariaDB 10.11), which only {@code SHOW GRANTS} lists.
+ *       {@code information_schema} does not show a role's privileges to its grantee); and every line of
+ *       {@code SHOW GRANTS} is read too, for what only it lists: grants {@code TO PUBLIC} (MariaDB 10.11),
+ *       routine-level {@code EXECUTE} and {@code PROXY}.
  * </ul>
  */
 final class GrantInspection {
@@ -40,7 +41,7 @@ final class GrantInspection {
           query(c, sql, found);
         }
         if (engine == SqlEngine.MARIADB) {
-          publicGrants(c, found);
+          showGrants(c, found);
         }
         return found;
       } finally {
@@ -80,25 +81,35 @@ final class GrantInspection {
   }
 
   /**
-   * MariaDB's grants to {@code PUBLIC}, which every account holds: from the lines of {@code SHOW GRANTS} of the form
-   * {@code GRANT <privilege>[ (<columns>)], ... ON <object> TO PUBLIC[ WITH GRANT OPTION]}; any privilege outside
-   * {@link #READ_ONLY} counts, and so does a grant option.
+   * Every line of MariaDB's {@code SHOW GRANTS}: the account's own grants, its roles and the grants to {@code PUBLIC}
+   * (which every account holds), including what {@code information_schema} does not show (routine-level
+   * {@code EXECUTE}, {@code PROXY}). A line {@code GRANT <privilege>[ (<columns>)], ... ON <object> TO <grantee>[ ...
+   * WITH GRANT OPTION]} counts for each privilege outside {@link #READ_ONLY}, or for all with a grant option; a role
+   * granted ({@code GRANT <role> TO ...}) counts; any other line counts too (fail closed). Only privileges and objects
+   * are described, never what follows the grantee (a password hash).
    */
-  private static void publicGrants(Connection c, List<String> out) throws SQLException {
+  private static void showGrants(Connection c, List<String> out) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement("SHOW GRANTS"); ResultSet rs = ps.executeQuery()) {
       while (rs.next() && out.size() < 10) {
         String line = rs.getString(1);
         int on = line.indexOf(" ON ");
-        int to = line.lastIndexOf(" TO PUBLIC");
-        if (!line.startsWith("GRANT ") || on < 0 || to < on) {
+        int to = on < 0 ? line.indexOf(" TO ") : line.indexOf(" TO ", on);
+        if (!line.startsWith("GRANT ") || to < 0) {
+          out.add("a grant that could not be read");
+          continue;
+        }
+        if (on < 0) {
+          out.add("role granted by SHOW GRANTS (grant the account SELECT directly; roles are not inspected)");
           continue;
         }
         String object = line.substring(on + " ON ".length(), to);
-        boolean grantOption = to + " TO PUBLIC".length() < line.length();
+        String grantee = line.substring(to + " TO ".length());
+        String whom = grantee.startsWith("PUBLIC") ? " to PUBLIC" : "";
+        boolean grantOption = grantee.contains(" WITH GRANT OPTION");
         for (String privilege : line.substring("GRANT ".length(), on).replaceAll("\\([^)]*\\)", "").split(",")) {
           String p = privilege.strip().toUpperCase(Locale.ROOT);
           if (grantOption || !READ_ONLY.contains(p)) {
-            out.add(p + (grantOption ? " WITH GRANT OPTION" : "") + " on " + object + " to PUBLIC");
+            out.add(p + (grantOption ? " WITH GRANT OPTION" : "") + " on " + object + whom);
           }
         }
       }

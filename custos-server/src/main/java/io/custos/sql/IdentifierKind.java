@@ -2,8 +2,10 @@ package io.custos.sql;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
+import io.custos.phi.deid.DeIdentifier;
 import io.custos.phi.deid.SafeHarborKind;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -59,19 +61,41 @@ public enum IdentifierKind {
 
   /**
    * A view's column of this kind as a de-identified statement reads it, wherever it is named (select list, WHERE, ON,
-   * ORDER BY): a date reduced to its year and a ZIP code to its first three digits in the statement itself, so even a
-   * view built wrongly (full dates, full ZIP codes) cannot single a patient out by a condition on them.
-   * {@code CAST ... AS CHAR} and {@code LEFT} read alike in PostgreSQL and MariaDB.
+   * ORDER BY): exactly what the answer releases of it, so even a view built wrongly (full dates, full ZIP codes, exact
+   * ages) cannot single a patient out by a condition on them. A date reads as its year; a birth date as its year, NULL
+   * when that year is {@code referenceYear - 90} or earlier; an age over 89 as 90; a ZIP code as its first three digits,
+   * {@code 000} for a restricted prefix ({@link DeIdentifier#RESTRICTED_ZIP3}); any other kind as it is. The year is
+   * the first four characters of the value as text ({@code CAST ... AS CHAR}, {@code LEFT} and {@code CASE} read alike
+   * in PostgreSQL, whose session pins {@code DateStyle} to ISO, and MariaDB).
    *
-   * @param column the rendered column, {@code <alias>.<name>}
+   * @param column        the rendered column, {@code <alias>.<name>}
+   * @param referenceYear the year ages are counted to
    */
-  String reduced(String column) {
+  Reduced reduced(String column, int referenceYear) {
+    String text = "CAST(" + column + " AS CHAR(10))";
+    String year = "LEFT(" + text + ", 4)";
+    String zip3 = "LEFT(" + text + ", 3)";
+    String age = "CAST(" + column + " AS DECIMAL(5, 0))";
+    List<String> restricted = DeIdentifier.RESTRICTED_ZIP3.stream().sorted().toList();
     return switch (this) {
-      case DATE, BIRTH_DATE -> "LEFT(CAST(" + column + " AS CHAR(10)), 4)";
-      case ZIP -> "LEFT(CAST(" + column + " AS CHAR(10)), 3)";
-      default -> column;
+      case DATE -> new Reduced(year, List.of());
+      // Four-digit years compare as text as they do as numbers, and text reads alike in both engines.
+      case BIRTH_DATE -> new Reduced("CASE WHEN " + year + " > ? THEN " + year + " END",
+          List.of(String.format(Locale.ROOT, "%04d", referenceYear - 90)));
+      case AGE -> new Reduced("CASE WHEN " + age + " > 89 THEN 90 ELSE " + age + " END", List.of());
+      case ZIP -> new Reduced("CASE WHEN " + zip3 + " IN (" + String.join(", ", restricted.stream().map(z -> "?").toList())
+          + ") THEN '000' ELSE " + zip3 + " END", List.copyOf(restricted));
+      default -> new Reduced(column, List.of());
     };
   }
+
+  /**
+   * A column as a de-identified statement reads it.
+   *
+   * @param sql    the expression, with one {@code ?} per value
+   * @param values the values bound to its {@code ?}, in order
+   */
+  record Reduced(String sql, List<Object> values) {}
 
   /** The configuration spelling, e.g. {@code birth-date}. */
   @JsonValue

@@ -65,11 +65,12 @@ public enum SqlEngine {
   /**
    * One statement run on every new pooled connection: every later transaction of the session is read-only, and the
    * server itself ends a statement running longer than {@code timeoutSeconds} (besides the driver's query timeout).
+   * PostgreSQL's dates also read as ISO 8601 text ({@code DateStyle}), which {@link IdentifierKind#reduced} relies on.
    */
   String sessionSetup(int timeoutSeconds) {
     return switch (this) {
       case POSTGRESQL -> "SELECT set_config('default_transaction_read_only', 'on', false), set_config('statement_timeout', '"
-          + timeoutSeconds * 1000 + "', false)";
+          + timeoutSeconds * 1000 + "', false), set_config('DateStyle', 'ISO', false)";
       case MARIADB -> "SET SESSION tx_read_only = 1, SESSION max_statement_time = " + timeoutSeconds;
     };
   }

@@ -122,31 +122,39 @@ final class SqlPlanner {
    * key only selected, counted, grouped on or compared with another column ({@link SqlRule#PATIENT_KEY}: a literal
    * would make it an oracle); joins only on the views' patient keys ({@link SqlRule#KEY_JOIN}); no OFFSET
    * ({@link SqlRule#NO_OFFSET}); ORDER BY on selected columns only ({@link SqlRule#ORDER_SELECTED}); and counts
-   * ({@link DeidentifiedCounts}). The statement reads at most {@code maxScanRows} rows (one more to tell that it matches
-   * more), without ORDER BY or the caller's LIMIT: Custos counts, sorts ({@link SqlPlan#release()}) and cuts the
-   * released rows, so storage order never chooses them. The plan fetches every table's patient key as
+   * ({@link DeidentifiedCounts}). A view's identifier column reads, wherever it is named, only what Safe Harbor releases
+   * of it ({@link IdentifierKind#reduced}). The statement reads at most {@code maxScanRows} rows (one more to tell that
+   * it matches more), without ORDER BY or the caller's LIMIT: Custos counts, sorts ({@link SqlPlan#release()}) and cuts
+   * the released rows, so storage order never chooses them. The plan fetches every table's patient key as
    * {@code k0, k1...}.
    *
    * @throws SqlRule.SqlRefused naming the rule the statement broke
    */
-  SqlPlan planDeidentified(String text, Limits limits, int maxScanRows) {
-    return planDeidentified(text, limits, maxScanRows, NOTHING_WITHHELD);
+  SqlPlan planDeidentified(String text, Limits limits, Research research) {
+    return planDeidentified(text, limits, research, NOTHING_WITHHELD);
   }
 
   /**
-   * As {@link #planDeidentified(String, Limits, int)}, with the rows whose codes the caller may not see left out by the
-   * statement itself: for every code column of every view read, {@code (col IS NULL OR (col NOT IN (?...) AND col NOT
-   * LIKE ?...))} over the codes and is-a roots {@code withheld} gives for its code system (bound, never rendered), so
-   * the scan cap never counts a row the caller cannot see.
+   * A de-identified statement's bounds.
+   *
+   * @param maxScanRows   rows at most read to count
+   * @param referenceYear the year ages are counted to, for the over-89 rule on birth dates ({@link IdentifierKind#reduced})
+   */
+  record Research(int maxScanRows, int referenceYear) {}
+
+  /**
+   * As {@link #planDeidentified(String, Limits, Research)}, with the rows whose codes the caller may not see left out by
+   * the statement itself: for every code column of every view read, {@code (col IS NULL OR (col NOT IN (?...) AND col
+   * NOT LIKE ?...))} over the codes and is-a roots {@code withheld} gives for its code system (bound, never rendered),
+   * so the scan cap never counts a row the caller cannot see.
    *
    * @param withheld per code system URI, the codes of the sensitive categories the caller's role and protocol do not cover
    */
-  SqlPlan planDeidentified(String text, Limits limits, int maxScanRows, WithheldCodes withheld) {
-    return plan(text, limits, Optional.of(maxScanRows), withheld);
+  SqlPlan planDeidentified(String text, Limits limits, Research research, WithheldCodes withheld) {
+    return plan(text, limits, Optional.of(research), withheld);
   }
 
-  private SqlPlan plan(String text, Limits limits, Optional<Integer> deidentified,
-      WithheldCodes withheld) {
+  private SqlPlan plan(String text, Limits limits, Optional<Research> deidentified, WithheldCodes withheld) {
     if (text.length() > MAX_QUERY_CHARS) {
       throw SqlRule.TOO_LONG.refused();
     }
@@ -159,8 +167,7 @@ final class SqlPlanner {
   }
 
   /** One plain SELECT without WITH, rendered. */
-  private SqlPlan render(Statement statement, Limits limits, Optional<Integer> deidentified,
-      WithheldCodes withheld) {
+  private SqlPlan render(Statement statement, Limits limits, Optional<Research> deidentified, WithheldCodes withheld) {
     if (!(statement instanceof PlainSelect select)) {
       throw SqlRule.ONE_SELECT.refused();
     }
@@ -236,15 +243,15 @@ final class SqlPlanner {
     private final StringBuilder sql = new StringBuilder();
     private final List<SqlPlan.Binding> bindings = new ArrayList<>();
     private final Map<String, String> outputAliases = new LinkedHashMap<>();
-    /** Rows at most read to count, for a de-identified statement; empty: a compartment statement. */
-    private final Optional<Integer> deidentified;
+    /** A de-identified statement's bounds; empty: a compartment statement. */
+    private final Optional<Research> deidentified;
     /** Whether a view's patient key may be named where the rendering is now. */
     private boolean keyAllowed;
 
     /** Per code system, the codes whose rows a de-identified statement leaves out. */
     private final WithheldCodes withheld;
 
-    Render(Limits limits, Optional<Integer> deidentified, WithheldCodes withheld) {
+    Render(Limits limits, Optional<Research> deidentified, WithheldCodes withheld) {
       this.limits = limits;
       this.deidentified = deidentified;
       this.withheld = withheld;
@@ -377,7 +384,7 @@ final class SqlPlanner {
       if (deidentified.isPresent() && DeidentifiedCounts.grouped(s, outputs)) {
         int groups = limit(s.getLimit());
         DeidentifiedCounts.check(s, outputs, selected, groupColumns(s));
-        int scan = deidentified.get();
+        int scan = deidentified.get().maxScanRows();
         sql.append(" LIMIT ").append(scan + 1);
         return new SqlPlan(sql.toString(), List.copyOf(bindings), List.copyOf(outputs), List.copyOf(hidden),
             tables.stream().map(t -> t.table().name()).toList(), scan, List.copyOf(keys), java.util.OptionalInt.of(groups));
@@ -401,7 +408,7 @@ final class SqlPlanner {
               : o.getNullOrdering() == OrderByElement.NullOrdering.NULLS_FIRST));
         }
         int rows = limit(s.getLimit());
-        int scan = deidentified.get();
+        int scan = deidentified.get().maxScanRows();
         sql.append(" LIMIT ").append(scan + 1);
         return new SqlPlan(sql.toString(), List.copyOf(bindings), List.copyOf(outputs), List.copyOf(hidden),
             tables.stream().map(t -> t.table().name()).toList(), scan, List.copyOf(keys), java.util.OptionalInt.empty(),
@@ -696,8 +703,11 @@ final class SqlPlanner {
           } else {
             Resolved r = resolve(c);
             String column = r.scoped().alias() + "." + engine.identifier(r.column().getKey());
-            sql.append(deidentified.isPresent() ? r.column().getValue().identifierKind().map(k -> k.reduced(column)).orElse(column)
-                : column);
+            Optional<IdentifierKind> kind = r.column().getValue().identifierKind().filter(k -> deidentified.isPresent());
+            IdentifierKind.Reduced reduced = kind.map(k -> k.reduced(column, deidentified.get().referenceYear()))
+                .orElse(new IdentifierKind.Reduced(column, List.of()));
+            sql.append(reduced.sql());
+            reduced.values().forEach(v -> bindings.add(new SqlPlan.Binding.Literal(v)));
           }
         }
         case StringValue v -> {

@@ -42,7 +42,7 @@ public final class SqlStage implements Stage {
   private final SqlSettings.Analyst analyst;
   private final SensitiveCategories sensitive;
   private final SensitiveDataPolicy policy;
-  private final Map<String, String> resourceTypes = new LinkedHashMap<>();
+  private final SqlCatalog catalog;
   private final Optional<DeidentifiedQueries> deidentified;
 
   /**
@@ -56,10 +56,9 @@ public final class SqlStage implements Stage {
     this.analyst = settings.analyst();
     this.sensitive = sensitive;
     this.policy = policy;
-    catalog.tables().forEach(t -> resourceTypes.put(t.name(), t.resourceType()));
-    catalog.views().forEach(v -> resourceTypes.put(v.name(), v.resourceType()));
+    this.catalog = catalog;
     this.deidentified = research.filter(r -> settings.research() != null).map(r ->
-        new DeidentifiedQueries(database, catalog, settings.research(), sensitive, r, this::shell));
+        new DeidentifiedQueries(database, catalog, settings.research(), sensitive, r, (plan, row) -> shells(plan, row, Optional.empty())));
   }
 
   @Override
@@ -90,7 +89,7 @@ public final class SqlStage implements Stage {
         withheld.add(categories);
         continue;
       }
-      if (ex.withheldByConsent(shell(plan, row, patientId))) {
+      if (shells(plan, row, Optional.of(patientId)).stream().anyMatch(p -> ex.withheldByConsent(p.resource()))) {
         withheld.addConsent();
         continue;
       }
@@ -188,20 +187,41 @@ public final class SqlStage implements Stage {
     return found;
   }
 
+  /** One table's part of a row as the FHIR resource the table stands for, and the patient whose Consents judge it. */
+  record Shell(String patientId, Resource resource) {}
+
   /**
-   * The row as the FHIR resource its first table stands for (a Condition, a MedicationRequest...), holding only its
-   * codes and the patient, so the patient's Consent provisions judge it as they judge the FHIR record.
+   * The row as one FHIR resource per table read (a Condition, a MedicationRequest...), each holding only that table's
+   * codes and its patient, so the patient's Consent provisions judge every part of the row as they judge the FHIR
+   * records; a row is released only when every part is permitted.
+   *
+   * @param patientId the bound patient of a compartment plan; empty for a de-identified plan, whose every table is
+   *                  judged for its own patient key ({@code k0, k1...}), a table whose key is null being tied to no one
    */
-  Resource shell(SqlPlan plan, Map<String, String> row, String patientId) {
-    CodeableConcept codes = new CodeableConcept();
-    for (int i = 0; i < plan.hidden().size(); i++) {
-      String code = row.get("h" + i);
-      if (code != null) {
-        codes.addCoding().setSystem(plan.hidden().get(i).system().orElseThrow()).setCode(code);
+  List<Shell> shells(SqlPlan plan, Map<String, String> row, Optional<String> patientId) {
+    List<Shell> shells = new ArrayList<>();
+    int code = 0; // the planner fetches every table's code columns in turn, in catalog order: h0, h1...
+    for (int t = 0; t < plan.tables().size(); t++) {
+      SqlSettings.Table table = catalog.table(plan.tables().get(t)).orElseThrow();
+      CodeableConcept codes = new CodeableConcept();
+      for (var c : table.columns().entrySet()) {
+        if (c.getValue().kind() == ColumnClass.CODE) {
+          String value = row.get("h" + code);
+          if (value != null) {
+            codes.addCoding().setSystem(plan.hidden().get(code).system().orElseThrow()).setCode(value);
+          }
+          code++;
+        }
       }
+      Optional<String> patient = patientId.isPresent() ? patientId : Optional.ofNullable(row.get("k" + t));
+      patient.ifPresent(p -> shells.add(new Shell(p, resource(table.resourceType(), codes, p))));
     }
+    return shells;
+  }
+
+  private static Resource resource(String resourceType, CodeableConcept codes, String patientId) {
     Reference patient = new Reference("Patient/" + patientId);
-    return switch (resourceTypes.getOrDefault(plan.tables().get(0), "Basic")) {
+    return switch (resourceType) {
       case "Condition" -> new org.hl7.fhir.r4.model.Condition().setCode(codes).setSubject(patient);
       case "MedicationRequest" -> new org.hl7.fhir.r4.model.MedicationRequest().setMedication(codes).setSubject(patient);
       case "Observation" -> new org.hl7.fhir.r4.model.Observation().setCode(codes).setSubject(patient);

@@ -25,16 +25,17 @@ import io.custos.routes.TestPaths;
 import io.custos.sql.ColumnClass;
 import io.custos.sql.IdentifierKind;
 import io.custos.sql.LegacySchema;
+import io.custos.sql.SqlEngine;
 import io.custos.sql.SqlRule;
 import io.custos.sql.SqlSettings;
 import io.custos.sql.SqlUpstream;
 import io.custos.state.InProcessStateStore;
+import io.custos.testing.SqlTestServer;
 import io.custos.tools.Declaration;
 import io.custos.tools.ResearchTools;
 import io.custos.tools.ToolCatalog;
 import io.custos.writes.WriteSettings;
 import io.custos.writes.WriteTools;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -55,19 +56,24 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.hl7.fhir.r4.model.Patient;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.AfterParameterizedClassInvocation;
+import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * Researchers' SQL over de-identified views, behind the production pipeline with real embedded PostgreSQL holding the
- * legacy schema of the same five Synthea patients as the FHIR fixture, plus {@value #SYNTHETIC} synthetic patients only
- * in the legacy data so that some cells reach the small-cell threshold and some do not: only views, never tables or
- * system catalogs; no MRN, name, full date, full ZIP code or FHIR id in any answer, even from a view declared wrongly;
- * counts and rows with small cells suppressed; Part 2 rows left out; pseudonyms those of the FHIR research path; rows
- * chosen and ordered by Custos, never by storage order; the clinician's {@code sql_query} still confined to the
- * patient's compartment.
+ * Researchers' SQL over de-identified views, behind the production pipeline, run once per {@link SqlEngine} against a
+ * real server of it (embedded PostgreSQL; MariaDB from Debian's {@code mariadb-server}) holding the legacy schema of the
+ * same five Synthea patients as the FHIR fixture, plus {@value #SYNTHETIC} synthetic patients only in the legacy data so
+ * that some cells reach the small-cell threshold and some do not: only views, never tables or system catalogs; no MRN,
+ * name, full date, full ZIP code or FHIR id in any answer, even from a view declared wrongly; counts and rows with
+ * small cells suppressed; Part 2 rows left out; pseudonyms those of the FHIR research path; rows chosen and ordered by
+ * Custos, never by storage order; the clinician's {@code sql_query} still confined to the patient's compartment.
  */
+@ParameterizedClass(name = "{0}")
+@EnumSource(SqlEngine.class)
 class SqlDeidentifiedPipelineTest extends PipelineTestBase {
   private static final String READER_PASSWORD = "reader-secret";
   private static final String TOOL = "sql_query_deidentified";
@@ -79,7 +85,7 @@ class SqlDeidentifiedPipelineTest extends PipelineTestBase {
   private static final int SYNTHETIC = 24;
   /** Patients who did not opt out of research. */
   private static final int RESEARCH_PATIENTS = ALL_PATIENTS.size() - 1 + SYNTHETIC;
-  static EmbeddedPostgres pg;
+  static SqlTestServer db;
   static SqlUpstream sql;
   static Path passwordFile;
   /** Every MRN, FHIR Patient id, name, birth date and full ZIP code of the schema. */
@@ -88,20 +94,35 @@ class SqlDeidentifiedPipelineTest extends PipelineTestBase {
   static String mrnA;
   /** Diagnosis rows in the legacy data. */
   static int diagnosisRows;
-  /** Patients of 90 or more. */
+  /** Patients of 90 or more, and the birth year of one of them. */
   static int over89;
+  static String over89BirthYear;
+  /** The patient whose ZIP code is set to one of a sparsely populated 3-digit area (036). */
+  static final String RESTRICTED_ZIP = ALL_PATIENTS.get(3);
+  /** A patient whose research Consent denies every Condition, and one whose research Consent denies one diagnosis code. */
+  static final String NO_CONDITIONS = ALL_PATIENTS.get(0);
+  static final String NO_CODE = ALL_PATIENTS.get(2);
+  /** The diagnosis code {@link #NO_CODE}'s Consent denies for research. */
+  static String deniedCode;
 
-  @BeforeAll
-  static void startDatabase() throws Exception {
-    pg = EmbeddedPostgres.builder().start();
+  @Parameter
+  SqlEngine engine;
+
+  @BeforeParameterizedClassInvocation
+  static void startDatabase(SqlEngine engine) throws Exception {
+    db = SqlTestServer.start(engine);
     Path csv = Path.of(SqlDeidentifiedPipelineTest.class.getResource("/fixtures/synthea/csv").toURI());
-    try (Connection owner = pg.getPostgresDatabase().getConnection()) {
+    try (Connection owner = db.admin()) {
       owner.setAutoCommit(true);
       LegacySchema.load(owner, csv);
-      // A view declared wrongly on purpose: full birth date, full ZIP code, MRN and name (see leakyView()).
-      owner.createStatement().execute("CREATE VIEW LEAKY AS SELECT EMPI_ID AS PID, MRN, LAST_NM, BIRTH_DT, ZIP_CD FROM PAT");
+      owner.createStatement().execute("UPDATE PAT SET ZIP_CD = '03601' WHERE EMPI_ID = '" + RESTRICTED_ZIP + "'");
+      // A view declared wrongly on purpose: full birth date, exact age, full ZIP code, MRN and name (see leakyView()).
+      owner.createStatement().execute("CREATE VIEW LEAKY AS SELECT EMPI_ID AS PID, MRN, LAST_NM, BIRTH_DT, ZIP_CD, "
+          + (engine == SqlEngine.POSTGRESQL ? "CAST(EXTRACT(YEAR FROM AGE(BIRTH_DT)) AS INTEGER)"
+          : "TIMESTAMPDIFF(YEAR, BIRTH_DT, CURDATE())") + " AS AGE FROM PAT");
       LegacySchema.createReader(owner, "custos_reader", READER_PASSWORD);
-      owner.createStatement().execute("GRANT SELECT ON LEAKY TO custos_reader");
+      owner.createStatement().execute("GRANT SELECT ON LEAKY TO " + (engine == SqlEngine.POSTGRESQL ? "custos_reader"
+          : "'custos_reader'@'%'"));
       // One substance-use diagnosis (SNOMED CT 7200002, alcoholism; 42 CFR Part 2) for PATIENT_A, only in the legacy data.
       owner.createStatement().execute("INSERT INTO DX (MRN, DX_CD, DX_DESC, ONSET_DT) SELECT MRN, '7200002', 'Alcoholism', "
           + "'20240101' FROM PAT WHERE EMPI_ID = '" + PATIENT_A + "'");
@@ -123,7 +144,7 @@ class SqlDeidentifiedPipelineTest extends PipelineTestBase {
         }
       }
       try (ResultSet rs = owner.createStatement().executeQuery(
-          "SELECT MRN, EMPI_ID, LAST_NM, FIRST_NM, CAST(BIRTH_DT AS VARCHAR), ZIP_CD FROM PAT")) {
+          "SELECT MRN, EMPI_ID, LAST_NM, FIRST_NM, CAST(BIRTH_DT AS CHAR(10)), ZIP_CD FROM PAT")) {
         while (rs.next()) {
           mrns.add(rs.getString(1));
           if (rs.getString(2).equals(PATIENT_A)) {
@@ -136,16 +157,26 @@ class SqlDeidentifiedPipelineTest extends PipelineTestBase {
           }
         }
       }
-      try (ResultSet rs = owner.createStatement().executeQuery(
-          "SELECT COUNT(*) FROM PAT WHERE BIRTH_DT <= CURRENT_DATE - INTERVAL '90' YEAR")) {
+      try (ResultSet rs = owner.createStatement().executeQuery("SELECT COUNT(*), CAST(MIN(EXTRACT(YEAR FROM BIRTH_DT)) "
+          + "AS CHAR(4)) FROM PAT WHERE BIRTH_DT <= CURRENT_DATE - INTERVAL '90' YEAR")) {
         rs.next();
         over89 = rs.getInt(1);
+        over89BirthYear = rs.getString(2);
       }
       try (ResultSet rs = owner.createStatement().executeQuery("SELECT COUNT(*) FROM DX")) {
         rs.next();
         diagnosisRows = rs.getInt(1);
       }
+      try (ResultSet rs = owner.createStatement().executeQuery("SELECT MIN(d.DX_CD) FROM DX d JOIN PAT p ON p.MRN = d.MRN"
+          + " WHERE p.EMPI_ID = '" + NO_CODE + "'")) {
+        rs.next();
+        deniedCode = rs.getString(1);
+      }
     }
+    fx.upstream.create(researchDenial(NO_CONDITIONS, deny -> deny.addClass_(
+        new org.hl7.fhir.r4.model.Coding("http://hl7.org/fhir/resource-types", "Condition", null))), Optional.empty());
+    fx.upstream.create(researchDenial(NO_CODE, deny -> deny.addCode(new org.hl7.fhir.r4.model.CodeableConcept(
+        new org.hl7.fhir.r4.model.Coding("http://snomed.info/sct", deniedCode, null)))), Optional.empty());
     // PATIENT_B opts out of research (a Consent denying purpose HRESCH): none of their rows is released or counted.
     org.hl7.fhir.r4.model.Consent optOut = new org.hl7.fhir.r4.model.Consent();
     optOut.setStatus(org.hl7.fhir.r4.model.Consent.ConsentState.ACTIVE)
@@ -160,20 +191,35 @@ class SqlDeidentifiedPipelineTest extends PipelineTestBase {
     sql = SqlUpstream.open(settings());
   }
 
-  @AfterAll
-  static void stopDatabase() throws IOException {
+  /** A research Consent that permits research but denies, for purpose HRESCH, what {@code scope} adds to the provision. */
+  private static org.hl7.fhir.r4.model.Consent researchDenial(String patientId,
+      java.util.function.Consumer<org.hl7.fhir.r4.model.Consent.ProvisionComponent> scope) {
+    org.hl7.fhir.r4.model.Consent c = new org.hl7.fhir.r4.model.Consent();
+    c.setStatus(org.hl7.fhir.r4.model.Consent.ConsentState.ACTIVE)
+        .setPatient(new org.hl7.fhir.r4.model.Reference("Patient/" + patientId))
+        .setScope(new org.hl7.fhir.r4.model.CodeableConcept(new org.hl7.fhir.r4.model.Coding(
+            "http://terminology.hl7.org/CodeSystem/consentscope", "research", null)));
+    var deny = c.getProvision().setType(org.hl7.fhir.r4.model.Consent.ConsentProvisionType.PERMIT).addProvision()
+        .setType(org.hl7.fhir.r4.model.Consent.ConsentProvisionType.DENY)
+        .addPurpose(new org.hl7.fhir.r4.model.Coding("http://terminology.hl7.org/CodeSystem/v3-ActReason", "HRESCH", null));
+    scope.accept(deny);
+    return c;
+  }
+
+  @AfterParameterizedClassInvocation
+  static void stopDatabase() throws Exception {
     if (sql != null) {
       sql.close();
     }
-    if (pg != null) {
-      pg.close();
+    if (db != null) {
+      db.close();
     }
     Files.deleteIfExists(passwordFile);
   }
 
   /** The demo's {@code sql} section, read as custos.yaml is read, with {@link #leakyView()} among the research views. */
   static SqlSettings settings() throws IOException {
-    String yaml = LegacySchema.configSection(pg.getJdbcUrl("custos_reader", "postgres"), "custos_reader", passwordFile);
+    String yaml = LegacySchema.configSection(db.jdbcUrl(), "custos_reader", passwordFile);
     var tree = new ObjectMapper(new YAMLFactory()).readTree(yaml).get("sql");
     SqlSettings s = new ObjectMapper().treeToValue(tree, SqlSettings.class);
     List<SqlSettings.View> views = new ArrayList<>(s.research().views());
@@ -191,6 +237,7 @@ class SqlDeidentifiedPipelineTest extends PipelineTestBase {
     columns.put("LAST_NM", new SqlSettings.Column(ColumnClass.TEXT, null, null));
     columns.put("BIRTH_DT", new SqlSettings.Column(ColumnClass.IDENTIFIER, null, null, IdentifierKind.BIRTH_DATE));
     columns.put("ZIP_CD", new SqlSettings.Column(ColumnClass.IDENTIFIER, null, null, IdentifierKind.ZIP));
+    columns.put("AGE", new SqlSettings.Column(ColumnClass.IDENTIFIER, null, null, IdentifierKind.AGE));
     return new SqlSettings.View("LEAKY", "PAT", "Patient", "PID", columns);
   }
 
@@ -291,12 +338,32 @@ class SqlDeidentifiedPipelineTest extends PipelineTestBase {
   }
 
   @Test
+  void aConditionOnAnAgeBirthDateOrZipCodeSeesOnlyWhatTheAnswerReleases() {
+    assertThat(over89).isGreaterThanOrEqualTo(ResearchTools.MIN_CELL);
+    // An age over 89 reads as 90: no exact age singles the oldest patients out.
+    assertThat(items(query(researcher(), "SELECT ZIP_CD FROM LEAKY WHERE AGE > 90"))).isEmpty();
+    assertThat(items(query(researcher(), "SELECT ZIP_CD FROM LEAKY WHERE AGE = 90"))).hasSize(over89);
+    // Their birth year reads as nothing at all.
+    assertThat(items(query(researcher(), "SELECT ZIP_CD FROM LEAKY WHERE BIRTH_DT = '" + over89BirthYear + "'"))).isEmpty();
+    assertThat(items(query(researcher(), "SELECT ZIP_CD FROM LEAKY WHERE BIRTH_DT IS NULL"))).hasSize(over89);
+    // A sparsely populated 3-digit ZIP area reads as 000, in a condition as in the answer: its one patient is matched
+    // by 000 (and, being one, suppressed), never by the real prefix.
+    ToolOutcome real = query(researcher(), "SELECT AGE FROM LEAKY WHERE ZIP_CD = '036'");
+    assertThat(items(real)).isEmpty();
+    assertThat(real.structured()).doesNotContainKey("suppressed");
+    ToolOutcome restricted = query(researcher(), "SELECT ZIP_CD FROM LEAKY WHERE ZIP_CD = '000'");
+    assertThat(items(restricted)).isEmpty();
+    assertThat(restricted.structured()).containsEntry("suppressed", true);
+  }
+
+  @Test
   void aBaseTableOrASystemCatalogIsRefusedByRuleWithoutEcho() {
     Map<String, SqlRule> refusals = new LinkedHashMap<>();
     refusals.put("SELECT LAST_NM, MRN FROM PAT", SqlRule.VIEWS_ONLY);
     refusals.put("SELECT DX_CD FROM DX", SqlRule.VIEWS_ONLY);
     refusals.put("SELECT d.DX_CD FROM DX_DEID d JOIN RX r ON r.RX_CD = d.DX_CD", SqlRule.VIEWS_ONLY);
-    refusals.put("SELECT relname FROM pg_class", SqlRule.SYSTEM_CATALOG);
+    refusals.put(engine == SqlEngine.POSTGRESQL ? "SELECT relname FROM pg_class" : "SELECT relname FROM mysql.user",
+        SqlRule.SYSTEM_CATALOG);
     refusals.put("SELECT table_name FROM information_schema.tables", SqlRule.SYSTEM_CATALOG);
     refusals.put("SELECT BIRTH_YR FROM PAT_DEID WHERE PID = '" + PATIENT_A + "'", SqlRule.PATIENT_KEY);
     refusals.put("SELECT LOWER(PID) AS k FROM PAT_DEID", SqlRule.PATIENT_KEY);
@@ -449,6 +516,29 @@ class SqlDeidentifiedPipelineTest extends PipelineTestBase {
   }
 
   @Test
+  void everyViewOfAJoinedRowIsJudgedByItsPatientsResearchConsent() {
+    String noConditions = pseudonym(NO_CONDITIONS);
+    String noCode = pseudonym(NO_CODE);
+    // The Patient view first: each row is still judged as the Condition its diagnosis view stands for, with its code.
+    for (String q : List.of("SELECT p.PID, d.DX_CD FROM PAT_DEID p JOIN DX_DEID d ON p.PID = d.PID LIMIT 1000",
+        "SELECT p.PID, d.DX_CD FROM DX_DEID d JOIN PAT_DEID p ON p.PID = d.PID LIMIT 1000")) {
+      List<Map<String, Object>> rows = items(pipeline.handle(call(researcher(), TOOL, Map.of("query", q,
+          "protocol_id", "IRB-LINK"))));
+      assertThat(rows).as(q).extracting(r -> r.get("pid")).doesNotContain(noConditions).contains(noCode);
+      assertThat(rows).as(q).filteredOn(r -> noCode.equals(r.get("pid"))).extracting(r -> r.get("dx_cd"))
+          .doesNotContain(deniedCode).isNotEmpty();
+    }
+    // The Patient view alone is not a Condition: those patients are still in it.
+    assertThat(items(pipeline.handle(call(researcher(), TOOL, Map.of("query", "SELECT PID FROM PAT_DEID",
+        "protocol_id", "IRB-LINK"))))).extracting(r -> r.get("pid")).contains(noConditions, noCode);
+  }
+
+  private static String pseudonym(String patientId) {
+    Patient p = (Patient) fx.upstream.execute(new UpstreamRequest.Read("Patient", patientId)).resources().get(0);
+    return TestPaths.researchDeidentifier(LocalDate.now()).deidentify(p, DeidContext.of(p)).getIdPart();
+  }
+
+  @Test
   void theAuditNamesTheViewAndKeepsTheQuerysHashNotItsText() throws IOException {
     items(query(researcher(), "SELECT DX_CD, ONSET_YR FROM DX_DEID WHERE DX_DESC LIKE '%diabetes%'"));
     assertThat(query(researcher(), "SELECT LAST_NM FROM PAT").isError()).isTrue();
@@ -490,7 +580,7 @@ class SqlDeidentifiedPipelineTest extends PipelineTestBase {
       ToolOutcome out = query(researcher(), attack);
       String text = out.text();
       assertThat(text).as(attack).doesNotContain("Exception").doesNotContain("\tat ").doesNotContain("SQLState")
-          .doesNotContain("ERROR:").doesNotContain("org.postgresql").doesNotContain("jsqlparser");
+          .doesNotContain("ERROR:").doesNotContain("org.postgresql").doesNotContain("org.mariadb").doesNotContain("jsqlparser");
       noIdentifier(out);
       if (out.isError()) {
         assertThat(out.error()).as(attack).isIn(ToolCallException.Reason.FORBIDDEN, ToolCallException.Reason.INVALID_ARGUMENTS);

@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.LinkedHashMap;
+import io.custos.phi.deid.DeIdentifier;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -22,8 +25,17 @@ class DeidentifiedPlannerTest {
           view("PAT_DEID", "Patient", "SEX_CD", new SqlSettings.Column(ColumnClass.OPERATIONAL, null, null),
               "ZIP3", new SqlSettings.Column(ColumnClass.IDENTIFIER, null, null, IdentifierKind.ZIP)),
           view("DX_DEID", "Condition", "DX_CD", code(), "ONSET_YR",
-              new SqlSettings.Column(ColumnClass.IDENTIFIER, null, null, IdentifierKind.DATE))));
-  private static final SqlPlanner.Limits VIEWS = new SqlPlanner.Limits(Set.of("PAT_DEID", "DX_DEID"), k -> true, Set.of(), 50);
+              new SqlSettings.Column(ColumnClass.IDENTIFIER, null, null, IdentifierKind.DATE)),
+          view("AGE_DEID", "Patient", "AGE", new SqlSettings.Column(ColumnClass.IDENTIFIER, null, null, IdentifierKind.AGE),
+              "BIRTH_YR", new SqlSettings.Column(ColumnClass.IDENTIFIER, null, null, IdentifierKind.BIRTH_DATE))));
+  private static final SqlPlanner.Limits VIEWS = new SqlPlanner.Limits(Set.of("PAT_DEID", "DX_DEID", "AGE_DEID"), k -> true,
+      Set.of(), 50);
+  /** The 3-digit ZIP rule as a statement reads {@code column}: restricted prefixes (bound) read as 000. */
+  private static String zip3(String column) {
+    String prefix = "LEFT(CAST(" + column + " AS CHAR(10)), 3)";
+    return "CASE WHEN " + prefix + " IN (" + String.join(", ", Collections.nCopies(DeIdentifier.RESTRICTED_ZIP3.size(), "?"))
+        + ") THEN '000' ELSE " + prefix + " END";
+  }
 
   private static SqlSettings.Column code() {
     return new SqlSettings.Column(ColumnClass.CODE, "http://snomed.info/sct", null);
@@ -39,15 +51,18 @@ class DeidentifiedPlannerTest {
   }
 
   private static SqlPlan plan(String sql) {
-    return new SqlPlanner(CATALOG, SqlEngine.POSTGRESQL).planDeidentified(sql, VIEWS, 1000);
+    return new SqlPlanner(CATALOG, SqlEngine.POSTGRESQL).planDeidentified(sql, VIEWS, new SqlPlanner.Research(1000, 2026));
   }
 
   @Test
   void aViewIsReadAcrossPatientsWithItsKeyFetchedToPseudonymize() {
     SqlPlan p = plan("SELECT p.PID, p.ZIP3 FROM PAT_DEID p JOIN DX_DEID d ON d.PID = p.PID WHERE p.SEX_CD = 'F'");
-    assertThat(p.sql()).isEqualTo("SELECT t0.PID AS c0, LEFT(CAST(t0.ZIP3 AS CHAR(10)), 3) AS c1, t1.DX_CD AS h0, t0.PID AS k0, "
+    assertThat(p.sql()).isEqualTo("SELECT t0.PID AS c0, " + zip3("t0.ZIP3") + " AS c1, t1.DX_CD AS h0, t0.PID AS k0, "
         + "t1.PID AS k1 FROM PAT_DEID t0 JOIN DX_DEID t1 ON ((t1.PID = t0.PID)) WHERE ((t0.SEX_CD = ?)) LIMIT 1001");
-    assertThat(p.bindings()).containsExactly(new SqlPlan.Binding.Literal("F"));
+    List<SqlPlan.Binding> bindings = new ArrayList<>(DeIdentifier.RESTRICTED_ZIP3.stream().sorted()
+        .map(z -> (SqlPlan.Binding) new SqlPlan.Binding.Literal(z)).toList());
+    bindings.add(new SqlPlan.Binding.Literal("F"));
+    assertThat(p.bindings()).containsExactlyElementsOf(bindings);
     assertThat(p.outputs()).extracting(SqlPlan.Output::identifier)
         .containsExactly(Optional.of(IdentifierKind.PATIENT_KEY), Optional.of(IdentifierKind.ZIP));
     assertThat(p.grouping()).isEmpty();
@@ -57,8 +72,8 @@ class DeidentifiedPlannerTest {
   void datesAndZipCodesAreReducedWhereverTheyAreNamed() {
     SqlPlan p = plan("SELECT d.DX_CD, d.ONSET_YR FROM DX_DEID d JOIN PAT_DEID p ON p.PID = d.PID WHERE d.ONSET_YR = '2019-03-04' "
         + "AND p.ZIP3 LIKE '02139%' ORDER BY d.ONSET_YR");
-    assertThat(p.sql()).contains("WHERE (((LEFT(CAST(t0.ONSET_YR AS CHAR(10)), 4) = ?) AND (LEFT(CAST(t1.ZIP3 AS CHAR(10)), 3) "
-        + "LIKE ?))) LIMIT 1001");
+    assertThat(p.sql()).contains("WHERE (((LEFT(CAST(t0.ONSET_YR AS CHAR(10)), 4) = ?) AND (" + zip3("t1.ZIP3")
+        + " LIKE ?))) LIMIT 1001");
   }
 
   @Test
@@ -69,6 +84,18 @@ class DeidentifiedPlannerTest {
     assertThat(p.limit()).isEqualTo(1000);
     assertThat(p.release()).hasValue(new SqlPlan.RowRelease(5, List.of(new SqlPlan.SortKey(1, false, true),
         new SqlPlan.SortKey(0, true, false))));
+  }
+
+  @Test
+  void agesAndBirthYearsReadAsReleasedWhereverTheyAreNamed() {
+    SqlPlan p = plan("SELECT SEX_CD FROM PAT_DEID p JOIN AGE_DEID a ON a.PID = p.PID WHERE a.AGE = 102 AND a.BIRTH_YR = '1921'");
+    String age = "CAST(t1.AGE AS DECIMAL(5, 0))";
+    String year = "LEFT(CAST(t1.BIRTH_YR AS CHAR(10)), 4)";
+    assertThat(p.sql()).contains("WHERE (((CASE WHEN " + age + " > 89 THEN 90 ELSE " + age + " END = ?) AND (CASE WHEN "
+        + year + " > ? THEN " + year + " END = ?))) LIMIT 1001");
+    // Birth years of 1936 or earlier read as NULL in 2026 (ages over 89): the bound year, then the caller's values.
+    assertThat(p.bindings()).containsExactly(new SqlPlan.Binding.Literal(102L), new SqlPlan.Binding.Literal("1936"),
+        new SqlPlan.Binding.Literal("1921"));
   }
 
   @Test
@@ -87,7 +114,7 @@ class DeidentifiedPlannerTest {
   @Test
   void rowsWithCodesTheCallerMayNotSeeAreLeftOutByTheStatement() {
     SqlPlan p = new SqlPlanner(CATALOG, SqlEngine.POSTGRESQL).planDeidentified("SELECT d.ONSET_YR FROM DX_DEID d "
-        + "WHERE d.ONSET_YR = '2020'", VIEWS, 1000, system -> system.equals("http://snomed.info/sct")
+        + "WHERE d.ONSET_YR = '2020'", VIEWS, new SqlPlanner.Research(1000, 2026), system -> system.equals("http://snomed.info/sct")
             ? new io.custos.phi.SensitiveValueSets.Withheld(new java.util.TreeSet<>(Set.of("7200002", "66214007")), Set.of(), false)
             : SqlPlanner.NOTHING_WITHHELD.of(system));
     // The scan cap then counts only rows the caller may see (the codes are bound, never rendered).
@@ -96,7 +123,7 @@ class DeidentifiedPlannerTest {
     assertThat(p.bindings()).containsExactly(new SqlPlan.Binding.Literal("2020"), new SqlPlan.Binding.Literal("66214007"),
         new SqlPlan.Binding.Literal("7200002"));
     SqlPlan icd = new SqlPlanner(CATALOG, SqlEngine.POSTGRESQL).planDeidentified("SELECT d.DX_CD, COUNT(*) FROM DX_DEID d "
-        + "GROUP BY d.DX_CD", VIEWS, 1000, system -> new io.custos.phi.SensitiveValueSets.Withheld(Set.of(), Set.of("F10"), true));
+        + "GROUP BY d.DX_CD", VIEWS, new SqlPlanner.Research(1000, 2026), system -> new io.custos.phi.SensitiveValueSets.Withheld(Set.of(), Set.of("F10"), true));
     assertThat(icd.sql()).endsWith("FROM DX_DEID t0 WHERE (t0.DX_CD IS NULL OR (UPPER(REPLACE(t0.DX_CD, '.', '')) NOT LIKE ?)) "
         + "LIMIT 1001");
     assertThat(icd.bindings()).containsExactly(new SqlPlan.Binding.Literal("F10%"));

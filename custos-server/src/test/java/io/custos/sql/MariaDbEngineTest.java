@@ -24,9 +24,10 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * What differs on MariaDB, against a real {@code mariadbd}: the account's privileges read from
- * {@code information_schema} (each kind of write privilege, a role, a grant to {@code PUBLIC}, a grant option stops the
- * start), every pooled session read-only with {@code max_statement_time}, the timeout told apart, and the driver's log
- * lines (which quote the server's messages) kept out of the production log.
+ * {@code information_schema} and {@code SHOW GRANTS} (each kind of write privilege, a role, a grant to {@code PUBLIC}, a
+ * routine-level {@code EXECUTE}, a grant option stops the start), every pooled session read-only with
+ * {@code max_statement_time}, the timeout told apart, and the driver's log lines (which quote the server's messages)
+ * kept out of the production log.
  */
 class MariaDbEngineTest {
   @RegisterExtension
@@ -95,7 +96,9 @@ class MariaDbEngineTest {
       "w_schema | GRANT SELECT ON legacy.T TO {u}; GRANT CREATE ON legacy.* TO {u} | CREATE on legacy.*",
       "w_global | GRANT SELECT ON legacy.T TO {u}; GRANT FILE ON *.* TO {u} | FILE on *.*",
       "w_option | GRANT SELECT ON legacy.T TO {u} WITH GRANT OPTION | SELECT WITH GRANT OPTION on legacy.T",
-      "w_role | CREATE ROLE deleter; GRANT DELETE ON legacy.T TO deleter; GRANT deleter TO {u}; GRANT SELECT ON legacy.T TO {u} | role deleter"})
+      "w_role | CREATE ROLE deleter; GRANT DELETE ON legacy.T TO deleter; GRANT deleter TO {u}; GRANT SELECT ON legacy.T TO {u} | role deleter",
+      "w_routine | CREATE PROCEDURE legacy.touch() SELECT 1; GRANT SELECT ON legacy.T TO {u}; GRANT EXECUTE ON PROCEDURE legacy.touch TO {u} "
+          + "| EXECUTE on PROCEDURE `legacy`.`touch`"})
   void anAccountThatCanWriteStopsTheStartUnlessAllowed(String name, String grants, String reported) throws Exception {
     SqlSettings settings = account(name, 5, false, grants);
     assertThatThrownBy(() -> new SqlDatabase(settings)).isInstanceOf(ConfigException.class)

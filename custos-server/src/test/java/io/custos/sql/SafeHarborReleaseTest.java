@@ -30,7 +30,7 @@ class SafeHarborReleaseTest {
   }
 
   private static SafeHarborRelease release(String sql) {
-    SqlPlan plan = new SqlPlanner(CATALOG, SqlEngine.POSTGRESQL).planDeidentified(sql, new SqlPlanner.Limits(Set.of("V"), k -> true, Set.of(), 50), 1000);
+    SqlPlan plan = new SqlPlanner(CATALOG, SqlEngine.POSTGRESQL).planDeidentified(sql, new SqlPlanner.Limits(Set.of("V"), k -> true, Set.of(), 50), new SqlPlanner.Research(1000, 2026));
     return new SafeHarborRelease(plan, id -> "ps-" + id, 2026);
   }
 
@@ -134,7 +134,7 @@ class SafeHarborReleaseTest {
   void aGroupsPatientsAreTheFewestOfAnyTableJoined() {
     SqlPlan plan = new SqlPlanner(CATALOG2, SqlEngine.POSTGRESQL).planDeidentified(
         "SELECT a.SEX, COUNT(DISTINCT a.PID) AS patients FROM V a JOIN W b ON b.PID = a.PID GROUP BY a.SEX",
-        new SqlPlanner.Limits(Set.of("V", "W"), k -> true, Set.of(), 50), 1000);
+        new SqlPlanner.Limits(Set.of("V", "W"), k -> true, Set.of(), 50), new SqlPlanner.Research(1000, 2026));
     List<Map<String, String>> rows = new ArrayList<>();
     for (int p = 0; p < 12; p++) { // 12 keys in one table, but only 3 patients in the other
       rows.add(row("c0", "f", "c1", "a" + p, "k0", "a" + p, "k1", "b" + (p % 3)));
