@@ -11,16 +11,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.custos.audit.JsonLinesAuditTrail;
 import io.custos.auth.Caller;
-import io.custos.consent.BreakGlassOverride;
 import io.custos.fhir.UpstreamRequest;
 import io.custos.phi.SensitiveCategory;
 import io.custos.phi.deid.DeidContext;
 import io.custos.phi.research.ResearchProtocols;
-import io.custos.policy.AccessControl;
-import io.custos.policy.BreakGlass;
-import io.custos.policy.RolePolicy;
-import io.custos.policy.ScopeCheck;
-import io.custos.routes.Routes;
 import io.custos.routes.TestPaths;
 import io.custos.sql.ColumnClass;
 import io.custos.sql.IdentifierKind;
@@ -29,13 +23,9 @@ import io.custos.sql.SqlEngine;
 import io.custos.sql.SqlRule;
 import io.custos.sql.SqlSettings;
 import io.custos.sql.SqlUpstream;
-import io.custos.state.InProcessStateStore;
 import io.custos.testing.SqlTestServer;
 import io.custos.tools.Declaration;
 import io.custos.tools.ResearchTools;
-import io.custos.tools.ToolCatalog;
-import io.custos.writes.WriteSettings;
-import io.custos.writes.WriteTools;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -43,7 +33,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -248,15 +237,7 @@ class SqlDeidentifiedPipelineTest extends PipelineTestBase {
 
   @Override
   GovernancePipeline createPipeline(JsonLinesAuditTrail trail) {
-    Clock clock = Clock.systemUTC();
-    Set<String> names = Routes.registry(ToolCatalog.readTools(), WriteTools.standard(), sql.declarations()).toolNames();
-    AccessControl access = new AccessControl(RolePolicy.of(null, names).with(sql.roleGrants()), new ScopeCheck(Set.of()),
-        (caller, patient) -> patient.equals(PATIENT_A), true, true,
-        new BreakGlass(clock, Duration.ofMinutes(60), InProcessStateStore.builder().clock(clock).build().grants()),
-        Set.of("clinician", "nurse"));
-    var stages = TestPaths.stages(trail, fx.upstream, clock, access).build();
-    return TestPaths.path(stages, InProcessStateStore.builder().clock(clock).build().proposals(), WriteSettings.defaults(),
-        TestPaths.consent(fx.upstream, clock, BreakGlassOverride.PATIENT_PRIVACY), Optional.of(sql), PROTOCOLS).pipeline();
+    return sqlPipeline(trail, sql, PATIENT_A, PROTOCOLS);
   }
 
   private static Caller researcher(String... extraRoles) {

@@ -13,22 +13,12 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.custos.audit.JsonLinesAuditTrail;
 import io.custos.auth.Caller;
 import io.custos.config.ConfigException;
-import io.custos.consent.BreakGlassOverride;
-import io.custos.policy.AccessControl;
-import io.custos.policy.BreakGlass;
-import io.custos.policy.RolePolicy;
-import io.custos.policy.ScopeCheck;
-import io.custos.routes.Routes;
-import io.custos.routes.TestPaths;
+import io.custos.phi.research.ResearchProtocols;
 import io.custos.sql.LegacySchema;
 import io.custos.sql.SqlRule;
 import io.custos.sql.SqlSettings;
 import io.custos.sql.SqlUpstream;
-import io.custos.state.InProcessStateStore;
 import io.custos.tools.Declaration;
-import io.custos.tools.ToolCatalog;
-import io.custos.writes.WriteSettings;
-import io.custos.writes.WriteTools;
 import io.custos.sql.SqlEngine;
 import io.custos.testing.SqlTestServer;
 import java.io.IOException;
@@ -38,12 +28,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -136,16 +124,8 @@ class SqlUpstreamPipelineTest extends PipelineTestBase {
 
   @Override
   GovernancePipeline createPipeline(JsonLinesAuditTrail trail) {
-    Clock clock = Clock.systemUTC();
-    Set<String> names = Routes.registry(ToolCatalog.readTools(), WriteTools.standard(), sql.declarations()).toolNames();
     // Care relationships required: every caller treats PATIENT_A only.
-    AccessControl access = new AccessControl(RolePolicy.of(null, names).with(sql.roleGrants()), new ScopeCheck(Set.of()),
-        (caller, patient) -> patient.equals(PATIENT_A), true, true,
-        new BreakGlass(clock, Duration.ofMinutes(60), InProcessStateStore.builder().clock(clock).build().grants()),
-        Set.of("clinician", "nurse"));
-    var stages = TestPaths.stages(trail, fx.upstream, clock, access).build();
-    return TestPaths.path(stages, InProcessStateStore.builder().clock(clock).build().proposals(), WriteSettings.defaults(),
-        TestPaths.consent(fx.upstream, clock, BreakGlassOverride.PATIENT_PRIVACY), Optional.of(sql)).pipeline();
+    return sqlPipeline(trail, sql, PATIENT_A, ResearchProtocols.none());
   }
 
   private final Caller clinician = user("dr-sql");
