@@ -27,8 +27,6 @@ import io.custos.testing.SqlTestServer;
 import io.custos.tools.Declaration;
 import io.custos.tools.ResearchTools;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -40,7 +38,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -539,15 +536,12 @@ class SqlDeidentifiedPipelineTest extends PipelineTestBase {
 
   @Test
   void noReidentificationOrPolicyEscapeSucceeds() throws IOException {
-    List<String> corpus = new ArrayList<>(corpus("/injection/sql-research-corpus.txt"));
+    List<String> corpus = new ArrayList<>(SqlAttacks.corpus("/injection/sql-research-corpus.txt"));
     assertThat(corpus).hasSizeGreaterThanOrEqualTo(60);
-    corpus.addAll(corpus("/injection/sql-corpus.txt")); // the clinicians' corpus, sent by a researcher
-    StringBuilder ruleWords = new StringBuilder("error forbidden invalid_arguments");
-    for (SqlRule r : SqlRule.values()) {
-      ruleWords.append(' ').append(r.message().toLowerCase(Locale.ROOT));
-    }
+    corpus.addAll(SqlAttacks.corpus("/injection/sql-corpus.txt")); // the clinicians' corpus, sent by a researcher
+    String ruleWords = SqlAttacks.ruleWords();
     // The PHI log scan covers researchers' SQL traffic: every log event of the run, raw (message and stack trace).
-    int refused = RawLogs.scanned(() -> runCorpus(corpus, ruleWords.toString()), raw -> {
+    int refused = RawLogs.scanned(() -> runCorpus(corpus, ruleWords), raw -> {
       identifiers.forEach(id -> assertThat(raw).doesNotContain(id));
       corpus.stream().filter(a -> a.length() > 12).forEach(a -> assertThat(raw).doesNotContain(a));
     });
@@ -559,35 +553,13 @@ class SqlDeidentifiedPipelineTest extends PipelineTestBase {
     int refused = 0;
     for (String attack : corpus) {
       ToolOutcome out = query(researcher(), attack);
-      String text = out.text();
-      assertThat(text).as(attack).doesNotContain("Exception").doesNotContain("\tat ").doesNotContain("SQLState")
-          .doesNotContain("ERROR:").doesNotContain("org.postgresql").doesNotContain("org.mariadb").doesNotContain("jsqlparser");
       noIdentifier(out);
-      if (out.isError()) {
-        assertThat(out.error()).as(attack).isIn(ToolCallException.Reason.FORBIDDEN, ToolCallException.Reason.INVALID_ARGUMENTS);
-        assertThat(text).as(attack).doesNotContain(attack);
-        for (String w : attack.toLowerCase(Locale.ROOT).split("[^a-z0-9_]+")) {
-          if (w.length() >= 5 && !ruleWords.contains(w)) {
-            assertThat(text.toLowerCase(Locale.ROOT)).as(attack).doesNotContain(w);
-          }
-        }
-        refused += text.contains("(rule ") ? 1 : 0;
-      } else {
+      refused += SqlAttacks.refusedByRule(attack, out, ruleWords) ? 1 : 0;
+      if (!out.isError()) {
         assertThat(items(out)).as(attack).allSatisfy(r -> r.values().forEach(v -> assertThat(mrns).doesNotContain(String.valueOf(v))));
       }
     }
     return refused;
   }
 
-  private static List<String> corpus(String resource) throws IOException {
-    try (InputStream in = SqlDeidentifiedPipelineTest.class.getResourceAsStream(resource)) {
-      List<String> lines = new ArrayList<>();
-      for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
-        if (!line.isBlank() && !line.startsWith("#")) {
-          lines.add(line);
-        }
-      }
-      return lines;
-    }
-  }
 }

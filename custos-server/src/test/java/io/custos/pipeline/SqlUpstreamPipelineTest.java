@@ -22,18 +22,14 @@ import io.custos.tools.Declaration;
 import io.custos.sql.SqlEngine;
 import io.custos.testing.SqlTestServer;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -246,15 +242,11 @@ class SqlUpstreamPipelineTest extends PipelineTestBase {
 
   @Test
   void noInjectionOrPolicyEscapeSucceeds() throws IOException {
-    List<String> corpus = corpus();
+    List<String> corpus = SqlAttacks.corpus("/injection/sql-corpus.txt");
     assertThat(corpus).hasSizeGreaterThanOrEqualTo(100);
-    // Words the fixed refusal texts use anyway (the rules' own words) are not an echo.
-    StringBuilder ruleWords = new StringBuilder("error forbidden invalid_arguments");
-    for (SqlRule r : SqlRule.values()) {
-      ruleWords.append(' ').append(r.message().toLowerCase(Locale.ROOT));
-    }
+    String ruleWords = SqlAttacks.ruleWords();
     // The PHI log scan covers SQL traffic: every log event of the run, raw (message and stack trace).
-    int refused = RawLogs.scanned(() -> runCorpus(corpus, ruleWords.toString()), raw -> {
+    int refused = RawLogs.scanned(() -> runCorpus(corpus, ruleWords), raw -> {
       // A JDBC driver's own log lines carry the server's messages, which may quote values: none may be logged.
       assertThat(raw).doesNotStartWith("org.mariadb").doesNotStartWith("org.postgresql");
       assertThat(raw).doesNotContain(mrnA);
@@ -284,22 +276,13 @@ class SqlUpstreamPipelineTest extends PipelineTestBase {
 
   /** Asserts one outcome escaped nothing; returns whether it was a refusal by a named rule. */
   private boolean checkOutcome(String attack, ToolOutcome out, String ruleWords) {
-    String text = out.text();
-    assertThat(text).as(attack).doesNotContain("Exception").doesNotContain("\tat ").doesNotContain("SQLState")
-        .doesNotContain("ERROR:").doesNotContain("org.postgresql").doesNotContain("org.mariadb").doesNotContain("jsqlparser");
     for (String other : others) {
-      assertThat(text).as(attack).doesNotContain(other);
+      assertThat(out.text()).as(attack).doesNotContain(other);
     }
     if (out.isError()) {
-      assertThat(out.error()).as(attack).isIn(ToolCallException.Reason.FORBIDDEN, ToolCallException.Reason.INVALID_ARGUMENTS);
-      assertThat(text).as(attack).doesNotContain(attack);
-      for (String w : words(attack)) {
-        if (w.length() >= 5 && !ruleWords.contains(w)) {
-          assertThat(text.toLowerCase(Locale.ROOT)).as(attack).doesNotContain(w);
-        }
-      }
-      return text.contains("(rule ");
+      return SqlAttacks.refusedByRule(attack, out, ruleWords);
     }
+    SqlAttacks.refusedByRule(attack, out, ruleWords); // the answer's text too: no driver or stack trace text
     assertThat(items(out)).as(attack).allSatisfy(r -> {
       if (r.containsKey("mrn")) {
         assertThat(r.get("mrn")).isEqualTo(mrnA);
@@ -308,25 +291,5 @@ class SqlUpstreamPipelineTest extends PipelineTestBase {
     return false;
   }
 
-  private static Set<String> words(String s) {
-    Set<String> out = new HashSet<>();
-    for (String w : s.toLowerCase(Locale.ROOT).split("[^a-z0-9_]+")) {
-      if (!w.isEmpty()) {
-        out.add(w);
-      }
-    }
-    return out;
-  }
 
-  private static List<String> corpus() throws IOException {
-    try (InputStream in = SqlUpstreamPipelineTest.class.getResourceAsStream("/injection/sql-corpus.txt")) {
-      List<String> lines = new ArrayList<>();
-      for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
-        if (!line.isBlank() && !line.startsWith("#")) {
-          lines.add(line);
-        }
-      }
-      return lines;
-    }
-  }
 }
