@@ -7,7 +7,8 @@
 // Checks: each SQL tool answers for a patient in the clinician's care; the active conditions' SNOMED CT codes and the
 // active medications' RxNorm codes of get_active_conditions / get_medications appear in the legacy answers; a patient
 // outside care (found in the demo's data) is refused by every SQL tool, sql_query included, with the FHIR tools'
-// refusal; sql_query refuses a UNION naming its rule without repeating the query. Output: one line per check, then "N passed, M failed"; exit 0 only if all passed.
+// refusal; sql_query refuses a UNION naming its rule without repeating the query; the demo researcher sees only the
+// de-identified SQL tool, is refused a base table by rule and gets counts with small cells suppressed. Output: one line per check, then "N passed, M failed"; exit 0 only if all passed.
 
 import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -41,7 +42,9 @@ const codes = (r, key) => new Set((r.structuredContent?.items ?? []).map((i) => 
 const tools = conn.sql?.tools ?? {};
 check(tools.conditions && tools.medications && tools.labs, 'connection.json names the SQL tools', JSON.stringify(conn.sql));
 const listed = new Set((await client.listTools()).tools.map((t) => t.name));
-check(Object.values(tools).every((t) => listed.has(t)), 'tools/list shows every SQL tool');
+const clinicianTools = [tools.conditions, tools.medications, tools.labs, tools.query];
+check(clinicianTools.every((t) => listed.has(t)), "tools/list shows the clinician's SQL tools");
+check(!listed.has(tools.deidentified_query), "the researchers' de-identified SQL tool is not the clinician's");
 
 // Every patient connection.json names that is in the clinician's care (the FHIR tool answers).
 const pid = conn.patients[0];
@@ -91,5 +94,25 @@ check(refused.isError && text.includes('rule no-set-operations') && !text.includ
 const ok = await call(tools.query ?? 'sql_query', { patient_id: pid, query: 'SELECT RX_CD, RX_DESC FROM RX WHERE STOP_DT IS NULL' });
 check(!ok.isError && codes(ok, 'rx_cd').size === sqlMeds.size, 'sql_query answers within the compartment', ok.content?.[0]?.text);
 await client.close();
+
+// The demo researcher: SQL over the de-identified views only, counts computed by Custos with small cells suppressed.
+if (tools.deidentified_query && conn.tokens?.researcher) {
+  const researcher = new Client({ name: 'custos-sql-check-research', version: '1.0.0' });
+  await researcher.connect(new StreamableHTTPClientTransport(new URL(conn.endpoint), {
+    requestInit: { headers: { Authorization: `Bearer ${conn.tokens.researcher}` } },
+  }));
+  const names = new Set((await researcher.listTools()).tools.map((t) => t.name));
+  check(names.has(tools.deidentified_query), "the researcher's tools/list shows the de-identified SQL tool");
+  const base = await researcher.callTool({ name: tools.deidentified_query, arguments: { query: 'SELECT MRN FROM PAT' } });
+  const baseText = base.content?.[0]?.text ?? '';
+  check(base.isError && baseText.includes('rule deidentified-views-only') && !baseText.includes('MRN'),
+    'a base table is refused to the researcher by rule, no echo', baseText);
+  const counts = await researcher.callTool({ name: tools.deidentified_query,
+    arguments: { query: 'SELECT DX_CD, COUNT(DISTINCT PID) AS patients FROM DX_DEID GROUP BY DX_CD' } });
+  const groups = counts.structuredContent?.items ?? [];
+  check(!counts.isError && groups.length > 0 && groups.every((g) => g.patients === null || g.patients >= 11),
+    'counts over a de-identified view: every group of 1 to 10 patients suppressed', counts.content?.[0]?.text);
+  await researcher.close();
+}
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed === 0 ? 0 : 1);

@@ -153,6 +153,8 @@ public record SqlTool(String name, String title, String description, Map<String,
         + "release", Schemas.text("Column name")));
     outProps.put("suppressedCells", Map.of("type", "integer", "minimum", 0, "description", "Counts replaced by null "
         + "because fewer than " + io.custos.tools.ResearchTools.MIN_CELL + " share them (or one could be derived from them)"));
+    outProps.put("suppressed", Schemas.bool("Rows were matched but fewer than " + io.custos.tools.ResearchTools.MIN_CELL
+        + " patients stand behind them, so none is released"));
     outProps.put("linkage", Schemas.bool("Whether pseudonyms are the same across answers (an approved protocol's linkage); "
         + "otherwise they are valid for this answer only"));
     outProps.put("deidentification", Schemas.text("Name of the de-identification applied"));
