@@ -74,6 +74,9 @@ if [ "$use_proxy" = "auto" ]; then
     esac
 fi
 if [ "$use_proxy" = "1" ]; then
+    # Emptied here, not only by the child's redirection: the child may open the file after the first readiness check,
+    # which would then read a previous run's address.
+    : > "$out/proxy.log"
     "$node_bin" "$here/lib/auth-proxy.mjs" "$url" > "$out/proxy.log" 2>&1 &
     proxy_pid=$!
     i=0
