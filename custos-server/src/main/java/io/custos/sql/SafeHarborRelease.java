@@ -101,10 +101,7 @@ final class SafeHarborRelease {
     Set<String> everyone = new HashSet<>();
     kept.forEach(r -> everyone.addAll(patients(r)));
     if (everyone.size() < ResearchTools.MIN_CELL && !everyone.isEmpty()) {
-      out.put("items", List.of());
-      out.put("count", 0);
-      out.put("suppressed", true);
-      return out;
+      return suppressedAnswer(out);
     }
     List<Map<String, Object>> items = new ArrayList<>();
     Map<String, Set<String>> patientsByCombination = new LinkedHashMap<>();
@@ -178,13 +175,25 @@ final class SafeHarborRelease {
 
   /**
    * The counts per group of released values (so groups are what Safe Harbor releases, e.g. 3-digit ZIP codes), groups
-   * in order of their values. A group's counts are suppressed (null) when 1 to {@link ResearchTools#MIN_CELL} - 1
-   * patients stand behind it, whatever it counts (12 rows of one patient are still one patient), with complementary
-   * groups ({@link SmallCells#suppressed}); a count over no rows is 0.
+   * in order of their values, released as {@link #rows} releases rows (45 CFR 164.514(d), k-anonymity with k =
+   * {@link ResearchTools#MIN_CELL}):
+   * <ul>
+   *   <li>when 1 to {@code MIN_CELL - 1} patients stand behind the whole answer, no group is released
+   *       ({@code suppressed: true});</li>
+   *   <li>a group 1 to {@code MIN_CELL - 1} patients stand behind, whatever it counts (12 rows of one patient are still
+   *       one patient), is left out of the answer with its values, together with complementary groups
+   *       ({@link SmallCells#suppressed}); {@code suppressedCells} says how many groups were left out;</li>
+   *   <li>a count over no rows is 0.</li>
+   * </ul>
    *
    * @param maxGroups groups at most in the answer
    */
   Map<String, Object> counts(List<Map<String, String>> kept, int maxGroups) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    int everyone = patientsBehind(kept);
+    if (everyone < ResearchTools.MIN_CELL && everyone > 0) {
+      return suppressedAnswer(out);
+    }
     Map<String, Map<String, Object>> groups = new TreeMap<>();
     Map<String, List<Map<String, String>>> members = new LinkedHashMap<>();
     for (Map<String, String> row : kept) {
@@ -202,34 +211,38 @@ final class SafeHarborRelease {
     Map<String, Integer> patients = new LinkedHashMap<>();
     members.forEach((key, rows) -> patients.put(key, patientsBehind(rows)));
     Set<String> hidden = SmallCells.suppressed(patients, ResearchTools.MIN_CELL);
-    int suppressed = 0;
+    groups.keySet().removeAll(hidden);
     for (int i = 0; i < plan.outputs().size(); i++) {
       SqlPlan.Output o = plan.outputs().get(i);
       if (o.aggregate() == SqlPlan.Aggregate.NONE) {
         continue;
       }
       String column = "c" + i;
-      for (var e : members.entrySet()) {
-        List<String> values = e.getValue().stream().map(r -> r.get(column)).filter(v -> v != null).toList();
-        int n = o.aggregate() == SqlPlan.Aggregate.DISTINCT ? new HashSet<>(values).size() : values.size();
-        boolean small = hidden.contains(e.getKey());
-        suppressed += small ? 1 : 0;
-        groups.get(e.getKey()).put(o.name(), small ? null : n);
+      for (var e : groups.entrySet()) {
+        List<String> values = members.get(e.getKey()).stream().map(r -> r.get(column)).filter(v -> v != null).toList();
+        e.getValue().put(o.name(), o.aggregate() == SqlPlan.Aggregate.DISTINCT ? new HashSet<>(values).size() : values.size());
       }
     }
-    if (groups.isEmpty() && plan.outputs().stream().allMatch(o -> o.aggregate() != SqlPlan.Aggregate.NONE)) {
+    if (kept.isEmpty() && plan.outputs().stream().allMatch(o -> o.aggregate() != SqlPlan.Aggregate.NONE)) {
       Map<String, Object> none = new LinkedHashMap<>(); // a count over no rows is zero, as SQL answers it
       plan.outputs().forEach(o -> none.put(o.name(), 0));
       groups.put("", none);
     }
     List<Map<String, Object>> items = new ArrayList<>(groups.values());
-    Map<String, Object> out = new LinkedHashMap<>();
     out.put("items", List.copyOf(items.subList(0, Math.min(items.size(), maxGroups))));
     out.put("count", Math.min(items.size(), maxGroups));
     if (items.size() > maxGroups) {
       out.put("truncated", true);
     }
-    out.put("suppressedCells", suppressed);
+    out.put("suppressedCells", hidden.size());
+    return out;
+  }
+
+  /** An answer 1 to {@code MIN_CELL - 1} patients stand behind: nothing released (counting them would recover it). */
+  private static Map<String, Object> suppressedAnswer(Map<String, Object> out) {
+    out.put("items", List.of());
+    out.put("count", 0);
+    out.put("suppressed", true);
     return out;
   }
 

@@ -383,7 +383,9 @@ final class SqlPlanner {
       }
       if (deidentified.isPresent() && DeidentifiedCounts.grouped(s, outputs)) {
         int groups = limit(s.getLimit());
-        DeidentifiedCounts.check(s, outputs, selected, groupColumns(s));
+        DeidentifiedCounts.check(s, outputs, selected, groupColumns(s), tables.stream()
+            .map(t -> t.alias() + "." + SqlCatalog.column(t.table(), t.table().patientKey()).orElseThrow().getKey())
+            .collect(java.util.stream.Collectors.toSet()));
         int scan = deidentified.get().maxScanRows();
         sql.append(" LIMIT ").append(scan + 1);
         return new SqlPlan(sql.toString(), List.copyOf(bindings), List.copyOf(outputs), List.copyOf(hidden),
@@ -453,11 +455,16 @@ final class SqlPlanner {
     }
 
     /**
-     * A count of a de-identified statement: {@code COUNT(*)} renders {@code 1}, {@code COUNT([DISTINCT] column)} the
-     * column (the patient key included), for Custos to count.
+     * A count of a de-identified statement: {@code COUNT(*)} renders {@code 1}, {@code COUNT([DISTINCT] key)} the
+     * patient key, for Custos to count.
      */
     private SqlPlan.Output count(SelectItem<?> item, Function f) {
-      SqlPlan.Aggregate aggregate = DeidentifiedCounts.aggregate(f);
+      SqlPlan.Aggregate aggregate = DeidentifiedCounts.aggregate(f, c -> {
+        keyAllowed = true;
+        Resolved r = resolve(c);
+        keyAllowed = false;
+        return r.column().getKey().equals(r.scoped().table().patientKey());
+      });
       if (DeidentifiedCounts.star(f)) {
         sql.append('1');
       } else {

@@ -346,6 +346,13 @@ class SqlDeidentifiedPipelineTest extends PipelineTestBase {
     refusals.put("SELECT BIRTH_YR FROM PAT_DEID WHERE PID = '" + PATIENT_A + "'", SqlRule.PATIENT_KEY);
     refusals.put("SELECT LOWER(PID) AS k FROM PAT_DEID", SqlRule.PATIENT_KEY);
     refusals.put("SELECT SEX_CD, COUNT(*) FROM PAT_DEID GROUP BY SEX_CD HAVING COUNT(*) < 3", SqlRule.COUNTS);
+    // Counting another column marks the one patient whose value differs inside a large group.
+    refusals.put("SELECT d.DX_CD, COUNT(DISTINCT p.SEX_CD) AS s FROM DX_DEID d JOIN PAT_DEID p ON p.PID = d.PID "
+        + "WHERE p.SEX_CD = 'M' OR (p.ZIP3 = '021' AND p.BIRTH_YR = 1960 AND p.SEX_CD = 'F') GROUP BY d.DX_CD", SqlRule.COUNTS);
+    refusals.put("SELECT SEX_CD, COUNT(*) AS n, COUNT(BIRTH_YR) AS aged FROM PAT_DEID GROUP BY SEX_CD", SqlRule.COUNTS);
+    // A GROUP BY without a count, or on the patient key, lists what rows mode suppresses.
+    refusals.put("SELECT PID FROM DX_DEID WHERE DX_CD = 'T-RARE' GROUP BY PID", SqlRule.PATIENT_KEY);
+    refusals.put("SELECT DX_CD FROM DX_DEID GROUP BY DX_CD", SqlRule.COUNTS);
     refusals.forEach((q, rule) -> {
       ToolOutcome out = query(researcher(), q);
       assertThat(out.error()).as(q).isEqualTo(ToolCallException.Reason.FORBIDDEN);
@@ -378,7 +385,7 @@ class SqlDeidentifiedPipelineTest extends PipelineTestBase {
     Map<Object, Map<String, Object>> codes = new LinkedHashMap<>();
     items(byCode).forEach(r -> codes.put(r.get("dx_cd"), r));
     assertThat(codes.get("T-COMMON")).containsEntry("patients", SYNTHETIC).containsEntry("n", SYNTHETIC);
-    assertThat(codes.get("T-RARE")).containsEntry("patients", null).containsEntry("n", null); // 3 patients
+    assertThat(codes).doesNotContainKey("T-RARE"); // 3 patients: the group is left out, its code with it
     assertThat((Integer) byCode.structured().get("suppressedCells")).isPositive();
     noIdentifier(byCode);
     // Rows of one patient are one patient: the real patients' many diagnosis rows stay small cells.
@@ -390,6 +397,16 @@ class SqlDeidentifiedPipelineTest extends PipelineTestBase {
         + "JOIN PAT_DEID b ON b.PID = d.PID WHERE d.DX_CD = 'T-COMMON' GROUP BY b.SEX_CD");
     assertThat(items(bySexJoined)).containsExactly(Map.of("sex_cd", "F", "patients", SYNTHETIC / 2),
         Map.of("sex_cd", "M", "patients", SYNTHETIC / 2));
+  }
+
+  @Test
+  void aGroupByOverFewPatientsReleasesNoGroupValue() {
+    // The 3 patients with the rare diagnosis: their other diagnoses would be listed, even with their counts withheld.
+    ToolOutcome cell = query(researcher(), "SELECT b.DX_CD, COUNT(*) AS n FROM DX_DEID d JOIN DX_DEID b ON b.PID = d.PID "
+        + "WHERE d.DX_CD = 'T-RARE' GROUP BY b.DX_CD");
+    assertThat(cell.error()).isNull();
+    assertThat(items(cell)).isEmpty();
+    assertThat(cell.structured()).containsEntry("suppressed", true);
   }
 
   @Test

@@ -159,6 +159,15 @@ class DeidentifiedPlannerTest {
       "SELECT SEX_CD, COUNT(*) FROM PAT_DEID GROUP BY SEX_CD ORDER BY SEX_CD | counts-only",
       "SELECT COUNT(LOWER(SEX_CD)) FROM PAT_DEID | counts-only",
       "SELECT COUNT(p.*) FROM PAT_DEID p | counts-only",
+      // Counts of anything but rows or patients single a patient out inside a large group.
+      "SELECT d.DX_CD, COUNT(DISTINCT p.SEX_CD) AS s FROM DX_DEID d JOIN PAT_DEID p ON p.PID = d.PID GROUP BY d.DX_CD | counts-only",
+      "SELECT AGE, COUNT(BIRTH_YR) FROM AGE_DEID GROUP BY AGE | counts-only",
+      "SELECT COUNT(ZIP3) FROM PAT_DEID | counts-only",
+      // A GROUP BY with no count, or on the patient key, lists small groups or one group per patient.
+      "SELECT DX_CD FROM DX_DEID WHERE DX_CD = 'T-RARE' GROUP BY DX_CD | counts-only",
+      "SELECT PID FROM DX_DEID WHERE DX_CD = 'T-RARE' GROUP BY PID | pseudonymous-key",
+      "SELECT PID, COUNT(*) FROM DX_DEID GROUP BY PID | pseudonymous-key",
+      "SELECT p.PID, p.ZIP3, d.DX_CD, COUNT(*) FROM DX_DEID d JOIN PAT_DEID p ON p.PID = d.PID GROUP BY p.PID, p.ZIP3, d.DX_CD | pseudonymous-key",
       "SELECT SUM(ONSET_YR) FROM DX_DEID | no-aggregates",
       "SELECT SEX_CD, COUNT(*) OVER () FROM PAT_DEID | no-aggregates"})
   void refusals(String sql, String rule) {

@@ -140,10 +140,7 @@ class SafeHarborReleaseTest {
       rows.add(row("c0", "f", "c1", "a" + p, "k0", "a" + p, "k1", "b" + (p % 3)));
     }
     Map<String, Object> out = new SafeHarborRelease(plan, id -> "ps-" + id, 2026).counts(rows, 50);
-    Map<String, Object> suppressed = new LinkedHashMap<>();
-    suppressed.put("sex", "f");
-    suppressed.put("patients", null);
-    assertThat(out.get("items")).isEqualTo(List.of(suppressed));
+    assertThat(out).containsEntry("suppressed", true).containsEntry("items", List.of()).containsEntry("count", 0);
   }
 
   private static final SqlCatalog CATALOG2 = new SqlCatalog(List.of(), new SqlSettings.Patients("PAT", "MRN", "EMPI_ID"),
@@ -165,19 +162,21 @@ class SafeHarborReleaseTest {
     }
     Map<String, Object> out = r.counts(rows, 50);
     // 024 is small; with it hidden alone its 3 patients could be recovered from a total, so 021 (the next smallest) too.
-    assertThat(out.get("items")).isEqualTo(List.of(
-        Map.of("zip", "010", "n", 15, "patients", 15),
-        nulls("021"),
-        nulls("024")));
-    assertThat(out).containsEntry("suppressedCells", 4);
+    // Both groups are left out with their values: a small group's ZIP code listed with a null count would still say
+    // that someone there matches.
+    assertThat(out.get("items")).isEqualTo(List.of(Map.of("zip", "010", "n", 15, "patients", 15)));
+    assertThat(out).containsEntry("suppressedCells", 2).containsEntry("count", 1).doesNotContainKey("suppressed");
   }
 
-  private static Map<String, Object> nulls(String zip) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("zip", zip);
-    m.put("n", null);
-    m.put("patients", null);
-    return m;
+  @Test
+  void anAnswerFewPatientsStandBehindReleasesNoGroup() {
+    SafeHarborRelease r = release("SELECT ZIP, COUNT(*) AS n FROM V GROUP BY ZIP");
+    List<Map<String, String>> rows = new ArrayList<>();
+    for (int p = 0; p < 4; p++) { // one patient's cell, split over many rows: still 4 patients
+      rows.add(row("c0", "02445", "c1", "1", "k0", "b" + p));
+      rows.add(row("c0", "01001", "c1", "1", "k0", "b" + p));
+    }
+    assertThat(r.counts(rows, 50)).containsEntry("suppressed", true).containsEntry("items", List.of());
   }
 
   @Test
