@@ -5,6 +5,7 @@ import io.custos.phi.research.SmallCells;
 import io.custos.tools.ResearchTools;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -12,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.function.UnaryOperator;
 
 /**
@@ -85,6 +87,10 @@ final class SafeHarborRelease {
    * <ul>
    *   <li>when 1 to {@code MIN_CELL - 1} patients stand behind all the rows, none is released (counting pseudonyms
    *       would recover a suppressed count);</li>
+   *   <li>when a pseudonym is selected, it links each patient's rows, so the patient is the unit: a patient's profile is
+   *       the set of its rows' combinations of released values other than pseudonyms, and patients whose profile 1 to
+   *       {@code MIN_CELL - 1} patients share are left out with all their rows (and the answer is suppressed when fewer
+   *       than {@code MIN_CELL} patients are left);</li>
    *   <li>a combination of the released values other than pseudonyms held by 1 to {@code MIN_CELL - 1} patients has
    *       those values left out of its rows, with the smallest other combinations (complementary) until the rows left
    *       out stand for at least {@code MIN_CELL} patients ({@link SmallCells#suppressed});</li>
@@ -108,18 +114,47 @@ final class SafeHarborRelease {
     List<String> combinations = new ArrayList<>();
     Set<String> pseudonyms = new HashSet<>();
     plan.outputs().stream().filter(SafeHarborRelease::pseudonym).forEach(o -> pseudonyms.add(o.name()));
+    List<String> owners = new ArrayList<>();
+    Map<String, Set<String>> profiles = new HashMap<>();
     for (Map<String, String> row : kept) {
       Map<String, Object> item = released(row);
       Map<String, Object> combination = new TreeMap<>(item);
       combination.keySet().removeAll(pseudonyms);
       items.add(item);
       combinations.add(combination.toString());
-      patientsByCombination.computeIfAbsent(combination.toString(), k -> new HashSet<>()).addAll(patients(row));
+      String owner = new TreeSet<>(patients(row)).toString();
+      owners.add(owner);
+      profiles.computeIfAbsent(owner, k -> new TreeSet<>()).add(combination.toString());
+    }
+    int suppressedCells = 0;
+    List<Map<String, String>> rows = new ArrayList<>(kept);
+    if (!pseudonyms.isEmpty()) {
+      // A pseudonym links one patient's rows: each row may be common while the patient's set of rows is unique, so the
+      // patient is the unit, and patients whose profile fewer than MIN_CELL patients share are left out whole.
+      Map<Set<String>, Integer> sharing = new HashMap<>();
+      profiles.values().forEach(p -> sharing.merge(p, 1, Integer::sum));
+      int released = 0;
+      for (var e : profiles.entrySet()) {
+        released += sharing.get(e.getValue()) >= ResearchTools.MIN_CELL ? 1 : 0;
+      }
+      if (released < ResearchTools.MIN_CELL) {
+        return suppressedAnswer(out);
+      }
+      for (int r = items.size() - 1; r >= 0; r--) {
+        if (sharing.get(profiles.get(owners.get(r))) < ResearchTools.MIN_CELL) {
+          suppressedCells += (int) items.get(r).keySet().stream().filter(k -> !pseudonyms.contains(k)).count();
+          items.remove(r);
+          combinations.remove(r);
+          rows.remove(r);
+        }
+      }
+    }
+    for (int r = 0; r < items.size(); r++) {
+      patientsByCombination.computeIfAbsent(combinations.get(r), k -> new HashSet<>()).addAll(patients(rows.get(r)));
     }
     Map<String, Integer> cells = new LinkedHashMap<>();
     patientsByCombination.forEach((k, v) -> cells.put(k, v.size()));
     Set<String> hidden = SmallCells.suppressed(cells, ResearchTools.MIN_CELL);
-    int suppressedCells = 0;
     for (int r = 0; r < items.size(); r++) {
       if (hidden.contains(combinations.get(r))) {
         int before = items.get(r).size();

@@ -264,8 +264,10 @@ class SqlDeidentifiedPipelineTest extends PipelineTestBase {
     ToolOutcome out = query(researcher(), "SELECT p.PID, p.BIRTH_YR, p.SEX_CD, p.ZIP3, d.DX_CD, d.ONSET_YR "
         + "FROM PAT_DEID p JOIN DX_DEID d ON d.PID = p.PID");
     List<Map<String, Object>> rows = items(out);
-    // Rows of rare combinations keep only their pseudonym; the 12 women born 1960 share one combination per diagnosis.
-    assertThat(rows).anySatisfy(r -> assertThat(r).containsKeys("pid", "dx_cd", "onset_yr", "zip3", "birth_yr"));
+    // The pseudonym links a patient's rows, so patients whose set of rows fewer than 11 share are left out whole: of the
+    // women born 1960, 3 hold the rare diagnosis and 9 do not; only the 12 men over 89 (no birth year) share a profile.
+    assertThat(rows).hasSize(SYNTHETIC / 2).allSatisfy(r -> assertThat(r).containsKeys("pid", "dx_cd", "onset_yr", "zip3")
+        .doesNotContainKey("birth_yr").containsEntry("dx_cd", "T-COMMON"));
     assertThat(rows).isNotEmpty().allSatisfy(r -> {
       assertThat((String) r.get("pid")).startsWith("x-"); // valid for this answer only: no protocol approves linkage
       if (r.containsKey("onset_yr")) {
@@ -289,7 +291,8 @@ class SqlDeidentifiedPipelineTest extends PipelineTestBase {
     ToolOutcome out = query(researcher(), "SELECT PID, BIRTH_DT, ZIP_CD, LOWER(ZIP_CD) AS z FROM LEAKY");
     List<Map<String, Object>> rows = items(out);
     int year = LocalDate.now().getYear();
-    assertThat(rows).hasSize(RESEARCH_PATIENTS).allSatisfy(r -> { // PATIENT_B opted out of research
+    // Each patient's row is its profile: only the two synthetic profiles of 12 patients each are shared by 11 or more.
+    assertThat(rows).hasSize(SYNTHETIC).allSatisfy(r -> {
       assertThat(r).containsKey("pid").doesNotContainKey("z");
       if (r.containsKey("birth_dt")) {
         assertThat((Integer) r.get("birth_dt")).isGreaterThanOrEqualTo(year - 89); // the year only, and under 90
@@ -427,8 +430,11 @@ class SqlDeidentifiedPipelineTest extends PipelineTestBase {
     assertThat(rare.structured()).containsEntry("suppressed", true);
     assertThat(items(query(researcher(), "SELECT PID FROM DX_DEID WHERE DX_CD = 'T-COMMON'"))).hasSize(SYNTHETIC);
     // A rare value among many patients is left out of its rows.
+    // With the pseudonym selected the patient is the unit: the 3 patients whose set of diagnoses holds the rare one are
+    // left out with all their rows, though each of their rows' values alone is held by 11 patients or more.
     ToolOutcome all = query(researcher(), "SELECT PID, DX_CD FROM DX_DEID WHERE DX_CD LIKE 'T-%'");
-    assertThat(items(all)).hasSize(SYNTHETIC + 3).noneMatch(r -> "T-RARE".equals(r.get("dx_cd")));
+    assertThat(items(all)).hasSize(SYNTHETIC - 3).allSatisfy(r -> assertThat(r).containsEntry("dx_cd", "T-COMMON"));
+    assertThat(items(all).stream().map(r -> r.get("pid")).distinct()).hasSize(SYNTHETIC - 3);
   }
 
   @Test
@@ -514,14 +520,17 @@ class SqlDeidentifiedPipelineTest extends PipelineTestBase {
   void everyViewOfAJoinedRowIsJudgedByItsPatientsResearchConsent() {
     String noConditions = pseudonym(NO_CONDITIONS);
     String noCode = pseudonym(NO_CODE);
-    // The Patient view first: each row is still judged as the Condition its diagnosis view stands for, with its code.
-    for (String q : List.of("SELECT p.PID, d.DX_CD FROM PAT_DEID p JOIN DX_DEID d ON p.PID = d.PID LIMIT 1000",
-        "SELECT p.PID, d.DX_CD FROM DX_DEID d JOIN PAT_DEID p ON p.PID = d.PID LIMIT 1000")) {
-      List<Map<String, Object>> rows = items(pipeline.handle(call(researcher(), TOOL, Map.of("query", q,
-          "protocol_id", "IRB-LINK"))));
-      assertThat(rows).as(q).extracting(r -> r.get("pid")).doesNotContain(noConditions).contains(noCode);
-      assertThat(rows).as(q).filteredOn(r -> noCode.equals(r.get("pid"))).extracting(r -> r.get("dx_cd"))
-          .doesNotContain(deniedCode).isNotEmpty();
+    // Either view first, each joined row is judged as the Condition its diagnosis view stands for, with its code: the
+    // patient whose Consent denies every Condition, and the row whose code a Consent denies, are not counted, just as
+    // over the diagnosis view alone. (Rows naming these real patients' pseudonyms are left out whole: their sets of rows
+    // are unique.)
+    Map<String, Object> alone = items(query(researcher(), "SELECT COUNT(DISTINCT PID) AS patients, COUNT(*) AS n "
+        + "FROM DX_DEID")).get(0);
+    assertThat((Integer) alone.get("patients")).isGreaterThanOrEqualTo(ResearchTools.MIN_CELL);
+    for (String q : List.of("SELECT COUNT(DISTINCT d.PID) AS patients, COUNT(*) AS n FROM PAT_DEID p JOIN DX_DEID d ON "
+        + "p.PID = d.PID", "SELECT COUNT(DISTINCT d.PID) AS patients, COUNT(*) AS n FROM DX_DEID d JOIN PAT_DEID p ON "
+        + "p.PID = d.PID")) {
+      assertThat(items(query(researcher(), q))).as(q).containsExactly(alone);
     }
     // The Patient view alone is not a Condition: those patients are still in it.
     assertThat(items(pipeline.handle(call(researcher(), TOOL, Map.of("query", "SELECT PID FROM PAT_DEID",
