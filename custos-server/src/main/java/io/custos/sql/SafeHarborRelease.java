@@ -5,6 +5,7 @@ import io.custos.phi.research.SmallCells;
 import io.custos.tools.ResearchTools;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -12,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.function.UnaryOperator;
 
 /**
@@ -85,6 +87,10 @@ final class SafeHarborRelease {
    * <ul>
    *   <li>when 1 to {@code MIN_CELL - 1} patients stand behind all the rows, none is released (counting pseudonyms
    *       would recover a suppressed count);</li>
+   *   <li>when a pseudonym is selected, it links each patient's rows, so the patient is the unit: a patient's profile is
+   *       the set of its rows' combinations of released values other than pseudonyms, and patients whose profile 1 to
+   *       {@code MIN_CELL - 1} patients share are left out with all their rows (and the answer is suppressed when fewer
+   *       than {@code MIN_CELL} patients are left);</li>
    *   <li>a combination of the released values other than pseudonyms held by 1 to {@code MIN_CELL - 1} patients has
    *       those values left out of its rows, with the smallest other combinations (complementary) until the rows left
    *       out stand for at least {@code MIN_CELL} patients ({@link SmallCells#suppressed});</li>
@@ -101,28 +107,54 @@ final class SafeHarborRelease {
     Set<String> everyone = new HashSet<>();
     kept.forEach(r -> everyone.addAll(patients(r)));
     if (everyone.size() < ResearchTools.MIN_CELL && !everyone.isEmpty()) {
-      out.put("items", List.of());
-      out.put("count", 0);
-      out.put("suppressed", true);
-      return out;
+      return suppressedAnswer(out);
     }
     List<Map<String, Object>> items = new ArrayList<>();
     Map<String, Set<String>> patientsByCombination = new LinkedHashMap<>();
     List<String> combinations = new ArrayList<>();
     Set<String> pseudonyms = new HashSet<>();
     plan.outputs().stream().filter(SafeHarborRelease::pseudonym).forEach(o -> pseudonyms.add(o.name()));
+    List<String> owners = new ArrayList<>();
+    Map<String, Set<String>> profiles = new HashMap<>();
     for (Map<String, String> row : kept) {
       Map<String, Object> item = released(row);
       Map<String, Object> combination = new TreeMap<>(item);
       combination.keySet().removeAll(pseudonyms);
       items.add(item);
       combinations.add(combination.toString());
-      patientsByCombination.computeIfAbsent(combination.toString(), k -> new HashSet<>()).addAll(patients(row));
+      String owner = new TreeSet<>(patients(row)).toString();
+      owners.add(owner);
+      profiles.computeIfAbsent(owner, k -> new TreeSet<>()).add(combination.toString());
+    }
+    int suppressedCells = 0;
+    List<Map<String, String>> rows = new ArrayList<>(kept);
+    if (!pseudonyms.isEmpty()) {
+      // A pseudonym links one patient's rows: each row may be common while the patient's set of rows is unique, so the
+      // patient is the unit, and patients whose profile fewer than MIN_CELL patients share are left out whole.
+      Map<Set<String>, Integer> sharing = new HashMap<>();
+      profiles.values().forEach(p -> sharing.merge(p, 1, Integer::sum));
+      int released = 0;
+      for (var e : profiles.entrySet()) {
+        released += sharing.get(e.getValue()) >= ResearchTools.MIN_CELL ? 1 : 0;
+      }
+      if (released < ResearchTools.MIN_CELL) {
+        return suppressedAnswer(out);
+      }
+      for (int r = items.size() - 1; r >= 0; r--) {
+        if (sharing.get(profiles.get(owners.get(r))) < ResearchTools.MIN_CELL) {
+          suppressedCells += (int) items.get(r).keySet().stream().filter(k -> !pseudonyms.contains(k)).count();
+          items.remove(r);
+          combinations.remove(r);
+          rows.remove(r);
+        }
+      }
+    }
+    for (int r = 0; r < items.size(); r++) {
+      patientsByCombination.computeIfAbsent(combinations.get(r), k -> new HashSet<>()).addAll(patients(rows.get(r)));
     }
     Map<String, Integer> cells = new LinkedHashMap<>();
     patientsByCombination.forEach((k, v) -> cells.put(k, v.size()));
     Set<String> hidden = SmallCells.suppressed(cells, ResearchTools.MIN_CELL);
-    int suppressedCells = 0;
     for (int r = 0; r < items.size(); r++) {
       if (hidden.contains(combinations.get(r))) {
         int before = items.get(r).size();
@@ -178,13 +210,25 @@ final class SafeHarborRelease {
 
   /**
    * The counts per group of released values (so groups are what Safe Harbor releases, e.g. 3-digit ZIP codes), groups
-   * in order of their values. A group's counts are suppressed (null) when 1 to {@link ResearchTools#MIN_CELL} - 1
-   * patients stand behind it, whatever it counts (12 rows of one patient are still one patient), with complementary
-   * groups ({@link SmallCells#suppressed}); a count over no rows is 0.
+   * in order of their values, released as {@link #rows} releases rows (45 CFR 164.514(d), k-anonymity with k =
+   * {@link ResearchTools#MIN_CELL}):
+   * <ul>
+   *   <li>when 1 to {@code MIN_CELL - 1} patients stand behind the whole answer, no group is released
+   *       ({@code suppressed: true});</li>
+   *   <li>a group 1 to {@code MIN_CELL - 1} patients stand behind, whatever it counts (12 rows of one patient are still
+   *       one patient), is left out of the answer with its values, together with complementary groups
+   *       ({@link SmallCells#suppressed}); {@code suppressedCells} says how many groups were left out;</li>
+   *   <li>a count over no rows is 0.</li>
+   * </ul>
    *
    * @param maxGroups groups at most in the answer
    */
   Map<String, Object> counts(List<Map<String, String>> kept, int maxGroups) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    int everyone = patientsBehind(kept);
+    if (everyone < ResearchTools.MIN_CELL && everyone > 0) {
+      return suppressedAnswer(out);
+    }
     Map<String, Map<String, Object>> groups = new TreeMap<>();
     Map<String, List<Map<String, String>>> members = new LinkedHashMap<>();
     for (Map<String, String> row : kept) {
@@ -202,34 +246,38 @@ final class SafeHarborRelease {
     Map<String, Integer> patients = new LinkedHashMap<>();
     members.forEach((key, rows) -> patients.put(key, patientsBehind(rows)));
     Set<String> hidden = SmallCells.suppressed(patients, ResearchTools.MIN_CELL);
-    int suppressed = 0;
+    groups.keySet().removeAll(hidden);
     for (int i = 0; i < plan.outputs().size(); i++) {
       SqlPlan.Output o = plan.outputs().get(i);
       if (o.aggregate() == SqlPlan.Aggregate.NONE) {
         continue;
       }
       String column = "c" + i;
-      for (var e : members.entrySet()) {
-        List<String> values = e.getValue().stream().map(r -> r.get(column)).filter(v -> v != null).toList();
-        int n = o.aggregate() == SqlPlan.Aggregate.DISTINCT ? new HashSet<>(values).size() : values.size();
-        boolean small = hidden.contains(e.getKey());
-        suppressed += small ? 1 : 0;
-        groups.get(e.getKey()).put(o.name(), small ? null : n);
+      for (var e : groups.entrySet()) {
+        List<String> values = members.get(e.getKey()).stream().map(r -> r.get(column)).filter(v -> v != null).toList();
+        e.getValue().put(o.name(), o.aggregate() == SqlPlan.Aggregate.DISTINCT ? new HashSet<>(values).size() : values.size());
       }
     }
-    if (groups.isEmpty() && plan.outputs().stream().allMatch(o -> o.aggregate() != SqlPlan.Aggregate.NONE)) {
+    if (kept.isEmpty() && plan.outputs().stream().allMatch(o -> o.aggregate() != SqlPlan.Aggregate.NONE)) {
       Map<String, Object> none = new LinkedHashMap<>(); // a count over no rows is zero, as SQL answers it
       plan.outputs().forEach(o -> none.put(o.name(), 0));
       groups.put("", none);
     }
     List<Map<String, Object>> items = new ArrayList<>(groups.values());
-    Map<String, Object> out = new LinkedHashMap<>();
     out.put("items", List.copyOf(items.subList(0, Math.min(items.size(), maxGroups))));
     out.put("count", Math.min(items.size(), maxGroups));
     if (items.size() > maxGroups) {
       out.put("truncated", true);
     }
-    out.put("suppressedCells", suppressed);
+    out.put("suppressedCells", hidden.size());
+    return out;
+  }
+
+  /** An answer 1 to {@code MIN_CELL - 1} patients stand behind: nothing released (counting them would recover it). */
+  private static Map<String, Object> suppressedAnswer(Map<String, Object> out) {
+    out.put("items", List.of());
+    out.put("count", 0);
+    out.put("suppressed", true);
     return out;
   }
 

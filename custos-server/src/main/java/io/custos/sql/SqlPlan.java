@@ -87,9 +87,9 @@ record SqlPlan(String sql, List<Binding> bindings, List<Output> outputs, List<Ou
   enum Aggregate {
     /** Not a count. */
     NONE,
-    /** {@code COUNT(*)}, or {@code COUNT(column)}: the rows (with a value) in the group. */
+    /** {@code COUNT(*)}, or {@code COUNT(key)}: the rows (with a patient key) in the group. */
     ROWS,
-    /** {@code COUNT(DISTINCT column)}: its distinct values in the group (patients, for the patient key). */
+    /** {@code COUNT(DISTINCT key)}: the patients in the group. */
     DISTINCT
   }
 

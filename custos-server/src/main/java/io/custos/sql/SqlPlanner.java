@@ -112,6 +112,9 @@ final class SqlPlanner {
     SensitiveValueSets.Withheld of(String system);
   }
 
+  /** The ASCII characters {@link String#strip} removes besides the space, which SQL's TRIM keeps. */
+  private static final String JAVA_CONTROL_WHITESPACE = "\t\n\u000B\f\r\u001C\u001D\u001E\u001F";
+
   /** No code withheld in the query (the caller's sensitive categories are then judged only on the rows read). */
   static final WithheldCodes NOTHING_WITHHELD =
       system -> new SensitiveValueSets.Withheld(Set.of(), Set.of(), false);
@@ -144,9 +147,10 @@ final class SqlPlanner {
 
   /**
    * As {@link #planDeidentified(String, Limits, Research)}, with the rows whose codes the caller may not see left out by
-   * the statement itself: for every code column of every view read, {@code (col IS NULL OR (col NOT IN (?...) AND col
-   * NOT LIKE ?...))} over the codes and is-a roots {@code withheld} gives for its code system (bound, never rendered),
-   * so the scan cap never counts a row the caller cannot see.
+   * the statement itself: for every code column of every view read, {@code (col IS NULL OR (<ASCII, no control
+   * whitespace> AND n NOT IN (?...) AND n NOT LIKE ?...))} over the codes and is-a roots {@code withheld} gives for its
+   * code system (bound, never rendered), {@code n} being {@code TRIM(col)}, or {@code UPPER(REPLACE(TRIM(col), '.',
+   * ''))} for ICD-10, so the scan cap never counts a row the caller cannot see.
    *
    * @param withheld per code system URI, the codes of the sensitive categories the caller's role and protocol do not cover
    */
@@ -383,7 +387,9 @@ final class SqlPlanner {
       }
       if (deidentified.isPresent() && DeidentifiedCounts.grouped(s, outputs)) {
         int groups = limit(s.getLimit());
-        DeidentifiedCounts.check(s, outputs, selected, groupColumns(s));
+        DeidentifiedCounts.check(s, outputs, selected, groupColumns(s), tables.stream()
+            .map(t -> t.alias() + "." + SqlCatalog.column(t.table(), t.table().patientKey()).orElseThrow().getKey())
+            .collect(java.util.stream.Collectors.toSet()));
         int scan = deidentified.get().maxScanRows();
         sql.append(" LIMIT ").append(scan + 1);
         return new SqlPlan(sql.toString(), List.copyOf(bindings), List.copyOf(outputs), List.copyOf(hidden),
@@ -453,11 +459,16 @@ final class SqlPlanner {
     }
 
     /**
-     * A count of a de-identified statement: {@code COUNT(*)} renders {@code 1}, {@code COUNT([DISTINCT] column)} the
-     * column (the patient key included), for Custos to count.
+     * A count of a de-identified statement: {@code COUNT(*)} renders {@code 1}, {@code COUNT([DISTINCT] key)} the
+     * patient key, for Custos to count.
      */
     private SqlPlan.Output count(SelectItem<?> item, Function f) {
-      SqlPlan.Aggregate aggregate = DeidentifiedCounts.aggregate(f);
+      SqlPlan.Aggregate aggregate = DeidentifiedCounts.aggregate(f, c -> {
+        keyAllowed = true;
+        Resolved r = resolve(c);
+        keyAllowed = false;
+        return r.column().getKey().equals(r.scoped().table().patientKey());
+      });
       if (DeidentifiedCounts.star(f)) {
         sql.append('1');
       } else {
@@ -516,8 +527,16 @@ final class SqlPlanner {
             continue;
           }
           String column = t.alias() + '.' + engine.identifier(c.getKey());
-          String compared = w.normalized() ? "UPPER(REPLACE(" + column + ", '.', ''))" : "TRIM(" + column + ")";
+          // Normalised as SensitiveValueSets normalises (strip, then no dots and upper case for ICD-10), which is the same
+          // in SQL only on ASCII without control whitespace: other values are left out, so no row the statement keeps is
+          // one Custos drops afterwards (counted against the scan cap, it would tell that a withheld code exists).
+          String compared = w.normalized() ? "UPPER(REPLACE(TRIM(" + column + "), '.', ''))" : "TRIM(" + column + ")";
           List<String> conditions = new ArrayList<>();
+          conditions.add("CHAR_LENGTH(" + column + ") = OCTET_LENGTH(" + column + ")");
+          for (char space : JAVA_CONTROL_WHITESPACE.toCharArray()) {
+            conditions.add(column + " NOT LIKE ?");
+            bindings.add(new SqlPlan.Binding.Literal("%" + space + "%"));
+          }
           if (!w.codes().isEmpty()) {
             conditions.add(compared + " NOT IN (" + String.join(", ", java.util.Collections.nCopies(w.codes().size(), "?")) + ")");
             w.codes().forEach(code -> bindings.add(new SqlPlan.Binding.Literal(code)));

@@ -35,8 +35,8 @@ public enum SqlRule {
   NO_OFFSET("no-offset", "Over de-identified views, OFFSET is not allowed."),
   ORDER_SELECTED("order-by-selected", "Over de-identified views, ORDER BY names selected columns only (by name or alias), "
       + "never a constant or expression."),
-  COUNTS("counts-only", "Only COUNT(*), COUNT(column) and COUNT(DISTINCT column) are allowed, grouped by every other selected "
-      + "column (plain columns), without HAVING, ORDER BY, DISTINCT or OFFSET.");
+  COUNTS("counts-only", "Only COUNT(*), COUNT(key) and COUNT(DISTINCT key) of a view's patient key are allowed, at least "
+      + "one, grouped by every other selected column (plain columns), without HAVING, ORDER BY, DISTINCT or OFFSET.");
 
   private final String id;
   private final String message;

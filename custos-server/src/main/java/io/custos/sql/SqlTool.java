@@ -134,9 +134,9 @@ public record SqlTool(String name, String title, String description, Map<String,
     Map<String, Object> props = new LinkedHashMap<>();
     props.put("query", Schemas.string("One read-only SELECT over the de-identified views of custos://sql-catalog, across "
         + "patients. Only view columns, joins ON x.<patient key> = y.<patient key>, LOWER/UPPER/COALESCE/LENGTH, and "
-        + "COUNT(*), COUNT(column) or COUNT(DISTINCT column) with GROUP BY every other selected column; no subqueries, UNION, "
-        + "WITH, casts, OFFSET or comments; ORDER BY selected columns only. A view's patient key may be selected, counted, "
-        + "grouped on or joined on, never compared with a value. LIMIT at most " + maxRows + "; small cells (fewer than "
+        + "COUNT(*), COUNT(key) or COUNT(DISTINCT key) of a patient key with GROUP BY every other selected column; no "
+        + "subqueries, UNION, WITH, casts, OFFSET or comments; ORDER BY selected columns only. A view's patient key may be "
+        + "selected, counted or joined on, never grouped on or compared with a value. LIMIT at most " + maxRows + "; small cells (fewer than "
         + ResearchTools.MIN_CELL + " patients) are suppressed in rows and counts.", null,
         SqlPlanner.MAX_QUERY_CHARS));
     props.put("protocol_id", Schemas.string("Approved research protocol this query is made under (needed for rows in a "

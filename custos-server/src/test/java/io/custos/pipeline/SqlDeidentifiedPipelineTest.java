@@ -264,8 +264,10 @@ class SqlDeidentifiedPipelineTest extends PipelineTestBase {
     ToolOutcome out = query(researcher(), "SELECT p.PID, p.BIRTH_YR, p.SEX_CD, p.ZIP3, d.DX_CD, d.ONSET_YR "
         + "FROM PAT_DEID p JOIN DX_DEID d ON d.PID = p.PID");
     List<Map<String, Object>> rows = items(out);
-    // Rows of rare combinations keep only their pseudonym; the 12 women born 1960 share one combination per diagnosis.
-    assertThat(rows).anySatisfy(r -> assertThat(r).containsKeys("pid", "dx_cd", "onset_yr", "zip3", "birth_yr"));
+    // The pseudonym links a patient's rows, so patients whose set of rows fewer than 11 share are left out whole: of the
+    // women born 1960, 3 hold the rare diagnosis and 9 do not; only the 12 men over 89 (no birth year) share a profile.
+    assertThat(rows).hasSize(SYNTHETIC / 2).allSatisfy(r -> assertThat(r).containsKeys("pid", "dx_cd", "onset_yr", "zip3")
+        .doesNotContainKey("birth_yr").containsEntry("dx_cd", "T-COMMON"));
     assertThat(rows).isNotEmpty().allSatisfy(r -> {
       assertThat((String) r.get("pid")).startsWith("x-"); // valid for this answer only: no protocol approves linkage
       if (r.containsKey("onset_yr")) {
@@ -289,7 +291,8 @@ class SqlDeidentifiedPipelineTest extends PipelineTestBase {
     ToolOutcome out = query(researcher(), "SELECT PID, BIRTH_DT, ZIP_CD, LOWER(ZIP_CD) AS z FROM LEAKY");
     List<Map<String, Object>> rows = items(out);
     int year = LocalDate.now().getYear();
-    assertThat(rows).hasSize(RESEARCH_PATIENTS).allSatisfy(r -> { // PATIENT_B opted out of research
+    // Each patient's row is its profile: only the two synthetic profiles of 12 patients each are shared by 11 or more.
+    assertThat(rows).hasSize(SYNTHETIC).allSatisfy(r -> {
       assertThat(r).containsKey("pid").doesNotContainKey("z");
       if (r.containsKey("birth_dt")) {
         assertThat((Integer) r.get("birth_dt")).isGreaterThanOrEqualTo(year - 89); // the year only, and under 90
@@ -346,6 +349,13 @@ class SqlDeidentifiedPipelineTest extends PipelineTestBase {
     refusals.put("SELECT BIRTH_YR FROM PAT_DEID WHERE PID = '" + PATIENT_A + "'", SqlRule.PATIENT_KEY);
     refusals.put("SELECT LOWER(PID) AS k FROM PAT_DEID", SqlRule.PATIENT_KEY);
     refusals.put("SELECT SEX_CD, COUNT(*) FROM PAT_DEID GROUP BY SEX_CD HAVING COUNT(*) < 3", SqlRule.COUNTS);
+    // Counting another column marks the one patient whose value differs inside a large group.
+    refusals.put("SELECT d.DX_CD, COUNT(DISTINCT p.SEX_CD) AS s FROM DX_DEID d JOIN PAT_DEID p ON p.PID = d.PID "
+        + "WHERE p.SEX_CD = 'M' OR (p.ZIP3 = '021' AND p.BIRTH_YR = 1960 AND p.SEX_CD = 'F') GROUP BY d.DX_CD", SqlRule.COUNTS);
+    refusals.put("SELECT SEX_CD, COUNT(*) AS n, COUNT(BIRTH_YR) AS aged FROM PAT_DEID GROUP BY SEX_CD", SqlRule.COUNTS);
+    // A GROUP BY without a count, or on the patient key, lists what rows mode suppresses.
+    refusals.put("SELECT PID FROM DX_DEID WHERE DX_CD = 'T-RARE' GROUP BY PID", SqlRule.PATIENT_KEY);
+    refusals.put("SELECT DX_CD FROM DX_DEID GROUP BY DX_CD", SqlRule.COUNTS);
     refusals.forEach((q, rule) -> {
       ToolOutcome out = query(researcher(), q);
       assertThat(out.error()).as(q).isEqualTo(ToolCallException.Reason.FORBIDDEN);
@@ -378,7 +388,7 @@ class SqlDeidentifiedPipelineTest extends PipelineTestBase {
     Map<Object, Map<String, Object>> codes = new LinkedHashMap<>();
     items(byCode).forEach(r -> codes.put(r.get("dx_cd"), r));
     assertThat(codes.get("T-COMMON")).containsEntry("patients", SYNTHETIC).containsEntry("n", SYNTHETIC);
-    assertThat(codes.get("T-RARE")).containsEntry("patients", null).containsEntry("n", null); // 3 patients
+    assertThat(codes).doesNotContainKey("T-RARE"); // 3 patients: the group is left out, its code with it
     assertThat((Integer) byCode.structured().get("suppressedCells")).isPositive();
     noIdentifier(byCode);
     // Rows of one patient are one patient: the real patients' many diagnosis rows stay small cells.
@@ -390,6 +400,16 @@ class SqlDeidentifiedPipelineTest extends PipelineTestBase {
         + "JOIN PAT_DEID b ON b.PID = d.PID WHERE d.DX_CD = 'T-COMMON' GROUP BY b.SEX_CD");
     assertThat(items(bySexJoined)).containsExactly(Map.of("sex_cd", "F", "patients", SYNTHETIC / 2),
         Map.of("sex_cd", "M", "patients", SYNTHETIC / 2));
+  }
+
+  @Test
+  void aGroupByOverFewPatientsReleasesNoGroupValue() {
+    // The 3 patients with the rare diagnosis: their other diagnoses would be listed, even with their counts withheld.
+    ToolOutcome cell = query(researcher(), "SELECT b.DX_CD, COUNT(*) AS n FROM DX_DEID d JOIN DX_DEID b ON b.PID = d.PID "
+        + "WHERE d.DX_CD = 'T-RARE' GROUP BY b.DX_CD");
+    assertThat(cell.error()).isNull();
+    assertThat(items(cell)).isEmpty();
+    assertThat(cell.structured()).containsEntry("suppressed", true);
   }
 
   @Test
@@ -410,8 +430,11 @@ class SqlDeidentifiedPipelineTest extends PipelineTestBase {
     assertThat(rare.structured()).containsEntry("suppressed", true);
     assertThat(items(query(researcher(), "SELECT PID FROM DX_DEID WHERE DX_CD = 'T-COMMON'"))).hasSize(SYNTHETIC);
     // A rare value among many patients is left out of its rows.
+    // With the pseudonym selected the patient is the unit: the 3 patients whose set of diagnoses holds the rare one are
+    // left out with all their rows, though each of their rows' values alone is held by 11 patients or more.
     ToolOutcome all = query(researcher(), "SELECT PID, DX_CD FROM DX_DEID WHERE DX_CD LIKE 'T-%'");
-    assertThat(items(all)).hasSize(SYNTHETIC + 3).noneMatch(r -> "T-RARE".equals(r.get("dx_cd")));
+    assertThat(items(all)).hasSize(SYNTHETIC - 3).allSatisfy(r -> assertThat(r).containsEntry("dx_cd", "T-COMMON"));
+    assertThat(items(all).stream().map(r -> r.get("pid")).distinct()).hasSize(SYNTHETIC - 3);
   }
 
   @Test
@@ -497,14 +520,17 @@ class SqlDeidentifiedPipelineTest extends PipelineTestBase {
   void everyViewOfAJoinedRowIsJudgedByItsPatientsResearchConsent() {
     String noConditions = pseudonym(NO_CONDITIONS);
     String noCode = pseudonym(NO_CODE);
-    // The Patient view first: each row is still judged as the Condition its diagnosis view stands for, with its code.
-    for (String q : List.of("SELECT p.PID, d.DX_CD FROM PAT_DEID p JOIN DX_DEID d ON p.PID = d.PID LIMIT 1000",
-        "SELECT p.PID, d.DX_CD FROM DX_DEID d JOIN PAT_DEID p ON p.PID = d.PID LIMIT 1000")) {
-      List<Map<String, Object>> rows = items(pipeline.handle(call(researcher(), TOOL, Map.of("query", q,
-          "protocol_id", "IRB-LINK"))));
-      assertThat(rows).as(q).extracting(r -> r.get("pid")).doesNotContain(noConditions).contains(noCode);
-      assertThat(rows).as(q).filteredOn(r -> noCode.equals(r.get("pid"))).extracting(r -> r.get("dx_cd"))
-          .doesNotContain(deniedCode).isNotEmpty();
+    // Either view first, each joined row is judged as the Condition its diagnosis view stands for, with its code: the
+    // patient whose Consent denies every Condition, and the row whose code a Consent denies, are not counted, just as
+    // over the diagnosis view alone. (Rows naming these real patients' pseudonyms are left out whole: their sets of rows
+    // are unique.)
+    Map<String, Object> alone = items(query(researcher(), "SELECT COUNT(DISTINCT PID) AS patients, COUNT(*) AS n "
+        + "FROM DX_DEID")).get(0);
+    assertThat((Integer) alone.get("patients")).isGreaterThanOrEqualTo(ResearchTools.MIN_CELL);
+    for (String q : List.of("SELECT COUNT(DISTINCT d.PID) AS patients, COUNT(*) AS n FROM PAT_DEID p JOIN DX_DEID d ON "
+        + "p.PID = d.PID", "SELECT COUNT(DISTINCT d.PID) AS patients, COUNT(*) AS n FROM DX_DEID d JOIN PAT_DEID p ON "
+        + "p.PID = d.PID")) {
+      assertThat(items(query(researcher(), q))).as(q).containsExactly(alone);
     }
     // The Patient view alone is not a Condition: those patients are still in it.
     assertThat(items(pipeline.handle(call(researcher(), TOOL, Map.of("query", "SELECT PID FROM PAT_DEID",

@@ -108,11 +108,20 @@ class SafeHarborReleaseTest {
     Map<String, Object> out = r.rows(rows);
     @SuppressWarnings("unchecked")
     List<Map<String, Object>> items = (List<Map<String, Object>>) out.get("items");
-    assertThat(items).noneMatch(i -> "x".equals(i.get("sex")) || "100".equals(i.get("zip")));
-    // The rare combination's 2 patients, with the next smallest (12 patients, "m") hidden too: 14 patients at least.
-    assertThat(items).noneMatch(i -> "m".equals(i.get("sex")));
+    // With the pseudonym selected, the patient is the unit: the rare profile's 2 patients are left out with their rows.
+    assertThat(items).noneMatch(i -> "x".equals(i.get("sex")) || "100".equals(i.get("zip")) || "ps-c0".equals(i.get("pid")));
+    assertThat(items.stream().filter(i -> "m".equals(i.get("sex"))).count()).isEqualTo(12);
     assertThat(items.stream().filter(i -> "f".equals(i.get("sex"))).count()).isEqualTo(20);
-    assertThat(out).containsEntry("suppressedCells", 2 * (6 + 12));
+    assertThat(out).containsEntry("suppressedCells", 2 * 6);
+    // Without it, each row is the unit: the rare combination loses its values, with the next smallest ("m") too.
+    Map<String, Object> unlinked = release("SELECT SEX, ZIP FROM V").rows(rows.stream().map(m -> {
+      Map<String, String> shifted = new LinkedHashMap<>(m);
+      shifted.put("c0", m.get("c1"));
+      shifted.put("c1", m.get("c2"));
+      shifted.remove("c2");
+      return shifted;
+    }).toList());
+    assertThat(unlinked).containsEntry("suppressedCells", 2 * (6 + 12));
   }
 
   @Test
@@ -140,10 +149,7 @@ class SafeHarborReleaseTest {
       rows.add(row("c0", "f", "c1", "a" + p, "k0", "a" + p, "k1", "b" + (p % 3)));
     }
     Map<String, Object> out = new SafeHarborRelease(plan, id -> "ps-" + id, 2026).counts(rows, 50);
-    Map<String, Object> suppressed = new LinkedHashMap<>();
-    suppressed.put("sex", "f");
-    suppressed.put("patients", null);
-    assertThat(out.get("items")).isEqualTo(List.of(suppressed));
+    assertThat(out).containsEntry("suppressed", true).containsEntry("items", List.of()).containsEntry("count", 0);
   }
 
   private static final SqlCatalog CATALOG2 = new SqlCatalog(List.of(), new SqlSettings.Patients("PAT", "MRN", "EMPI_ID"),
@@ -165,19 +171,42 @@ class SafeHarborReleaseTest {
     }
     Map<String, Object> out = r.counts(rows, 50);
     // 024 is small; with it hidden alone its 3 patients could be recovered from a total, so 021 (the next smallest) too.
-    assertThat(out.get("items")).isEqualTo(List.of(
-        Map.of("zip", "010", "n", 15, "patients", 15),
-        nulls("021"),
-        nulls("024")));
-    assertThat(out).containsEntry("suppressedCells", 4);
+    // Both groups are left out with their values: a small group's ZIP code listed with a null count would still say
+    // that someone there matches.
+    assertThat(out.get("items")).isEqualTo(List.of(Map.of("zip", "010", "n", 15, "patients", 15)));
+    assertThat(out).containsEntry("suppressedCells", 2).containsEntry("count", 1).doesNotContainKey("suppressed");
   }
 
-  private static Map<String, Object> nulls(String zip) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("zip", zip);
-    m.put("n", null);
-    m.put("patients", null);
-    return m;
+  @Test
+  void aPatientWhoseSetOfRowsIsRareIsLeftOutWholeWhenThePseudonymLinksThem() {
+    SafeHarborRelease r = release("SELECT PID, SEX FROM V");
+    List<Map<String, String>> rows = new ArrayList<>();
+    for (int p = 0; p < 24; p++) { // every value is common ("f": 24 patients, "m": 12), but 3 patients hold both
+      rows.add(row("c0", "a" + p, "c1", "f", "k0", "a" + p));
+      if (p < 3) {
+        rows.add(row("c0", "a" + p, "c1", "m", "k0", "a" + p));
+      }
+    }
+    for (int p = 0; p < 9; p++) { // 9 more "m" alone: the cell "m" holds 12 patients
+      rows.add(row("c0", "b" + p, "c1", "m", "k0", "b" + p));
+    }
+    @SuppressWarnings("unchecked")
+    List<Map<String, Object>> items = (List<Map<String, Object>>) r.rows(rows).get("items");
+    assertThat(items).hasSize(21).allSatisfy(i -> assertThat(i).containsEntry("sex", "f"))
+        .noneMatch(i -> Set.of("ps-a0", "ps-a1", "ps-a2").contains(i.get("pid")));
+    // 13 patients, of whom 10 share a profile: fewer than 11 patients left, nothing released.
+    assertThat(r.rows(rows.subList(0, 16))).containsEntry("suppressed", true);
+  }
+
+  @Test
+  void anAnswerFewPatientsStandBehindReleasesNoGroup() {
+    SafeHarborRelease r = release("SELECT ZIP, COUNT(*) AS n FROM V GROUP BY ZIP");
+    List<Map<String, String>> rows = new ArrayList<>();
+    for (int p = 0; p < 4; p++) { // one patient's cell, split over many rows: still 4 patients
+      rows.add(row("c0", "02445", "c1", "1", "k0", "b" + p));
+      rows.add(row("c0", "01001", "c1", "1", "k0", "b" + p));
+    }
+    assertThat(r.counts(rows, 50)).containsEntry("suppressed", true).containsEntry("items", List.of());
   }
 
   @Test
