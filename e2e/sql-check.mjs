@@ -110,8 +110,8 @@ if (tools.deidentified_query && conn.tokens?.researcher) {
   const counts = await researcher.callTool({ name: tools.deidentified_query,
     arguments: { query: 'SELECT DX_CD, COUNT(DISTINCT PID) AS patients FROM DX_DEID GROUP BY DX_CD' } });
   const groups = counts.structuredContent?.items ?? [];
-  check(!counts.isError && groups.length > 0 && groups.every((g) => g.patients === null || g.patients >= 11),
-    'counts over a de-identified view: every group of 1 to 10 patients suppressed', counts.content?.[0]?.text);
+  check(!counts.isError && (counts.structuredContent?.suppressed === true || groups.length > 0) && groups.every((g) => g.patients >= 11),
+    'counts over a de-identified view: no group of 1 to 10 patients released', counts.content?.[0]?.text);
   await researcher.close();
 }
 console.log(`${passed} passed, ${failed} failed`);
