@@ -49,13 +49,12 @@ final class SessionGuardFilter extends HttpFilter {
       if (sid != null && !admitted(sid, caller, res)) {
         return;
       }
-      Capturing wrapped = new Capturing(res);
-      chain.doFilter(req, wrapped);
-      if (sid == null && wrapped.sessionId != null && caller != null) {
-        // Every session is bound when it is created. An unbound id was logged off, forgotten, deleted or never
-        // issued here: it is refused rather than handed to the SDK, where any identity could use it.
-        sessions.bind(wrapped.sessionId, owner(caller), idle);
-      }
+      // Every session is bound when it is created. An unbound id was logged off, forgotten, deleted or never issued
+      // here: it is refused rather than handed to the SDK, where any identity could use it. The binding is made as the
+      // SDK sets the header, before the response can reach the client: the client's next request (its initialized
+      // notification, its GET stream) may arrive before this filter's chain returns.
+      chain.doFilter(req, sid == null && caller != null
+          ? new Binding(res, id -> sessions.bind(id, owner(caller), idle)) : res);
       if (sid != null && "DELETE".equals(req.getMethod())) {
         sessions.end(sid);
       }
@@ -94,12 +93,14 @@ final class SessionGuardFilter extends HttpFilter {
     return new SessionBindings.Owner(caller.subject(), Optional.ofNullable(caller.clientId()));
   }
 
-  /** Sees the session id the SDK assigns on initialize. */
-  private static final class Capturing extends HttpServletResponseWrapper {
-    String sessionId;
+  /** Binds the session id the SDK assigns on initialize before the header is written. */
+  private static final class Binding extends HttpServletResponseWrapper {
+    private final java.util.function.Consumer<String> bind;
+    private boolean bound;
 
-    Capturing(HttpServletResponse response) {
+    Binding(HttpServletResponse response, java.util.function.Consumer<String> bind) {
       super(response);
+      this.bind = bind;
     }
 
     @Override
@@ -115,8 +116,9 @@ final class SessionGuardFilter extends HttpFilter {
     }
 
     private void capture(String name, String value) {
-      if (HEADER.equalsIgnoreCase(name)) {
-        sessionId = value;
+      if (HEADER.equalsIgnoreCase(name) && !bound) {
+        bind.accept(value);
+        bound = true;
       }
     }
   }

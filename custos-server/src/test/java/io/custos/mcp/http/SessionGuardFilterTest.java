@@ -100,6 +100,35 @@ class SessionGuardFilterTest {
     assertThat(deleted.body()).contains("Session not found");
   }
 
+  /**
+   * The client's next request (its initialized notification, its GET stream) can reach a server while the initialize
+   * response is still leaving the first: the session is bound before its id is written, not after the servlet returns.
+   */
+  @Test
+  void aSessionIsBoundBeforeItsIdReachesTheClient() throws Exception {
+    Map<String, Answer> meanwhile = new HashMap<>();
+    Map<String, String> headers = new HashMap<>();
+    HttpServletRequest req = (HttpServletRequest) Proxy.newProxyInstance(SessionGuardFilterTest.class.getClassLoader(),
+        new Class<?>[] {HttpServletRequest.class}, (p, m, a) -> switch (m.getName()) {
+          case "getAttribute" -> CallerContext.CALLER.equals(a[0]) ? caller("alice") : null;
+          case "getMethod" -> "POST";
+          default -> null;
+        });
+    HttpServletResponse res = (HttpServletResponse) Proxy.newProxyInstance(SessionGuardFilterTest.class.getClassLoader(),
+        new Class<?>[] {HttpServletResponse.class}, (p, m, a) -> {
+          if (m.getName().equals("setHeader")) {
+            headers.put((String) a[0], (String) a[1]);
+            // The header is on its way to the client: its next request goes to the other server now.
+            meanwhile.put("next", send(serverTwo, caller("alice"), "POST", (String) a[1], null));
+          }
+          return null;
+        });
+    serverOne.doFilter(req, res, (rq, rs) -> ((HttpServletResponse) rs).setHeader("Mcp-Session-Id", "session-1"));
+
+    assertThat(headers).containsEntry("Mcp-Session-Id", "session-1");
+    assertThat(meanwhile.get("next").passed()).as("the next request, sent as the id arrives").isTrue();
+  }
+
   @Test
   void aSessionIdleOnOneServerIsLoggedOffOnTheOther() throws Exception {
     send(serverOne, caller("alice"), "POST", null, "session-1");
