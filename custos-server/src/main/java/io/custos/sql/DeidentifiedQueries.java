@@ -53,10 +53,10 @@ final class DeidentifiedQueries {
     List<SqlStage.Shell> of(SqlPlan plan, Map<String, String> row);
   }
 
-  DeidentifiedQueries(SqlDatabase database, SqlCatalog catalog, SqlSettings.Research settings, SensitiveCategories sensitive,
+  DeidentifiedQueries(SqlDatabase database, SqlPlanner planner, SqlSettings.Research settings, SensitiveCategories sensitive,
       CohortService research, RowShell shell) {
     this.database = database;
-    this.planner = new SqlPlanner(catalog, database.engine());
+    this.planner = planner;
     this.settings = settings;
     this.sensitive = sensitive;
     this.research = research;

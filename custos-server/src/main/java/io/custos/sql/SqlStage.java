@@ -58,7 +58,7 @@ public final class SqlStage implements Stage {
     this.policy = policy;
     this.catalog = catalog;
     this.deidentified = research.filter(r -> settings.research() != null).map(r ->
-        new DeidentifiedQueries(database, catalog, settings.research(), sensitive, r, (plan, row) -> shells(plan, row, Optional.empty())));
+        new DeidentifiedQueries(database, planner, settings.research(), sensitive, r, (plan, row) -> shells(plan, row, Optional.empty())));
   }
 
   @Override
